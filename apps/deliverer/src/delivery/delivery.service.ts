@@ -1,0 +1,94 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
+import type { DeliveryMessage } from '@herald/contracts';
+import { nextStep, type NextStep, type SendResult } from '@herald/domain';
+import { DeliveriesRepository, SubscriptionsRepository } from '@herald/persistence';
+import { WebhookSender } from '../destinations/webhook.sender';
+
+const ERROR_MESSAGE_LIMIT = 1000;
+
+/** Makes one attempt of one delivery, records it, and says what happens next. */
+@Injectable()
+export class DeliveryService {
+  private readonly logger: JsonLogger;
+
+  constructor(
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    private readonly subscriptions: SubscriptionsRepository,
+    private readonly deliveries: DeliveriesRepository,
+    private readonly webhooks: WebhookSender,
+  ) {
+    this.logger = new JsonLogger('deliverer', config.logLevel);
+  }
+
+  async attempt(message: DeliveryMessage): Promise<NextStep> {
+    const startedAt = new Date();
+    const attempt = message.attempt + 1;
+    const result = await this.send(message, startedAt);
+    const durationMs = Date.now() - startedAt.getTime();
+    const step = nextStep(result, attempt, this.config.retrySchedule);
+    await this.deliveries.recordAttempt({
+      deliveryId: message.delivery_id,
+      tenantId: message.tenant_id,
+      subscriptionId: message.subscription_id,
+      attempt,
+      startedAt,
+      durationMs,
+      outcome: result.ok ? 'succeeded' : 'failed',
+      statusCode: result.statusCode,
+      errorClass: result.ok ? null : result.failure,
+      errorMessage: result.ok ? null : result.message.slice(0, ERROR_MESSAGE_LIMIT),
+      responseExcerpt: result.responseExcerpt,
+      status: step.kind === 'done' ? 'succeeded' : step.kind === 'retry' ? 'retrying' : 'dead',
+      nextAttemptAt: step.kind === 'retry' ? new Date(Date.now() + step.delayMs) : null,
+    });
+    this.logger.event(result.ok ? 'info' : 'warn', 'delivery attempt', {
+      delivery_id: message.delivery_id,
+      subscription_id: message.subscription_id,
+      event_id: message.event_id,
+      attempt,
+      outcome: result.ok ? 'succeeded' : 'failed',
+      status_code: result.statusCode,
+      error_class: result.ok ? null : result.failure,
+      error: result.ok ? null : result.message,
+      next: step.kind,
+      duration_ms: durationMs,
+    });
+    return step;
+  }
+
+  private async send(message: DeliveryMessage, now: Date): Promise<SendResult> {
+    const found = await this.subscriptions.getForDelivery(
+      message.tenant_id,
+      message.subscription_id,
+    );
+    if (!found) return ours('subscription no longer exists');
+    const { subscription, signingSecrets } = found;
+    const destination = subscription.destination;
+    switch (destination.type) {
+      case 'webhook':
+        return this.webhooks.send({
+          destination,
+          signingSecrets,
+          messageId: message.delivery_id,
+          body: JSON.stringify(message.body),
+          now,
+        });
+      case 'email':
+      case 'sqs':
+        return ours(`${destination.type} destinations are not delivered yet`);
+    }
+  }
+}
+
+function ours(message: string): SendResult {
+  return {
+    ok: false,
+    failure: 'permanent',
+    statusCode: null,
+    message,
+    responseExcerpt: null,
+    retryAfterMs: null,
+    gone: false,
+  };
+}

@@ -1,0 +1,59 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { Topics, toAcceptedEventMessage } from '@herald/contracts';
+import { newId, parseInboundEvent, type HeraldEvent, type InvalidEvent } from '@herald/domain';
+import { TypedProducer } from '@herald/kafka';
+import { EventsRepository } from '@herald/persistence';
+import { TenantDirectory } from './tenant-directory';
+
+export type IngestResult =
+  | { status: 'accepted'; event: HeraldEvent; duplicate: boolean }
+  | { status: 'rejected'; error: InvalidEvent };
+
+@Injectable()
+export class IngestService {
+  constructor(
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    private readonly tenants: TenantDirectory,
+    private readonly events: EventsRepository,
+    private readonly producer: TypedProducer,
+  ) {}
+
+  /**
+   * Validates, stores and emits one inbound event. An event stored before but never emitted (a crash
+   * between the two) is emitted now; one already emitted is a duplicate and is not emitted again.
+   */
+  async ingest(raw: Buffer, now: Date = new Date()): Promise<IngestResult> {
+    const parsed = parseInboundEvent(raw, this.config.maxEventBytes);
+    if (!parsed.ok) return { status: 'rejected', error: parsed.error };
+    const inbound = parsed.value;
+    if (!(await this.tenants.exists(inbound.tenantId))) {
+      return {
+        status: 'rejected',
+        error: {
+          code: 'unknown_tenant',
+          message: `tenant ${inbound.tenantId} does not exist`,
+          field: 'tenant_id',
+        },
+      };
+    }
+    const receivedAt = now.toISOString();
+    const stored = await this.events.store({
+      id: inbound.id ?? newId('evt', now.getTime()),
+      tenantId: inbound.tenantId,
+      type: inbound.type,
+      occurredAt: inbound.occurredAt ?? receivedAt,
+      receivedAt,
+      subject: inbound.subject,
+      changedFields: inbound.changedFields,
+      data: inbound.data,
+    });
+    if (!stored.published) {
+      await this.producer.send(Topics.eventsAccepted, [
+        { value: toAcceptedEventMessage(stored.event) },
+      ]);
+      await this.events.markPublished(stored.event.tenantId, stored.event.id);
+    }
+    return { status: 'accepted', event: stored.event, duplicate: !stored.created };
+  }
+}

@@ -1,0 +1,19 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ConfigModule, type HeraldConfig } from '@herald/config';
+import { KafkaModule } from '@herald/kafka';
+import { PersistenceModule } from '@herald/persistence';
+import { HealthController } from '@herald/runtime';
+import { AcceptedEventsConsumer } from './matching/accepted-events.consumer';
+import { MatchingService } from './matching/matching.service';
+
+@Module({})
+export class MatcherModule {
+  static forRoot(config: HeraldConfig): DynamicModule {
+    return {
+      module: MatcherModule,
+      imports: [ConfigModule.forRoot(config), PersistenceModule, KafkaModule],
+      controllers: [HealthController],
+      providers: [MatchingService, AcceptedEventsConsumer],
+    };
+  }
+}

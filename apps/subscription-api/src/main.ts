@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { runService } from '@herald/runtime';
+import { SubscriptionApiModule } from './subscription-api.module';
+
+runService('subscription-api', (config) => SubscriptionApiModule.forRoot(config));

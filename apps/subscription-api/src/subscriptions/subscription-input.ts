@@ -1,0 +1,94 @@
+import { isValidEventTypeGlob, type WebhookDestination } from '@herald/domain';
+import type { NewSubscription } from '@herald/persistence';
+import { assertValid, BodyReader } from '../common/body-reader';
+
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/;
+/** Headers Herald sets itself; a subscription may not override them. */
+const RESERVED_HEADERS = new Set([
+  'content-type',
+  'content-length',
+  'host',
+  'user-agent',
+  'connection',
+  'transfer-encoding',
+]);
+const SUBSCRIPTION_FIELDS = [
+  'description',
+  'enabled',
+  'debug',
+  'event_types',
+  'destination',
+  'filter',
+  'trigger_fields',
+  'payload_fields',
+  'ordering',
+  'rate_limit_per_second',
+] as const;
+
+function readWebhook(reader: BodyReader): WebhookDestination {
+  const url = reader.string('url', { required: true, max: 2048 });
+  if (url) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(url);
+    } catch {
+      reader.problem('url', 'must be an absolute URL');
+    }
+    if (parsed && parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+      reader.problem('url', 'must be an http or https URL');
+    }
+    if (parsed && (parsed.username || parsed.password))
+      reader.problem('url', 'must not carry credentials');
+  }
+  const headers: Record<string, string> = {};
+  const rawHeaders = reader.object('headers') ?? {};
+  for (const [name, value] of Object.entries(rawHeaders)) {
+    if (!HEADER_NAME.test(name)) reader.problem(`headers.${name}`, 'is not a valid header name');
+    else if (
+      RESERVED_HEADERS.has(name.toLowerCase()) ||
+      name.toLowerCase().startsWith('webhook-')
+    ) {
+      reader.problem(`headers.${name}`, 'is set by Herald and cannot be overridden');
+    } else if (typeof value !== 'string' || value.length > 4096 || /[\r\n]/.test(value)) {
+      reader.problem(`headers.${name}`, 'must be a single-line string of at most 4096 characters');
+    } else headers[name] = value;
+  }
+  reader.onlyKnown(['type', 'url', 'headers']);
+  return { type: 'webhook', url, headers };
+}
+
+/** Validates a create-subscription body into what the repository stores, naming every bad field. */
+export function readNewSubscription(body: unknown): NewSubscription {
+  const reader = new BodyReader(body);
+  const destinationReader = reader.child('destination', { required: true });
+  let destination: WebhookDestination = { type: 'webhook', url: '', headers: {} };
+  if (destinationReader) {
+    const type = destinationReader.oneOf('type', ['webhook'] as const);
+    if (type === undefined && !destinationReader.has('type'))
+      destinationReader.problem('type', 'is required');
+    destination = readWebhook(destinationReader);
+  }
+  const subscription: NewSubscription = {
+    description: reader.string('description', { max: 1000 }) ?? '',
+    enabled: reader.boolean('enabled') ?? true,
+    debug: reader.boolean('debug') ?? false,
+    eventTypes:
+      reader.stringList('event_types', {
+        required: true,
+        max: 100,
+        each: (glob) =>
+          isValidEventTypeGlob(glob)
+            ? null
+            : 'is not an event type or glob such as meter_data.* or *',
+      }) ?? [],
+    destination,
+    filter: reader.object('filter') ?? null,
+    triggerFields: reader.stringList('trigger_fields', { max: 500 }) ?? null,
+    payloadFields: reader.stringList('payload_fields', { max: 500 }) ?? null,
+    ordering: reader.oneOf('ordering', ['best_effort', 'strict'] as const) ?? 'best_effort',
+    rateLimitPerSecond: reader.integer('rate_limit_per_second', 1, 100_000) ?? null,
+  };
+  reader.onlyKnown(SUBSCRIPTION_FIELDS);
+  assertValid(reader, destinationReader);
+  return subscription;
+}

@@ -1,0 +1,136 @@
+import { parseDuration, parseSchedule } from '@herald/domain';
+
+/** Every setting Herald reads, validated once at start-up. README "Settings" documents each. */
+export interface HeraldConfig {
+  httpPort: number;
+  grpcPort: number;
+  adminToken: string | null;
+  databaseUrl: string;
+  kafkaBrokers: string[];
+  kafkaClientId: string;
+  topicPartitions: number;
+  topicReplicationFactor: number;
+  retrySchedule: number[];
+  deliveryTimeoutMs: number;
+  autoDisableAfterMs: number;
+  allowPrivateDestinations: boolean;
+  encryptionKey: Buffer;
+  smtpUrl: string | null;
+  otelEndpoint: string | null;
+  maxEventBytes: number;
+  logLevel: LogLevel;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function text(env: Env, name: string): string | null {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? null : value.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = text(env, name);
+  if (value === null) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+    throw new ConfigError(name, `must be an integer from ${min} to ${max}, got "${value}"`);
+  }
+  return parsed;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const value = text(env, name);
+  if (value === null) return fallback;
+  if (/^(true|1|yes)$/i.test(value)) return true;
+  if (/^(false|0|no)$/i.test(value)) return false;
+  throw new ConfigError(name, `must be true or false, got "${value}"`);
+}
+
+function duration(env: Env, name: string, fallback: string): number {
+  const value = text(env, name) ?? fallback;
+  const parsed = parseDuration(value);
+  if (parsed === null || parsed <= 0) {
+    throw new ConfigError(name, `must be a duration such as 30s, 10m, 5d, got "${value}"`);
+  }
+  return parsed;
+}
+
+function encryptionKey(env: Env): Buffer {
+  const value = text(env, 'HERALD_ENCRYPTION_KEY');
+  if (value === null) {
+    throw new ConfigError(
+      'HERALD_ENCRYPTION_KEY',
+      'is required: 32 bytes as base64 or hex (npm start generates one for local runs)',
+    );
+  }
+  const key = /^[0-9a-fA-F]{64}$/.test(value)
+    ? Buffer.from(value, 'hex')
+    : Buffer.from(value, 'base64');
+  if (key.length !== 32) {
+    throw new ConfigError('HERALD_ENCRYPTION_KEY', `must decode to 32 bytes, got ${key.length}`);
+  }
+  return key;
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+export function loadConfig(env: Env = process.env): HeraldConfig {
+  const databaseUrl = text(env, 'DATABASE_URL');
+  if (databaseUrl === null || !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', 'is required and must be a postgres:// URL');
+  }
+  const scheduleText = text(env, 'HERALD_RETRY_SCHEDULE') ?? '5s,30s,2m,10m,30m,1h,3h,6h,12h,24h';
+  const retrySchedule = parseSchedule(scheduleText);
+  if (retrySchedule === null) {
+    throw new ConfigError(
+      'HERALD_RETRY_SCHEDULE',
+      `must be comma-separated durations such as 5s,30s,2m, got "${scheduleText}"`,
+    );
+  }
+  const brokers = (text(env, 'KAFKA_BROKERS') ?? '127.0.0.1:9092')
+    .split(',')
+    .map((broker) => broker.trim())
+    .filter(Boolean);
+  if (!brokers.every((broker) => /^[^\s:]+:\d{1,5}$/.test(broker))) {
+    throw new ConfigError('KAFKA_BROKERS', 'must be comma-separated host:port pairs');
+  }
+  const logLevel = (text(env, 'HERALD_LOG_LEVEL') ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('HERALD_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const adminToken = text(env, 'HERALD_ADMIN_TOKEN');
+  if (adminToken !== null && adminToken.length < 16) {
+    throw new ConfigError('HERALD_ADMIN_TOKEN', 'must be at least 16 characters');
+  }
+  return {
+    httpPort: integer(env, 'HERALD_HTTP_PORT', 3000, 0, 65535),
+    grpcPort: integer(env, 'HERALD_GRPC_PORT', 50051, 0, 65535),
+    adminToken,
+    databaseUrl,
+    kafkaBrokers: brokers,
+    kafkaClientId: text(env, 'HERALD_KAFKA_CLIENT_ID') ?? 'herald',
+    topicPartitions: integer(env, 'HERALD_TOPIC_PARTITIONS', 12, 1, 10_000),
+    topicReplicationFactor: integer(env, 'HERALD_TOPIC_REPLICATION_FACTOR', 1, 1, 10),
+    retrySchedule,
+    deliveryTimeoutMs: integer(env, 'HERALD_DELIVERY_TIMEOUT_MS', 10_000, 100, 300_000),
+    autoDisableAfterMs: duration(env, 'HERALD_AUTO_DISABLE_AFTER', '5d'),
+    allowPrivateDestinations: boolean(env, 'HERALD_ALLOW_PRIVATE_DESTINATIONS', false),
+    encryptionKey: encryptionKey(env),
+    smtpUrl: text(env, 'HERALD_SMTP_URL'),
+    otelEndpoint: text(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
+    maxEventBytes: integer(env, 'HERALD_MAX_EVENT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
+    logLevel,
+  };
+}

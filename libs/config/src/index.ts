@@ -1,0 +1,3 @@
+export * from './config.module';
+export * from './herald-config';
+export * from './logger';

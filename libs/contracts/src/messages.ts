@@ -1,0 +1,165 @@
+import type { DeliveredBody, HeraldEvent, JsonObject } from '@herald/domain';
+import { checkFields, decodeJsonObject, type DecodeResult } from './decode';
+
+/** `herald.events.accepted`: an event ingest has stored, keyed by tenant so a tenant's events stay in order. */
+export interface AcceptedEventMessage {
+  id: string;
+  tenant_id: string;
+  type: string;
+  occurred_at: string;
+  received_at: string;
+  subject: string | null;
+  changed_fields: string[] | null;
+  data: JsonObject;
+}
+
+export function toAcceptedEventMessage(event: HeraldEvent): AcceptedEventMessage {
+  return {
+    id: event.id,
+    tenant_id: event.tenantId,
+    type: event.type,
+    occurred_at: event.occurredAt,
+    received_at: event.receivedAt,
+    subject: event.subject,
+    changed_fields: event.changedFields,
+    data: event.data,
+  };
+}
+
+export function fromAcceptedEventMessage(message: AcceptedEventMessage): HeraldEvent {
+  return {
+    id: message.id,
+    tenantId: message.tenant_id,
+    type: message.type,
+    occurredAt: message.occurred_at,
+    receivedAt: message.received_at,
+    subject: message.subject,
+    changedFields: message.changed_fields,
+    data: message.data,
+  };
+}
+
+export function decodeAcceptedEvent(raw: Buffer | null): DecodeResult<AcceptedEventMessage> {
+  const decoded = decodeJsonObject(raw);
+  if (!decoded.ok) return decoded;
+  const problem = checkFields(decoded.value, {
+    id: 'string',
+    tenant_id: 'string',
+    type: 'string',
+    occurred_at: 'string',
+    received_at: 'string',
+    subject: 'string|null',
+    changed_fields: 'array|null',
+    data: 'object',
+  });
+  return problem
+    ? { ok: false, reason: problem }
+    : { ok: true, value: decoded.value as unknown as AcceptedEventMessage };
+}
+
+/** `herald.deliveries` and the retry topics: one delivery of one event to one subscription. */
+export interface DeliveryMessage {
+  delivery_id: string;
+  tenant_id: string;
+  subscription_id: string;
+  event_id: string;
+  event_type: string;
+  /** Attempts already made before this one. */
+  attempt: number;
+  /** When ingest accepted the event, for end-to-end latency. */
+  accepted_at: string;
+  body: DeliveredBody;
+}
+
+export function decodeDelivery(raw: Buffer | null): DecodeResult<DeliveryMessage> {
+  const decoded = decodeJsonObject(raw);
+  if (!decoded.ok) return decoded;
+  const problem = checkFields(decoded.value, {
+    delivery_id: 'string',
+    tenant_id: 'string',
+    subscription_id: 'string',
+    event_id: 'string',
+    event_type: 'string',
+    attempt: 'number',
+    accepted_at: 'string',
+    body: 'object',
+  });
+  return problem
+    ? { ok: false, reason: problem }
+    : { ok: true, value: decoded.value as unknown as DeliveryMessage };
+}
+
+/** `herald.events.invalid`: what was rejected, why, and where it came from. */
+export interface InvalidEventMessage {
+  reason: { code: string; message: string; field?: string };
+  source: {
+    transport: 'kafka' | 'http';
+    topic?: string;
+    partition?: number;
+    offset?: string;
+    key?: string | null;
+  };
+  rejected_at: string;
+  /** The original bytes as UTF-8 text, or base64 when they are not valid UTF-8. */
+  value: string | null;
+  value_encoding: 'utf8' | 'base64';
+}
+
+export function decodeInvalidEvent(raw: Buffer | null): DecodeResult<InvalidEventMessage> {
+  const decoded = decodeJsonObject(raw);
+  if (!decoded.ok) return decoded;
+  const problem = checkFields(decoded.value, {
+    reason: 'object',
+    source: 'object',
+    rejected_at: 'string',
+  });
+  return problem
+    ? { ok: false, reason: problem }
+    : { ok: true, value: decoded.value as unknown as InvalidEventMessage };
+}
+
+/** `herald.events.inbound` carries producer envelopes; ingest validates them itself. */
+export function decodeRaw(raw: Buffer | null): DecodeResult<Buffer> {
+  return raw === null ? { ok: false, reason: 'message has no value' } : { ok: true, value: raw };
+}
+
+/** `herald.subscriptions.changelog` (compacted): the latest state of each subscription, null when deleted. */
+export interface SubscriptionChangeMessage {
+  subscription_id: string;
+  tenant_id: string;
+  op: 'upsert' | 'delete';
+  changed_at: string;
+}
+
+export function decodeSubscriptionChange(
+  raw: Buffer | null,
+): DecodeResult<SubscriptionChangeMessage> {
+  const decoded = decodeJsonObject(raw);
+  if (!decoded.ok) return decoded;
+  const problem = checkFields(decoded.value, {
+    subscription_id: 'string',
+    tenant_id: 'string',
+    op: 'string',
+    changed_at: 'string',
+  });
+  return problem
+    ? { ok: false, reason: problem }
+    : { ok: true, value: decoded.value as unknown as SubscriptionChangeMessage };
+}
+
+export function toInvalidEventMessage(
+  value: Buffer | null,
+  reason: InvalidEventMessage['reason'],
+  source: InvalidEventMessage['source'],
+  now: Date = new Date(),
+): InvalidEventMessage {
+  const text = value === null ? null : value.toString('utf8');
+  const isUtf8 = text !== null && Buffer.from(text, 'utf8').equals(value as Buffer);
+  return {
+    reason,
+    source,
+    rejected_at: now.toISOString(),
+    value: value === null ? null : isUtf8 ? text : value.toString('base64'),
+    value_encoding: isUtf8 || value === null ? 'utf8' : 'base64',
+  };
+}

@@ -1,0 +1,61 @@
+import type { FailureClass } from './delivery';
+
+/** How a destination's answer is read: delivered, or failed with a class that decides what is next. */
+export type SendResult =
+  | { ok: true; statusCode: number | null; responseExcerpt: string | null }
+  | {
+      ok: false;
+      failure: FailureClass;
+      statusCode: number | null;
+      message: string;
+      responseExcerpt: string | null;
+      /** A `Retry-After` the destination asked for. */
+      retryAfterMs: number | null;
+      /** `410 Gone`: the receiver asks never to be called again. */
+      gone: boolean;
+    };
+
+/** 2xx delivers; 410 is permanent; 408, 425, 429 and 5xx are worth retrying, like every other non-2xx. */
+export function classifyHttpStatus(status: number): 'success' | FailureClass {
+  if (status >= 200 && status < 300) return 'success';
+  if (status === 410) return 'permanent';
+  return 'retryable';
+}
+
+/** Reads `Retry-After` as seconds or an HTTP date; null when absent or unreadable. */
+export function parseRetryAfter(
+  value: string | null | undefined,
+  now: number = Date.now(),
+): number | null {
+  if (!value) return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+export type NextStep =
+  | { kind: 'done' }
+  | { kind: 'retry'; delayMs: number; attempt: number }
+  | { kind: 'dead'; reason: string };
+
+/**
+ * After attempt number `attemptsMade` (1-based) failed, the next step on the schedule: the delay for
+ * the next try (never shorter than the receiver's Retry-After), or dead when the schedule is spent
+ * or the failure is permanent.
+ */
+export function nextStep(
+  result: SendResult,
+  attemptsMade: number,
+  schedule: readonly number[],
+): NextStep {
+  if (result.ok) return { kind: 'done' };
+  if (result.failure === 'permanent') return { kind: 'dead', reason: result.message };
+  if (attemptsMade > schedule.length)
+    return { kind: 'dead', reason: `gave up after ${attemptsMade} attempts` };
+  const scheduled = schedule[attemptsMade - 1];
+  return {
+    kind: 'retry',
+    delayMs: Math.max(scheduled, result.retryAfterMs ?? 0),
+    attempt: attemptsMade,
+  };
+}

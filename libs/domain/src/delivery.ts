@@ -1,0 +1,35 @@
+export type DeliveryStatus = 'pending' | 'succeeded' | 'retrying' | 'failed' | 'dead';
+export type DeliveryOrigin = 'event' | 'replay' | 'test' | 'retry';
+
+export interface Delivery {
+  id: string;
+  tenantId: string;
+  subscriptionId: string;
+  eventId: string;
+  eventType: string;
+  origin: DeliveryOrigin;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastAttemptAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Why an attempt failed, which decides what happens next. */
+export type FailureClass = 'retryable' | 'permanent' | 'ours';
+
+export interface Attempt {
+  id: string;
+  deliveryId: string;
+  tenantId: string;
+  subscriptionId: string;
+  attempt: number;
+  startedAt: string;
+  durationMs: number;
+  outcome: 'succeeded' | 'failed';
+  statusCode: number | null;
+  errorClass: FailureClass | null;
+  errorMessage: string | null;
+  responseExcerpt: string | null;
+}

@@ -1,0 +1,41 @@
+import { createHmac, randomBytes } from 'node:crypto';
+
+const SECRET_PREFIX = 'whsec_';
+
+/** A new Standard Webhooks signing secret: `whsec_` and 32 random bytes in base64. */
+export function generateSigningSecret(): string {
+  return SECRET_PREFIX + randomBytes(32).toString('base64');
+}
+
+export function isSigningSecret(secret: string): boolean {
+  return secret.startsWith(SECRET_PREFIX) && Buffer.from(secret.slice(6), 'base64').length >= 24;
+}
+
+export interface SignatureInput {
+  /** `webhook-id`: the delivery id, stable across retries. */
+  messageId: string;
+  /** `webhook-timestamp`, unix seconds. */
+  timestamp: number;
+  body: string;
+}
+
+/** `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` with the key decoded from the secret. */
+export function sign(secret: string, input: SignatureInput): string {
+  const key = Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(6) : secret, 'base64');
+  const mac = createHmac('sha256', key)
+    .update(`${input.messageId}.${input.timestamp}.${input.body}`)
+    .digest('base64');
+  return `v1,${mac}`;
+}
+
+/** The Standard Webhooks headers; during a secret rotation every active secret signs. */
+export function signatureHeaders(
+  secrets: readonly string[],
+  input: SignatureInput,
+): Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string> {
+  return {
+    'webhook-id': input.messageId,
+    'webhook-timestamp': String(input.timestamp),
+    'webhook-signature': secrets.map((secret) => sign(secret, input)).join(' '),
+  };
+}

@@ -1,0 +1,45 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { dataSourceOptions } from './data-source';
+import { DeliveriesRepository } from './repositories/deliveries.repository';
+import { EventsRepository } from './repositories/events.repository';
+import { SubscriptionsRepository } from './repositories/subscriptions.repository';
+import { TenantsRepository } from './repositories/tenants.repository';
+
+/** The database connection and the repositories; every query a service makes goes through these. */
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [HERALD_CONFIG],
+      useFactory: (config: HeraldConfig) => dataSourceOptions(config.databaseUrl),
+    }),
+  ],
+  providers: [
+    {
+      provide: TenantsRepository,
+      inject: [DataSource],
+      useFactory: (db: DataSource) => new TenantsRepository(db),
+    },
+    {
+      provide: EventsRepository,
+      inject: [DataSource],
+      useFactory: (db: DataSource) => new EventsRepository(db),
+    },
+    {
+      provide: DeliveriesRepository,
+      inject: [DataSource],
+      useFactory: (db: DataSource) => new DeliveriesRepository(db),
+    },
+    {
+      provide: SubscriptionsRepository,
+      inject: [DataSource, HERALD_CONFIG],
+      useFactory: (db: DataSource, config: HeraldConfig) =>
+        new SubscriptionsRepository(db, config.encryptionKey),
+    },
+  ],
+  exports: [TenantsRepository, EventsRepository, DeliveriesRepository, SubscriptionsRepository],
+})
+export class PersistenceModule {}

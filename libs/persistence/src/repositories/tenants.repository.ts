@@ -1,0 +1,86 @@
+import { type DataSource } from 'typeorm';
+import { generateApiKey, hashApiKey, newId, type ApiKey, type Tenant } from '@herald/domain';
+import { iso, isoRequired, toPage, type Page, type PageRequest } from '../rows';
+
+interface TenantRow {
+  id: string;
+  name: string;
+  created_at: Date;
+}
+
+interface ApiKeyRow {
+  id: string;
+  tenant_id: string;
+  name: string;
+  prefix: string;
+  created_at: Date;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+}
+
+const toTenant = (row: TenantRow): Tenant => ({
+  id: row.id,
+  name: row.name,
+  createdAt: isoRequired(row.created_at),
+});
+
+const toApiKey = (row: ApiKeyRow): ApiKey => ({
+  id: row.id,
+  tenantId: row.tenant_id,
+  name: row.name,
+  prefix: row.prefix,
+  createdAt: isoRequired(row.created_at),
+  expiresAt: iso(row.expires_at),
+  revokedAt: iso(row.revoked_at),
+});
+
+export class TenantsRepository {
+  constructor(private readonly db: DataSource) {}
+
+  async create(name: string): Promise<Tenant> {
+    const rows: TenantRow[] = await this.db.query(
+      'INSERT INTO tenants (id, name) VALUES ($1, $2) RETURNING *',
+      [newId('ten'), name],
+    );
+    return toTenant(rows[0]);
+  }
+
+  async get(id: string): Promise<Tenant | null> {
+    const rows: TenantRow[] = await this.db.query('SELECT * FROM tenants WHERE id = $1', [id]);
+    return rows[0] ? toTenant(rows[0]) : null;
+  }
+
+  async exists(id: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query('SELECT 1 FROM tenants WHERE id = $1', [id]);
+    return rows.length > 0;
+  }
+
+  async list(page: PageRequest): Promise<Page<Tenant>> {
+    const rows: TenantRow[] = await this.db.query(
+      'SELECT * FROM tenants WHERE ($1::text IS NULL OR id > $1) ORDER BY id LIMIT $2',
+      [page.after, page.limit + 1],
+    );
+    return toPage(rows.map(toTenant), page.limit);
+  }
+
+  /** Creates an API key; the plain key is returned once and only its hash is kept. */
+  async createApiKey(tenantId: string, name: string): Promise<{ apiKey: ApiKey; key: string }> {
+    const key = generateApiKey();
+    const rows: ApiKeyRow[] = await this.db.query(
+      `INSERT INTO api_keys (id, tenant_id, name, prefix, hash) VALUES ($1, $2, $3, $4, $5)
+       RETURNING id, tenant_id, name, prefix, created_at, expires_at, revoked_at`,
+      [newId('key'), tenantId, name, key.slice(0, 10), hashApiKey(key)],
+    );
+    return { apiKey: toApiKey(rows[0]), key };
+  }
+
+  /** The tenant a live key belongs to, or null for an unknown, revoked or expired key. */
+  async tenantForApiKey(key: string): Promise<{ tenantId: string; keyId: string } | null> {
+    const rows: { id: string; tenant_id: string }[] = await this.db.query(
+      `SELECT id, tenant_id FROM api_keys
+       WHERE hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
+      [hashApiKey(key)],
+    );
+    return rows[0] ? { tenantId: rows[0].tenant_id, keyId: rows[0].id } : null;
+  }
+}

@@ -1,0 +1,2 @@
+export * from './create-service';
+export * from './health.controller';

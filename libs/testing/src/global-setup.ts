@@ -1,0 +1,38 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LocalKafka, LocalPostgres } from '@herald/local-infra';
+
+declare global {
+  var __HERALD_INFRA__: { kafka: LocalKafka | null; postgres: LocalPostgres | null } | undefined;
+}
+
+/**
+ * Brings up a fresh Kafka broker and PostgreSQL for the whole run (unless KAFKA_BROKERS and
+ * DATABASE_URL name existing ones), migrates once, and hands their addresses to the test workers.
+ */
+export default async function globalSetup(): Promise<void> {
+  if (process.env.HERALD_TEST_INFRA === 'off') return;
+  // Jest loads this file with plain require, where the @herald/* aliases need the hook first.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('../../../scripts/register-aliases');
+  const { startLocalKafka, startLocalPostgres } = await import('@herald/local-infra');
+  const { runMigrations } = await import('@herald/persistence');
+
+  const root = mkdtempSync(join(tmpdir(), 'herald-test-'));
+  const log = (line: string): void => {
+    if (process.env.HERALD_TEST_VERBOSE) process.stderr.write(`[test-infra] ${line}\n`);
+  };
+  const [kafka, postgres] = await Promise.all([
+    process.env.KAFKA_BROKERS
+      ? null
+      : startLocalKafka({ dataDir: join(root, 'kafka'), fresh: true, log }),
+    process.env.DATABASE_URL
+      ? null
+      : startLocalPostgres({ dataDir: join(root, 'postgres'), fresh: true, log }),
+  ]);
+  globalThis.__HERALD_INFRA__ = { kafka, postgres };
+  if (kafka) process.env.KAFKA_BROKERS = kafka.brokers;
+  if (postgres) process.env.DATABASE_URL = postgres.url;
+  await runMigrations(process.env.DATABASE_URL as string);
+}
