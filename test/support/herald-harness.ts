@@ -1,29 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadConfig, type HeraldConfig } from '@herald/config';
+import type { HeraldConfig } from '@herald/config';
+import { testConfig } from '@herald/testing';
 import { createService } from '@herald/runtime';
 import { SubscriptionApiModule } from '../../apps/subscription-api/src/subscription-api.module';
 import { EventIngestModule } from '../../apps/event-ingest/src/event-ingest.module';
 import { MatcherModule } from '../../apps/matcher/src/matcher.module';
 import { DelivererModule } from '../../apps/deliverer/src/deliverer.module';
-
-/** Settings for a Herald under test: the run's Kafka and PostgreSQL, loopback receivers allowed, short retries. */
-export function testConfig(overrides: Record<string, string> = {}): HeraldConfig {
-  return loadConfig({
-    DATABASE_URL: process.env.DATABASE_URL,
-    KAFKA_BROKERS: process.env.KAFKA_BROKERS,
-    HERALD_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    HERALD_ADMIN_TOKEN: `admin-${randomBytes(16).toString('hex')}`,
-    HERALD_ALLOW_PRIVATE_DESTINATIONS: 'true',
-    HERALD_TOPIC_PARTITIONS: '3',
-    HERALD_RETRY_SCHEDULE: '1s,2s',
-    HERALD_HTTP_PORT: '0',
-    HERALD_LOG_LEVEL: process.env.HERALD_TEST_VERBOSE ? 'debug' : 'warn',
-    ...overrides,
-  });
-}
 
 export interface RunningHerald {
   config: HeraldConfig;

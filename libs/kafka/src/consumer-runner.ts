@@ -40,6 +40,8 @@ export interface ConsumerRunnerOptions<T> {
   dueAt?(message: RawMessage): number | null;
   /** How many keys of one batch are handled at once; one key is always handled in order. */
   laneConcurrency?: number;
+  /** How many partitions' batches are handled at once. */
+  partitionConcurrency?: number;
   fromBeginning?: boolean;
   sessionTimeoutMs?: number;
 }
@@ -95,7 +97,7 @@ export class ConsumerRunner<T> {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: this.options.partitionConcurrency ?? 4,
       eachBatch: (payload) => this.handleBatch(payload),
     });
   }

@@ -1,9 +1,11 @@
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
 import type { JsonLogger } from '@herald/config';
 
+// kafkajs logs every retried broker response at ERROR; what really fails reaches our code as an
+// exception, so its levels are taken one step down.
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [logLevel.ERROR]: 'error',
-  [logLevel.WARN]: 'warn',
+  [logLevel.ERROR]: 'warn',
+  [logLevel.WARN]: 'info',
   [logLevel.INFO]: 'info',
   [logLevel.DEBUG]: 'debug',
 };

@@ -1,3 +1,4 @@
 export * from './api-client';
 export * from './wait-for';
 export * from './webhook-receiver';
+export * from './test-config';

@@ -1,0 +1,152 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '@herald/config';
+import {
+  checkPrerequisites,
+  startLocalKafka,
+  startLocalPostgres,
+  startSupervised,
+  type SupervisedProcess,
+} from '@herald/local-infra';
+import { dataSourceOptions, runMigrations, TenantsRepository } from '@herald/persistence';
+import { loadLocalSettings, saveLocalSettings, type LocalSettings } from './local-settings';
+
+const root = resolve(__dirname, '..', '..', '..');
+const dataDir = resolve(process.env.HERALD_DATA_DIR ?? join(root, '.herald'));
+const SERVICES = ['subscription-api', 'event-ingest', 'matcher', 'deliverer'] as const;
+
+const say = (line: string): void => void process.stdout.write(`[herald] ${line}\n`);
+
+async function ensureBootstrapTenant(databaseUrl: string, settings: LocalSettings, file: string): Promise<void> {
+  const db = new DataSource(dataSourceOptions(databaseUrl));
+  await db.initialize();
+  try {
+    const tenants = new TenantsRepository(db);
+    if (settings.tenantId && settings.apiKey && (await tenants.tenantForApiKey(settings.apiKey))) return;
+    const tenant = await tenants.create('local');
+    const { key } = await tenants.createApiKey(tenant.id, 'bootstrap');
+    settings.tenantId = tenant.id;
+    settings.apiKey = key;
+    saveLocalSettings(file, settings);
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((done) => setTimeout(done, 250));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  mkdirSync(join(dataDir, 'logs'), { recursive: true });
+  const settingsFile = join(dataDir, 'local.json');
+  const settings = loadLocalSettings(settingsFile, process.env);
+  const stops: (() => Promise<void>)[] = [];
+  let stopping = false;
+  const shutdown = async (code: number): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping…');
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  try {
+    const log = (line: string): void => say(line);
+    if (!process.env.KAFKA_BROKERS) await checkPrerequisites();
+    const [kafka, postgres] = await Promise.all([
+      process.env.KAFKA_BROKERS
+        ? null
+        : startLocalKafka({ dataDir: join(dataDir, 'kafka'), port: 9092, controllerPort: 9093, fresh: false, log }),
+      process.env.DATABASE_URL
+        ? null
+        : startLocalPostgres({
+            dataDir: join(dataDir, 'postgres'),
+            port: Number(process.env.HERALD_LOCAL_POSTGRES_PORT ?? 54329),
+            fresh: false,
+            log,
+          }),
+    ]);
+    if (kafka) stops.push(() => kafka.stop());
+    if (postgres) stops.push(() => postgres.stop());
+    const brokers = process.env.KAFKA_BROKERS ?? (kafka as { brokers: string }).brokers;
+    const databaseUrl = process.env.DATABASE_URL ?? (postgres as { url: string }).url;
+
+    const applied = await runMigrations(databaseUrl);
+    if (applied.length > 0) say(`applied migrations: ${applied.join(', ')}`);
+    await ensureBootstrapTenant(databaseUrl, settings, settingsFile);
+
+    const apiPort = Number(process.env.HERALD_HTTP_PORT ?? 3000);
+    const env = {
+      ...process.env,
+      KAFKA_BROKERS: brokers,
+      DATABASE_URL: databaseUrl,
+      HERALD_ADMIN_TOKEN: settings.adminToken,
+      HERALD_ENCRYPTION_KEY: settings.encryptionKey,
+      HERALD_ALLOW_PRIVATE_DESTINATIONS: process.env.HERALD_ALLOW_PRIVATE_DESTINATIONS ?? 'true',
+    };
+    // Validate once here so a bad setting is reported before four services fail on it.
+    loadConfig({ ...env, HERALD_HTTP_PORT: String(apiPort) });
+
+    const services: SupervisedProcess[] = await Promise.all(
+      SERVICES.map((service, index) =>
+        startSupervised({
+          name: service,
+          command: process.execPath,
+          args: [
+            '-r',
+            join(root, 'scripts', 'register-aliases.js'),
+            join(root, 'dist', 'apps', service, 'src', 'main.js'),
+          ],
+          env: { ...env, HERALD_HTTP_PORT: String(apiPort + index) },
+          logFile: join(dataDir, 'logs', `${service}.log`),
+        }),
+      ),
+    );
+    // Services stop before the infrastructure they use (stops run in reverse).
+    stops.push(() => Promise.all(services.map((service) => service.stop())).then(() => undefined));
+    services.forEach((service, index) =>
+      void service.exited.then((exit) => {
+        if (!stopping) {
+          say(`${SERVICES[index]} exited (code ${exit.code}); see ${join(dataDir, 'logs', `${SERVICES[index]}.log`)}`);
+          void shutdown(1);
+        }
+      }),
+    );
+    await Promise.all(SERVICES.map((_, index) => waitForHealth(`http://127.0.0.1:${apiPort + index}/health`, 60_000)));
+
+    const lines = [
+      `Herald is ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `  API              http://127.0.0.1:${apiPort}   (health: /health)`,
+      `  Kafka bootstrap  ${brokers}   (publish events to herald.events.inbound)`,
+      `  PostgreSQL       ${databaseUrl.replace(/:[^:@/]+@/, ':****@')}`,
+      `  operator token   ${settings.adminToken}`,
+      `  tenant           ${settings.tenantId}`,
+      `  tenant API key   ${settings.apiKey}`,
+      `  data and logs    ${dataDir}  (tail -f ${join(dataDir, 'logs')}/*.log)`,
+      env.HERALD_ALLOW_PRIVATE_DESTINATIONS === 'true'
+        ? '  local mode: private destinations (localhost, 10.x, 192.168.x) are ALLOWED'
+        : '  private destinations are refused',
+      'Press Ctrl-C to stop.',
+    ];
+    lines.forEach(say);
+  } catch (error) {
+    say(`failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    await shutdown(1);
+  }
+}
+
+void main();

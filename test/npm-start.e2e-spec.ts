@@ -1,0 +1,115 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { Webhook } from 'standardwebhooks';
+import { ApiClient, waitFor, WebhookReceiver } from '@herald/testing';
+
+const root = join(__dirname, '..');
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+async function freePortRun(length: number): Promise<number> {
+  for (;;) {
+    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    const free = await Promise.all(Array.from({ length }, (_, i) => portIsFree(base + i)));
+    if (free.every(Boolean)) return base;
+  }
+}
+
+/**
+ * What `npm start` runs after its build step: the launcher compiled to dist/, spawning the four
+ * compiled services. Kafka and PostgreSQL are the test run's (the launcher's own broker and
+ * database start-up is covered by libs/local-infra's integration spec).
+ */
+describe('npm start: the compiled launcher and services', () => {
+  let launcher: ChildProcess;
+  let output = '';
+  let receiver: WebhookReceiver;
+  let apiPort: number;
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+      cwd: root,
+      stdio: 'inherit',
+    });
+    apiPort = await freePortRun(4);
+    receiver = await WebhookReceiver.start();
+    launcher = spawn(process.execPath, ['-r', './scripts/register-aliases.js', 'dist/deploy/local/start.js'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        HERALD_DATA_DIR: mkdtempSync(join(tmpdir(), 'herald-start-')),
+        HERALD_HTTP_PORT: String(apiPort),
+        HERALD_ADMIN_TOKEN: undefined,
+        HERALD_ENCRYPTION_KEY: undefined,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    launcher.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    launcher.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await waitFor('the launcher to print that Herald is ready', () => output.includes('Press Ctrl-C'), 90_000, 200);
+  }, 180_000);
+
+  afterAll(async () => {
+    if (launcher.exitCode === null) {
+      launcher.kill('SIGINT');
+      await new Promise((resolve) => launcher.once('exit', resolve));
+    }
+    await receiver.stop();
+  });
+
+  it('prints the API, the broker, an operator token and a bootstrap tenant key that work', async () => {
+    const printed = (label: string): string => {
+      const match = new RegExp(`${label}\\s+(\\S+)`).exec(output);
+      if (!match) throw new Error(`launcher did not print ${label}:\n${output}`);
+      return match[1];
+    };
+    expect(printed('API')).toBe(`http://127.0.0.1:${apiPort}`);
+    expect(printed('Kafka bootstrap')).toBe(process.env.KAFKA_BROKERS);
+    expect(output).toContain('private destinations (localhost, 10.x, 192.168.x) are ALLOWED');
+
+    const tenantId = printed('tenant');
+    const client = new ApiClient(`http://127.0.0.1:${apiPort}`, printed('tenant API key'));
+    const operator = new ApiClient(`http://127.0.0.1:${apiPort}`, printed('operator token'));
+    expect((await operator.request('GET', `/v1/tenants/${tenantId}`)).status).toBe(200);
+
+    const subscription = await client.request<{ id: string; secret: string }>('POST', '/v1/subscriptions', {
+      event_types: ['meter_data.*'],
+      destination: { type: 'webhook', url: `${receiver.url}/hooks` },
+    });
+    expect(subscription.status).toBe(201);
+
+    const kafka = new Kafka({ brokers: [printed('Kafka bootstrap')], logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: 'herald.events.inbound',
+      messages: [{ value: JSON.stringify({ tenant_id: tenantId, type: 'meter_data.received', data: { meter_id: 'm-1' } }) }],
+    });
+    await producer.disconnect();
+
+    const request = await waitFor('the webhook from the launched services', () => receiver.requests[0], 30_000);
+    const body = new Webhook(subscription.body.secret).verify(request.body, {
+      'webhook-id': String(request.headers['webhook-id']),
+      'webhook-timestamp': String(request.headers['webhook-timestamp']),
+      'webhook-signature': String(request.headers['webhook-signature']),
+    });
+    expect(body).toMatchObject({ type: 'meter_data.received', subscription_id: subscription.body.id, data: { meter_id: 'm-1' } });
+  });
+
+  it('stops every service it started on Ctrl-C', async () => {
+    launcher.kill('SIGINT');
+    const code = await new Promise((resolve) => launcher.once('exit', resolve));
+    expect(code).toBe(0);
+    for (let port = apiPort; port < apiPort + 4; port++) expect(await portIsFree(port)).toBe(true);
+  });
+});
