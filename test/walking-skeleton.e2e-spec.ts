@@ -136,4 +136,43 @@ describe('walking skeleton: one event from Kafka to a webhook', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(receiver.requests.filter((r) => r.path === '/hooks/first')).toHaveLength(0);
   });
+
+  it('parks bad events in herald.events.invalid with the reason, and the next good event still flows', async () => {
+    const { tenantId, client } = await operator.createTenant('bad-input');
+    await client.request('POST', '/v1/subscriptions', {
+      event_types: ['*'],
+      destination: { type: 'webhook', url: `${receiver.url}/hooks/bad-input` },
+    });
+    const invalid: { code: string; reason: string; body: { reason: { code: string }; value: string } }[] = [];
+    const consumer = kafka.consumer({ groupId: `invalid-reader-${tenantId}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'herald.events.invalid', fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const value = JSON.parse(String(message.value)) as { reason: { code: string }; value: string };
+        if (!value.value?.includes(tenantId) && !value.value?.includes('bad-input-marker')) return;
+        invalid.push({ code: String(message.headers?.['herald-reason-code']), reason: String(message.headers?.['herald-reason']), body: value });
+      },
+    });
+    await producer.send({
+      topic: 'herald.events.inbound',
+      messages: [
+        { value: '{"tenant_id": "bad-input-marker", ' },
+        { value: JSON.stringify({ tenant_id: tenantId, data: {} }) },
+        { value: JSON.stringify({ tenant_id: 'ten_nobody', type: 'a.b', data: { marker: 'bad-input-marker' } }) },
+        { value: JSON.stringify({ tenant_id: tenantId, type: 'project.created', data: { id: 1 } }) },
+      ],
+    });
+    await waitFor('three rejected events', () => invalid.length >= 3 && invalid);
+    await consumer.disconnect();
+    expect(invalid.map((entry) => entry.code).sort()).toEqual(['malformed_json', 'missing_field', 'unknown_tenant']);
+    for (const entry of invalid) {
+      expect(entry.body.reason.code).toBe(entry.code);
+      expect(entry.reason.length).toBeGreaterThan(5);
+    }
+    const delivered = await waitFor('the good event after the bad ones', () =>
+      receiver.requests.find((r) => r.path === '/hooks/bad-input'),
+    );
+    expect(JSON.parse(delivered.body)).toMatchObject({ type: 'project.created', data: { id: 1 } });
+  });
 });

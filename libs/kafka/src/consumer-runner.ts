@@ -84,6 +84,8 @@ export class ConsumerRunner<T> {
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      // A resumed partition is only fetched by the next fetch, so a long poll would delay retries.
+      maxWaitTimeInMs: 1000,
       allowAutoTopicCreation: false,
     });
   }

@@ -1,0 +1,49 @@
+import { ConfigError, loadConfig } from './herald-config';
+
+const base = {
+  DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/herald',
+  HERALD_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+};
+
+describe('configuration', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig(base);
+    expect(config).toMatchObject({
+      httpPort: 3000,
+      grpcPort: 50051,
+      kafkaBrokers: ['127.0.0.1:9092'],
+      topicPartitions: 12,
+      deliveryTimeoutMs: 10_000,
+      autoDisableAfterMs: 5 * 86_400_000,
+      allowPrivateDestinations: false,
+      maxEventBytes: 262_144,
+      adminToken: null,
+      smtpUrl: null,
+    });
+    expect(config.retrySchedule).toEqual([5000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000]);
+  });
+
+  it('reads hex and base64 encryption keys', () => {
+    expect(loadConfig({ ...base, HERALD_ENCRYPTION_KEY: 'ab'.repeat(32) }).encryptionKey).toEqual(Buffer.alloc(32, 0xab));
+  });
+
+  it.each([
+    ['DATABASE_URL', { DATABASE_URL: undefined }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://x' }],
+    ['HERALD_ENCRYPTION_KEY', { HERALD_ENCRYPTION_KEY: undefined }],
+    ['HERALD_ENCRYPTION_KEY', { HERALD_ENCRYPTION_KEY: 'c2hvcnQ=' }],
+    ['HERALD_HTTP_PORT', { HERALD_HTTP_PORT: 'eighty' }],
+    ['HERALD_HTTP_PORT', { HERALD_HTTP_PORT: '70000' }],
+    ['HERALD_TOPIC_PARTITIONS', { HERALD_TOPIC_PARTITIONS: '0' }],
+    ['HERALD_RETRY_SCHEDULE', { HERALD_RETRY_SCHEDULE: '5s,later' }],
+    ['HERALD_AUTO_DISABLE_AFTER', { HERALD_AUTO_DISABLE_AFTER: 'never' }],
+    ['HERALD_ALLOW_PRIVATE_DESTINATIONS', { HERALD_ALLOW_PRIVATE_DESTINATIONS: 'maybe' }],
+    ['KAFKA_BROKERS', { KAFKA_BROKERS: 'localhost' }],
+    ['HERALD_ADMIN_TOKEN', { HERALD_ADMIN_TOKEN: 'short' }],
+    ['HERALD_LOG_LEVEL', { HERALD_LOG_LEVEL: 'loud' }],
+  ])('stops on a bad %s and names it', (variable, overrides) => {
+    const attempt = () => loadConfig({ ...base, ...overrides });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(new RegExp(`^${variable}: `));
+  });
+});
