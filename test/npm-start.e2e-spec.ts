@@ -37,26 +37,39 @@ describe('npm start: the compiled launcher and services', () => {
   let apiPort: number;
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-      cwd: root,
-      stdio: 'inherit',
-    });
+    execFileSync(
+      process.execPath,
+      [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+      {
+        cwd: root,
+        stdio: 'inherit',
+      },
+    );
     apiPort = await freePortRun(4);
     receiver = await WebhookReceiver.start();
-    launcher = spawn(process.execPath, ['-r', './scripts/register-aliases.js', 'dist/deploy/local/start.js'], {
-      cwd: root,
-      env: {
-        ...process.env,
-        HERALD_DATA_DIR: mkdtempSync(join(tmpdir(), 'herald-start-')),
-        HERALD_HTTP_PORT: String(apiPort),
-        HERALD_ADMIN_TOKEN: undefined,
-        HERALD_ENCRYPTION_KEY: undefined,
+    launcher = spawn(
+      process.execPath,
+      ['-r', './scripts/register-aliases.js', 'dist/deploy/local/start.js'],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          HERALD_DATA_DIR: mkdtempSync(join(tmpdir(), 'herald-start-')),
+          HERALD_HTTP_PORT: String(apiPort),
+          HERALD_ADMIN_TOKEN: undefined,
+          HERALD_ENCRYPTION_KEY: undefined,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     launcher.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     launcher.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await waitFor('the launcher to print that Herald is ready', () => output.includes('Press Ctrl-C'), 90_000, 200);
+    await waitFor(
+      'the launcher to print that Herald is ready',
+      () => output.includes('Press Ctrl-C'),
+      90_000,
+      200,
+    );
   }, 180_000);
 
   afterAll(async () => {
@@ -82,10 +95,14 @@ describe('npm start: the compiled launcher and services', () => {
     const operator = new ApiClient(`http://127.0.0.1:${apiPort}`, printed('operator token'));
     expect((await operator.request('GET', `/v1/tenants/${tenantId}`)).status).toBe(200);
 
-    const subscription = await client.request<{ id: string; secret: string }>('POST', '/v1/subscriptions', {
-      event_types: ['meter_data.*'],
-      destination: { type: 'webhook', url: `${receiver.url}/hooks` },
-    });
+    const subscription = await client.request<{ id: string; secret: string }>(
+      'POST',
+      '/v1/subscriptions',
+      {
+        event_types: ['meter_data.*'],
+        destination: { type: 'webhook', url: `${receiver.url}/hooks` },
+      },
+    );
     expect(subscription.status).toBe(201);
 
     const kafka = new Kafka({ brokers: [printed('Kafka bootstrap')], logLevel: logLevel.NOTHING });
@@ -93,17 +110,33 @@ describe('npm start: the compiled launcher and services', () => {
     await producer.connect();
     await producer.send({
       topic: 'herald.events.inbound',
-      messages: [{ value: JSON.stringify({ tenant_id: tenantId, type: 'meter_data.received', data: { meter_id: 'm-1' } }) }],
+      messages: [
+        {
+          value: JSON.stringify({
+            tenant_id: tenantId,
+            type: 'meter_data.received',
+            data: { meter_id: 'm-1' },
+          }),
+        },
+      ],
     });
     await producer.disconnect();
 
-    const request = await waitFor('the webhook from the launched services', () => receiver.requests[0], 30_000);
+    const request = await waitFor(
+      'the webhook from the launched services',
+      () => receiver.requests[0],
+      30_000,
+    );
     const body = new Webhook(subscription.body.secret).verify(request.body, {
       'webhook-id': String(request.headers['webhook-id']),
       'webhook-timestamp': String(request.headers['webhook-timestamp']),
       'webhook-signature': String(request.headers['webhook-signature']),
     });
-    expect(body).toMatchObject({ type: 'meter_data.received', subscription_id: subscription.body.id, data: { meter_id: 'm-1' } });
+    expect(body).toMatchObject({
+      type: 'meter_data.received',
+      subscription_id: subscription.body.id,
+      data: { meter_id: 'm-1' },
+    });
   });
 
   it('stops every service it started on Ctrl-C', async () => {

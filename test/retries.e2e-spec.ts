@@ -10,7 +10,10 @@ describe('retries: a failed delivery is retried from the retry topics, then dead
   let receiver: WebhookReceiver;
   let operator: ApiClient;
   let db: DataSource;
-  const kafka = new Kafka({ brokers: (process.env.KAFKA_BROKERS ?? '').split(','), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    brokers: (process.env.KAFKA_BROKERS ?? '').split(','),
+    logLevel: logLevel.NOTHING,
+  });
   const producer = kafka.producer();
 
   beforeAll(async () => {
@@ -36,14 +39,24 @@ describe('retries: a failed delivery is retried from the retry topics, then dead
     });
     await producer.send({
       topic: 'herald.events.inbound',
-      messages: [{ value: JSON.stringify({ tenant_id: tenantId, type: 'meter.created', data: { meter_id: 'm-9' } }) }],
+      messages: [
+        {
+          value: JSON.stringify({
+            tenant_id: tenantId,
+            type: 'meter.created',
+            data: { meter_id: 'm-9' },
+          }),
+        },
+      ],
     });
     return { tenantId };
   }
 
   it('retries after a 500 with the same webhook-id and records both attempts', async () => {
     let calls = 0;
-    receiver.respondWith((request) => (request.path === '/flaky' && ++calls === 1 ? { status: 500, body: 'boom' } : { status: 200 }));
+    receiver.respondWith((request) =>
+      request.path === '/flaky' && ++calls === 1 ? { status: 500, body: 'boom' } : { status: 200 },
+    );
     const { tenantId } = await subscribeAndPublish('/flaky');
 
     const deliveries = await waitFor('two requests to /flaky', () => {
@@ -54,12 +67,17 @@ describe('retries: a failed delivery is retried from the retry topics, then dead
     expect(deliveries[1].receivedAt - deliveries[0].receivedAt).toBeGreaterThanOrEqual(900);
 
     const attempts = await waitFor('the delivery to be recorded as succeeded', async () => {
-      const rows: { status: string; attempt: number; outcome: string; status_code: number; response_excerpt: string }[] =
-        await db.query(
-          `SELECT d.status, a.attempt, a.outcome, a.status_code, a.response_excerpt
+      const rows: {
+        status: string;
+        attempt: number;
+        outcome: string;
+        status_code: number;
+        response_excerpt: string;
+      }[] = await db.query(
+        `SELECT d.status, a.attempt, a.outcome, a.status_code, a.response_excerpt
            FROM deliveries d JOIN attempts a ON a.delivery_id = d.id WHERE d.tenant_id = $1 ORDER BY a.attempt`,
-          [tenantId],
-        );
+        [tenantId],
+      );
       return rows.length === 2 && rows[0].status === 'succeeded' && rows;
     });
     expect(attempts.map((a) => [a.attempt, a.outcome, a.status_code])).toEqual([
@@ -70,9 +88,15 @@ describe('retries: a failed delivery is retried from the retry topics, then dead
   });
 
   it('dead-letters a delivery when the schedule is spent', async () => {
-    receiver.respondWith((request) => (request.path === '/down' ? { status: 503 } : { status: 200 }));
+    receiver.respondWith((request) =>
+      request.path === '/down' ? { status: 503 } : { status: 200 },
+    );
     const { tenantId } = await subscribeAndPublish('/down');
-    await waitFor('three attempts at /down', () => receiver.requests.filter((r) => r.path === '/down').length >= 3, 20_000);
+    await waitFor(
+      'three attempts at /down',
+      () => receiver.requests.filter((r) => r.path === '/down').length >= 3,
+      20_000,
+    );
     const delivery = await waitFor('the delivery to be dead', async () => {
       const rows: { id: string; status: string; attempts: number }[] = await db.query(
         'SELECT id, status, attempts FROM deliveries WHERE tenant_id = $1',
@@ -87,9 +111,11 @@ describe('retries: a failed delivery is retried from the retry topics, then dead
     await consumer.connect();
     await consumer.subscribe({ topic: 'herald.deliveries.dlq', fromBeginning: true });
     await consumer.run({
-      eachMessage: async ({ message }) => {
+      eachMessage: ({ message }) => {
         const value = JSON.parse(String(message.value)) as { delivery_id: string };
-        if (value.delivery_id === delivery.id) parked.push(String(message.headers?.['herald-reason-code']));
+        if (value.delivery_id === delivery.id)
+          parked.push(String(message.headers?.['herald-reason-code']));
+        return Promise.resolve();
       },
     });
     await waitFor('the delivery in the DLQ', () => parked.length > 0);

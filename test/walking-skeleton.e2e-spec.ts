@@ -143,15 +143,28 @@ describe('walking skeleton: one event from Kafka to a webhook', () => {
       event_types: ['*'],
       destination: { type: 'webhook', url: `${receiver.url}/hooks/bad-input` },
     });
-    const invalid: { code: string; reason: string; body: { reason: { code: string }; value: string } }[] = [];
+    const invalid: {
+      code: string;
+      reason: string;
+      body: { reason: { code: string }; value: string };
+    }[] = [];
     const consumer = kafka.consumer({ groupId: `invalid-reader-${tenantId}` });
     await consumer.connect();
     await consumer.subscribe({ topic: 'herald.events.invalid', fromBeginning: true });
     await consumer.run({
-      eachMessage: async ({ message }) => {
-        const value = JSON.parse(String(message.value)) as { reason: { code: string }; value: string };
-        if (!value.value?.includes(tenantId) && !value.value?.includes('bad-input-marker')) return;
-        invalid.push({ code: String(message.headers?.['herald-reason-code']), reason: String(message.headers?.['herald-reason']), body: value });
+      eachMessage: ({ message }) => {
+        const value = JSON.parse(String(message.value)) as {
+          reason: { code: string };
+          value: string;
+        };
+        if (!value.value?.includes(tenantId) && !value.value?.includes('bad-input-marker'))
+          return Promise.resolve();
+        invalid.push({
+          code: String(message.headers?.['herald-reason-code']),
+          reason: String(message.headers?.['herald-reason']),
+          body: value,
+        });
+        return Promise.resolve();
       },
     });
     await producer.send({
@@ -159,13 +172,25 @@ describe('walking skeleton: one event from Kafka to a webhook', () => {
       messages: [
         { value: '{"tenant_id": "bad-input-marker", ' },
         { value: JSON.stringify({ tenant_id: tenantId, data: {} }) },
-        { value: JSON.stringify({ tenant_id: 'ten_nobody', type: 'a.b', data: { marker: 'bad-input-marker' } }) },
-        { value: JSON.stringify({ tenant_id: tenantId, type: 'project.created', data: { id: 1 } }) },
+        {
+          value: JSON.stringify({
+            tenant_id: 'ten_nobody',
+            type: 'a.b',
+            data: { marker: 'bad-input-marker' },
+          }),
+        },
+        {
+          value: JSON.stringify({ tenant_id: tenantId, type: 'project.created', data: { id: 1 } }),
+        },
       ],
     });
     await waitFor('three rejected events', () => invalid.length >= 3 && invalid);
     await consumer.disconnect();
-    expect(invalid.map((entry) => entry.code).sort()).toEqual(['malformed_json', 'missing_field', 'unknown_tenant']);
+    expect(invalid.map((entry) => entry.code).sort()).toEqual([
+      'malformed_json',
+      'missing_field',
+      'unknown_tenant',
+    ]);
     for (const entry of invalid) {
       expect(entry.body.reason.code).toBe(entry.code);
       expect(entry.reason.length).toBeGreaterThan(5);

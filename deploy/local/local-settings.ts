@@ -14,11 +14,15 @@ export interface LocalSettings {
  * or the secrets stored with it could not be read back.
  */
 export function loadLocalSettings(file: string, env: NodeJS.ProcessEnv): LocalSettings {
-  const saved = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<LocalSettings>) : {};
+  const saved = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<LocalSettings>)
+    : {};
   const settings: LocalSettings = {
     ...saved,
-    adminToken: env.HERALD_ADMIN_TOKEN ?? saved.adminToken ?? `adm_${randomBytes(24).toString('base64url')}`,
-    encryptionKey: env.HERALD_ENCRYPTION_KEY ?? saved.encryptionKey ?? randomBytes(32).toString('base64'),
+    adminToken:
+      env.HERALD_ADMIN_TOKEN ?? saved.adminToken ?? `adm_${randomBytes(24).toString('base64url')}`,
+    encryptionKey:
+      env.HERALD_ENCRYPTION_KEY ?? saved.encryptionKey ?? randomBytes(32).toString('base64'),
   };
   saveLocalSettings(file, settings);
   return settings;

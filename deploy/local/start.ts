@@ -18,12 +18,17 @@ const SERVICES = ['subscription-api', 'event-ingest', 'matcher', 'deliverer'] as
 
 const say = (line: string): void => void process.stdout.write(`[herald] ${line}\n`);
 
-async function ensureBootstrapTenant(databaseUrl: string, settings: LocalSettings, file: string): Promise<void> {
+async function ensureBootstrapTenant(
+  databaseUrl: string,
+  settings: LocalSettings,
+  file: string,
+): Promise<void> {
   const db = new DataSource(dataSourceOptions(databaseUrl));
   await db.initialize();
   try {
     const tenants = new TenantsRepository(db);
-    if (settings.tenantId && settings.apiKey && (await tenants.tenantForApiKey(settings.apiKey))) return;
+    if (settings.tenantId && settings.apiKey && (await tenants.tenantForApiKey(settings.apiKey)))
+      return;
     const tenant = await tenants.create('local');
     const { key } = await tenants.createApiKey(tenant.id, 'bootstrap');
     settings.tenantId = tenant.id;
@@ -70,7 +75,13 @@ async function main(): Promise<void> {
     const [kafka, postgres] = await Promise.all([
       process.env.KAFKA_BROKERS
         ? null
-        : startLocalKafka({ dataDir: join(dataDir, 'kafka'), port: 9092, controllerPort: 9093, fresh: false, log }),
+        : startLocalKafka({
+            dataDir: join(dataDir, 'kafka'),
+            port: 9092,
+            controllerPort: 9093,
+            fresh: false,
+            log,
+          }),
       process.env.DATABASE_URL
         ? null
         : startLocalPostgres({
@@ -118,15 +129,22 @@ async function main(): Promise<void> {
     );
     // Services stop before the infrastructure they use (stops run in reverse).
     stops.push(() => Promise.all(services.map((service) => service.stop())).then(() => undefined));
-    services.forEach((service, index) =>
-      void service.exited.then((exit) => {
-        if (!stopping) {
-          say(`${SERVICES[index]} exited (code ${exit.code}); see ${join(dataDir, 'logs', `${SERVICES[index]}.log`)}`);
-          void shutdown(1);
-        }
-      }),
+    services.forEach(
+      (service, index) =>
+        void service.exited.then((exit) => {
+          if (!stopping) {
+            say(
+              `${SERVICES[index]} exited (code ${exit.code}); see ${join(dataDir, 'logs', `${SERVICES[index]}.log`)}`,
+            );
+            void shutdown(1);
+          }
+        }),
     );
-    await Promise.all(SERVICES.map((_, index) => waitForHealth(`http://127.0.0.1:${apiPort + index}/health`, 60_000)));
+    await Promise.all(
+      SERVICES.map((_, index) =>
+        waitForHealth(`http://127.0.0.1:${apiPort + index}/health`, 60_000),
+      ),
+    );
 
     const lines = [
       `Herald is ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,

@@ -7,7 +7,9 @@ import { dataSourceOptions } from '@herald/persistence';
 import { ApiClient, testConfig } from '@herald/testing';
 import { SubscriptionApiModule } from './subscription-api.module';
 
-type ErrorBody = { error: { code: string; message: string; details: { field: string; message: string }[] } };
+type ErrorBody = {
+  error: { code: string; message: string; details: { field: string; message: string }[] };
+};
 
 const webhook = (url = 'https://example.com/hooks') => ({
   event_types: ['meter_data.*'],
@@ -36,20 +38,27 @@ describe('subscription-api on a real PostgreSQL', () => {
 
   describe('authentication', () => {
     it('serves /health without credentials', async () => {
-      expect(await anonymous.request('GET', '/health')).toEqual({ status: 200, body: { status: 'ok' } });
+      expect(await anonymous.request('GET', '/health')).toEqual({
+        status: 200,
+        body: { status: 'ok' },
+      });
     });
 
     it('refuses a request without a token, or with a wrong one, as 401 with an error code', async () => {
       const missing = await anonymous.request<ErrorBody>('GET', '/v1/subscriptions');
       expect(missing.status).toBe(401);
       expect(missing.body.error.code).toBe('unauthorized');
-      const wrong = await anonymous.withToken('hk_not-a-key').request<ErrorBody>('GET', '/v1/subscriptions');
+      const wrong = await anonymous
+        .withToken('hk_not-a-key')
+        .request<ErrorBody>('GET', '/v1/subscriptions');
       expect(wrong.status).toBe(401);
     });
 
     it('keeps operator routes from tenant keys and tenant routes from the operator', async () => {
       const { client } = await operator.createTenant('acme');
-      expect((await client.request<ErrorBody>('GET', '/v1/tenants')).body.error.code).toBe('forbidden');
+      expect((await client.request<ErrorBody>('GET', '/v1/tenants')).body.error.code).toBe(
+        'forbidden',
+      );
       expect((await client.request('POST', '/v1/tenants', { name: 'x' })).status).toBe(403);
       expect((await operator.request('GET', '/v1/subscriptions')).status).toBe(403);
     });
@@ -57,13 +66,20 @@ describe('subscription-api on a real PostgreSQL', () => {
 
   describe('tenants and API keys', () => {
     it('creates, gets and lists tenants with cursor pagination', async () => {
-      const created = await operator.request<{ id: string; name: string }>('POST', '/v1/tenants', { name: 'Openvolt' });
+      const created = await operator.request<{ id: string; name: string }>('POST', '/v1/tenants', {
+        name: 'Openvolt',
+      });
       expect(created.status).toBe(201);
       expect(created.body.id).toMatch(/^ten_/);
-      expect((await operator.request('GET', `/v1/tenants/${created.body.id}`)).body).toMatchObject({ name: 'Openvolt' });
+      expect((await operator.request('GET', `/v1/tenants/${created.body.id}`)).body).toMatchObject({
+        name: 'Openvolt',
+      });
 
       await operator.request('POST', '/v1/tenants', { name: 'two' });
-      const first = await operator.request<{ data: { id: string }[]; next_cursor: string | null }>('GET', '/v1/tenants?limit=1');
+      const first = await operator.request<{ data: { id: string }[]; next_cursor: string | null }>(
+        'GET',
+        '/v1/tenants?limit=1',
+      );
       expect(first.body.data).toHaveLength(1);
       expect(first.body.next_cursor).toEqual(expect.any(String));
       const second = await operator.request<{ data: { id: string }[] }>(
@@ -76,27 +92,48 @@ describe('subscription-api on a real PostgreSQL', () => {
     it('names the bad field when a tenant is invalid', async () => {
       const missing = await operator.request<ErrorBody>('POST', '/v1/tenants', {});
       expect(missing.status).toBe(422);
-      expect(missing.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'name', message: 'is required' }] });
-      const unknown = await operator.request<ErrorBody>('POST', '/v1/tenants', { name: 'x', colour: 'red' });
-      expect(unknown.body.error.details).toEqual([{ field: 'colour', message: 'is not a known field' }]);
+      expect(missing.body.error).toMatchObject({
+        code: 'validation_failed',
+        details: [{ field: 'name', message: 'is required' }],
+      });
+      const unknown = await operator.request<ErrorBody>('POST', '/v1/tenants', {
+        name: 'x',
+        colour: 'red',
+      });
+      expect(unknown.body.error.details).toEqual([
+        { field: 'colour', message: 'is not a known field' },
+      ]);
       const badLimit = await operator.request<ErrorBody>('GET', '/v1/tenants?limit=1000');
       expect(badLimit.body.error.details[0].field).toBe('limit');
     });
 
     it('answers 404 for a tenant that does not exist', async () => {
-      expect((await operator.request<ErrorBody>('GET', '/v1/tenants/ten_missing')).body.error.code).toBe('not_found');
-      expect((await operator.request('POST', '/v1/tenants/ten_missing/api-keys', {})).status).toBe(404);
+      expect(
+        (await operator.request<ErrorBody>('GET', '/v1/tenants/ten_missing')).body.error.code,
+      ).toBe('not_found');
+      expect((await operator.request('POST', '/v1/tenants/ten_missing/api-keys', {})).status).toBe(
+        404,
+      );
     });
 
     it('shows an API key once and stores only its hash', async () => {
-      const tenant = await operator.request<{ id: string }>('POST', '/v1/tenants', { name: 'hashes' });
-      const key = await operator.request<{ key: string; prefix: string }>('POST', `/v1/tenants/${tenant.body.id}/api-keys`, {
-        name: 'ci',
+      const tenant = await operator.request<{ id: string }>('POST', '/v1/tenants', {
+        name: 'hashes',
       });
+      const key = await operator.request<{ key: string; prefix: string }>(
+        'POST',
+        `/v1/tenants/${tenant.body.id}/api-keys`,
+        {
+          name: 'ci',
+        },
+      );
       expect(key.status).toBe(201);
       expect(key.body.key).toMatch(/^hk_/);
       expect(key.body.key.startsWith(key.body.prefix)).toBe(true);
-      const rows: { hash: string }[] = await db.query('SELECT hash FROM api_keys WHERE tenant_id = $1', [tenant.body.id]);
+      const rows: { hash: string }[] = await db.query(
+        'SELECT hash FROM api_keys WHERE tenant_id = $1',
+        [tenant.body.id],
+      );
       expect(JSON.stringify(rows)).not.toContain(key.body.key);
       expect(rows[0].hash).toMatch(/^[0-9a-f]{64}$/);
     });
@@ -111,18 +148,20 @@ describe('subscription-api on a real PostgreSQL', () => {
   describe('subscriptions', () => {
     it('creates a webhook subscription, returns its secret once, and masks header values', async () => {
       const { client } = await operator.createTenant('subs');
-      const created = await client.request<Record<string, unknown> & { id: string; secret: string }>(
-        'POST',
-        '/v1/subscriptions',
-        { ...webhook(), description: 'billing', ordering: 'strict' },
-      );
+      const created = await client.request<
+        Record<string, unknown> & { id: string; secret: string }
+      >('POST', '/v1/subscriptions', { ...webhook(), description: 'billing', ordering: 'strict' });
       expect(created.status).toBe(201);
       expect(created.body).toMatchObject({
         description: 'billing',
         enabled: true,
         debug: false,
         event_types: ['meter_data.*'],
-        destination: { type: 'webhook', url: 'https://example.com/hooks', headers: { Authorization: '********' } },
+        destination: {
+          type: 'webhook',
+          url: 'https://example.com/hooks',
+          headers: { Authorization: '********' },
+        },
         filter: null,
         trigger_fields: null,
         payload_fields: null,
@@ -132,15 +171,24 @@ describe('subscription-api on a real PostgreSQL', () => {
       });
       expect(created.body.secret).toMatch(/^whsec_/);
 
-      const fetched = await client.request<Record<string, unknown>>('GET', `/v1/subscriptions/${created.body.id}`);
+      const fetched = await client.request<Record<string, unknown>>(
+        'GET',
+        `/v1/subscriptions/${created.body.id}`,
+      );
       expect(fetched.body.secret).toBeUndefined();
       expect(fetched.body.destination).toEqual(created.body.destination);
     });
 
     it('keeps signing secrets and header values encrypted at rest', async () => {
       const { client } = await operator.createTenant('at-rest');
-      const created = await client.request<{ id: string; secret: string }>('POST', '/v1/subscriptions', webhook());
-      const rows: unknown[] = await db.query('SELECT * FROM subscriptions WHERE id = $1', [created.body.id]);
+      const created = await client.request<{ id: string; secret: string }>(
+        'POST',
+        '/v1/subscriptions',
+        webhook(),
+      );
+      const rows: unknown[] = await db.query('SELECT * FROM subscriptions WHERE id = $1', [
+        created.body.id,
+      ]);
       const stored = JSON.stringify(rows);
       expect(stored).not.toContain(created.body.secret.slice(6));
       expect(stored).not.toContain('very-secret-value');
@@ -150,16 +198,20 @@ describe('subscription-api on a real PostgreSQL', () => {
       const { client } = await operator.createTenant('pages');
       const other = await operator.createTenant('pages-other');
       await other.client.request('POST', '/v1/subscriptions', webhook());
-      for (let i = 0; i < 3; i++) await client.request('POST', '/v1/subscriptions', webhook(`https://example.com/${i}`));
-      const first = await client.request<{ data: { destination: { url: string } }[]; next_cursor: string }>(
-        'GET',
-        '/v1/subscriptions?limit=2',
-      );
-      expect(first.body.data.map((s) => s.destination.url)).toEqual(['https://example.com/0', 'https://example.com/1']);
-      const second = await client.request<{ data: { destination: { url: string } }[]; next_cursor: string | null }>(
-        'GET',
-        `/v1/subscriptions?limit=2&cursor=${first.body.next_cursor}`,
-      );
+      for (let i = 0; i < 3; i++)
+        await client.request('POST', '/v1/subscriptions', webhook(`https://example.com/${i}`));
+      const first = await client.request<{
+        data: { destination: { url: string } }[];
+        next_cursor: string;
+      }>('GET', '/v1/subscriptions?limit=2');
+      expect(first.body.data.map((s) => s.destination.url)).toEqual([
+        'https://example.com/0',
+        'https://example.com/1',
+      ]);
+      const second = await client.request<{
+        data: { destination: { url: string } }[];
+        next_cursor: string | null;
+      }>('GET', `/v1/subscriptions?limit=2&cursor=${first.body.next_cursor}`);
       expect(second.body.data.map((s) => s.destination.url)).toEqual(['https://example.com/2']);
       expect(second.body.next_cursor).toBeNull();
     });
@@ -167,8 +219,15 @@ describe('subscription-api on a real PostgreSQL', () => {
     it('answers 404, leaking nothing, for another tenant’s subscription', async () => {
       const owner = await operator.createTenant('owner');
       const intruder = await operator.createTenant('intruder');
-      const created = await owner.client.request<{ id: string }>('POST', '/v1/subscriptions', webhook());
-      const response = await intruder.client.request<ErrorBody>('GET', `/v1/subscriptions/${created.body.id}`);
+      const created = await owner.client.request<{ id: string }>(
+        'POST',
+        '/v1/subscriptions',
+        webhook(),
+      );
+      const response = await intruder.client.request<ErrorBody>(
+        'GET',
+        `/v1/subscriptions/${created.body.id}`,
+      );
       expect(response.status).toBe(404);
       expect(response.body.error.code).toBe('not_found');
       expect(JSON.stringify(response.body)).not.toContain('example.com');
@@ -179,19 +238,52 @@ describe('subscription-api on a real PostgreSQL', () => {
     it.each([
       ['event_types missing', { destination: webhook().destination }, 'event_types', 'is required'],
       ['event_types empty', { ...webhook(), event_types: [] }, 'event_types', 'must not be empty'],
-      ['a bad glob', { ...webhook(), event_types: ['meter data'] }, 'event_types[0]', 'is not an event type or glob such as meter_data.* or *'],
+      [
+        'a bad glob',
+        { ...webhook(), event_types: ['meter data'] },
+        'event_types[0]',
+        'is not an event type or glob such as meter_data.* or *',
+      ],
       ['destination missing', { event_types: ['*'] }, 'destination', 'is required'],
-      ['an unknown destination type', { event_types: ['*'], destination: { type: 'pigeon', url: 'https://x.y' } }, 'destination.type', 'must be one of webhook'],
-      ['a relative url', { event_types: ['*'], destination: { type: 'webhook', url: '/hooks' } }, 'destination.url', 'must be an absolute URL'],
-      ['an ftp url', { event_types: ['*'], destination: { type: 'webhook', url: 'ftp://x.y/z' } }, 'destination.url', 'must be an http or https URL'],
+      [
+        'an unknown destination type',
+        { event_types: ['*'], destination: { type: 'pigeon', url: 'https://x.y' } },
+        'destination.type',
+        'must be one of webhook',
+      ],
+      [
+        'a relative url',
+        { event_types: ['*'], destination: { type: 'webhook', url: '/hooks' } },
+        'destination.url',
+        'must be an absolute URL',
+      ],
+      [
+        'an ftp url',
+        { event_types: ['*'], destination: { type: 'webhook', url: 'ftp://x.y/z' } },
+        'destination.url',
+        'must be an http or https URL',
+      ],
       [
         'a reserved header',
-        { event_types: ['*'], destination: { type: 'webhook', url: 'https://x.y', headers: { 'webhook-id': 'x' } } },
+        {
+          event_types: ['*'],
+          destination: { type: 'webhook', url: 'https://x.y', headers: { 'webhook-id': 'x' } },
+        },
         'destination.headers.webhook-id',
         'is set by Herald and cannot be overridden',
       ],
-      ['a bad ordering', { ...webhook(), ordering: 'chaos' }, 'ordering', 'must be one of best_effort, strict'],
-      ['a zero rate limit', { ...webhook(), rate_limit_per_second: 0 }, 'rate_limit_per_second', 'must be an integer from 1 to 100000'],
+      [
+        'a bad ordering',
+        { ...webhook(), ordering: 'chaos' },
+        'ordering',
+        'must be one of best_effort, strict',
+      ],
+      [
+        'a zero rate limit',
+        { ...webhook(), rate_limit_per_second: 0 },
+        'rate_limit_per_second',
+        'must be an integer from 1 to 100000',
+      ],
       ['an unknown field', { ...webhook(), colour: 'red' }, 'colour', 'is not a known field'],
     ])('refuses %s with 422 naming the field', async (_name, body, field, message) => {
       const { client } = await operator.createTenant('validation');

@@ -20,11 +20,16 @@ describe('configuration', () => {
       adminToken: null,
       smtpUrl: null,
     });
-    expect(config.retrySchedule).toEqual([5000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000]);
+    expect(config.retrySchedule).toEqual([
+      5000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000, 43_200_000,
+      86_400_000,
+    ]);
   });
 
   it('reads hex and base64 encryption keys', () => {
-    expect(loadConfig({ ...base, HERALD_ENCRYPTION_KEY: 'ab'.repeat(32) }).encryptionKey).toEqual(Buffer.alloc(32, 0xab));
+    expect(loadConfig({ ...base, HERALD_ENCRYPTION_KEY: 'ab'.repeat(32) }).encryptionKey).toEqual(
+      Buffer.alloc(32, 0xab),
+    );
   });
 
   it.each([

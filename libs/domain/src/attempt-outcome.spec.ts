@@ -26,7 +26,9 @@ describe('attempt outcomes', () => {
 
   it('reads Retry-After as seconds or a date', () => {
     expect(parseRetryAfter('120')).toBe(120_000);
-    expect(parseRetryAfter('Wed, 21 Oct 2015 07:28:00 GMT', Date.parse('Wed, 21 Oct 2015 07:27:00 GMT'))).toBe(60_000);
+    expect(
+      parseRetryAfter('Wed, 21 Oct 2015 07:28:00 GMT', Date.parse('Wed, 21 Oct 2015 07:27:00 GMT')),
+    ).toBe(60_000);
     expect(parseRetryAfter('soon')).toBeNull();
     expect(parseRetryAfter(undefined)).toBeNull();
   });
@@ -34,17 +36,49 @@ describe('attempt outcomes', () => {
   const schedule = [5000, 30_000, 120_000];
 
   it.each([
-    ['first failure waits the first delay', failed(), 1, { kind: 'retry', delayMs: 5000, attempt: 1 }],
-    ['third failure waits the third delay', failed(), 3, { kind: 'retry', delayMs: 120_000, attempt: 3 }],
-    ['a longer Retry-After wins', failed({ retryAfterMs: 60_000 }), 1, { kind: 'retry', delayMs: 60_000, attempt: 1 }],
-    ['a shorter Retry-After does not', failed({ retryAfterMs: 1000 }), 2, { kind: 'retry', delayMs: 30_000, attempt: 2 }],
-    ['past the schedule is dead', failed(), 4, { kind: 'dead', reason: 'gave up after 4 attempts' }],
-    ['permanent is dead at once', failed({ failure: 'permanent', message: 'gone' }), 1, { kind: 'dead', reason: 'gone' }],
+    [
+      'first failure waits the first delay',
+      failed(),
+      1,
+      { kind: 'retry', delayMs: 5000, attempt: 1 },
+    ],
+    [
+      'third failure waits the third delay',
+      failed(),
+      3,
+      { kind: 'retry', delayMs: 120_000, attempt: 3 },
+    ],
+    [
+      'a longer Retry-After wins',
+      failed({ retryAfterMs: 60_000 }),
+      1,
+      { kind: 'retry', delayMs: 60_000, attempt: 1 },
+    ],
+    [
+      'a shorter Retry-After does not',
+      failed({ retryAfterMs: 1000 }),
+      2,
+      { kind: 'retry', delayMs: 30_000, attempt: 2 },
+    ],
+    [
+      'past the schedule is dead',
+      failed(),
+      4,
+      { kind: 'dead', reason: 'gave up after 4 attempts' },
+    ],
+    [
+      'permanent is dead at once',
+      failed({ failure: 'permanent', message: 'gone' }),
+      1,
+      { kind: 'dead', reason: 'gone' },
+    ],
   ])('%s', (_name, result, attempts, expected) => {
     expect(nextStep(result, attempts, schedule)).toEqual(expected);
   });
 
   it('is done on success', () => {
-    expect(nextStep({ ok: true, statusCode: 200, responseExcerpt: '' }, 1, schedule)).toEqual({ kind: 'done' });
+    expect(nextStep({ ok: true, statusCode: 200, responseExcerpt: '' }, 1, schedule)).toEqual({
+      kind: 'done',
+    });
   });
 });

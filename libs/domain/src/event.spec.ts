@@ -33,9 +33,24 @@ describe('inbound event envelope', () => {
     ['missing data', { tenant_id: 't', type: 'a.b' }, 'missing_field', 'data'],
     ['data an array', { ...good, data: [1] }, 'invalid_field', 'data'],
     ['bad id', { ...good, id: 'has space' }, 'invalid_field', 'id'],
-    ['occurred_at without zone', { ...good, occurred_at: '2024-05-02T12:31:26' }, 'invalid_field', 'occurred_at'],
-    ['occurred_at not a date', { ...good, occurred_at: 'yesterday' }, 'invalid_field', 'occurred_at'],
-    ['changed_fields not strings', { ...good, changed_fields: [1] }, 'invalid_field', 'changed_fields'],
+    [
+      'occurred_at without zone',
+      { ...good, occurred_at: '2024-05-02T12:31:26' },
+      'invalid_field',
+      'occurred_at',
+    ],
+    [
+      'occurred_at not a date',
+      { ...good, occurred_at: 'yesterday' },
+      'invalid_field',
+      'occurred_at',
+    ],
+    [
+      'changed_fields not strings',
+      { ...good, changed_fields: [1] },
+      'invalid_field',
+      'changed_fields',
+    ],
     ['subject not a string', { ...good, subject: { a: 1 } }, 'invalid_field', 'subject'],
   ])('rejects %s', (_name, value, code, field) => {
     const result = validateInboundEvent(value);
@@ -50,7 +65,10 @@ describe('inbound event envelope', () => {
   it('rejects malformed JSON and oversize events before parsing them', () => {
     const malformed = parseInboundEvent('{"tenant_id": ', 1024);
     expect(!malformed.ok && malformed.error.code).toBe('malformed_json');
-    const large = parseInboundEvent(JSON.stringify({ ...good, data: { blob: 'x'.repeat(2000) } }), 1024);
+    const large = parseInboundEvent(
+      JSON.stringify({ ...good, data: { blob: 'x'.repeat(2000) } }),
+      1024,
+    );
     expect(!large.ok && large.error.code).toBe('too_large');
   });
 });
