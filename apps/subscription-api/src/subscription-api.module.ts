@@ -5,16 +5,22 @@ import { PersistenceModule } from '@herald/persistence';
 import { HealthController } from '@herald/runtime';
 import { AuthGuard } from './auth/auth.guard';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
-import { SubscriptionsController } from './subscriptions/subscriptions.controller';
-import { TenantsController } from './tenants/tenants.controller';
+import { SubscriptionsModule } from './subscriptions/subscriptions.module';
+import { TenantsModule } from './tenants/tenants.module';
 
+/** The admin API: one feature module per resource. */
 @Module({})
 export class SubscriptionApiModule {
   static forRoot(config: HeraldConfig): DynamicModule {
     return {
       module: SubscriptionApiModule,
-      imports: [ConfigModule.forRoot(config), PersistenceModule],
-      controllers: [HealthController, TenantsController, SubscriptionsController],
+      imports: [
+        ConfigModule.forRoot(config),
+        PersistenceModule,
+        TenantsModule,
+        SubscriptionsModule,
+      ],
+      controllers: [HealthController],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },

@@ -46,5 +46,37 @@ export function httpStatusOf(code: ApiErrorCode): number {
   }
 }
 
+/** gRPC status codes (google.rpc.Code), kept here so the mapping stays next to the HTTP one. */
+export const GrpcStatus = {
+  INVALID_ARGUMENT: 3,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  INTERNAL: 13,
+  UNAUTHENTICATED: 16,
+} as const;
+
+export function grpcStatusOf(code: ApiErrorCode): number {
+  switch (code) {
+    case 'unauthorized':
+      return GrpcStatus.UNAUTHENTICATED;
+    case 'forbidden':
+      return GrpcStatus.PERMISSION_DENIED;
+    case 'not_found':
+      return GrpcStatus.NOT_FOUND;
+    case 'validation_failed':
+    case 'invalid_json':
+      return GrpcStatus.INVALID_ARGUMENT;
+    case 'payload_too_large':
+      return GrpcStatus.RESOURCE_EXHAUSTED;
+    case 'conflict':
+      return GrpcStatus.ALREADY_EXISTS;
+    case 'internal':
+      return GrpcStatus.INTERNAL;
+  }
+}
+
 export const notFound = (what: string, id: string): ApiError =>
   new ApiError('not_found', `${what} ${id} not found`);
