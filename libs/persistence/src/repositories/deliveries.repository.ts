@@ -123,6 +123,27 @@ export class DeliveriesRepository {
     return rows.map((row) => ({ delivery: toDelivery(row), published: row.published_at !== null }));
   }
 
+  /**
+   * Records new deliveries that are not the event's first flow: a replay, a manual retry, a test.
+   * They get new ids, so each is a separate entry in the history.
+   */
+  async createAdditional(
+    tenantId: string,
+    eventId: string,
+    eventType: string,
+    subscriptionIds: readonly string[],
+    origin: Exclude<DeliveryOrigin, 'event'>,
+  ): Promise<Delivery[]> {
+    if (subscriptionIds.length === 0) return [];
+    const rows: DeliveryRow[] = await this.db.query(
+      `INSERT INTO deliveries (id, tenant_id, subscription_id, event_id, event_type, origin)
+       SELECT unnest($1::text[]), $2, unnest($3::text[]), $4, $5, $6
+       RETURNING *`,
+      [subscriptionIds.map(() => newId('dlv')), tenantId, subscriptionIds, eventId, eventType, origin],
+    );
+    return rows.map(toDelivery).sort((a, b) => a.id.localeCompare(b.id));
+  }
+
   async markPublished(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.db.query('UPDATE deliveries SET published_at = now() WHERE id = ANY($1::text[])', [

@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { Topics, type DeliveryMessage } from '@herald/contracts';
+import {
+  buildDeliveredBody,
+  type Delivery,
+  type DeliveryOrigin,
+  type HeraldEvent,
+} from '@herald/domain';
+import { TypedProducer } from '@herald/kafka';
+import { DeliveriesRepository } from '@herald/persistence';
+
+/**
+ * Sends an already stored event to subscriptions again (replay, retry, redrive, recover): records a
+ * new delivery per subscription and emits it to `herald.deliveries`, keyed by subscription.
+ */
+@Injectable()
+export class DeliveryDispatcher {
+  constructor(
+    private readonly deliveries: DeliveriesRepository,
+    private readonly producer: TypedProducer,
+  ) {}
+
+  async dispatch(
+    event: HeraldEvent,
+    subscriptionIds: readonly string[],
+    origin: Exclude<DeliveryOrigin, 'event'>,
+  ): Promise<Delivery[]> {
+    const created = await this.deliveries.createAdditional(
+      event.tenantId,
+      event.id,
+      event.type,
+      subscriptionIds,
+      origin,
+    );
+    await this.producer.send(
+      Topics.deliveries,
+      created.map((delivery): { value: DeliveryMessage } => ({
+        value: {
+          delivery_id: delivery.id,
+          tenant_id: delivery.tenantId,
+          subscription_id: delivery.subscriptionId,
+          event_id: event.id,
+          event_type: event.type,
+          attempt: 0,
+          accepted_at: new Date().toISOString(),
+          body: buildDeliveredBody(event, delivery.subscriptionId, delivery.id),
+        },
+      })),
+    );
+    await this.deliveries.markPublished(created.map((delivery) => delivery.id));
+    return created;
+  }
+}

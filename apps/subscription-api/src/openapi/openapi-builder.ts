@@ -1,0 +1,85 @@
+/** Small helpers to write the OpenAPI 3.1 document by hand, feature by feature. */
+export type Schema = Record<string, unknown>;
+export type PathItem = Record<string, Operation>;
+export type Paths = Record<string, PathItem>;
+
+export interface Operation {
+  operationId: string;
+  summary: string;
+  tags: string[];
+  security?: Record<string, string[]>[];
+  parameters?: Schema[];
+  requestBody?: Schema;
+  responses: Record<string, Schema>;
+}
+
+export const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+
+export const pathParam = (name: string, description: string): Schema => ({
+  name,
+  in: 'path',
+  required: true,
+  description,
+  schema: { type: 'string' },
+});
+
+export const queryParam = (
+  name: string,
+  description: string,
+  schema: Schema = { type: 'string' },
+): Schema => ({
+  name,
+  in: 'query',
+  required: false,
+  description,
+  schema,
+});
+
+export const pageParams: Schema[] = [
+  queryParam('limit', 'Page size, 1 to 100 (default 20).', {
+    type: 'integer',
+    minimum: 1,
+    maximum: 100,
+  }),
+  queryParam('cursor', 'The `next_cursor` of the previous page.'),
+];
+
+export const jsonBody = (schema: Schema, description?: string): Schema => ({
+  required: true,
+  ...(description ? { description } : {}),
+  content: { 'application/json': { schema } },
+});
+
+export const jsonResponse = (description: string, schema?: Schema): Schema => ({
+  description,
+  ...(schema ? { content: { 'application/json': { schema } } } : {}),
+});
+
+export const pageOf = (item: Schema): Schema => ({
+  type: 'object',
+  required: ['data', 'next_cursor'],
+  properties: { data: { type: 'array', items: item }, next_cursor: { type: ['string', 'null'] } },
+});
+
+const errorResponse = (description: string): Schema => jsonResponse(description, ref('Error'));
+
+/** The error answers every authenticated route can give. */
+export const errorResponses = (
+  ...extra: ('404' | '409' | '413' | '422' | '400')[]
+): Record<string, Schema> => {
+  const known: Record<string, string> = {
+    '400': 'Malformed JSON.',
+    '404': 'Not found (also for another tenant’s ids).',
+    '409': 'Conflict.',
+    '413': 'Too large.',
+    '422': 'Validation failed; `details` names each field.',
+  };
+  return {
+    '401': errorResponse('Missing or invalid bearer token.'),
+    '403': errorResponse('The token may not call this route.'),
+    ...Object.fromEntries(extra.map((status) => [status, errorResponse(known[status])])),
+  };
+};
+
+export const operatorOnly = [{ operatorToken: [] }];
+export const tenantOnly = [{ apiKey: [] }];

@@ -1,0 +1,79 @@
+import { execFileSync } from 'node:child_process';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { INestApplication } from '@nestjs/common';
+import { createService } from '@herald/runtime';
+import { ApiClient, testConfig } from '@herald/testing';
+import { SubscriptionApiModule } from '../subscription-api.module';
+
+type Document = { openapi: string; paths: Record<string, Record<string, unknown>> };
+
+/** The validator is ESM-only, so it runs in a child Node process rather than inside jest. */
+function validateOpenApi(document: unknown): { valid: boolean; errors: unknown } {
+  const script = `
+    import { Validator } from '@seriousme/openapi-schema-validator';
+    let input = '';
+    process.stdin.on('data', (chunk) => (input += chunk));
+    process.stdin.on('end', async () => {
+      const result = await new Validator().validate(JSON.parse(input));
+      process.stdout.write(JSON.stringify({ valid: result.valid, errors: result.errors ?? null }));
+    });`;
+  const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    input: JSON.stringify(document),
+    cwd: __dirname,
+  });
+  return JSON.parse(output.toString()) as { valid: boolean; errors: unknown };
+}
+
+/** Every route Express serves, as `METHOD /path/{param}`. */
+function servedRoutes(app: INestApplication): string[] {
+  const express = app.getHttpAdapter().getInstance() as {
+    router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
+  };
+  return express.router.stack
+    .filter((layer) => layer.route)
+    .flatMap((layer) =>
+      Object.keys(layer.route!.methods).map(
+        (method) => `${method.toUpperCase()} ${layer.route!.path.replace(/:([a-z_]+)/gi, '{$1}')}`,
+      ),
+    );
+}
+
+describe('OpenAPI document', () => {
+  let app: INestApplication;
+  let client: ApiClient;
+
+  beforeAll(async () => {
+    const config = testConfig();
+    app = await createService('subscription-api', SubscriptionApiModule.forRoot(config), config);
+    client = new ApiClient(`http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}`, null);
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('is served at /openapi.json without credentials and validates as OpenAPI 3', async () => {
+    const response = await client.request<Document>('GET', '/openapi.json');
+    expect(response.status).toBe(200);
+    expect(response.body.openapi).toMatch(/^3\./);
+    expect(validateOpenApi(response.body)).toEqual({ valid: true, errors: null });
+  });
+
+  it('lists every route the API serves, and nothing it does not', async () => {
+    const documented = Object.entries((await client.request<Document>('GET', '/openapi.json')).body.paths).flatMap(
+      ([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    const undocumented = new Set(['GET /health', 'GET /openapi.json', 'GET /docs']);
+    const served = servedRoutes(app).filter((route) => !undocumented.has(route));
+    expect(served.length).toBeGreaterThan(3);
+    expect(new Set(documented)).toEqual(new Set(served));
+  });
+
+  it('serves a docs page at /docs', async () => {
+    const response = await fetch(`http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}/docs`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/html');
+    expect(await response.text()).toContain('/openapi.json');
+  });
+});

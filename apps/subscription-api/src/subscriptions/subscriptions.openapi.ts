@@ -1,0 +1,121 @@
+import {
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  pageOf,
+  pageParams,
+  pathParam,
+  ref,
+  tenantOnly,
+  type Paths,
+  type Schema,
+} from '../openapi/openapi-builder';
+
+const stringList = { type: ['array', 'null'], items: { type: 'string' } };
+
+const subscriptionFields: Record<string, Schema> = {
+  description: { type: 'string', maxLength: 1000 },
+  enabled: { type: 'boolean', default: true },
+  debug: {
+    type: 'boolean',
+    default: false,
+    description: 'Keep full request and response bodies of attempts.',
+  },
+  event_types: { type: 'array', minItems: 1, items: { type: 'string' }, example: ['meter_data.*'] },
+  destination: ref('Destination'),
+  filter: { type: ['object', 'null'], description: 'A predicate over `subject` and `data` paths.' },
+  trigger_fields: {
+    ...stringList,
+    description: 'Fire only when one of these dotted fields changed; null means the defaults.',
+  },
+  payload_fields: {
+    ...stringList,
+    description: 'Fields of `data` to deliver; null means the defaults.',
+  },
+  ordering: { type: 'string', enum: ['best_effort', 'strict'], default: 'best_effort' },
+  rate_limit_per_second: { type: ['integer', 'null'], minimum: 1 },
+};
+
+export const subscriptionSchemas: Record<string, Schema> = {
+  WebhookDestination: {
+    type: 'object',
+    required: ['type', 'url'],
+    properties: {
+      type: { const: 'webhook' },
+      url: { type: 'string', format: 'uri' },
+      headers: {
+        type: 'object',
+        additionalProperties: { type: 'string' },
+        description: 'Values are encrypted at rest and masked in responses.',
+      },
+    },
+  },
+  Destination: { oneOf: [ref('WebhookDestination')], discriminator: { propertyName: 'type' } },
+  NewSubscription: {
+    type: 'object',
+    required: ['event_types', 'destination'],
+    additionalProperties: false,
+    properties: subscriptionFields,
+  },
+  Subscription: {
+    type: 'object',
+    properties: {
+      id: { type: 'string' },
+      ...subscriptionFields,
+      status: { type: 'string', enum: ['active', 'disabled'] },
+      disabled_reason: { type: ['string', 'null'] },
+      created_at: { type: 'string', format: 'date-time' },
+      updated_at: { type: 'string', format: 'date-time' },
+    },
+  },
+  CreatedSubscription: {
+    allOf: [
+      ref('Subscription'),
+      {
+        type: 'object',
+        required: ['secret'],
+        properties: { secret: { type: 'string', example: 'whsec_…' } },
+      },
+    ],
+  },
+};
+
+export const subscriptionPaths: Paths = {
+  '/v1/subscriptions': {
+    post: {
+      operationId: 'createSubscription',
+      summary: 'Create a subscription',
+      tags: ['Subscriptions'],
+      security: tenantOnly,
+      requestBody: jsonBody(ref('NewSubscription')),
+      responses: {
+        '201': jsonResponse('The subscription and its signing secret.', ref('CreatedSubscription')),
+        ...errorResponses('400', '422'),
+      },
+    },
+    get: {
+      operationId: 'listSubscriptions',
+      summary: 'List subscriptions',
+      tags: ['Subscriptions'],
+      security: tenantOnly,
+      parameters: pageParams,
+      responses: {
+        '200': jsonResponse('A page of subscriptions.', pageOf(ref('Subscription'))),
+        ...errorResponses('422'),
+      },
+    },
+  },
+  '/v1/subscriptions/{id}': {
+    get: {
+      operationId: 'getSubscription',
+      summary: 'Get a subscription',
+      tags: ['Subscriptions'],
+      security: tenantOnly,
+      parameters: [pathParam('id', 'Subscription id.')],
+      responses: {
+        '200': jsonResponse('The subscription.', ref('Subscription')),
+        ...errorResponses('404'),
+      },
+    },
+  },
+};

@@ -1,0 +1,112 @@
+import {
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  operatorOnly,
+  pageOf,
+  pageParams,
+  pathParam,
+  ref,
+  type Paths,
+  type Schema,
+} from '../openapi/openapi-builder';
+
+export const tenantSchemas: Record<string, Schema> = {
+  Tenant: {
+    type: 'object',
+    required: ['id', 'name', 'created_at'],
+    properties: {
+      id: { type: 'string', example: 'ten_01hz…' },
+      name: { type: 'string' },
+      created_at: { type: 'string', format: 'date-time' },
+    },
+  },
+  ApiKey: {
+    type: 'object',
+    required: ['id', 'tenant_id', 'name', 'prefix', 'created_at', 'expires_at', 'revoked_at'],
+    properties: {
+      id: { type: 'string' },
+      tenant_id: { type: 'string' },
+      name: { type: 'string' },
+      prefix: {
+        type: 'string',
+        description: 'The first characters of the key, to tell keys apart.',
+      },
+      created_at: { type: 'string', format: 'date-time' },
+      expires_at: { type: ['string', 'null'], format: 'date-time' },
+      revoked_at: { type: ['string', 'null'], format: 'date-time' },
+    },
+  },
+  NewApiKey: {
+    allOf: [
+      ref('ApiKey'),
+      {
+        type: 'object',
+        required: ['key'],
+        properties: {
+          key: { type: 'string', description: 'Shown once; Herald keeps only its hash.' },
+        },
+      },
+    ],
+  },
+};
+
+export const tenantPaths: Paths = {
+  '/v1/tenants': {
+    post: {
+      operationId: 'createTenant',
+      summary: 'Create a tenant',
+      tags: ['Tenants'],
+      security: operatorOnly,
+      requestBody: jsonBody({
+        type: 'object',
+        required: ['name'],
+        additionalProperties: false,
+        properties: { name: { type: 'string', maxLength: 200 } },
+      }),
+      responses: {
+        '201': jsonResponse('The tenant.', ref('Tenant')),
+        ...errorResponses('400', '422'),
+      },
+    },
+    get: {
+      operationId: 'listTenants',
+      summary: 'List tenants',
+      tags: ['Tenants'],
+      security: operatorOnly,
+      parameters: pageParams,
+      responses: {
+        '200': jsonResponse('A page of tenants.', pageOf(ref('Tenant'))),
+        ...errorResponses('422'),
+      },
+    },
+  },
+  '/v1/tenants/{id}': {
+    get: {
+      operationId: 'getTenant',
+      summary: 'Get a tenant',
+      tags: ['Tenants'],
+      security: operatorOnly,
+      parameters: [pathParam('id', 'Tenant id.')],
+      responses: { '200': jsonResponse('The tenant.', ref('Tenant')), ...errorResponses('404') },
+    },
+  },
+  '/v1/tenants/{id}/api-keys': {
+    post: {
+      operationId: 'createApiKey',
+      summary: 'Create an API key for a tenant (shown once)',
+      tags: ['Tenants'],
+      security: operatorOnly,
+      parameters: [pathParam('id', 'Tenant id.')],
+      requestBody: jsonBody({
+        type: 'object',
+        additionalProperties: false,
+        properties: { name: { type: 'string', maxLength: 200 } },
+      }),
+      responses: {
+        '201': jsonResponse('The key, with its plain value.', ref('NewApiKey')),
+        ...errorResponses('404', '422'),
+      },
+    },
+  },
+};
