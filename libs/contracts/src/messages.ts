@@ -1,4 +1,4 @@
-import type { DeliveredBody, HeraldEvent, JsonObject } from '@herald/domain';
+import type { DeliveredBody, HeraldEvent, JsonObject, Subscription } from '@herald/domain';
 import { checkFields, decodeJsonObject, type DecodeResult } from './decode';
 
 /** `herald.events.accepted`: an event ingest has stored, keyed by tenant so a tenant's events stay in order. */
@@ -123,12 +123,55 @@ export function decodeRaw(raw: Buffer | null): DecodeResult<Buffer> {
   return raw === null ? { ok: false, reason: 'message has no value' } : { ok: true, value: raw };
 }
 
-/** `herald.subscriptions.changelog` (compacted): the latest state of each subscription, null when deleted. */
+/** What the matcher needs of a subscription; destinations and secrets never travel on the changelog. */
+export interface SubscriptionMatchState {
+  enabled: boolean;
+  status: 'active' | 'disabled';
+  event_types: string[];
+  filter: JsonObject | null;
+  trigger_fields: string[] | null;
+  payload_fields: string[] | null;
+  ordering: 'best_effort' | 'strict';
+  rate_limit_per_second: number | null;
+  updated_at: string;
+}
+
+/**
+ * `herald.subscriptions.changelog` (compacted, keyed by subscription id): the latest matching state
+ * of each subscription; `subscription` is null once it is deleted.
+ */
 export interface SubscriptionChangeMessage {
   subscription_id: string;
   tenant_id: string;
   op: 'upsert' | 'delete';
   changed_at: string;
+  subscription: SubscriptionMatchState | null;
+}
+
+export function toSubscriptionChange(
+  subscription: Subscription,
+  op: 'upsert' | 'delete',
+): SubscriptionChangeMessage {
+  return {
+    subscription_id: subscription.id,
+    tenant_id: subscription.tenantId,
+    op,
+    changed_at: new Date().toISOString(),
+    subscription:
+      op === 'delete'
+        ? null
+        : {
+            enabled: subscription.enabled,
+            status: subscription.status,
+            event_types: subscription.eventTypes,
+            filter: subscription.filter,
+            trigger_fields: subscription.triggerFields,
+            payload_fields: subscription.payloadFields,
+            ordering: subscription.ordering,
+            rate_limit_per_second: subscription.rateLimitPerSecond,
+            updated_at: subscription.updatedAt,
+          },
+  };
 }
 
 export function decodeSubscriptionChange(

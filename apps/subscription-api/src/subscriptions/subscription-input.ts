@@ -57,38 +57,65 @@ function readWebhook(reader: BodyReader): WebhookDestination {
   return { type: 'webhook', url, headers };
 }
 
-/** Validates a create-subscription body into what the repository stores, naming every bad field. */
-export function readNewSubscription(body: unknown): NewSubscription {
+export type SubscriptionPatch = Partial<NewSubscription>;
+
+/** Reads the subscription fields present in a body; `creating` makes the required ones required. */
+function readFields(body: unknown, creating: boolean): SubscriptionPatch {
   const reader = new BodyReader(body);
-  const destinationReader = reader.child('destination', { required: true });
-  let destination: WebhookDestination = { type: 'webhook', url: '', headers: {} };
+  const fields: SubscriptionPatch = {};
+  const destinationReader = reader.child('destination', { required: creating });
   if (destinationReader) {
     const type = destinationReader.oneOf('type', ['webhook'] as const);
-    if (type === undefined && !destinationReader.has('type'))
+    if (type === undefined && !destinationReader.has('type')) {
       destinationReader.problem('type', 'is required');
-    destination = readWebhook(destinationReader);
+    }
+    fields.destination = readWebhook(destinationReader);
   }
-  const subscription: NewSubscription = {
-    description: reader.string('description', { max: 1000 }) ?? '',
-    enabled: reader.boolean('enabled') ?? true,
-    debug: reader.boolean('debug') ?? false,
+  const read: SubscriptionPatch = {
+    description: reader.string('description', { max: 1000 }),
+    enabled: reader.boolean('enabled'),
+    debug: reader.boolean('debug'),
     eventTypes:
       reader.stringList('event_types', {
-        required: true,
+        required: creating || reader.has('event_types'),
         max: 100,
         each: (glob) =>
           isValidEventTypeGlob(glob)
             ? null
             : 'is not an event type or glob such as meter_data.* or *',
-      }) ?? [],
-    destination,
-    filter: reader.object('filter') ?? null,
-    triggerFields: reader.stringList('trigger_fields', { max: 500 }) ?? null,
-    payloadFields: reader.stringList('payload_fields', { max: 500 }) ?? null,
-    ordering: reader.oneOf('ordering', ['best_effort', 'strict'] as const) ?? 'best_effort',
-    rateLimitPerSecond: reader.integer('rate_limit_per_second', 1, 100_000) ?? null,
+      }) ?? undefined,
+    filter: reader.object('filter'),
+    triggerFields: reader.stringList('trigger_fields', { max: 500 }),
+    payloadFields: reader.stringList('payload_fields', { max: 500 }),
+    ordering: reader.oneOf('ordering', ['best_effort', 'strict'] as const),
+    rateLimitPerSecond: reader.integer('rate_limit_per_second', 1, 100_000),
   };
+  for (const [key, value] of Object.entries(read)) {
+    if (value !== undefined) Object.assign(fields, { [key]: value });
+  }
   reader.onlyKnown(SUBSCRIPTION_FIELDS);
   assertValid(reader, destinationReader);
-  return subscription;
+  return fields;
+}
+
+/** Validates a create-subscription body into what the repository stores, naming every bad field. */
+export function readNewSubscription(body: unknown): NewSubscription {
+  return {
+    description: '',
+    enabled: true,
+    debug: false,
+    eventTypes: [],
+    destination: { type: 'webhook', url: '', headers: {} },
+    filter: null,
+    triggerFields: null,
+    payloadFields: null,
+    ordering: 'best_effort',
+    rateLimitPerSecond: null,
+    ...readFields(body, true),
+  };
+}
+
+/** Validates a PATCH body: only the fields given change; `destination` is replaced whole. */
+export function readSubscriptionPatch(body: unknown): SubscriptionPatch {
+  return readFields(body, false);
 }

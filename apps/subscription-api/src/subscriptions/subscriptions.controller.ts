@@ -1,7 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { Allow, TenantId } from '../auth/principal';
+import { assertValid, BodyReader } from '../common/body-reader';
 import { pageRequest, type ListQuery } from '../common/pagination';
-import { readNewSubscription } from './subscription-input';
+import { readNewSubscription, readSubscriptionPatch } from './subscription-input';
 import { SubscriptionsService } from './subscriptions.service';
 
 /** Tenant routes: a tenant's subscriptions; every query is scoped by the caller's tenant. */
@@ -25,5 +26,36 @@ export class SubscriptionsController {
   @Get(':id')
   get(@TenantId() tenantId: string, @Param('id') id: string) {
     return this.subscriptions.get(tenantId, id);
+  }
+
+  @Patch(':id')
+  update(@TenantId() tenantId: string, @Param('id') id: string, @Body() body: unknown) {
+    return this.subscriptions.update(tenantId, id, readSubscriptionPatch(body));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async delete(@TenantId() tenantId: string, @Param('id') id: string): Promise<void> {
+    await this.subscriptions.delete(tenantId, id);
+  }
+
+  @Get(':id/secret')
+  secret(@TenantId() tenantId: string, @Param('id') id: string) {
+    return this.subscriptions.secret(tenantId, id);
+  }
+
+  /** Body `{overlap_seconds?}`: how long the old secret keeps signing too (default a day, at most a week). */
+  @Post(':id/secret/rotate')
+  @HttpCode(200)
+  rotateSecret(@TenantId() tenantId: string, @Param('id') id: string, @Body() body: unknown) {
+    const reader = new BodyReader(body ?? {});
+    const overlap = reader.integer('overlap_seconds', 0, 7 * 86_400);
+    reader.onlyKnown(['overlap_seconds']);
+    assertValid(reader);
+    return this.subscriptions.rotateSecret(
+      tenantId,
+      id,
+      overlap == null ? undefined : overlap * 1000,
+    );
   }
 }

@@ -117,5 +117,80 @@ export const subscriptionPaths: Paths = {
         ...errorResponses('404'),
       },
     },
+    patch: {
+      operationId: 'updateSubscription',
+      summary: 'Change a subscription (only the fields given; destination is replaced whole)',
+      tags: ['Subscriptions'],
+      security: tenantOnly,
+      parameters: [pathParam('id', 'Subscription id.')],
+      requestBody: jsonBody({
+        type: 'object',
+        additionalProperties: false,
+        properties: subscriptionFields,
+      }),
+      responses: {
+        '200': jsonResponse('The subscription.', ref('Subscription')),
+        ...errorResponses('400', '404', '422'),
+      },
+    },
+    delete: {
+      operationId: 'deleteSubscription',
+      summary: 'Delete a subscription (its history stays)',
+      tags: ['Subscriptions'],
+      security: tenantOnly,
+      parameters: [pathParam('id', 'Subscription id.')],
+      responses: { '204': jsonResponse('Deleted.'), ...errorResponses('404') },
+    },
+  },
+  '/v1/subscriptions/{id}/secret': {
+    get: {
+      operationId: 'getSubscriptionSecret',
+      summary: 'Reveal the signing secret',
+      tags: ['Subscriptions'],
+      security: tenantOnly,
+      parameters: [pathParam('id', 'Subscription id.')],
+      responses: {
+        '200': jsonResponse('The current signing secret.', {
+          type: 'object',
+          required: ['secret'],
+          properties: { secret: { type: 'string', example: 'whsec_…' } },
+        }),
+        ...errorResponses('404'),
+      },
+    },
+  },
+  '/v1/subscriptions/{id}/secret/rotate': {
+    post: {
+      operationId: 'rotateSubscriptionSecret',
+      summary: 'Rotate the signing secret; the old one keeps signing during the overlap',
+      tags: ['Subscriptions'],
+      security: tenantOnly,
+      parameters: [pathParam('id', 'Subscription id.')],
+      requestBody: {
+        required: false,
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              additionalProperties: false,
+              properties: {
+                overlap_seconds: { type: 'integer', minimum: 0, maximum: 604800, default: 86400 },
+              },
+            },
+          },
+        },
+      },
+      responses: {
+        '200': jsonResponse('The new secret and when the previous one stops signing.', {
+          type: 'object',
+          required: ['secret', 'previous_secret_expires_at'],
+          properties: {
+            secret: { type: 'string' },
+            previous_secret_expires_at: { type: 'string', format: 'date-time' },
+          },
+        }),
+        ...errorResponses('404', '422'),
+      },
+    },
   },
 };

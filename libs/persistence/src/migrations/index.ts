@@ -1,4 +1,7 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema';
+import { EventTypes1764000001000 } from './1764000001000-event-types';
+import { DeliveryRedrive1764000002000 } from './1764000002000-delivery-redrive';
+import { SubscriptionOutbox1764000003000 } from './1764000003000-subscription-outbox';
 
 /** Every migration, in order; new ones are appended here. */
-export const migrations = [InitialSchema1764000000000];
+export const migrations = [InitialSchema1764000000000, EventTypes1764000001000, DeliveryRedrive1764000002000, SubscriptionOutbox1764000003000];

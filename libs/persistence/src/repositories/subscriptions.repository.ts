@@ -1,4 +1,5 @@
-import { type DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { Topics, toSubscriptionChange } from '@herald/contracts';
 import {
   decryptSecret,
   encryptSecret,
@@ -11,6 +12,7 @@ import {
   type SubscriptionStatus,
 } from '@herald/domain';
 import { isoRequired, toPage, type Page, type PageRequest } from '../rows';
+import { enqueueOutbox } from './outbox.repository';
 
 export interface NewSubscription {
   description: string;
@@ -68,6 +70,23 @@ function splitDestination(destination: Destination): {
   }
 }
 
+function jsonList(list: string[] | null | undefined): string | null {
+  return list === null || list === undefined ? null : JSON.stringify(list);
+}
+
+const MASK = '********';
+
+function keepMaskedValues(next: Destination, current: Destination): Destination {
+  if (next.type !== 'webhook' || current.type !== 'webhook') return next;
+  const headers = Object.fromEntries(
+    Object.entries(next.headers).map(([name, value]) => [
+      name,
+      value === MASK ? (current.headers[name] ?? value) : value,
+    ]),
+  );
+  return { ...next, headers };
+}
+
 function joinDestination(open: JsonObject, sealed: JsonObject | null): Destination {
   return { ...open, ...(sealed ?? {}) } as unknown as Destination;
 }
@@ -109,31 +128,141 @@ export class SubscriptionsRepository {
   ): Promise<{ subscription: Subscription; secret: string }> {
     const secret = generateSigningSecret();
     const { open, sealed } = splitDestination(input.destination);
-    const rows: SubscriptionRow[] = await this.db.query(
-      `INSERT INTO subscriptions (id, tenant_id, description, enabled, debug, event_types, destination_type,
-         destination, destination_secrets, signing_secret, filter, trigger_fields, payload_fields, ordering,
-         rate_limit_per_second)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-       RETURNING *`,
-      [
-        newId('sub'),
-        tenantId,
-        input.description,
-        input.enabled,
-        input.debug,
-        input.eventTypes,
-        input.destination.type,
-        open,
-        sealed ? encryptSecret(this.key, JSON.stringify(sealed)) : null,
-        encryptSecret(this.key, secret),
-        input.filter,
-        input.triggerFields === null ? null : JSON.stringify(input.triggerFields),
-        input.payloadFields === null ? null : JSON.stringify(input.payloadFields),
-        input.ordering,
-        input.rateLimitPerSecond,
-      ],
+    return this.db.transaction(async (manager) => {
+      const rows: SubscriptionRow[] = await manager.query(
+        `INSERT INTO subscriptions (id, tenant_id, description, enabled, debug, event_types, destination_type,
+           destination, destination_secrets, signing_secret, filter, trigger_fields, payload_fields, ordering,
+           rate_limit_per_second)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+         RETURNING *`,
+        [
+          newId('sub'),
+          tenantId,
+          input.description,
+          input.enabled,
+          input.debug,
+          input.eventTypes,
+          input.destination.type,
+          open,
+          sealed ? encryptSecret(this.key, JSON.stringify(sealed)) : null,
+          encryptSecret(this.key, secret),
+          input.filter,
+          jsonList(input.triggerFields),
+          jsonList(input.payloadFields),
+          input.ordering,
+          input.rateLimitPerSecond,
+        ],
+      );
+      const subscription = await this.announce(manager, rows[0], 'upsert');
+      return { subscription, secret };
+    });
+  }
+
+  /**
+   * Changes the fields given; `destination` is replaced whole, except that a header whose value is
+   * the mask keeps its stored value, so a client can send back what it read.
+   */
+  async update(
+    tenantId: string,
+    id: string,
+    patch: Partial<NewSubscription>,
+  ): Promise<Subscription | null> {
+    return this.db.transaction(async (manager) => {
+      const current: SubscriptionRow[] = await manager.query(
+        'SELECT * FROM subscriptions WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE',
+        [tenantId, id],
+      );
+      if (!current[0]) return null;
+      const sets: string[] = [];
+      const values: unknown[] = [tenantId, id];
+      const set = (column: string, value: unknown): void => {
+        values.push(value);
+        sets.push(`${column} = $${values.length}`);
+      };
+      if (patch.description !== undefined) set('description', patch.description);
+      if (patch.enabled !== undefined) set('enabled', patch.enabled);
+      if (patch.debug !== undefined) set('debug', patch.debug);
+      if (patch.eventTypes !== undefined) set('event_types', patch.eventTypes);
+      if (patch.filter !== undefined) set('filter', patch.filter);
+      if (patch.triggerFields !== undefined) set('trigger_fields', jsonList(patch.triggerFields));
+      if (patch.payloadFields !== undefined) set('payload_fields', jsonList(patch.payloadFields));
+      if (patch.ordering !== undefined) set('ordering', patch.ordering);
+      if (patch.rateLimitPerSecond !== undefined)
+        set('rate_limit_per_second', patch.rateLimitPerSecond);
+      if (patch.destination !== undefined) {
+        const destination = keepMaskedValues(
+          patch.destination,
+          this.toSubscription(current[0]).destination,
+        );
+        const { open, sealed } = splitDestination(destination);
+        set('destination_type', destination.type);
+        set('destination', open);
+        set('destination_secrets', sealed ? encryptSecret(this.key, JSON.stringify(sealed)) : null);
+      }
+      // Re-enabling a subscription that Herald disabled clears the reason.
+      if (patch.enabled === true) {
+        sets.push(`status = 'active'`, 'disabled_reason = NULL');
+      }
+      sets.push('updated_at = now()');
+      const rows: [SubscriptionRow[], number] = await manager.query(
+        `UPDATE subscriptions SET ${sets.join(', ')} WHERE tenant_id = $1 AND id = $2 RETURNING *`,
+        values,
+      );
+      return this.announce(manager, rows[0][0], 'upsert');
+    });
+  }
+
+  /** Deletes a subscription; its deliveries and attempts stay in the history. */
+  async delete(tenantId: string, id: string): Promise<boolean> {
+    return this.db.transaction(async (manager) => {
+      const rows: [SubscriptionRow[], number] = await manager.query(
+        `UPDATE subscriptions SET deleted_at = now(), enabled = false, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING *`,
+        [tenantId, id],
+      );
+      if (!rows[0][0]) return false;
+      await this.announce(manager, rows[0][0], 'delete');
+      return true;
+    });
+  }
+
+  /**
+   * Replaces the signing secret; the previous one keeps signing too until `overlapMs` from now, so
+   * receivers can switch without dropping a delivery.
+   */
+  async rotateSigningSecret(
+    tenantId: string,
+    id: string,
+    overlapMs: number,
+  ): Promise<{ secret: string; previousExpiresAt: string } | null> {
+    const secret = generateSigningSecret();
+    // UPDATE … RETURNING comes back from TypeORM as [rows, count].
+    const [rows]: [{ previous_secret_expires_at: Date }[], number] = await this.db.query(
+      `UPDATE subscriptions
+       SET previous_signing_secret = signing_secret, signing_secret = $3,
+           previous_secret_expires_at = now() + ($4 || ' milliseconds')::interval, updated_at = now()
+       WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL
+       RETURNING previous_secret_expires_at`,
+      [tenantId, id, encryptSecret(this.key, secret), String(overlapMs)],
     );
-    return { subscription: this.toSubscription(rows[0]), secret };
+    return rows[0]
+      ? { secret, previousExpiresAt: isoRequired(rows[0].previous_secret_expires_at) }
+      : null;
+  }
+
+  /** Queues the change for `herald.subscriptions.changelog` in the same transaction. */
+  private async announce(
+    manager: EntityManager,
+    row: SubscriptionRow,
+    op: 'upsert' | 'delete',
+  ): Promise<Subscription> {
+    const subscription = this.toSubscription(row);
+    await enqueueOutbox(
+      manager,
+      Topics.subscriptionsChangelog,
+      toSubscriptionChange(subscription, op),
+    );
+    return subscription;
   }
 
   async get(tenantId: string, id: string): Promise<Subscription | null> {
