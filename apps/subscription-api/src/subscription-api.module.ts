@@ -8,6 +8,7 @@ import { AuthGuard } from './auth/auth.guard';
 import { DispatchModule } from './dispatch/dispatch.module';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { OpenApiController } from './openapi/openapi.controller';
+import { OutboxModule } from './outbox/outbox.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { TenantsModule } from './tenants/tenants.module';
 
@@ -20,6 +21,9 @@ export class SubscriptionApiModule {
       imports: [
         ConfigModule.forRoot(config),
         PersistenceModule,
+        KafkaModule,
+        DispatchModule,
+        OutboxModule,
         TenantsModule,
         SubscriptionsModule,
       ],

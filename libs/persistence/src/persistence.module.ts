@@ -5,6 +5,7 @@ import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
 import { dataSourceOptions } from './data-source';
 import { DeliveriesRepository } from './repositories/deliveries.repository';
 import { EventsRepository } from './repositories/events.repository';
+import { OutboxRepository } from './repositories/outbox.repository';
 import { SubscriptionsRepository } from './repositories/subscriptions.repository';
 import { TenantsRepository } from './repositories/tenants.repository';
 
@@ -29,6 +30,11 @@ import { TenantsRepository } from './repositories/tenants.repository';
       useFactory: (db: DataSource) => new EventsRepository(db),
     },
     {
+      provide: OutboxRepository,
+      inject: [DataSource],
+      useFactory: (db: DataSource) => new OutboxRepository(db),
+    },
+    {
       provide: DeliveriesRepository,
       inject: [DataSource],
       useFactory: (db: DataSource) => new DeliveriesRepository(db),
@@ -40,6 +46,12 @@ import { TenantsRepository } from './repositories/tenants.repository';
         new SubscriptionsRepository(db, config.encryptionKey),
     },
   ],
-  exports: [TenantsRepository, EventsRepository, DeliveriesRepository, SubscriptionsRepository],
+  exports: [
+    TenantsRepository,
+    OutboxRepository,
+    EventsRepository,
+    DeliveriesRepository,
+    SubscriptionsRepository,
+  ],
 })
 export class PersistenceModule {}
