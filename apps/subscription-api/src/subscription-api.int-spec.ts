@@ -301,11 +301,15 @@ describe('subscription-api on a real PostgreSQL', () => {
         ...webhook(),
         description: 'before',
       });
-      const patched = await client.request<Record<string, unknown>>('PATCH', `/v1/subscriptions/${created.body.id}`, {
-        description: 'after',
-        event_types: ['user.*', 'customer.created'],
-        enabled: false,
-      });
+      const patched = await client.request<Record<string, unknown>>(
+        'PATCH',
+        `/v1/subscriptions/${created.body.id}`,
+        {
+          description: 'after',
+          event_types: ['user.*', 'customer.created'],
+          enabled: false,
+        },
+      );
       expect(patched.status).toBe(200);
       expect(patched.body).toMatchObject({
         description: 'after',
@@ -313,10 +317,14 @@ describe('subscription-api on a real PostgreSQL', () => {
         enabled: false,
         destination: { url: 'https://example.com/hooks', headers: { Authorization: '********' } },
       });
-      const invalid = await client.request<ErrorBody>('PATCH', `/v1/subscriptions/${created.body.id}`, {
-        event_types: [],
-        enabled: 'yes',
-      });
+      const invalid = await client.request<ErrorBody>(
+        'PATCH',
+        `/v1/subscriptions/${created.body.id}`,
+        {
+          event_types: [],
+          enabled: 'yes',
+        },
+      );
       expect(invalid.status).toBe(422);
       expect(invalid.body.error.details).toEqual(
         expect.arrayContaining([
@@ -350,16 +358,31 @@ describe('subscription-api on a real PostgreSQL', () => {
     it('deletes a subscription: 204, then 404, and gone from the list', async () => {
       const { client } = await operator.createTenant('delete');
       const created = await client.request<{ id: string }>('POST', '/v1/subscriptions', webhook());
-      expect((await client.request('DELETE', `/v1/subscriptions/${created.body.id}`)).status).toBe(204);
-      expect((await client.request('GET', `/v1/subscriptions/${created.body.id}`)).status).toBe(404);
-      expect((await client.request('DELETE', `/v1/subscriptions/${created.body.id}`)).status).toBe(404);
-      expect((await client.request<{ data: unknown[] }>('GET', '/v1/subscriptions')).body.data).toEqual([]);
+      expect((await client.request('DELETE', `/v1/subscriptions/${created.body.id}`)).status).toBe(
+        204,
+      );
+      expect((await client.request('GET', `/v1/subscriptions/${created.body.id}`)).status).toBe(
+        404,
+      );
+      expect((await client.request('DELETE', `/v1/subscriptions/${created.body.id}`)).status).toBe(
+        404,
+      );
+      expect(
+        (await client.request<{ data: unknown[] }>('GET', '/v1/subscriptions')).body.data,
+      ).toEqual([]);
     });
 
     it('reveals the signing secret and rotates it', async () => {
       const { client } = await operator.createTenant('secret');
-      const created = await client.request<{ id: string; secret: string }>('POST', '/v1/subscriptions', webhook());
-      const revealed = await client.request<{ secret: string }>('GET', `/v1/subscriptions/${created.body.id}/secret`);
+      const created = await client.request<{ id: string; secret: string }>(
+        'POST',
+        '/v1/subscriptions',
+        webhook(),
+      );
+      const revealed = await client.request<{ secret: string }>(
+        'GET',
+        `/v1/subscriptions/${created.body.id}/secret`,
+      );
       expect(revealed.body).toEqual({ secret: created.body.secret });
 
       const before = Date.now();
@@ -374,35 +397,60 @@ describe('subscription-api on a real PostgreSQL', () => {
       const overlap = Date.parse(rotated.body.previous_secret_expires_at) - before;
       expect(overlap).toBeGreaterThan(3_590_000);
       expect(overlap).toBeLessThan(3_700_000);
-      expect((await client.request<{ secret: string }>('GET', `/v1/subscriptions/${created.body.id}/secret`)).body).toEqual({
+      expect(
+        (
+          await client.request<{ secret: string }>(
+            'GET',
+            `/v1/subscriptions/${created.body.id}/secret`,
+          )
+        ).body,
+      ).toEqual({
         secret: rotated.body.secret,
       });
-      const bad = await client.request<ErrorBody>('POST', `/v1/subscriptions/${created.body.id}/secret/rotate`, {
-        overlap_seconds: -1,
-      });
+      const bad = await client.request<ErrorBody>(
+        'POST',
+        `/v1/subscriptions/${created.body.id}/secret/rotate`,
+        {
+          overlap_seconds: -1,
+        },
+      );
       expect(bad.body.error.details[0].field).toBe('overlap_seconds');
     });
 
     it('answers 404 for every route with another tenant’s subscription, and changes nothing', async () => {
       const owner = await operator.createTenant('owner-2');
       const intruder = await operator.createTenant('intruder-2');
-      const created = await owner.client.request<{ id: string; secret: string }>('POST', '/v1/subscriptions', webhook());
+      const created = await owner.client.request<{ id: string; secret: string }>(
+        'POST',
+        '/v1/subscriptions',
+        webhook(),
+      );
       const id = created.body.id;
       const attempts = [
-        await intruder.client.request<ErrorBody>('PATCH', `/v1/subscriptions/${id}`, { description: 'pwned' }),
+        await intruder.client.request<ErrorBody>('PATCH', `/v1/subscriptions/${id}`, {
+          description: 'pwned',
+        }),
         await intruder.client.request<ErrorBody>('DELETE', `/v1/subscriptions/${id}`),
         await intruder.client.request<ErrorBody>('GET', `/v1/subscriptions/${id}/secret`),
-        await intruder.client.request<ErrorBody>('POST', `/v1/subscriptions/${id}/secret/rotate`, {}),
+        await intruder.client.request<ErrorBody>(
+          'POST',
+          `/v1/subscriptions/${id}/secret/rotate`,
+          {},
+        ),
       ];
       for (const response of attempts) {
         expect(response.status).toBe(404);
         expect(JSON.stringify(response.body)).not.toContain('whsec_');
       }
-      const after = await owner.client.request<{ description: string }>('GET', `/v1/subscriptions/${id}`);
-      expect(after.body.description).toBe('');
-      expect((await owner.client.request<{ secret: string }>('GET', `/v1/subscriptions/${id}/secret`)).body.secret).toBe(
-        created.body.secret,
+      const after = await owner.client.request<{ description: string }>(
+        'GET',
+        `/v1/subscriptions/${id}`,
       );
+      expect(after.body.description).toBe('');
+      expect(
+        (await owner.client.request<{ secret: string }>('GET', `/v1/subscriptions/${id}/secret`))
+          .body.secret,
+      ).toBe(created.body.secret);
     });
   });
 });

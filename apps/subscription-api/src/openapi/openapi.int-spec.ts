@@ -46,7 +46,10 @@ describe('OpenAPI document', () => {
   beforeAll(async () => {
     const config = testConfig();
     app = await createService('subscription-api', SubscriptionApiModule.forRoot(config), config);
-    client = new ApiClient(`http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}`, null);
+    client = new ApiClient(
+      `http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}`,
+      null,
+    );
   });
 
   afterAll(async () => {
@@ -61,8 +64,10 @@ describe('OpenAPI document', () => {
   });
 
   it('lists every route the API serves, and nothing it does not', async () => {
-    const documented = Object.entries((await client.request<Document>('GET', '/openapi.json')).body.paths).flatMap(
-      ([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+    const documented = Object.entries(
+      (await client.request<Document>('GET', '/openapi.json')).body.paths,
+    ).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
     );
     const undocumented = new Set(['GET /health', 'GET /openapi.json', 'GET /docs']);
     const served = servedRoutes(app).filter((route) => !undocumented.has(route));
@@ -71,7 +76,9 @@ describe('OpenAPI document', () => {
   });
 
   it('serves a docs page at /docs', async () => {
-    const response = await fetch(`http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}/docs`);
+    const response = await fetch(
+      `http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}/docs`,
+    );
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/html');
     expect(await response.text()).toContain('/openapi.json');

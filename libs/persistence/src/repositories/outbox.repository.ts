@@ -36,11 +36,10 @@ export class OutboxRepository {
     publish: (messages: OutboxMessage[]) => Promise<void>,
   ): Promise<number> {
     return this.db.transaction(async (manager) => {
-      const [lock] = (await manager.query('SELECT pg_try_advisory_xact_lock($1) AS ok', [
-        RELAY_LOCK,
-      ])) as {
-        ok: boolean;
-      }[];
+      const [lock]: { ok: boolean }[] = await manager.query(
+        'SELECT pg_try_advisory_xact_lock($1) AS ok',
+        [RELAY_LOCK],
+      );
       if (!lock.ok) return 0;
       const rows: OutboxMessage[] = await manager.query(
         'SELECT id, topic, key, value FROM outbox ORDER BY id LIMIT $1',
