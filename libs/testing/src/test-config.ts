@@ -12,6 +12,7 @@ export function testConfig(overrides: Record<string, string> = {}): HeraldConfig
     HERALD_TOPIC_PARTITIONS: '3',
     HERALD_RETRY_SCHEDULE: '1s,2s',
     HERALD_HTTP_PORT: '0',
+    HERALD_GRPC_PORT: '0',
     HERALD_LOG_LEVEL: process.env.HERALD_TEST_VERBOSE ? 'debug' : 'error',
     ...overrides,
   });

@@ -2,7 +2,7 @@ import type { Page, PageRequest } from '@herald/persistence';
 import { ApiError } from '../errors/api-error';
 
 export interface ListQuery {
-  limit?: string;
+  limit?: string | number;
   cursor?: string;
 }
 

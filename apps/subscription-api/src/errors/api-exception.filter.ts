@@ -1,7 +1,8 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
+import { throwError, type Observable } from 'rxjs';
 import { JsonLogger } from '@herald/config';
-import { ApiError, httpStatusOf, type ApiErrorCode } from './api-error';
+import { ApiError, grpcStatusOf, httpStatusOf, type ApiErrorCode } from './api-error';
 
 const logger = new JsonLogger('subscription-api');
 
@@ -25,11 +26,13 @@ function fromHttpException(exception: HttpException): ApiError {
   return new ApiError(code, message);
 }
 
-/** Every error leaves the API as `{error: {code, message, details}}` with the status its code maps to. */
+/**
+ * Every error leaves the API as `{error: {code, message, details}}` with the status its code maps
+ * to: over REST the HTTP status, over gRPC the gRPC status with that body as JSON in the message.
+ */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
-  catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+  catch(exception: unknown, host: ArgumentsHost): void | Observable<never> {
     const error =
       exception instanceof ApiError
         ? exception
@@ -42,8 +45,10 @@ export class ApiExceptionFilter implements ExceptionFilter {
         stack: exception instanceof Error ? exception.stack : undefined,
       });
     }
-    response
-      .status(httpStatusOf(error.code))
-      .json({ error: { code: error.code, message: error.message, details: error.details } });
+    const body = { error: { code: error.code, message: error.message, details: error.details } };
+    if (host.getType() === 'rpc') {
+      return throwError(() => ({ code: grpcStatusOf(error.code), message: JSON.stringify(body) }));
+    }
+    host.switchToHttp().getResponse<Response>().status(httpStatusOf(error.code)).json(body);
   }
 }

@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
 import { SubscriptionsController } from './subscriptions.controller';
+import { SubscriptionsGrpcController } from './subscriptions.grpc';
 import { SubscriptionsService } from './subscriptions.service';
 
 @Module({
-  controllers: [SubscriptionsController],
+  controllers: [SubscriptionsController, SubscriptionsGrpcController],
   providers: [SubscriptionsService],
   exports: [SubscriptionsService],
 })

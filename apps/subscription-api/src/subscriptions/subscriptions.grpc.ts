@@ -1,0 +1,124 @@
+import { Controller } from '@nestjs/common';
+import { GrpcMethod, Payload } from '@nestjs/microservices';
+import type { JsonObject } from '@herald/domain';
+import { Allow, TenantId } from '../auth/principal';
+import { pageRequest } from '../common/pagination';
+import { grpcPage, withoutNulls, type GrpcListRequest } from '../grpc/grpc-mapping';
+import { fromStruct, structOrNull, type ProtoStruct } from '../grpc/struct';
+import { readNewSubscription, readSubscriptionPatch } from './subscription-input';
+import type { SubscriptionView } from './subscription.view';
+import { SubscriptionsService } from './subscriptions.service';
+
+interface GrpcDestination {
+  type?: string;
+  url?: string;
+  headers?: Record<string, string>;
+  to?: string[];
+  region?: string;
+  queue_name?: string;
+  queue_url?: string;
+  access_key_id?: string;
+  secret_access_key?: string;
+  endpoint_url?: string;
+}
+
+interface GrpcSubscriptionInput {
+  description?: string;
+  enabled?: boolean;
+  debug?: boolean;
+  event_types?: string[];
+  destination?: GrpcDestination;
+  filter?: ProtoStruct;
+  trigger_fields?: { values?: string[] };
+  payload_fields?: { values?: string[] };
+  ordering?: string;
+  rate_limit_per_second?: number;
+}
+
+/** The gRPC input as the REST body it means, so both are validated by the same reader. */
+function toBody(input: GrpcSubscriptionInput = {}): JsonObject {
+  const body: JsonObject = {};
+  if (input.description !== undefined) body.description = input.description;
+  if (input.enabled !== undefined) body.enabled = input.enabled;
+  if (input.debug !== undefined) body.debug = input.debug;
+  if (input.event_types && input.event_types.length > 0) body.event_types = input.event_types;
+  if (input.destination) {
+    const { headers, to, ...rest } = input.destination;
+    body.destination = {
+      ...(withoutNulls(rest) as JsonObject),
+      ...(headers && Object.keys(headers).length > 0 ? { headers } : {}),
+      ...(to && to.length > 0 ? { to } : {}),
+    };
+  }
+  if (input.filter) body.filter = fromStruct(input.filter);
+  if (input.trigger_fields) body.trigger_fields = input.trigger_fields.values ?? [];
+  if (input.payload_fields) body.payload_fields = input.payload_fields.values ?? [];
+  if (input.ordering !== undefined) body.ordering = input.ordering;
+  if (input.rate_limit_per_second !== undefined)
+    body.rate_limit_per_second = input.rate_limit_per_second;
+  return body;
+}
+
+function toMessage(view: SubscriptionView & { secret?: string }) {
+  return withoutNulls({
+    ...view,
+    destination: withoutNulls(view.destination as Record<string, unknown>),
+    filter: structOrNull(view.filter),
+    trigger_fields: view.trigger_fields ? { values: view.trigger_fields } : null,
+    payload_fields: view.payload_fields ? { values: view.payload_fields } : null,
+  });
+}
+
+/** `herald.admin.v1.AdminService` subscription operations; the same service as REST. */
+@Controller()
+@Allow('tenant')
+export class SubscriptionsGrpcController {
+  constructor(private readonly subscriptions: SubscriptionsService) {}
+
+  @GrpcMethod('AdminService', 'CreateSubscription')
+  async create(@Payload() input: GrpcSubscriptionInput, @TenantId() tenantId: string) {
+    return toMessage(await this.subscriptions.create(tenantId, readNewSubscription(toBody(input))));
+  }
+
+  @GrpcMethod('AdminService', 'ListSubscriptions')
+  async list(@Payload() request: GrpcListRequest, @TenantId() tenantId: string) {
+    return grpcPage(await this.subscriptions.list(tenantId, pageRequest(request)), toMessage);
+  }
+
+  @GrpcMethod('AdminService', 'GetSubscription')
+  async get(@Payload() request: { id: string }, @TenantId() tenantId: string) {
+    return toMessage(await this.subscriptions.get(tenantId, request.id));
+  }
+
+  @GrpcMethod('AdminService', 'UpdateSubscription')
+  async update(
+    @Payload() request: { id: string; subscription?: GrpcSubscriptionInput },
+    @TenantId() tenantId: string,
+  ) {
+    const patch = readSubscriptionPatch(toBody(request.subscription));
+    return toMessage(await this.subscriptions.update(tenantId, request.id, patch));
+  }
+
+  @GrpcMethod('AdminService', 'DeleteSubscription')
+  async delete(@Payload() request: { id: string }, @TenantId() tenantId: string) {
+    await this.subscriptions.delete(tenantId, request.id);
+    return {};
+  }
+
+  @GrpcMethod('AdminService', 'GetSubscriptionSecret')
+  secret(@Payload() request: { id: string }, @TenantId() tenantId: string) {
+    return this.subscriptions.secret(tenantId, request.id);
+  }
+
+  @GrpcMethod('AdminService', 'RotateSubscriptionSecret')
+  rotate(
+    @Payload() request: { id: string; overlap_seconds?: number },
+    @TenantId() tenantId: string,
+  ) {
+    return this.subscriptions.rotateSecret(
+      tenantId,
+      request.id,
+      request.overlap_seconds === undefined ? undefined : request.overlap_seconds * 1000,
+    );
+  }
+}

@@ -1,0 +1,33 @@
+import { Controller } from '@nestjs/common';
+import { GrpcMethod, Payload } from '@nestjs/microservices';
+import { Allow } from '../auth/principal';
+import { pageRequest } from '../common/pagination';
+import { grpcPage, withoutNulls, type GrpcListRequest } from '../grpc/grpc-mapping';
+import { TenantsService } from './tenants.service';
+
+/** `herald.admin.v1.AdminService` tenant operations; the same service as REST. */
+@Controller()
+@Allow('operator')
+export class TenantsGrpcController {
+  constructor(private readonly tenants: TenantsService) {}
+
+  @GrpcMethod('AdminService', 'CreateTenant')
+  create(@Payload() request: { name?: string }) {
+    return this.tenants.create(request);
+  }
+
+  @GrpcMethod('AdminService', 'ListTenants')
+  async list(@Payload() request: GrpcListRequest) {
+    return grpcPage(await this.tenants.list(pageRequest(request)), (tenant) => tenant);
+  }
+
+  @GrpcMethod('AdminService', 'GetTenant')
+  get(@Payload() request: { id: string }) {
+    return this.tenants.get(request.id);
+  }
+
+  @GrpcMethod('AdminService', 'CreateApiKey')
+  async createApiKey(@Payload() request: { tenant_id: string; name?: string }) {
+    return withoutNulls(await this.tenants.createApiKey(request.tenant_id, { name: request.name }));
+  }
+}
