@@ -1,0 +1,87 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { INestApplication } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { createService } from '@herald/runtime';
+import { dataSourceOptions } from '@herald/persistence';
+import { ApiClient, testConfig } from '@herald/testing';
+import { SubscriptionApiModule } from './subscription-api.module';
+
+/** Every row of every table of Herald's schema, as text. */
+async function dumpDatabase(db: DataSource): Promise<string> {
+  const tables: { table_name: string }[] = await db.query(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
+  );
+  const dumps = await Promise.all(
+    tables.map(async ({ table_name }) => {
+      const rows: { row: string }[] = await db.query(
+        `SELECT row_to_json(t)::text AS row FROM "${table_name}" t`,
+      );
+      return rows.map((r) => r.row).join('\n');
+    }),
+  );
+  return dumps.join('\n');
+}
+
+describe('secrets at rest', () => {
+  const config = testConfig();
+  let app: INestApplication;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    app = await createService('subscription-api', SubscriptionApiModule.forRoot(config), config);
+    db = await new DataSource(dataSourceOptions(config.databaseUrl)).initialize();
+  });
+
+  afterAll(async () => {
+    await db.destroy();
+    await app.close();
+  });
+
+  it('keeps no plaintext signing secret, destination credential or API key in the database', async () => {
+    const port = ((app.getHttpServer() as Server).address() as AddressInfo).port;
+    const operator = new ApiClient(`http://127.0.0.1:${port}`, config.adminToken);
+    const { tenantId, apiKey, client } = await operator.createTenant('secrets');
+    const second = await operator.request<{ key: string }>(
+      'POST',
+      `/v1/tenants/${tenantId}/api-keys`,
+      { name: 'b' },
+    );
+    const created = await client.request<{ id: string; secret: string }>(
+      'POST',
+      '/v1/subscriptions',
+      {
+        event_types: ['*'],
+        destination: {
+          type: 'webhook',
+          url: 'https://example.com/hooks',
+          headers: {
+            Authorization: 'Bearer header-credential-1234567890',
+            'X-Api-Key': 'second-credential-0987654321',
+          },
+        },
+      },
+    );
+    const rotated = await client.request<{ secret: string }>(
+      'POST',
+      `/v1/subscriptions/${created.body.id}/secret/rotate`,
+      {},
+    );
+    expect(created.status).toBe(201);
+    expect(rotated.status).toBe(200);
+
+    const plaintexts = [
+      apiKey,
+      second.body.key,
+      created.body.secret,
+      created.body.secret.slice('whsec_'.length),
+      rotated.body.secret.slice('whsec_'.length),
+      'header-credential-1234567890',
+      'second-credential-0987654321',
+      config.adminToken ?? 'no-admin-token',
+    ];
+    const dump = await dumpDatabase(db);
+    expect(dump).toContain(created.body.id);
+    for (const plaintext of plaintexts) expect(dump.includes(plaintext)).toBe(false);
+  });
+});
