@@ -1,6 +1,8 @@
 import type { JsonObject } from './json';
 import { matchesAnyEventType } from './event-type-glob';
 import type { HeraldEvent } from './event';
+import { projectPayload, shouldTrigger } from './field-paths';
+import { matchesFilter } from './filter';
 
 export interface WebhookDestination {
   type: 'webhook';
@@ -48,23 +50,52 @@ export interface Subscription {
   updatedAt: string;
 }
 
-/** Whether a subscription wants an event: same tenant, live, and one of its type globs matches. */
-export function subscriptionMatches(subscription: Subscription, event: HeraldEvent): boolean {
+/** An event type's defaults for subscriptions that leave `trigger_fields` / `payload_fields` null. */
+export interface EventTypeDefaults {
+  triggerFields: string[] | null;
+  payloadFields: string[] | null;
+}
+
+/**
+ * Whether a subscription wants an event: same tenant, live, one of its type globs matches, its
+ * filter holds, and one of its trigger fields changed.
+ */
+export function subscriptionMatches(
+  subscription: Subscription,
+  event: HeraldEvent,
+  defaults: EventTypeDefaults | null = null,
+): boolean {
   return (
     subscription.tenantId === event.tenantId &&
     subscription.enabled &&
     subscription.status === 'active' &&
-    matchesAnyEventType(subscription.eventTypes, event.type)
+    matchesAnyEventType(subscription.eventTypes, event.type) &&
+    matchesFilter(subscription.filter, {
+      subject: event.subject,
+      type: event.type,
+      data: event.data,
+    }) &&
+    shouldTrigger(subscription.triggerFields, defaults?.triggerFields ?? null, event.changedFields)
   );
 }
 
 export function matchSubscriptions(
   subscriptions: Iterable<Subscription>,
   event: HeraldEvent,
+  defaults: EventTypeDefaults | null = null,
 ): Subscription[] {
   const matched: Subscription[] = [];
   for (const subscription of subscriptions) {
-    if (subscriptionMatches(subscription, event)) matched.push(subscription);
+    if (subscriptionMatches(subscription, event, defaults)) matched.push(subscription);
   }
   return matched;
+}
+
+/** The part of the event's data this subscription receives. */
+export function payloadFor(
+  subscription: Pick<Subscription, 'payloadFields'>,
+  event: HeraldEvent,
+  defaults: EventTypeDefaults | null = null,
+): JsonObject {
+  return projectPayload(event.data, subscription.payloadFields, defaults?.payloadFields ?? null);
 }

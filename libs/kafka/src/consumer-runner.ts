@@ -169,7 +169,7 @@ export class ConsumerRunner<T> {
         topic: batch.topic,
         partition: batch.partition,
         backoff_ms: this.backoffMs,
-        error: failure instanceof Error ? failure.message : JSON.stringify(failure),
+        error: describe(failure),
       });
       const resume = payload.pause();
       setTimeout(resume, this.backoffMs).unref();
@@ -227,4 +227,10 @@ export class ConsumerRunner<T> {
         return;
     }
   }
+}
+
+/** Errors may come from another realm (jest), where `instanceof Error` fails. */
+function describe(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(error);
 }

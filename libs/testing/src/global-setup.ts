@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,9 @@ declare global {
  * DATABASE_URL name existing ones), migrates once, and hands their addresses to the test workers.
  */
 export default async function globalSetup(): Promise<void> {
+  // One key for the run: every in-process Herald shares the consumer groups, so any of them may
+  // handle another test file's deliveries and must be able to read its secrets.
+  process.env.HERALD_TEST_ENCRYPTION_KEY ??= randomBytes(32).toString('base64');
   if (process.env.HERALD_TEST_INFRA === 'off') return;
   // Jest loads this file with plain require, where the @herald/* aliases need the hook first.
   // eslint-disable-next-line @typescript-eslint/no-require-imports

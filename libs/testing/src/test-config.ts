@@ -6,7 +6,8 @@ export function testConfig(overrides: Record<string, string> = {}): HeraldConfig
   return loadConfig({
     DATABASE_URL: process.env.DATABASE_URL,
     KAFKA_BROKERS: process.env.KAFKA_BROKERS,
-    HERALD_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    HERALD_ENCRYPTION_KEY:
+      process.env.HERALD_TEST_ENCRYPTION_KEY ?? randomBytes(32).toString('base64'),
     HERALD_ADMIN_TOKEN: `admin-${randomBytes(16).toString('hex')}`,
     HERALD_ALLOW_PRIVATE_DESTINATIONS: 'true',
     HERALD_TOPIC_PARTITIONS: '3',

@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { Topics, type DeliveryMessage } from '@herald/contracts';
-import { buildDeliveredBody, matchSubscriptions, type HeraldEvent } from '@herald/domain';
+import {
+  buildDeliveredBody,
+  matchSubscriptions,
+  payloadFor,
+  type HeraldEvent,
+} from '@herald/domain';
 import { TypedProducer } from '@herald/kafka';
 import { DeliveriesRepository, SubscriptionsRepository } from '@herald/persistence';
 
@@ -30,6 +35,7 @@ export class MatchingService {
       matched.map((subscription) => subscription.id),
     );
     const toEmit = planned.filter((plan) => !plan.published).map((plan) => plan.delivery);
+    const byId = new Map(matched.map((subscription) => [subscription.id, subscription]));
     const messages = toEmit.map((delivery): { value: DeliveryMessage } => ({
       value: {
         delivery_id: delivery.id,

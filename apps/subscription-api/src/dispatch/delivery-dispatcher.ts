@@ -2,12 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { Topics, type DeliveryMessage } from '@herald/contracts';
 import {
   buildDeliveredBody,
+  payloadFor,
   type Delivery,
   type DeliveryOrigin,
   type HeraldEvent,
 } from '@herald/domain';
 import { TypedProducer } from '@herald/kafka';
-import { DeliveriesRepository } from '@herald/persistence';
+import { DeliveriesRepository, SubscriptionsRepository } from '@herald/persistence';
 
 /**
  * Sends an already stored event to subscriptions again (replay, retry, redrive, recover): records a
@@ -17,6 +18,7 @@ import { DeliveriesRepository } from '@herald/persistence';
 export class DeliveryDispatcher {
   constructor(
     private readonly deliveries: DeliveriesRepository,
+    private readonly subscriptions: SubscriptionsRepository,
     private readonly producer: TypedProducer,
   ) {}
 
@@ -32,6 +34,12 @@ export class DeliveryDispatcher {
       subscriptionIds,
       origin,
     );
+    const payloadFields = new Map(
+      (await this.subscriptions.getMany(event.tenantId, subscriptionIds)).map((s) => [
+        s.id,
+        s.payloadFields,
+      ]),
+    );
     await this.producer.send(
       Topics.deliveries,
       created.map((delivery): { value: DeliveryMessage } => ({
@@ -43,7 +51,15 @@ export class DeliveryDispatcher {
           event_type: event.type,
           attempt: 0,
           accepted_at: new Date().toISOString(),
-          body: buildDeliveredBody(event, delivery.subscriptionId, delivery.id),
+          body: buildDeliveredBody(
+            event,
+            delivery.subscriptionId,
+            delivery.id,
+            payloadFor(
+              { payloadFields: payloadFields.get(delivery.subscriptionId) ?? null },
+              event,
+            ),
+          ),
         },
       })),
     );

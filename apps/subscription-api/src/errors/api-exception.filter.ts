@@ -26,6 +26,16 @@ function fromHttpException(exception: HttpException): ApiError {
   return new ApiError(code, message);
 }
 
+/** body-parser's errors (too large, bad encoding, bad JSON) are the client's and carry their status. */
+function isBodyParserError(exception: unknown): exception is { status: number; message: string } {
+  const candidate = exception as { status?: unknown; type?: unknown } | null;
+  return (
+    typeof candidate?.status === 'number' &&
+    typeof candidate.type === 'string' &&
+    candidate.type.startsWith('entity.')
+  );
+}
+
 /**
  * Every error leaves the API as `{error: {code, message, details}}` with the status its code maps
  * to: over REST the HTTP status, over gRPC the gRPC status with that body as JSON in the message.
@@ -38,7 +48,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
         ? exception
         : exception instanceof HttpException
           ? fromHttpException(exception)
-          : new ApiError('internal', 'internal error');
+          : isBodyParserError(exception)
+            ? fromHttpException(new HttpException(exception.message, exception.status))
+            : new ApiError('internal', 'internal error');
     if (error.code === 'internal') {
       logger.event('error', 'request failed', {
         error: exception instanceof Error ? exception.message : String(exception),

@@ -1,6 +1,12 @@
 import { type DataSource } from 'typeorm';
-import type { HeraldEvent, JsonObject } from '@herald/domain';
-import { isoRequired } from '../rows';
+import type {
+  Delivery,
+  DeliveryOrigin,
+  DeliveryStatus,
+  HeraldEvent,
+  JsonObject,
+} from '@herald/domain';
+import { iso, isoRequired, type Page } from '../rows';
 
 interface EventRow {
   tenant_id: string;
@@ -24,6 +30,66 @@ const toEvent = (row: EventRow): HeraldEvent => ({
   changedFields: row.changed_fields,
   data: row.data,
 });
+
+/** An event without its data, as lists show it. */
+export type EventSummary = Omit<HeraldEvent, 'data'>;
+
+export interface EventFilter {
+  /** An event type, or a glob with `matchesEventType` semantics (`*` within a segment, `**` across). */
+  type: string | null;
+  /** Received at or after this time. */
+  since: string | null;
+  /** Received before this time. */
+  until: string | null;
+}
+
+export interface EventPageRequest {
+  /** The `nextCursor` of the previous page: where it ended, newest first. */
+  after: string | null;
+  limit: number;
+}
+
+type EventSummaryRow = Omit<EventRow, 'data' | 'published_at'> & { position: string };
+
+interface EventDeliveryRow {
+  id: string;
+  tenant_id: string;
+  subscription_id: string;
+  event_id: string;
+  event_type: string;
+  origin: DeliveryOrigin;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: Date | null;
+  last_attempt_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/**
+ * A list position: the received time with microseconds as Postgres keeps it, and the id that
+ * breaks ties between events received in the same microsecond.
+ */
+const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\|(.+)$/;
+
+export function isEventCursor(cursor: string): boolean {
+  return CURSOR.test(cursor);
+}
+
+/**
+ * A glob as a POSIX regular expression with `matchesEventType` semantics; null when it matches
+ * every type. Only `.` and the other non-word characters are escaped, which is all a valid glob holds.
+ */
+function eventTypeRegex(glob: string): string | null {
+  if (glob === '*' || glob === '**') return null;
+  const source = glob
+    .split(/(\*\*|\*)/)
+    .map((part) =>
+      part === '**' ? '.*' : part === '*' ? '[^.]*' : part.replace(/[^A-Za-z0-9_]/g, '\\$&'),
+    )
+    .join('');
+  return `^${source}$`;
+}
 
 export interface StoredEvent {
   event: HeraldEvent;
@@ -79,5 +145,80 @@ export class EventsRepository {
       [tenantId, id],
     );
     return rows[0] ? toEvent(rows[0]) : null;
+  }
+
+  /**
+   * A tenant's events, newest received first, without their data. Exact types use the
+   * `(tenant_id, type, received_at)` index; globs are matched as regular expressions.
+   */
+  async list(
+    tenantId: string,
+    filter: EventFilter,
+    page: EventPageRequest,
+  ): Promise<Page<EventSummary>> {
+    const glob = filter.type !== null && filter.type.includes('*');
+    const cursor = page.after === null ? null : CURSOR.exec(page.after);
+    if (page.after !== null && !cursor) throw new Error(`not an event cursor: ${page.after}`);
+    const rows: EventSummaryRow[] = await this.db.query(
+      `SELECT tenant_id, id, type, occurred_at, received_at, subject, changed_fields,
+         to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position
+       FROM events
+       WHERE tenant_id = $1
+         AND ($2::text IS NULL OR type = $2)
+         AND ($3::text IS NULL OR type ~ $3)
+         AND ($4::timestamptz IS NULL OR received_at >= $4)
+         AND ($5::timestamptz IS NULL OR received_at < $5)
+         AND ($6::timestamptz IS NULL OR (received_at, id) < ($6, $7::text))
+       ORDER BY received_at DESC, id DESC
+       LIMIT $8`,
+      [
+        tenantId,
+        filter.type !== null && !glob ? filter.type : null,
+        filter.type !== null && glob ? eventTypeRegex(filter.type) : null,
+        filter.since,
+        filter.until,
+        cursor ? cursor[1] : null,
+        cursor ? cursor[2] : null,
+        page.limit + 1,
+      ],
+    );
+    const data = rows.slice(0, page.limit);
+    const last = data[data.length - 1];
+    return {
+      data: data.map((row) => ({
+        id: row.id,
+        tenantId: row.tenant_id,
+        type: row.type,
+        occurredAt: isoRequired(row.occurred_at),
+        receivedAt: isoRequired(row.received_at),
+        subject: row.subject,
+        changedFields: row.changed_fields,
+      })),
+      nextCursor: rows.length > page.limit ? `${last.position}|${last.id}` : null,
+    };
+  }
+
+  /** Every delivery of one event (first flow, replays, retries, tests), oldest first. */
+  async deliveriesOf(tenantId: string, eventId: string): Promise<Delivery[]> {
+    const rows: EventDeliveryRow[] = await this.db.query(
+      `SELECT id, tenant_id, subscription_id, event_id, event_type, origin, status, attempts,
+         next_attempt_at, last_attempt_at, created_at, updated_at
+       FROM deliveries WHERE tenant_id = $1 AND event_id = $2 ORDER BY id`,
+      [tenantId, eventId],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      tenantId: row.tenant_id,
+      subscriptionId: row.subscription_id,
+      eventId: row.event_id,
+      eventType: row.event_type,
+      origin: row.origin,
+      status: row.status,
+      attempts: row.attempts,
+      nextAttemptAt: iso(row.next_attempt_at),
+      lastAttemptAt: iso(row.last_attempt_at),
+      createdAt: isoRequired(row.created_at),
+      updatedAt: isoRequired(row.updated_at),
+    }));
   }
 }

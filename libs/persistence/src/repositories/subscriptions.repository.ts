@@ -285,6 +285,16 @@ export class SubscriptionsRepository {
     );
   }
 
+  /** Several subscriptions of a tenant, deleted ones included (history still points at them). */
+  async getMany(tenantId: string, ids: readonly string[]): Promise<Subscription[]> {
+    if (ids.length === 0) return [];
+    const rows: SubscriptionRow[] = await this.db.query(
+      'SELECT * FROM subscriptions WHERE tenant_id = $1 AND id = ANY($2::text[])',
+      [tenantId, ids],
+    );
+    return rows.map((row) => this.toSubscription(row));
+  }
+
   /** The live subscriptions of a tenant, for matching. */
   async listActive(tenantId: string): Promise<Subscription[]> {
     const rows: SubscriptionRow[] = await this.db.query(

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { KafkaModule } from '@herald/kafka';
+import { DispatchModule } from '../dispatch/dispatch.module';
+import { EventsController } from './events.controller';
+import { EventsService } from './events.service';
+
+@Module({
+  imports: [KafkaModule, DispatchModule],
+  controllers: [EventsController],
+  providers: [EventsService],
+  exports: [EventsService],
+})
+export class EventsModule {}

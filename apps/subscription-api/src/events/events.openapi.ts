@@ -1,0 +1,206 @@
+import {
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  pageOf,
+  pageParams,
+  pathParam,
+  queryParam,
+  ref,
+  tenantOnly,
+  type Paths,
+  type Schema,
+} from '../openapi/openapi-builder';
+
+const EVENT_ID_PATTERN = '^[A-Za-z0-9_.:-]{1,200}$';
+
+const summaryFields: Record<string, Schema> = {
+  id: { type: 'string', example: 'evt_01hz…' },
+  type: { type: 'string', example: 'meter_data.received' },
+  occurred_at: { type: 'string', format: 'date-time' },
+  received_at: { type: 'string', format: 'date-time' },
+  subject: { type: ['string', 'null'], example: 'node/42/source/inv-1' },
+  changed_fields: { type: ['array', 'null'], items: { type: 'string' } },
+};
+
+export const eventSchemas: Record<string, Schema> = {
+  InboundEvent: {
+    type: 'object',
+    required: ['type', 'data'],
+    description:
+      'The envelope Kafka producers send to `herald.events.inbound`. Its compact JSON, with `id` and ' +
+      '`tenant_id` filled in, must fit in HERALD_MAX_EVENT_BYTES.',
+    properties: {
+      id: {
+        type: 'string',
+        pattern: EVENT_ID_PATTERN,
+        description:
+          'The producer’s id and idempotency key: the same id twice in a tenant is one event. ' +
+          'Without it, the Idempotency-Key header is the id, else Herald assigns `evt_…`.',
+      },
+      tenant_id: {
+        type: 'string',
+        description: 'Optional; when given it must be the tenant of the API key.',
+      },
+      type: { type: 'string', maxLength: 200, example: 'meter_data.received' },
+      occurred_at: {
+        type: 'string',
+        format: 'date-time',
+        description: 'ISO 8601 with a zone; defaults to the time ingest receives it.',
+      },
+      subject: { type: 'string', maxLength: 1000, example: 'node/42/source/inv-1' },
+      changed_fields: { type: 'array', items: { type: 'string' }, example: ['project.address'] },
+      data: { type: 'object' },
+    },
+  },
+  AcceptedEvent: {
+    type: 'object',
+    required: ['id', 'status'],
+    properties: { id: { type: 'string' }, status: { const: 'accepted' } },
+  },
+  EventSummary: {
+    type: 'object',
+    required: Object.keys(summaryFields),
+    properties: summaryFields,
+  },
+  EventDelivery: {
+    type: 'object',
+    required: [
+      'id',
+      'subscription_id',
+      'origin',
+      'status',
+      'attempts',
+      'next_attempt_at',
+      'last_attempt_at',
+      'created_at',
+    ],
+    properties: {
+      id: { type: 'string', example: 'dlv_01hz…', description: 'Also the `webhook-id` header.' },
+      subscription_id: { type: 'string' },
+      origin: { type: 'string', enum: ['event', 'replay', 'test', 'retry'] },
+      status: { type: 'string', enum: ['pending', 'succeeded', 'retrying', 'failed', 'dead'] },
+      attempts: { type: 'integer', minimum: 0 },
+      next_attempt_at: { type: ['string', 'null'], format: 'date-time' },
+      last_attempt_at: { type: ['string', 'null'], format: 'date-time' },
+      created_at: { type: 'string', format: 'date-time' },
+    },
+  },
+  Event: {
+    type: 'object',
+    required: [...Object.keys(summaryFields), 'data', 'deliveries'],
+    properties: {
+      ...summaryFields,
+      data: { type: 'object' },
+      deliveries: {
+        type: 'array',
+        items: ref('EventDelivery'),
+        description: 'Every delivery of the event, oldest first: its first flow, replays, retries.',
+      },
+    },
+  },
+  ReplayRequest: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      subscription_ids: {
+        type: ['array', 'null'],
+        minItems: 1,
+        maxItems: 100,
+        items: { type: 'string' },
+        description:
+          'Replay only to these subscriptions (each must be the tenant’s and enabled), whatever ' +
+          'their event types. Left out: every subscription that matches the event now.',
+      },
+    },
+  },
+  ReplayResult: {
+    type: 'object',
+    required: ['deliveries'],
+    properties: { deliveries: { type: 'array', items: ref('EventDelivery') } },
+  },
+};
+
+export const eventPaths: Paths = {
+  '/v1/events': {
+    post: {
+      operationId: 'ingestEvent',
+      summary: 'Publish an event over HTTP (the same envelope as Kafka)',
+      tags: ['Events'],
+      security: tenantOnly,
+      parameters: [
+        {
+          name: 'Idempotency-Key',
+          in: 'header',
+          required: false,
+          description: 'The event id when the envelope has none; the envelope’s `id` wins.',
+          schema: { type: 'string', pattern: EVENT_ID_PATTERN },
+        },
+      ],
+      requestBody: jsonBody(ref('InboundEvent')),
+      responses: {
+        '202': jsonResponse(
+          'Queued for ingest, which stores it once per id and delivers it.',
+          ref('AcceptedEvent'),
+        ),
+        ...errorResponses('400', '413', '422'),
+      },
+    },
+    get: {
+      operationId: 'listEvents',
+      summary: 'List events, newest received first (without their data)',
+      tags: ['Events'],
+      security: tenantOnly,
+      parameters: [
+        queryParam(
+          'type',
+          'An event type, or a glob as in subscriptions: `*` matches within one dot-separated ' +
+            'segment, `**` across segments, a lone `*` everything (`meter_data.*`, `*.created`).',
+        ),
+        queryParam('since', 'Received at or after this ISO 8601 time (with a zone).', {
+          type: 'string',
+          format: 'date-time',
+        }),
+        queryParam('until', 'Received before this ISO 8601 time (with a zone).', {
+          type: 'string',
+          format: 'date-time',
+        }),
+        ...pageParams,
+      ],
+      responses: {
+        '200': jsonResponse('A page of events.', pageOf(ref('EventSummary'))),
+        ...errorResponses('422'),
+      },
+    },
+  },
+  '/v1/events/{id}': {
+    get: {
+      operationId: 'getEvent',
+      summary: 'Get an event with its data and deliveries',
+      tags: ['Events'],
+      security: tenantOnly,
+      parameters: [pathParam('id', 'Event id.')],
+      responses: {
+        '200': jsonResponse('The event.', ref('Event')),
+        ...errorResponses('404'),
+      },
+    },
+  },
+  '/v1/events/{id}/replay': {
+    post: {
+      operationId: 'replayEvent',
+      summary: 'Send a stored event again, as new deliveries',
+      tags: ['Events'],
+      security: tenantOnly,
+      parameters: [pathParam('id', 'Event id.')],
+      requestBody: { ...jsonBody(ref('ReplayRequest')), required: false },
+      responses: {
+        '202': jsonResponse(
+          'The new deliveries (origin `replay`), queued for delivery.',
+          ref('ReplayResult'),
+        ),
+        ...errorResponses('400', '404', '422'),
+      },
+    },
+  },
+};
