@@ -56,7 +56,7 @@ describe('npm start: the compiled launcher and services', () => {
           ...process.env,
           HERALD_DATA_DIR: mkdtempSync(join(tmpdir(), 'herald-start-')),
           HERALD_HTTP_PORT: String(apiPort),
-        HERALD_GRPC_PORT: String(await freePortRun(1)),
+          HERALD_GRPC_PORT: String(await freePortRun(1)),
           HERALD_ADMIN_TOKEN: undefined,
           HERALD_ENCRYPTION_KEY: undefined,
         },

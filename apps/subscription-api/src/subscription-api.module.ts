@@ -4,9 +4,15 @@ import { ConfigModule, type HeraldConfig } from '@herald/config';
 import { KafkaModule } from '@herald/kafka';
 import { PersistenceModule } from '@herald/persistence';
 import { HealthController } from '@herald/runtime';
+import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuthGuard } from './auth/auth.guard';
+import { DeadLettersModule } from './dead-letters/dead-letters.module';
+import { DeliveriesModule } from './deliveries/deliveries.module';
+import { DestinationTypesModule } from './destination-types/destination-types.module';
 import { DispatchModule } from './dispatch/dispatch.module';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
+import { EventTypesModule } from './event-types/event-types.module';
+import { EventsModule } from './events/events.module';
 import { OpenApiController } from './openapi/openapi.controller';
 import { OutboxModule } from './outbox/outbox.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
@@ -25,7 +31,13 @@ export class SubscriptionApiModule {
         DispatchModule,
         OutboxModule,
         TenantsModule,
+        ApiKeysModule,
+        EventTypesModule,
+        DestinationTypesModule,
         SubscriptionsModule,
+        EventsModule,
+        DeliveriesModule,
+        DeadLettersModule,
       ],
       controllers: [HealthController, OpenApiController],
       providers: [

@@ -26,6 +26,13 @@ describe('configuration', () => {
     ]);
   });
 
+  it('keeps a rotated API key for HERALD_API_KEY_ROTATION_GRACE, 24h by default', () => {
+    expect(loadConfig(base).apiKeyRotationGraceMs).toBe(86_400_000);
+    expect(
+      loadConfig({ ...base, HERALD_API_KEY_ROTATION_GRACE: '90s' }).apiKeyRotationGraceMs,
+    ).toBe(90_000);
+  });
+
   it('reads hex and base64 encryption keys', () => {
     expect(loadConfig({ ...base, HERALD_ENCRYPTION_KEY: 'ab'.repeat(32) }).encryptionKey).toEqual(
       Buffer.alloc(32, 0xab),
@@ -42,6 +49,7 @@ describe('configuration', () => {
     ['HERALD_TOPIC_PARTITIONS', { HERALD_TOPIC_PARTITIONS: '0' }],
     ['HERALD_RETRY_SCHEDULE', { HERALD_RETRY_SCHEDULE: '5s,later' }],
     ['HERALD_AUTO_DISABLE_AFTER', { HERALD_AUTO_DISABLE_AFTER: 'never' }],
+    ['HERALD_API_KEY_ROTATION_GRACE', { HERALD_API_KEY_ROTATION_GRACE: 'a while' }],
     ['HERALD_ALLOW_PRIVATE_DESTINATIONS', { HERALD_ALLOW_PRIVATE_DESTINATIONS: 'maybe' }],
     ['KAFKA_BROKERS', { KAFKA_BROKERS: 'localhost' }],
     ['HERALD_ADMIN_TOKEN', { HERALD_ADMIN_TOKEN: 'short' }],

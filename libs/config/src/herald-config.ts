@@ -13,6 +13,8 @@ export interface HeraldConfig {
   retrySchedule: number[];
   deliveryTimeoutMs: number;
   autoDisableAfterMs: number;
+  /** How long a rotated API key keeps working after `POST /v1/api-keys/rotate`. */
+  apiKeyRotationGraceMs: number;
   allowPrivateDestinations: boolean;
   encryptionKey: Buffer;
   smtpUrl: string | null;
@@ -126,6 +128,7 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
     retrySchedule,
     deliveryTimeoutMs: integer(env, 'HERALD_DELIVERY_TIMEOUT_MS', 10_000, 100, 300_000),
     autoDisableAfterMs: duration(env, 'HERALD_AUTO_DISABLE_AFTER', '5d'),
+    apiKeyRotationGraceMs: duration(env, 'HERALD_API_KEY_ROTATION_GRACE', '24h'),
     allowPrivateDestinations: boolean(env, 'HERALD_ALLOW_PRIVATE_DESTINATIONS', false),
     encryptionKey: encryptionKey(env),
     smtpUrl: text(env, 'HERALD_SMTP_URL'),

@@ -13,7 +13,7 @@ const datum = (
     aggregationKey: 'Hour',
     timestamp: '2024-05-02T12:00:00Z',
     ...extra,
-  } as FilterTarget['data'],
+  },
 });
 
 /** SolarNetwork's hook filter: nodes 1 and 2, sources under /test. */

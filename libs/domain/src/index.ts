@@ -2,6 +2,7 @@ export * from './ant-glob';
 export * from './attempt-outcome';
 export * from './delivered-body';
 export * from './delivery';
+export * from './destination-types';
 export * from './durations';
 export * from './event';
 export * from './event-type-glob';

@@ -1,6 +1,7 @@
 export * from './data-source';
 export * from './persistence.module';
 export * from './repositories/deliveries.repository';
+export * from './repositories/event-types.repository';
 export * from './repositories/events.repository';
 export * from './repositories/outbox.repository';
 export * from './repositories/subscriptions.repository';

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
 import { dataSourceOptions } from './data-source';
 import { DeliveriesRepository } from './repositories/deliveries.repository';
+import { EventTypesRepository } from './repositories/event-types.repository';
 import { EventsRepository } from './repositories/events.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
 import { SubscriptionsRepository } from './repositories/subscriptions.repository';
@@ -23,6 +24,11 @@ import { TenantsRepository } from './repositories/tenants.repository';
       provide: TenantsRepository,
       inject: [DataSource],
       useFactory: (db: DataSource) => new TenantsRepository(db),
+    },
+    {
+      provide: EventTypesRepository,
+      inject: [DataSource],
+      useFactory: (db: DataSource) => new EventTypesRepository(db),
     },
     {
       provide: EventsRepository,
@@ -48,6 +54,7 @@ import { TenantsRepository } from './repositories/tenants.repository';
   ],
   exports: [
     TenantsRepository,
+    EventTypesRepository,
     OutboxRepository,
     EventsRepository,
     DeliveriesRepository,

@@ -3,7 +3,8 @@ import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
 import { Topics, toAcceptedEventMessage } from '@herald/contracts';
 import { newId, parseInboundEvent, type HeraldEvent, type InvalidEvent } from '@herald/domain';
 import { TypedProducer } from '@herald/kafka';
-import { EventsRepository } from '@herald/persistence';
+import { EventsRepository, EventTypesRepository } from '@herald/persistence';
+import { EventTypeRegistrar } from './event-type-registrar';
 import { TenantDirectory } from './tenant-directory';
 
 export type IngestResult =
@@ -12,12 +13,17 @@ export type IngestResult =
 
 @Injectable()
 export class IngestService {
+  private readonly eventTypes: EventTypeRegistrar;
+
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly tenants: TenantDirectory,
     private readonly events: EventsRepository,
     private readonly producer: TypedProducer,
-  ) {}
+    eventTypes: EventTypesRepository,
+  ) {
+    this.eventTypes = new EventTypeRegistrar(eventTypes);
+  }
 
   /**
    * Validates, stores and emits one inbound event. An event stored before but never emitted (a crash
@@ -37,6 +43,7 @@ export class IngestService {
         },
       };
     }
+    await this.eventTypes.register(inbound.tenantId, inbound.type);
     const receivedAt = now.toISOString();
     const stored = await this.events.store({
       id: inbound.id ?? newId('evt', now.getTime()),

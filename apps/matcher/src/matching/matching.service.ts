@@ -7,7 +7,11 @@ import {
   type HeraldEvent,
 } from '@herald/domain';
 import { TypedProducer } from '@herald/kafka';
-import { DeliveriesRepository, SubscriptionsRepository } from '@herald/persistence';
+import {
+  DeliveriesRepository,
+  EventTypesRepository,
+  SubscriptionsRepository,
+} from '@herald/persistence';
 
 export interface MatchResult {
   matched: number;
@@ -19,6 +23,7 @@ export class MatchingService {
   constructor(
     private readonly subscriptions: SubscriptionsRepository,
     private readonly deliveries: DeliveriesRepository,
+    private readonly eventTypes: EventTypesRepository,
     private readonly producer: TypedProducer,
   ) {}
 
@@ -27,7 +32,14 @@ export class MatchingService {
    * keyed by subscription id so each subscription's deliveries stay in order.
    */
   async match(event: HeraldEvent): Promise<MatchResult> {
-    const matched = matchSubscriptions(await this.subscriptions.listActive(event.tenantId), event);
+    // The event type's catalog entry gives the defaults for null trigger and payload fields.
+    const eventType = await this.eventTypes.get(event.tenantId, event.type);
+    const defaults = eventType && {
+      triggerFields: eventType.triggerFields,
+      payloadFields: eventType.payloadFields,
+    };
+    const active = await this.subscriptions.listActive(event.tenantId);
+    const matched = matchSubscriptions(active, event, defaults);
     const planned = await this.deliveries.planForEvent(
       event.tenantId,
       event.id,
@@ -45,7 +57,12 @@ export class MatchingService {
         event_type: event.type,
         attempt: 0,
         accepted_at: event.receivedAt,
-        body: buildDeliveredBody(event, delivery.subscriptionId, delivery.id),
+        body: buildDeliveredBody(
+          event,
+          delivery.subscriptionId,
+          delivery.id,
+          payloadFor(byId.get(delivery.subscriptionId) ?? { payloadFields: null }, event, defaults),
+        ),
       },
     }));
     await this.producer.send(Topics.deliveries, messages);

@@ -8,7 +8,11 @@ import {
   type HeraldEvent,
 } from '@herald/domain';
 import { TypedProducer } from '@herald/kafka';
-import { DeliveriesRepository, SubscriptionsRepository } from '@herald/persistence';
+import {
+  DeliveriesRepository,
+  EventTypesRepository,
+  SubscriptionsRepository,
+} from '@herald/persistence';
 
 /**
  * Sends an already stored event to subscriptions again (replay, retry, redrive, recover): records a
@@ -19,6 +23,7 @@ export class DeliveryDispatcher {
   constructor(
     private readonly deliveries: DeliveriesRepository,
     private readonly subscriptions: SubscriptionsRepository,
+    private readonly eventTypes: EventTypesRepository,
     private readonly producer: TypedProducer,
   ) {}
 
@@ -40,6 +45,11 @@ export class DeliveryDispatcher {
         s.payloadFields,
       ]),
     );
+    const eventType = await this.eventTypes.get(event.tenantId, event.type);
+    const defaults = eventType && {
+      triggerFields: eventType.triggerFields,
+      payloadFields: eventType.payloadFields,
+    };
     await this.producer.send(
       Topics.deliveries,
       created.map((delivery): { value: DeliveryMessage } => ({
@@ -58,6 +68,7 @@ export class DeliveryDispatcher {
             payloadFor(
               { payloadFields: payloadFields.get(delivery.subscriptionId) ?? null },
               event,
+              defaults,
             ),
           ),
         },

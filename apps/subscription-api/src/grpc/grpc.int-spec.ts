@@ -57,12 +57,12 @@ function call<T>(
 async function failure(
   promise: Promise<unknown>,
 ): Promise<{ code: number; body: { error: { code: string; details: { field: string }[] } } }> {
-  const error = (await promise.then(
+  const error = await promise.then<ServiceError, ServiceError>(
     () => {
       throw new Error('expected the call to fail');
     },
     (caught: ServiceError) => caught,
-  )) as ServiceError;
+  );
   return {
     code: error.code,
     body: JSON.parse(error.details) as { error: { code: string; details: { field: string }[] } },

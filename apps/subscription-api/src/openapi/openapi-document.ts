@@ -1,3 +1,16 @@
+import { apiKeyPaths } from '../api-keys/api-keys.openapi';
+import {
+  destinationTypePaths,
+  destinationTypeSchemas,
+} from '../destination-types/destination-types.openapi';
+import { deadLetterPaths, deadLetterSchemas } from '../dead-letters/dead-letters.openapi';
+import { deliveryPaths, deliverySchemas } from '../deliveries/deliveries.openapi';
+import { eventTypePaths, eventTypeSchemas } from '../event-types/event-types.openapi';
+import { eventPaths, eventSchemas } from '../events/events.openapi';
+import {
+  subscriptionActionPaths,
+  subscriptionActionSchemas,
+} from '../subscriptions/subscription-actions.openapi';
 import { subscriptionPaths, subscriptionSchemas } from '../subscriptions/subscriptions.openapi';
 import { tenantPaths, tenantSchemas } from '../tenants/tenants.openapi';
 import type { Paths, Schema } from './openapi-builder';
@@ -5,7 +18,14 @@ import type { Paths, Schema } from './openapi-builder';
 /** Every feature's paths and schemas; a feature adds its pair here. */
 const features: { paths: Paths; schemas: Record<string, Schema> }[] = [
   { paths: tenantPaths, schemas: tenantSchemas },
+  { paths: apiKeyPaths, schemas: {} },
+  { paths: eventTypePaths, schemas: eventTypeSchemas },
+  { paths: destinationTypePaths, schemas: destinationTypeSchemas },
   { paths: subscriptionPaths, schemas: subscriptionSchemas },
+  { paths: eventPaths, schemas: eventSchemas },
+  { paths: subscriptionActionPaths, schemas: subscriptionActionSchemas },
+  { paths: deliveryPaths, schemas: deliverySchemas },
+  { paths: deadLetterPaths, schemas: deadLetterSchemas },
 ];
 
 export function openApiDocument(): Record<string, unknown> {
@@ -18,7 +38,16 @@ export function openApiDocument(): Record<string, unknown> {
         'Tenants, API keys, subscriptions, events, deliveries and dead letters. JSON in snake_case; ' +
         'errors are `{error: {code, message, details}}`; lists are `{data, next_cursor}`.',
     },
-    paths: Object.assign({}, ...features.map((feature) => feature.paths)) as Paths,
+    // Features may share a path (POST and GET /v1/tenants/{id}/api-keys), so their operations merge.
+    paths: features.reduce<Paths>(
+      (all, feature) => ({
+        ...all,
+        ...Object.fromEntries(
+          Object.entries(feature.paths).map(([path, item]) => [path, { ...all[path], ...item }]),
+        ),
+      }),
+      {},
+    ),
     components: {
       securitySchemes: {
         operatorToken: {
@@ -50,7 +79,10 @@ export function openApiDocument(): Record<string, unknown> {
             },
           },
         },
-        ...Object.assign({}, ...features.map((feature) => feature.schemas)),
+        ...features.reduce<Record<string, Schema>>(
+          (all, feature) => ({ ...all, ...feature.schemas }),
+          {},
+        ),
       },
     },
   };

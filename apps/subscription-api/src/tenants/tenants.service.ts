@@ -1,24 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import type { ApiKey, Tenant } from '@herald/domain';
+import type { Tenant } from '@herald/domain';
 import { TenantsRepository, type PageRequest } from '@herald/persistence';
 import { assertValid, BodyReader } from '../common/body-reader';
 import { pageResponse } from '../common/pagination';
+import { presentApiKey } from '../api-keys/api-key.view';
 import { notFound } from '../errors/api-error';
 
 export const presentTenant = (tenant: Tenant) => ({
   id: tenant.id,
   name: tenant.name,
   created_at: tenant.createdAt,
-});
-
-export const presentApiKey = (key: ApiKey) => ({
-  id: key.id,
-  tenant_id: key.tenantId,
-  name: key.name,
-  prefix: key.prefix,
-  created_at: key.createdAt,
-  expires_at: key.expiresAt,
-  revoked_at: key.revokedAt,
 });
 
 /** Tenants and the creation of their API keys (operator); REST and gRPC call this. */

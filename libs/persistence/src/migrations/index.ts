@@ -4,4 +4,9 @@ import { DeliveryRedrive1764000002000 } from './1764000002000-delivery-redrive';
 import { SubscriptionOutbox1764000003000 } from './1764000003000-subscription-outbox';
 
 /** Every migration, in order; new ones are appended here. */
-export const migrations = [InitialSchema1764000000000, EventTypes1764000001000, DeliveryRedrive1764000002000, SubscriptionOutbox1764000003000];
+export const migrations = [
+  InitialSchema1764000000000,
+  EventTypes1764000001000,
+  DeliveryRedrive1764000002000,
+  SubscriptionOutbox1764000003000,
+];

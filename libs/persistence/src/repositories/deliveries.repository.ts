@@ -7,7 +7,7 @@ import {
   type DeliveryStatus,
   type FailureClass,
 } from '@herald/domain';
-import { iso, isoRequired } from '../rows';
+import { iso, isoRequired, toPage, type Page, type PageRequest } from '../rows';
 
 interface DeliveryRow {
   id: string;
@@ -23,6 +23,7 @@ interface DeliveryRow {
   created_at: Date;
   updated_at: Date;
   published_at: Date | null;
+  redriven_at: Date | null;
 }
 
 interface AttemptRow {
@@ -93,6 +94,68 @@ export interface AttemptRecord {
   nextAttemptAt: Date | null;
 }
 
+/** Which deliveries a history view, a redrive or a recover selects; every field given narrows it. */
+export interface DeliveryFilter {
+  subscriptionId?: string;
+  eventId?: string;
+  statuses?: readonly DeliveryStatus[];
+  /** Created at or after. */
+  since?: Date;
+  /** Created before. */
+  until?: Date;
+  /**
+   * A case-insensitive substring of the delivery id, the event id, the event type, or the error
+   * message or response excerpt of the delivery's last attempt.
+   */
+  text?: string;
+  /** `false`: only deliveries not sent again yet; `true`: only those already sent again. */
+  redriven?: boolean;
+}
+
+/** A delivery with when it was last sent again as a new delivery (a retry, redrive or recover). */
+export interface DeliveryRecord extends Delivery {
+  redrivenAt: string | null;
+}
+
+const toRecord = (row: DeliveryRow): DeliveryRecord => ({
+  ...toDelivery(row),
+  redrivenAt: iso(row.redriven_at),
+});
+
+/** Escapes LIKE wildcards so user text matches literally (backslash is the default LIKE escape). */
+const containing = (text: string): string => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** A parameterised WHERE over `deliveries d`, scoped by tenant first. */
+function whereOf(tenantId: string, filter: DeliveryFilter): { sql: string; params: unknown[] } {
+  const params: unknown[] = [tenantId];
+  const conditions = ['d.tenant_id = $1'];
+  const add = (condition: (placeholder: string) => string, value: unknown): void => {
+    params.push(value);
+    conditions.push(condition(`$${params.length}`));
+  };
+  if (filter.subscriptionId !== undefined)
+    add((p) => `d.subscription_id = ${p}`, filter.subscriptionId);
+  if (filter.eventId !== undefined) add((p) => `d.event_id = ${p}`, filter.eventId);
+  if (filter.statuses !== undefined) add((p) => `d.status = ANY(${p}::text[])`, filter.statuses);
+  if (filter.since !== undefined) add((p) => `d.created_at >= ${p}`, filter.since);
+  if (filter.until !== undefined) add((p) => `d.created_at < ${p}`, filter.until);
+  if (filter.redriven !== undefined) {
+    conditions.push(filter.redriven ? 'd.redriven_at IS NOT NULL' : 'd.redriven_at IS NULL');
+  }
+  if (filter.text !== undefined) {
+    // The last attempt is one index probe per candidate row (attempts_delivery_idx).
+    add(
+      (p) => `(d.id ILIKE ${p} OR d.event_id ILIKE ${p} OR d.event_type ILIKE ${p} OR EXISTS (
+        SELECT 1 FROM (SELECT a.error_message, a.response_excerpt FROM attempts a
+                        WHERE a.delivery_id = d.id AND a.tenant_id = d.tenant_id
+                        ORDER BY a.attempt DESC LIMIT 1) last
+         WHERE last.error_message ILIKE ${p} OR last.response_excerpt ILIKE ${p}))`,
+      containing(filter.text),
+    );
+  }
+  return { sql: conditions.join(' AND '), params };
+}
+
 export class DeliveriesRepository {
   constructor(private readonly db: DataSource) {}
 
@@ -139,7 +202,14 @@ export class DeliveriesRepository {
       `INSERT INTO deliveries (id, tenant_id, subscription_id, event_id, event_type, origin)
        SELECT unnest($1::text[]), $2, unnest($3::text[]), $4, $5, $6
        RETURNING *`,
-      [subscriptionIds.map(() => newId('dlv')), tenantId, subscriptionIds, eventId, eventType, origin],
+      [
+        subscriptionIds.map(() => newId('dlv')),
+        tenantId,
+        subscriptionIds,
+        eventId,
+        eventType,
+        origin,
+      ],
     );
     return rows.map(toDelivery).sort((a, b) => a.id.localeCompare(b.id));
   }
@@ -203,5 +273,112 @@ export class DeliveriesRepository {
         ],
       );
     });
+  }
+
+  /** A page of deliveries, newest first; the cursor is the last id of the previous page. */
+  async search(
+    tenantId: string,
+    filter: DeliveryFilter,
+    page: PageRequest,
+  ): Promise<Page<Delivery>> {
+    const rows = await this.selectNewestFirst(tenantId, filter, page);
+    return toPage(rows.map(toDelivery), page.limit);
+  }
+
+  /** A page of dead deliveries, newest first. */
+  async listDeadLetters(
+    tenantId: string,
+    filter: Omit<DeliveryFilter, 'statuses'>,
+    page: PageRequest,
+  ): Promise<Page<DeliveryRecord>> {
+    const rows = await this.selectNewestFirst(tenantId, { ...filter, statuses: ['dead'] }, page);
+    return toPage(rows.map(toRecord), page.limit);
+  }
+
+  private async selectNewestFirst(
+    tenantId: string,
+    filter: DeliveryFilter,
+    page: PageRequest,
+  ): Promise<DeliveryRow[]> {
+    const { sql, params } = whereOf(tenantId, filter);
+    const after = page.after === null ? '' : ` AND d.id < $${params.length + 2}`;
+    return this.db.query(
+      `SELECT d.* FROM deliveries d WHERE ${sql}${after} ORDER BY d.id DESC LIMIT $${params.length + 1}`,
+      page.after === null ? [...params, page.limit + 1] : [...params, page.limit + 1, page.after],
+    );
+  }
+
+  /** The deliveries with these ids that belong to the tenant, oldest first. */
+  async getMany(tenantId: string, ids: readonly string[]): Promise<DeliveryRecord[]> {
+    if (ids.length === 0) return [];
+    const rows: DeliveryRow[] = await this.db.query(
+      'SELECT * FROM deliveries WHERE tenant_id = $1 AND id = ANY($2::text[]) ORDER BY id',
+      [tenantId, ids],
+    );
+    return rows.map(toRecord);
+  }
+
+  /** The attempts of several deliveries at once, each list in attempt order. */
+  async listAttemptsOf(
+    tenantId: string,
+    deliveryIds: readonly string[],
+  ): Promise<Map<string, Attempt[]>> {
+    const byDelivery = new Map<string, Attempt[]>(deliveryIds.map((id) => [id, []]));
+    if (deliveryIds.length === 0) return byDelivery;
+    const rows: AttemptRow[] = await this.db.query(
+      `SELECT * FROM attempts WHERE tenant_id = $1 AND delivery_id = ANY($2::text[])
+       ORDER BY delivery_id, attempt, started_at`,
+      [tenantId, deliveryIds],
+    );
+    for (const row of rows) byDelivery.get(row.delivery_id)?.push(toAttempt(row));
+    return byDelivery;
+  }
+
+  /**
+   * Marks failed or dead deliveries that have not been sent again yet as sent again and returns them,
+   * oldest first, at most `limit` of them; deliveries of deleted subscriptions are left alone. One
+   * statement, skipping rows another redrive holds, so two concurrent redrives never take the same one.
+   */
+  async claimForRedrive(
+    tenantId: string,
+    filter: Pick<DeliveryFilter, 'subscriptionId' | 'since' | 'until'> & {
+      statuses: readonly ('failed' | 'dead')[];
+    },
+    limit: number | null,
+  ): Promise<Delivery[]> {
+    const { sql, params } = whereOf(tenantId, { ...filter, redriven: false });
+    // TypeORM answers an UPDATE with [rows, affected].
+    const [rows]: [DeliveryRow[], number] = await this.db.query(
+      `UPDATE deliveries SET redriven_at = now(), updated_at = now()
+        WHERE id IN (
+          SELECT d.id FROM deliveries d
+           WHERE ${sql}
+             AND EXISTS (SELECT 1 FROM subscriptions s
+                          WHERE s.id = d.subscription_id AND s.tenant_id = d.tenant_id AND s.deleted_at IS NULL)
+           ORDER BY d.id LIMIT $${params.length + 1}
+           FOR UPDATE SKIP LOCKED)
+       RETURNING *`,
+      [...params, limit],
+    );
+    return rows.map(toDelivery).sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /** Records that these failed or dead deliveries were sent again (a retry or a redrive by id). */
+  async markRedriven(tenantId: string, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(
+      `UPDATE deliveries SET redriven_at = now(), updated_at = now()
+        WHERE tenant_id = $1 AND id = ANY($2::text[]) AND status IN ('failed', 'dead')`,
+      [tenantId, ids],
+    );
+  }
+
+  /** Undoes a claim whose deliveries could not be sent again, so a later redrive picks them up. */
+  async releaseRedrive(tenantId: string, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(
+      'UPDATE deliveries SET redriven_at = NULL WHERE tenant_id = $1 AND id = ANY($2::text[])',
+      [tenantId, ids],
+    );
   }
 }

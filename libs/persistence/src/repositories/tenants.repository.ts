@@ -74,6 +74,55 @@ export class TenantsRepository {
     return { apiKey: toApiKey(rows[0]), key };
   }
 
+  /** A page of a tenant's keys, revoked and expired ones included; never their hashes. */
+  async listApiKeys(tenantId: string, page: PageRequest): Promise<Page<ApiKey>> {
+    const rows: ApiKeyRow[] = await this.db.query(
+      `SELECT id, tenant_id, name, prefix, created_at, expires_at, revoked_at FROM api_keys
+       WHERE tenant_id = $1 AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3`,
+      [tenantId, page.after, page.limit + 1],
+    );
+    return toPage(rows.map(toApiKey), page.limit);
+  }
+
+  /** Revokes a key of the tenant at once (revoking it again keeps the first time); false when it has none of that id. */
+  async revokeApiKey(tenantId: string, keyId: string): Promise<boolean> {
+    const [, affected] = await this.db.query<[unknown[], number]>(
+      `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, keyId],
+    );
+    return affected > 0;
+  }
+
+  /**
+   * Replaces a live key with a new one of the same tenant: the new key is returned once, and the old
+   * one stays valid for `graceMs` more (or less, if it was already due to expire sooner). Null when
+   * the old key is not a live key of the tenant.
+   */
+  async rotateApiKey(
+    tenantId: string,
+    keyId: string,
+    graceMs: number,
+    name?: string,
+  ): Promise<{ apiKey: ApiKey; key: string; previous: ApiKey } | null> {
+    return this.db.transaction(async (tx) => {
+      const [previousRows] = await tx.query<[ApiKeyRow[], number]>(
+        `UPDATE api_keys
+         SET expires_at = LEAST(COALESCE(expires_at, 'infinity'), now() + $3::double precision * interval '1 millisecond')
+         WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
+         RETURNING id, tenant_id, name, prefix, created_at, expires_at, revoked_at`,
+        [tenantId, keyId, graceMs],
+      );
+      if (!previousRows[0]) return null;
+      const key = generateApiKey();
+      const rows: ApiKeyRow[] = await tx.query(
+        `INSERT INTO api_keys (id, tenant_id, name, prefix, hash) VALUES ($1, $2, $3, $4, $5)
+         RETURNING id, tenant_id, name, prefix, created_at, expires_at, revoked_at`,
+        [newId('key'), tenantId, name ?? previousRows[0].name, key.slice(0, 10), hashApiKey(key)],
+      );
+      return { apiKey: toApiKey(rows[0]), key, previous: toApiKey(previousRows[0]) };
+    });
+  }
+
   /** The tenant a live key belongs to, or null for an unknown, revoked or expired key. */
   async tenantForApiKey(key: string): Promise<{ tenantId: string; keyId: string } | null> {
     const rows: { id: string; tenant_id: string }[] = await this.db.query(

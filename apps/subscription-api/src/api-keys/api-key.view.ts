@@ -1,0 +1,14 @@
+import type { ApiKey } from '@herald/domain';
+
+/** An API key as the API shows it: never the key itself nor its hash. */
+export const presentApiKey = (key: ApiKey) => ({
+  id: key.id,
+  tenant_id: key.tenantId,
+  name: key.name,
+  prefix: key.prefix,
+  created_at: key.createdAt,
+  expires_at: key.expiresAt,
+  revoked_at: key.revokedAt,
+});
+
+export type ApiKeyView = ReturnType<typeof presentApiKey>;

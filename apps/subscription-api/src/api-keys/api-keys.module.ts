@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { KafkaModule } from '@herald/kafka';
+import { ApiKeyRotationController } from './api-key-rotation.controller';
+import { ApiKeysController } from './api-keys.controller';
+import { ApiKeysService } from './api-keys.service';
+
+@Module({
+  imports: [KafkaModule],
+  controllers: [ApiKeysController, ApiKeyRotationController],
+  providers: [ApiKeysService],
+  exports: [ApiKeysService],
+})
+export class ApiKeysModule {}

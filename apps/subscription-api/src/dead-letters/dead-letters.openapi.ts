@@ -1,0 +1,96 @@
+import { createdRangeParams } from '../deliveries/deliveries.openapi';
+import {
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  pageOf,
+  pageParams,
+  queryParam,
+  ref,
+  tenantOnly,
+  type Paths,
+  type Schema,
+} from '../openapi/openapi-builder';
+import { REDRIVE_MAX } from './redrive-input';
+
+export const deadLetterSchemas: Record<string, Schema> = {
+  RedriveRequest: {
+    type: 'object',
+    additionalProperties: false,
+    description:
+      'Either `ids`, or a range of `subscription_id`, `since` and `until` (at least one of them).',
+    properties: {
+      ids: {
+        type: 'array',
+        minItems: 1,
+        maxItems: REDRIVE_MAX,
+        items: { type: 'string' },
+        description:
+          'Dead deliveries to send again, even if an earlier redrive already did. Each must be a ' +
+          'dead delivery of a subscription that still exists.',
+      },
+      subscription_id: { type: 'string' },
+      since: { type: 'string', format: 'date-time', description: 'Created at or after.' },
+      until: { type: 'string', format: 'date-time', description: 'Created before.' },
+    },
+  },
+  RedriveResult: {
+    type: 'object',
+    required: ['redriven', 'deliveries', 'has_more'],
+    properties: {
+      redriven: { type: 'integer', minimum: 0 },
+      deliveries: {
+        type: 'array',
+        items: ref('Delivery'),
+        description: 'The new deliveries (origin `retry`), queued.',
+      },
+      has_more: {
+        type: 'boolean',
+        description: `A range redrive stopped at ${REDRIVE_MAX}; the same call again continues.`,
+      },
+    },
+  },
+};
+
+export const deadLetterPaths: Paths = {
+  '/v1/dead-letters': {
+    get: {
+      operationId: 'listDeadLetters',
+      summary: 'List dead deliveries, newest first, with their attempts',
+      tags: ['Dead letters'],
+      security: tenantOnly,
+      parameters: [
+        queryParam('subscription_id', 'Only dead deliveries to this subscription.'),
+        ...createdRangeParams,
+        queryParam(
+          'include_redriven',
+          'Also those already sent again by a retry, redrive or recover (default false).',
+          { type: 'boolean', default: false },
+        ),
+        ...pageParams,
+      ],
+      responses: {
+        '200': jsonResponse('A page of dead deliveries.', pageOf(ref('DeliveryDetail'))),
+        ...errorResponses('422'),
+      },
+    },
+  },
+  '/v1/dead-letters/redrive': {
+    post: {
+      operationId: 'redriveDeadLetters',
+      summary: 'Send dead deliveries again, as new deliveries',
+      tags: ['Dead letters'],
+      security: tenantOnly,
+      requestBody: jsonBody(
+        ref('RedriveRequest'),
+        `At most ${REDRIVE_MAX} dead deliveries per call, oldest first. A range sends only dead ` +
+          'deliveries not redriven yet (of subscriptions that still exist) and marks them, so ' +
+          'repeating the call never sends one twice.',
+      ),
+      responses: {
+        '202': jsonResponse('What was sent again.', ref('RedriveResult')),
+        ...errorResponses('400', '422'),
+      },
+    },
+  },
+};

@@ -1,0 +1,20 @@
+import { Global, Module } from '@nestjs/common';
+import { KafkaModule } from '@herald/kafka';
+import { DispatchModule } from '../dispatch/dispatch.module';
+import { DeliveriesController } from './deliveries.controller';
+import { DeliveriesService } from './deliveries.service';
+import { Redelivery } from './redelivery.service';
+import { SubscriptionDeliveriesService } from './subscription-deliveries.service';
+
+/**
+ * The delivery history and sending again. Global like the dispatcher, and exporting only the two
+ * services that dead letters and the subscription actions (test, recover) build on.
+ */
+@Global()
+@Module({
+  imports: [KafkaModule, DispatchModule],
+  controllers: [DeliveriesController],
+  providers: [DeliveriesService, Redelivery, SubscriptionDeliveriesService],
+  exports: [Redelivery, SubscriptionDeliveriesService],
+})
+export class DeliveriesModule {}

@@ -1,0 +1,31 @@
+import type { DeliveryView } from './delivery.view';
+
+const COLUMNS = [
+  'id',
+  'subscription_id',
+  'event_id',
+  'event_type',
+  'origin',
+  'status',
+  'attempts',
+  'next_attempt_at',
+  'last_attempt_at',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof DeliveryView)[];
+
+/** One RFC 4180 field: quoted when it holds a comma, a quote or a line break; null is empty. */
+export function csvField(value: string | number | null): string {
+  if (value === null) return '';
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** A header row and one row per delivery, CRLF line ends (RFC 4180). */
+export function deliveriesCsv(deliveries: readonly DeliveryView[]): string {
+  const lines = [
+    COLUMNS.join(','),
+    ...deliveries.map((delivery) => COLUMNS.map((column) => csvField(delivery[column])).join(',')),
+  ];
+  return lines.map((line) => `${line}\r\n`).join('');
+}

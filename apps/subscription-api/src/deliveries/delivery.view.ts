@@ -1,0 +1,40 @@
+import type { Attempt, Delivery } from '@herald/domain';
+import type { DeliveryRecord } from '@herald/persistence';
+
+export const presentDelivery = (delivery: Delivery) => ({
+  id: delivery.id,
+  subscription_id: delivery.subscriptionId,
+  event_id: delivery.eventId,
+  event_type: delivery.eventType,
+  origin: delivery.origin,
+  status: delivery.status,
+  attempts: delivery.attempts,
+  next_attempt_at: delivery.nextAttemptAt,
+  last_attempt_at: delivery.lastAttemptAt,
+  created_at: delivery.createdAt,
+  updated_at: delivery.updatedAt,
+});
+
+export type DeliveryView = ReturnType<typeof presentDelivery>;
+
+export const presentAttempt = (attempt: Attempt) => ({
+  attempt: attempt.attempt,
+  started_at: attempt.startedAt,
+  duration_ms: attempt.durationMs,
+  outcome: attempt.outcome,
+  status_code: attempt.statusCode,
+  error_class: attempt.errorClass,
+  error_message: attempt.errorMessage,
+  response_excerpt: attempt.responseExcerpt,
+});
+
+export type AttemptView = ReturnType<typeof presentAttempt>;
+
+/** A delivery with its whole attempt history (the queue view), and when it was last sent again. */
+export const presentDeliveryDetail = (delivery: DeliveryRecord, attempts: readonly Attempt[]) => ({
+  ...presentDelivery(delivery),
+  attempts: attempts.map(presentAttempt),
+  redriven_at: delivery.redrivenAt,
+});
+
+export type DeliveryDetailView = ReturnType<typeof presentDeliveryDetail>;

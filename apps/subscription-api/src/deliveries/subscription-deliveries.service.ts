@@ -1,0 +1,104 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Inject, Injectable } from '@nestjs/common';
+import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { newId } from '@herald/domain';
+import {
+  DeliveriesRepository,
+  EventsRepository,
+  SubscriptionsRepository,
+} from '@herald/persistence';
+import { DeliveryDispatcher } from '../dispatch/delivery-dispatcher';
+import { notFound } from '../errors/api-error';
+import {
+  presentAttempt,
+  presentDelivery,
+  type AttemptView,
+  type DeliveryView,
+} from './delivery.view';
+import { Redelivery } from './redelivery.service';
+import type { TestDeliveryInput } from './subscription-delivery-input';
+
+const POLL_INTERVAL_MS = 100;
+
+export type TestDeliveryResult =
+  | { attempted: true; delivery: DeliveryView; attempt: AttemptView }
+  | { attempted: false; delivery: DeliveryView; attempt: null };
+
+/** Deliveries a tenant starts for one subscription: a test event, and recovering what failed. */
+@Injectable()
+export class SubscriptionDeliveriesService {
+  constructor(
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    private readonly subscriptions: SubscriptionsRepository,
+    private readonly events: EventsRepository,
+    private readonly deliveries: DeliveriesRepository,
+    private readonly dispatcher: DeliveryDispatcher,
+    private readonly redelivery: Redelivery,
+  ) {}
+
+  /**
+   * Stores a test event, sends it to this subscription only, and waits for the first attempt: at
+   * most one delivery timeout plus 2 s, after which the caller gets the delivery still under way.
+   */
+  async test(
+    tenantId: string,
+    subscriptionId: string,
+    input: TestDeliveryInput,
+  ): Promise<TestDeliveryResult> {
+    if (!(await this.subscriptions.get(tenantId, subscriptionId))) {
+      throw notFound('subscription', subscriptionId);
+    }
+    const now = new Date().toISOString();
+    const { event } = await this.events.store({
+      id: newId('evt'),
+      tenantId,
+      type: input.eventType,
+      occurredAt: now,
+      receivedAt: now,
+      subject: null,
+      changedFields: null,
+      data: input.data,
+    });
+    // A test event is for one subscription; marked as emitted so nothing ever fans it out to others.
+    await this.events.markPublished(tenantId, event.id);
+    const [delivery] = await this.dispatcher.dispatch(event, [subscriptionId], 'test');
+
+    const deadline = Date.now() + this.config.deliveryTimeoutMs + 2000;
+    for (;;) {
+      const [first] = await this.deliveries.listAttempts(tenantId, delivery.id);
+      if (first) {
+        const current = (await this.deliveries.get(tenantId, delivery.id)) ?? delivery;
+        return {
+          attempted: true,
+          delivery: presentDelivery(current),
+          attempt: presentAttempt(first),
+        };
+      }
+      if (Date.now() >= deadline) break;
+      await sleep(Math.min(POLL_INTERVAL_MS, Math.max(0, deadline - Date.now())));
+    }
+    const current = (await this.deliveries.get(tenantId, delivery.id)) ?? delivery;
+    return { attempted: false, delivery: presentDelivery(current), attempt: null };
+  }
+
+  /**
+   * Sends again every failed or dead delivery of the subscription created since `since` that was not
+   * sent again already (Svix's recover); a second recover does not repeat what the first sent.
+   */
+  async recover(
+    tenantId: string,
+    subscriptionId: string,
+    since: Date,
+  ): Promise<{ recovered: number }> {
+    if (!(await this.subscriptions.get(tenantId, subscriptionId))) {
+      throw notFound('subscription', subscriptionId);
+    }
+    const { created } = await this.redelivery.redriveRange(
+      tenantId,
+      { subscriptionId, since },
+      ['failed', 'dead'],
+      null,
+    );
+    return { recovered: created.length };
+  }
+}

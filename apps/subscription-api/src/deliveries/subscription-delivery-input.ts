@@ -1,0 +1,45 @@
+import { validateInboundEvent, type JsonObject } from '@herald/domain';
+import { assertValid, BodyReader } from '../common/body-reader';
+import { ISO_TIME_HINT, parseIsoTime } from './iso-time';
+
+export const TEST_EVENT_TYPE = 'herald.test';
+
+export interface TestDeliveryInput {
+  eventType: string;
+  data: JsonObject;
+}
+
+/** A time field of a body; null when absent or bad (the reader then names it). */
+export function readTime(reader: BodyReader, field: string, required: boolean): Date | null {
+  const text = required
+    ? reader.string(field, { required: true, max: 100 })
+    : reader.string(field, { max: 100 });
+  if (!text) return null;
+  const time = parseIsoTime(text);
+  if (!time) reader.problem(field, ISO_TIME_HINT);
+  return time;
+}
+
+/** `POST /v1/subscriptions/{id}/test` `{event_type?, data?}`. */
+export function readTestDelivery(body: unknown): TestDeliveryInput {
+  const reader = new BodyReader(body ?? {});
+  const eventType = reader.string('event_type', { max: 200 }) ?? TEST_EVENT_TYPE;
+  if (!validateInboundEvent({ tenant_id: 't', type: eventType, data: {} }).ok) {
+    reader.problem('event_type', 'must be dot-separated words, e.g. meter_data.received');
+  }
+  const data = reader.object('data') ?? {};
+  reader.onlyKnown(['event_type', 'data']);
+  assertValid(reader);
+  return { eventType, data };
+}
+
+/** `POST /v1/subscriptions/{id}/recover` `{since}`: a time, not in the future. */
+export function readRecover(body: unknown, now: Date = new Date()): { since: Date } {
+  const reader = new BodyReader(body);
+  const since = readTime(reader, 'since', true);
+  if (since && since.getTime() > now.getTime())
+    reader.problem('since', 'must not be in the future');
+  reader.onlyKnown(['since']);
+  assertValid(reader);
+  return { since: since ?? now };
+}

@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { DestinationTypesController } from './destination-types.controller';
+
+@Module({ controllers: [DestinationTypesController] })
+export class DestinationTypesModule {}

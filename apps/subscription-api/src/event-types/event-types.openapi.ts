@@ -1,0 +1,162 @@
+import {
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  pageOf,
+  pageParams,
+  pathParam,
+  queryParam,
+  ref,
+  tenantOnly,
+  type Paths,
+  type Schema,
+} from '../openapi/openapi-builder';
+
+const fieldList = (description: string): Schema => ({
+  type: ['array', 'null'],
+  maxItems: 500,
+  items: { type: 'string' },
+  description,
+});
+
+const changeableFields: Record<string, Schema> = {
+  description: { type: 'string', maxLength: 1000 },
+  schema: {
+    type: ['object', 'null'],
+    description: 'A JSON Schema (draft-07) for the `data` of events of this type; null for none.',
+  },
+  trigger_fields: fieldList(
+    'Default dotted fields whose change fires a subscription; null means none.',
+  ),
+  payload_fields: fieldList('Default fields of `data` to deliver; null means none.'),
+};
+
+const nameParam = pathParam('name', 'Event type name, e.g. `meter_data.received`.');
+
+export const eventTypeSchemas: Record<string, Schema> = {
+  EventType: {
+    type: 'object',
+    required: [
+      'name',
+      'description',
+      'schema',
+      'trigger_fields',
+      'payload_fields',
+      'archived_at',
+      'created_at',
+      'updated_at',
+    ],
+    properties: {
+      name: { type: 'string', example: 'meter_data.received' },
+      ...changeableFields,
+      archived_at: {
+        type: ['string', 'null'],
+        format: 'date-time',
+        description: 'When the type was archived; archived types are hidden from the list.',
+      },
+      created_at: { type: 'string', format: 'date-time' },
+      updated_at: { type: 'string', format: 'date-time' },
+    },
+  },
+  NewEventType: {
+    type: 'object',
+    required: ['name'],
+    additionalProperties: false,
+    properties: {
+      name: {
+        type: 'string',
+        maxLength: 200,
+        pattern: '^[A-Za-z0-9_\\-/]+(\\.[A-Za-z0-9_\\-/]+)*$',
+        example: 'meter_data.received',
+      },
+      ...changeableFields,
+    },
+  },
+  EventTypeChanges: {
+    type: 'object',
+    additionalProperties: false,
+    properties: changeableFields,
+  },
+};
+
+export const eventTypePaths: Paths = {
+  '/v1/event-types': {
+    post: {
+      operationId: 'createEventType',
+      summary: 'Add an event type to the catalog',
+      tags: ['Event types'],
+      security: tenantOnly,
+      requestBody: jsonBody(ref('NewEventType')),
+      responses: {
+        '201': jsonResponse('The event type.', ref('EventType')),
+        ...errorResponses('400', '409', '422'),
+      },
+    },
+    get: {
+      operationId: 'listEventTypes',
+      summary: 'List event types by name (also those registered on first sight of an event)',
+      tags: ['Event types'],
+      security: tenantOnly,
+      parameters: [
+        ...pageParams,
+        queryParam('include_archived', 'Include archived types (default false).', {
+          type: 'boolean',
+          default: false,
+        }),
+      ],
+      responses: {
+        '200': jsonResponse('A page of event types.', pageOf(ref('EventType'))),
+        ...errorResponses('422'),
+      },
+    },
+  },
+  '/v1/event-types/{name}': {
+    get: {
+      operationId: 'getEventType',
+      summary: 'Get an event type (archived ones too)',
+      tags: ['Event types'],
+      security: tenantOnly,
+      parameters: [nameParam],
+      responses: {
+        '200': jsonResponse('The event type.', ref('EventType')),
+        ...errorResponses('404'),
+      },
+    },
+    patch: {
+      operationId: 'updateEventType',
+      summary: 'Change an event type’s description, schema or default fields',
+      tags: ['Event types'],
+      security: tenantOnly,
+      parameters: [nameParam],
+      requestBody: jsonBody(ref('EventTypeChanges')),
+      responses: {
+        '200': jsonResponse('The event type.', ref('EventType')),
+        ...errorResponses('400', '404', '422'),
+      },
+    },
+    delete: {
+      operationId: 'archiveEventType',
+      summary: 'Archive an event type (it is kept, hidden from the list, and can be unarchived)',
+      tags: ['Event types'],
+      security: tenantOnly,
+      parameters: [nameParam],
+      responses: {
+        '200': jsonResponse('The archived event type.', ref('EventType')),
+        ...errorResponses('404'),
+      },
+    },
+  },
+  '/v1/event-types/{name}/unarchive': {
+    post: {
+      operationId: 'unarchiveEventType',
+      summary: 'Unarchive an event type',
+      tags: ['Event types'],
+      security: tenantOnly,
+      parameters: [nameParam],
+      responses: {
+        '200': jsonResponse('The event type.', ref('EventType')),
+        ...errorResponses('404'),
+      },
+    },
+  },
+};

@@ -1,0 +1,174 @@
+import { type DataSource } from 'typeorm';
+import type { JsonObject } from '@herald/domain';
+import { iso, isoRequired, type Page } from '../rows';
+
+/** An entry of a tenant's event type catalog. */
+export interface EventType {
+  tenantId: string;
+  name: string;
+  description: string;
+  /** A JSON Schema for the event's `data`, or null when the type has none. */
+  schema: JsonObject | null;
+  triggerFields: string[] | null;
+  payloadFields: string[] | null;
+  archivedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewEventType {
+  name: string;
+  description: string;
+  schema: JsonObject | null;
+  triggerFields: string[] | null;
+  payloadFields: string[] | null;
+}
+
+/** The fields a PATCH may change; absent fields keep their value. */
+export type EventTypeChanges = Partial<Omit<NewEventType, 'name'>>;
+
+export interface EventTypePageRequest {
+  /** The last name of the previous page. */
+  after: string | null;
+  limit: number;
+  includeArchived: boolean;
+}
+
+interface EventTypeRow {
+  tenant_id: string;
+  name: string;
+  description: string;
+  schema: JsonObject | null;
+  trigger_fields: string[] | null;
+  payload_fields: string[] | null;
+  archived_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const toEventType = (row: EventTypeRow): EventType => ({
+  tenantId: row.tenant_id,
+  name: row.name,
+  description: row.description,
+  schema: row.schema,
+  triggerFields: row.trigger_fields,
+  payloadFields: row.payload_fields,
+  archivedAt: iso(row.archived_at),
+  createdAt: isoRequired(row.created_at),
+  updatedAt: isoRequired(row.updated_at),
+});
+
+/** jsonb parameters go in as JSON text: node-postgres would turn a JS array into a Postgres array. */
+const json = (value: unknown): string | null => (value === null ? null : JSON.stringify(value));
+
+/** TypeORM answers UPDATE … RETURNING with `[rows, affected]`. */
+async function updated(db: DataSource, sql: string, values: unknown[]): Promise<EventType | null> {
+  const [rows] = await db.query<[EventTypeRow[], number]>(sql, values);
+  return rows[0] ? toEventType(rows[0]) : null;
+}
+
+const CHANGE_COLUMNS: Record<keyof EventTypeChanges, string> = {
+  description: 'description',
+  schema: 'schema',
+  triggerFields: 'trigger_fields',
+  payloadFields: 'payload_fields',
+};
+
+export class EventTypesRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** Adds a type to the tenant's catalog; null when the tenant already has one of that name. */
+  async create(tenantId: string, input: NewEventType): Promise<EventType | null> {
+    const rows: EventTypeRow[] = await this.db.query(
+      `INSERT INTO event_types (tenant_id, name, description, schema, trigger_fields, payload_fields)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (tenant_id, name) DO NOTHING
+       RETURNING *`,
+      [
+        tenantId,
+        input.name,
+        input.description,
+        json(input.schema),
+        json(input.triggerFields),
+        json(input.payloadFields),
+      ],
+    );
+    return rows[0] ? toEventType(rows[0]) : null;
+  }
+
+  /** Registers a type seen on an event, keeping whatever the tenant already has under that name. */
+  async registerSeen(tenantId: string, name: string): Promise<void> {
+    await this.db.query(
+      `INSERT INTO event_types (tenant_id, name) VALUES ($1, $2)
+       ON CONFLICT (tenant_id, name) DO NOTHING`,
+      [tenantId, name],
+    );
+  }
+
+  async get(tenantId: string, name: string): Promise<EventType | null> {
+    const rows: EventTypeRow[] = await this.db.query(
+      'SELECT * FROM event_types WHERE tenant_id = $1 AND name = $2',
+      [tenantId, name],
+    );
+    return rows[0] ? toEventType(rows[0]) : null;
+  }
+
+  /** A page of the catalog in name order; archived types only when asked for. */
+  async list(tenantId: string, page: EventTypePageRequest): Promise<Page<EventType>> {
+    const rows: EventTypeRow[] = await this.db.query(
+      `SELECT * FROM event_types
+       WHERE tenant_id = $1 AND ($2::text IS NULL OR name > $2) AND ($3::boolean OR archived_at IS NULL)
+       ORDER BY name LIMIT $4`,
+      [tenantId, page.after, page.includeArchived, page.limit + 1],
+    );
+    const data = rows.slice(0, page.limit).map(toEventType);
+    return {
+      data,
+      nextCursor: rows.length > page.limit ? data[data.length - 1].name : null,
+    };
+  }
+
+  /** Applies the given changes; null when the tenant has no type of that name. */
+  async update(
+    tenantId: string,
+    name: string,
+    changes: EventTypeChanges,
+  ): Promise<EventType | null> {
+    const values: unknown[] = [tenantId, name];
+    const assignments = (Object.keys(CHANGE_COLUMNS) as (keyof EventTypeChanges)[])
+      .filter((field) => changes[field] !== undefined)
+      .map((field) => {
+        const value = changes[field];
+        values.push(field === 'description' ? value : json(value));
+        return `${CHANGE_COLUMNS[field]} = $${values.length}`;
+      });
+    return updated(
+      this.db,
+      `UPDATE event_types SET ${[...assignments, 'updated_at = now()'].join(', ')}
+       WHERE tenant_id = $1 AND name = $2
+       RETURNING *`,
+      values,
+    );
+  }
+
+  /** Archives a type (hides it from the catalog); archiving an archived type keeps its first time. */
+  async archive(tenantId: string, name: string): Promise<EventType | null> {
+    return updated(
+      this.db,
+      `UPDATE event_types SET archived_at = COALESCE(archived_at, now()), updated_at = now()
+       WHERE tenant_id = $1 AND name = $2
+       RETURNING *`,
+      [tenantId, name],
+    );
+  }
+
+  async unarchive(tenantId: string, name: string): Promise<EventType | null> {
+    return updated(
+      this.db,
+      `UPDATE event_types SET archived_at = NULL, updated_at = now()
+       WHERE tenant_id = $1 AND name = $2
+       RETURNING *`,
+      [tenantId, name],
+    );
+  }
+}
