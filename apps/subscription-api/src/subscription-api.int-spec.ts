@@ -285,6 +285,24 @@ describe('subscription-api on a real PostgreSQL', () => {
         'must be an integer from 1 to 100000',
       ],
       ['an unknown field', { ...webhook(), colour: 'red' }, 'colour', 'is not a known field'],
+      [
+        'a filter with an unknown operator',
+        { ...webhook(), filter: { 'data.nodeId': { $regex: '1' } } },
+        'filter.data.nodeId.$regex',
+        'is not an operator; use one of $eq, $ne, $in, $nin, $exists, $glob, $gt, $gte, $lt, $lte',
+      ],
+      [
+        'a filter path outside subject, type and data',
+        { ...webhook(), filter: { nodeId: 1 } },
+        'filter.nodeId',
+        'must be subject, type, or data followed by dotted keys',
+      ],
+      [
+        'a trigger field that is not a path',
+        { ...webhook(), trigger_fields: ['project address'] },
+        'trigger_fields[0]',
+        'must be a dotted path such as project.address, or model.*',
+      ],
     ])('refuses %s with 422 naming the field', async (_name, body, field, message) => {
       const { client } = await operator.createTenant('validation');
       const response = await client.request<ErrorBody>('POST', '/v1/subscriptions', body);
@@ -295,6 +313,23 @@ describe('subscription-api on a real PostgreSQL', () => {
   });
 
   describe('changing, deleting and the signing secret', () => {
+    it('stores a SolarNetwork-style filter and the OpenSolar field lists as given', async () => {
+      const { client } = await operator.createTenant('filters');
+      const filter = { 'data.nodeId': { $in: [1, 2] }, 'data.sourceId': { $glob: '/test/**' } };
+      const created = await client.request<Record<string, unknown>>('POST', '/v1/subscriptions', {
+        ...webhook(),
+        filter,
+        trigger_fields: ['project.address', 'contact.*'],
+        payload_fields: ['project.id', 'project.systems.modules'],
+      });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({
+        filter,
+        trigger_fields: ['project.address', 'contact.*'],
+        payload_fields: ['project.id', 'project.systems.modules'],
+      });
+    });
+
     it('patches only the fields given and validates them by name', async () => {
       const { client } = await operator.createTenant('patch');
       const created = await client.request<{ id: string }>('POST', '/v1/subscriptions', {

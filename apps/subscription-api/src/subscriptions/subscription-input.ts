@@ -1,4 +1,4 @@
-import { isValidEventTypeGlob, type WebhookDestination } from '@herald/domain';
+import { isValidEventTypeGlob, validateFilter, type WebhookDestination } from '@herald/domain';
 import type { NewSubscription } from '@herald/persistence';
 import { assertValid, BodyReader } from '../common/body-reader';
 
@@ -57,6 +57,13 @@ function readWebhook(reader: BodyReader): WebhookDestination {
   return { type: 'webhook', url, headers };
 }
 
+const FIELD_PATH = /^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?)$/;
+
+/** Trigger and payload fields are dotted paths, `model.*`, or `*`. */
+function fieldPathProblem(path: string): string | null {
+  return FIELD_PATH.test(path) ? null : 'must be a dotted path such as project.address, or model.*';
+}
+
 export type SubscriptionPatch = Partial<NewSubscription>;
 
 /** Reads the subscription fields present in a body; `creating` makes the required ones required. */
@@ -85,11 +92,15 @@ function readFields(body: unknown, creating: boolean): SubscriptionPatch {
             : 'is not an event type or glob such as meter_data.* or *',
       }) ?? undefined,
     filter: reader.object('filter'),
-    triggerFields: reader.stringList('trigger_fields', { max: 500 }),
-    payloadFields: reader.stringList('payload_fields', { max: 500 }),
+    triggerFields: reader.stringList('trigger_fields', { max: 500, each: fieldPathProblem }),
+    payloadFields: reader.stringList('payload_fields', { max: 500, each: fieldPathProblem }),
     ordering: reader.oneOf('ordering', ['best_effort', 'strict'] as const),
     rateLimitPerSecond: reader.integer('rate_limit_per_second', 1, 100_000),
   };
+  if (read.filter) {
+    for (const problem of validateFilter(read.filter))
+      reader.problem(problem.path, problem.message);
+  }
   for (const [key, value] of Object.entries(read)) {
     if (value !== undefined) Object.assign(fields, { [key]: value });
   }
