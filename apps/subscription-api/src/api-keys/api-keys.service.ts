@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
 import { Topics } from '@herald/contracts';
 import { newId } from '@herald/domain';
-import { TypedProducer } from '@herald/kafka';
 import { TenantsRepository, type PageRequest } from '@herald/persistence';
 import { pageResponse } from '../common/pagination';
+import { OutboxRelay } from '../outbox/outbox-relay';
 import { ApiError, notFound } from '../errors/api-error';
 import { presentApiKey, type ApiKeyView } from './api-key.view';
 
@@ -18,7 +18,7 @@ export class ApiKeysService {
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly tenants: TenantsRepository,
-    private readonly producer: TypedProducer,
+    private readonly outbox: OutboxRelay,
   ) {
     this.logger = new JsonLogger('subscription-api', config.logLevel);
   }
@@ -35,7 +35,7 @@ export class ApiKeysService {
 
   /**
    * Issues a new key (returned this once) and lets the calling key expire after the grace period,
-   * then announces it as an `api_keys.rotated` event of the tenant, so the tenant can subscribe to
+   * and announces it, in the same transaction through the outbox, as an `api_keys.rotated` event of the tenant, so the tenant can subscribe to
    * it. The event goes through ingest like any other: stored, matched and delivered.
    */
   async rotate(
@@ -43,34 +43,37 @@ export class ApiKeysService {
     callerKeyId: string,
     name: string | undefined,
   ): Promise<ApiKeyView & { key: string }> {
+    const eventId = newId('evt');
     const rotated = await this.tenants.rotateApiKey(
       tenantId,
       callerKeyId,
       this.config.apiKeyRotationGraceMs,
       name,
+      ({ apiKey, previous }) => ({
+        topic: Topics.eventsInbound.name,
+        key: tenantId,
+        value: {
+          id: eventId,
+          tenant_id: tenantId,
+          type: API_KEYS_ROTATED,
+          occurred_at: apiKey.createdAt,
+          data: {
+            key_id: apiKey.id,
+            previous_key_id: previous.id,
+            previous_key_expires_at: previous.expiresAt,
+          },
+        },
+      }),
     );
     // The guard has just accepted this key, so only a concurrent revoke or expiry gets here.
     if (!rotated) throw new ApiError('unauthorized', 'the API key was revoked or has expired');
-    const envelope = {
-      id: newId('evt'),
-      tenant_id: tenantId,
-      type: API_KEYS_ROTATED,
-      occurred_at: rotated.apiKey.createdAt,
-      data: {
-        key_id: rotated.apiKey.id,
-        previous_key_id: rotated.previous.id,
-        previous_key_expires_at: rotated.previous.expiresAt,
-      },
-    };
-    await this.producer.send(Topics.eventsInbound, [
-      { key: tenantId, value: Buffer.from(JSON.stringify(envelope)) },
-    ]);
+    this.outbox.nudge();
     this.logger.event('info', 'api key rotated', {
       tenant_id: tenantId,
       key_id: rotated.apiKey.id,
       previous_key_id: rotated.previous.id,
       previous_key_expires_at: rotated.previous.expiresAt,
-      event_id: envelope.id,
+      event_id: eventId,
     });
     return { ...presentApiKey(rotated.apiKey), key: rotated.key };
   }

@@ -14,10 +14,28 @@ export async function enqueueOutbox<T>(
   topic: TopicDefinition<T>,
   message: T,
 ): Promise<void> {
+  await enqueueOutboxMessage(manager, {
+    topic: topic.name,
+    key: topic.key(message),
+    value: message,
+  });
+}
+
+/** A message for any topic, for callers that build the value themselves. */
+export interface PendingMessage {
+  topic: string;
+  key: string | null;
+  value: unknown;
+}
+
+export async function enqueueOutboxMessage(
+  manager: EntityManager,
+  message: PendingMessage,
+): Promise<void> {
   await manager.query('INSERT INTO outbox (topic, key, value) VALUES ($1, $2, $3)', [
-    topic.name,
-    topic.key(message),
-    JSON.stringify(message),
+    message.topic,
+    message.key,
+    JSON.stringify(message.value),
   ]);
 }
 

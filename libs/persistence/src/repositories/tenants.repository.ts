@@ -1,5 +1,6 @@
 import { type DataSource } from 'typeorm';
 import { generateApiKey, hashApiKey, newId, type ApiKey, type Tenant } from '@herald/domain';
+import { enqueueOutboxMessage, type PendingMessage } from './outbox.repository';
 import { iso, isoRequired, toPage, type Page, type PageRequest } from '../rows';
 
 interface TenantRow {
@@ -102,7 +103,9 @@ export class TenantsRepository {
     tenantId: string,
     keyId: string,
     graceMs: number,
-    name?: string,
+    name: string | undefined,
+    /** A message announcing the rotation, queued in the same transaction (transactional outbox). */
+    announce: (rotated: { apiKey: ApiKey; previous: ApiKey }) => PendingMessage,
   ): Promise<{ apiKey: ApiKey; key: string; previous: ApiKey } | null> {
     return this.db.transaction(async (tx) => {
       const [previousRows] = await tx.query<[ApiKeyRow[], number]>(
@@ -119,7 +122,9 @@ export class TenantsRepository {
          RETURNING id, tenant_id, name, prefix, created_at, expires_at, revoked_at`,
         [newId('key'), tenantId, name ?? previousRows[0].name, key.slice(0, 10), hashApiKey(key)],
       );
-      return { apiKey: toApiKey(rows[0]), key, previous: toApiKey(previousRows[0]) };
+      const rotated = { apiKey: toApiKey(rows[0]), key, previous: toApiKey(previousRows[0]) };
+      await enqueueOutboxMessage(tx, announce(rotated));
+      return rotated;
     });
   }
 
