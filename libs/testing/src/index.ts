@@ -2,3 +2,4 @@ export * from './api-client';
 export * from './wait-for';
 export * from './webhook-receiver';
 export * from './test-config';
+export * from './topic-recorder';

@@ -1,13 +1,12 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { decodeDelivery, type DeliveryMessage } from '@herald/contracts';
 import { newId, type Delivery, type DeliveryStatus } from '@herald/domain';
 import { dataSourceOptions, DeliveriesRepository, EventsRepository } from '@herald/persistence';
 import { createService } from '@herald/runtime';
-import { ApiClient, testConfig, waitFor } from '@herald/testing';
+import { ApiClient, testConfig, waitFor, TopicRecorder } from '@herald/testing';
 import { SubscriptionApiModule } from '../subscription-api.module';
 
 type ErrorBody = {
@@ -83,8 +82,8 @@ describe('deliveries API: history, CSV export, attempts and retry', () => {
   let db: DataSource;
   let events: EventsRepository;
   let deliveries: DeliveriesRepository;
-  let consumer: Consumer;
-  const emitted: DeliveryMessage[] = [];
+  let recorder: TopicRecorder<DeliveryMessage>;
+  let emitted: DeliveryMessage[] = [];
 
   beforeAll(async () => {
     const config = testConfig();
@@ -94,21 +93,15 @@ describe('deliveries API: history, CSV export, attempts and retry', () => {
     db = await new DataSource(dataSourceOptions(config.databaseUrl)).initialize();
     events = new EventsRepository(db);
     deliveries = new DeliveriesRepository(db);
-    const kafka = new Kafka({ brokers: config.kafkaBrokers, logLevel: logLevel.NOTHING });
-    consumer = kafka.consumer({ groupId: `deliveries-int-spec-${newId('evt')}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic: 'herald.deliveries', fromBeginning: true });
-    await consumer.run({
-      eachMessage: ({ message }) => {
-        const decoded = decodeDelivery(message.value);
-        if (decoded.ok) emitted.push(decoded.value);
-        return Promise.resolve();
-      },
+    recorder = await TopicRecorder.start(config.kafkaBrokers, 'herald.deliveries', ({ value }) => {
+      const decoded = decodeDelivery(value);
+      return decoded.ok ? decoded.value : undefined;
     });
+    emitted = recorder.messages;
   });
 
   afterAll(async () => {
-    await consumer.disconnect();
+    await recorder.stop();
     await db.destroy();
     await app.close();
   });

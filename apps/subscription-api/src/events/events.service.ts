@@ -3,6 +3,7 @@ import { Topics } from '@herald/contracts';
 import { matchSubscriptions, type HeraldEvent } from '@herald/domain';
 import { TypedProducer } from '@herald/kafka';
 import {
+  DeliveriesRepository,
   EventsRepository,
   SubscriptionsRepository,
   type EventFilter,
@@ -25,6 +26,7 @@ import {
 export class EventsService {
   constructor(
     private readonly events: EventsRepository,
+    private readonly deliveries: DeliveriesRepository,
     private readonly subscriptions: SubscriptionsRepository,
     private readonly producer: TypedProducer,
     private readonly dispatcher: DeliveryDispatcher,
@@ -49,7 +51,7 @@ export class EventsService {
 
   async get(tenantId: string, id: string): Promise<EventView> {
     const event = await this.stored(tenantId, id);
-    return presentEvent(event, await this.events.deliveriesOf(tenantId, id));
+    return presentEvent(event, await this.deliveries.listForEvent(tenantId, id));
   }
 
   /**

@@ -1,13 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { decodeDelivery, type DeliveryMessage } from '@herald/contracts';
 import { newId, type Delivery, type DeliveryStatus } from '@herald/domain';
 import { dataSourceOptions, DeliveriesRepository, EventsRepository } from '@herald/persistence';
 import { createService } from '@herald/runtime';
-import { ApiClient, testConfig, waitFor } from '@herald/testing';
+import { ApiClient, testConfig, waitFor, TopicRecorder } from '@herald/testing';
 import { SubscriptionApiModule } from '../subscription-api.module';
 
 type ErrorBody = {
@@ -42,14 +41,14 @@ describe('subscription actions: test and recover', () => {
   let db: DataSource;
   let events: EventsRepository;
   let deliveries: DeliveriesRepository;
-  let consumer: Consumer;
+  let recorder: TopicRecorder<DeliveryMessage>;
   /**
    * Answers only after the longest wait of `/test`, so a deliverer of another suite (e2e suites share
    * this Kafka) that picks up a test delivery makes no attempt while a test here waits for one.
    */
   let slow: Server;
   let slowUrl: string;
-  const emitted: DeliveryMessage[] = [];
+  let emitted: DeliveryMessage[] = [];
 
   beforeAll(async () => {
     const config = testConfig({ HERALD_DELIVERY_TIMEOUT_MS: String(DELIVERY_TIMEOUT_MS) });
@@ -64,21 +63,15 @@ describe('subscription actions: test and recover', () => {
     });
     await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
     slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/hooks`;
-    const kafka = new Kafka({ brokers: config.kafkaBrokers, logLevel: logLevel.NOTHING });
-    consumer = kafka.consumer({ groupId: `subscription-actions-int-spec-${newId('evt')}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic: 'herald.deliveries', fromBeginning: true });
-    await consumer.run({
-      eachMessage: ({ message }) => {
-        const decoded = decodeDelivery(message.value);
-        if (decoded.ok) emitted.push(decoded.value);
-        return Promise.resolve();
-      },
+    recorder = await TopicRecorder.start(config.kafkaBrokers, 'herald.deliveries', ({ value }) => {
+      const decoded = decodeDelivery(value);
+      return decoded.ok ? decoded.value : undefined;
     });
+    emitted = recorder.messages;
   });
 
   afterAll(async () => {
-    await consumer.disconnect();
+    await recorder.stop();
     slow.closeAllConnections();
     await new Promise<void>((resolve) => slow.close(() => resolve()));
     await db.destroy();

@@ -214,6 +214,15 @@ export class DeliveriesRepository {
     return rows.map(toDelivery).sort((a, b) => a.id.localeCompare(b.id));
   }
 
+  /** Every delivery of one event, oldest first. */
+  async listForEvent(tenantId: string, eventId: string): Promise<Delivery[]> {
+    const rows: DeliveryRow[] = await this.db.query(
+      'SELECT * FROM deliveries WHERE tenant_id = $1 AND event_id = $2 ORDER BY id',
+      [tenantId, eventId],
+    );
+    return rows.map(toDelivery);
+  }
+
   async markPublished(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.db.query('UPDATE deliveries SET published_at = now() WHERE id = ANY($1::text[])', [

@@ -1,12 +1,6 @@
 import { type DataSource } from 'typeorm';
-import type {
-  Delivery,
-  DeliveryOrigin,
-  DeliveryStatus,
-  HeraldEvent,
-  JsonObject,
-} from '@herald/domain';
-import { iso, isoRequired, type Page } from '../rows';
+import type { HeraldEvent, JsonObject } from '@herald/domain';
+import { isoRequired, type Page } from '../rows';
 
 interface EventRow {
   tenant_id: string;
@@ -50,21 +44,6 @@ export interface EventPageRequest {
 }
 
 type EventSummaryRow = Omit<EventRow, 'data' | 'published_at'> & { position: string };
-
-interface EventDeliveryRow {
-  id: string;
-  tenant_id: string;
-  subscription_id: string;
-  event_id: string;
-  event_type: string;
-  origin: DeliveryOrigin;
-  status: DeliveryStatus;
-  attempts: number;
-  next_attempt_at: Date | null;
-  last_attempt_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
 
 /**
  * A list position: the received time with microseconds as Postgres keeps it, and the id that
@@ -196,29 +175,5 @@ export class EventsRepository {
       })),
       nextCursor: rows.length > page.limit ? `${last.position}|${last.id}` : null,
     };
-  }
-
-  /** Every delivery of one event (first flow, replays, retries, tests), oldest first. */
-  async deliveriesOf(tenantId: string, eventId: string): Promise<Delivery[]> {
-    const rows: EventDeliveryRow[] = await this.db.query(
-      `SELECT id, tenant_id, subscription_id, event_id, event_type, origin, status, attempts,
-         next_attempt_at, last_attempt_at, created_at, updated_at
-       FROM deliveries WHERE tenant_id = $1 AND event_id = $2 ORDER BY id`,
-      [tenantId, eventId],
-    );
-    return rows.map((row) => ({
-      id: row.id,
-      tenantId: row.tenant_id,
-      subscriptionId: row.subscription_id,
-      eventId: row.event_id,
-      eventType: row.event_type,
-      origin: row.origin,
-      status: row.status,
-      attempts: row.attempts,
-      nextAttemptAt: iso(row.next_attempt_at),
-      lastAttemptAt: iso(row.last_attempt_at),
-      createdAt: isoRequired(row.created_at),
-      updatedAt: isoRequired(row.updated_at),
-    }));
   }
 }
