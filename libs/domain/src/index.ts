@@ -5,6 +5,7 @@ export * from './delivery';
 export * from './destination-types';
 export * from './durations';
 export * from './event';
+export * from './event-schemas';
 export * from './event-type-glob';
 export * from './field-paths';
 export * from './filter';

@@ -1,7 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
 import { Topics, toAcceptedEventMessage } from '@herald/contracts';
-import { newId, parseInboundEvent, type HeraldEvent, type InvalidEvent } from '@herald/domain';
+import {
+  EventSchemas,
+  newId,
+  parseInboundEvent,
+  type HeraldEvent,
+  type InvalidEvent,
+} from '@herald/domain';
 import { TypedProducer } from '@herald/kafka';
 import { EventsRepository, EventTypesRepository } from '@herald/persistence';
 import { EventTypeRegistrar } from './event-type-registrar';
@@ -14,6 +20,7 @@ export type IngestResult =
 @Injectable()
 export class IngestService {
   private readonly eventTypes: EventTypeRegistrar;
+  private readonly schemas: EventSchemas;
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
@@ -23,6 +30,9 @@ export class IngestService {
     eventTypes: EventTypesRepository,
   ) {
     this.eventTypes = new EventTypeRegistrar(eventTypes);
+    this.schemas = new EventSchemas(
+      async (tenantId, type) => (await eventTypes.get(tenantId, type))?.schema ?? null,
+    );
   }
 
   /**
@@ -43,6 +53,8 @@ export class IngestService {
         },
       };
     }
+    const schemaProblem = await this.schemas.check(inbound.tenantId, inbound.type, inbound.data);
+    if (schemaProblem) return { status: 'rejected', error: schemaProblem };
     await this.eventTypes.register(inbound.tenantId, inbound.type);
     const receivedAt = now.toISOString();
     const stored = await this.events.store({

@@ -13,6 +13,8 @@ import { ApiError } from '../errors/api-error';
 /** An envelope ready for `herald.events.inbound`: its id and tenant filled in, as compact JSON. */
 export interface InboundEnvelope {
   id: string;
+  type: string;
+  data: JsonObject;
   bytes: Buffer;
 }
 
@@ -84,7 +86,7 @@ export function readInboundEvent(
     }),
   );
   if (bytes.length > maxBytes) throw tooLarge(bytes.length, maxBytes);
-  return { id, bytes };
+  return { id, type: event.type, data: event.data, bytes };
 }
 
 export type EventListQuery = Record<string, unknown>;

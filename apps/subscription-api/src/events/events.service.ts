@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { Topics } from '@herald/contracts';
-import { matchSubscriptions, type HeraldEvent } from '@herald/domain';
+import { EventSchemas, matchSubscriptions, type HeraldEvent } from '@herald/domain';
 import { TypedProducer } from '@herald/kafka';
 import {
   DeliveriesRepository,
   EventsRepository,
+  EventTypesRepository,
   SubscriptionsRepository,
   type EventFilter,
   type EventPageRequest,
@@ -24,13 +25,20 @@ import {
 /** A tenant's events: HTTP ingest, history and replay; the REST and gRPC transports both call this. */
 @Injectable()
 export class EventsService {
+  private readonly schemas: EventSchemas;
+
   constructor(
     private readonly events: EventsRepository,
     private readonly deliveries: DeliveriesRepository,
     private readonly subscriptions: SubscriptionsRepository,
     private readonly producer: TypedProducer,
     private readonly dispatcher: DeliveryDispatcher,
-  ) {}
+    private readonly eventTypes: EventTypesRepository,
+  ) {
+    this.schemas = new EventSchemas(
+      async (tenantId, type) => (await eventTypes.get(tenantId, type))?.schema ?? null,
+    );
+  }
 
   /**
    * Hands the envelope to `herald.events.inbound`, keyed by tenant like a Kafka producer's, so
@@ -41,6 +49,14 @@ export class EventsService {
     tenantId: string,
     envelope: InboundEnvelope,
   ): Promise<{ id: string; status: 'accepted' }> {
+    // Checked here too, so an HTTP producer hears of a schema mismatch at once (ingest checks again).
+    const problem = await this.schemas.check(tenantId, envelope.type, envelope.data);
+    if (problem) {
+      const field = problem.field ?? 'data';
+      throw new ApiError('validation_failed', problem.message, [
+        { field, message: problem.message },
+      ]);
+    }
     await this.producer.send(Topics.eventsInbound, [{ key: tenantId, value: envelope.bytes }]);
     return { id: envelope.id, status: 'accepted' };
   }
@@ -66,9 +82,11 @@ export class EventsService {
     const event = await this.stored(tenantId, id);
     const targets =
       subscriptionIds === null
-        ? matchSubscriptions(await this.subscriptions.listActive(tenantId), event).map(
-            (subscription) => subscription.id,
-          )
+        ? matchSubscriptions(
+            await this.subscriptions.listActive(tenantId),
+            event,
+            await this.eventTypes.get(tenantId, event.type),
+          ).map((subscription) => subscription.id)
         : await this.namedTargets(tenantId, subscriptionIds);
     const deliveries = await this.dispatcher.dispatch(event, targets, 'replay');
     return { deliveries: deliveries.map(presentEventDelivery) };
