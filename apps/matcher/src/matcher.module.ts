@@ -4,7 +4,9 @@ import { KafkaModule } from '@herald/kafka';
 import { PersistenceModule } from '@herald/persistence';
 import { HealthController } from '@herald/runtime';
 import { AcceptedEventsConsumer } from './matching/accepted-events.consumer';
+import { EventTypeDefaultsCache } from './matching/event-type-defaults';
 import { MatchingService } from './matching/matching.service';
+import { SubscriptionIndexService } from './matching/subscription-index.service';
 
 @Module({})
 export class MatcherModule {
@@ -13,7 +15,12 @@ export class MatcherModule {
       module: MatcherModule,
       imports: [ConfigModule.forRoot(config), PersistenceModule, KafkaModule],
       controllers: [HealthController],
-      providers: [MatchingService, AcceptedEventsConsumer],
+      providers: [
+        SubscriptionIndexService,
+        EventTypeDefaultsCache,
+        MatchingService,
+        AcceptedEventsConsumer,
+      ],
     };
   }
 }

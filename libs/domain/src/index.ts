@@ -15,4 +15,5 @@ export * from './network';
 export * from './secrets';
 export * from './signing';
 export * from './subscription';
+export * from './subscription-index';
 export * from './tenant';

@@ -50,6 +50,20 @@ export interface Subscription {
   updatedAt: string;
 }
 
+/** What matching needs of a subscription; the matcher's index keeps only this. */
+export type MatchableSubscription = Pick<
+  Subscription,
+  | 'id'
+  | 'tenantId'
+  | 'enabled'
+  | 'status'
+  | 'eventTypes'
+  | 'filter'
+  | 'triggerFields'
+  | 'payloadFields'
+  | 'updatedAt'
+>;
+
 /** An event type's defaults for subscriptions that leave `trigger_fields` / `payload_fields` null. */
 export interface EventTypeDefaults {
   triggerFields: string[] | null;
@@ -61,7 +75,7 @@ export interface EventTypeDefaults {
  * filter holds, and one of its trigger fields changed.
  */
 export function subscriptionMatches(
-  subscription: Subscription,
+  subscription: MatchableSubscription,
   event: HeraldEvent,
   defaults: EventTypeDefaults | null = null,
 ): boolean {
@@ -79,12 +93,12 @@ export function subscriptionMatches(
   );
 }
 
-export function matchSubscriptions(
-  subscriptions: Iterable<Subscription>,
+export function matchSubscriptions<S extends MatchableSubscription>(
+  subscriptions: Iterable<S>,
   event: HeraldEvent,
   defaults: EventTypeDefaults | null = null,
-): Subscription[] {
-  const matched: Subscription[] = [];
+): S[] {
+  const matched: S[] = [];
   for (const subscription of subscriptions) {
     if (subscriptionMatches(subscription, event, defaults)) matched.push(subscription);
   }

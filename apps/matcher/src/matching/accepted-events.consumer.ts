@@ -9,6 +9,7 @@ import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
 import { Topics, fromAcceptedEventMessage, type AcceptedEventMessage } from '@herald/contracts';
 import { ConsumerRunner, KAFKA_CLIENT, TypedProducer, ack, sendInvalidEvent } from '@herald/kafka';
 import { MatchingService } from './matching.service';
+import { SubscriptionIndexService } from './subscription-index.service';
 
 /** Consumes `herald.events.accepted` and fans each event out to the subscriptions it matches. */
 @Injectable()
@@ -21,11 +22,14 @@ export class AcceptedEventsConsumer implements OnApplicationBootstrap, OnApplica
     @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
     private readonly producer: TypedProducer,
     private readonly matching: MatchingService,
+    private readonly index: SubscriptionIndexService,
   ) {
     this.logger = new JsonLogger('matcher', config.logLevel);
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    // No event is matched before the index holds every subscription.
+    await this.index.ready;
     this.runner = new ConsumerRunner<AcceptedEventMessage>({
       kafka: this.kafka,
       groupId: 'herald.matcher',

@@ -1,17 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Topics, type DeliveryMessage } from '@herald/contracts';
-import {
-  buildDeliveredBody,
-  matchSubscriptions,
-  payloadFor,
-  type HeraldEvent,
-} from '@herald/domain';
+import { buildDeliveredBody, payloadFor, type HeraldEvent } from '@herald/domain';
 import { TypedProducer } from '@herald/kafka';
-import {
-  DeliveriesRepository,
-  EventTypesRepository,
-  SubscriptionsRepository,
-} from '@herald/persistence';
+import { DeliveriesRepository } from '@herald/persistence';
+import { EventTypeDefaultsCache } from './event-type-defaults';
+import { SubscriptionIndexService } from './subscription-index.service';
 
 export interface MatchResult {
   matched: number;
@@ -21,9 +14,9 @@ export interface MatchResult {
 @Injectable()
 export class MatchingService {
   constructor(
-    private readonly subscriptions: SubscriptionsRepository,
+    private readonly subscriptions: SubscriptionIndexService,
     private readonly deliveries: DeliveriesRepository,
-    private readonly eventTypes: EventTypesRepository,
+    private readonly eventTypes: EventTypeDefaultsCache,
     private readonly producer: TypedProducer,
   ) {}
 
@@ -33,13 +26,8 @@ export class MatchingService {
    */
   async match(event: HeraldEvent): Promise<MatchResult> {
     // The event type's catalog entry gives the defaults for null trigger and payload fields.
-    const eventType = await this.eventTypes.get(event.tenantId, event.type);
-    const defaults = eventType && {
-      triggerFields: eventType.triggerFields,
-      payloadFields: eventType.payloadFields,
-    };
-    const active = await this.subscriptions.listActive(event.tenantId);
-    const matched = matchSubscriptions(active, event, defaults);
+    const defaults = await this.eventTypes.get(event.tenantId, event.type);
+    const matched = this.subscriptions.index.match(event, defaults);
     const planned = await this.deliveries.planForEvent(
       event.tenantId,
       event.id,

@@ -7,6 +7,7 @@ import {
   newId,
   type Destination,
   type JsonObject,
+  type MatchableSubscription,
   type Ordering,
   type Subscription,
   type SubscriptionStatus,
@@ -293,6 +294,25 @@ export class SubscriptionsRepository {
       [tenantId, ids],
     );
     return rows.map((row) => this.toSubscription(row));
+  }
+
+  /** Every subscription that is not deleted, with only what matching needs (no secrets). */
+  async listMatchable(): Promise<MatchableSubscription[]> {
+    const rows: SubscriptionRow[] = await this.db.query(
+      `SELECT id, tenant_id, enabled, status, event_types, filter, trigger_fields, payload_fields, updated_at
+       FROM subscriptions WHERE deleted_at IS NULL`,
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      tenantId: row.tenant_id,
+      enabled: row.enabled,
+      status: row.status,
+      eventTypes: row.event_types,
+      filter: row.filter,
+      triggerFields: row.trigger_fields,
+      payloadFields: row.payload_fields,
+      updatedAt: isoRequired(row.updated_at),
+    }));
   }
 
   /** The live subscriptions of a tenant, for matching. */
