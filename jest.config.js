@@ -20,6 +20,7 @@ const libs = [
   'kafka',
   'local-infra',
   'persistence',
+  'producer',
   'runtime',
   'testing',
 ];

@@ -22,6 +22,7 @@ export default async function globalSetup(): Promise<void> {
   require('../../../scripts/register-aliases');
   const { startLocalKafka, startLocalPostgres } = await import('@herald/local-infra');
   const { runMigrations } = await import('@herald/persistence');
+  const { testConfig } = await import('./test-config');
 
   const root = mkdtempSync(join(tmpdir(), 'herald-test-'));
   const log = (line: string): void => {
@@ -39,4 +40,14 @@ export default async function globalSetup(): Promise<void> {
   if (kafka) process.env.KAFKA_BROKERS = kafka.brokers;
   if (postgres) process.env.DATABASE_URL = postgres.url;
   await runMigrations(process.env.DATABASE_URL as string);
+  // Herald's topics exist before any test, as they would in a deployment (tests that only read or
+  // write a topic need no service to have created it first).
+  const { allTopics } = await import('@herald/contracts');
+  const { createKafkaClient, ensureTopics } = await import('@herald/kafka');
+  const config = testConfig();
+  await ensureTopics(
+    createKafkaClient({ brokers: config.kafkaBrokers, clientId: 'herald-test-setup' }),
+    allTopics(config.retrySchedule),
+    { partitions: config.topicPartitions, replicationFactor: 1 },
+  );
 }
