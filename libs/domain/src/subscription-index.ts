@@ -1,6 +1,7 @@
 import type { HeraldEvent } from './event';
+import { matchesEventType } from './event-type-glob';
 import {
-  subscriptionMatches,
+  subscriptionAccepts,
   type EventTypeDefaults,
   type MatchableSubscription,
 } from './subscription';
@@ -8,8 +9,8 @@ import {
 interface TenantIndex {
   /** Subscriptions listening to one exact type name. */
   exact: Map<string, Set<MatchableSubscription>>;
-  /** Subscriptions with at least one glob; each is checked against every event of the tenant. */
-  globbed: Set<MatchableSubscription>;
+  /** Subscriptions by each glob they use; a glob is tested once per event, however many share it. */
+  globbed: Map<string, Set<MatchableSubscription>>;
 }
 
 /**
@@ -44,45 +45,48 @@ export class SubscriptionIndex {
     this.deleted.set(id, deletedAt);
   }
 
+  /** The subscriptions that want an event, in no particular order. */
   match(event: HeraldEvent, defaults: EventTypeDefaults | null = null): MatchableSubscription[] {
     const tenant = this.tenants.get(event.tenantId);
     if (!tenant) return [];
-    const matched = new Set<MatchableSubscription>();
-    for (const candidates of [tenant.exact.get(event.type) ?? [], tenant.globbed]) {
-      for (const subscription of candidates) {
-        if (!matched.has(subscription) && subscriptionMatches(subscription, event, defaults)) {
-          matched.add(subscription);
-        }
+    const candidates: Iterable<MatchableSubscription>[] = [tenant.exact.get(event.type) ?? []];
+    for (const [glob, subscriptions] of tenant.globbed) {
+      if (matchesEventType(glob, event.type)) candidates.push(subscriptions);
+    }
+    const seen = new Set<MatchableSubscription>();
+    const matched: MatchableSubscription[] = [];
+    for (const group of candidates) {
+      for (const subscription of group) {
+        if (seen.has(subscription)) continue;
+        seen.add(subscription);
+        if (subscriptionAccepts(subscription, event, defaults)) matched.push(subscription);
       }
     }
-    return [...matched].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return matched;
   }
 
   private link(subscription: MatchableSubscription): void {
     let tenant = this.tenants.get(subscription.tenantId);
     if (!tenant) {
-      tenant = { exact: new Map(), globbed: new Set() };
+      tenant = { exact: new Map(), globbed: new Map() };
       this.tenants.set(subscription.tenantId, tenant);
     }
     for (const type of subscription.eventTypes) {
-      if (type.includes('*')) {
-        tenant.globbed.add(subscription);
-      } else {
-        const set = tenant.exact.get(type) ?? new Set();
-        set.add(subscription);
-        tenant.exact.set(type, set);
-      }
+      const groups = type.includes('*') ? tenant.globbed : tenant.exact;
+      const set = groups.get(type) ?? new Set();
+      set.add(subscription);
+      groups.set(type, set);
     }
   }
 
   private unlink(subscription: MatchableSubscription): void {
     const tenant = this.tenants.get(subscription.tenantId);
     if (!tenant) return;
-    tenant.globbed.delete(subscription);
     for (const type of subscription.eventTypes) {
-      const set = tenant.exact.get(type);
+      const groups = type.includes('*') ? tenant.globbed : tenant.exact;
+      const set = groups.get(type);
       set?.delete(subscription);
-      if (set?.size === 0) tenant.exact.delete(type);
+      if (set?.size === 0) groups.delete(type);
     }
   }
 }

@@ -80,10 +80,21 @@ export function subscriptionMatches(
   defaults: EventTypeDefaults | null = null,
 ): boolean {
   return (
+    matchesAnyEventType(subscription.eventTypes, event.type) &&
+    subscriptionAccepts(subscription, event, defaults)
+  );
+}
+
+/** Everything `subscriptionMatches` checks but the event type, for callers that matched it already. */
+export function subscriptionAccepts(
+  subscription: MatchableSubscription,
+  event: HeraldEvent,
+  defaults: EventTypeDefaults | null = null,
+): boolean {
+  return (
     subscription.tenantId === event.tenantId &&
     subscription.enabled &&
     subscription.status === 'active' &&
-    matchesAnyEventType(subscription.eventTypes, event.type) &&
     matchesFilter(subscription.filter, {
       subject: event.subject,
       type: event.type,
