@@ -37,11 +37,7 @@ export class SubscriptionIndexService implements OnApplicationBootstrap, OnAppli
 
   async onApplicationBootstrap(): Promise<void> {
     const started = Date.now();
-    const admin = this.kafka.admin();
-    await admin.connect();
-    const ends = await admin
-      .fetchTopicOffsets(Topics.subscriptionsChangelog.name)
-      .finally(() => admin.disconnect());
+    const ends = await this.changelogEnds();
     for (const subscription of await this.subscriptions.listMatchable())
       this.index.upsert(subscription);
 
@@ -76,6 +72,27 @@ export class SubscriptionIndexService implements OnApplicationBootstrap, OnAppli
       duration_ms: Date.now() - started,
     });
     this.resolveReady();
+  }
+
+  /**
+   * Where the changelog ends now. Right after the topic is created its leaders may still be moving
+   * in, which the broker answers with a retriable error, so this asks again for a while.
+   */
+  private async changelogEnds(): Promise<{ partition: number; offset: string }[]> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await admin.fetchTopicOffsets(Topics.subscriptionsChangelog.name);
+        } catch (error) {
+          if (attempt >= 40) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      }
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
