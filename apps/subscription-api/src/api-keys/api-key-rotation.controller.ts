@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { Allow, TenantId } from '../auth/principal';
-import { assertValid, BodyReader } from '../common/body-reader';
+import { readApiKeyRotation } from './api-key-input';
 import { ApiKeysService } from './api-keys.service';
 import { CallerKeyId } from './caller-key-id';
 
@@ -14,10 +14,6 @@ export class ApiKeyRotationController {
   @Post('rotate')
   @HttpCode(201)
   rotate(@TenantId() tenantId: string, @CallerKeyId() keyId: string, @Body() body: unknown) {
-    const reader = new BodyReader(body ?? {});
-    const name = reader.string('name', { max: 200 });
-    reader.onlyKnown(['name']);
-    assertValid(reader);
-    return this.apiKeys.rotate(tenantId, keyId, name);
+    return this.apiKeys.rotate(tenantId, keyId, readApiKeyRotation(body).name);
   }
 }

@@ -2,11 +2,12 @@ import { Module } from '@nestjs/common';
 import { KafkaModule } from '@herald/kafka';
 import { ApiKeyRotationController } from './api-key-rotation.controller';
 import { ApiKeysController } from './api-keys.controller';
+import { ApiKeysGrpcController } from './api-keys.grpc';
 import { ApiKeysService } from './api-keys.service';
 
 @Module({
   imports: [KafkaModule],
-  controllers: [ApiKeysController, ApiKeyRotationController],
+  controllers: [ApiKeysController, ApiKeyRotationController, ApiKeysGrpcController],
   providers: [ApiKeysService],
   exports: [ApiKeysService],
 })

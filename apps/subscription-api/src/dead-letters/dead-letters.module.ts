@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { DeliveriesModule } from '../deliveries/deliveries.module';
 import { DeadLettersController } from './dead-letters.controller';
+import { DeadLettersGrpcController } from './dead-letters.grpc';
 import { DeadLettersService } from './dead-letters.service';
 
 @Module({
   imports: [DeliveriesModule],
-  controllers: [DeadLettersController],
+  controllers: [DeadLettersController, DeadLettersGrpcController],
   providers: [DeadLettersService],
 })
 export class DeadLettersModule {}

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { KafkaModule } from '@herald/kafka';
 import { DispatchModule } from '../dispatch/dispatch.module';
 import { DeliveriesController } from './deliveries.controller';
+import { DeliveriesGrpcController } from './deliveries.grpc';
 import { DeliveriesService } from './deliveries.service';
 import { Redelivery } from './redelivery.service';
 import { SubscriptionDeliveriesService } from './subscription-deliveries.service';
@@ -13,7 +14,7 @@ import { SubscriptionDeliveriesService } from './subscription-deliveries.service
 @Global()
 @Module({
   imports: [KafkaModule, DispatchModule],
-  controllers: [DeliveriesController],
+  controllers: [DeliveriesController, DeliveriesGrpcController],
   providers: [DeliveriesService, Redelivery, SubscriptionDeliveriesService],
   exports: [Redelivery, SubscriptionDeliveriesService],
 })

@@ -24,6 +24,8 @@ export interface InboundRequest {
   idempotencyKey: string | undefined;
   /** The `Content-Length` header, if sent (body-parser has checked it against the bytes read). */
   contentLength: string | undefined;
+  /** What errors call the idempotency key: the header over REST, the request field over gRPC. */
+  idempotencyKeyField?: string;
 }
 
 const invalid = (field: string, message: string): ApiError =>
@@ -70,7 +72,10 @@ export function readInboundEvent(
   }
   const key = request.idempotencyKey;
   if (key !== undefined && !isValidEventId(key)) {
-    throw invalid('Idempotency-Key', 'must be 1-200 characters of letters, digits, _ . : -');
+    throw invalid(
+      request.idempotencyKeyField ?? 'Idempotency-Key',
+      'must be 1-200 characters of letters, digits, _ . : -',
+    );
   }
 
   const id = event.id ?? key ?? newId('evt');

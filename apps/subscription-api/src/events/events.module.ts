@@ -2,11 +2,12 @@ import { Module } from '@nestjs/common';
 import { KafkaModule } from '@herald/kafka';
 import { DispatchModule } from '../dispatch/dispatch.module';
 import { EventsController } from './events.controller';
+import { EventsGrpcController } from './events.grpc';
 import { EventsService } from './events.service';
 
 @Module({
   imports: [KafkaModule, DispatchModule],
-  controllers: [EventsController],
+  controllers: [EventsController, EventsGrpcController],
   providers: [EventsService],
   exports: [EventsService],
 })

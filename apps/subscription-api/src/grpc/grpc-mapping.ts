@@ -1,7 +1,16 @@
+import type { JsonObject, JsonValue } from '@herald/domain';
+import { assertValid, BodyReader } from '../common/body-reader';
+import { fromStruct } from './struct';
+
 /** A list request as gRPC delivers it; the same `limit` and `cursor` as the REST query. */
 export interface GrpcListRequest {
   limit?: number;
   cursor?: string;
+}
+
+/** `StringList`: a list of strings that may be absent, which a plain `repeated` cannot tell from empty. */
+export interface GrpcStringList {
+  values?: string[];
 }
 
 /** proto3 `optional` fields are absent rather than null. */
@@ -17,4 +26,62 @@ export function grpcPage<T, R extends Record<string, unknown>>(
     data: page.data.map((item) => withoutNulls(map(item))),
     ...(page.next_cursor === null ? {} : { next_cursor: page.next_cursor }),
   };
+}
+
+export function stringList(values: string[] | null): GrpcStringList | null {
+  return values === null ? null : { values };
+}
+
+/** How a request field that is a message is written in the REST body. */
+export type GrpcFieldShape = 'struct' | 'string_list';
+
+/**
+ * A gRPC request as the REST body it means, so both transports are validated by the same reader:
+ * unset fields are left out (an unset `repeated` arrives empty), `Struct` and `StringList` fields
+ * become their JSON, and the fields in `omit` (ids that REST has in the path) are dropped.
+ */
+export function restBody(
+  request: object,
+  shapes: Readonly<Record<string, GrpcFieldShape>> = {},
+  omit: readonly string[] = [],
+): JsonObject {
+  const body: JsonObject = {};
+  const fields: [string, unknown][] = Object.entries(request);
+  for (const [field, value] of fields) {
+    if (value === undefined || value === null || omit.includes(field)) continue;
+    if (Array.isArray(value) && value.length === 0) continue;
+    const shape = shapes[field];
+    body[field] =
+      shape === 'struct'
+        ? fromStruct(value)
+        : shape === 'string_list'
+          ? ((value as GrpcStringList).values ?? [])
+          : (value as JsonValue);
+  }
+  return body;
+}
+
+function queryText(value: JsonValue): string {
+  if (Array.isArray(value)) return value.map(queryText).join(',');
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+}
+
+/** A gRPC list request as the REST query string it means: every set field as text, lists comma-separated. */
+export function restQuery(request: object): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(restBody(request)).map(([field, value]) => [field, queryText(value)]),
+  );
+}
+
+/** proto3 has no required fields: ids left unset arrive absent, and are refused by name. */
+export function requiredStrings<F extends string>(
+  request: object,
+  ...fields: F[]
+): Record<F, string> {
+  const reader = new BodyReader(request);
+  const values = Object.fromEntries(
+    fields.map((field) => [field, reader.string(field, { required: true })]),
+  );
+  assertValid(reader);
+  return values as Record<F, string>;
 }

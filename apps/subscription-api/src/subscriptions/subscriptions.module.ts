@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { SubscriptionActionsController } from './subscription-actions.controller';
+import { SubscriptionActionsGrpcController } from './subscription-actions.grpc';
 import { SubscriptionsController } from './subscriptions.controller';
 import { SubscriptionsGrpcController } from './subscriptions.grpc';
 import { SubscriptionsService } from './subscriptions.service';
@@ -9,6 +10,7 @@ import { SubscriptionsService } from './subscriptions.service';
     SubscriptionsController,
     SubscriptionActionsController,
     SubscriptionsGrpcController,
+    SubscriptionActionsGrpcController,
   ],
   providers: [SubscriptionsService],
   exports: [SubscriptionsService],

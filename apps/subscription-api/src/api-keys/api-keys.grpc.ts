@@ -1,0 +1,48 @@
+import { Controller } from '@nestjs/common';
+import { GrpcMethod, Payload } from '@nestjs/microservices';
+import { Allow, TenantId } from '../auth/principal';
+import { pageRequest } from '../common/pagination';
+import { GrpcField } from '../grpc/grpc-field';
+import {
+  grpcPage,
+  requiredStrings,
+  restBody,
+  withoutNulls,
+  type GrpcListRequest,
+} from '../grpc/grpc-mapping';
+import { readApiKeyRotation } from './api-key-input';
+import { ApiKeysService } from './api-keys.service';
+import { CallerKeyId } from './caller-key-id';
+
+/**
+ * `herald.admin.v1.AdminService` API key operations; the same service as REST. Listing and revoking
+ * are the operator's; rotating is the calling tenant key's own.
+ */
+@Controller()
+@Allow('operator')
+export class ApiKeysGrpcController {
+  constructor(private readonly apiKeys: ApiKeysService) {}
+
+  @GrpcMethod('AdminService', 'ListApiKeys')
+  async list(@GrpcField('tenant_id') tenantId: string, @Payload() request: GrpcListRequest) {
+    return grpcPage(await this.apiKeys.list(tenantId, pageRequest(request)), (key) => key);
+  }
+
+  @GrpcMethod('AdminService', 'RevokeApiKey')
+  async revoke(@Payload() request: object) {
+    const { tenant_id, key_id } = requiredStrings(request, 'tenant_id', 'key_id');
+    await this.apiKeys.revoke(tenant_id, key_id);
+    return {};
+  }
+
+  @GrpcMethod('AdminService', 'RotateApiKey')
+  @Allow('tenant')
+  async rotate(
+    @Payload() request: object,
+    @TenantId() tenantId: string,
+    @CallerKeyId() keyId: string,
+  ) {
+    const { name } = readApiKeyRotation(restBody(request));
+    return withoutNulls(await this.apiKeys.rotate(tenantId, keyId, name));
+  }
+}

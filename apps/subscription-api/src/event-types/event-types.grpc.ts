@@ -1,0 +1,100 @@
+import { Controller } from '@nestjs/common';
+import { GrpcMethod, Payload } from '@nestjs/microservices';
+import type { JsonObject } from '@herald/domain';
+import { Allow, TenantId } from '../auth/principal';
+import { assertValid, BodyReader } from '../common/body-reader';
+import { GrpcField } from '../grpc/grpc-field';
+import {
+  grpcPage,
+  restBody,
+  restQuery,
+  stringList,
+  withoutNulls,
+  type GrpcFieldShape,
+} from '../grpc/grpc-mapping';
+import { structOrNull } from '../grpc/struct';
+import { eventTypePageRequest, readEventTypeChanges, readNewEventType } from './event-type-input';
+import type { EventTypeView } from './event-type.view';
+import { EventTypesService } from './event-types.service';
+
+const SHAPES: Record<string, GrpcFieldShape> = {
+  schema: 'struct',
+  trigger_fields: 'string_list',
+  payload_fields: 'string_list',
+};
+const CLEARABLE = ['schema', 'trigger_fields', 'payload_fields'];
+
+/**
+ * proto3 cannot set a field to null, so an update names the fields it unsets in `clear_fields`;
+ * they reach the REST reader as the `null`s a PATCH body would hold.
+ */
+function withCleared(body: JsonObject, clearFields: unknown): JsonObject {
+  const reader = new BodyReader({ clear_fields: clearFields ?? [] });
+  const cleared =
+    reader.stringList('clear_fields', {
+      each: (field) =>
+        !CLEARABLE.includes(field)
+          ? `must be one of ${CLEARABLE.join(', ')}`
+          : body[field] !== undefined
+            ? 'names a field that is also set'
+            : null,
+    }) ?? [];
+  assertValid(reader);
+  return { ...body, ...Object.fromEntries(cleared.map((field) => [field, null])) };
+}
+
+function toMessage(view: EventTypeView) {
+  return withoutNulls({
+    ...view,
+    schema: structOrNull(view.schema),
+    trigger_fields: stringList(view.trigger_fields),
+    payload_fields: stringList(view.payload_fields),
+  });
+}
+
+/** `herald.admin.v1.AdminService` event type operations; the same service as REST. */
+@Controller()
+@Allow('tenant')
+export class EventTypesGrpcController {
+  constructor(private readonly eventTypes: EventTypesService) {}
+
+  @GrpcMethod('AdminService', 'CreateEventType')
+  async create(@Payload() request: object, @TenantId() tenantId: string) {
+    const input = readNewEventType(restBody(request, SHAPES));
+    return toMessage(await this.eventTypes.create(tenantId, input));
+  }
+
+  @GrpcMethod('AdminService', 'ListEventTypes')
+  async list(@Payload() request: object, @TenantId() tenantId: string) {
+    const page = eventTypePageRequest(restQuery(request));
+    return grpcPage(await this.eventTypes.list(tenantId, page), toMessage);
+  }
+
+  @GrpcMethod('AdminService', 'GetEventType')
+  async get(@GrpcField('name') name: string, @TenantId() tenantId: string) {
+    return toMessage(await this.eventTypes.get(tenantId, name));
+  }
+
+  @GrpcMethod('AdminService', 'UpdateEventType')
+  async update(
+    @GrpcField('name') name: string,
+    @Payload() request: { clear_fields?: string[] },
+    @TenantId() tenantId: string,
+  ) {
+    const body = withCleared(
+      restBody(request, SHAPES, ['name', 'clear_fields']),
+      request.clear_fields,
+    );
+    return toMessage(await this.eventTypes.update(tenantId, name, readEventTypeChanges(body)));
+  }
+
+  @GrpcMethod('AdminService', 'ArchiveEventType')
+  async archive(@GrpcField('name') name: string, @TenantId() tenantId: string) {
+    return toMessage(await this.eventTypes.archive(tenantId, name));
+  }
+
+  @GrpcMethod('AdminService', 'UnarchiveEventType')
+  async unarchive(@GrpcField('name') name: string, @TenantId() tenantId: string) {
+    return toMessage(await this.eventTypes.unarchive(tenantId, name));
+  }
+}

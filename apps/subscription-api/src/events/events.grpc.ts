@@ -1,0 +1,74 @@
+import { Controller, Inject } from '@nestjs/common';
+import { GrpcMethod, Payload } from '@nestjs/microservices';
+import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { Allow, TenantId } from '../auth/principal';
+import { GrpcField } from '../grpc/grpc-field';
+import { grpcPage, restBody, restQuery, stringList, withoutNulls } from '../grpc/grpc-mapping';
+import { toStruct } from '../grpc/struct';
+import { readEventListQuery, readInboundEvent, readReplay } from './event-input';
+import type { EventSummaryView, EventView } from './event.view';
+import { EventsService } from './events.service';
+
+function summaryMessage(view: EventSummaryView) {
+  return withoutNulls({ ...view, changed_fields: stringList(view.changed_fields) });
+}
+
+function eventMessage(view: EventView) {
+  return {
+    ...summaryMessage(view),
+    data: toStruct(view.data),
+    deliveries: view.deliveries.map(withoutNulls),
+  };
+}
+
+/** `herald.admin.v1.AdminService` event operations: ingest, history and replay; the same service as REST. */
+@Controller()
+@Allow('tenant')
+export class EventsGrpcController {
+  constructor(
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    private readonly events: EventsService,
+  ) {}
+
+  /** The envelope as `POST /v1/events` takes it, with the `Idempotency-Key` header as a field. */
+  @GrpcMethod('AdminService', 'PublishEvent')
+  publish(@Payload() request: { idempotency_key?: string }, @TenantId() tenantId: string) {
+    const envelope = readInboundEvent(
+      {
+        body: restBody(request, { changed_fields: 'string_list', data: 'struct' }, [
+          'idempotency_key',
+        ]),
+        idempotencyKey: request.idempotency_key,
+        idempotencyKeyField: 'idempotency_key',
+        contentLength: undefined,
+      },
+      tenantId,
+      this.config.maxEventBytes,
+    );
+    return this.events.ingest(tenantId, envelope);
+  }
+
+  @GrpcMethod('AdminService', 'ListEvents')
+  async list(@Payload() request: object, @TenantId() tenantId: string) {
+    const { filter, page } = readEventListQuery(restQuery(request));
+    return grpcPage(await this.events.list(tenantId, filter, page), summaryMessage);
+  }
+
+  @GrpcMethod('AdminService', 'GetEvent')
+  async get(@GrpcField('id') id: string, @TenantId() tenantId: string) {
+    return eventMessage(await this.events.get(tenantId, id));
+  }
+
+  @GrpcMethod('AdminService', 'ReplayEvent')
+  async replay(
+    @GrpcField('id') id: string,
+    @Payload() request: object,
+    @TenantId() tenantId: string,
+  ) {
+    const { subscriptionIds } = readReplay(
+      restBody(request, { subscription_ids: 'string_list' }, ['id']),
+    );
+    const { deliveries } = await this.events.replay(tenantId, id, subscriptionIds);
+    return { deliveries: deliveries.map(withoutNulls) };
+  }
+}

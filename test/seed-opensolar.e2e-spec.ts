@@ -1,0 +1,369 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { Webhook } from 'standardwebhooks';
+import { ApiClient, waitFor, WebhookReceiver, type ReceivedRequest } from '@herald/testing';
+import { startHerald, type RunningHerald } from './support/herald-harness';
+
+type DeliveredBody = {
+  id: string;
+  type: string;
+  timestamp: string;
+  subscription_id: string;
+  delivery_id: string;
+  data: Record<string, unknown>;
+};
+
+const CONTACT = {
+  id: 88412,
+  first_name: 'Jane',
+  family_name: 'Citizen',
+  email: 'jane.citizen@example.com',
+  phone: '+61 400 123 456',
+};
+
+/** An OpenSolar project as its org webhooks carry it: the project with its systems, and its contact. */
+function projectData(
+  changes: { address?: string; notes?: string; email?: string } = {},
+): Record<string, unknown> {
+  return {
+    project: {
+      id: 1250731,
+      identifier: 'CITIZEN-0042',
+      address: changes.address ?? '12 Sunny Road',
+      zip: '4000',
+      state: 'QLD',
+      country_iso2: 'AU',
+      notes: changes.notes ?? 'Call before visiting',
+      stage: 2,
+      systems: [
+        {
+          id: 301,
+          modules: [{ code: 'REC400AA', manufacturer_name: 'REC', quantity: 20 }],
+          inverters: [{ code: 'SE8250H', manufacturer_name: 'SolarEdge', quantity: 1 }],
+          batteries: [],
+          price_including_tax: 14990.5,
+          kw_stc: 8,
+        },
+        {
+          id: 302,
+          modules: [{ code: 'Q.PEAK DUO ML-G10+', manufacturer_name: 'Qcells', quantity: 24 }],
+          inverters: [{ code: 'SYMO 8.2-3-M', manufacturer_name: 'Fronius', quantity: 1 }],
+          batteries: [{ code: 'Powerwall 2', manufacturer_name: 'Tesla', quantity: 1 }],
+          price_including_tax: 24500,
+          kw_stc: 9.6,
+        },
+      ],
+    },
+    contact: { ...CONTACT, email: changes.email ?? CONTACT.email },
+  };
+}
+
+/** OpenSolar's org webhooks (seed 002): trigger fields, payload fields, defaults, headers, enabled. */
+describe('seed: OpenSolar org webhooks', () => {
+  let herald: RunningHerald;
+  let receiver: WebhookReceiver;
+  let operator: ApiClient;
+  const kafka = new Kafka({
+    clientId: 'opensolar-app',
+    brokers: (process.env.KAFKA_BROKERS ?? '').split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  const producer = kafka.producer();
+
+  beforeAll(async () => {
+    herald = await startHerald();
+    receiver = await WebhookReceiver.start();
+    operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+    await producer.connect();
+  });
+
+  afterAll(async () => {
+    await producer.disconnect();
+    await receiver.stop();
+    await herald.stop();
+  });
+
+  /**
+   * What a receiver that de-duplicates on webhook-id, as Standard Webhooks asks, has taken in at a
+   * path: delivery is at least once, so a consumer-group rebalance may repeat a delivery.
+   */
+  const requestsTo = (path: string): ReceivedRequest[] => {
+    const seen = new Set<string>();
+    return receiver.requests.filter((request) => {
+      const id = String(request.headers['webhook-id']);
+      if (request.path !== path || seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    });
+  };
+
+  function verify(secret: string, request: ReceivedRequest): DeliveredBody {
+    return new Webhook(secret).verify(request.body, {
+      'webhook-id': String(request.headers['webhook-id']),
+      'webhook-timestamp': String(request.headers['webhook-timestamp']),
+      'webhook-signature': String(request.headers['webhook-signature']),
+    }) as DeliveredBody;
+  }
+
+  type ProjectEvent = {
+    id: string;
+    type: string;
+    changed_fields?: string[];
+    data: Record<string, unknown>;
+  };
+
+  async function publish(tenantId: string, events: ProjectEvent[]): Promise<void> {
+    await producer.send({
+      topic: 'herald.events.inbound',
+      messages: events.map((event) => ({
+        key: tenantId,
+        value: JSON.stringify({ tenant_id: tenantId, subject: 'project/1250731', ...event }),
+      })),
+    });
+  }
+
+  /** Waits until ingest has stored every event, so any that was not delivered was refused, not late. */
+  async function allStored(client: ApiClient, count: number): Promise<void> {
+    await waitFor(`${count} events stored`, async () => {
+      const page = await client.request<{ data: unknown[] }>('GET', '/v1/events?limit=100');
+      return page.body.data.length >= count;
+    });
+  }
+
+  it('fires only when a trigger field changed, and delivers only the payload fields', async () => {
+    const { tenantId, client } = await operator.createTenant('OpenSolar org 1001');
+    const hook = await client.request<{
+      id: string;
+      secret: string;
+      trigger_fields: string[];
+      payload_fields: string[];
+      destination: { headers: Record<string, string> };
+    }>('POST', '/v1/subscriptions', {
+      event_types: ['project.*'],
+      destination: {
+        type: 'webhook',
+        url: `${receiver.url}/opensolar/crm`,
+        headers: { Authorization: 'Token 9f2c1d7e-opensolar' },
+      },
+      enabled: true,
+      debug: false,
+      trigger_fields: ['project.address', 'contact.*'],
+      payload_fields: ['project.id', 'project.address', 'project.systems.modules', 'contact.*'],
+    });
+    expect(hook.status).toBe(201);
+    expect(hook.body.trigger_fields).toEqual(['project.address', 'contact.*']);
+    expect(hook.body.destination.headers).toEqual({ Authorization: '********' });
+
+    await publish(tenantId, [
+      { id: 'p-created', type: 'project.created', data: projectData() },
+      {
+        id: 'p-notes',
+        type: 'project.updated',
+        changed_fields: ['project.notes'],
+        data: projectData({ notes: 'Dog in the yard' }),
+      },
+      {
+        id: 'p-address',
+        type: 'project.updated',
+        changed_fields: ['project.address', 'project.notes'],
+        data: projectData({ address: '14 Sunny Road', notes: 'Moved next door' }),
+      },
+      {
+        id: 'p-price',
+        type: 'project.updated',
+        changed_fields: ['project.systems.price_including_tax'],
+        data: projectData({ address: '14 Sunny Road' }),
+      },
+      {
+        id: 'p-email',
+        type: 'project.updated',
+        changed_fields: ['contact.email'],
+        data: projectData({ address: '14 Sunny Road', email: 'jane@citizen.example' }),
+      },
+      { id: 'p-deleted', type: 'project.deleted', data: { project: { id: 1250731 } } },
+    ]);
+
+    const received = await waitFor('the four triggered webhooks', () => {
+      const requests = requestsTo('/opensolar/crm');
+      return requests.length >= 4 && requests;
+    });
+    await allStored(client, 6);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(requestsTo('/opensolar/crm')).toHaveLength(4);
+
+    for (const request of received) {
+      expect(request.headers.authorization).toBe('Token 9f2c1d7e-opensolar');
+    }
+    const bodies = new Map(
+      received.map((request) => {
+        const body = verify(hook.body.secret, request);
+        return [body.id, body];
+      }),
+    );
+    expect([...bodies.keys()].sort()).toEqual(['p-address', 'p-created', 'p-deleted', 'p-email']);
+
+    const modulesOnly = [
+      { modules: [{ code: 'REC400AA', manufacturer_name: 'REC', quantity: 20 }] },
+      { modules: [{ code: 'Q.PEAK DUO ML-G10+', manufacturer_name: 'Qcells', quantity: 24 }] },
+    ];
+    expect(bodies.get('p-created')).toMatchObject({
+      type: 'project.created',
+      subscription_id: hook.body.id,
+    });
+    expect(bodies.get('p-created')?.data).toEqual({
+      project: { id: 1250731, address: '12 Sunny Road', systems: modulesOnly },
+      contact: CONTACT,
+    });
+    expect(bodies.get('p-address')?.data).toEqual({
+      project: { id: 1250731, address: '14 Sunny Road', systems: modulesOnly },
+      contact: CONTACT,
+    });
+    expect(bodies.get('p-email')?.data).toEqual({
+      project: { id: 1250731, address: '14 Sunny Road', systems: modulesOnly },
+      contact: { ...CONTACT, email: 'jane@citizen.example' },
+    });
+    expect(bodies.get('p-deleted')).toMatchObject({
+      type: 'project.deleted',
+      data: { project: { id: 1250731 } },
+    });
+    expect(bodies.get('p-deleted')?.data).toEqual({ project: { id: 1250731 } });
+  });
+
+  it('uses the event type’s default trigger and payload fields when the hook leaves them null', async () => {
+    const { tenantId, client } = await operator.createTenant('OpenSolar org 1002');
+    const eventType = await client.request('POST', '/v1/event-types', {
+      name: 'project.updated',
+      description: 'A project was changed in OpenSolar',
+      trigger_fields: ['contact.*', 'project.address', 'project.stage', 'project.systems.modules'],
+      payload_fields: ['contact.email', 'project.id', 'project.stage', 'project.systems.kw_stc'],
+    });
+    expect(eventType.status).toBe(201);
+    const hook = await client.request<{
+      id: string;
+      secret: string;
+      trigger_fields: null;
+      payload_fields: null;
+    }>('POST', '/v1/subscriptions', {
+      event_types: ['project.updated'],
+      destination: { type: 'webhook', url: `${receiver.url}/opensolar/defaults` },
+      trigger_fields: null,
+      payload_fields: null,
+    });
+    expect(hook.status).toBe(201);
+    expect([hook.body.trigger_fields, hook.body.payload_fields]).toEqual([null, null]);
+    // A hook that names its own fields is not given the defaults.
+    const own = await client.request<{ id: string; secret: string }>('POST', '/v1/subscriptions', {
+      event_types: ['project.updated'],
+      destination: { type: 'webhook', url: `${receiver.url}/opensolar/own-fields` },
+      trigger_fields: ['project.notes'],
+      payload_fields: ['project.notes'],
+    });
+    expect(own.status).toBe(201);
+
+    await publish(tenantId, [
+      {
+        id: 'd-notes',
+        type: 'project.updated',
+        changed_fields: ['project.notes'],
+        data: projectData({ notes: 'Roof is tin' }),
+      },
+      {
+        id: 'd-modules',
+        type: 'project.updated',
+        changed_fields: ['project.systems.modules'],
+        data: projectData(),
+      },
+    ]);
+
+    const [defaulted] = await waitFor(
+      'the hook with defaults',
+      () => requestsTo('/opensolar/defaults').length > 0 && requestsTo('/opensolar/defaults'),
+    );
+    const [owned] = await waitFor(
+      'the hook with its own fields',
+      () => requestsTo('/opensolar/own-fields').length > 0 && requestsTo('/opensolar/own-fields'),
+    );
+    await allStored(client, 2);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(requestsTo('/opensolar/defaults')).toHaveLength(1);
+    expect(requestsTo('/opensolar/own-fields')).toHaveLength(1);
+
+    expect(verify(hook.body.secret, defaulted)).toMatchObject({
+      id: 'd-modules',
+      data: {
+        contact: { email: CONTACT.email },
+        project: { id: 1250731, stage: 2, systems: [{ kw_stc: 8 }, { kw_stc: 9.6 }] },
+      },
+    });
+    expect(verify(hook.body.secret, defaulted).data).toEqual({
+      contact: { email: CONTACT.email },
+      project: { id: 1250731, stage: 2, systems: [{ kw_stc: 8 }, { kw_stc: 9.6 }] },
+    });
+    expect(verify(own.body.secret, owned)).toMatchObject({
+      id: 'd-notes',
+      data: { project: { notes: 'Roof is tin' } },
+    });
+    expect(verify(own.body.secret, owned).data).toEqual({ project: { notes: 'Roof is tin' } });
+  });
+
+  it('stops delivering once the hook is disabled with PATCH, and resumes when enabled again', async () => {
+    const { tenantId, client } = await operator.createTenant('OpenSolar org 1003');
+    const create = (path: string) =>
+      client.request<{ id: string }>('POST', '/v1/subscriptions', {
+        event_types: ['project.*'],
+        destination: { type: 'webhook', url: `${receiver.url}${path}` },
+        enabled: true,
+        debug: false,
+      });
+    const toggled = await create('/opensolar/toggled');
+    const steady = await create('/opensolar/steady');
+    expect([toggled.status, steady.status]).toEqual([201, 201]);
+    const idsAt = (path: string): string[] =>
+      requestsTo(path).map((request) => (JSON.parse(request.body) as { id: string }).id);
+
+    await publish(tenantId, [{ id: 'e-1', type: 'project.created', data: projectData() }]);
+    await waitFor('the first event at both hooks', () =>
+      ['/opensolar/toggled', '/opensolar/steady'].every((path) => idsAt(path).includes('e-1')),
+    );
+
+    const disabled = await client.request<{ enabled: boolean }>(
+      'PATCH',
+      `/v1/subscriptions/${toggled.body.id}`,
+      { enabled: false },
+    );
+    expect(disabled.status).toBe(200);
+    expect(disabled.body.enabled).toBe(false);
+    const shown = await client.request<{ enabled: boolean }>(
+      'GET',
+      `/v1/subscriptions/${toggled.body.id}`,
+    );
+    expect(shown.body.enabled).toBe(false);
+
+    await publish(tenantId, [
+      {
+        id: 'e-2',
+        type: 'project.updated',
+        changed_fields: ['project.notes'],
+        data: projectData(),
+      },
+    ]);
+    await waitFor('the second event at the enabled hook', () =>
+      idsAt('/opensolar/steady').includes('e-2'),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(idsAt('/opensolar/toggled')).toEqual(['e-1']);
+
+    const enabled = await client.request<{ enabled: boolean }>(
+      'PATCH',
+      `/v1/subscriptions/${toggled.body.id}`,
+      { enabled: true },
+    );
+    expect(enabled.body.enabled).toBe(true);
+    await publish(tenantId, [{ id: 'e-3', type: 'project.deleted', data: { project: { id: 1 } } }]);
+    await waitFor('the third event at both hooks', () =>
+      ['/opensolar/toggled', '/opensolar/steady'].every((path) => idsAt(path).includes('e-3')),
+    );
+    // What happened while it was disabled is not sent later (replay or recover does that).
+    expect(idsAt('/opensolar/toggled')).toEqual(['e-1', 'e-3']);
+    expect(idsAt('/opensolar/steady')).toEqual(['e-1', 'e-2', 'e-3']);
+  });
+});

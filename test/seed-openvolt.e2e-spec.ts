@@ -1,0 +1,289 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { Webhook } from 'standardwebhooks';
+import { ApiClient, waitFor, WebhookReceiver, type ReceivedRequest } from '@herald/testing';
+import { startHerald, type RunningHerald } from './support/herald-harness';
+
+type DeliveredBody = {
+  id: string;
+  type: string;
+  timestamp: string;
+  subscription_id: string;
+  delivery_id: string;
+  data: Record<string, unknown>;
+};
+type EventDetail = {
+  id: string;
+  type: string;
+  occurred_at: string;
+  received_at: string;
+  subject: string | null;
+  changed_fields: string[] | null;
+  data: Record<string, unknown>;
+  deliveries: { id: string; subscription_id: string; origin: string; status: string }[];
+};
+
+const OPENVOLT_TYPES = [
+  'meter_data.received',
+  'meter.created',
+  'user.created',
+  'customer.created',
+  'api_keys.rotated',
+  'hosted_consent.approved',
+  'hosted_consent.revoked',
+];
+
+/** A backfill of a commercial meter and a UK residential one, as Openvolt's recipe processes it. */
+const METER_DATA = {
+  meters: [
+    {
+      meter_id: '6614a8f2c1e4b2a5d3f0e911',
+      start_interval: '2023-04-01T00:00:00.000Z',
+      end_interval: '2024-05-01T00:00:00.000Z',
+    },
+    {
+      meter_id: '6614a8f2c1e4b2a5d3f0e912',
+      start_interval: '2024-04-01T00:00:00.000Z',
+      end_interval: '2024-05-01T00:00:00.000Z',
+    },
+  ],
+};
+
+const payloadOf = (type: string): Record<string, unknown> => {
+  switch (type) {
+    case 'meter_data.received':
+      return METER_DATA;
+    case 'meter.created':
+      return { meter_id: '6614a8f2c1e4b2a5d3f0e911', mpan: '1200023305967' };
+    case 'hosted_consent.approved':
+    case 'hosted_consent.revoked':
+      return { hosted_consent_id: 'hc-1', customer_id: 'cus-1', meters: ['1200023305967'] };
+    default:
+      return { id: `${type}-1` };
+  }
+};
+
+/** Openvolt's Events platform (seeds 001 and 003): seven event types, webhook subscriptions to several. */
+describe('seed: Openvolt events and webhooks', () => {
+  let herald: RunningHerald;
+  let receiver: WebhookReceiver;
+  let operator: ApiClient;
+  const kafka = new Kafka({
+    clientId: 'openvolt-platform',
+    brokers: (process.env.KAFKA_BROKERS ?? '').split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  const producer = kafka.producer();
+
+  beforeAll(async () => {
+    herald = await startHerald();
+    receiver = await WebhookReceiver.start();
+    operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+    await producer.connect();
+  });
+
+  afterAll(async () => {
+    await producer.disconnect();
+    await receiver.stop();
+    await herald.stop();
+  });
+
+  /**
+   * What a receiver that de-duplicates on webhook-id, as Standard Webhooks asks, has taken in at a
+   * path: delivery is at least once, so a consumer-group rebalance may repeat a delivery.
+   */
+  const requestsTo = (path: string): ReceivedRequest[] => {
+    const seen = new Set<string>();
+    return receiver.requests.filter((request) => {
+      const id = String(request.headers['webhook-id']);
+      if (request.path !== path || seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    });
+  };
+
+  function verify(secret: string, request: ReceivedRequest): DeliveredBody {
+    return new Webhook(secret).verify(request.body, {
+      'webhook-id': String(request.headers['webhook-id']),
+      'webhook-timestamp': String(request.headers['webhook-timestamp']),
+      'webhook-signature': String(request.headers['webhook-signature']),
+    }) as DeliveredBody;
+  }
+
+  async function publishAllTypes(tenantId: string): Promise<void> {
+    await producer.send({
+      topic: 'herald.events.inbound',
+      messages: OPENVOLT_TYPES.map((type) => ({
+        key: tenantId,
+        value: JSON.stringify({
+          tenant_id: tenantId,
+          type,
+          occurred_at: '2024-05-02T12:31:26.257Z',
+          data: payloadOf(type),
+        }),
+      })),
+    });
+  }
+
+  it('delivers exactly the meter data and hosted consent events to a subscription of both', async () => {
+    const { tenantId, client } = await operator.createTenant('Openvolt developer');
+    const subscription = await client.request<{
+      id: string;
+      secret: string;
+      description: string;
+      event_types: string[];
+    }>('POST', '/v1/subscriptions', {
+      description: 'Onboarding: meter data arrived, consent given or taken back',
+      event_types: ['meter_data.*', 'hosted_consent.*'],
+      destination: { type: 'webhook', url: `${receiver.url}/openvolt/onboarding` },
+    });
+    expect(subscription.status).toBe(201);
+    expect(subscription.body.description).toBe(
+      'Onboarding: meter data arrived, consent given or taken back',
+    );
+    expect(subscription.body.event_types).toEqual(['meter_data.*', 'hosted_consent.*']);
+
+    await publishAllTypes(tenantId);
+
+    const received = await waitFor('the three subscribed events', () => {
+      const requests = requestsTo('/openvolt/onboarding');
+      return requests.length >= 3 && requests;
+    });
+    const bodies = received.map((request) => verify(subscription.body.secret, request));
+    expect(bodies.map((body) => body.type).sort()).toEqual([
+      'hosted_consent.approved',
+      'hosted_consent.revoked',
+      'meter_data.received',
+    ]);
+    for (const [index, body] of bodies.entries()) {
+      expect(Object.keys(body).sort()).toEqual(
+        ['data', 'delivery_id', 'id', 'subscription_id', 'timestamp', 'type'].sort(),
+      );
+      expect(body.id).toMatch(/^evt_/);
+      expect(body.timestamp).toBe('2024-05-02T12:31:26.257Z');
+      expect(body.subscription_id).toBe(subscription.body.id);
+      expect(body.delivery_id).toBe(received[index].headers['webhook-id']);
+      expect(body.data).toEqual(payloadOf(body.type));
+    }
+
+    // Every one of the seven was stored, so the four others were refused, not merely late.
+    await waitFor('all seven events stored', async () => {
+      const page = await client.request<{ data: { type: string }[] }>('GET', '/v1/events');
+      return page.body.data.length >= OPENVOLT_TYPES.length;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(requestsTo('/openvolt/onboarding')).toHaveLength(3);
+  });
+
+  it('keeps a meter_data.received payload intact, lets it be fetched by id with its deliveries, and replays it', async () => {
+    const { tenantId, client } = await operator.createTenant('Openvolt integrator');
+    const subscription = await client.request<{ id: string; secret: string }>(
+      'POST',
+      '/v1/subscriptions',
+      {
+        description: 'Load interval data into the data warehouse',
+        event_types: ['meter_data.received'],
+        destination: { type: 'webhook', url: `${receiver.url}/openvolt/warehouse` },
+      },
+    );
+    expect(subscription.status).toBe(201);
+    await producer.send({
+      topic: 'herald.events.inbound',
+      messages: [
+        {
+          key: tenantId,
+          value: JSON.stringify({
+            tenant_id: tenantId,
+            type: 'meter_data.received',
+            occurred_at: '2024-05-02T12:31:26.257Z',
+            data: METER_DATA,
+          }),
+        },
+      ],
+    });
+
+    const first = await waitFor(
+      'the meter data webhook',
+      () => requestsTo('/openvolt/warehouse')[0],
+    );
+    const delivered = verify(subscription.body.secret, first);
+    expect(delivered).toEqual({
+      id: expect.stringMatching(/^evt_/) as unknown,
+      type: 'meter_data.received',
+      timestamp: '2024-05-02T12:31:26.257Z',
+      subscription_id: subscription.body.id,
+      delivery_id: first.headers['webhook-id'],
+      data: METER_DATA,
+    });
+
+    const detail = await waitFor('the delivery to be recorded as succeeded', async () => {
+      const response = await client.request<EventDetail>('GET', `/v1/events/${delivered.id}`);
+      return (
+        response.status === 200 &&
+        response.body.deliveries[0]?.status === 'succeeded' &&
+        response.body
+      );
+    });
+    expect(detail).toMatchObject({
+      id: delivered.id,
+      type: 'meter_data.received',
+      occurred_at: '2024-05-02T12:31:26.257Z',
+      subject: null,
+      changed_fields: null,
+      data: METER_DATA,
+    });
+    expect(detail.deliveries).toEqual([
+      expect.objectContaining({
+        id: delivered.delivery_id,
+        subscription_id: subscription.body.id,
+        origin: 'event',
+        status: 'succeeded',
+      }),
+    ]);
+
+    const replay = await client.request<{ deliveries: { id: string; origin: string }[] }>(
+      'POST',
+      `/v1/events/${delivered.id}/replay`,
+      {},
+    );
+    expect(replay.status).toBe(202);
+    expect(replay.body.deliveries).toEqual([
+      expect.objectContaining({ id: expect.stringMatching(/^dlv_/) as unknown, origin: 'replay' }),
+    ]);
+    const again = await waitFor('the replayed webhook', () => requestsTo('/openvolt/warehouse')[1]);
+    expect(verify(subscription.body.secret, again)).toEqual({
+      ...delivered,
+      delivery_id: replay.body.deliveries[0].id,
+    });
+    expect(again.headers['webhook-id']).toBe(replay.body.deliveries[0].id);
+
+    const other = await operator.createTenant('another Openvolt customer');
+    const hidden = await other.client.request('GET', `/v1/events/${delivered.id}`);
+    expect(hidden.status).toBe(404);
+    expect(JSON.stringify(hidden.body)).not.toContain('6614a8f2c1e4b2a5d3f0e911');
+  });
+
+  it('registers each of the seven types in the tenant’s event type catalog', async () => {
+    const { tenantId, client } = await operator.createTenant('Openvolt catalog');
+    await publishAllTypes(tenantId);
+    const names = await waitFor('seven catalog entries', async () => {
+      const page = await client.request<{ data: { name: string }[] }>(
+        'GET',
+        '/v1/event-types?limit=100',
+      );
+      return page.body.data.length >= OPENVOLT_TYPES.length && page.body.data;
+    });
+    expect(names.map((type) => type.name).sort()).toEqual([...OPENVOLT_TYPES].sort());
+    // Catalog entries are written just before their event is stored, so the last may lag a little.
+    const history = await waitFor('both consent events in the history', async () => {
+      const page = await client.request<{ data: { type: string }[] }>(
+        'GET',
+        '/v1/events?type=hosted_consent.*',
+      );
+      return page.body.data.length >= 2 && page.body.data;
+    });
+    expect(history.map((event) => event.type).sort()).toEqual([
+      'hosted_consent.approved',
+      'hosted_consent.revoked',
+    ]);
+  });
+});

@@ -1,0 +1,217 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { Webhook } from 'standardwebhooks';
+import { ApiClient, waitFor, WebhookReceiver, type ReceivedRequest } from '@herald/testing';
+import { startHerald, type RunningHerald } from './support/herald-harness';
+
+/**
+ * SolarNetwork's node event hooks (seed 000): aggregate processing raises `datum/agg/update` for a
+ * node and source; a hook limited to some nodes and an Ant pattern of sources gets only those.
+ */
+describe('seed: SolarNetwork node event hooks', () => {
+  let herald: RunningHerald;
+  let receiver: WebhookReceiver;
+  let operator: ApiClient;
+  const kafka = new Kafka({
+    clientId: 'solarnetwork-aggregator',
+    brokers: (process.env.KAFKA_BROKERS ?? '').split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  const producer = kafka.producer();
+
+  beforeAll(async () => {
+    herald = await startHerald();
+    receiver = await WebhookReceiver.start();
+    operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+    await producer.connect();
+  });
+
+  afterAll(async () => {
+    await producer.disconnect();
+    await receiver.stop();
+    await herald.stop();
+  });
+
+  /**
+   * What a receiver that de-duplicates on webhook-id, as Standard Webhooks asks, has taken in at a
+   * path: delivery is at least once, so a consumer-group rebalance may repeat a delivery.
+   */
+  const requestsTo = (path: string): ReceivedRequest[] => {
+    const seen = new Set<string>();
+    return receiver.requests.filter((request) => {
+      const id = String(request.headers['webhook-id']);
+      if (request.path !== path || seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    });
+  };
+
+  function verify(secret: string, request: ReceivedRequest): DatumBody {
+    return new Webhook(secret).verify(request.body, {
+      'webhook-id': String(request.headers['webhook-id']),
+      'webhook-timestamp': String(request.headers['webhook-timestamp']),
+      'webhook-signature': String(request.headers['webhook-signature']),
+    }) as DatumBody;
+  }
+
+  type DatumBody = {
+    id: string;
+    type: string;
+    timestamp: string;
+    subscription_id: string;
+    delivery_id: string;
+    data: { nodeId: number; sourceId: string; aggregationKey: string; timestamp: string };
+  };
+
+  const datumEvent = (tenantId: string, nodeId: number, sourceId: string) => ({
+    id: `agg-${nodeId}-${sourceId.replace(/\//g, '_')}`,
+    tenant_id: tenantId,
+    type: 'datum/agg/update',
+    subject: `node/${nodeId}/source${sourceId}`,
+    occurred_at: '2020-06-19T10:00:00Z',
+    data: {
+      nodeId,
+      sourceId,
+      aggregationKey: 'h',
+      timestamp: '2020-06-19T09:00:00Z',
+    },
+  });
+
+  it('delivers datum/agg/update only for nodes 1 and 2 and sources under /test', async () => {
+    const { tenantId, client } = await operator.createTenant('SolarNetwork user 42');
+    const hook = await client.request<{ id: string; secret: string; filter: unknown }>(
+      'POST',
+      '/v1/subscriptions',
+      {
+        description: 'aggregate processing of my test sources',
+        event_types: ['datum/agg/update'],
+        destination: { type: 'webhook', url: `${receiver.url}/solarnetwork/agg` },
+        filter: { 'data.nodeId': { $in: [1, 2] }, 'data.sourceId': { $glob: '/test/**' } },
+      },
+    );
+    expect(hook.status).toBe(201);
+    expect(hook.body.filter).toEqual({
+      'data.nodeId': { $in: [1, 2] },
+      'data.sourceId': { $glob: '/test/**' },
+    });
+
+    const nodes = [1, 2, 3];
+    const sources = ['/test/a', '/test/a/b', '/prod/a', '/testing'];
+    const grid = nodes.flatMap((nodeId) =>
+      sources.map((sourceId) => datumEvent(tenantId, nodeId, sourceId)),
+    );
+    await producer.send({
+      topic: 'herald.events.inbound',
+      messages: grid.map((event) => ({ key: tenantId, value: JSON.stringify(event) })),
+    });
+
+    const expected = [
+      [1, '/test/a'],
+      [1, '/test/a/b'],
+      [2, '/test/a'],
+      [2, '/test/a/b'],
+    ];
+    const received = await waitFor('the four matching aggregates', () => {
+      const requests = requestsTo('/solarnetwork/agg');
+      return requests.length >= expected.length && requests;
+    });
+    const bodies = received.map((request) => verify(hook.body.secret, request));
+    expect(bodies.map((body) => [body.data.nodeId, body.data.sourceId]).sort()).toEqual(
+      expected.sort(),
+    );
+    for (const body of bodies) {
+      const sent = datumEvent(tenantId, body.data.nodeId, body.data.sourceId);
+      expect(body).toEqual({
+        id: sent.id,
+        type: 'datum/agg/update',
+        timestamp: '2020-06-19T10:00:00.000Z',
+        subscription_id: hook.body.id,
+        delivery_id: expect.stringMatching(/^dlv_/) as unknown,
+        data: sent.data,
+      });
+    }
+
+    // Every combination was accepted and stored, so the eight others were matched and refused,
+    // not merely late; a short wait shows nothing else trickles in.
+    const stored = await waitFor('all twelve aggregates stored', async () => {
+      const page = await client.request<{ data: { subject: string }[] }>(
+        'GET',
+        '/v1/events?type=datum/agg/update&limit=100',
+      );
+      return page.body.data.length >= grid.length && page.body.data;
+    });
+    expect(stored.map((event) => event.subject).sort()).toEqual(
+      grid.map((event) => event.subject).sort(),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(requestsTo('/solarnetwork/agg')).toHaveLength(expected.length);
+  });
+
+  it('filters on the subject too, and another hook of the same user sees every node', async () => {
+    const { tenantId, client } = await operator.createTenant('SolarNetwork user 43');
+    const bySubject = await client.request<{ id: string }>('POST', '/v1/subscriptions', {
+      event_types: ['datum/agg/update'],
+      destination: { type: 'webhook', url: `${receiver.url}/solarnetwork/subject` },
+      filter: { subject: { $glob: 'node/3/source/prod/**' } },
+    });
+    const everything = await client.request<{ id: string }>('POST', '/v1/subscriptions', {
+      event_types: ['datum/agg/update'],
+      destination: { type: 'webhook', url: `${receiver.url}/solarnetwork/all` },
+    });
+    expect([bySubject.status, everything.status]).toEqual([201, 201]);
+
+    await producer.send({
+      topic: 'herald.events.inbound',
+      messages: [
+        datumEvent(tenantId, 3, '/prod/a'),
+        datumEvent(tenantId, 3, '/test/a'),
+        datumEvent(tenantId, 1, '/prod/a'),
+      ].map((event) => ({ key: tenantId, value: JSON.stringify(event) })),
+    });
+
+    const all = await waitFor('all three aggregates at the unfiltered hook', () => {
+      const requests = requestsTo('/solarnetwork/all');
+      return requests.length >= 3 && requests;
+    });
+    expect(all).toHaveLength(3);
+    const matched = await waitFor('the node 3 /prod aggregate', () =>
+      requestsTo('/solarnetwork/subject'),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(requestsTo('/solarnetwork/subject')).toHaveLength(1);
+    expect(JSON.parse(matched[0].body)).toMatchObject({
+      data: { nodeId: 3, sourceId: '/prod/a' },
+    });
+  });
+
+  it('lists sqs among the hook services with its settings, the secret key marked secret', async () => {
+    const { client } = await operator.createTenant('SolarNetwork user 44');
+    const listed = await client.request<{
+      data: {
+        type: string;
+        name: string;
+        description: string;
+        settings: { name: string; type: string; required: boolean; secret: boolean }[];
+      }[];
+    }>('GET', '/v1/destination-types');
+    expect(listed.status).toBe(200);
+    expect(listed.body.data.map((entry) => entry.type)).toEqual(
+      expect.arrayContaining(['webhook', 'sqs']),
+    );
+    const sqs = listed.body.data.find((entry) => entry.type === 'sqs');
+    expect(sqs?.name).toEqual(expect.any(String));
+    expect(sqs?.description).toMatch(/SQS/);
+    const settings = Object.fromEntries(
+      (sqs?.settings ?? []).map((setting) => [setting.name, setting]),
+    );
+    expect(settings.region).toMatchObject({ type: 'string', required: true, secret: false });
+    expect(settings.queue_name).toMatchObject({ secret: false });
+    expect(settings.access_key_id).toMatchObject({ secret: false });
+    expect(settings.secret_access_key).toMatchObject({ secret: true });
+
+    const anonymous = await new ApiClient(herald.apiUrl, null).request(
+      'GET',
+      '/v1/destination-types',
+    );
+    expect(anonymous.status).toBe(401);
+  });
+});
