@@ -58,7 +58,7 @@ describe('npm start: the compiled launcher and services', () => {
           HERALD_HTTP_PORT: String(apiPort),
           HERALD_GRPC_PORT: String(await freePortRun(1)),
           HERALD_ADMIN_TOKEN: undefined,
-          HERALD_ENCRYPTION_KEY: undefined,
+          HERALD_ENCRYPTION_KEY: process.env.HERALD_TEST_ENCRYPTION_KEY,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },

@@ -29,7 +29,10 @@ describe('event schemas', () => {
       field: 'data.readings.1',
       message: 'data does not match the schema of meter.created: data.readings.1 must be number',
     });
-    expect((await schemas.check('t', 'meter.created', {}))?.field).toBe('data');
+    expect(await schemas.check('t', 'meter.created', {})).toMatchObject({
+      field: 'data.meter_id',
+      message: 'data does not match the schema of meter.created: data.meter_id is required',
+    });
   });
 
   it('loads each schema once within the time to live, then again', async () => {

@@ -28,10 +28,15 @@ export class EventSchemas {
     const validate = await this.validatorFor(tenantId, type);
     if (!validate || validate(data)) return null;
     const error = validate.errors?.[0];
-    const path = error?.instancePath ? error.instancePath.slice(1).split('/').join('.') : '';
+    const missing = (error?.params as { missingProperty?: string } | undefined)?.missingProperty;
+    const segments = [
+      ...(error?.instancePath ? error.instancePath.slice(1).split('/') : []),
+      ...(missing ? [missing] : []),
+    ];
+    const path = segments.join('.');
     return {
       code: 'schema_invalid',
-      message: `data does not match the schema of ${type}: ${path ? `data.${path}` : 'data'} ${error?.message ?? 'is invalid'}`,
+      message: `data does not match the schema of ${type}: ${path ? `data.${path}` : 'data'} ${missing ? 'is required' : (error?.message ?? 'is invalid')}`,
       field: path ? `data.${path}` : 'data',
     };
   }

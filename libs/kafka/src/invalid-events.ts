@@ -13,10 +13,11 @@ export async function sendInvalidEvent(
   raw: RawMessage,
   code: string,
   reason: string,
+  field?: string,
 ): Promise<InvalidEventMessage> {
   const invalid = toInvalidEventMessage(
     raw.value,
-    { code, message: reason },
+    { code, message: reason, ...(field ? { field } : {}) },
     {
       transport: 'kafka',
       topic: raw.topic,

@@ -2,7 +2,7 @@
 export type HandlerOutcome =
   | { kind: 'ack' }
   | { kind: 'retry'; afterMs: number; reason: string }
-  | { kind: 'deadLetter'; code: string; reason: string };
+  | { kind: 'deadLetter'; code: string; reason: string; field?: string };
 
 export const ack = (): HandlerOutcome => ({ kind: 'ack' });
 export const retry = (afterMs: number, reason: string): HandlerOutcome => ({
@@ -10,8 +10,9 @@ export const retry = (afterMs: number, reason: string): HandlerOutcome => ({
   afterMs,
   reason,
 });
-export const deadLetter = (code: string, reason: string): HandlerOutcome => ({
+export const deadLetter = (code: string, reason: string, field?: string): HandlerOutcome => ({
   kind: 'deadLetter',
   code,
   reason,
+  ...(field ? { field } : {}),
 });

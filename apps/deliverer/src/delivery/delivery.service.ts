@@ -1,8 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
 import type { DeliveryMessage } from '@herald/contracts';
-import { nextStep, type NextStep, type SendResult } from '@herald/domain';
-import { DeliveriesRepository, SubscriptionsRepository } from '@herald/persistence';
+import { nextStep, type FailureClass, type NextStep, type SendResult } from '@herald/domain';
+import {
+  DeliveriesRepository,
+  SecretsUnreadableError,
+  SubscriptionsRepository,
+} from '@herald/persistence';
 import { WebhookSender } from '../destinations/webhook.sender';
 
 const ERROR_MESSAGE_LIMIT = 1000;
@@ -58,11 +62,16 @@ export class DeliveryService {
   }
 
   private async send(message: DeliveryMessage, now: Date): Promise<SendResult> {
-    const found = await this.subscriptions.getForDelivery(
-      message.tenant_id,
-      message.subscription_id,
-    );
-    if (!found) return ours('subscription no longer exists');
+    let found: Awaited<ReturnType<SubscriptionsRepository['getForDelivery']>>;
+    try {
+      found = await this.subscriptions.getForDelivery(message.tenant_id, message.subscription_id);
+    } catch (error) {
+      // Herald's own fault for this one delivery: it follows the retry schedule (an operator may fix
+      // the key meanwhile) instead of stalling every subscription of the partition.
+      if (error instanceof SecretsUnreadableError) return failed('ours', error.message);
+      throw error;
+    }
+    if (!found) return failed('permanent', 'subscription no longer exists');
     const { subscription, signingSecrets } = found;
     const destination = subscription.destination;
     switch (destination.type) {
@@ -76,15 +85,15 @@ export class DeliveryService {
         });
       case 'email':
       case 'sqs':
-        return ours(`${destination.type} destinations are not delivered yet`);
+        return failed('permanent', `${destination.type} destinations are not delivered yet`);
     }
   }
 }
 
-function ours(message: string): SendResult {
+function failed(failure: FailureClass, message: string): SendResult {
   return {
     ok: false,
-    failure: 'permanent',
+    failure,
     statusCode: null,
     message,
     responseExcerpt: null,

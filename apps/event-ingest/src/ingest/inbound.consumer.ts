@@ -42,7 +42,7 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
       handle: async ({ message, partition, offset }) => {
         const result = await this.ingest.ingest(message);
         if (result.status === 'rejected')
-          return deadLetter(result.error.code, result.error.message);
+          return deadLetter(result.error.code, result.error.message, result.error.field);
         this.logger.event('info', 'event accepted', {
           event_id: result.event.id,
           tenant_id: result.event.tenantId,
@@ -53,7 +53,7 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
         });
         return ack();
       },
-      deadLetter: (raw, outcome) => this.reject(raw, outcome.code, outcome.reason),
+      deadLetter: (raw, outcome) => this.reject(raw, outcome.code, outcome.reason, outcome.field),
     });
     await this.runner.start();
   }
@@ -62,8 +62,13 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
     await this.runner?.stop();
   }
 
-  private async reject(raw: RawMessage, code: string, reason: string): Promise<void> {
-    await sendInvalidEvent(this.producer, raw, code, reason);
+  private async reject(
+    raw: RawMessage,
+    code: string,
+    reason: string,
+    field?: string,
+  ): Promise<void> {
+    await sendInvalidEvent(this.producer, raw, code, reason, field);
     this.logger.event('warn', 'event rejected', {
       code,
       reason,

@@ -1,8 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { GrpcMethod, Payload } from '@nestjs/microservices';
-import type { JsonObject } from '@herald/domain';
 import { Allow, TenantId } from '../auth/principal';
-import { assertValid, BodyReader } from '../common/body-reader';
 import { GrpcField } from '../grpc/grpc-field';
 import {
   grpcPage,
@@ -11,6 +9,7 @@ import {
   stringList,
   withoutNulls,
   type GrpcFieldShape,
+  withCleared,
 } from '../grpc/grpc-mapping';
 import { structOrNull } from '../grpc/struct';
 import { eventTypePageRequest, readEventTypeChanges, readNewEventType } from './event-type-input';
@@ -23,25 +22,6 @@ const SHAPES: Record<string, GrpcFieldShape> = {
   payload_fields: 'string_list',
 };
 const CLEARABLE = ['schema', 'trigger_fields', 'payload_fields'];
-
-/**
- * proto3 cannot set a field to null, so an update names the fields it unsets in `clear_fields`;
- * they reach the REST reader as the `null`s a PATCH body would hold.
- */
-function withCleared(body: JsonObject, clearFields: unknown): JsonObject {
-  const reader = new BodyReader({ clear_fields: clearFields ?? [] });
-  const cleared =
-    reader.stringList('clear_fields', {
-      each: (field) =>
-        !CLEARABLE.includes(field)
-          ? `must be one of ${CLEARABLE.join(', ')}`
-          : body[field] !== undefined
-            ? 'names a field that is also set'
-            : null,
-    }) ?? [];
-  assertValid(reader);
-  return { ...body, ...Object.fromEntries(cleared.map((field) => [field, null])) };
-}
 
 function toMessage(view: EventTypeView) {
   return withoutNulls({
@@ -84,6 +64,7 @@ export class EventTypesGrpcController {
     const body = withCleared(
       restBody(request, SHAPES, ['name', 'clear_fields']),
       request.clear_fields,
+      CLEARABLE,
     );
     return toMessage(await this.eventTypes.update(tenantId, name, readEventTypeChanges(body)));
   }

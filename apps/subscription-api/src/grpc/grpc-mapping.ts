@@ -85,3 +85,26 @@ export function requiredStrings<F extends string>(
   assertValid(reader);
   return values as Record<F, string>;
 }
+
+/**
+ * proto3 cannot set a field to null, so an update names the fields it unsets in `clear_fields`;
+ * they reach the REST reader as the `null`s a PATCH body would hold.
+ */
+export function withCleared(
+  body: JsonObject,
+  clearFields: unknown,
+  clearable: readonly string[],
+): JsonObject {
+  const reader = new BodyReader({ clear_fields: clearFields ?? [] });
+  const cleared =
+    reader.stringList('clear_fields', {
+      each: (field) =>
+        !clearable.includes(field)
+          ? `must be one of ${clearable.join(', ')}`
+          : body[field] !== undefined
+            ? 'names a field that is also set'
+            : null,
+    }) ?? [];
+  assertValid(reader);
+  return { ...body, ...Object.fromEntries(cleared.map((field) => [field, null])) };
+}

@@ -284,6 +284,14 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
       key,
     );
     expect(updated).toMatchObject({ enabled: false, description: 'over gRPC' });
+    const cleared = await call<{ payload_fields?: unknown; filter?: unknown }>(
+      client,
+      'UpdateSubscription',
+      { id: created.id, clear_fields: ['payload_fields', 'filter'] },
+      key,
+    );
+    expect(cleared.payload_fields).toBeUndefined();
+    expect(cleared.filter).toBeUndefined();
 
     const page = await call<{ data: { id: string }[] }>(
       client,

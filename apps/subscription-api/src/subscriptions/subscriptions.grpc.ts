@@ -3,7 +3,10 @@ import { GrpcMethod, Payload } from '@nestjs/microservices';
 import type { JsonObject } from '@herald/domain';
 import { Allow, TenantId } from '../auth/principal';
 import { pageRequest } from '../common/pagination';
-import { grpcPage, withoutNulls, type GrpcListRequest } from '../grpc/grpc-mapping';
+import { grpcPage, withCleared, withoutNulls, type GrpcListRequest } from '../grpc/grpc-mapping';
+
+/** Fields an update may set back to null (the defaults, or none). */
+const CLEARABLE = ['filter', 'trigger_fields', 'payload_fields', 'rate_limit_per_second'];
 import { fromStruct, structOrNull, type ProtoStruct } from '../grpc/struct';
 import { readNewSubscription, readSubscriptionPatch } from './subscription-input';
 import type { SubscriptionView } from './subscription.view';
@@ -92,10 +95,12 @@ export class SubscriptionsGrpcController {
 
   @GrpcMethod('AdminService', 'UpdateSubscription')
   async update(
-    @Payload() request: { id: string; subscription?: GrpcSubscriptionInput },
+    @Payload()
+    request: { id: string; subscription?: GrpcSubscriptionInput; clear_fields?: string[] },
     @TenantId() tenantId: string,
   ) {
-    const patch = readSubscriptionPatch(toBody(request.subscription));
+    const body = withCleared(toBody(request.subscription), request.clear_fields, CLEARABLE);
+    const patch = readSubscriptionPatch(body);
     return toMessage(await this.subscriptions.update(tenantId, request.id, patch));
   }
 

@@ -15,6 +15,19 @@ import {
 import { isoRequired, toPage, type Page, type PageRequest } from '../rows';
 import { enqueueOutbox } from './outbox.repository';
 
+/** A subscription's secrets do not open with this HERALD_ENCRYPTION_KEY (a wrong or rotated key). */
+export class SecretsUnreadableError extends Error {
+  constructor(subscriptionId: string, cause: unknown) {
+    super(
+      `the secrets of subscription ${subscriptionId} cannot be read with this HERALD_ENCRYPTION_KEY`,
+      {
+        cause,
+      },
+    );
+    this.name = 'SecretsUnreadableError';
+  }
+}
+
 export interface NewSubscription {
   description: string;
   enabled: boolean;
@@ -336,13 +349,17 @@ export class SubscriptionsRepository {
     );
     const row = rows[0];
     if (!row) return null;
-    const signingSecrets = [decryptSecret(this.key, row.signing_secret)];
-    const previousValid =
-      row.previous_secret_expires_at && row.previous_secret_expires_at.getTime() > Date.now();
-    if (row.previous_signing_secret && previousValid) {
-      signingSecrets.push(decryptSecret(this.key, row.previous_signing_secret));
+    try {
+      const signingSecrets = [decryptSecret(this.key, row.signing_secret)];
+      const previousValid =
+        row.previous_secret_expires_at && row.previous_secret_expires_at.getTime() > Date.now();
+      if (row.previous_signing_secret && previousValid) {
+        signingSecrets.push(decryptSecret(this.key, row.previous_signing_secret));
+      }
+      return { subscription: this.toSubscription(row), signingSecrets };
+    } catch (error) {
+      throw new SecretsUnreadableError(id, error);
     }
-    return { subscription: this.toSubscription(row), signingSecrets };
   }
 
   async getSigningSecret(tenantId: string, id: string): Promise<string | null> {
