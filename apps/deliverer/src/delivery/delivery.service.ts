@@ -84,8 +84,9 @@ export class DeliveryService {
           now,
         });
       case 'email':
+        return failed('permanent', 'email destinations are not delivered yet');
       case 'sqs':
-        return failed('permanent', `${destination.type} destinations are not delivered yet`);
+        return failed('permanent', 'sqs destinations are not delivered yet');
     }
   }
 }

@@ -1,5 +1,7 @@
 import { isValidEventTypeGlob, validateFilter, type WebhookDestination } from '@herald/domain';
 import type { NewSubscription } from '@herald/persistence';
+import { readEmailDestination } from './email-destination-input';
+import { readSqsDestination } from './sqs-destination-input';
 import { assertValid, BodyReader } from '../common/body-reader';
 
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/;
@@ -72,11 +74,16 @@ function readFields(body: unknown, creating: boolean): SubscriptionPatch {
   const fields: SubscriptionPatch = {};
   const destinationReader = reader.child('destination', { required: creating });
   if (destinationReader) {
-    const type = destinationReader.oneOf('type', ['webhook'] as const);
+    const type = destinationReader.oneOf('type', ['webhook', 'email', 'sqs'] as const);
     if (type === undefined && !destinationReader.has('type')) {
       destinationReader.problem('type', 'is required');
     }
-    fields.destination = readWebhook(destinationReader);
+    fields.destination =
+      type === 'email'
+        ? readEmailDestination(destinationReader)
+        : type === 'sqs'
+          ? readSqsDestination(destinationReader)
+          : readWebhook(destinationReader);
   }
   const read: SubscriptionPatch = {
     description: reader.string('description', { max: 1000 }),
