@@ -1,3 +1,4 @@
+import { Webhook as SvixWebhook } from 'svix';
 import { Webhook } from 'standardwebhooks';
 import { generateSigningSecret, isSigningSecret, sign, signatureHeaders } from './signing';
 
@@ -32,5 +33,21 @@ describe('Standard Webhooks signing', () => {
     expect(sign(secret, { ...input, body: '{"a":2}' })).not.toBe(base);
     expect(sign(secret, { ...input, messageId: 'dlv_02' })).not.toBe(base);
     expect(sign(secret, { ...input, timestamp: input.timestamp + 1 })).not.toBe(base);
+  });
+});
+
+describe('Standard Webhooks signing, checked by Svix’s own library', () => {
+  const input = {
+    messageId: 'dlv_svix',
+    timestamp: Math.floor(Date.now() / 1000),
+    body: '{"b":2}',
+  };
+
+  it('verifies, also with both secrets of a rotation', () => {
+    const [oldSecret, newSecret] = [generateSigningSecret(), generateSigningSecret()];
+    const headers = signatureHeaders([newSecret, oldSecret], input);
+    expect(new SvixWebhook(newSecret).verify(input.body, headers)).toEqual({ b: 2 });
+    expect(new SvixWebhook(oldSecret).verify(input.body, headers)).toEqual({ b: 2 });
+    expect(() => new SvixWebhook(generateSigningSecret()).verify(input.body, headers)).toThrow();
   });
 });
