@@ -19,7 +19,8 @@ for (const entry of Object.values(lock.packages)) {
     if (lock.packages[key]) continue;
     const parts = name.split('/').pop().split('-');
     const os = parts.find((part) => OS.includes(part));
-    const cpu = parts.find((part) => CPU.includes(part)) ?? (parts.includes('eabi') ? 'arm' : undefined);
+    const cpu =
+      parts.find((part) => CPU.includes(part)) ?? (parts.includes('eabi') ? 'arm' : undefined);
     if (!os || !cpu) continue;
     lock.packages[key] = {
       version,
@@ -32,6 +33,10 @@ for (const entry of Object.values(lock.packages)) {
     added++;
   }
 }
-lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))));
+lock.packages = Object.fromEntries(
+  Object.entries(lock.packages).sort(([a], [b]) =>
+    a === '' ? -1 : b === '' ? 1 : a.localeCompare(b),
+  ),
+);
 fs.writeFileSync(file, JSON.stringify(lock, null, 2) + '\n');
 process.stdout.write(`complete-lockfile: added ${added} platform entries\n`);
