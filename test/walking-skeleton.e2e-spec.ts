@@ -139,6 +139,7 @@ describe('walking skeleton: one event from Kafka to a webhook', () => {
 
   it('parks bad events in herald.events.invalid with the reason, and the next good event still flows', async () => {
     const { tenantId, client } = await operator.createTenant('bad-input');
+    const marker = `skeleton-bad-input-${tenantId}`;
     await client.request('POST', '/v1/subscriptions', {
       event_types: ['*'],
       destination: { type: 'webhook', url: `${receiver.url}/hooks/bad-input` },
@@ -157,7 +158,7 @@ describe('walking skeleton: one event from Kafka to a webhook', () => {
           reason: { code: string };
           value: string;
         };
-        if (!value.value?.includes(tenantId) && !value.value?.includes('bad-input-marker'))
+        if (!value.value?.includes(tenantId) && !value.value?.includes(marker))
           return Promise.resolve();
         invalid.push({
           code: String(message.headers?.['herald-reason-code']),
@@ -170,13 +171,13 @@ describe('walking skeleton: one event from Kafka to a webhook', () => {
     await producer.send({
       topic: 'herald.events.inbound',
       messages: [
-        { value: '{"tenant_id": "bad-input-marker", ' },
+        { value: `{"tenant_id": "${marker}", ` },
         { value: JSON.stringify({ tenant_id: tenantId, data: {} }) },
         {
           value: JSON.stringify({
             tenant_id: 'ten_nobody',
             type: 'a.b',
-            data: { marker: 'bad-input-marker' },
+            data: { marker },
           }),
         },
         {
