@@ -39,7 +39,9 @@ const common = {
 module.exports = {
   globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
   globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
-  maxWorkers: 2,
+  // One suite at a time: the in-process Heralds of e2e suites share consumer groups, and one suite's
+  // slow receivers or shutdown would otherwise hold up another's deliveries.
+  maxWorkers: 1,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
     {

@@ -4,6 +4,7 @@ import { KafkaModule } from '@herald/kafka';
 import { PersistenceModule } from '@herald/persistence';
 import { HealthController } from '@herald/runtime';
 import { WebhookSender } from './destinations/webhook.sender';
+import { EmailSender } from './destinations/email.sender';
 import { DeliveriesConsumer } from './delivery/deliveries.consumer';
 import { DeliveryService } from './delivery/delivery.service';
 
@@ -14,7 +15,7 @@ export class DelivererModule {
       module: DelivererModule,
       imports: [ConfigModule.forRoot(config), PersistenceModule, KafkaModule],
       controllers: [HealthController],
-      providers: [WebhookSender, DeliveryService, DeliveriesConsumer],
+      providers: [WebhookSender, EmailSender, DeliveryService, DeliveriesConsumer],
     };
   }
 }

@@ -19,6 +19,7 @@ describe('configuration', () => {
       maxEventBytes: 262_144,
       adminToken: null,
       smtpUrl: null,
+      smtpFrom: 'Herald <herald@localhost>',
     });
     expect(config.retrySchedule).toEqual([
       5000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000, 43_200_000,
@@ -54,6 +55,7 @@ describe('configuration', () => {
     ['KAFKA_BROKERS', { KAFKA_BROKERS: 'localhost' }],
     ['HERALD_ADMIN_TOKEN', { HERALD_ADMIN_TOKEN: 'short' }],
     ['HERALD_LOG_LEVEL', { HERALD_LOG_LEVEL: 'loud' }],
+    ['HERALD_SMTP_FROM', { HERALD_SMTP_FROM: 'not an address' }],
   ])('stops on a bad %s and names it', (variable, overrides) => {
     const attempt = () => loadConfig({ ...base, ...overrides });
     expect(attempt).toThrow(ConfigError);

@@ -18,6 +18,8 @@ export interface HeraldConfig {
   allowPrivateDestinations: boolean;
   encryptionKey: Buffer;
   smtpUrl: string | null;
+  /** The From of email deliveries, `Name <address>` or a bare address. */
+  smtpFrom: string;
   otelEndpoint: string | null;
   maxEventBytes: number;
   logLevel: LogLevel;
@@ -86,6 +88,17 @@ function encryptionKey(env: Env): Buffer {
   return key;
 }
 
+function smtpFrom(env: Env): string {
+  const value = text(env, 'HERALD_SMTP_FROM') ?? 'Herald <herald@localhost>';
+  if (/[\r\n]/.test(value) || !/^([^<>]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/.test(value)) {
+    throw new ConfigError(
+      'HERALD_SMTP_FROM',
+      `must be an address such as Herald <herald@example.com>, got "${value}"`,
+    );
+  }
+  return value;
+}
+
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 export function loadConfig(env: Env = process.env): HeraldConfig {
@@ -132,6 +145,7 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
     allowPrivateDestinations: boolean(env, 'HERALD_ALLOW_PRIVATE_DESTINATIONS', false),
     encryptionKey: encryptionKey(env),
     smtpUrl: text(env, 'HERALD_SMTP_URL'),
+    smtpFrom: smtpFrom(env),
     otelEndpoint: text(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
     maxEventBytes: integer(env, 'HERALD_MAX_EVENT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     logLevel,

@@ -8,6 +8,7 @@ import {
   SubscriptionsRepository,
 } from '@herald/persistence';
 import { WebhookSender } from '../destinations/webhook.sender';
+import { EmailSender } from '../destinations/email.sender';
 
 const ERROR_MESSAGE_LIMIT = 1000;
 
@@ -21,6 +22,7 @@ export class DeliveryService {
     private readonly subscriptions: SubscriptionsRepository,
     private readonly deliveries: DeliveriesRepository,
     private readonly webhooks: WebhookSender,
+    private readonly emails: EmailSender,
   ) {
     this.logger = new JsonLogger('deliverer', config.logLevel);
   }
@@ -84,7 +86,7 @@ export class DeliveryService {
           now,
         });
       case 'email':
-        return failed('permanent', 'email destinations are not delivered yet');
+        return this.emails.send({ destination, body: message.body });
       case 'sqs':
         return failed('permanent', 'sqs destinations are not delivered yet');
     }

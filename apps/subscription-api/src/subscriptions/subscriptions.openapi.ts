@@ -50,7 +50,26 @@ export const subscriptionSchemas: Record<string, Schema> = {
       },
     },
   },
-  Destination: { oneOf: [ref('WebhookDestination')], discriminator: { propertyName: 'type' } },
+  EmailDestination: {
+    type: 'object',
+    required: ['type', 'to'],
+    additionalProperties: false,
+    description:
+      'Sends each event as one email through the SMTP server Herald is configured with, the delivered body attached as event.json.',
+    properties: {
+      type: { const: 'email' },
+      to: {
+        type: 'array',
+        minItems: 1,
+        maxItems: 50,
+        items: { type: 'string', format: 'email', maxLength: 254 },
+      },
+    },
+  },
+  Destination: {
+    oneOf: [ref('WebhookDestination'), ref('EmailDestination')],
+    discriminator: { propertyName: 'type' },
+  },
   NewSubscription: {
     type: 'object',
     required: ['event_types', 'destination'],

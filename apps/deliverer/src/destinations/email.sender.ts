@@ -1,0 +1,128 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { createTransport, type Transporter } from 'nodemailer';
+import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import type { DeliveredBody, EmailDestination, FailureClass, SendResult } from '@herald/domain';
+
+export interface EmailRequest {
+  destination: EmailDestination;
+  body: DeliveredBody;
+}
+
+/** What nodemailer attaches to the errors it raises. */
+interface SmtpError extends NodeJS.ErrnoException {
+  responseCode?: number;
+  response?: string;
+  rejected?: string[];
+}
+
+/**
+ * Sends each delivery as one mail through the operator's SMTP server, over a connection pool.
+ * The server is operator-configured, so it is not subject to the private-address check.
+ */
+@Injectable()
+export class EmailSender implements OnApplicationShutdown {
+  private readonly transport: Transporter | null;
+
+  constructor(@Inject(HERALD_CONFIG) private readonly config: HeraldConfig) {
+    this.transport = config.smtpUrl
+      ? createTransport({
+          url: config.smtpUrl,
+          pool: true,
+          maxConnections: 5,
+          connectionTimeout: config.deliveryTimeoutMs,
+          greetingTimeout: config.deliveryTimeoutMs,
+          socketTimeout: config.deliveryTimeoutMs,
+        })
+      : null;
+  }
+
+  async send({ destination, body }: EmailRequest): Promise<SendResult> {
+    if (!this.transport) {
+      return failure('ours', 'email is not configured: HERALD_SMTP_URL is not set', null, null);
+    }
+    const json = JSON.stringify(body);
+    try {
+      const info = (await this.transport.sendMail({
+        from: this.config.smtpFrom,
+        to: destination.to,
+        subject: `[Herald] ${body.type}`,
+        text: textBody(body),
+        attachments: [{ filename: 'event.json', content: json, contentType: 'application/json' }],
+        // The same Message-ID on every attempt lets mail clients fold a re-sent delivery into one.
+        messageId: `<${body.delivery_id}@herald>`,
+        headers: { 'X-Herald-Delivery-Id': body.delivery_id, 'X-Herald-Event-Id': body.id },
+      })) as { response?: string; rejected?: unknown[] };
+      // Retrying after a partial rejection would mail the accepted recipients again, so it counts as
+      // delivered and the rejected addresses are recorded with the answer.
+      const rejected = (info.rejected ?? []).map(String);
+      const answer = rejected.length
+        ? `${info.response ?? ''} (rejected: ${rejected.join(', ')})`
+        : (info.response ?? null);
+      return { ok: true, statusCode: smtpCode(info.response), responseExcerpt: answer };
+    } catch (error) {
+      return classify(error as SmtpError);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.transport?.close();
+    return Promise.resolve();
+  }
+}
+
+function textBody(body: DeliveredBody): string {
+  return [
+    `A ${body.type} event happened.`,
+    '',
+    `Event type:      ${body.type}`,
+    `Time:            ${body.timestamp}`,
+    `Event id:        ${body.id}`,
+    `Delivery id:     ${body.delivery_id}`,
+    `Subscription id: ${body.subscription_id}`,
+    '',
+    'Payload:',
+    JSON.stringify(body.data, null, 2),
+    '',
+    'The delivered body is attached as event.json.',
+    '',
+  ].join('\n');
+}
+
+/** SMTP 5xx replies are permanent (RFC 5321), except 503, a session out of step; 4xx and network failures are retried. */
+function classify(error: SmtpError): SendResult {
+  const code = error.responseCode ?? null;
+  if (code !== null) {
+    const permanent = code >= 500 && code < 600 && code !== 503;
+    return failure(
+      permanent ? 'permanent' : 'retryable',
+      `SMTP server answered ${error.response ?? code}`,
+      code,
+      error.response ?? error.message,
+    );
+  }
+  const reason =
+    error.code === 'ETIMEDOUT' ? 'timed out' : `${error.code ?? 'error'}: ${error.message}`;
+  return failure('retryable', `SMTP server unreachable: ${reason}`, null, null);
+}
+
+function smtpCode(response: string | undefined): number | null {
+  const match = /^(\d{3})/.exec(response ?? '');
+  return match ? Number(match[1]) : null;
+}
+
+function failure(
+  failure: FailureClass,
+  message: string,
+  statusCode: number | null,
+  responseExcerpt: string | null,
+): SendResult {
+  return {
+    ok: false,
+    failure,
+    statusCode,
+    message,
+    responseExcerpt: responseExcerpt?.slice(0, 4096) ?? null,
+    retryAfterMs: null,
+    gone: false,
+  };
+}
