@@ -42,6 +42,8 @@ module.exports = {
   // One suite at a time: the in-process Heralds of e2e suites share consumer groups, and one suite's
   // slow receivers or shutdown would otherwise hold up another's deliveries.
   maxWorkers: 1,
+  // A suite that fails half-way may leave a client open; the run must still end and report.
+  forceExit: true,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
     {

@@ -18,18 +18,23 @@ export interface RunningHerald {
 
 /** The four real services in this process, each a Nest application on its own loopback port. */
 export async function startHerald(config: HeraldConfig = testConfig()): Promise<RunningHerald> {
-  const api = await createService(
-    'subscription-api',
-    SubscriptionApiModule.forRoot(config),
-    config,
+  const services = [
+    { name: 'subscription-api', module: SubscriptionApiModule.forRoot(config) },
+    { name: 'event-ingest', module: EventIngestModule.forRoot(config) },
+    { name: 'matcher', module: MatcherModule.forRoot(config) },
+    { name: 'deliverer', module: DelivererModule.forRoot(config) },
+  ];
+  const started = await Promise.allSettled(
+    services.map((service) => createService(service.name, service.module, config)),
   );
-  const pipeline = await Promise.all([
-    createService('event-ingest', EventIngestModule.forRoot(config), config),
-    createService('matcher', MatcherModule.forRoot(config), config),
-    createService('deliverer', DelivererModule.forRoot(config), config),
-  ]);
-  const apps = [api, ...pipeline];
-  const port = ((api.getHttpServer() as Server).address() as AddressInfo).port;
+  const apps = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failure = started.find((result) => result.status === 'rejected');
+  if (failure) {
+    // Leave nothing running behind a failed start, or the test run would never end.
+    await Promise.all(apps.map((app) => app.close()));
+    throw failure.reason;
+  }
+  const port = ((apps[0].getHttpServer() as Server).address() as AddressInfo).port;
   return {
     config,
     apiUrl: `http://127.0.0.1:${port}`,

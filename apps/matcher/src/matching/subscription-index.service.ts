@@ -13,10 +13,11 @@ import { KAFKA_CLIENT } from '@herald/kafka';
 import { SubscriptionsRepository } from '@herald/persistence';
 
 /**
- * Keeps this matcher's subscription index current: it notes where the changelog ends, loads every
- * subscription from PostgreSQL, then applies the changelog from the noted offsets on, so nothing
- * changed during the load is missed (what overlaps is ignored by version). Every matcher instance
- * reads the whole changelog, in a consumer group of its own that never commits.
+ * Keeps this matcher's subscription index current: it loads every subscription from PostgreSQL,
+ * then reads the whole compacted changelog (one latest record per subscription), so nothing changed
+ * during the load is missed; what is older than the index holds is ignored by version, and a
+ * deletion stays a deletion. Every matcher instance reads the changelog in a consumer group of its
+ * own that never commits.
  */
 @Injectable()
 export class SubscriptionIndexService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -37,7 +38,6 @@ export class SubscriptionIndexService implements OnApplicationBootstrap, OnAppli
 
   async onApplicationBootstrap(): Promise<void> {
     const started = Date.now();
-    const ends = await this.changelogEnds();
     for (const subscription of await this.subscriptions.listMatchable())
       this.index.upsert(subscription);
 
@@ -64,35 +64,11 @@ export class SubscriptionIndexService implements OnApplicationBootstrap, OnAppli
         return Promise.resolve();
       },
     });
-    for (const { partition, offset } of ends) {
-      this.consumer.seek({ topic: Topics.subscriptionsChangelog.name, partition, offset });
-    }
     this.logger.event('info', 'subscription index loaded', {
       subscriptions: this.index.size,
       duration_ms: Date.now() - started,
     });
     this.resolveReady();
-  }
-
-  /**
-   * Where the changelog ends now. Right after the topic is created its leaders may still be moving
-   * in, which the broker answers with a retriable error, so this asks again for a while.
-   */
-  private async changelogEnds(): Promise<{ partition: number; offset: string }[]> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await admin.fetchTopicOffsets(Topics.subscriptionsChangelog.name);
-        } catch (error) {
-          if (attempt >= 40) throw error;
-          await new Promise((resolve) => setTimeout(resolve, 250));
-        }
-      }
-    } finally {
-      await admin.disconnect();
-    }
   }
 
   async onApplicationShutdown(): Promise<void> {
