@@ -1,3 +1,9 @@
+export {
+  ensureElasticMqJars,
+  startLocalElasticMq,
+  type LocalElasticMq,
+  type LocalElasticMqOptions,
+} from './elasticmq-server';
 export { startLocalKafka, type LocalKafka, type LocalKafkaOptions } from './kafka-broker';
 export { ensureKafkaJars } from './kafka-jars';
 export {

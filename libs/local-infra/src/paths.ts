@@ -31,6 +31,10 @@ export function kafkaPom(): string {
   return join(repoRoot(), 'deploy', 'local', 'kafka', 'pom.xml');
 }
 
+export function elasticMqPom(): string {
+  return join(repoRoot(), 'deploy', 'local', 'elasticmq', 'pom.xml');
+}
+
 /** Downloads live outside git so `git clean` and fresh clones keep sharing them. */
 export function cacheRoot(): string {
   const fromEnv = process.env.HERALD_CACHE_DIR;
