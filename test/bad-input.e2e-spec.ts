@@ -1,5 +1,4 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { Webhook } from 'standardwebhooks';
 import {
   ApiClient,
   testConfig,
@@ -7,6 +6,7 @@ import {
   waitFor,
   WebhookReceiver,
   type ReceivedRequest,
+  verifyWebhook,
 } from '@herald/testing';
 import { startHerald, type RunningHerald } from './support/herald-harness';
 
@@ -81,19 +81,7 @@ describe('bad input on both ingest paths: refused with the reason, the pipeline 
     await herald.stop();
   });
 
-  /**
-   * What a receiver that de-duplicates on webhook-id, as Standard Webhooks asks, has taken in at a
-   * path: delivery is at least once, so a consumer-group rebalance may repeat a delivery.
-   */
-  const requestsTo = (path: string): ReceivedRequest[] => {
-    const seen = new Set<string>();
-    return receiver.requests.filter((request) => {
-      const id = String(request.headers['webhook-id']);
-      if (request.path !== path || seen.has(id)) return false;
-      seen.add(id);
-      return true;
-    });
-  };
+  const requestsTo = (path: string): ReceivedRequest[] => receiver.distinctRequestsTo(path);
 
   /** A tenant with a catch-all webhook and a schema for meter_data.received. */
   async function tenantWithHook(
@@ -115,11 +103,7 @@ describe('bad input on both ingest paths: refused with the reason, the pipeline 
   }
 
   function verify(secret: string, request: ReceivedRequest): unknown {
-    return new Webhook(secret).verify(request.body, {
-      'webhook-id': String(request.headers['webhook-id']),
-      'webhook-timestamp': String(request.headers['webhook-timestamp']),
-      'webhook-signature': String(request.headers['webhook-signature']),
-    });
+    return verifyWebhook<unknown>(secret, request);
   }
 
   const goodData = {

@@ -1,5 +1,10 @@
-import { Webhook } from 'standardwebhooks';
-import { ApiClient, waitFor, WebhookReceiver, type ReceivedRequest } from '@herald/testing';
+import {
+  ApiClient,
+  waitFor,
+  WebhookReceiver,
+  type ReceivedRequest,
+  verifyWebhook,
+} from '@herald/testing';
 import { startHerald, type RunningHerald } from './support/herald-harness';
 
 type Page<T> = { data: T[]; next_cursor: string | null };
@@ -88,11 +93,7 @@ describe('delivery history: dead letters, redrive, retry, test, recover and CSV 
     receiver.requests.filter((request) => request.path === path);
 
   function verified(secret: string, request: ReceivedRequest): Record<string, unknown> {
-    return new Webhook(secret).verify(request.body, {
-      'webhook-id': String(request.headers['webhook-id']),
-      'webhook-timestamp': String(request.headers['webhook-timestamp']),
-      'webhook-signature': String(request.headers['webhook-signature']),
-    }) as Record<string, unknown>;
+    return verifyWebhook<Record<string, unknown>>(secret, request);
   }
 
   async function publish(client: ApiClient, data: Record<string, unknown>): Promise<string> {

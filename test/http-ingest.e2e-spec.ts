@@ -1,5 +1,10 @@
-import { Webhook } from 'standardwebhooks';
-import { ApiClient, waitFor, WebhookReceiver, type ReceivedRequest } from '@herald/testing';
+import {
+  ApiClient,
+  waitFor,
+  WebhookReceiver,
+  type ReceivedRequest,
+  verifyWebhook,
+} from '@herald/testing';
 import { startHerald, type RunningHerald } from './support/herald-harness';
 
 type EventDetail = {
@@ -57,11 +62,7 @@ describe('HTTP ingest: POST /v1/events to a webhook, idempotent by id, replayabl
     receiver.requests.filter((request) => request.path === path);
 
   function verify(secret: string, request: ReceivedRequest): unknown {
-    return new Webhook(secret).verify(request.body, {
-      'webhook-id': String(request.headers['webhook-id']),
-      'webhook-timestamp': String(request.headers['webhook-timestamp']),
-      'webhook-signature': String(request.headers['webhook-signature']),
-    });
+    return verifyWebhook<unknown>(secret, request);
   }
 
   it('delivers an event posted over HTTP, signed the Standard Webhooks way', async () => {

@@ -1,6 +1,11 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { Webhook } from 'standardwebhooks';
-import { ApiClient, waitFor, WebhookReceiver, type ReceivedRequest } from '@herald/testing';
+import {
+  ApiClient,
+  waitFor,
+  WebhookReceiver,
+  type ReceivedRequest,
+  verifyWebhook,
+} from '@herald/testing';
 import { startHerald, type RunningHerald } from './support/herald-harness';
 
 type DeliveredBody = {
@@ -87,26 +92,10 @@ describe('seed: Openvolt events and webhooks', () => {
     await herald.stop();
   });
 
-  /**
-   * What a receiver that de-duplicates on webhook-id, as Standard Webhooks asks, has taken in at a
-   * path: delivery is at least once, so a consumer-group rebalance may repeat a delivery.
-   */
-  const requestsTo = (path: string): ReceivedRequest[] => {
-    const seen = new Set<string>();
-    return receiver.requests.filter((request) => {
-      const id = String(request.headers['webhook-id']);
-      if (request.path !== path || seen.has(id)) return false;
-      seen.add(id);
-      return true;
-    });
-  };
+  const requestsTo = (path: string): ReceivedRequest[] => receiver.distinctRequestsTo(path);
 
   function verify(secret: string, request: ReceivedRequest): DeliveredBody {
-    return new Webhook(secret).verify(request.body, {
-      'webhook-id': String(request.headers['webhook-id']),
-      'webhook-timestamp': String(request.headers['webhook-timestamp']),
-      'webhook-signature': String(request.headers['webhook-signature']),
-    }) as DeliveredBody;
+    return verifyWebhook<DeliveredBody>(secret, request);
   }
 
   async function publishAllTypes(tenantId: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
 
 export interface ReceivedRequest {
   method: string;
@@ -51,6 +52,20 @@ export class WebhookReceiver {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
+  /**
+   * What a receiver that de-duplicates on `webhook-id`, as Standard Webhooks asks, has taken in at a
+   * path: delivery is at least once, so a rebalance may repeat a delivery.
+   */
+  distinctRequestsTo(path: string): ReceivedRequest[] {
+    const seen = new Set<string>();
+    return this.requests.filter((request) => {
+      const id = String(request.headers['webhook-id']);
+      if (request.path !== path || seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    });
+  }
+
   respondWith(responder: Responder): void {
     this.responder = responder;
   }
@@ -59,4 +74,13 @@ export class WebhookReceiver {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+/** The body of a received webhook once its Standard Webhooks signature checks out with `secret`. */
+export function verifyWebhook<T = unknown>(secret: string, request: ReceivedRequest): T {
+  return new Webhook(secret).verify(request.body, {
+    'webhook-id': String(request.headers['webhook-id']),
+    'webhook-timestamp': String(request.headers['webhook-timestamp']),
+    'webhook-signature': String(request.headers['webhook-signature']),
+  }) as T;
 }
