@@ -1,12 +1,12 @@
-import { Kafka, logLevel } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import {
-  ApiClient,
+  type ApiClient,
   waitFor,
-  WebhookReceiver,
+  type WebhookReceiver,
   type ReceivedRequest,
   verifyWebhook,
 } from '@herald/testing';
-import { startHerald, type RunningHerald } from './support/herald-harness';
+import { startPipeline, type PipelineFixture } from './support/herald-harness';
 
 type DeliveredBody = {
   id: string;
@@ -64,28 +64,17 @@ function projectData(
 
 /** OpenSolar's org webhooks (seed 002): trigger fields, payload fields, defaults, headers, enabled. */
 describe('seed: OpenSolar org webhooks', () => {
-  let herald: RunningHerald;
+  let fixture: PipelineFixture;
   let receiver: WebhookReceiver;
   let operator: ApiClient;
-  const kafka = new Kafka({
-    clientId: 'opensolar-app',
-    brokers: (process.env.KAFKA_BROKERS ?? '').split(','),
-    logLevel: logLevel.NOTHING,
-  });
-  const producer = kafka.producer();
+  let producer: Producer;
 
   beforeAll(async () => {
-    herald = await startHerald();
-    receiver = await WebhookReceiver.start();
-    operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
-    await producer.connect();
+    fixture = await startPipeline('opensolar-app');
+    ({ receiver, operator, producer } = fixture);
   });
 
-  afterAll(async () => {
-    await producer.disconnect();
-    await receiver.stop();
-    await herald.stop();
-  });
+  afterAll(() => fixture.stop());
 
   const requestsTo = (path: string): ReceivedRequest[] => receiver.distinctRequestsTo(path);
 

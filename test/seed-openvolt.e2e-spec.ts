@@ -1,12 +1,12 @@
-import { Kafka, logLevel } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import {
-  ApiClient,
+  type ApiClient,
   waitFor,
-  WebhookReceiver,
+  type WebhookReceiver,
   type ReceivedRequest,
   verifyWebhook,
 } from '@herald/testing';
-import { startHerald, type RunningHerald } from './support/herald-harness';
+import { startPipeline, type PipelineFixture } from './support/herald-harness';
 
 type DeliveredBody = {
   id: string;
@@ -69,28 +69,17 @@ const payloadOf = (type: string): Record<string, unknown> => {
 
 /** Openvolt's Events platform (seeds 001 and 003): seven event types, webhook subscriptions to several. */
 describe('seed: Openvolt events and webhooks', () => {
-  let herald: RunningHerald;
+  let fixture: PipelineFixture;
   let receiver: WebhookReceiver;
   let operator: ApiClient;
-  const kafka = new Kafka({
-    clientId: 'openvolt-platform',
-    brokers: (process.env.KAFKA_BROKERS ?? '').split(','),
-    logLevel: logLevel.NOTHING,
-  });
-  const producer = kafka.producer();
+  let producer: Producer;
 
   beforeAll(async () => {
-    herald = await startHerald();
-    receiver = await WebhookReceiver.start();
-    operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
-    await producer.connect();
+    fixture = await startPipeline('openvolt-platform');
+    ({ receiver, operator, producer } = fixture);
   });
 
-  afterAll(async () => {
-    await producer.disconnect();
-    await receiver.stop();
-    await herald.stop();
-  });
+  afterAll(() => fixture.stop());
 
   const requestsTo = (path: string): ReceivedRequest[] => receiver.distinctRequestsTo(path);
 

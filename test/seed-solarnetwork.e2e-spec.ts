@@ -1,40 +1,30 @@
-import { Kafka, logLevel } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import {
   ApiClient,
   waitFor,
-  WebhookReceiver,
+  type WebhookReceiver,
   type ReceivedRequest,
   verifyWebhook,
 } from '@herald/testing';
-import { startHerald, type RunningHerald } from './support/herald-harness';
+import { startPipeline, type PipelineFixture, type RunningHerald } from './support/herald-harness';
 
 /**
  * SolarNetwork's node event hooks (seed 000): aggregate processing raises `datum/agg/update` for a
  * node and source; a hook limited to some nodes and an Ant pattern of sources gets only those.
  */
 describe('seed: SolarNetwork node event hooks', () => {
+  let fixture: PipelineFixture;
   let herald: RunningHerald;
   let receiver: WebhookReceiver;
   let operator: ApiClient;
-  const kafka = new Kafka({
-    clientId: 'solarnetwork-aggregator',
-    brokers: (process.env.KAFKA_BROKERS ?? '').split(','),
-    logLevel: logLevel.NOTHING,
-  });
-  const producer = kafka.producer();
+  let producer: Producer;
 
   beforeAll(async () => {
-    herald = await startHerald();
-    receiver = await WebhookReceiver.start();
-    operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
-    await producer.connect();
+    fixture = await startPipeline('solarnetwork-aggregator');
+    ({ herald, receiver, operator, producer } = fixture);
   });
 
-  afterAll(async () => {
-    await producer.disconnect();
-    await receiver.stop();
-    await herald.stop();
-  });
+  afterAll(() => fixture.stop());
 
   const requestsTo = (path: string): ReceivedRequest[] => receiver.distinctRequestsTo(path);
 

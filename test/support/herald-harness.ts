@@ -2,7 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HeraldConfig } from '@herald/config';
-import { testConfig } from '@herald/testing';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { ApiClient, testConfig, WebhookReceiver } from '@herald/testing';
 import { createService } from '@herald/runtime';
 import { SubscriptionApiModule } from '../../apps/subscription-api/src/subscription-api.module';
 import { EventIngestModule } from '../../apps/event-ingest/src/event-ingest.module';
@@ -41,6 +42,38 @@ export async function startHerald(config: HeraldConfig = testConfig()): Promise<
     apps,
     stop: async () => {
       await Promise.all(apps.map((app) => app.close()));
+    },
+  };
+}
+
+export interface PipelineFixture {
+  herald: RunningHerald;
+  receiver: WebhookReceiver;
+  operator: ApiClient;
+  /** A plain kafkajs producer, as a user's service would publish with. */
+  producer: Producer;
+  stop(): Promise<void>;
+}
+
+/** Herald, a webhook receiver on loopback, an operator client and a connected external producer. */
+export async function startPipeline(clientId: string): Promise<PipelineFixture> {
+  const herald = await startHerald();
+  const receiver = await WebhookReceiver.start();
+  const producer = new Kafka({
+    clientId,
+    brokers: herald.config.kafkaBrokers,
+    logLevel: logLevel.NOTHING,
+  }).producer();
+  await producer.connect();
+  return {
+    herald,
+    receiver,
+    operator: new ApiClient(herald.apiUrl, herald.config.adminToken),
+    producer,
+    stop: async () => {
+      await producer.disconnect();
+      await receiver.stop();
+      await herald.stop();
     },
   };
 }
