@@ -5,8 +5,11 @@ import { PersistenceModule } from '@herald/persistence';
 import { HealthController } from '@herald/runtime';
 import { WebhookSender } from './destinations/webhook.sender';
 import { EmailSender } from './destinations/email.sender';
+import { SqsSender } from './destinations/sqs.sender';
 import { DeliveriesConsumer } from './delivery/deliveries.consumer';
 import { DeliveryService } from './delivery/delivery.service';
+import { AttemptRecorder } from './delivery/attempt-recorder';
+import { SubscriptionHealth } from './delivery/subscription-health';
 
 @Module({})
 export class DelivererModule {
@@ -15,7 +18,15 @@ export class DelivererModule {
       module: DelivererModule,
       imports: [ConfigModule.forRoot(config), PersistenceModule, KafkaModule],
       controllers: [HealthController],
-      providers: [WebhookSender, EmailSender, DeliveryService, DeliveriesConsumer],
+      providers: [
+        WebhookSender,
+        EmailSender,
+        SqsSender,
+        SubscriptionHealth,
+        AttemptRecorder,
+        DeliveryService,
+        DeliveriesConsumer,
+      ],
     };
   }
 }

@@ -96,4 +96,9 @@ export const Headers = {
   reason: 'herald-reason',
   notBefore: 'not-before',
   traceparent: 'traceparent',
+  /** Set to `herald` on the events Herald emits itself: only those may use `herald.*` types. */
+  origin: 'herald-origin',
 } as const;
+
+/** The value of the `herald-origin` header on Herald's own events. */
+export const HERALD_ORIGIN = 'herald';

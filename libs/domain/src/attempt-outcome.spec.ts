@@ -73,7 +73,7 @@ describe('attempt outcomes', () => {
       { kind: 'dead', reason: 'gone' },
     ],
   ])('%s', (_name, result, attempts, expected) => {
-    expect(nextStep(result, attempts, schedule)).toEqual(expected);
+    expect(nextStep(result, attempts, schedule, () => 0)).toEqual(expected);
   });
 
   it('is done on success', () => {

@@ -1,7 +1,7 @@
 import type { FailureClass } from './delivery';
 
 /** How a destination's answer is read: delivered, or failed with a class that decides what is next. */
-export type SendResult =
+export type SendResult = (
   | { ok: true; statusCode: number | null; responseExcerpt: string | null }
   | {
       ok: false;
@@ -13,7 +13,11 @@ export type SendResult =
       retryAfterMs: number | null;
       /** `410 Gone`: the receiver asks never to be called again. */
       gone: boolean;
-    };
+    }
+) & {
+  /** The request body as sent, for the attempt history of a subscription with `debug` on. */
+  requestBody?: string | null;
+};
 
 /** 2xx delivers; 410 is permanent; 408, 425, 429 and 5xx are worth retrying, like every other non-2xx. */
 export function classifyHttpStatus(status: number): 'success' | FailureClass {
@@ -33,6 +37,8 @@ export function parseRetryAfter(
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
+const JITTER = 0.1;
+
 export type NextStep =
   | { kind: 'done' }
   | { kind: 'retry'; delayMs: number; attempt: number }
@@ -41,21 +47,24 @@ export type NextStep =
 /**
  * After attempt number `attemptsMade` (1-based) failed, the next step on the schedule: the delay for
  * the next try (never shorter than the receiver's Retry-After), or dead when the schedule is spent
- * or the failure is permanent.
+ * or the failure is permanent. Up to 10 % jitter is added (never taken away), so receivers that
+ * failed together are not all retried at the same instant.
  */
 export function nextStep(
   result: SendResult,
   attemptsMade: number,
   schedule: readonly number[],
+  random: () => number = Math.random,
 ): NextStep {
   if (result.ok) return { kind: 'done' };
   if (result.failure === 'permanent') return { kind: 'dead', reason: result.message };
   if (attemptsMade > schedule.length)
     return { kind: 'dead', reason: `gave up after ${attemptsMade} attempts` };
   const scheduled = schedule[attemptsMade - 1];
+  const jittered = scheduled + Math.floor(scheduled * JITTER * random());
   return {
     kind: 'retry',
-    delayMs: Math.max(scheduled, result.retryAfterMs ?? 0),
+    delayMs: Math.max(jittered, result.retryAfterMs ?? 0),
     attempt: attemptsMade,
   };
 }

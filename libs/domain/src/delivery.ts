@@ -32,4 +32,6 @@ export interface Attempt {
   errorClass: FailureClass | null;
   errorMessage: string | null;
   responseExcerpt: string | null;
+  /** The request body as sent; recorded only while the subscription has `debug` on. */
+  requestBody: string | null;
 }

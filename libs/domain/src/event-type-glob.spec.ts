@@ -15,6 +15,12 @@ describe('event type globs', () => {
     ['user.created', 'user.createdx', false],
     ['datum/agg/update', 'datum/agg/update', true],
     ['hosted_consent.*', 'hosted_consent.approved', true],
+    ['*', 'herald.delivery.exhausted', false],
+    ['**', 'herald.subscription.disabled', false],
+    ['*.*.exhausted', 'herald.delivery.exhausted', false],
+    ['herald.**', 'herald.delivery.exhausted', true],
+    ['herald.delivery.*', 'herald.delivery.recovered', true],
+    ['herald.subscription.disabled', 'herald.subscription.disabled', true],
   ])('%s matches %s: %s', (glob, type, expected) => {
     expect(matchesEventType(glob, type)).toBe(expected);
   });

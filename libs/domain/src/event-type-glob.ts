@@ -1,9 +1,12 @@
 /**
  * Event type globs: `*` matches any run of characters within one dot-separated segment,
  * `**` (or a lone `*`) matches anything, so `meter_data.*` matches `meter_data.received`
- * and `*` matches every type.
+ * and `*` matches every type — except Herald's own operational types (`herald.…`), which only globs
+ * that name them (`herald.**`, `herald.delivery.*`) match, so a catch-all subscription does not
+ * start receiving Herald's operational events.
  */
 export function matchesEventType(glob: string, type: string): boolean {
+  if (type.startsWith(OPERATIONAL_PREFIX) && !glob.startsWith(OPERATIONAL_PREFIX)) return false;
   if (glob === '*' || glob === '**') return true;
   if (!glob.includes('*')) return glob === type;
   return globToRegExp(glob).test(type);
@@ -12,6 +15,8 @@ export function matchesEventType(glob: string, type: string): boolean {
 export function matchesAnyEventType(globs: readonly string[], type: string): boolean {
   return globs.some((glob) => matchesEventType(glob, type));
 }
+
+const OPERATIONAL_PREFIX = 'herald.';
 
 const cache = new Map<string, RegExp>();
 

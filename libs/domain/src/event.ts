@@ -19,7 +19,8 @@ export type InvalidEventCode =
   | 'invalid_field'
   | 'too_large'
   | 'unknown_tenant'
-  | 'schema_invalid';
+  | 'schema_invalid'
+  | 'reserved_event_type';
 
 export interface InvalidEvent {
   code: InvalidEventCode;

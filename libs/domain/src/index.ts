@@ -15,5 +15,6 @@ export * from './network';
 export * from './secrets';
 export * from './signing';
 export * from './subscription';
+export * from './subscription-health';
 export * from './subscription-index';
 export * from './tenant';

@@ -1,7 +1,8 @@
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { TopicDefinition } from '@herald/contracts';
 import type { JsonLogger } from '@herald/config';
-import type { HandlerOutcome } from './outcome';
+import type { HandlerOutcome, LaterOutcome } from './outcome';
+import { PartitionOffsets } from './partition-offsets';
 
 export interface RawMessage {
   topic: string;
@@ -28,18 +29,29 @@ export interface ConsumerRunnerOptions<T> {
     message: RawMessage,
     outcome: Extract<HandlerOutcome, { kind: 'deadLetter' }>,
   ): Promise<void>;
-  /** Makes a retry durable (a retry topic); without it a retry outcome is dead-lettered. */
-  retry?(
-    message: ConsumedMessage<T>,
-    outcome: Extract<HandlerOutcome, { kind: 'retry' }>,
-  ): Promise<void>;
+  /** Makes a retry or deferral durable (a retry topic); without it, it is dead-lettered. */
+  retry?(message: ConsumedMessage<T>, outcome: LaterOutcome): Promise<void>;
   /**
    * When a message may be handled (epoch ms), or null for now. A partition whose next message is not
    * due yet is paused until it is, instead of sleeping in the handler.
    */
   dueAt?(message: RawMessage): number | null;
-  /** How many keys of one batch are handled at once; one key is always handled in order. */
+  /**
+   * Asked, without waiting, about a message whose key already has `laneBacklogLimit` messages queued:
+   * an outcome to apply instead of queueing it (e.g. defer it to a retry topic), or null to queue it.
+   */
+  overflow?(message: ConsumedMessage<T>): HandlerOutcome | null;
+  /** How many handlers run at once across all keys; one key is always handled in order. */
   laneConcurrency?: number;
+  /** Queued messages of one key before `overflow` is asked. */
+  laneBacklogLimit?: number;
+  /** Unfinished messages of one partition before it is paused (memory bound). */
+  maxInFlightPerPartition?: number;
+  /**
+   * How long a batch may hold the fetcher. After it, unfinished work goes on in the background while
+   * the next batch is fetched; offsets are committed only up to the first unfinished message.
+   */
+  batchBudgetMs?: number;
   /** How many partitions' batches are handled at once. */
   partitionConcurrency?: number;
   fromBeginning?: boolean;
@@ -69,16 +81,76 @@ function toRaw(topic: string, partition: number, message: KafkaMessage): RawMess
 }
 
 const MAX_BACKOFF_MS = 30_000;
+const HEARTBEAT_EVERY_MS = 1_000;
+const SHUTDOWN_GRACE_MS = 15_000;
+
+/** The queue of one key on one partition: its messages run one after another. */
+interface Lane {
+  tail: Promise<void>;
+  queued: number;
+  /** A handler of this lane failed; the rest of the queue is handed back to be fetched again. */
+  broken: boolean;
+}
+
+interface PartitionTrack {
+  topic: string;
+  partition: number;
+  offsets: PartitionOffsets;
+  committed: bigint | null;
+  committing: boolean;
+  commitAgain: boolean;
+  recovering: boolean;
+  backoffMs: number;
+  /** Paused because too much of it is unfinished. */
+  full: boolean;
+}
+
+/** Bounds how many handlers run at once. */
+class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.free = size;
+  }
+
+  async acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
 
 /**
- * Runs a consumer group whose handlers return outcomes. The runner owns offsets: it resolves and
- * commits only the contiguous prefix of a batch whose outcomes are durable, so nothing is lost
- * when a handler or the infrastructure fails half-way. Messages of one key are handled in order;
- * different keys run concurrently, so one slow key does not hold back the others of its batch.
+ * Runs a consumer group whose handlers return outcomes. The runner owns offsets: it commits only up
+ * to the first message whose outcome is not yet durable, so nothing is lost when a handler, the
+ * process or the infrastructure fails half-way.
+ *
+ * Messages of one key are handled in order; different keys run concurrently. A batch holds the
+ * fetcher for at most `batchBudgetMs`: work still running then (a slow endpoint) goes on in the
+ * background while the next batch is fetched, so one slow key never holds back the other keys of its
+ * partition — kafkajs fetches a partition's next batch only after its handler returns. The memory
+ * this takes is bounded per partition (`maxInFlightPerPartition`, then the partition pauses) and per
+ * key (`laneBacklogLimit`, then `overflow` may route the message elsewhere).
  */
 export class ConsumerRunner<T> {
   private readonly consumer: Consumer;
-  private backoffMs = 0;
+  private readonly tracks = new Map<string, PartitionTrack>();
+  private readonly lanes = new Map<string, Lane>();
+  private readonly running = new Set<Promise<void>>();
+  private readonly slots: Slots;
+  private readonly budgetMs: number;
+  private readonly maxInFlight: number;
+  private readonly backlogLimit: number;
+  private stopping = false;
 
   constructor(private readonly options: ConsumerRunnerOptions<T>) {
     this.consumer = options.kafka.consumer({
@@ -88,9 +160,20 @@ export class ConsumerRunner<T> {
       maxWaitTimeInMs: 1000,
       allowAutoTopicCreation: false,
     });
+    this.slots = new Slots(options.laneConcurrency ?? 16);
+    this.budgetMs = options.batchBudgetMs ?? 1000;
+    this.maxInFlight = options.maxInFlightPerPartition ?? 1000;
+    this.backlogLimit = options.laneBacklogLimit ?? 100;
   }
 
   async start(): Promise<void> {
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      // Forget partitions this member lost; their new owner starts from the committed offset.
+      const assigned = event.payload.memberAssignment;
+      for (const [id, track] of this.tracks) {
+        if (!(assigned[track.topic] ?? []).includes(track.partition)) this.tracks.delete(id);
+      }
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({
       topics: this.options.topics.map((topic) => topic.name),
@@ -104,82 +187,237 @@ export class ConsumerRunner<T> {
     });
   }
 
+  /** Stops fetching, lets running handlers finish (and commit) for a while, then leaves the group. */
   async stop(): Promise<void> {
+    this.stopping = true;
+    this.consumer.pause(this.options.topics.map((topic) => ({ topic: topic.name })));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.running),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, SHUTDOWN_GRACE_MS);
+      }),
+    ]);
+    clearTimeout(timer);
     await this.consumer.disconnect();
+  }
+
+  private track(topic: string, partition: number): PartitionTrack {
+    const id = `${topic}:${partition}`;
+    let track = this.tracks.get(id);
+    if (!track) {
+      track = {
+        topic,
+        partition,
+        offsets: new PartitionOffsets(),
+        committed: null,
+        committing: false,
+        commitAgain: false,
+        recovering: false,
+        backoffMs: 0,
+        full: false,
+      };
+      this.tracks.set(id, track);
+    }
+    return track;
   }
 
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const definition = this.options.topics.find((topic) => topic.name === batch.topic);
-    if (!definition || batch.messages.length === 0) return;
+    if (!definition || batch.messages.length === 0 || this.stopping) return;
+    const track = this.track(batch.topic, batch.partition);
+    if (track.recovering) return;
 
     const { due, pauseUntil } = this.splitDue(batch.topic, batch.partition, batch.messages);
-    const lanes = new Map<string, KafkaMessage[]>();
+    const work: Promise<void>[] = [];
+    let considered: string | null = null;
     for (const message of due) {
-      const lane = message.key ? message.key.toString() : `offset:${message.offset}`;
-      const queue = lanes.get(lane);
-      if (queue) queue.push(message);
-      else lanes.set(lane, [message]);
-    }
-
-    const done = new Set<string>();
-    let failure: unknown = null;
-    const queue = [...lanes.values()];
-    const workers = Array.from(
-      { length: Math.min(this.options.laneConcurrency ?? 16, queue.length) },
-      async () => {
-        for (let lane = queue.shift(); lane; lane = queue.shift()) {
-          for (const message of lane) {
-            if (failure !== null || !payload.isRunning() || payload.isStale()) return;
-            try {
-              await this.handleMessage(definition, toRaw(batch.topic, batch.partition, message));
-              done.add(message.offset);
-              await payload.heartbeat();
-            } catch (error) {
-              failure = error;
-              return;
-            }
-          }
-        }
-      },
-    );
-    await Promise.all(workers);
-
-    let committed: string | null = null;
-    for (const message of due) {
-      if (!done.has(message.offset)) break;
-      payload.resolveOffset(message.offset);
-      committed = message.offset;
-    }
-    if (committed !== null) {
-      await this.consumer.commitOffsets([
-        {
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: (BigInt(committed) + 1n).toString(),
-        },
-      ]);
-    }
-
-    if (failure !== null) {
-      // Infrastructure trouble (database, producer): hand the rest back and try again after a pause,
-      // without sleeping in the handler, so the group keeps heartbeating.
-      this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(500, this.backoffMs * 2));
-      this.options.logger.event('error', 'handler failed; partition paused', {
-        topic: batch.topic,
-        partition: batch.partition,
-        backoff_ms: this.backoffMs,
-        error: describe(failure),
-      });
-      const resume = payload.pause();
-      setTimeout(resume, this.backoffMs).unref();
-    } else {
-      this.backoffMs = 0;
-      if (pauseUntil !== null) {
-        const resume = payload.pause();
-        setTimeout(resume, Math.max(0, pauseUntil - Date.now())).unref();
+      if (!payload.isRunning() || payload.isStale()) return;
+      if (track.offsets.inFlightCount >= this.maxInFlight) {
+        track.full = true;
+        break;
       }
+      considered = message.offset;
+      if (!track.offsets.take(BigInt(message.offset))) continue;
+      work.push(this.dispatch(definition, track, toRaw(batch.topic, batch.partition, message)));
     }
+    // The fetcher moves on past what this batch started; the commit waits for it to finish.
+    if (considered !== null) payload.resolveOffset(considered);
+    await this.awaitWithinBudget(payload, work);
+
+    const where = [{ topic: batch.topic, partitions: [batch.partition] }];
+    if (track.full && track.offsets.inFlightCount >= this.maxInFlight / 2) {
+      this.consumer.pause(where);
+    } else if (pauseUntil !== null && !track.recovering) {
+      this.consumer.pause(where);
+      setTimeout(
+        () => {
+          if (!track.recovering && !track.full) this.consumer.resume(where);
+        },
+        Math.max(0, pauseUntil - Date.now()),
+      ).unref();
+    }
+  }
+
+  /** Waits for a batch's work, heartbeating, but no longer than the batch budget. */
+  private async awaitWithinBudget(payload: EachBatchPayload, work: Promise<void>[]): Promise<void> {
+    if (work.length === 0) return;
+    const all = Promise.all(work).then(() => true);
+    const deadline = Date.now() + this.budgetMs;
+    for (;;) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      const finished = await Promise.race([
+        all,
+        new Promise<false>((resolve) => {
+          timer = setTimeout(() => resolve(false), Math.min(remaining, HEARTBEAT_EVERY_MS));
+        }),
+      ]);
+      clearTimeout(timer);
+      if (finished || !payload.isRunning() || payload.isStale()) return;
+      await payload.heartbeat();
+    }
+  }
+
+  /** Queues a message on its key's lane (or applies `overflow`); the promise settles when it is handled. */
+  private dispatch(
+    definition: TopicDefinition<T>,
+    track: PartitionTrack,
+    raw: RawMessage,
+  ): Promise<void> {
+    const laneId = `${raw.topic}:${raw.partition}:${raw.key ?? `offset:${raw.offset}`}`;
+    let lane = this.lanes.get(laneId);
+    if (!lane) {
+      lane = { tail: Promise.resolve(), queued: 0, broken: false };
+      this.lanes.set(laneId, lane);
+    }
+    let overflowOutcome: HandlerOutcome | null = null;
+    if (lane.queued >= this.backlogLimit && this.options.overflow) {
+      const decoded = definition.decode(raw.value);
+      if (decoded.ok) overflowOutcome = this.options.overflow({ ...raw, message: decoded.value });
+    }
+    if (overflowOutcome) {
+      const outcome = overflowOutcome;
+      return this.track$(
+        this.settle(track, raw, () => this.handleMessage(definition, raw, outcome)),
+      );
+    }
+
+    const owner = lane;
+    owner.queued++;
+    const task = owner.tail.then(async () => {
+      if (owner.broken || this.stopping) {
+        track.offsets.fail(BigInt(raw.offset));
+        return;
+      }
+      await this.settle(track, raw, () => this.handleMessage(definition, raw, null), owner);
+    });
+    owner.tail = task.finally(() => {
+      owner.queued--;
+      if (owner.queued === 0 && this.lanes.get(laneId) === owner) this.lanes.delete(laneId);
+    });
+    return this.track$(owner.tail);
+  }
+
+  private track$(work: Promise<void>): Promise<void> {
+    this.running.add(work);
+    void work.finally(() => this.running.delete(work));
+    return work;
+  }
+
+  /** Runs one handler in a slot and records the result for the commit; never rejects. */
+  private async settle(
+    track: PartitionTrack,
+    raw: RawMessage,
+    run: () => Promise<void>,
+    lane?: Lane,
+  ): Promise<void> {
+    const offset = BigInt(raw.offset);
+    await this.slots.acquire();
+    try {
+      await run();
+      track.offsets.complete(offset);
+    } catch (error) {
+      track.offsets.fail(offset);
+      if (lane) lane.broken = true;
+      this.recover(track, error);
+    } finally {
+      this.slots.release();
+    }
+    await this.commit(track);
+    if (track.full && track.offsets.inFlightCount < this.maxInFlight / 2) {
+      track.full = false;
+      if (!track.recovering)
+        this.consumer.resume([{ topic: track.topic, partitions: [track.partition] }]);
+    }
+  }
+
+  /** Commits the partition's low watermark when it moved; one commit at a time per partition. */
+  private async commit(track: PartitionTrack): Promise<void> {
+    if (track.committing) {
+      track.commitAgain = true;
+      return;
+    }
+    track.committing = true;
+    try {
+      do {
+        track.commitAgain = false;
+        const mark = track.offsets.watermark();
+        if (mark === null || (track.committed !== null && mark <= track.committed)) continue;
+        if (this.tracks.get(`${track.topic}:${track.partition}`) !== track) return;
+        await this.consumer.commitOffsets([
+          { topic: track.topic, partition: track.partition, offset: mark.toString() },
+        ]);
+        track.committed = mark;
+        track.backoffMs = 0;
+      } while (track.commitAgain);
+    } catch (error) {
+      // A rebalance under way: the next completion commits again, or the new owner redoes the work.
+      this.options.logger.event('warn', 'offset commit failed', {
+        topic: track.topic,
+        partition: track.partition,
+        error: describe(error),
+      });
+    } finally {
+      track.committing = false;
+    }
+  }
+
+  /**
+   * Infrastructure trouble (database, producer): pause the partition, then fetch again from the first
+   * unfinished message after a growing pause — without sleeping in a handler, so the group keeps
+   * heartbeating. Messages already handled are not handled again.
+   */
+  private recover(track: PartitionTrack, failure: unknown): void {
+    if (track.recovering) return;
+    track.recovering = true;
+    track.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(500, track.backoffMs * 2));
+    this.options.logger.event('error', 'handler failed; partition paused', {
+      topic: track.topic,
+      partition: track.partition,
+      backoff_ms: track.backoffMs,
+      error: describe(failure),
+    });
+    const where = [{ topic: track.topic, partitions: [track.partition] }];
+    this.consumer.pause(where);
+    setTimeout(() => {
+      track.recovering = false;
+      if (this.stopping || this.tracks.get(`${track.topic}:${track.partition}`) !== track) return;
+      const mark = track.offsets.watermark();
+      try {
+        if (mark !== null)
+          this.consumer.seek({
+            topic: track.topic,
+            partition: track.partition,
+            offset: mark.toString(),
+          });
+      } catch (error) {
+        this.options.logger.event('warn', 'seek failed', { error: describe(error) });
+      }
+      if (!track.full) this.consumer.resume(where);
+    }, track.backoffMs).unref();
   }
 
   /** The leading messages that are due, and when the first one that is not becomes due. */
@@ -198,7 +436,11 @@ export class ConsumerRunner<T> {
     return { due: messages, pauseUntil: null };
   }
 
-  private async handleMessage(definition: TopicDefinition<T>, raw: RawMessage): Promise<void> {
+  private async handleMessage(
+    definition: TopicDefinition<T>,
+    raw: RawMessage,
+    decided: HandlerOutcome | null,
+  ): Promise<void> {
     const decoded = definition.decode(raw.value);
     if (!decoded.ok) {
       await this.options.deadLetter(raw, {
@@ -209,7 +451,7 @@ export class ConsumerRunner<T> {
       return;
     }
     const consumed: ConsumedMessage<T> = { ...raw, message: decoded.value };
-    const outcome = await this.options.handle(consumed);
+    const outcome = decided ?? (await this.options.handle(consumed));
     switch (outcome.kind) {
       case 'ack':
         return;
@@ -217,6 +459,7 @@ export class ConsumerRunner<T> {
         await this.options.deadLetter(raw, outcome);
         return;
       case 'retry':
+      case 'defer':
         if (this.options.retry) await this.options.retry(consumed, outcome);
         else
           await this.options.deadLetter(raw, {

@@ -3,3 +3,4 @@ export * from './wait-for';
 export * from './webhook-receiver';
 export * from './test-config';
 export * from './topic-recorder';
+export * from './sqs-queues';

@@ -1,7 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
 import type { DeliveryMessage } from '@herald/contracts';
-import { nextStep, type FailureClass, type NextStep, type SendResult } from '@herald/domain';
+import {
+  SUBSCRIPTION_DISABLED,
+  nextStep,
+  type FailureClass,
+  type NextStep,
+  type SendResult,
+} from '@herald/domain';
 import {
   DeliveriesRepository,
   SecretsUnreadableError,
@@ -9,6 +15,9 @@ import {
 } from '@herald/persistence';
 import { WebhookSender } from '../destinations/webhook.sender';
 import { EmailSender } from '../destinations/email.sender';
+import { AttemptRecorder } from './attempt-recorder';
+import { SqsSender } from '../destinations/sqs.sender';
+import { SubscriptionHealth } from './subscription-health';
 
 const ERROR_MESSAGE_LIMIT = 1000;
 
@@ -21,8 +30,11 @@ export class DeliveryService {
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly subscriptions: SubscriptionsRepository,
     private readonly deliveries: DeliveriesRepository,
+    private readonly attempts: AttemptRecorder,
     private readonly webhooks: WebhookSender,
     private readonly emails: EmailSender,
+    private readonly queues: SqsSender,
+    private readonly health: SubscriptionHealth,
   ) {
     this.logger = new JsonLogger('deliverer', config.logLevel);
   }
@@ -33,7 +45,7 @@ export class DeliveryService {
     const result = await this.send(message, startedAt);
     const durationMs = Date.now() - startedAt.getTime();
     const step = nextStep(result, attempt, this.config.retrySchedule);
-    await this.deliveries.recordAttempt({
+    await this.attempts.record({
       deliveryId: message.delivery_id,
       tenantId: message.tenant_id,
       subscriptionId: message.subscription_id,
@@ -45,6 +57,7 @@ export class DeliveryService {
       errorClass: result.ok ? null : result.failure,
       errorMessage: result.ok ? null : result.message.slice(0, ERROR_MESSAGE_LIMIT),
       responseExcerpt: result.responseExcerpt,
+      requestBody: result.requestBody ?? null,
       status: step.kind === 'done' ? 'succeeded' : step.kind === 'retry' ? 'retrying' : 'dead',
       nextAttemptAt: step.kind === 'retry' ? new Date(Date.now() + step.delayMs) : null,
     });
@@ -60,6 +73,7 @@ export class DeliveryService {
       next: step.kind,
       duration_ms: durationMs,
     });
+    await this.health.afterAttempt(message, result, step);
     return step;
   }
 
@@ -75,6 +89,9 @@ export class DeliveryService {
     }
     if (!found) return failed('permanent', 'subscription no longer exists');
     const { subscription, signingSecrets } = found;
+    // Disabled by Herald, paused, or deleted: what was still pending is dead-lettered, not sent.
+    if (subscription.status === 'disabled' || !subscription.enabled)
+      return failed('permanent', SUBSCRIPTION_DISABLED);
     const destination = subscription.destination;
     switch (destination.type) {
       case 'webhook':
@@ -84,11 +101,12 @@ export class DeliveryService {
           messageId: message.delivery_id,
           body: JSON.stringify(message.body),
           now,
+          debug: subscription.debug,
         });
       case 'email':
         return this.emails.send({ destination, body: message.body });
       case 'sqs':
-        return failed('permanent', 'sqs destinations are not delivered yet');
+        return this.queues.send({ destination, body: message.body });
     }
   }
 }

@@ -61,3 +61,83 @@ describe('webhook sender: private destinations', () => {
     expect(hits).toBe(before + 1);
   });
 });
+
+/**
+ * What an attempt keeps of the receiver's answer: 4 KiB, or the whole answer up to 64 KiB (and the
+ * request body) while the subscription has `debug` on. Reading stops at the cap.
+ */
+describe('webhook sender: response bodies', () => {
+  // Short enough that a sender waiting for the end of an endless answer would time out instead.
+  const sender = new WebhookSender(testConfig({ HERALD_DELIVERY_TIMEOUT_MS: '3000' }));
+  const large = 'abcdefghij'.repeat(10 * 1024); // 100 KiB
+  const accented = 'é'.repeat(50 * 1024); // 100 KiB of two-byte characters
+  let server: Server;
+  let base: string;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+      if (req.url === '/large') return res.end(large);
+      if (req.url === '/accented') return res.end(accented);
+      // /endless: 100 KiB and then nothing, the response never ends.
+      res.write(large);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await sender.onApplicationShutdown();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const send = (path: string, debug: boolean | undefined, body = '{"hello":"world"}') =>
+    sender.send({
+      destination: { type: 'webhook', url: base + path, headers: {} },
+      signingSecrets: [generateSigningSecret()],
+      messageId: 'dlv_bodies',
+      body,
+      debug,
+    });
+
+  it('keeps a 4 KiB excerpt of a 100 KiB answer, and no request body, without debug', async () => {
+    for (const debug of [undefined, false]) {
+      const result = await send('/large', debug);
+      expect(result).toMatchObject({ ok: true, statusCode: 200 });
+      expect(result.responseExcerpt).toBe(large.slice(0, 4096));
+      expect(result.requestBody ?? null).toBeNull();
+    }
+  });
+
+  it('keeps the first 64 KiB of a 100 KiB answer and the request body with debug', async () => {
+    const body = JSON.stringify({ type: 'meter.created', data: { meter_id: 'm-1' } });
+    const result = await send('/large', true, body);
+    expect(result).toMatchObject({ ok: true, statusCode: 200 });
+    expect(result.responseExcerpt).toBe(large.slice(0, 64 * 1024));
+    expect(result.requestBody).toBe(body);
+  });
+
+  it('keeps at most 64 KiB of a request body with debug', async () => {
+    const body = JSON.stringify({ data: 'x'.repeat(100 * 1024) });
+    const result = await send('/large', true, body);
+    expect(result.requestBody).toBe(body.slice(0, 64 * 1024));
+  });
+
+  it('stops reading at the cap: an answer that never ends still gives its excerpt', async () => {
+    const plain = await send('/endless', false);
+    expect(plain).toMatchObject({ ok: true, statusCode: 200 });
+    expect(plain.responseExcerpt).toBe(large.slice(0, 4096));
+    const debug = await send('/endless', true);
+    expect(debug).toMatchObject({ ok: true, statusCode: 200 });
+    expect(debug.responseExcerpt).toBe(large.slice(0, 64 * 1024));
+  });
+
+  it('cuts between characters, never inside one', async () => {
+    const plain = await send('/accented', false);
+    expect(plain.responseExcerpt).toBe(accented.slice(0, 2048));
+    const debug = await send('/accented', true);
+    expect(debug.responseExcerpt).toBe(accented.slice(0, 32 * 1024));
+  });
+});

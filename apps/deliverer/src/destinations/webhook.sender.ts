@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { Agent, request } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
 import {
   classifyHttpStatus,
@@ -11,6 +11,9 @@ import {
 import { checkLiteralHost, guardedLookup, PrivateDestinationError } from './guarded-lookup';
 
 const EXCERPT_BYTES = 4096;
+/** With `debug` on, the whole answer and request are kept up to this size. */
+const DEBUG_BODY_BYTES = 64 * 1024;
+/** Past the kept part, this much more is read and dropped so the connection can be reused. */
 const DRAIN_LIMIT_BYTES = 64 * 1024;
 
 export interface WebhookRequest {
@@ -19,6 +22,8 @@ export interface WebhookRequest {
   messageId: string;
   body: string;
   now?: Date;
+  /** The subscription's `debug`: keep the whole answer (up to 64 KiB) and the request body. */
+  debug?: boolean;
 }
 
 /** Sends signed webhook POSTs over a keep-alive pool; redirects are not followed. */
@@ -43,6 +48,7 @@ export class WebhookSender implements OnApplicationShutdown {
     const url = new URL(input.destination.url);
     const refused = checkLiteralHost(url, this.config.allowPrivateDestinations);
     if (refused) return this.refusal(refused);
+    const requestBody = input.debug ? truncateUtf8(input.body, DEBUG_BODY_BYTES) : null;
     const timestamp = Math.floor((input.now ?? new Date()).getTime() / 1000);
     const headers = {
       ...input.destination.headers,
@@ -62,10 +68,10 @@ export class WebhookSender implements OnApplicationShutdown {
         dispatcher: this.agent,
         signal: AbortSignal.timeout(this.config.deliveryTimeoutMs),
       });
-      const excerpt = await readExcerpt(response.body);
+      const excerpt = await readUpTo(response.body, input.debug ? DEBUG_BODY_BYTES : EXCERPT_BYTES);
       const verdict = classifyHttpStatus(response.statusCode);
       if (verdict === 'success')
-        return { ok: true, statusCode: response.statusCode, responseExcerpt: excerpt };
+        return { ok: true, statusCode: response.statusCode, responseExcerpt: excerpt, requestBody };
       const retryAfter = response.headers['retry-after'];
       return {
         ok: false,
@@ -78,6 +84,7 @@ export class WebhookSender implements OnApplicationShutdown {
             ? parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter)
             : null,
         gone: response.statusCode === 410,
+        requestBody,
       };
     } catch (error) {
       const cause =
@@ -93,6 +100,7 @@ export class WebhookSender implements OnApplicationShutdown {
         responseExcerpt: null,
         retryAfterMs: null,
         gone: false,
+        requestBody,
       };
     }
   }
@@ -114,18 +122,38 @@ export class WebhookSender implements OnApplicationShutdown {
   }
 }
 
-async function readExcerpt(
-  body: AsyncIterable<Buffer> & { dump(options?: { limit: number }): Promise<void> },
-): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= EXCERPT_BYTES) break;
-  }
-  await body.dump({ limit: DRAIN_LIMIT_BYTES }).catch(() => undefined);
-  return Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8');
+/**
+ * The first `limit` bytes of the answer as text. Reading stops there, so an endless or huge answer
+ * costs at most `limit` bytes of memory; the rest is dropped in the background (up to
+ * DRAIN_LIMIT_BYTES more, then the connection is closed instead) and the attempt does not wait for it.
+ */
+function readUpTo(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = (): void => {
+      body.off('data', onData).off('end', stop).off('error', onError).pause();
+      void body.dump({ limit: size + DRAIN_LIMIT_BYTES }).catch(() => undefined);
+      resolve(truncateUtf8(Buffer.concat(chunks), limit));
+    };
+    const onData = (chunk: Buffer): void => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= limit) stop();
+    };
+    const onError = (error: Error): void => reject(error);
+    body.on('data', onData).once('end', stop).once('error', onError);
+  });
+}
+
+/** At most `limit` bytes of UTF-8, never ending in a cut character. */
+function truncateUtf8(text: string | Buffer, limit: number): string {
+  const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+  if (bytes.length <= limit) return bytes.toString('utf8');
+  let end = limit;
+  // A continuation byte (10xxxxxx) at the cut means the character started before it.
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
 }
 
 function describeNetworkError(error: unknown): string {

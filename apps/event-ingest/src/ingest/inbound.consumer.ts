@@ -6,7 +6,7 @@ import {
 } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
-import { Topics } from '@herald/contracts';
+import { HERALD_ORIGIN, Headers, Topics } from '@herald/contracts';
 import {
   ConsumerRunner,
   KAFKA_CLIENT,
@@ -39,8 +39,10 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
       groupId: 'herald.event-ingest',
       topics: [Topics.eventsInbound],
       logger: this.logger,
-      handle: async ({ message, partition, offset }) => {
-        const result = await this.ingest.ingest(message);
+      handle: async ({ message, headers, partition, offset }) => {
+        const result = await this.ingest.ingest(message, new Date(), {
+          heraldOrigin: headers[Headers.origin] === HERALD_ORIGIN,
+        });
         if (result.status === 'rejected')
           return deadLetter(result.error.code, result.error.message, result.error.field);
         this.logger.event('info', 'event accepted', {

@@ -3,6 +3,7 @@ import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
 import { Topics, toAcceptedEventMessage } from '@herald/contracts';
 import {
   EventSchemas,
+  isReservedEventType,
   newId,
   parseInboundEvent,
   type HeraldEvent,
@@ -12,6 +13,11 @@ import { TypedProducer } from '@herald/kafka';
 import { EventsRepository, EventTypesRepository } from '@herald/persistence';
 import { EventTypeRegistrar } from './event-type-registrar';
 import { TenantDirectory } from './tenant-directory';
+
+/** Where an inbound message came from: Herald's own events may use the reserved `herald.*` types. */
+export interface IngestSource {
+  heraldOrigin: boolean;
+}
 
 export type IngestResult =
   | { status: 'accepted'; event: HeraldEvent; duplicate: boolean }
@@ -39,10 +45,25 @@ export class IngestService {
    * Validates, stores and emits one inbound event. An event stored before but never emitted (a crash
    * between the two) is emitted now; one already emitted is a duplicate and is not emitted again.
    */
-  async ingest(raw: Buffer, now: Date = new Date()): Promise<IngestResult> {
+  async ingest(
+    raw: Buffer,
+    now: Date = new Date(),
+    source: IngestSource = { heraldOrigin: false },
+  ): Promise<IngestResult> {
     const parsed = parseInboundEvent(raw, this.config.maxEventBytes);
     if (!parsed.ok) return { status: 'rejected', error: parsed.error };
     const inbound = parsed.value;
+    const reserved = isReservedEventType(inbound.type);
+    if (reserved && !source.heraldOrigin) {
+      return {
+        status: 'rejected',
+        error: {
+          code: 'reserved_event_type',
+          message: `event types starting with herald. are Herald's own; ${inbound.type} cannot be published`,
+          field: 'type',
+        },
+      };
+    }
     if (!(await this.tenants.exists(inbound.tenantId))) {
       return {
         status: 'rejected',
@@ -53,7 +74,10 @@ export class IngestService {
         },
       };
     }
-    const schemaProblem = await this.schemas.check(inbound.tenantId, inbound.type, inbound.data);
+    // Herald's own events have Herald's shape; a schema a tenant put on the name must not drop them.
+    const schemaProblem = reserved
+      ? null
+      : await this.schemas.check(inbound.tenantId, inbound.type, inbound.data);
     if (schemaProblem) return { status: 'rejected', error: schemaProblem };
     await this.eventTypes.register(inbound.tenantId, inbound.type);
     const receivedAt = now.toISOString();

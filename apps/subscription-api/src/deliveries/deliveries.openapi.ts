@@ -82,7 +82,15 @@ export const deliverySchemas: Record<string, Schema> = {
       error_message: { type: ['string', 'null'] },
       response_excerpt: {
         type: ['string', 'null'],
-        description: 'The start of the receiver’s answer.',
+        description:
+          'The start of the receiver’s answer: 4 KiB, or up to 64 KiB while the subscription has ' +
+          '`debug` on.',
+      },
+      request_body: {
+        type: 'string',
+        description:
+          'The request body as sent (up to 64 KiB); present only on attempts made while the ' +
+          'subscription had `debug` on.',
       },
     },
   },

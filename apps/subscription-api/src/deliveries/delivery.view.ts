@@ -26,6 +26,8 @@ export const presentAttempt = (attempt: Attempt) => ({
   error_class: attempt.errorClass,
   error_message: attempt.errorMessage,
   response_excerpt: attempt.responseExcerpt,
+  // Only attempts of a subscription with `debug` on have it.
+  ...(attempt.requestBody === null ? {} : { request_body: attempt.requestBody }),
 });
 
 export type AttemptView = ReturnType<typeof presentAttempt>;

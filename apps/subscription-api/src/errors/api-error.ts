@@ -4,6 +4,7 @@ export type ApiErrorCode =
   | 'not_found'
   | 'validation_failed'
   | 'invalid_json'
+  | 'reserved_event_type'
   | 'payload_too_large'
   | 'conflict'
   | 'internal';
@@ -36,6 +37,7 @@ export function httpStatusOf(code: ApiErrorCode): number {
     case 'validation_failed':
       return 422;
     case 'invalid_json':
+    case 'reserved_event_type':
       return 400;
     case 'payload_too_large':
       return 413;
@@ -68,6 +70,7 @@ export function grpcStatusOf(code: ApiErrorCode): number {
       return GrpcStatus.NOT_FOUND;
     case 'validation_failed':
     case 'invalid_json':
+    case 'reserved_event_type':
       return GrpcStatus.INVALID_ARGUMENT;
     case 'payload_too_large':
       return GrpcStatus.RESOURCE_EXHAUSTED;

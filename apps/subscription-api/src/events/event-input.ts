@@ -1,5 +1,6 @@
 import {
   isJsonObject,
+  isReservedEventType,
   isValidEventTypeGlob,
   newId,
   validateInboundEvent,
@@ -69,6 +70,12 @@ export function readInboundEvent(
   const event = parsed.value;
   if (event.tenantId !== tenantId) {
     throw invalid('tenant_id', 'must be the tenant of the API key, or be left out');
+  }
+  if (isReservedEventType(event.type)) {
+    const message = "is reserved: event types starting with herald. are Herald's own";
+    throw new ApiError('reserved_event_type', `type ${event.type} ${message}`, [
+      { field: 'type', message },
+    ]);
   }
   const key = request.idempotencyKey;
   if (key !== undefined && !isValidEventId(key)) {

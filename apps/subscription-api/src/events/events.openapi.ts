@@ -42,7 +42,13 @@ export const eventSchemas: Record<string, Schema> = {
         type: 'string',
         description: 'Optional; when given it must be the tenant of the API key.',
       },
-      type: { type: 'string', maxLength: 200, example: 'meter_data.received' },
+      type: {
+        type: 'string',
+        maxLength: 200,
+        example: 'meter_data.received',
+        description:
+          'Types starting with `herald.` are reserved for Herald’s operational events (400 `reserved_event_type`).',
+      },
       occurred_at: {
         type: 'string',
         format: 'date-time',

@@ -66,8 +66,44 @@ export const subscriptionSchemas: Record<string, Schema> = {
       },
     },
   },
+  SqsDestination: {
+    type: 'object',
+    required: ['type', 'region'],
+    additionalProperties: false,
+    description:
+      'Sends each event as one message to an Amazon SQS (or SQS-compatible) queue: the delivered body as ' +
+      'message body, with event_type, event_id and delivery_id message attributes. A FIFO queue (its ' +
+      'name ending in .fifo) gets the subscription id as MessageGroupId and the delivery id as ' +
+      'MessageDeduplicationId. Give queue_name or queue_url, not both. Without keys Herald uses its ' +
+      'own AWS credentials (the SDK default chain).',
+    properties: {
+      type: { const: 'sqs' },
+      region: { type: 'string', pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', example: 'eu-west-1' },
+      queue_name: {
+        type: ['string', 'null'],
+        pattern: '^[A-Za-z0-9_-]+(\\.fifo)?$',
+        maxLength: 80,
+        example: 'billing-events',
+      },
+      queue_url: { type: ['string', 'null'], format: 'uri', maxLength: 2048 },
+      access_key_id: { type: ['string', 'null'], maxLength: 128, example: 'AKIAIOSFODNN7EXAMPLE' },
+      secret_access_key: {
+        type: ['string', 'null'],
+        maxLength: 256,
+        description:
+          'Required with access_key_id. Encrypted at rest and masked (********) in responses; sending ' +
+          'the mask back on update keeps the stored key.',
+      },
+      endpoint_url: {
+        type: ['string', 'null'],
+        format: 'uri',
+        maxLength: 2048,
+        description: 'Another SQS endpoint, for SQS-compatible servers or VPC endpoints.',
+      },
+    },
+  },
   Destination: {
-    oneOf: [ref('WebhookDestination'), ref('EmailDestination')],
+    oneOf: [ref('WebhookDestination'), ref('EmailDestination'), ref('SqsDestination')],
     discriminator: { propertyName: 'type' },
   },
   NewSubscription: {

@@ -2,6 +2,8 @@ import { InitialSchema1764000000000 } from './1764000000000-initial-schema';
 import { EventTypes1764000001000 } from './1764000001000-event-types';
 import { DeliveryRedrive1764000002000 } from './1764000002000-delivery-redrive';
 import { SubscriptionOutbox1764000003000 } from './1764000003000-subscription-outbox';
+import { SubscriptionHealth1764000004100 } from './1764000004100-subscription-health';
+import { AttemptRequestBody1764000004200 } from './1764000004200-attempt-request-body';
 
 /** Every migration, in order; new ones are appended here. */
 export const migrations = [
@@ -9,4 +11,6 @@ export const migrations = [
   EventTypes1764000001000,
   DeliveryRedrive1764000002000,
   SubscriptionOutbox1764000003000,
+  SubscriptionHealth1764000004100,
+  AttemptRequestBody1764000004200,
 ];

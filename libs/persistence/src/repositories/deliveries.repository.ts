@@ -8,6 +8,7 @@ import {
   type FailureClass,
 } from '@herald/domain';
 import { iso, isoRequired, toPage, type Page, type PageRequest } from '../rows';
+import { deliveryUpdatesOf, storableText } from './attempt-batch';
 
 interface DeliveryRow {
   id: string;
@@ -39,6 +40,7 @@ interface AttemptRow {
   error_class: FailureClass | null;
   error_message: string | null;
   response_excerpt: string | null;
+  request_body: string | null;
 }
 
 const toDelivery = (row: DeliveryRow): Delivery => ({
@@ -69,6 +71,7 @@ const toAttempt = (row: AttemptRow): Attempt => ({
   errorClass: row.error_class,
   errorMessage: row.error_message,
   responseExcerpt: row.response_excerpt,
+  requestBody: row.request_body,
 });
 
 export interface PlannedDelivery {
@@ -89,6 +92,8 @@ export interface AttemptRecord {
   errorClass: FailureClass | null;
   errorMessage: string | null;
   responseExcerpt: string | null;
+  /** The request body, kept only for subscriptions with `debug` on. */
+  requestBody?: string | null;
   /** The delivery's status after this attempt, and when the next attempt is due. */
   status: DeliveryStatus;
   nextAttemptAt: Date | null;
@@ -248,37 +253,55 @@ export class DeliveriesRepository {
 
   /** Records an attempt and moves the delivery to its new status in one transaction. */
   async recordAttempt(record: AttemptRecord): Promise<void> {
+    await this.recordAttempts([record]);
+  }
+
+  /**
+   * Records a batch of attempts and moves their deliveries to their new statuses in one transaction:
+   * one INSERT of every attempt and one UPDATE of every delivery touched, whatever the batch size.
+   * The effect is that of recording them one by one in the order given.
+   */
+  async recordAttempts(records: readonly AttemptRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    // Rows locked in one order, so two batches that share deliveries wait rather than deadlock.
+    const updates = deliveryUpdatesOf(records).sort((a, b) =>
+      a.deliveryId.localeCompare(b.deliveryId),
+    );
     await this.db.transaction(async (manager) => {
       await manager.query(
-        `INSERT INTO attempts (id, delivery_id, tenant_id, subscription_id, attempt, started_at, duration_ms, outcome,
-           status_code, error_class, error_message, response_excerpt)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        `INSERT INTO attempts (id, delivery_id, tenant_id, subscription_id, attempt, started_at, duration_ms,
+           outcome, status_code, error_class, error_message, response_excerpt, request_body)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[],
+           $7::int[], $8::text[], $9::int[], $10::text[], $11::text[], $12::text[], $13::text[])`,
         [
-          newId('att'),
-          record.deliveryId,
-          record.tenantId,
-          record.subscriptionId,
-          record.attempt,
-          record.startedAt,
-          record.durationMs,
-          record.outcome,
-          record.statusCode,
-          record.errorClass,
-          record.errorMessage,
-          record.responseExcerpt,
+          records.map(() => newId('att')),
+          records.map((r) => r.deliveryId),
+          records.map((r) => r.tenantId),
+          records.map((r) => r.subscriptionId),
+          records.map((r) => r.attempt),
+          records.map((r) => r.startedAt),
+          records.map((r) => r.durationMs),
+          records.map((r) => r.outcome),
+          records.map((r) => r.statusCode),
+          records.map((r) => r.errorClass),
+          records.map((r) => storableText(r.errorMessage)),
+          records.map((r) => storableText(r.responseExcerpt)),
+          records.map((r) => storableText(r.requestBody ?? null)),
         ],
       );
       await manager.query(
-        `UPDATE deliveries SET status = $3, attempts = GREATEST(attempts, $4), last_attempt_at = $5,
-           next_attempt_at = $6, updated_at = now()
-         WHERE tenant_id = $1 AND id = $2`,
+        `UPDATE deliveries d SET status = v.status, attempts = GREATEST(d.attempts, v.attempts),
+           last_attempt_at = v.last_attempt_at, next_attempt_at = v.next_attempt_at, updated_at = now()
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::timestamptz[])
+           AS v(tenant_id, id, status, attempts, last_attempt_at, next_attempt_at)
+         WHERE d.tenant_id = v.tenant_id AND d.id = v.id`,
         [
-          record.tenantId,
-          record.deliveryId,
-          record.status,
-          record.attempt,
-          record.startedAt,
-          record.nextAttemptAt,
+          updates.map((u) => u.tenantId),
+          updates.map((u) => u.deliveryId),
+          updates.map((u) => u.status),
+          updates.map((u) => u.attempts),
+          updates.map((u) => u.lastAttemptAt),
+          updates.map((u) => u.nextAttemptAt),
         ],
       );
     });

@@ -91,6 +91,11 @@ function jsonList(list: string[] | null | undefined): string | null {
 const MASK = '********';
 
 function keepMaskedValues(next: Destination, current: Destination): Destination {
+  if (next.type === 'sqs' && current.type === 'sqs') {
+    return next.secretAccessKey === MASK && current.secretAccessKey !== null
+      ? { ...next, secretAccessKey: current.secretAccessKey }
+      : next;
+  }
   if (next.type !== 'webhook' || current.type !== 'webhook') return next;
   const headers = Object.fromEntries(
     Object.entries(next.headers).map(([name, value]) => [
@@ -173,8 +178,8 @@ export class SubscriptionsRepository {
   }
 
   /**
-   * Changes the fields given; `destination` is replaced whole, except that a header whose value is
-   * the mask keeps its stored value, so a client can send back what it read.
+   * Changes the fields given; `destination` is replaced whole, except that a header value or SQS
+   * secret key that is the mask keeps its stored value, so a client can send back what it read.
    */
   async update(
     tenantId: string,
@@ -213,9 +218,9 @@ export class SubscriptionsRepository {
         set('destination', open);
         set('destination_secrets', sealed ? encryptSecret(this.key, JSON.stringify(sealed)) : null);
       }
-      // Re-enabling a subscription that Herald disabled clears the reason.
+      // Re-enabling a subscription that Herald disabled clears the reason and the run of failures.
       if (patch.enabled === true) {
-        sets.push(`status = 'active'`, 'disabled_reason = NULL');
+        sets.push(`status = 'active'`, 'disabled_reason = NULL', 'failing_since = NULL');
       }
       sets.push('updated_at = now()');
       const rows: [SubscriptionRow[], number] = await manager.query(
@@ -262,6 +267,76 @@ export class SubscriptionsRepository {
     return rows[0]
       ? { secret, previousExpiresAt: isoRequired(rows[0].previous_secret_expires_at) }
       : null;
+  }
+
+  /**
+   * Notes a failed attempt: starts the subscription's run of failures at `at` unless one is under way.
+   * Returns when the run began and whether this attempt began it; null when there is no such
+   * subscription. Writes only when a run starts, so an endpoint that keeps failing costs no updates.
+   */
+  async noteFailure(
+    tenantId: string,
+    id: string,
+    at: Date,
+  ): Promise<{ failingSince: Date; started: boolean } | null> {
+    // A success may clear the run between the two statements; then the next round starts a new one.
+    for (let round = 0; round < 3; round++) {
+      const [started]: [{ failing_since: Date }[], number] = await this.db.query(
+        `UPDATE subscriptions SET failing_since = $3
+         WHERE tenant_id = $1 AND id = $2 AND failing_since IS NULL RETURNING failing_since`,
+        [tenantId, id, at],
+      );
+      if (started[0]) return { failingSince: started[0].failing_since, started: true };
+      const rows: { failing_since: Date | null }[] = await this.db.query(
+        'SELECT failing_since FROM subscriptions WHERE tenant_id = $1 AND id = $2',
+        [tenantId, id],
+      );
+      if (!rows[0]) return null;
+      if (rows[0].failing_since) return { failingSince: rows[0].failing_since, started: false };
+    }
+    return null;
+  }
+
+  /**
+   * Notes a successful attempt: ends the run of failures, returning when it began (null when the
+   * subscription was not failing). On the hot path this is one UPDATE that matches no row.
+   */
+  async noteSuccess(tenantId: string, id: string): Promise<Date | null> {
+    const [rows]: [{ failing_since: Date }[], number] = await this.db.query(
+      `UPDATE subscriptions s SET failing_since = NULL
+       FROM (SELECT id, failing_since FROM subscriptions
+             WHERE tenant_id = $1 AND id = $2 AND failing_since IS NOT NULL FOR UPDATE) previous
+       WHERE s.tenant_id = $1 AND s.id = previous.id
+       RETURNING previous.failing_since`,
+      [tenantId, id],
+    );
+    return rows[0]?.failing_since ?? null;
+  }
+
+  /**
+   * Herald disables an active subscription (status `disabled` with the reason), announcing it on the
+   * changelog in the same transaction so matchers stop matching it. `whileDisabling` runs inside the
+   * transaction once the row changed; if it throws, nothing is disabled. Returns whether this call
+   * disabled it: false when it was already disabled or does not exist, so a repeat is harmless.
+   */
+  async disable(
+    tenantId: string,
+    id: string,
+    reason: string,
+    whileDisabling?: (subscription: Subscription) => Promise<void>,
+  ): Promise<boolean> {
+    return this.db.transaction(async (manager) => {
+      const [rows]: [SubscriptionRow[], number] = await manager.query(
+        `UPDATE subscriptions SET status = 'disabled', disabled_reason = $3, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL AND status = 'active'
+         RETURNING *`,
+        [tenantId, id, reason],
+      );
+      if (!rows[0]) return false;
+      const subscription = await this.announce(manager, rows[0], 'upsert');
+      await whileDisabling?.(subscription);
+      return true;
+    });
   }
 
   /** Queues the change for `herald.subscriptions.changelog` in the same transaction. */

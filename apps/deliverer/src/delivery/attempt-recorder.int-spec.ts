@@ -1,0 +1,257 @@
+import { DataSource, type Logger } from 'typeorm';
+import type { HeraldConfig } from '@herald/config';
+import { newId, type DeliveryStatus } from '@herald/domain';
+import {
+  dataSourceOptions,
+  DeliveriesRepository,
+  EventsRepository,
+  SubscriptionsRepository,
+  TenantsRepository,
+  type AttemptRecord,
+} from '@herald/persistence';
+import { testConfig } from '@herald/testing';
+import { ATTEMPT_BATCH_SIZE, AttemptRecorder } from './attempt-recorder';
+
+/** Counts the statements the repository sends, so a test can tell one INSERT from sixty-four. */
+class StatementCounter implements Logger {
+  statements: string[] = [];
+  logQuery(query: string): void {
+    this.statements.push(query.trim().replace(/\s+/g, ' '));
+  }
+  count(prefix: string): number {
+    return this.statements.filter((statement) => statement.startsWith(prefix)).length;
+  }
+  logQueryError(): void {}
+  logQuerySlow(): void {}
+  logSchemaBuild(): void {}
+  logMigration(): void {}
+  log(): void {}
+}
+
+/** Nothing listens here; no deliverer runs in this suite anyway. */
+const NOWHERE = 'http://127.0.0.1:9/hooks';
+
+/**
+ * The attempt recorder against the real PostgreSQL: concurrent attempts become one transaction with
+ * one INSERT and one UPDATE, and every delivery ends in the status its last attempt gave it.
+ */
+describe('attempt recorder: batched attempt writes in PostgreSQL', () => {
+  let config: HeraldConfig;
+  let db: DataSource;
+  const counter = new StatementCounter();
+  let deliveries: DeliveriesRepository;
+  let recorder: AttemptRecorder;
+
+  beforeAll(async () => {
+    config = testConfig();
+    db = await new DataSource({
+      ...dataSourceOptions(config.databaseUrl),
+      logger: counter,
+    }).initialize();
+    deliveries = new DeliveriesRepository(db);
+  });
+
+  beforeEach(() => {
+    recorder = new AttemptRecorder(deliveries);
+  });
+
+  afterAll(async () => {
+    await db.destroy();
+  });
+
+  /** A tenant with one subscription and `count` pending deliveries of one event each. */
+  async function pendingDeliveries(name: string, count: number) {
+    const tenant = await new TenantsRepository(db).create(name);
+    const { subscription } = await new SubscriptionsRepository(db, config.encryptionKey).create(
+      tenant.id,
+      {
+        description: name,
+        enabled: true,
+        debug: false,
+        eventTypes: ['meter.*'],
+        destination: { type: 'webhook', url: NOWHERE, headers: {} },
+        filter: null,
+        triggerFields: null,
+        payloadFields: null,
+        ordering: 'best_effort',
+        rateLimitPerSecond: null,
+      },
+    );
+    const events = new EventsRepository(db);
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const now = new Date().toISOString();
+      const { event } = await events.store({
+        id: newId('evt'),
+        tenantId: tenant.id,
+        type: 'meter.created',
+        occurredAt: now,
+        receivedAt: now,
+        subject: null,
+        changedFields: null,
+        data: { meter_id: `m-${i}` },
+      });
+      const [{ delivery }] = await deliveries.planForEvent(tenant.id, event.id, event.type, [
+        subscription.id,
+      ]);
+      ids.push(delivery.id);
+    }
+    counter.statements = [];
+    return { tenantId: tenant.id, subscriptionId: subscription.id, ids };
+  }
+
+  function attempt(
+    owner: { tenantId: string; subscriptionId: string },
+    deliveryId: string,
+    number: number,
+    status: DeliveryStatus,
+    startedAt = new Date(),
+  ): AttemptRecord {
+    const ok = status === 'succeeded';
+    return {
+      deliveryId,
+      tenantId: owner.tenantId,
+      subscriptionId: owner.subscriptionId,
+      attempt: number,
+      startedAt,
+      durationMs: 5 + number,
+      outcome: ok ? 'succeeded' : 'failed',
+      statusCode: ok ? 200 : 503,
+      errorClass: ok ? null : status === 'dead' ? 'permanent' : 'retryable',
+      errorMessage: ok ? null : 'receiver answered 503',
+      responseExcerpt: ok ? 'ok' : 'down',
+      status,
+      nextAttemptAt: status === 'retrying' ? new Date(startedAt.getTime() + 60_000) : null,
+    };
+  }
+
+  const statusOf = (i: number): DeliveryStatus =>
+    (['succeeded', 'retrying', 'dead'] as const)[i % 3];
+
+  it('records 64 concurrent attempts with one INSERT and one UPDATE in one transaction', async () => {
+    const owner = await pendingDeliveries('batched', 64);
+    await Promise.all(
+      owner.ids.map((id, i) => recorder.record(attempt(owner, id, 1 + (i % 2), statusOf(i)))),
+    );
+
+    expect(counter.count('INSERT INTO attempts')).toBe(1);
+    expect(counter.count('UPDATE deliveries')).toBe(1);
+    expect(counter.count('START TRANSACTION')).toBe(1);
+    const [{ transactions }]: { transactions: number }[] = await db.query(
+      'SELECT count(DISTINCT xmin::text)::int AS transactions FROM attempts WHERE tenant_id = $1',
+      [owner.tenantId],
+    );
+    expect(transactions).toBe(1);
+
+    const stored = await deliveries.getMany(owner.tenantId, owner.ids);
+    const byId = new Map(stored.map((delivery) => [delivery.id, delivery]));
+    const attempts = await deliveries.listAttemptsOf(owner.tenantId, owner.ids);
+    owner.ids.forEach((id, i) => {
+      const delivery = byId.get(id)!;
+      expect(delivery.status).toBe(statusOf(i));
+      expect(delivery.attempts).toBe(1 + (i % 2));
+      expect(delivery.nextAttemptAt === null).toBe(statusOf(i) !== 'retrying');
+      expect(delivery.lastAttemptAt).not.toBeNull();
+      expect(attempts.get(id)).toEqual([
+        expect.objectContaining({ attempt: 1 + (i % 2), durationMs: 6 + (i % 2) }),
+      ]);
+    });
+  });
+
+  it(`splits ${ATTEMPT_BATCH_SIZE * 2 + 50} concurrent attempts into batches of ${ATTEMPT_BATCH_SIZE}`, async () => {
+    const owner = await pendingDeliveries('split', ATTEMPT_BATCH_SIZE * 2 + 50);
+    await Promise.all(owner.ids.map((id) => recorder.record(attempt(owner, id, 1, 'succeeded'))));
+    expect(counter.count('INSERT INTO attempts')).toBe(3);
+    const perTransaction: { rows: number }[] = await db.query(
+      `SELECT count(*)::int AS rows FROM attempts WHERE tenant_id = $1
+        GROUP BY xmin::text ORDER BY rows DESC`,
+      [owner.tenantId],
+    );
+    expect(perTransaction.map((t) => t.rows)).toEqual([100, 100, 50]);
+    const stored = await deliveries.getMany(owner.tenantId, owner.ids);
+    expect(stored.every((delivery) => delivery.status === 'succeeded')).toBe(true);
+  });
+
+  it('lets the later attempt of a delivery win when both are in one batch', async () => {
+    const owner = await pendingDeliveries('twice', 2);
+    const [upward, downward] = owner.ids;
+    const first = new Date(Date.now() - 2000);
+    const second = new Date(Date.now() - 1000);
+    await Promise.all([
+      recorder.record(attempt(owner, upward, 1, 'retrying', first)),
+      recorder.record(attempt(owner, upward, 2, 'succeeded', second)),
+      // Queued later with a lower number (a redelivered message): it sets the status, as it
+      // would recorded one at a time, and the attempt count does not go back.
+      recorder.record(attempt(owner, downward, 2, 'dead', first)),
+      recorder.record(attempt(owner, downward, 1, 'retrying', second)),
+    ]);
+    expect(counter.count('INSERT INTO attempts')).toBe(1);
+
+    const [up, down] = await deliveries.getMany(owner.tenantId, [upward, downward]);
+    expect(up).toMatchObject({
+      status: 'succeeded',
+      attempts: 2,
+      lastAttemptAt: second.toISOString(),
+      nextAttemptAt: null,
+    });
+    expect(down).toMatchObject({
+      status: 'retrying',
+      attempts: 2,
+      lastAttemptAt: second.toISOString(),
+      nextAttemptAt: new Date(second.getTime() + 60_000).toISOString(),
+    });
+    expect((await deliveries.listAttempts(owner.tenantId, upward)).map((a) => a.attempt)).toEqual([
+      1, 2,
+    ]);
+  });
+
+  it('rejects every attempt of a failed batch and writes none of it', async () => {
+    const owner = await pendingDeliveries('failed-batch', 1);
+    const [good] = owner.ids;
+    const results = await Promise.allSettled([
+      recorder.record(attempt(owner, good, 1, 'succeeded')),
+      recorder.record(attempt(owner, 'dlv_does_not_exist', 1, 'succeeded')),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
+    expect(await deliveries.get(owner.tenantId, good)).toMatchObject({
+      status: 'pending',
+      attempts: 0,
+    });
+    expect(await deliveries.listAttempts(owner.tenantId, good)).toEqual([]);
+
+    // The next batch is written as usual.
+    await recorder.record(attempt(owner, good, 1, 'succeeded'));
+    expect(await deliveries.get(owner.tenantId, good)).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('stores request bodies, and answers with NUL characters, which PostgreSQL text cannot hold', async () => {
+    const owner = await pendingDeliveries('bodies', 2);
+    const [debugged, plain] = owner.ids;
+    await Promise.all([
+      recorder.record({
+        ...attempt(owner, debugged, 1, 'succeeded'),
+        responseExcerpt: 'bin\u0000ary',
+        requestBody: '{"meter_id":"m-0"}',
+      }),
+      recorder.record(attempt(owner, plain, 1, 'succeeded')),
+    ]);
+    expect(await deliveries.listAttempts(owner.tenantId, debugged)).toEqual([
+      expect.objectContaining({
+        responseExcerpt: 'bin\uFFFDary',
+        requestBody: '{"meter_id":"m-0"}',
+      }),
+    ]);
+    expect(await deliveries.listAttempts(owner.tenantId, plain)).toEqual([
+      expect.objectContaining({ responseExcerpt: 'ok', requestBody: null }),
+    ]);
+  });
+
+  it('writes what is queued on shutdown without waiting for the batch delay', async () => {
+    const owner = await pendingDeliveries('shutdown', 3);
+    const recorded = owner.ids.map((id) => recorder.record(attempt(owner, id, 1, 'dead')));
+    await recorder.onApplicationShutdown();
+    await Promise.all(recorded);
+    const stored = await deliveries.getMany(owner.tenantId, owner.ids);
+    expect(stored.map((delivery) => delivery.status)).toEqual(['dead', 'dead', 'dead']);
+  });
+});

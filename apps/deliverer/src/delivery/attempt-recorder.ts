@@ -1,0 +1,79 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { DeliveriesRepository, type AttemptRecord } from '@herald/persistence';
+
+/** A batch is written when this many attempts wait, */
+export const ATTEMPT_BATCH_SIZE = 100;
+/** or when the oldest has waited this long. */
+export const ATTEMPT_BATCH_DELAY_MS = 10;
+
+/** Where batches go: `DeliveriesRepository` in the deliverer. */
+export interface AttemptWriter {
+  recordAttempts(records: readonly AttemptRecord[]): Promise<void>;
+}
+
+interface Queued {
+  record: AttemptRecord;
+  queuedAt: number;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Records attempts in batches (group commit): each `record` resolves once its batch is committed, so
+ * a handler still acknowledges a message only after its attempt is durable, but the deliverer makes
+ * one transaction per batch instead of one per attempt. A failed batch rejects every record in it,
+ * and their messages are retried. One batch is written at a time; attempts queue behind it.
+ */
+@Injectable()
+export class AttemptRecorder implements OnApplicationShutdown {
+  private queue: Queued[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private writing: Promise<void> | null = null;
+  private closing = false;
+
+  constructor(@Inject(DeliveriesRepository) private readonly writer: AttemptWriter) {}
+
+  record(record: AttemptRecord): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ record, queuedAt: Date.now(), resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Writes what is queued, and keeps writing attempts that handlers still finish, immediately. */
+  async onApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    while (this.writing !== null || this.queue.length > 0) {
+      this.schedule();
+      await this.writing;
+    }
+  }
+
+  private schedule(): void {
+    if (this.writing !== null || this.queue.length === 0) return;
+    const due = this.queue[0].queuedAt + ATTEMPT_BATCH_DELAY_MS;
+    if (this.closing || this.queue.length >= ATTEMPT_BATCH_SIZE || Date.now() >= due) {
+      if (this.timer !== null) clearTimeout(this.timer);
+      this.timer = null;
+      this.write(this.queue.splice(0, ATTEMPT_BATCH_SIZE));
+    } else if (this.timer === null) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.schedule();
+      }, due - Date.now());
+    }
+  }
+
+  private write(batch: Queued[]): void {
+    this.writing = Promise.resolve()
+      .then(() => this.writer.recordAttempts(batch.map((queued) => queued.record)))
+      .then(
+        () => batch.forEach((queued) => queued.resolve()),
+        (error: unknown) => batch.forEach((queued) => queued.reject(error)),
+      )
+      .finally(() => {
+        this.writing = null;
+        this.schedule();
+      });
+  }
+}

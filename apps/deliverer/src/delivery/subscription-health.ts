@@ -1,0 +1,141 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
+import { HERALD_ORIGIN, Headers, Topics, type DeliveryMessage } from '@herald/contracts';
+import {
+  OperationalEventTypes,
+  SUBSCRIPTION_DISABLED,
+  assessAttempt,
+  deliveryExhaustedEvent,
+  deliveryRecoveredEvent,
+  subscriptionDisabledEvent,
+  type AttemptVerdict,
+  type NextStep,
+  type OperationalEventContext,
+  type OperationalEventEnvelope,
+  type SendResult,
+} from '@herald/domain';
+import { TypedProducer } from '@herald/kafka';
+import { SubscriptionsRepository } from '@herald/persistence';
+
+function verdictOf(result: SendResult): AttemptVerdict {
+  if (result.ok) return 'succeeded';
+  if (result.gone) return 'gone';
+  return result.failure === 'ours' ? 'ours' : 'failed';
+}
+
+/**
+ * Keeps each subscription's health after every attempt: a `410 Gone` or failing for
+ * HERALD_AUTO_DISABLE_AFTER without a success disables it, and Herald tells the tenant through
+ * operational events (`herald.subscription.disabled`, `herald.delivery.exhausted`,
+ * `herald.delivery.recovered`) that go through ingest like any producer's event.
+ *
+ * Errors propagate: the attempt is then handled again (a duplicate the receiver de-duplicates by
+ * `webhook-id`), and the operational event, whose id is fixed by delivery and attempt, is
+ * de-duplicated by ingest.
+ */
+@Injectable()
+export class SubscriptionHealth {
+  private readonly logger: JsonLogger;
+
+  constructor(
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    private readonly subscriptions: SubscriptionsRepository,
+    private readonly producer: TypedProducer,
+  ) {
+    this.logger = new JsonLogger('deliverer', config.logLevel);
+  }
+
+  async afterAttempt(message: DeliveryMessage, result: SendResult, step: NextStep): Promise<void> {
+    // Refused because the subscription is disabled: says nothing about its endpoint, and one event
+    // per pending delivery of a disabled subscription would only be noise.
+    if (!result.ok && result.message === SUBSCRIPTION_DISABLED) return;
+    const { tenant_id: tenantId, subscription_id: subscriptionId } = message;
+    const now = new Date();
+    const verdict = verdictOf(result);
+
+    let failingSince: Date | null = null;
+    if (verdict === 'succeeded') {
+      failingSince = await this.subscriptions.noteSuccess(tenantId, subscriptionId);
+    } else if (verdict === 'failed' || verdict === 'gone') {
+      const noted = await this.subscriptions.noteFailure(tenantId, subscriptionId, now);
+      if (!noted) return;
+      failingSince = noted.started ? null : noted.failingSince;
+    }
+    const transitions = assessAttempt({
+      eventType: message.event_type,
+      verdict,
+      exhausted: step.kind === 'dead',
+      failingSince,
+      now,
+      autoDisableAfterMs: this.config.autoDisableAfterMs,
+    });
+    const context: OperationalEventContext = {
+      tenantId,
+      subscriptionId,
+      deliveryId: message.delivery_id,
+      eventId: message.event_id,
+      eventType: message.event_type,
+      attempts: message.attempt + 1,
+      statusCode: result.statusCode,
+      failingSince: transitions.recovered ? failingSince : transitions.failingSince,
+      now,
+    };
+    const emits = new Set(transitions.emit);
+
+    if (transitions.disable) {
+      const disable = transitions.disable;
+      // Emitted inside the disabling transaction: a failed emission leaves the subscription active
+      // (the attempt is handled again and decides again), so a disable is never left untold.
+      const disabled = await this.subscriptions.disable(
+        tenantId,
+        subscriptionId,
+        disable.reason,
+        emits.has(OperationalEventTypes.subscriptionDisabled)
+          ? () => this.emit(subscriptionDisabledEvent(context, disable))
+          : undefined,
+      );
+      if (disabled) {
+        this.logger.event('warn', 'subscription disabled', {
+          tenant_id: tenantId,
+          subscription_id: subscriptionId,
+          delivery_id: message.delivery_id,
+          reason: disable.reason,
+          cause: disable.cause,
+          failing_since: transitions.failingSince?.toISOString() ?? null,
+        });
+      }
+    }
+    if (step.kind === 'dead' && emits.has(OperationalEventTypes.deliveryExhausted)) {
+      await this.emit(deliveryExhaustedEvent(context, step.reason));
+    }
+    if (
+      transitions.recovered &&
+      failingSince &&
+      emits.has(OperationalEventTypes.deliveryRecovered)
+    ) {
+      try {
+        await this.emit(deliveryRecoveredEvent(context));
+      } catch (error) {
+        // Put the run of failures back, so the attempt handled again still sees a recovery to tell.
+        await this.subscriptions.noteFailure(tenantId, subscriptionId, failingSince);
+        throw error;
+      }
+    }
+  }
+
+  private async emit(event: OperationalEventEnvelope): Promise<void> {
+    await this.producer.send(Topics.eventsInbound, [
+      {
+        key: event.tenant_id,
+        value: Buffer.from(JSON.stringify(event)),
+        headers: { [Headers.origin]: HERALD_ORIGIN },
+      },
+    ]);
+    this.logger.event('info', 'operational event emitted', {
+      event_id: event.id,
+      tenant_id: event.tenant_id,
+      type: event.type,
+      subscription_id: event.subject,
+    });
+  }
+}

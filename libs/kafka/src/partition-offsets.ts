@@ -1,0 +1,51 @@
+/**
+ * Which offsets of one partition are in flight, handled or failed, and the low watermark below which
+ * every message is handled — the only offset that may be committed. Messages after a slow one can be
+ * handled (and are never handled twice by this process), while the commit waits for the slow one.
+ */
+export class PartitionOffsets {
+  private readonly inFlight = new Set<bigint>();
+  private readonly failed = new Set<bigint>();
+  private readonly done = new Set<bigint>();
+  private floor: bigint | null = null;
+  private highestDone: bigint | null = null;
+
+  /** Claims an offset for handling; false when it is in flight or handled already. */
+  take(offset: bigint): boolean {
+    if (this.floor !== null && offset < this.floor) return false;
+    if (this.inFlight.has(offset) || this.done.has(offset)) return false;
+    this.failed.delete(offset);
+    this.inFlight.add(offset);
+    if (this.floor === null) this.floor = offset;
+    return true;
+  }
+
+  complete(offset: bigint): void {
+    if (!this.inFlight.delete(offset)) return;
+    this.done.add(offset);
+    if (this.highestDone === null || offset > this.highestDone) this.highestDone = offset;
+  }
+
+  /** Handling failed: the offset blocks the watermark until it is taken again and completes. */
+  fail(offset: bigint): void {
+    if (this.inFlight.delete(offset)) this.failed.add(offset);
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /** The lowest offset that is not handled (the next offset to commit), or null before any. */
+  watermark(): bigint | null {
+    let lowest: bigint | null = null;
+    for (const offset of this.inFlight) if (lowest === null || offset < lowest) lowest = offset;
+    for (const offset of this.failed) if (lowest === null || offset < lowest) lowest = offset;
+    if (lowest === null) {
+      lowest = this.highestDone === null ? this.floor : this.highestDone + 1n;
+    }
+    if (lowest === null) return null;
+    for (const offset of this.done) if (offset < lowest) this.done.delete(offset);
+    this.floor = lowest;
+    return lowest;
+  }
+}
