@@ -17,16 +17,36 @@ export interface RunningHerald {
   stop(): Promise<void>;
 }
 
-/** The four real services in this process, each a Nest application on its own loopback port. */
-export async function startHerald(config: HeraldConfig = testConfig()): Promise<RunningHerald> {
+export type ServiceName = 'subscription-api' | 'event-ingest' | 'matcher' | 'deliverer';
+
+const ALL: readonly ServiceName[] = ['subscription-api', 'event-ingest', 'matcher', 'deliverer'];
+
+export interface StartOptions {
+  /**
+   * The services to run in this process (all four by default; the API always runs). A suite that
+   * runs the deliverer as a child process leaves it out here, or this one would take its partitions.
+   */
+  services?: readonly ServiceName[];
+}
+
+/** The real services in this process, each a Nest application on its own loopback port. */
+export async function startHerald(
+  config: HeraldConfig = testConfig(),
+  options: StartOptions = {},
+): Promise<RunningHerald> {
   const services = [
-    { name: 'subscription-api', module: SubscriptionApiModule.forRoot(config) },
-    { name: 'event-ingest', module: EventIngestModule.forRoot(config) },
-    { name: 'matcher', module: MatcherModule.forRoot(config) },
-    { name: 'deliverer', module: DelivererModule.forRoot(config) },
-  ];
+    { name: 'subscription-api', module: () => SubscriptionApiModule.forRoot(config) },
+    { name: 'event-ingest', module: () => EventIngestModule.forRoot(config) },
+    { name: 'matcher', module: () => MatcherModule.forRoot(config) },
+    { name: 'deliverer', module: () => DelivererModule.forRoot(config) },
+  ] as const;
   const started = await Promise.allSettled(
-    services.map((service) => createService(service.name, service.module, config)),
+    services
+      .filter(
+        (service) =>
+          service.name === 'subscription-api' || (options.services ?? ALL).includes(service.name),
+      )
+      .map((service) => createService(service.name, service.module(), config)),
   );
   const apps = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failure = started.find((result) => result.status === 'rejected');

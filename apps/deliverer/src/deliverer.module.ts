@@ -10,6 +10,9 @@ import { DeliveriesConsumer } from './delivery/deliveries.consumer';
 import { DeliveryService } from './delivery/delivery.service';
 import { AttemptRecorder } from './delivery/attempt-recorder';
 import { SubscriptionHealth } from './delivery/subscription-health';
+import { DeliveryFlow } from './delivery/delivery-flow';
+import { DeliveryPolicies } from './delivery/delivery-policies';
+import { DeliveryRouter } from './delivery/delivery-router';
 
 @Module({})
 export class DelivererModule {
@@ -25,6 +28,9 @@ export class DelivererModule {
         SubscriptionHealth,
         AttemptRecorder,
         DeliveryService,
+        DeliveryPolicies,
+        DeliveryRouter,
+        DeliveryFlow,
         DeliveriesConsumer,
       ],
     };

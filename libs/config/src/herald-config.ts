@@ -13,6 +13,10 @@ export interface HeraldConfig {
   retrySchedule: number[];
   deliveryTimeoutMs: number;
   autoDisableAfterMs: number;
+  /** Consecutive failed attempts that open a subscription's circuit breaker. */
+  circuitBreakerThreshold: number;
+  /** How long an open circuit skips calls before one trial call. */
+  circuitBreakerOpenMs: number;
   /** How long a rotated API key keeps working after `POST /v1/api-keys/rotate`. */
   apiKeyRotationGraceMs: number;
   allowPrivateDestinations: boolean;
@@ -141,6 +145,8 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
     retrySchedule,
     deliveryTimeoutMs: integer(env, 'HERALD_DELIVERY_TIMEOUT_MS', 10_000, 100, 300_000),
     autoDisableAfterMs: duration(env, 'HERALD_AUTO_DISABLE_AFTER', '5d'),
+    circuitBreakerThreshold: integer(env, 'HERALD_CIRCUIT_BREAKER_THRESHOLD', 5, 1, 1000),
+    circuitBreakerOpenMs: duration(env, 'HERALD_CIRCUIT_BREAKER_OPEN', '30s'),
     apiKeyRotationGraceMs: duration(env, 'HERALD_API_KEY_ROTATION_GRACE', '24h'),
     allowPrivateDestinations: boolean(env, 'HERALD_ALLOW_PRIVATE_DESTINATIONS', false),
     encryptionKey: encryptionKey(env),

@@ -18,3 +18,5 @@ export * from './subscription';
 export * from './subscription-health';
 export * from './subscription-index';
 export * from './tenant';
+export * from './circuit-breaker';
+export * from './rate-limiter';

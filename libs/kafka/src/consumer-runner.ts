@@ -151,6 +151,7 @@ export class ConsumerRunner<T> {
   private readonly maxInFlight: number;
   private readonly backlogLimit: number;
   private stopping = false;
+  private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly options: ConsumerRunnerOptions<T>) {
     this.consumer = options.kafka.consumer({
@@ -190,7 +191,13 @@ export class ConsumerRunner<T> {
   /** Stops fetching, lets running handlers finish (and commit) for a while, then leaves the group. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.consumer.pause(this.options.topics.map((topic) => ({ topic: topic.name })));
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    try {
+      this.consumer.pause(this.options.topics.map((topic) => ({ topic: topic.name })));
+    } catch {
+      // Never started: nothing to pause.
+    }
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.all(this.running),
@@ -251,12 +258,9 @@ export class ConsumerRunner<T> {
       this.consumer.pause(where);
     } else if (pauseUntil !== null && !track.recovering) {
       this.consumer.pause(where);
-      setTimeout(
-        () => {
-          if (!track.recovering && !track.full) this.consumer.resume(where);
-        },
-        Math.max(0, pauseUntil - Date.now()),
-      ).unref();
+      this.later(Math.max(0, pauseUntil - Date.now()), () => {
+        if (!track.recovering && !track.full) this.resume(where);
+      });
     }
   }
 
@@ -349,8 +353,7 @@ export class ConsumerRunner<T> {
     await this.commit(track);
     if (track.full && track.offsets.inFlightCount < this.maxInFlight / 2) {
       track.full = false;
-      if (!track.recovering)
-        this.consumer.resume([{ topic: track.topic, partitions: [track.partition] }]);
+      if (!track.recovering) this.resume([{ topic: track.topic, partitions: [track.partition] }]);
     }
   }
 
@@ -402,7 +405,7 @@ export class ConsumerRunner<T> {
     });
     const where = [{ topic: track.topic, partitions: [track.partition] }];
     this.consumer.pause(where);
-    setTimeout(() => {
+    this.later(track.backoffMs, () => {
       track.recovering = false;
       if (this.stopping || this.tracks.get(`${track.topic}:${track.partition}`) !== track) return;
       const mark = track.offsets.watermark();
@@ -416,8 +419,26 @@ export class ConsumerRunner<T> {
       } catch (error) {
         this.options.logger.event('warn', 'seek failed', { error: describe(error) });
       }
-      if (!track.full) this.consumer.resume(where);
-    }, track.backoffMs).unref();
+      if (!track.full) this.resume(where);
+    });
+  }
+
+  /** Runs `action` after `ms` unless the runner stopped by then. */
+  private later(ms: number, action: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (!this.stopping) action();
+    }, ms);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  private resume(where: { topic: string; partitions: number[] }[]): void {
+    try {
+      this.consumer.resume(where);
+    } catch (error) {
+      this.options.logger.event('warn', 'resume failed', { error: describe(error) });
+    }
   }
 
   /** The leading messages that are due, and when the first one that is not becomes due. */

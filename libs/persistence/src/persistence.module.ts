@@ -7,6 +7,7 @@ import { DeliveriesRepository } from './repositories/deliveries.repository';
 import { EventTypesRepository } from './repositories/event-types.repository';
 import { EventsRepository } from './repositories/events.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
+import { StrictOrderRepository } from './repositories/strict-order.repository';
 import { SubscriptionsRepository } from './repositories/subscriptions.repository';
 import { TenantsRepository } from './repositories/tenants.repository';
 
@@ -46,6 +47,11 @@ import { TenantsRepository } from './repositories/tenants.repository';
       useFactory: (db: DataSource) => new DeliveriesRepository(db),
     },
     {
+      provide: StrictOrderRepository,
+      inject: [DataSource],
+      useFactory: (db: DataSource) => new StrictOrderRepository(db),
+    },
+    {
       provide: SubscriptionsRepository,
       inject: [DataSource, HERALD_CONFIG],
       useFactory: (db: DataSource, config: HeraldConfig) =>
@@ -59,6 +65,7 @@ import { TenantsRepository } from './repositories/tenants.repository';
     EventsRepository,
     DeliveriesRepository,
     SubscriptionsRepository,
+    StrictOrderRepository,
   ],
 })
 export class PersistenceModule {}

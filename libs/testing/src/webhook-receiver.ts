@@ -14,6 +14,8 @@ export type Responder = (request: ReceivedRequest) => {
   status: number;
   body?: string;
   headers?: Record<string, string>;
+  /** Answer this long after the request arrived (a slow endpoint). */
+  delayMs?: number;
 };
 
 /** A real HTTP server on loopback that records every request and answers as told (200 by default). */
@@ -36,8 +38,12 @@ export class WebhookReceiver {
         };
         this.requests.push(received);
         const answer = this.responder(received);
-        res.writeHead(answer.status, answer.headers ?? { 'content-type': 'text/plain' });
-        res.end(answer.body ?? '');
+        const respond = (): void => {
+          res.writeHead(answer.status, answer.headers ?? { 'content-type': 'text/plain' });
+          res.end(answer.body ?? '');
+        };
+        if (answer.delayMs) setTimeout(respond, answer.delayMs);
+        else respond();
       });
     });
   }

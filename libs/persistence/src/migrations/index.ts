@@ -4,6 +4,7 @@ import { DeliveryRedrive1764000002000 } from './1764000002000-delivery-redrive';
 import { SubscriptionOutbox1764000003000 } from './1764000003000-subscription-outbox';
 import { SubscriptionHealth1764000004100 } from './1764000004100-subscription-health';
 import { AttemptRequestBody1764000004200 } from './1764000004200-attempt-request-body';
+import { StrictOrdering1764000005000 } from './1764000005000-strict-ordering';
 
 /** Every migration, in order; new ones are appended here. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   SubscriptionOutbox1764000003000,
   SubscriptionHealth1764000004100,
   AttemptRequestBody1764000004200,
+  StrictOrdering1764000005000,
 ];

@@ -437,6 +437,20 @@ export class SubscriptionsRepository {
     }
   }
 
+  /** How a subscription's deliveries are paced and ordered; null when it is gone. */
+  async getDeliveryPolicy(
+    tenantId: string,
+    id: string,
+  ): Promise<{ ordering: Ordering; rateLimitPerSecond: number | null } | null> {
+    const rows: Pick<SubscriptionRow, 'ordering' | 'rate_limit_per_second'>[] = await this.db.query(
+      `SELECT ordering, rate_limit_per_second FROM subscriptions
+        WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL`,
+      [tenantId, id],
+    );
+    const row = rows[0];
+    return row ? { ordering: row.ordering, rateLimitPerSecond: row.rate_limit_per_second } : null;
+  }
+
   async getSigningSecret(tenantId: string, id: string): Promise<string | null> {
     const rows: { signing_secret: string }[] = await this.db.query(
       'SELECT signing_secret FROM subscriptions WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL',

@@ -1,0 +1,161 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import type { DeliveryMessage } from '@herald/contracts';
+import { CircuitBreakers, RateLimiter, type NextStep } from '@herald/domain';
+import { ack, deadLetter, defer, retry, type HandlerOutcome } from '@herald/kafka';
+import { StrictOrderRepository } from '@herald/persistence';
+import { DeliveryService } from './delivery.service';
+import { DeliveryPolicies } from './delivery-policies';
+import { DeliveryRouter } from './delivery-router';
+
+/** Longest a best-effort delivery waits in its lane for the rate limit before it is deferred. */
+const MAX_RATE_WAIT_MS = 1_000;
+/** Parked deliveries a released strict subscription sends in one go before handing on. */
+const DRAIN_LIMIT = 50;
+const BACKLOG_DEFER_MS = 1_000;
+
+/**
+ * What happens to one delivery before and after its attempt: ordering (`strict` holds and parks
+ * later deliveries while one is failing), the per-subscription circuit breaker and rate limit, and
+ * the outcome the consumer runner makes durable.
+ */
+@Injectable()
+export class DeliveryFlow {
+  private readonly breakers: CircuitBreakers;
+  private readonly limiter = new RateLimiter();
+
+  constructor(
+    @Inject(HERALD_CONFIG) config: HeraldConfig,
+    private readonly delivery: DeliveryService,
+    private readonly policies: DeliveryPolicies,
+    private readonly strict: StrictOrderRepository,
+    private readonly router: DeliveryRouter,
+  ) {
+    this.breakers = new CircuitBreakers({
+      failureThreshold: config.circuitBreakerThreshold,
+      openMs: config.circuitBreakerOpenMs,
+    });
+  }
+
+  async handle(message: DeliveryMessage): Promise<HandlerOutcome> {
+    const policy = await this.policies.get(message.tenant_id, message.subscription_id);
+    if (policy?.ordering === 'strict') return this.handleStrict(message, policy.rateLimitPerSecond);
+
+    const subscription = message.subscription_id;
+    const circuit = this.breakers.decide(subscription, Date.now());
+    if (circuit.kind === 'skip') {
+      return defer(Math.max(0, circuit.retryAt - Date.now()), 'circuit open: endpoint failing');
+    }
+    if (policy?.rateLimitPerSecond) {
+      const wait = await this.awaitToken(subscription, policy.rateLimitPerSecond, MAX_RATE_WAIT_MS);
+      if (wait > 0) return defer(wait, 'rate limit');
+    }
+    const step = await this.delivery.attempt(message);
+    this.observe(subscription, step);
+    return toOutcome(step);
+  }
+
+  /**
+   * Asked without waiting when a subscription's lane is backed up: best-effort deliveries are
+   * deferred to the retry path (not counted as attempts); strict ones keep their place.
+   */
+  overflow(message: DeliveryMessage): HandlerOutcome | null {
+    const policy = this.policies.known(message.subscription_id);
+    if (policy === null || policy.ordering === 'strict') return null;
+    return defer(BACKLOG_DEFER_MS, 'subscription backlog');
+  }
+
+  private async handleStrict(
+    message: DeliveryMessage,
+    rateLimitPerSecond: number | null,
+  ): Promise<HandlerOutcome> {
+    const { tenant_id: tenant, subscription_id: subscription } = message;
+    if (await this.strict.parkIfHeld(tenant, subscription, message.delivery_id, message)) {
+      return ack();
+    }
+    if (rateLimitPerSecond) await this.awaitToken(subscription, rateLimitPerSecond, Infinity);
+    const step = await this.delivery.attempt(message);
+    if (step.kind === 'retry') {
+      await this.strict.hold(tenant, subscription, message.delivery_id);
+      return toOutcome(step);
+    }
+    if (step.kind === 'dead')
+      await this.router.deadLetter(subscription, message, 'exhausted', step.reason);
+    await this.drain(tenant, subscription, rateLimitPerSecond);
+    return ack();
+  }
+
+  /**
+   * The delivery holding a strict subscription is done (delivered or dead-lettered): send what was
+   * parked behind it, in order, until one fails — it then holds the subscription — or nothing is
+   * left and the hold is released. After DRAIN_LIMIT the next one is handed on through the retry
+   * path as the new holder, so one handler does not run for ever.
+   */
+  private async drain(
+    tenant: string,
+    subscription: string,
+    rateLimitPerSecond: number | null,
+  ): Promise<void> {
+    if ((await this.strict.blockerOf(tenant, subscription)) === null) return;
+    for (let sent = 0; ; sent++) {
+      const next = await this.strict.firstParked<DeliveryMessage>(tenant, subscription);
+      if (!next) {
+        if (await this.strict.releaseIfEmpty(tenant, subscription)) return;
+        continue;
+      }
+      if (sent >= DRAIN_LIMIT) {
+        await this.strict.hold(tenant, subscription, next.deliveryId);
+        await this.router.later(next.message, { kind: 'defer', afterMs: 0, reason: 'draining' });
+        await this.strict.unpark(next.seq);
+        return;
+      }
+      if (rateLimitPerSecond) await this.awaitToken(subscription, rateLimitPerSecond, Infinity);
+      const step = await this.delivery.attempt(next.message);
+      if (step.kind === 'retry') {
+        await this.strict.hold(tenant, subscription, next.deliveryId);
+        await this.router.later(next.message, {
+          kind: 'retry',
+          afterMs: step.delayMs,
+          reason: `attempt ${step.attempt} failed`,
+        });
+        await this.strict.unpark(next.seq);
+        return;
+      }
+      if (step.kind === 'dead') {
+        await this.router.deadLetter(subscription, next.message, 'exhausted', step.reason);
+      }
+      await this.strict.unpark(next.seq);
+    }
+  }
+
+  /** Waits for a rate-limit token up to `maxWaitMs`; returns 0 when taken, else the wait still due. */
+  private async awaitToken(
+    subscription: string,
+    perSecond: number,
+    maxWaitMs: number,
+  ): Promise<number> {
+    for (;;) {
+      const wait = this.limiter.take(subscription, perSecond, Date.now());
+      if (wait === 0) return 0;
+      if (wait > maxWaitMs) return wait;
+      await sleep(wait);
+    }
+  }
+
+  private observe(subscription: string, step: NextStep): void {
+    if (step.kind === 'done') this.breakers.succeeded(subscription);
+    else if (step.kind === 'retry') this.breakers.failed(subscription, Date.now());
+  }
+}
+
+function toOutcome(step: NextStep): HandlerOutcome {
+  switch (step.kind) {
+    case 'done':
+      return ack();
+    case 'retry':
+      return retry(step.delayMs, `attempt ${step.attempt} failed`);
+    case 'dead':
+      return deadLetter('exhausted', step.reason);
+  }
+}

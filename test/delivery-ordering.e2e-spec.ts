@@ -1,0 +1,174 @@
+import { Partitioners } from 'kafkajs';
+import { Topics } from '@herald/contracts';
+import { type ApiClient, type ReceivedRequest, waitFor } from '@herald/testing';
+import { startPipeline, type PipelineFixture } from './support/herald-harness';
+
+/** The partition of `herald.deliveries` a subscription's deliveries go to (keyed by its id). */
+function deliveriesPartition(subscriptionId: string, partitions: number): number {
+  const partitioner = Partitioners.DefaultPartitioner();
+  return partitioner({
+    topic: Topics.deliveries.name,
+    partitionMetadata: Array.from({ length: partitions }, (_, partitionId) => ({
+      partitionId,
+      leader: 0,
+      replicas: [0],
+      isr: [0],
+    })),
+    message: { key: subscriptionId, value: null },
+  });
+}
+
+/** The `seq` of each distinct delivery a receiver took in at `path`, in the order they first arrived. */
+function sequenceAt(requests: ReceivedRequest[]): number[] {
+  return requests.map(
+    (request) => (JSON.parse(request.body) as { data: { seq: number } }).data.seq,
+  );
+}
+
+describe('delivery order and isolation', () => {
+  let pipeline: PipelineFixture;
+
+  beforeAll(async () => {
+    pipeline = await startPipeline('delivery-ordering-test');
+  });
+
+  afterAll(async () => {
+    await pipeline.stop();
+  });
+
+  async function subscribe(
+    client: ApiClient,
+    path: string,
+    eventType: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<string> {
+    const created = await client.request<{ id: string }>('POST', '/v1/subscriptions', {
+      event_types: [eventType],
+      destination: { type: 'webhook', url: `${pipeline.receiver.url}${path}` },
+      ...extra,
+    });
+    expect(created.status).toBe(201);
+    return created.body.id;
+  }
+
+  async function publish(tenantId: string, type: string, seqs: number[]): Promise<void> {
+    await pipeline.producer.send({
+      topic: Topics.eventsInbound.name,
+      // Keyed by tenant, as the README asks of producers that need order: one inbound partition.
+      messages: seqs.map((seq) => ({
+        key: tenantId,
+        value: JSON.stringify({ tenant_id: tenantId, type, data: { seq } }),
+      })),
+    });
+  }
+
+  /** Subscription changes reach the matcher within a second. */
+  const matcherCatchUp = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1500));
+
+  it('delivers 100 events to one subscription in event order', async () => {
+    const { tenantId, client } = await pipeline.operator.createTenant('ordered');
+    await subscribe(client, '/ordered', 'reading.taken');
+    await matcherCatchUp();
+    const seqs = Array.from({ length: 100 }, (_, index) => index);
+    // Several sends, so the deliveries span many Kafka batches.
+    for (let start = 0; start < 100; start += 10) {
+      await publish(tenantId, 'reading.taken', seqs.slice(start, start + 10));
+    }
+    const received = await waitFor(
+      '100 deliveries at /ordered',
+      () => {
+        const distinct = pipeline.receiver.distinctRequestsTo('/ordered');
+        return distinct.length >= 100 && distinct;
+      },
+      60_000,
+    );
+    expect(sequenceAt(received)).toEqual(seqs);
+  });
+
+  it('with strict ordering, a failing delivery holds the later ones, which follow it in order', async () => {
+    const { tenantId, client } = await pipeline.operator.createTenant('strict');
+    let failuresLeft = 2;
+    pipeline.receiver.respondWith((request) => {
+      if (request.path !== '/strict') return { status: 200 };
+      const { seq } = (JSON.parse(request.body) as { data: { seq: number } }).data;
+      if (seq === 3 && failuresLeft > 0) {
+        failuresLeft--;
+        return { status: 500, body: 'not yet' };
+      }
+      return { status: 200 };
+    });
+    await subscribe(client, '/strict', 'meter.read', { ordering: 'strict' });
+    await matcherCatchUp();
+    await publish(tenantId, 'meter.read', [0, 1, 2, 3, 4, 5]);
+    await publish(tenantId, 'meter.read', [6, 7, 8, 9]);
+
+    const received = await waitFor(
+      'ten deliveries at /strict',
+      () => {
+        const distinct = pipeline.receiver.distinctRequestsTo('/strict');
+        return distinct.length >= 10 && distinct;
+      },
+      30_000,
+    );
+    expect(sequenceAt(received)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const attemptsOfThree = pipeline.receiver.requests.filter(
+      (request) =>
+        request.path === '/strict' &&
+        (JSON.parse(request.body) as { data: { seq: number } }).data.seq === 3,
+    );
+    expect(attemptsOfThree).toHaveLength(3);
+    const successOfThree = attemptsOfThree[2].receivedAt;
+    // Nothing after 3 went out before 3 was delivered, although it waited through two retries.
+    for (const request of received.slice(4)) {
+      expect(request.receivedAt).toBeGreaterThanOrEqual(successOfThree);
+    }
+    expect(successOfThree - attemptsOfThree[0].receivedAt).toBeGreaterThanOrEqual(2_700);
+  });
+
+  it('a slow endpoint does not delay another subscription on the same partition', async () => {
+    const { tenantId, client } = await pipeline.operator.createTenant('isolation');
+    const partitions = pipeline.herald.config.topicPartitions;
+    pipeline.receiver.respondWith((request) =>
+      request.path === '/slow' ? { status: 200, delayMs: 5_000 } : { status: 200 },
+    );
+    const slow = await subscribe(client, '/slow', 'sample.*');
+    // Subscriptions get random ids: make fast ones until one shares the slow one's partition.
+    let fastPath: string | null = null;
+    for (let tries = 0; tries < 30 && fastPath === null; tries++) {
+      const candidate = await subscribe(client, `/fast-${tries}`, 'sample.*');
+      if (deliveriesPartition(candidate, partitions) === deliveriesPartition(slow, partitions)) {
+        fastPath = `/fast-${tries}`;
+      } else {
+        const deleted = await client.request('DELETE', `/v1/subscriptions/${candidate}`);
+        expect(deleted.status).toBe(204);
+      }
+    }
+    if (fastPath === null) throw new Error('no subscription id landed on the slow one’s partition');
+    const fast = fastPath;
+    await matcherCatchUp();
+
+    // Events in several sends, so the fast subscription's deliveries come in several Kafka batches
+    // while the slow endpoint's first call is still open.
+    for (let round = 0; round < 5; round++) {
+      await publish(
+        tenantId,
+        'sample.taken',
+        [0, 1, 2, 3].map((index) => round * 4 + index),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    const fastRequests = await waitFor(
+      'twenty deliveries at the fast endpoint',
+      () => {
+        const distinct = pipeline.receiver.distinctRequestsTo(fast);
+        return distinct.length >= 20 && distinct;
+      },
+      30_000,
+    );
+    const slowRequests = pipeline.receiver.requests.filter((request) => request.path === '/slow');
+    expect(slowRequests.length).toBeGreaterThan(0);
+    const slowFirstAnswer = slowRequests[0].receivedAt + 5_000;
+    for (const request of fastRequests) expect(request.receivedAt).toBeLessThan(slowFirstAnswer);
+    expect(sequenceAt(fastRequests)).toEqual(Array.from({ length: 20 }, (_, index) => index));
+  });
+});

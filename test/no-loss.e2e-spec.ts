@@ -1,0 +1,268 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { ApiClient, verifyWebhook, waitFor, type ReceivedRequest } from '@herald/testing';
+import { startHerald, type RunningHerald } from './support/herald-harness';
+
+const root = join(__dirname, '..');
+const EVENTS = 300;
+const SUBSCRIPTIONS = 3;
+const PAIRS = EVENTS * SUBSCRIPTIONS;
+const ANSWER_AFTER_MS = 20;
+
+type DeliveredBody = { id: string; subscription_id: string; data: { seq: number } };
+
+/** A webhook receiver on loopback that records each request as it arrives and answers 200 a little later. */
+class SlowReceiver {
+  readonly requests: ReceivedRequest[] = [];
+  private readonly server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      this.requests.push({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        receivedAt: Date.now(),
+      });
+      setTimeout(() => res.writeHead(200).end('ok'), ANSWER_AFTER_MS);
+    });
+  });
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createTcpServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+interface ChildDeliverer {
+  process: ChildProcess;
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * At least once across a crash: the deliverer, compiled and run as its own OS process (as `npm
+ * start` and the images run it), is killed with SIGKILL half-way through a stream of deliveries and
+ * started again. Subscription API, ingest and matcher run in this process; no deliverer does.
+ */
+describe('no loss: the deliverer is killed with SIGKILL mid-stream and restarted', () => {
+  let herald: RunningHerald;
+  let receiver: SlowReceiver;
+  let producer: Producer;
+  const children: ChildDeliverer[] = [];
+
+  async function startDeliverer(): Promise<ChildDeliverer> {
+    const port = await freePort();
+    let output = '';
+    const child = spawn(
+      process.execPath,
+      ['-r', './scripts/register-aliases.js', 'dist/apps/deliverer/src/main.js'],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+          DATABASE_URL: process.env.DATABASE_URL,
+          HERALD_ENCRYPTION_KEY: process.env.HERALD_TEST_ENCRYPTION_KEY,
+          HERALD_ALLOW_PRIVATE_DESTINATIONS: 'true',
+          HERALD_TOPIC_PARTITIONS: String(herald.config.topicPartitions),
+          HERALD_RETRY_SCHEDULE: herald.config.retrySchedule.map((ms) => `${ms}ms`).join(','),
+          HERALD_HTTP_PORT: String(port),
+          HERALD_GRPC_PORT: '0',
+          HERALD_LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    // Kept short: only for the message of a failed wait.
+    const keep = (chunk: Buffer): void =>
+      void (output = (output + chunk.toString()).slice(-20_000));
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    const deliverer: ChildDeliverer = {
+      process: child,
+      output: () => output,
+      exited: new Promise((resolve) =>
+        child.once('exit', (code, signal) => resolve({ code, signal })),
+      ),
+    };
+    children.push(deliverer);
+    await waitFor(
+      `the deliverer child process to answer /health on ${port}`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`deliverer exited:\n${output}`);
+        return (await fetch(`http://127.0.0.1:${port}/health`)).ok;
+      },
+      60_000,
+      100,
+    );
+    return deliverer;
+  }
+
+  beforeAll(async () => {
+    const started = Date.now();
+    execFileSync(
+      process.execPath,
+      [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+      { cwd: root, stdio: 'inherit' },
+    );
+    process.stderr.write(`no-loss: built dist/ in ${Date.now() - started} ms\n`);
+    herald = await startHerald(undefined, {
+      services: ['subscription-api', 'event-ingest', 'matcher'],
+    });
+    receiver = new SlowReceiver();
+    await receiver.start();
+    producer = new Kafka({
+      brokers: herald.config.kafkaBrokers,
+      logLevel: logLevel.NOTHING,
+    }).producer();
+    await producer.connect();
+  }, 180_000);
+
+  afterAll(async () => {
+    // A failed test must not leave a deliverer behind to take the partitions of the next suite.
+    for (const child of children) {
+      if (child.process.exitCode === null && child.process.signalCode === null) {
+        child.process.kill('SIGKILL');
+        await child.exited;
+      }
+    }
+    await producer?.disconnect();
+    await receiver?.stop();
+    await herald?.stop();
+  });
+
+  it('delivers every (subscription, event) pair at least once; duplicates repeat the same webhook-id and body', async () => {
+    expect(herald.apps).toHaveLength(3);
+    const operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+    const { tenantId, client } = await operator.createTenant('no-loss');
+    const subscriptions: { id: string; secret: string; path: string }[] = [];
+    for (let index = 0; index < SUBSCRIPTIONS; index++) {
+      const path = `/no-loss/${index}`;
+      const created = await client.request<{ id: string; secret: string }>(
+        'POST',
+        '/v1/subscriptions',
+        {
+          event_types: ['meter.reading'],
+          destination: { type: 'webhook', url: `${receiver.url}${path}` },
+        },
+      );
+      expect(created.status).toBe(201);
+      subscriptions.push({ ...created.body, path });
+    }
+
+    const first = await startDeliverer();
+    await producer.send({
+      topic: 'herald.events.inbound',
+      messages: Array.from({ length: EVENTS }, (_, seq) => ({
+        value: JSON.stringify({ tenant_id: tenantId, type: 'meter.reading', data: { seq } }),
+      })),
+    });
+
+    const pairOf = (request: ReceivedRequest): string => {
+      const body = JSON.parse(request.body) as DeliveredBody;
+      return `${request.path}#${body.data.seq}`;
+    };
+    const distinctPairs = (): number => new Set(receiver.requests.map(pairOf)).size;
+
+    await waitFor(
+      'a third of the deliveries to arrive',
+      () => distinctPairs() >= PAIRS / 3,
+      60_000,
+      5,
+    );
+    first.process.kill('SIGKILL');
+    const killed = await first.exited;
+    const arrivedBeforeKill = receiver.requests.length;
+    const pairsBeforeKill = distinctPairs();
+    expect(killed.signal).toBe('SIGKILL');
+    // Mid-stream: the kill came while most deliveries were still to be made.
+    expect(pairsBeforeKill).toBeLessThan(PAIRS);
+
+    const restartedAt = Date.now();
+    const second = await startDeliverer();
+    await waitFor(
+      `all ${PAIRS} (subscription, event) pairs to arrive after the restart`,
+      () => {
+        if (second.process.exitCode !== null)
+          throw new Error(`restarted deliverer exited:\n${second.output()}`);
+        return distinctPairs() === PAIRS;
+      },
+      150_000,
+      100,
+    );
+    const finishedAt = Date.now();
+
+    const byPair = new Map<string, ReceivedRequest[]>();
+    for (const request of receiver.requests) {
+      const pair = pairOf(request);
+      byPair.set(pair, [...(byPair.get(pair) ?? []), request]);
+    }
+    for (const { path, secret, id } of subscriptions) {
+      for (let seq = 0; seq < EVENTS; seq++) {
+        const requests = byPair.get(`${path}#${seq}`);
+        expect(requests).toBeDefined();
+        // Each copy is authentic, for this subscription, and the same delivery.
+        for (const request of requests ?? []) {
+          expect(verifyWebhook<DeliveredBody>(secret, request)).toMatchObject({
+            subscription_id: id,
+            data: { seq },
+          });
+        }
+        const copies = requests ?? [];
+        expect(new Set(copies.map((r) => r.headers['webhook-id'])).size).toBe(1);
+        expect(new Set(copies.map((r) => r.body)).size).toBe(1);
+      }
+    }
+    expect(byPair.size).toBe(PAIRS);
+    expect(new Set(receiver.requests.map((r) => r.headers['webhook-id'])).size).toBe(PAIRS);
+    // The restarted process did the rest.
+    expect(receiver.requests.length).toBeGreaterThan(arrivedBeforeKill);
+
+    // The history agrees: every delivery of the tenant ends succeeded, none pending or failed.
+    const unfinished = await waitFor('every delivery to be recorded as succeeded', async () => {
+      const open = await client.request<{ data: { id: string; status: string }[] }>(
+        'GET',
+        '/v1/deliveries?status=pending,retrying,failed,dead&limit=100',
+      );
+      return open.status === 200 && open.body.data.length === 0 && open.body.data;
+    });
+    expect(unfinished).toEqual([]);
+
+    const duplicates = receiver.requests.length - PAIRS;
+    const debug: Record<string, unknown> = {};
+    for (const { path } of subscriptions) {
+      const before = receiver.requests.slice(0, arrivedBeforeKill).filter((r) => r.path === path);
+      const after = receiver.requests.slice(arrivedBeforeKill).filter((r) => r.path === path);
+      const seqs = (rs: ReceivedRequest[]) => rs.map((r) => (JSON.parse(r.body) as DeliveredBody).data.seq);
+      const b = seqs(before); const a = seqs(after);
+      debug[path] = { before: b.length, beforeMax: Math.max(...b), after: a.length, afterMin: Math.min(...a), afterMax: Math.max(...a) };
+    }
+    process.stderr.write(JSON.stringify(debug) + '\n' + first.output().slice(-5000) + '\n');
+    process.stderr.write(
+      `no-loss: ${pairsBeforeKill}/${PAIRS} pairs (${arrivedBeforeKill} requests) before SIGKILL; ` +
+        `the restarted deliverer finished ${finishedAt - restartedAt} ms after its start; ` +
+        `${duplicates} duplicate requests\n`,
+    );
+  }, 240_000);
+});
