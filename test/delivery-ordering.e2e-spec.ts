@@ -13,6 +13,7 @@ function deliveriesPartition(subscriptionId: string, partitions: number): number
       leader: 0,
       replicas: [0],
       isr: [0],
+      partitionErrorCode: 0,
     })),
     message: { key: subscriptionId, value: null },
   });
