@@ -1,7 +1,7 @@
 import { Partitioners } from 'kafkajs';
 import { Topics } from '@herald/contracts';
 import { type ApiClient, type ReceivedRequest, waitFor } from '@herald/testing';
-import { startPipeline, type PipelineFixture } from './support/herald-harness';
+import { startPipeline, untilMatcherKnows, type PipelineFixture } from './support/herald-harness';
 
 /** The partition of `herald.deliveries` a subscription's deliveries go to (keyed by its id). */
 function deliveriesPartition(subscriptionId: string, partitions: number): number {
@@ -49,6 +49,7 @@ describe('delivery order and isolation', () => {
       ...extra,
     });
     expect(created.status).toBe(201);
+    await untilMatcherKnows(pipeline.herald, created.body.id);
     return created.body.id;
   }
 
@@ -63,13 +64,9 @@ describe('delivery order and isolation', () => {
     });
   }
 
-  /** Subscription changes reach the matcher within a second. */
-  const matcherCatchUp = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1500));
-
   it('delivers 100 events to one subscription in event order', async () => {
     const { tenantId, client } = await pipeline.operator.createTenant('ordered');
     await subscribe(client, '/ordered', 'reading.taken');
-    await matcherCatchUp();
     const seqs = Array.from({ length: 100 }, (_, index) => index);
     // Several sends, so the deliveries span many Kafka batches.
     for (let start = 0; start < 100; start += 10) {
@@ -99,7 +96,6 @@ describe('delivery order and isolation', () => {
       return { status: 200 };
     });
     await subscribe(client, '/strict', 'meter.read', { ordering: 'strict' });
-    await matcherCatchUp();
     await publish(tenantId, 'meter.read', [0, 1, 2, 3, 4, 5]);
     await publish(tenantId, 'meter.read', [6, 7, 8, 9]);
 
@@ -146,7 +142,6 @@ describe('delivery order and isolation', () => {
     }
     if (fastPath === null) throw new Error('no subscription id landed on the slow one’s partition');
     const fast = fastPath;
-    await matcherCatchUp();
 
     // Events in several sends, so the fast subscription's deliveries come in several Kafka batches
     // while the slow endpoint's first call is still open.

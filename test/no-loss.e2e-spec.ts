@@ -254,11 +254,30 @@ describe('no loss: the deliverer is killed with SIGKILL mid-stream and restarted
     for (const { path } of subscriptions) {
       const before = receiver.requests.slice(0, arrivedBeforeKill).filter((r) => r.path === path);
       const after = receiver.requests.slice(arrivedBeforeKill).filter((r) => r.path === path);
-      const seqs = (rs: ReceivedRequest[]) => rs.map((r) => (JSON.parse(r.body) as DeliveredBody).data.seq);
-      const b = seqs(before); const a = seqs(after);
-      debug[path] = { before: b.length, beforeMax: Math.max(...b), after: a.length, afterMin: Math.min(...a), afterMax: Math.max(...a) };
+      const seqs = (rs: ReceivedRequest[]) =>
+        rs.map((r) => (JSON.parse(r.body) as DeliveredBody).data.seq);
+      const b = seqs(before);
+      const a = seqs(after);
+      const bset = new Set(b);
+      const dup = a.filter((x) => bset.has(x)).sort((x, y) => x - y);
+      debug[path + ':dups'] = [dup.length, dup.slice(0, 5), dup.slice(-5)];
+      debug[path] = {
+        before: b.length,
+        beforeMax: Math.max(...b),
+        after: a.length,
+        afterMin: Math.min(...a),
+        afterMax: Math.max(...a),
+      };
     }
-    process.stderr.write(JSON.stringify(debug) + '\n' + first.output().slice(-5000) + '\n');
+    process.stderr.write(JSON.stringify(debug) + '\n' + first.output().slice(-3000) + '\n=== second\n' + second.output().slice(-6000) + '\n');
+    const seen = new Map<string, number>();
+    const dupTimes: string[] = [];
+    for (const r of receiver.requests) {
+      const k = pairOf(r);
+      if (seen.has(k)) dupTimes.push(`${k}@${r.receivedAt - restartedAt} (first ${(seen.get(k) ?? 0) - restartedAt})`);
+      else seen.set(k, r.receivedAt);
+    }
+    process.stderr.write(dupTimes.slice(0, 40).join('\n') + '\n');
     process.stderr.write(
       `no-loss: ${pairsBeforeKill}/${PAIRS} pairs (${arrivedBeforeKill} requests) before SIGKILL; ` +
         `the restarted deliverer finished ${finishedAt - restartedAt} ms after its start; ` +

@@ -3,12 +3,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HeraldConfig } from '@herald/config';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { ApiClient, testConfig, WebhookReceiver } from '@herald/testing';
+import { ApiClient, testConfig, waitFor, WebhookReceiver } from '@herald/testing';
 import { createService } from '@herald/runtime';
 import { SubscriptionApiModule } from '../../apps/subscription-api/src/subscription-api.module';
 import { EventIngestModule } from '../../apps/event-ingest/src/event-ingest.module';
 import { MatcherModule } from '../../apps/matcher/src/matcher.module';
 import { DelivererModule } from '../../apps/deliverer/src/deliverer.module';
+import { SubscriptionIndexService } from '../../apps/matcher/src/matching/subscription-index.service';
 
 export interface RunningHerald {
   config: HeraldConfig;
@@ -64,6 +65,30 @@ export async function startHerald(
       await Promise.all(apps.map((app) => app.close()));
     },
   };
+}
+
+/**
+ * Waits until the in-process matcher's index holds a subscription as live. Changes travel through the
+ * outbox and the changelog topic, so a test that publishes right after creating a subscription would
+ * otherwise race them (a loaded machine can take more than a second).
+ */
+export async function untilMatcherKnows(
+  herald: RunningHerald,
+  subscriptionId: string,
+): Promise<void> {
+  const matcher = herald.apps
+    .map((app) => {
+      try {
+        return app.get(SubscriptionIndexService, { strict: false });
+      } catch {
+        return null;
+      }
+    })
+    .find((service) => service !== null);
+  if (!matcher) throw new Error('no matcher runs in this Herald');
+  await waitFor(`the matcher to know subscription ${subscriptionId}`, () =>
+    matcher.index.isLive(subscriptionId),
+  );
 }
 
 export interface PipelineFixture {

@@ -24,6 +24,12 @@ export class SubscriptionIndex {
   private readonly deleted = new Map<string, string>();
   private readonly tenants = new Map<string, TenantIndex>();
 
+  /** Whether the index holds this subscription as live and matchable. */
+  isLive(id: string): boolean {
+    const subscription = this.byId.get(id);
+    return subscription !== undefined && subscription.enabled && subscription.status === 'active';
+  }
+
   get size(): number {
     return this.byId.size;
   }
