@@ -89,7 +89,7 @@ describe('no loss: the deliverer is killed with SIGKILL mid-stream and restarted
           HERALD_RETRY_SCHEDULE: herald.config.retrySchedule.map((ms) => `${ms}ms`).join(','),
           HERALD_HTTP_PORT: String(port),
           HERALD_GRPC_PORT: '0',
-          HERALD_LOG_LEVEL: 'warn',
+          HERALD_LOG_LEVEL: 'info',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -199,7 +199,7 @@ describe('no loss: the deliverer is killed with SIGKILL mid-stream and restarted
     // Mid-stream: the kill came while most deliveries were still to be made.
     expect(pairsBeforeKill).toBeLessThan(PAIRS);
 
-    const restartedAt = Date.now();
+    const restartedAt = Date.now(); process.stderr.write(`restartedAt ${restartedAt}\n`);
     const second = await startDeliverer();
     await waitFor(
       `all ${PAIRS} (subscription, event) pairs to arrive after the restart`,

@@ -19,6 +19,24 @@ export type SendResult = (
   requestBody?: string | null;
 };
 
+/** A failed send that asked for nothing special (no Retry-After, not 410). */
+export function failedSend(
+  failure: FailureClass,
+  message: string,
+  statusCode: number | null = null,
+  responseExcerpt: string | null = null,
+): SendResult {
+  return {
+    ok: false,
+    failure,
+    statusCode,
+    message,
+    responseExcerpt,
+    retryAfterMs: null,
+    gone: false,
+  };
+}
+
 /** 2xx delivers; 410 is permanent; 408, 425, 429 and 5xx are worth retrying, like every other non-2xx. */
 export function classifyHttpStatus(status: number): 'success' | FailureClass {
   if (status >= 200 && status < 300) return 'success';

@@ -4,3 +4,4 @@ export * from './webhook-receiver';
 export * from './test-config';
 export * from './topic-recorder';
 export * from './sqs-queues';
+export * from './closed-port';

@@ -3,8 +3,8 @@ import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
 import type { DeliveryMessage } from '@herald/contracts';
 import {
   SUBSCRIPTION_DISABLED,
+  failedSend,
   nextStep,
-  type FailureClass,
   type NextStep,
   type SendResult,
 } from '@herald/domain';
@@ -84,14 +84,14 @@ export class DeliveryService {
     } catch (error) {
       // Herald's own fault for this one delivery: it follows the retry schedule (an operator may fix
       // the key meanwhile) instead of stalling every subscription of the partition.
-      if (error instanceof SecretsUnreadableError) return failed('ours', error.message);
+      if (error instanceof SecretsUnreadableError) return failedSend('ours', error.message);
       throw error;
     }
-    if (!found) return failed('permanent', 'subscription no longer exists');
+    if (!found) return failedSend('permanent', 'subscription no longer exists');
     const { subscription, signingSecrets } = found;
     // Disabled by Herald, paused, or deleted: what was still pending is dead-lettered, not sent.
     if (subscription.status === 'disabled' || !subscription.enabled)
-      return failed('permanent', SUBSCRIPTION_DISABLED);
+      return failedSend('permanent', SUBSCRIPTION_DISABLED);
     const destination = subscription.destination;
     switch (destination.type) {
       case 'webhook':
@@ -109,16 +109,4 @@ export class DeliveryService {
         return this.queues.send({ destination, body: message.body });
     }
   }
-}
-
-function failed(failure: FailureClass, message: string): SendResult {
-  return {
-    ok: false,
-    failure,
-    statusCode: null,
-    message,
-    responseExcerpt: null,
-    retryAfterMs: null,
-    gone: false,
-  };
 }

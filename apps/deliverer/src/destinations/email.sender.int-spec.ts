@@ -1,7 +1,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import type { DeliveredBody } from '@herald/domain';
-import { testConfig } from '@herald/testing';
+import { closedPort, testConfig } from '@herald/testing';
 import { EmailSender } from './email.sender';
 
 const body: DeliveredBody = {
@@ -27,14 +27,6 @@ async function silentServer(): Promise<{ port: number; close(): Promise<void> }>
         server.close(() => resolve());
       }),
   };
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** A loopback SMTP server answering RCPT TO by the code given per address (250 when absent). */

@@ -1,7 +1,13 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { createTransport, type Transporter } from 'nodemailer';
 import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
-import type { DeliveredBody, EmailDestination, FailureClass, SendResult } from '@herald/domain';
+import {
+  failedSend,
+  type DeliveredBody,
+  type EmailDestination,
+  type FailureClass,
+  type SendResult,
+} from '@herald/domain';
 
 export interface EmailRequest {
   destination: EmailDestination;
@@ -116,13 +122,5 @@ function failure(
   statusCode: number | null,
   responseExcerpt: string | null,
 ): SendResult {
-  return {
-    ok: false,
-    failure,
-    statusCode,
-    message,
-    responseExcerpt: responseExcerpt?.slice(0, 4096) ?? null,
-    retryAfterMs: null,
-    gone: false,
-  };
+  return failedSend(failure, message, statusCode, responseExcerpt?.slice(0, 4096) ?? null);
 }

@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { DeliveredBody, SqsDestination } from '@herald/domain';
-import { SqsQueues, TEST_SQS_KEYS, TEST_SQS_REGION, testConfig } from '@herald/testing';
+import { closedPort, SqsQueues, TEST_SQS_KEYS, TEST_SQS_REGION, testConfig } from '@herald/testing';
 import { SqsSender } from './sqs.sender';
 
 const bodyFor = (n: number): DeliveredBody => ({
@@ -60,14 +60,6 @@ async function silentServer(): Promise<{ url: string; close(): Promise<void> }> 
         server.close(() => resolve());
       }),
   };
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Runs `action` with these environment variables set (or unset, for undefined), then restores them. */

@@ -9,7 +9,13 @@ import {
   type SendMessageCommandInput,
 } from '@aws-sdk/client-sqs';
 import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
-import type { DeliveredBody, FailureClass, SendResult, SqsDestination } from '@herald/domain';
+import {
+  failedSend,
+  type DeliveredBody,
+  type FailureClass,
+  type SendResult,
+  type SqsDestination,
+} from '@herald/domain';
 import { checkLiteralHost, guardedLookup, PrivateDestinationError } from './guarded-lookup';
 
 export interface SqsRequest {
@@ -278,13 +284,5 @@ function failure(
   statusCode: number | null,
   responseExcerpt: string | null,
 ): SendResult {
-  return {
-    ok: false,
-    failure,
-    statusCode,
-    message,
-    responseExcerpt: responseExcerpt?.slice(0, EXCERPT_CHARS) ?? null,
-    retryAfterMs: null,
-    gone: false,
-  };
+  return failedSend(failure, message, statusCode, responseExcerpt?.slice(0, EXCERPT_CHARS) ?? null);
 }
