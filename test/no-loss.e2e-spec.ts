@@ -4,7 +4,7 @@ import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { ApiClient, verifyWebhook, waitFor, type ReceivedRequest } from '@herald/testing';
-import { startHerald, type RunningHerald } from './support/herald-harness';
+import { startHerald, untilMatcherKnows, type RunningHerald } from './support/herald-harness';
 
 const root = join(__dirname, '..');
 const EVENTS = 300;
@@ -69,6 +69,7 @@ describe('no loss: the deliverer is killed with SIGKILL mid-stream and restarted
   let herald: RunningHerald;
   let receiver: SlowReceiver;
   let producer: Producer;
+  let buildMs = 0;
   const children: ChildDeliverer[] = [];
 
   async function startDeliverer(): Promise<ChildDeliverer> {
@@ -89,7 +90,7 @@ describe('no loss: the deliverer is killed with SIGKILL mid-stream and restarted
           HERALD_RETRY_SCHEDULE: herald.config.retrySchedule.map((ms) => `${ms}ms`).join(','),
           HERALD_HTTP_PORT: String(port),
           HERALD_GRPC_PORT: '0',
-          HERALD_LOG_LEVEL: 'info',
+          HERALD_LOG_LEVEL: 'warn',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -126,7 +127,7 @@ describe('no loss: the deliverer is killed with SIGKILL mid-stream and restarted
       [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
       { cwd: root, stdio: 'inherit' },
     );
-    process.stderr.write(`no-loss: built dist/ in ${Date.now() - started} ms\n`);
+    buildMs = Date.now() - started;
     herald = await startHerald(undefined, {
       services: ['subscription-api', 'event-ingest', 'matcher'],
     });
@@ -170,6 +171,7 @@ describe('no loss: the deliverer is killed with SIGKILL mid-stream and restarted
       expect(created.status).toBe(201);
       subscriptions.push({ ...created.body, path });
     }
+    for (const { id } of subscriptions) await untilMatcherKnows(herald, id);
 
     const first = await startDeliverer();
     await producer.send({
@@ -199,7 +201,9 @@ describe('no loss: the deliverer is killed with SIGKILL mid-stream and restarted
     // Mid-stream: the kill came while most deliveries were still to be made.
     expect(pairsBeforeKill).toBeLessThan(PAIRS);
 
-    const restartedAt = Date.now(); process.stderr.write(`restartedAt ${restartedAt}\n`);
+    // The killed member keeps its partitions until its Kafka session times out (30 s), so the new
+    // process joins the group, and answers /health, only then.
+    const restartedAt = Date.now();
     const second = await startDeliverer();
     await waitFor(
       `all ${PAIRS} (subscription, event) pairs to arrive after the restart`,
@@ -240,46 +244,19 @@ describe('no loss: the deliverer is killed with SIGKILL mid-stream and restarted
     expect(receiver.requests.length).toBeGreaterThan(arrivedBeforeKill);
 
     // The history agrees: every delivery of the tenant ends succeeded, none pending or failed.
-    const unfinished = await waitFor('every delivery to be recorded as succeeded', async () => {
+    await waitFor('every delivery to be recorded as succeeded', async () => {
       const open = await client.request<{ data: { id: string; status: string }[] }>(
         'GET',
         '/v1/deliveries?status=pending,retrying,failed,dead&limit=100',
       );
-      return open.status === 200 && open.body.data.length === 0 && open.body.data;
+      return open.status === 200 && open.body.data.length === 0;
     });
-    expect(unfinished).toEqual([]);
 
+    // Duplicates are what the killed process had sent, or deferred to a retry topic (a backed-up
+    // lane), above its last committed offset.
     const duplicates = receiver.requests.length - PAIRS;
-    const debug: Record<string, unknown> = {};
-    for (const { path } of subscriptions) {
-      const before = receiver.requests.slice(0, arrivedBeforeKill).filter((r) => r.path === path);
-      const after = receiver.requests.slice(arrivedBeforeKill).filter((r) => r.path === path);
-      const seqs = (rs: ReceivedRequest[]) =>
-        rs.map((r) => (JSON.parse(r.body) as DeliveredBody).data.seq);
-      const b = seqs(before);
-      const a = seqs(after);
-      const bset = new Set(b);
-      const dup = a.filter((x) => bset.has(x)).sort((x, y) => x - y);
-      debug[path + ':dups'] = [dup.length, dup.slice(0, 5), dup.slice(-5)];
-      debug[path] = {
-        before: b.length,
-        beforeMax: Math.max(...b),
-        after: a.length,
-        afterMin: Math.min(...a),
-        afterMax: Math.max(...a),
-      };
-    }
-    process.stderr.write(JSON.stringify(debug) + '\n' + first.output().slice(-3000) + '\n=== second\n' + second.output().slice(-6000) + '\n');
-    const seen = new Map<string, number>();
-    const dupTimes: string[] = [];
-    for (const r of receiver.requests) {
-      const k = pairOf(r);
-      if (seen.has(k)) dupTimes.push(`${k}@${r.receivedAt - restartedAt} (first ${(seen.get(k) ?? 0) - restartedAt})`);
-      else seen.set(k, r.receivedAt);
-    }
-    process.stderr.write(dupTimes.slice(0, 40).join('\n') + '\n');
     process.stderr.write(
-      `no-loss: ${pairsBeforeKill}/${PAIRS} pairs (${arrivedBeforeKill} requests) before SIGKILL; ` +
+      `no-loss: dist/ built in ${buildMs} ms; ${pairsBeforeKill}/${PAIRS} pairs (${arrivedBeforeKill} requests) before SIGKILL; ` +
         `the restarted deliverer finished ${finishedAt - restartedAt} ms after its start; ` +
         `${duplicates} duplicate requests\n`,
     );

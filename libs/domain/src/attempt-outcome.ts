@@ -55,7 +55,8 @@ export function parseRetryAfter(
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
-const JITTER = 0.1;
+/** The most jitter added to a scheduled retry delay, as a fraction of it. */
+export const RETRY_JITTER = 0.1;
 
 export type NextStep =
   | { kind: 'done' }
@@ -79,7 +80,7 @@ export function nextStep(
   if (attemptsMade > schedule.length)
     return { kind: 'dead', reason: `gave up after ${attemptsMade} attempts` };
   const scheduled = schedule[attemptsMade - 1];
-  const jittered = scheduled + Math.floor(scheduled * JITTER * random());
+  const jittered = scheduled + Math.floor(scheduled * RETRY_JITTER * random());
   return {
     kind: 'retry',
     delayMs: Math.max(jittered, result.retryAfterMs ?? 0),

@@ -56,6 +56,11 @@ export interface ConsumerRunnerOptions<T> {
   partitionConcurrency?: number;
   fromBeginning?: boolean;
   sessionTimeoutMs?: number;
+  /**
+   * The long poll of a fetch (1 s by default). A paused partition that is resumed is only fetched by
+   * the next fetch, so this bounds how late a due retry can start.
+   */
+  maxWaitTimeInMs?: number;
 }
 
 function headersOf(headers: IHeaders | undefined): Record<string, string> {
@@ -157,8 +162,7 @@ export class ConsumerRunner<T> {
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-      // A resumed partition is only fetched by the next fetch, so a long poll would delay retries.
-      maxWaitTimeInMs: 1000,
+      maxWaitTimeInMs: options.maxWaitTimeInMs ?? 1000,
       allowAutoTopicCreation: false,
     });
     this.slots = new Slots(options.laneConcurrency ?? 16);

@@ -36,6 +36,8 @@ export class DeliveriesConsumer implements OnApplicationBootstrap, OnApplication
       topics: [Topics.deliveries, ...retryTopics(this.router.delays)],
       logger: this.logger,
       laneConcurrency: 64,
+      // Due retries start within a quarter second of their time rather than a second.
+      maxWaitTimeInMs: 250,
       dueAt: (raw) => {
         const notBefore = raw.headers[Headers.notBefore];
         return notBefore ? Number(notBefore) : null;

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
 import { Headers, Topics, retryTopic, type DeliveryMessage } from '@herald/contracts';
+import { RETRY_JITTER } from '@herald/domain';
 import { TypedProducer, type LaterOutcome } from '@herald/kafka';
 
 /** Where deliveries go when they are not done now: the retry topic of their delay, or the DLQ. */
@@ -17,13 +18,15 @@ export class DeliveryRouter {
   }
 
   /**
-   * Sends a delivery to the shortest retry topic that waits at least `afterMs` (so each topic's due
-   * times only grow), due at now + afterMs. A retry counts as an attempt made; a deferral does not.
+   * Sends a delivery to a retry topic, due at now + afterMs. The topic is the shortest whose delay is
+   * at least afterMs less the most jitter, so a scheduled delay lands in its own topic and a message
+   * is never due more than the jitter later than those queued behind it (a Retry-After longer than
+   * every delay goes to the longest). A retry counts as an attempt made; a deferral does not.
    */
   async later(message: DeliveryMessage, outcome: LaterOutcome): Promise<void> {
+    const floor = outcome.afterMs / (1 + RETRY_JITTER);
     const delay =
-      this.delays.find((candidate) => candidate >= outcome.afterMs) ??
-      this.delays[this.delays.length - 1];
+      this.delays.find((candidate) => candidate >= floor) ?? this.delays[this.delays.length - 1];
     await this.producer.send(retryTopic(delay), [
       {
         key: message.subscription_id,
