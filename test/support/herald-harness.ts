@@ -15,6 +15,8 @@ export interface RunningHerald {
   config: HeraldConfig;
   apiUrl: string;
   apps: INestApplication[];
+  /** The matcher's application, when it runs in this process. */
+  matcher: INestApplication | null;
   stop(): Promise<void>;
 }
 
@@ -41,13 +43,12 @@ export async function startHerald(
     { name: 'matcher', module: () => MatcherModule.forRoot(config) },
     { name: 'deliverer', module: () => DelivererModule.forRoot(config) },
   ] as const;
+  const chosen = services.filter(
+    (service) =>
+      service.name === 'subscription-api' || (options.services ?? ALL).includes(service.name),
+  );
   const started = await Promise.allSettled(
-    services
-      .filter(
-        (service) =>
-          service.name === 'subscription-api' || (options.services ?? ALL).includes(service.name),
-      )
-      .map((service) => createService(service.name, service.module(), config)),
+    chosen.map((service) => createService(service.name, service.module(), config)),
   );
   const apps = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failure = started.find((result) => result.status === 'rejected');
@@ -61,6 +62,7 @@ export async function startHerald(
     config,
     apiUrl: `http://127.0.0.1:${port}`,
     apps,
+    matcher: apps[chosen.findIndex((service) => service.name === 'matcher')] ?? null,
     stop: async () => {
       await Promise.all(apps.map((app) => app.close()));
     },
@@ -76,15 +78,7 @@ export async function untilMatcherKnows(
   herald: RunningHerald,
   subscriptionId: string,
 ): Promise<void> {
-  const matcher = herald.apps
-    .map((app) => {
-      try {
-        return app.get(SubscriptionIndexService, { strict: false });
-      } catch {
-        return null;
-      }
-    })
-    .find((service) => service !== null);
+  const matcher = herald.matcher?.get(SubscriptionIndexService);
   if (!matcher) throw new Error('no matcher runs in this Herald');
   await waitFor(`the matcher to know subscription ${subscriptionId}`, () =>
     matcher.index.isLive(subscriptionId),

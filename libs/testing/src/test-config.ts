@@ -12,6 +12,9 @@ export function testConfig(overrides: Record<string, string> = {}): HeraldConfig
     HERALD_ALLOW_PRIVATE_DESTINATIONS: 'true',
     HERALD_TOPIC_PARTITIONS: '3',
     HERALD_RETRY_SCHEDULE: '1s,2s',
+    // Compressed like the schedule: at its 30 s default, an open circuit would outlast most tests that
+    // fail a receiver on purpose. The breaker's own suite sets it.
+    HERALD_CIRCUIT_BREAKER_THRESHOLD: '1000',
     HERALD_HTTP_PORT: '0',
     HERALD_GRPC_PORT: '0',
     HERALD_LOG_LEVEL: process.env.HERALD_TEST_VERBOSE ? 'debug' : 'error',
