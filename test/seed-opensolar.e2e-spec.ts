@@ -6,7 +6,7 @@ import {
   type ReceivedRequest,
   verifyWebhook,
 } from '@herald/testing';
-import { startPipeline, type PipelineFixture } from './support/herald-harness';
+import { startPipeline, untilMatcherKnows, type PipelineFixture } from './support/herald-harness';
 
 type DeliveredBody = {
   id: string;
@@ -315,8 +315,8 @@ describe('seed: OpenSolar org webhooks', () => {
       `/v1/subscriptions/${toggled.body.id}`,
     );
     expect(shown.body.enabled).toBe(false);
-    // A change reaches the matchers within a second (issue 4's contract), not at once.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // A change reaches the matchers shortly after, not at once (matcher-index checks the second).
+    await untilMatcherKnows(fixture.herald, toggled.body.id, false);
 
     await publish(tenantId, [
       {
@@ -338,7 +338,7 @@ describe('seed: OpenSolar org webhooks', () => {
       { enabled: true },
     );
     expect(enabled.body.enabled).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await untilMatcherKnows(fixture.herald, toggled.body.id);
     await publish(tenantId, [{ id: 'e-3', type: 'project.deleted', data: { project: { id: 1 } } }]);
     await waitFor('the third event at both hooks', () =>
       ['/opensolar/toggled', '/opensolar/steady'].every((path) => idsAt(path).includes('e-3')),

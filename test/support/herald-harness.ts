@@ -70,18 +70,21 @@ export async function startHerald(
 }
 
 /**
- * Waits until the in-process matcher's index holds a subscription as live. Changes travel through the
+ * Waits until the in-process matcher's index holds a subscription as live (or, with `live` false, no
+ * longer does). Changes travel through the
  * outbox and the changelog topic, so a test that publishes right after creating a subscription would
  * otherwise race them (a loaded machine can take more than a second).
  */
 export async function untilMatcherKnows(
   herald: RunningHerald,
   subscriptionId: string,
+  live = true,
 ): Promise<void> {
   const matcher = herald.matcher?.get(SubscriptionIndexService);
   if (!matcher) throw new Error('no matcher runs in this Herald');
-  await waitFor(`the matcher to know subscription ${subscriptionId}`, () =>
-    matcher.index.isLive(subscriptionId),
+  await waitFor(
+    `the matcher to hold subscription ${subscriptionId} as ${live ? 'live' : 'not live'}`,
+    () => matcher.index.isLive(subscriptionId) === live,
   );
 }
 
