@@ -113,13 +113,10 @@ export class DeliveryFlow {
       }
       if (rateLimitPerSecond) await this.awaitToken(subscription, rateLimitPerSecond, Infinity);
       const step = await this.delivery.attempt(next.message);
-      if (step.kind === 'retry') {
+      const outcome = toOutcome(step);
+      if (outcome.kind === 'retry') {
         await this.strict.hold(tenant, subscription, next.deliveryId);
-        await this.router.later(next.message, {
-          kind: 'retry',
-          afterMs: step.delayMs,
-          reason: `attempt ${step.attempt} failed`,
-        });
+        await this.router.later(next.message, outcome);
         await this.strict.unpark(next.seq);
         return;
       }

@@ -8,11 +8,7 @@ import {
   type NextStep,
   type SendResult,
 } from '@herald/domain';
-import {
-  DeliveriesRepository,
-  SecretsUnreadableError,
-  SubscriptionsRepository,
-} from '@herald/persistence';
+import { SecretsUnreadableError, SubscriptionsRepository } from '@herald/persistence';
 import { WebhookSender } from '../destinations/webhook.sender';
 import { EmailSender } from '../destinations/email.sender';
 import { AttemptRecorder } from './attempt-recorder';
@@ -29,7 +25,6 @@ export class DeliveryService {
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly subscriptions: SubscriptionsRepository,
-    private readonly deliveries: DeliveriesRepository,
     private readonly attempts: AttemptRecorder,
     private readonly webhooks: WebhookSender,
     private readonly emails: EmailSender,
