@@ -19,6 +19,7 @@ const libs = [
   'domain',
   'kafka',
   'local-infra',
+  'observability',
   'persistence',
   'producer',
   'runtime',

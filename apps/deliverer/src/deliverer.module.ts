@@ -2,7 +2,6 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, type HeraldConfig } from '@herald/config';
 import { KafkaModule } from '@herald/kafka';
 import { PersistenceModule } from '@herald/persistence';
-import { HealthController } from '@herald/runtime';
 import { WebhookSender } from './destinations/webhook.sender';
 import { EmailSender } from './destinations/email.sender';
 import { SqsSender } from './destinations/sqs.sender';
@@ -20,7 +19,6 @@ export class DelivererModule {
     return {
       module: DelivererModule,
       imports: [ConfigModule.forRoot(config), PersistenceModule, KafkaModule],
-      controllers: [HealthController],
       providers: [
         WebhookSender,
         EmailSender,

@@ -2,7 +2,6 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, type HeraldConfig } from '@herald/config';
 import { KafkaModule } from '@herald/kafka';
 import { PersistenceModule } from '@herald/persistence';
-import { HealthController } from '@herald/runtime';
 import { InboundConsumer } from './ingest/inbound.consumer';
 import { IngestService } from './ingest/ingest.service';
 import { TenantDirectory } from './ingest/tenant-directory';
@@ -13,7 +12,6 @@ export class EventIngestModule {
     return {
       module: EventIngestModule,
       imports: [ConfigModule.forRoot(config), PersistenceModule, KafkaModule],
-      controllers: [HealthController],
       providers: [TenantDirectory, IngestService, InboundConsumer],
     };
   }

@@ -2,7 +2,6 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, type HeraldConfig } from '@herald/config';
 import { KafkaModule } from '@herald/kafka';
 import { PersistenceModule } from '@herald/persistence';
-import { HealthController } from '@herald/runtime';
 import { AcceptedEventsConsumer } from './matching/accepted-events.consumer';
 import { EventTypeDefaultsCache } from './matching/event-type-defaults';
 import { MatchingService } from './matching/matching.service';
@@ -14,7 +13,6 @@ export class MatcherModule {
     return {
       module: MatcherModule,
       imports: [ConfigModule.forRoot(config), PersistenceModule, KafkaModule],
-      controllers: [HealthController],
       providers: [
         SubscriptionIndexService,
         EventTypeDefaultsCache,

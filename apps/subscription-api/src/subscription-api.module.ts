@@ -3,7 +3,6 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ConfigModule, type HeraldConfig } from '@herald/config';
 import { KafkaModule } from '@herald/kafka';
 import { PersistenceModule } from '@herald/persistence';
-import { HealthController } from '@herald/runtime';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuthGuard } from './auth/auth.guard';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
@@ -39,7 +38,7 @@ export class SubscriptionApiModule {
         DeliveriesModule,
         DeadLettersModule,
       ],
-      controllers: [HealthController, OpenApiController],
+      controllers: [OpenApiController],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },

@@ -4,6 +4,8 @@ import { parseDuration, parseSchedule } from '@herald/domain';
 export interface HeraldConfig {
   httpPort: number;
   grpcPort: number;
+  /** A second listener serving only metrics and health (null: they are served on `httpPort` only). */
+  metricsPort: number | null;
   adminToken: string | null;
   databaseUrl: string;
   kafkaBrokers: string[];
@@ -25,6 +27,8 @@ export interface HeraldConfig {
   /** The From of email deliveries, `Name <address>` or a bare address. */
   smtpFrom: string;
   otelEndpoint: string | null;
+  /** Overrides the service name on traces (`herald-<service>` by default). */
+  otelServiceName: string | null;
   maxEventBytes: number;
   logLevel: LogLevel;
 }
@@ -103,6 +107,17 @@ function smtpFrom(env: Env): string {
   return value;
 }
 
+function otelEndpoint(env: Env): string | null {
+  const value = text(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (value !== null && !/^https?:\/\/[^\s/]+/.test(value)) {
+    throw new ConfigError(
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
+      `must be an http(s) URL such as http://otel-collector:4318, got "${value}"`,
+    );
+  }
+  return value;
+}
+
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 export function loadConfig(env: Env = process.env): HeraldConfig {
@@ -136,6 +151,10 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
   return {
     httpPort: integer(env, 'HERALD_HTTP_PORT', 3000, 0, 65535),
     grpcPort: integer(env, 'HERALD_GRPC_PORT', 50051, 0, 65535),
+    metricsPort:
+      text(env, 'HERALD_METRICS_PORT') === null
+        ? null
+        : integer(env, 'HERALD_METRICS_PORT', 0, 0, 65535),
     adminToken,
     databaseUrl,
     kafkaBrokers: brokers,
@@ -152,7 +171,8 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
     encryptionKey: encryptionKey(env),
     smtpUrl: text(env, 'HERALD_SMTP_URL'),
     smtpFrom: smtpFrom(env),
-    otelEndpoint: text(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
+    otelEndpoint: otelEndpoint(env),
+    otelServiceName: text(env, 'OTEL_SERVICE_NAME'),
     maxEventBytes: integer(env, 'HERALD_MAX_EVENT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     logLevel,
   };

@@ -63,6 +63,13 @@ export class CircuitBreakers {
     }
   }
 
+  /** Endpoints whose circuit opened and has not closed again (open, or waiting for its trial). */
+  openCount(): number {
+    let open = 0;
+    for (const circuit of this.circuits.values()) if (circuit.openUntil !== null) open++;
+    return open;
+  }
+
   isOpen(endpoint: string, now: number): boolean {
     const openUntil = this.circuits.get(endpoint)?.openUntil ?? null;
     return openUntil !== null && now < openUntil;

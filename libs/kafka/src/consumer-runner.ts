@@ -18,6 +18,15 @@ export interface ConsumedMessage<T> extends RawMessage {
   message: T;
 }
 
+/**
+ * Wraps the handling of one message — its outcome applied and durable — e.g. with a trace span and
+ * metrics. It must call `work` exactly once and return (or throw) what it returns (or throws).
+ */
+export type MessageObserver = (
+  message: RawMessage,
+  work: () => Promise<HandlerOutcome>,
+) => Promise<HandlerOutcome>;
+
 export interface ConsumerRunnerOptions<T> {
   kafka: Kafka;
   groupId: string;
@@ -61,6 +70,7 @@ export interface ConsumerRunnerOptions<T> {
    * the next fetch, so this bounds how late a due retry can start.
    */
   maxWaitTimeInMs?: number;
+  observe?: MessageObserver;
 }
 
 function headersOf(headers: IHeaders | undefined): Record<string, string> {
@@ -156,6 +166,7 @@ export class ConsumerRunner<T> {
   private readonly maxInFlight: number;
   private readonly backlogLimit: number;
   private stopping = false;
+  private joined = false;
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly options: ConsumerRunnerOptions<T>) {
@@ -171,8 +182,20 @@ export class ConsumerRunner<T> {
     this.backlogLimit = options.laneBacklogLimit ?? 100;
   }
 
+  /** Joined to its group and fetching (the readiness of a consuming service). */
+  get isJoined(): boolean {
+    return this.joined && !this.stopping;
+  }
+
   async start(): Promise<void> {
+    const left = (): void => {
+      this.joined = false;
+    };
+    this.consumer.on(this.consumer.events.CRASH, left);
+    this.consumer.on(this.consumer.events.STOP, left);
+    this.consumer.on(this.consumer.events.DISCONNECT, left);
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      this.joined = true;
       // Forget partitions this member lost; their new owner starts from the committed offset.
       const assigned = event.payload.memberAssignment;
       for (const [id, track] of this.tracks) {
@@ -466,23 +489,35 @@ export class ConsumerRunner<T> {
     raw: RawMessage,
     decided: HandlerOutcome | null,
   ): Promise<void> {
+    const work = () => this.applyOutcome(definition, raw, decided);
+    if (this.options.observe) await this.options.observe(raw, work);
+    else await work();
+  }
+
+  /** Decodes and handles a message (unless its outcome is already decided), then applies the outcome. */
+  private async applyOutcome(
+    definition: TopicDefinition<T>,
+    raw: RawMessage,
+    decided: HandlerOutcome | null,
+  ): Promise<HandlerOutcome> {
     const decoded = definition.decode(raw.value);
     if (!decoded.ok) {
-      await this.options.deadLetter(raw, {
+      const outcome = {
         kind: 'deadLetter',
         code: 'undecodable',
         reason: decoded.reason,
-      });
-      return;
+      } as const;
+      await this.options.deadLetter(raw, outcome);
+      return outcome;
     }
     const consumed: ConsumedMessage<T> = { ...raw, message: decoded.value };
     const outcome = decided ?? (await this.options.handle(consumed));
     switch (outcome.kind) {
       case 'ack':
-        return;
+        break;
       case 'deadLetter':
         await this.options.deadLetter(raw, outcome);
-        return;
+        break;
       case 'retry':
       case 'defer':
         if (this.options.retry) await this.options.retry(consumed, outcome);
@@ -492,8 +527,9 @@ export class ConsumerRunner<T> {
             code: 'retry_unsupported',
             reason: outcome.reason,
           });
-        return;
+        break;
     }
+    return outcome;
   }
 }
 

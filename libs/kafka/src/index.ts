@@ -1,4 +1,6 @@
+export * from './consumer-lag';
 export * from './consumer-runner';
+export * from './consumers';
 export * from './invalid-events';
 export * from './kafka-client';
 export * from './kafka.module';

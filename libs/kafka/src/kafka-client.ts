@@ -10,6 +10,9 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/** The Nest token of a service's Kafka client. */
+export const KAFKA_CLIENT = Symbol('KAFKA_CLIENT');
+
 export interface KafkaClientOptions {
   brokers: string[];
   clientId: string;

@@ -1,14 +1,18 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
 import { allTopics } from '@herald/contracts';
-import { createKafkaClient } from './kafka-client';
+import { Readiness } from '@herald/observability';
+import { ConsumerLagMetric, KAFKA_ADMIN } from './consumer-lag';
+import { Consumers } from './consumers';
+import { createKafkaClient, KAFKA_CLIENT } from './kafka-client';
 import { ensureTopics } from './topic-admin';
 import { TypedProducer } from './typed-producer';
 
-export const KAFKA_CLIENT = Symbol('KAFKA_CLIENT');
-
-/** The Kafka client and one shared producer per service; topics are created before either is used. */
+/**
+ * The Kafka client, one shared producer and one admin client per service; topics are created before
+ * any is used. Readiness asks the cluster for its metadata.
+ */
 @Global()
 @Module({
   providers: [
@@ -29,6 +33,20 @@ export const KAFKA_CLIENT = Symbol('KAFKA_CLIENT');
       },
     },
     {
+      provide: KAFKA_ADMIN,
+      inject: [KAFKA_CLIENT, Readiness],
+      useFactory: async (kafka: Kafka, readiness: Readiness): Promise<Admin> => {
+        const admin = kafka.admin();
+        await admin.connect();
+        readiness.register('kafka', async () => {
+          await admin.describeCluster();
+        });
+        return admin;
+      },
+    },
+    ConsumerLagMetric,
+    Consumers,
+    {
       provide: TypedProducer,
       inject: [KAFKA_CLIENT],
       useFactory: async (kafka: Kafka): Promise<TypedProducer> => {
@@ -38,12 +56,16 @@ export const KAFKA_CLIENT = Symbol('KAFKA_CLIENT');
       },
     },
   ],
-  exports: [KAFKA_CLIENT, TypedProducer],
+  exports: [KAFKA_CLIENT, KAFKA_ADMIN, TypedProducer, Consumers],
 })
 export class KafkaModule implements OnApplicationShutdown {
-  constructor(@Inject(TypedProducer) private readonly producer: TypedProducer) {}
+  constructor(
+    @Inject(TypedProducer) private readonly producer: TypedProducer,
+    @Inject(KAFKA_ADMIN) private readonly admin: Admin,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.producer.disconnect();
+    await this.admin.disconnect();
   }
 }

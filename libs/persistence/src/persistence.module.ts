@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { Readiness } from '@herald/observability';
 import { dataSourceOptions } from './data-source';
 import { DeliveriesRepository } from './repositories/deliveries.repository';
 import { EventTypesRepository } from './repositories/event-types.repository';
@@ -10,6 +11,8 @@ import { OutboxRepository } from './repositories/outbox.repository';
 import { StrictOrderRepository } from './repositories/strict-order.repository';
 import { SubscriptionsRepository } from './repositories/subscriptions.repository';
 import { TenantsRepository } from './repositories/tenants.repository';
+
+const POSTGRES_READINESS = Symbol('POSTGRES_READINESS');
 
 /** The database connection and the repositories; every query a service makes goes through these. */
 @Global()
@@ -21,6 +24,16 @@ import { TenantsRepository } from './repositories/tenants.repository';
     }),
   ],
   providers: [
+    {
+      provide: POSTGRES_READINESS,
+      inject: [DataSource, Readiness],
+      useFactory: (db: DataSource, readiness: Readiness): true => {
+        readiness.register('postgres', async () => {
+          await db.query('SELECT 1');
+        });
+        return true;
+      },
+    },
     {
       provide: TenantsRepository,
       inject: [DataSource],

@@ -1,11 +1,39 @@
 import { NestFactory } from '@nestjs/core';
-import type { DynamicModule, INestApplication } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Module,
+  Optional,
+  type DynamicModule,
+  type INestApplication,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { JsonLogger, loadConfig, type HeraldConfig } from '@herald/config';
+import { httpServerTracing, ObservabilityModule, startTracing } from '@herald/observability';
+import { httpMetrics } from './http-metrics';
+import { ManagementServer } from './management-server';
+
+type Tracing = ReturnType<typeof startTracing>;
+const TRACING = Symbol('TRACING');
+
+/** Sends the spans still buffered when the service shuts down (SIGTERM included). */
+@Injectable()
+class TracingFlush implements OnApplicationShutdown {
+  constructor(@Optional() @Inject(TRACING) private readonly tracing: Tracing | undefined) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.tracing?.shutdown();
+  }
+}
+
+/** The application root: the service's own module beside its metrics, readiness and health. */
+@Module({})
+class ServiceRoot {}
 
 /**
- * Creates one Herald service as a Nest application with JSON logs and shutdown hooks, and listens
- * on its HTTP port (the API, or health and metrics for the pipeline services).
+ * Creates one Herald service as a Nest application with JSON logs, metrics, traces and shutdown
+ * hooks, and listens on its HTTP port (the API, or health and metrics for the pipeline services).
  */
 export async function createService(
   name: string,
@@ -13,11 +41,24 @@ export async function createService(
   config: HeraldConfig,
   /** Runs before the HTTP port opens, e.g. to attach the gRPC server. */
   setup?: (app: INestApplication) => Promise<void>,
+  /** The process's tracing, flushed when this service shuts down (`runService` starts it). */
+  tracing?: Tracing,
 ): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(module, {
+  const root: DynamicModule = {
+    module: ServiceRoot,
+    imports: [ObservabilityModule.forService(name), module],
+    providers: [
+      ManagementServer,
+      TracingFlush,
+      ...(tracing ? [{ provide: TRACING, useValue: tracing }] : []),
+    ],
+  };
+  const app = await NestFactory.create<NestExpressApplication>(root, {
     logger: new JsonLogger(name, config.logLevel),
     abortOnError: false,
   });
+  app.use(httpServerTracing());
+  app.use(httpMetrics(app));
   // Express's default JSON limit is 100 kB; events may be up to maxEventBytes. The slack lets
   // POST /v1/events itself answer a slightly oversized event, with its size, against the exact limit.
   app.useBodyParser('json', { limit: config.maxEventBytes + 16 * 1024 });
@@ -27,7 +68,10 @@ export async function createService(
   return app;
 }
 
-/** A service's `main`: read and validate the environment, start, and exit with a clear message on failure. */
+/**
+ * A service's `main`: read and validate the environment, start tracing (one process is one service),
+ * start, and exit with a clear message on failure.
+ */
 export function runService(
   name: string,
   moduleFor: (config: HeraldConfig) => DynamicModule,
@@ -35,7 +79,17 @@ export function runService(
 ): void {
   const start = async (): Promise<void> => {
     const config = loadConfig();
-    await createService(name, moduleFor(config), config, setup && ((app) => setup(app, config)));
+    const tracing = startTracing({
+      serviceName: config.otelServiceName ?? `herald-${name}`,
+      endpoint: config.otelEndpoint,
+    });
+    await createService(
+      name,
+      moduleFor(config),
+      config,
+      setup && ((app) => setup(app, config)),
+      tracing,
+    );
   };
   start().catch((error: unknown) => {
     process.stderr.write(

@@ -1,2 +1,2 @@
 export * from './create-service';
-export * from './health.controller';
+export * from './management-server';

@@ -2,12 +2,11 @@ import {
   Inject,
   Injectable,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
+  type BeforeApplicationShutdown,
 } from '@nestjs/common';
-import type { Kafka } from 'kafkajs';
 import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
 import { Headers, Topics, retryTopics, type DeliveryMessage } from '@herald/contracts';
-import { ConsumerRunner, KAFKA_CLIENT } from '@herald/kafka';
+import { Consumers, type ConsumerRunner } from '@herald/kafka';
 import { DeliveryFlow } from './delivery-flow';
 import { DeliveryRouter } from './delivery-router';
 
@@ -16,13 +15,13 @@ import { DeliveryRouter } from './delivery-router';
  * its delay with a `not-before` header; when the schedule is spent it goes to the DLQ.
  */
 @Injectable()
-export class DeliveriesConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DeliveriesConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger: JsonLogger;
   private runner: ConsumerRunner<DeliveryMessage> | null = null;
 
   constructor(
     @Inject(HERALD_CONFIG) config: HeraldConfig,
-    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    private readonly consumers: Consumers,
     private readonly flow: DeliveryFlow,
     private readonly router: DeliveryRouter,
   ) {
@@ -30,8 +29,7 @@ export class DeliveriesConsumer implements OnApplicationBootstrap, OnApplication
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.runner = new ConsumerRunner<DeliveryMessage>({
-      kafka: this.kafka,
+    this.runner = this.consumers.create<DeliveryMessage>({
       groupId: 'herald.deliverer',
       topics: [Topics.deliveries, ...retryTopics(this.router.delays)],
       logger: this.logger,
@@ -51,7 +49,7 @@ export class DeliveriesConsumer implements OnApplicationBootstrap, OnApplication
     await this.runner.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     await this.runner?.stop();
   }
 }

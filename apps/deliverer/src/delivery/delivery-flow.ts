@@ -4,6 +4,7 @@ import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
 import type { DeliveryMessage } from '@herald/contracts';
 import { CircuitBreakers, RateLimiter, type NextStep } from '@herald/domain';
 import { ack, deadLetter, defer, retry, type HandlerOutcome } from '@herald/kafka';
+import { HeraldMetrics } from '@herald/observability';
 import { StrictOrderRepository } from '@herald/persistence';
 import { DeliveryService } from './delivery.service';
 import { DeliveryPolicies } from './delivery-policies';
@@ -31,11 +32,21 @@ export class DeliveryFlow {
     private readonly policies: DeliveryPolicies,
     private readonly strict: StrictOrderRepository,
     private readonly router: DeliveryRouter,
+    metrics: HeraldMetrics,
   ) {
-    this.breakers = new CircuitBreakers({
+    const breakers = new CircuitBreakers({
       failureThreshold: config.circuitBreakerThreshold,
       openMs: config.circuitBreakerOpenMs,
     });
+    this.breakers = breakers;
+    metrics.gauge(
+      {
+        name: 'herald_circuit_breakers_open',
+        help: 'Subscriptions whose circuit breaker is open or waiting for its trial call, in this deliverer.',
+      },
+      () => Promise.resolve([{ labels: {}, value: breakers.openCount() }]),
+      0,
+    );
   }
 
   async handle(message: DeliveryMessage): Promise<HandlerOutcome> {

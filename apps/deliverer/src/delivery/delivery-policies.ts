@@ -1,17 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import type { Ordering } from '@herald/domain';
+import type { Destination, Ordering } from '@herald/domain';
 import { SubscriptionsRepository } from '@herald/persistence';
 
 export interface DeliveryPolicy {
   ordering: Ordering;
   rateLimitPerSecond: number | null;
+  /** For metrics: deliveries are counted by destination type. */
+  destinationType: Destination['type'];
 }
 
 const FRESH_MS = 2_000;
 const MAX_ENTRIES = 50_000;
 
 /**
- * A subscription's ordering and rate limit, read from PostgreSQL and kept for two seconds, so a
+ * A subscription's ordering, rate limit and destination type, read from PostgreSQL and kept for two seconds, so a
  * change takes effect within that and a busy subscription costs one query per two seconds.
  */
 @Injectable()

@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
 import { Headers, Topics, retryTopic, type DeliveryMessage } from '@herald/contracts';
-import { RETRY_JITTER } from '@herald/domain';
+import { formatDuration, RETRY_JITTER } from '@herald/domain';
 import { TypedProducer, type LaterOutcome } from '@herald/kafka';
+import { HeraldMetrics } from '@herald/observability';
+import { DeliveryPolicies } from './delivery-policies';
 
 /** Where deliveries go when they are not done now: the retry topic of their delay, or the DLQ. */
 @Injectable()
@@ -13,6 +15,8 @@ export class DeliveryRouter {
   constructor(
     @Inject(HERALD_CONFIG) config: HeraldConfig,
     private readonly producer: TypedProducer,
+    private readonly policies: DeliveryPolicies,
+    private readonly metrics: HeraldMetrics,
   ) {
     this.delays = [...new Set(config.retrySchedule)].sort((a, b) => a - b);
   }
@@ -34,6 +38,15 @@ export class DeliveryRouter {
         headers: { [Headers.notBefore]: String(Date.now() + outcome.afterMs) },
       },
     ]);
+    if (outcome.kind === 'retry') {
+      this.metrics.retriesScheduled.inc({ delay: formatDuration(delay) });
+    } else {
+      const destinationType = this.policies.known(message.subscription_id)?.destinationType;
+      this.metrics.deliveries.inc({
+        destination_type: destinationType ?? 'unknown',
+        outcome: 'deferred',
+      });
+    }
   }
 
   async deadLetter(

@@ -4,10 +4,12 @@ import type { DeliveryMessage } from '@herald/contracts';
 import {
   SUBSCRIPTION_DISABLED,
   failedSend,
+  type Destination,
   nextStep,
   type NextStep,
   type SendResult,
 } from '@herald/domain';
+import { HeraldMetrics } from '@herald/observability';
 import { SecretsUnreadableError, SubscriptionsRepository } from '@herald/persistence';
 import { WebhookSender } from '../destinations/webhook.sender';
 import { EmailSender } from '../destinations/email.sender';
@@ -16,6 +18,11 @@ import { SqsSender } from '../destinations/sqs.sender';
 import { SubscriptionHealth } from './subscription-health';
 
 const ERROR_MESSAGE_LIMIT = 1000;
+const OUTCOMES: Record<NextStep['kind'], string> = {
+  done: 'delivered',
+  retry: 'retry_scheduled',
+  dead: 'dead_lettered',
+};
 
 /** Makes one attempt of one delivery, records it, and says what happens next. */
 @Injectable()
@@ -30,6 +37,7 @@ export class DeliveryService {
     private readonly emails: EmailSender,
     private readonly queues: SqsSender,
     private readonly health: SubscriptionHealth,
+    private readonly metrics: HeraldMetrics,
   ) {
     this.logger = new JsonLogger('deliverer', config.logLevel);
   }
@@ -37,9 +45,10 @@ export class DeliveryService {
   async attempt(message: DeliveryMessage): Promise<NextStep> {
     const startedAt = new Date();
     const attempt = message.attempt + 1;
-    const result = await this.send(message, startedAt);
+    const { result, destinationType } = await this.send(message, startedAt);
     const durationMs = Date.now() - startedAt.getTime();
     const step = nextStep(result, attempt, this.config.retrySchedule);
+    this.observe(message, destinationType, result, step, durationMs);
     await this.attempts.record({
       deliveryId: message.delivery_id,
       tenantId: message.tenant_id,
@@ -72,22 +81,66 @@ export class DeliveryService {
     return step;
   }
 
-  private async send(message: DeliveryMessage, now: Date): Promise<SendResult> {
+  private observe(
+    message: DeliveryMessage,
+    destinationType: string,
+    result: SendResult,
+    step: NextStep,
+    durationMs: number,
+  ): void {
+    const destination_type = destinationType;
+    if (destinationType !== 'none') {
+      this.metrics.attemptDuration.observe(
+        { destination_type, result: result.ok ? 'success' : 'failure' },
+        durationMs / 1000,
+      );
+    }
+    this.metrics.deliveries.inc({ destination_type, outcome: OUTCOMES[step.kind] });
+    if (result.ok) {
+      const acceptedAt = Date.parse(message.accepted_at);
+      if (Number.isFinite(acceptedAt)) {
+        this.metrics.deliveryLatency.observe(
+          { destination_type },
+          Math.max(0, Date.now() - acceptedAt) / 1000,
+        );
+      }
+    }
+  }
+
+  /** Sends through the subscription's destination; `none` when there was nothing to send to. */
+  private async send(
+    message: DeliveryMessage,
+    now: Date,
+  ): Promise<{ result: SendResult; destinationType: string }> {
+    const none = (result: SendResult) => ({ result, destinationType: 'none' });
     let found: Awaited<ReturnType<SubscriptionsRepository['getForDelivery']>>;
     try {
       found = await this.subscriptions.getForDelivery(message.tenant_id, message.subscription_id);
     } catch (error) {
       // Herald's own fault for this one delivery: it follows the retry schedule (an operator may fix
       // the key meanwhile) instead of stalling every subscription of the partition.
-      if (error instanceof SecretsUnreadableError) return failedSend('ours', error.message);
+      if (error instanceof SecretsUnreadableError) return none(failedSend('ours', error.message));
       throw error;
     }
-    if (!found) return failedSend('permanent', 'subscription no longer exists');
+    if (!found) return none(failedSend('permanent', 'subscription no longer exists'));
     const { subscription, signingSecrets } = found;
     // Disabled by Herald, paused, or deleted: what was still pending is dead-lettered, not sent.
     if (subscription.status === 'disabled' || !subscription.enabled)
-      return failedSend('permanent', SUBSCRIPTION_DISABLED);
+      return none(failedSend('permanent', SUBSCRIPTION_DISABLED));
     const destination = subscription.destination;
+    return {
+      result: await this.sendTo(destination, message, signingSecrets, now, subscription.debug),
+      destinationType: destination.type,
+    };
+  }
+
+  private sendTo(
+    destination: Destination,
+    message: DeliveryMessage,
+    signingSecrets: string[],
+    now: Date,
+    debug: boolean,
+  ): Promise<SendResult> {
     switch (destination.type) {
       case 'webhook':
         return this.webhooks.send({
@@ -96,7 +149,7 @@ export class DeliveryService {
           messageId: message.delivery_id,
           body: JSON.stringify(message.body),
           now,
-          debug: subscription.debug,
+          debug,
         });
       case 'email':
         return this.emails.send({ destination, body: message.body });

@@ -2,40 +2,40 @@ import {
   Inject,
   Injectable,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
+  type BeforeApplicationShutdown,
 } from '@nestjs/common';
-import type { Kafka } from 'kafkajs';
 import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
 import { HERALD_ORIGIN, Headers, Topics } from '@herald/contracts';
 import {
-  ConsumerRunner,
-  KAFKA_CLIENT,
+  Consumers,
+  type ConsumerRunner,
   TypedProducer,
   ack,
   deadLetter,
   sendInvalidEvent,
   type RawMessage,
 } from '@herald/kafka';
+import { HeraldMetrics } from '@herald/observability';
 import { IngestService } from './ingest.service';
 
 /** Consumes `herald.events.inbound`; rejected events go to `herald.events.invalid` with the reason. */
 @Injectable()
-export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class InboundConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger: JsonLogger;
   private runner: ConsumerRunner<Buffer> | null = null;
 
   constructor(
     @Inject(HERALD_CONFIG) config: HeraldConfig,
-    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    private readonly consumers: Consumers,
     private readonly producer: TypedProducer,
     private readonly ingest: IngestService,
+    private readonly metrics: HeraldMetrics,
   ) {
     this.logger = new JsonLogger('event-ingest', config.logLevel);
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.runner = new ConsumerRunner<Buffer>({
-      kafka: this.kafka,
+    this.runner = this.consumers.create<Buffer>({
       groupId: 'herald.event-ingest',
       topics: [Topics.eventsInbound],
       logger: this.logger,
@@ -45,6 +45,11 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
         });
         if (result.status === 'rejected')
           return deadLetter(result.error.code, result.error.message, result.error.field);
+        this.metrics.events.inc({
+          transport: 'kafka',
+          outcome: result.duplicate ? 'duplicate' : 'accepted',
+          reason: 'none',
+        });
         this.logger.event('info', 'event accepted', {
           event_id: result.event.id,
           tenant_id: result.event.tenantId,
@@ -60,7 +65,7 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
     await this.runner.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     await this.runner?.stop();
   }
 
@@ -71,6 +76,7 @@ export class InboundConsumer implements OnApplicationBootstrap, OnApplicationShu
     field?: string,
   ): Promise<void> {
     await sendInvalidEvent(this.producer, raw, code, reason, field);
+    this.metrics.events.inc({ transport: 'kafka', outcome: 'rejected', reason: code });
     this.logger.event('warn', 'event rejected', {
       code,
       reason,

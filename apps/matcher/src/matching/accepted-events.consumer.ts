@@ -2,27 +2,28 @@ import {
   Inject,
   Injectable,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
+  type BeforeApplicationShutdown,
 } from '@nestjs/common';
-import type { Kafka } from 'kafkajs';
 import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
 import { Topics, fromAcceptedEventMessage, type AcceptedEventMessage } from '@herald/contracts';
-import { ConsumerRunner, KAFKA_CLIENT, TypedProducer, ack, sendInvalidEvent } from '@herald/kafka';
+import { Consumers, type ConsumerRunner, TypedProducer, ack, sendInvalidEvent } from '@herald/kafka';
+import { HeraldMetrics } from '@herald/observability';
 import { MatchingService } from './matching.service';
 import { SubscriptionIndexService } from './subscription-index.service';
 
 /** Consumes `herald.events.accepted` and fans each event out to the subscriptions it matches. */
 @Injectable()
-export class AcceptedEventsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AcceptedEventsConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger: JsonLogger;
   private runner: ConsumerRunner<AcceptedEventMessage> | null = null;
 
   constructor(
     @Inject(HERALD_CONFIG) config: HeraldConfig,
-    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    private readonly consumers: Consumers,
     private readonly producer: TypedProducer,
     private readonly matching: MatchingService,
     private readonly index: SubscriptionIndexService,
+    private readonly metrics: HeraldMetrics,
   ) {
     this.logger = new JsonLogger('matcher', config.logLevel);
   }
@@ -30,14 +31,14 @@ export class AcceptedEventsConsumer implements OnApplicationBootstrap, OnApplica
   async onApplicationBootstrap(): Promise<void> {
     // No event is matched before the index holds every subscription.
     await this.index.ready;
-    this.runner = new ConsumerRunner<AcceptedEventMessage>({
-      kafka: this.kafka,
+    this.runner = this.consumers.create<AcceptedEventMessage>({
       groupId: 'herald.matcher',
       topics: [Topics.eventsAccepted],
       logger: this.logger,
       handle: async ({ message }) => {
         const event = fromAcceptedEventMessage(message);
         const result = await this.matching.match(event);
+        this.metrics.deliveriesCreated.inc(result.emitted);
         this.logger.event('info', 'event matched', {
           event_id: event.id,
           tenant_id: event.tenantId,
@@ -54,7 +55,7 @@ export class AcceptedEventsConsumer implements OnApplicationBootstrap, OnApplica
     await this.runner.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     await this.runner?.stop();
   }
 }

@@ -4,7 +4,7 @@ import type { Metadata } from '@grpc/grpc-js';
 import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
 import { constantTimeEqual } from '@herald/domain';
 import { TenantsRepository } from '@herald/persistence';
-import { PUBLIC_ROUTE } from '@herald/runtime';
+import { PUBLIC_ROUTE } from '@herald/observability';
 import { ApiError } from '../errors/api-error';
 import {
   ACCESS,

@@ -10,6 +10,8 @@ import {
   Query,
 } from '@nestjs/common';
 import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { HeraldMetrics } from '@herald/observability';
+import { ApiError } from '../errors/api-error';
 import { Allow, TenantId } from '../auth/principal';
 import {
   readEventListQuery,
@@ -26,23 +28,32 @@ export class EventsController {
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly events: EventsService,
+    private readonly metrics: HeraldMetrics,
   ) {}
 
   /** 202: the event is queued for ingest, which stores it and fans it out asynchronously. */
   @Post()
   @HttpCode(202)
-  ingest(
+  async ingest(
     @TenantId() tenantId: string,
     @Body() body: unknown,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Headers('content-length') contentLength: string | undefined,
   ) {
-    const envelope = readInboundEvent(
-      { body, idempotencyKey, contentLength },
-      tenantId,
-      this.config.maxEventBytes,
-    );
-    return this.events.ingest(tenantId, envelope);
+    try {
+      const envelope = readInboundEvent(
+        { body, idempotencyKey, contentLength },
+        tenantId,
+        this.config.maxEventBytes,
+      );
+      return await this.events.ingest(tenantId, envelope);
+    } catch (error) {
+      // Accepted events are counted once, by event-ingest; these never reach it.
+      if (error instanceof ApiError) {
+        this.metrics.events.inc({ transport: 'http', outcome: 'rejected', reason: error.code });
+      }
+      throw error;
+    }
   }
 
   @Get()

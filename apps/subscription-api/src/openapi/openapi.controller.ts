@@ -1,5 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { PublicRoute } from '@herald/runtime';
+import { PublicRoute } from '@herald/observability';
 import { openApiDocument } from './openapi-document';
 
 const DOCS_PAGE = `<!doctype html>

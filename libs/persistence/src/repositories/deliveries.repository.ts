@@ -317,6 +317,14 @@ export class DeliveriesRepository {
     return toPage(rows.map(toDelivery), page.limit);
   }
 
+  /** Dead deliveries not yet redriven, across every tenant (an operator's metric, no tenant in it). */
+  async countPendingDeadLetters(): Promise<number> {
+    const rows: { pending: string }[] = await this.db.query(
+      `SELECT count(*) AS pending FROM deliveries WHERE status = 'dead' AND redriven_at IS NULL`,
+    );
+    return Number(rows[0]?.pending ?? 0);
+  }
+
   /** A page of dead deliveries, newest first. */
   async listDeadLetters(
     tenantId: string,

@@ -441,14 +441,27 @@ export class SubscriptionsRepository {
   async getDeliveryPolicy(
     tenantId: string,
     id: string,
-  ): Promise<{ ordering: Ordering; rateLimitPerSecond: number | null } | null> {
-    const rows: Pick<SubscriptionRow, 'ordering' | 'rate_limit_per_second'>[] = await this.db.query(
-      `SELECT ordering, rate_limit_per_second FROM subscriptions
+  ): Promise<{
+    ordering: Ordering;
+    rateLimitPerSecond: number | null;
+    destinationType: Destination['type'];
+  } | null> {
+    const rows: (Pick<SubscriptionRow, 'ordering' | 'rate_limit_per_second'> & {
+      destination_type: Destination['type'];
+    })[] = await this.db.query(
+      `SELECT ordering, rate_limit_per_second, destination->>'type' AS destination_type
+         FROM subscriptions
         WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL`,
       [tenantId, id],
     );
     const row = rows[0];
-    return row ? { ordering: row.ordering, rateLimitPerSecond: row.rate_limit_per_second } : null;
+    return row
+      ? {
+          ordering: row.ordering,
+          rateLimitPerSecond: row.rate_limit_per_second,
+          destinationType: row.destination_type,
+        }
+      : null;
   }
 
   async getSigningSecret(tenantId: string, id: string): Promise<string | null> {

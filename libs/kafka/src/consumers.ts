@@ -1,0 +1,38 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
+import { HeraldMetrics, messageObserver, Readiness } from '@herald/observability';
+import { ConsumerLagMetric } from './consumer-lag';
+import { ConsumerRunner, type ConsumerRunnerOptions } from './consumer-runner';
+import { KAFKA_CLIENT } from './kafka-client';
+
+/**
+ * Creates a service's consumer groups, observed: each message in a span and counted by outcome, the
+ * group's lag reported, and the service ready only while the group is joined.
+ */
+@Injectable()
+export class Consumers {
+  constructor(
+    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    private readonly metrics: HeraldMetrics,
+    private readonly readiness: Readiness,
+    private readonly lag: ConsumerLagMetric,
+  ) {}
+
+  create<T>(options: Omit<ConsumerRunnerOptions<T>, 'kafka' | 'observe'>): ConsumerRunner<T> {
+    const runner = new ConsumerRunner<T>({
+      ...options,
+      kafka: this.kafka,
+      observe: messageObserver(this.metrics, options.groupId),
+    });
+    this.lag.watch(
+      options.groupId,
+      options.topics.map((topic) => topic.name),
+    );
+    this.readiness.register(`consumer ${options.groupId}`, () =>
+      runner.isJoined
+        ? Promise.resolve()
+        : Promise.reject(new Error('not (yet) a member of its consumer group')),
+    );
+    return runner;
+  }
+}

@@ -1,0 +1,7 @@
+export * from './health.controller';
+export * from './management';
+export * from './message-observer';
+export * from './metrics';
+export * from './observability.module';
+export * from './readiness';
+export * from './tracing';

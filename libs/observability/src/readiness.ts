@@ -1,0 +1,67 @@
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+
+/** Resolves when the dependency answers; rejects with a reason when it does not. */
+export type ReadinessCheck = () => Promise<void>;
+
+export interface ReadinessReport {
+  ready: boolean;
+  checks: Record<string, string>;
+}
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+/**
+ * What a service needs before it takes traffic: each module that owns a dependency (PostgreSQL,
+ * Kafka, a consumer group) registers a check. Readiness turns false as soon as shutdown begins, so a
+ * load balancer stops sending requests while in-flight work finishes.
+ */
+@Injectable()
+export class Readiness implements OnModuleDestroy {
+  private readonly checks = new Map<string, ReadinessCheck>();
+  private draining = false;
+
+  register(name: string, check: ReadinessCheck): void {
+    this.checks.set(name, check);
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  onModuleDestroy(): void {
+    this.draining = true;
+  }
+
+  async report(): Promise<ReadinessReport> {
+    const entries = await Promise.all(
+      [...this.checks].map(async ([name, check]) => [name, await outcomeOf(check)] as const),
+    );
+    const checks: Record<string, string> = Object.fromEntries(entries);
+    if (this.draining) checks.shutdown = 'shutting down';
+    return {
+      ready: !this.draining && entries.every(([, outcome]) => outcome === 'ok'),
+      checks,
+    };
+  }
+}
+
+async function outcomeOf(check: ReadinessCheck): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      check(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
+          CHECK_TIMEOUT_MS,
+        );
+      }),
+    ]);
+    return 'ok';
+  } catch (error) {
+    const message = (error as { message?: unknown } | null)?.message;
+    return typeof message === 'string' ? message : String(error);
+  } finally {
+    clearTimeout(timer);
+  }
+}
