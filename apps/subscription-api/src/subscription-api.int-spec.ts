@@ -21,13 +21,14 @@ describe('subscription-api on a real PostgreSQL', () => {
   let operator: ApiClient;
   let anonymous: ApiClient;
   let db: DataSource;
+  let apiUrl: string;
   const config = testConfig();
 
   beforeAll(async () => {
     app = await createService('subscription-api', SubscriptionApiModule.forRoot(config), config);
-    const url = `http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}`;
-    operator = new ApiClient(url, config.adminToken);
-    anonymous = new ApiClient(url, null);
+    apiUrl = `http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}`;
+    operator = new ApiClient(apiUrl, config.adminToken);
+    anonymous = new ApiClient(apiUrl, null);
     db = await new DataSource(dataSourceOptions(config.databaseUrl)).initialize();
   });
 
@@ -37,11 +38,19 @@ describe('subscription-api on a real PostgreSQL', () => {
   });
 
   describe('authentication', () => {
-    it('serves /health without credentials', async () => {
-      expect(await anonymous.request('GET', '/health')).toEqual({
+    it('serves health and metrics without credentials', async () => {
+      expect(await anonymous.request('GET', '/health/live')).toEqual({
         status: 200,
         body: { status: 'ok' },
       });
+      expect(await anonymous.request('GET', '/health/ready')).toEqual({
+        status: 200,
+        body: { status: 'ready', checks: { postgres: 'ok', kafka: 'ok' } },
+      });
+      expect((await anonymous.request('GET', '/health')).status).toBe(200);
+      const metrics = await fetch(`${apiUrl}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toContain('herald_http_requests_total');
     });
 
     it('refuses a request without a token, or with a wrong one, as 401 with an error code', async () => {

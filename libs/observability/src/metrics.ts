@@ -101,32 +101,32 @@ export class HeraldMetrics {
 
   /**
    * A gauge read when Prometheus scrapes. `read` may be slow (a database or broker round trip), so a
-   * value is reused for `cacheMs`; a failing read leaves the series out rather than reporting zero.
+   * value is reused for `cacheMs`. A failing read keeps the last values it had (none at first) and is
+   * tried again at the next scrape, so a broker hiccup never reports a false zero.
    */
   gauge<L extends string>(
     definition: { name: string; help: string; labelNames?: readonly L[] },
     read: () => Promise<{ labels: Partial<Record<L, string>>; value: number }[]>,
     cacheMs = 5_000,
   ): Gauge<L> {
-    let cached: { at: number; values: { labels: Partial<Record<L, string>>; value: number }[] } = {
-      at: 0,
-      values: [],
-    };
+    let readAt = Number.NEGATIVE_INFINITY;
+    let values: { labels: Partial<Record<L, string>>; value: number }[] = [];
     return new Gauge<L>({
       name: definition.name,
       help: definition.help,
       labelNames: definition.labelNames ?? [],
       registers: [this.registry],
       async collect() {
-        if (Date.now() - cached.at >= cacheMs) {
+        if (Date.now() - readAt >= cacheMs) {
           try {
-            cached = { at: Date.now(), values: await read() };
+            values = await read();
+            readAt = Date.now();
           } catch {
-            cached = { at: Date.now(), values: [] };
+            // Keep the last values; the next scrape reads again.
           }
         }
         this.reset();
-        for (const { labels, value } of cached.values) this.set(labels, value);
+        for (const { labels, value } of values) this.set(labels, value);
       },
     });
   }

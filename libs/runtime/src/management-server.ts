@@ -34,7 +34,10 @@ export class ManagementServer implements OnApplicationBootstrap, OnApplicationSh
       void answerManagement(path, this.readiness, this.metrics).then(
         (answer) => {
           if (!answer || request.method !== 'GET') response.writeHead(404).end();
-          else response.writeHead(answer.status, { 'content-type': answer.contentType }).end(answer.body);
+          else
+            response
+              .writeHead(answer.status, { 'content-type': answer.contentType })
+              .end(answer.body);
         },
         () => response.writeHead(500).end(),
       );

@@ -6,7 +6,13 @@ import {
 } from '@nestjs/common';
 import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
 import { Topics, fromAcceptedEventMessage, type AcceptedEventMessage } from '@herald/contracts';
-import { Consumers, type ConsumerRunner, TypedProducer, ack, sendInvalidEvent } from '@herald/kafka';
+import {
+  Consumers,
+  type ConsumerRunner,
+  TypedProducer,
+  ack,
+  sendInvalidEvent,
+} from '@herald/kafka';
 import { HeraldMetrics } from '@herald/observability';
 import { MatchingService } from './matching.service';
 import { SubscriptionIndexService } from './subscription-index.service';
