@@ -125,7 +125,7 @@ describe('metrics, readiness and graceful shutdown of every service', () => {
 
     const ingest = scraped.get('event-ingest') ?? '';
     expect(
-      sample(ingest, 'herald_events_total', { transport: 'kafka', outcome: 'accepted' }),
+      sample(ingest, 'herald_events_total', { transport: 'http', outcome: 'accepted' }),
     ).toBeGreaterThanOrEqual(1);
     expect(
       sample(ingest, 'herald_messages_handled_total', {

@@ -98,6 +98,8 @@ export const Headers = {
   traceparent: 'traceparent',
   /** Set to `herald` on the events Herald emits itself: only those may use `herald.*` types. */
   origin: 'herald-origin',
+  /** `http` on events the API queued for ingest (metrics tell the transports apart); absent otherwise. */
+  transport: 'herald-transport',
 } as const;
 
 /** The value of the `herald-origin` header on Herald's own events. */

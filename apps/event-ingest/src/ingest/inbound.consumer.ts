@@ -18,6 +18,10 @@ import {
 import { HeraldMetrics } from '@herald/observability';
 import { IngestService } from './ingest.service';
 
+/** How an event reached Herald: through the API, or published to Kafka by a producer. */
+const transportOf = (headers: Record<string, string>): 'http' | 'kafka' =>
+  headers[Headers.transport] === 'http' ? 'http' : 'kafka';
+
 /** Consumes `herald.events.inbound`; rejected events go to `herald.events.invalid` with the reason. */
 @Injectable()
 export class InboundConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -46,7 +50,7 @@ export class InboundConsumer implements OnApplicationBootstrap, BeforeApplicatio
         if (result.status === 'rejected')
           return deadLetter(result.error.code, result.error.message, result.error.field);
         this.metrics.events.inc({
-          transport: 'kafka',
+          transport: transportOf(headers),
           outcome: result.duplicate ? 'duplicate' : 'accepted',
           reason: 'none',
         });
@@ -76,7 +80,11 @@ export class InboundConsumer implements OnApplicationBootstrap, BeforeApplicatio
     field?: string,
   ): Promise<void> {
     await sendInvalidEvent(this.producer, raw, code, reason, field);
-    this.metrics.events.inc({ transport: 'kafka', outcome: 'rejected', reason: code });
+    this.metrics.events.inc({
+      transport: transportOf(raw.headers),
+      outcome: 'rejected',
+      reason: code,
+    });
     this.logger.event('warn', 'event rejected', {
       code,
       reason,

@@ -48,7 +48,7 @@ export class EventsController {
       );
       return await this.events.ingest(tenantId, envelope);
     } catch (error) {
-      // Accepted events are counted once, by event-ingest; these never reach it.
+      // Accepted events are counted by event-ingest (labelled `http`); these never reach it.
       if (error instanceof ApiError) {
         this.metrics.events.inc({ transport: 'http', outcome: 'rejected', reason: error.code });
       }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Topics } from '@herald/contracts';
+import { Headers, Topics } from '@herald/contracts';
 import { EventSchemas, matchSubscriptions, type HeraldEvent } from '@herald/domain';
 import { TypedProducer } from '@herald/kafka';
 import {
@@ -57,7 +57,9 @@ export class EventsService {
         { field, message: problem.message },
       ]);
     }
-    await this.producer.send(Topics.eventsInbound, [{ key: tenantId, value: envelope.bytes }]);
+    await this.producer.send(Topics.eventsInbound, [
+      { key: tenantId, value: envelope.bytes, headers: { [Headers.transport]: 'http' } },
+    ]);
     return { id: envelope.id, status: 'accepted' };
   }
 
