@@ -1,5 +1,6 @@
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { TopicDefinition } from '@herald/contracts';
+import { injectTraceContext, producerSpan } from '@herald/observability';
 
 export type MessageHeaders = Record<string, string>;
 
@@ -35,15 +36,12 @@ export class TypedProducer {
   async send<T>(topic: TopicDefinition<T>, messages: readonly OutgoingMessage<T>[]): Promise<void> {
     if (messages.length === 0) return;
     await this.connect();
-    await this.producer.send({
-      topic: topic.name,
-      acks: -1,
-      messages: messages.map((message) => ({
-        key: message.key === undefined ? topic.key(message.value) : message.key,
-        value: topic.encode(message.value),
-        headers: message.headers,
-      })),
-    });
+    const keyed = messages.map((message) => ({
+      key: message.key === undefined ? topic.key(message.value) : message.key,
+      value: topic.encode(message.value),
+      headers: message.headers,
+    }));
+    await this.sendInSpan(topic.name, keyed);
   }
 
   async sendRaw(
@@ -56,7 +54,28 @@ export class TypedProducer {
   ): Promise<void> {
     if (messages.length === 0) return;
     await this.connect();
-    await this.producer.send({ topic, acks: -1, messages: [...messages] });
+    await this.sendInSpan(topic, messages);
+  }
+
+  /** One PRODUCER span per batch; every message carries it as its trace parent. */
+  private sendInSpan(
+    topic: string,
+    messages: readonly {
+      key: string | Buffer | null;
+      value: Buffer | null;
+      headers?: MessageHeaders;
+    }[],
+  ): Promise<unknown> {
+    return producerSpan(topic, messages, () =>
+      this.producer.send({
+        topic,
+        acks: -1,
+        messages: messages.map((message) => ({
+          ...message,
+          headers: injectTraceContext(message.headers),
+        })),
+      }),
+    );
   }
 
   async disconnect(): Promise<void> {

@@ -31,7 +31,10 @@ export function messageObserver(
     const labels = { group, topic: message.topic };
     try {
       const outcome = await consumeSpan(group, message, work);
-      metrics.messagesHandled.inc({ ...labels, outcome: OUTCOME_LABELS[outcome.kind] ?? outcome.kind });
+      metrics.messagesHandled.inc({
+        ...labels,
+        outcome: OUTCOME_LABELS[outcome.kind] ?? outcome.kind,
+      });
       return outcome;
     } catch (error) {
       metrics.messagesHandled.inc({ ...labels, outcome: 'error' });

@@ -5,3 +5,5 @@ export * from './test-config';
 export * from './topic-recorder';
 export * from './sqs-queues';
 export * from './closed-port';
+export * from './otlp-receiver';
+export * from './prometheus-server';

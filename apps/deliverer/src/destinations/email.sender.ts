@@ -8,6 +8,9 @@ import {
   type FailureClass,
   type SendResult,
 } from '@herald/domain';
+import { clientSpan, type Attributes } from '@herald/observability';
+import { ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions';
+import { recordSendResult } from './send-span';
 
 export interface EmailRequest {
   destination: EmailDestination;
@@ -28,8 +31,11 @@ interface SmtpError extends NodeJS.ErrnoException {
 @Injectable()
 export class EmailSender implements OnApplicationShutdown {
   private readonly transport: Transporter | null;
+  /** The SMTP server's address for spans; never the URL, which may hold a password. */
+  private readonly server: Attributes;
 
   constructor(@Inject(HERALD_CONFIG) private readonly config: HeraldConfig) {
+    this.server = smtpServer(config.smtpUrl);
     this.transport = config.smtpUrl
       ? createTransport({
           url: config.smtpUrl,
@@ -42,7 +48,16 @@ export class EmailSender implements OnApplicationShutdown {
       : null;
   }
 
-  async send({ destination, body }: EmailRequest): Promise<SendResult> {
+  send(request: EmailRequest): Promise<SendResult> {
+    return clientSpan(
+      'smtp send',
+      { ...this.server, 'herald.delivery.id': request.body.delivery_id },
+      async (span) =>
+        recordSendResult(span, await this.sendMail(request), 'herald.smtp.reply_code'),
+    );
+  }
+
+  private async sendMail({ destination, body }: EmailRequest): Promise<SendResult> {
     if (!this.transport) {
       return failure('ours', 'email is not configured: HERALD_SMTP_URL is not set', null, null);
     }
@@ -73,6 +88,19 @@ export class EmailSender implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.transport?.close();
     return Promise.resolve();
+  }
+}
+
+function smtpServer(smtpUrl: string | null): Attributes {
+  if (!smtpUrl) return {};
+  try {
+    const url = new URL(smtpUrl);
+    return {
+      [ATTR_SERVER_ADDRESS]: url.hostname,
+      [ATTR_SERVER_PORT]: Number(url.port || (url.protocol === 'smtps:' ? 465 : 587)),
+    };
+  } catch {
+    return {};
   }
 }
 

@@ -16,7 +16,13 @@ import {
   type SendResult,
   type SqsDestination,
 } from '@herald/domain';
+import { clientSpan, MessagingAttributes, type Attributes } from '@herald/observability';
+import {
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_SERVER_ADDRESS,
+} from '@opentelemetry/semantic-conventions';
 import { checkLiteralHost, guardedLookup, PrivateDestinationError } from './guarded-lookup';
+import { recordSendResult } from './send-span';
 
 export interface SqsRequest {
   destination: SqsDestination;
@@ -99,7 +105,13 @@ export class SqsSender implements OnApplicationShutdown {
     this.httpsAgent = new HttpsAgent(agentOptions);
   }
 
-  async send({ destination, body }: SqsRequest): Promise<SendResult> {
+  send(request: SqsRequest): Promise<SendResult> {
+    return clientSpan('SQS SendMessage', sqsSpanAttributes(request), async (span) =>
+      recordSendResult(span, await this.sendMessage(request), ATTR_HTTP_RESPONSE_STATUS_CODE),
+    );
+  }
+
+  private async sendMessage({ destination, body }: SqsRequest): Promise<SendResult> {
     const queue = destination.queueUrl ?? destination.queueName ?? '';
     // One budget for the whole attempt, the queue URL lookup included.
     const abortSignal = AbortSignal.timeout(this.config.deliveryTimeoutMs);
@@ -203,6 +215,30 @@ export class SqsSender implements OnApplicationShutdown {
     this.httpsAgent.destroy();
     return Promise.resolve();
   }
+}
+
+/** An SQS send as the messaging and AWS SDK conventions name it; no account keys, no queue URL. */
+function sqsSpanAttributes({ destination, body }: SqsRequest): Attributes {
+  let queueName: string | null | undefined = destination.queueName;
+  let server: string | null = null;
+  try {
+    queueName ??= new URL(destination.queueUrl ?? '').pathname.split('/').filter(Boolean).pop();
+    if (destination.endpointUrl) server = new URL(destination.endpointUrl).hostname;
+  } catch {
+    // An invalid URL fails the send itself, with its reason; the span just names less.
+  }
+  return {
+    [MessagingAttributes.system]: 'aws_sqs',
+    [MessagingAttributes.operationType]: 'send',
+    [MessagingAttributes.operationName]: 'SendMessage',
+    ...(queueName ? { [MessagingAttributes.destinationName]: queueName } : {}),
+    'rpc.system': 'aws-api',
+    'rpc.service': 'SQS',
+    'rpc.method': 'SendMessage',
+    'cloud.region': destination.region,
+    ...(server ? { [ATTR_SERVER_ADDRESS]: server } : {}),
+    'herald.delivery.id': body.delivery_id,
+  };
 }
 
 /** Region, endpoint and keys; a changed secret gets a new client, and only its hash is kept. */

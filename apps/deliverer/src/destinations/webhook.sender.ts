@@ -8,6 +8,14 @@ import {
   type SendResult,
   type WebhookDestination,
 } from '@herald/domain';
+import { clientSpan, failSpan, type Attributes } from '@herald/observability';
+import {
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_SCHEME,
+} from '@opentelemetry/semantic-conventions';
 import { checkLiteralHost, guardedLookup, PrivateDestinationError } from './guarded-lookup';
 
 const EXCERPT_BYTES = 4096;
@@ -60,49 +68,67 @@ export class WebhookSender implements OnApplicationShutdown {
         body: input.body,
       }),
     };
-    try {
-      const response = await request(url, {
-        method: 'POST',
-        headers,
-        body: input.body,
-        dispatcher: this.agent,
-        signal: AbortSignal.timeout(this.config.deliveryTimeoutMs),
-      });
-      const excerpt = await readUpTo(response.body, input.debug ? DEBUG_BODY_BYTES : EXCERPT_BYTES);
-      const verdict = classifyHttpStatus(response.statusCode);
-      if (verdict === 'success')
-        return { ok: true, statusCode: response.statusCode, responseExcerpt: excerpt, requestBody };
-      const retryAfter = response.headers['retry-after'];
-      return {
-        ok: false,
-        failure: verdict,
-        statusCode: response.statusCode,
-        message: `receiver answered ${response.statusCode}`,
-        responseExcerpt: excerpt,
-        retryAfterMs:
-          response.statusCode === 429 || response.statusCode === 503
-            ? parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter)
-            : null,
-        gone: response.statusCode === 410,
-        requestBody,
-      };
-    } catch (error) {
-      const cause =
-        error instanceof Error && error.cause instanceof PrivateDestinationError
-          ? error.cause
-          : error;
-      if (cause instanceof PrivateDestinationError) return this.refusal(cause);
-      return {
-        ok: false,
-        failure: 'retryable',
-        statusCode: null,
-        message: describeNetworkError(cause),
-        responseExcerpt: null,
-        retryAfterMs: null,
-        gone: false,
-        requestBody,
-      };
-    }
+    return clientSpan('POST', webhookSpanAttributes(url, input.messageId), async (span) => {
+      try {
+        const response = await request(url, {
+          method: 'POST',
+          headers,
+          body: input.body,
+          dispatcher: this.agent,
+          signal: AbortSignal.timeout(this.config.deliveryTimeoutMs),
+        });
+        const excerpt = await readUpTo(
+          response.body,
+          input.debug ? DEBUG_BODY_BYTES : EXCERPT_BYTES,
+        );
+        const verdict = classifyHttpStatus(response.statusCode);
+        span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.statusCode);
+        if (verdict === 'success')
+          return {
+            ok: true,
+            statusCode: response.statusCode,
+            responseExcerpt: excerpt,
+            requestBody,
+          };
+        const message = `receiver answered ${response.statusCode}`;
+        failSpan(span, String(response.statusCode), message);
+        const retryAfter = response.headers['retry-after'];
+        return {
+          ok: false,
+          failure: verdict,
+          statusCode: response.statusCode,
+          message,
+          responseExcerpt: excerpt,
+          retryAfterMs:
+            response.statusCode === 429 || response.statusCode === 503
+              ? parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter)
+              : null,
+          gone: response.statusCode === 410,
+          requestBody,
+        };
+      } catch (error) {
+        const cause =
+          error instanceof Error && error.cause instanceof PrivateDestinationError
+            ? error.cause
+            : error;
+        if (cause instanceof PrivateDestinationError) {
+          failSpan(span, 'private_destination', cause.message);
+          return this.refusal(cause);
+        }
+        const message = describeNetworkError(cause);
+        failSpan(span, networkErrorType(cause), message);
+        return {
+          ok: false,
+          failure: 'retryable',
+          statusCode: null,
+          message,
+          responseExcerpt: null,
+          retryAfterMs: null,
+          gone: false,
+          requestBody,
+        };
+      }
+    });
   }
 
   private refusal(error: PrivateDestinationError): SendResult {
@@ -154,6 +180,32 @@ function truncateUtf8(text: string | Buffer, limit: number): string {
   // A continuation byte (10xxxxxx) at the cut means the character started before it.
   while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--;
   return bytes.subarray(0, end).toString('utf8');
+}
+
+/**
+ * Where the call went, without the path or query: tenants' endpoints often carry a credential there
+ * (Slack-style hook URLs, `?token=`), and traces are readable by more people than secrets are.
+ * No `traceparent` is sent to the endpoint either: trace ids are Herald's internals.
+ */
+function webhookSpanAttributes(url: URL, deliveryId: string): Attributes {
+  return {
+    [ATTR_HTTP_REQUEST_METHOD]: 'POST',
+    [ATTR_URL_SCHEME]: url.protocol.replace(/:$/, ''),
+    [ATTR_SERVER_ADDRESS]: url.hostname,
+    [ATTR_SERVER_PORT]: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+    'herald.delivery.id': deliveryId,
+  };
+}
+
+/** `error.type` of a call that got no answer: low-cardinality, like `timeout` or `ECONNREFUSED`. */
+function networkErrorType(error: unknown): string {
+  if (!(error instanceof Error)) return 'error';
+  if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'timeout';
+  return (
+    (error as NodeJS.ErrnoException).code ??
+    (error.cause as NodeJS.ErrnoException | undefined)?.code ??
+    error.name
+  );
 }
 
 function describeNetworkError(error: unknown): string {

@@ -1,0 +1,140 @@
+import type { Kafka, ProducerRecord } from 'kafkajs';
+import { ExportResultCode } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-node';
+import { Topics } from '@herald/contracts';
+import { consumeSpan, startTracing, type Tracing } from '@herald/observability';
+import { TypedProducer } from './typed-producer';
+
+/** A Kafka whose producer records what it was asked to send. */
+function recordingKafka(): { kafka: Kafka; sent: ProducerRecord[] } {
+  const sent: ProducerRecord[] = [];
+  const producer = {
+    connect: () => Promise.resolve(),
+    disconnect: () => Promise.resolve(),
+    send: (record: ProducerRecord) => {
+      sent.push(record);
+      return Promise.resolve([]);
+    },
+  };
+  return { kafka: { producer: () => producer } as unknown as Kafka, sent };
+}
+
+const STALE = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+
+function headersOf(record: ProducerRecord): Record<string, unknown>[] {
+  return record.messages.map((message) => ({ ...message.headers }));
+}
+
+describe('TypedProducer with tracing off (no OTLP endpoint)', () => {
+  it('sends the headers callers gave, and no traceparent', async () => {
+    let isolated!: {
+      TypedProducer: typeof TypedProducer;
+      startTracing: typeof startTracing;
+    };
+    await jest.isolateModulesAsync(async () => {
+      const [kafkaLib, observability] = await Promise.all([
+        import('./typed-producer'),
+        import('@herald/observability'),
+      ]);
+      isolated = {
+        TypedProducer: kafkaLib.TypedProducer,
+        startTracing: observability.startTracing,
+      };
+    });
+    isolated.startTracing({ serviceName: 'herald-test', endpoint: null });
+    const { kafka, sent } = recordingKafka();
+    const producer = new isolated.TypedProducer(kafka);
+
+    await producer.send(Topics.eventsInbound, [
+      { key: 'ten_1', value: Buffer.from('{}') },
+      { key: 'ten_1', value: Buffer.from('{}'), headers: { 'x-source': 'api' } },
+    ]);
+    await producer.sendRaw('herald.deliveries.dlq', [
+      { key: null, value: null, headers: { traceparent: STALE, reason: 'x' } },
+    ]);
+
+    expect(headersOf(sent[0])).toEqual([{}, { 'x-source': 'api' }]);
+    expect(headersOf(sent[1])).toEqual([{ traceparent: STALE, reason: 'x' }]);
+  });
+});
+
+describe('TypedProducer with tracing on', () => {
+  const handed: ReadableSpan[] = [];
+  const exporter: SpanExporter = {
+    export: (spans, done) => {
+      handed.push(...spans);
+      done({ code: ExportResultCode.SUCCESS });
+    },
+    shutdown: () => Promise.resolve(),
+  };
+  let tracing: Tracing;
+
+  beforeAll(() => {
+    tracing = startTracing({
+      serviceName: 'herald-test',
+      endpoint: 'http://127.0.0.1:1',
+      exporter,
+    });
+  });
+
+  afterAll(async () => {
+    await tracing.shutdown();
+  });
+
+  it('sends a batch in one PRODUCER span that every message names as its parent, keeping other headers and replacing an older traceparent', async () => {
+    const { kafka, sent } = recordingKafka();
+    const producer = new TypedProducer(kafka);
+
+    // As a consumer re-publishing a message it received (a retry): inside its consume span.
+    const consumer = await consumeSpan(
+      'herald.deliverer',
+      {
+        topic: 'herald.deliveries',
+        partition: 0,
+        offset: '3',
+        key: 'sub_1',
+        headers: { traceparent: STALE },
+      },
+      async (span) => {
+        await producer.sendRaw('herald.deliveries.retry.1s', [
+          { key: 'sub_1', value: null, headers: { traceparent: STALE, 'not-before': '5' } },
+          { key: 'sub_2', value: null },
+        ]);
+        return span.spanContext();
+      },
+    );
+    await tracing.flush();
+
+    const producerSpan = handed.find((span) => span.name === 'send herald.deliveries.retry.1s');
+    expect(producerSpan).toBeDefined();
+    const context = producerSpan!.spanContext();
+    expect(producerSpan!.parentSpanContext?.spanId).toBe(consumer.spanId);
+    expect(context.traceId).toBe(consumer.traceId);
+    expect(producerSpan!.attributes).toMatchObject({
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'send',
+      'messaging.destination.name': 'herald.deliveries.retry.1s',
+      'messaging.batch.message_count': 2,
+    });
+    const traceparent = `00-${context.traceId}-${context.spanId}-01`;
+    expect(headersOf(sent[0])).toEqual([{ traceparent, 'not-before': '5' }, { traceparent }]);
+  });
+
+  it('gives typed sends the same treatment', async () => {
+    const { kafka, sent } = recordingKafka();
+    await new TypedProducer(kafka).send(Topics.eventsInbound, [
+      { key: 'ten_1', value: Buffer.from('{}'), headers: { 'x-source': 'api' } },
+    ]);
+    await tracing.flush();
+    const span = handed.find((candidate) => candidate.name === 'send herald.events.inbound');
+    expect(span?.attributes).toMatchObject({
+      'messaging.destination.name': 'herald.events.inbound',
+      'messaging.batch.message_count': 1,
+      'messaging.kafka.message.key': 'ten_1',
+    });
+    const { traceId, spanId } = span!.spanContext();
+    expect(headersOf(sent[0])).toEqual([
+      { 'x-source': 'api', traceparent: `00-${traceId}-${spanId}-01` },
+    ]);
+  });
+});
