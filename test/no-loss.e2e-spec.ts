@@ -1,12 +1,15 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { ApiClient, verifyWebhook, waitFor, type ReceivedRequest } from '@herald/testing';
 import { startHerald, untilMatcherKnows, type RunningHerald } from './support/herald-harness';
+import {
+  buildDist,
+  startServiceProcess,
+  stopServiceProcess,
+  type ServiceProcess,
+} from './support/service-process';
 
-const root = join(__dirname, '..');
 const EVENTS = 300;
 const SUBSCRIPTIONS = 3;
 const PAIRS = EVENTS * SUBSCRIPTIONS;
@@ -46,20 +49,6 @@ class SlowReceiver {
   }
 }
 
-async function freePort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-interface ChildDeliverer {
-  process: ChildProcess;
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
 /**
  * At least once across a crash: the deliverer, compiled and run as its own OS process (as `npm
  * start` and the images run it), is killed with SIGKILL half-way through a stream of deliveries and
@@ -70,64 +59,27 @@ describe('no loss: the deliverer is killed with SIGKILL mid-stream and restarted
   let receiver: SlowReceiver;
   let producer: Producer;
   let buildMs = 0;
-  const children: ChildDeliverer[] = [];
+  const children: ServiceProcess[] = [];
 
-  async function startDeliverer(): Promise<ChildDeliverer> {
-    const port = await freePort();
-    let output = '';
-    const child = spawn(
-      process.execPath,
-      ['-r', './scripts/register-aliases.js', 'dist/apps/deliverer/src/main.js'],
+  async function startDeliverer(): Promise<ServiceProcess> {
+    const deliverer = await startServiceProcess(
+      'deliverer',
       {
-        cwd: root,
-        env: {
-          ...process.env,
-          KAFKA_BROKERS: process.env.KAFKA_BROKERS,
-          DATABASE_URL: process.env.DATABASE_URL,
-          HERALD_ENCRYPTION_KEY: process.env.HERALD_TEST_ENCRYPTION_KEY,
-          HERALD_ALLOW_PRIVATE_DESTINATIONS: 'true',
-          HERALD_TOPIC_PARTITIONS: String(herald.config.topicPartitions),
-          HERALD_RETRY_SCHEDULE: herald.config.retrySchedule.map((ms) => `${ms}ms`).join(','),
-          HERALD_HTTP_PORT: String(port),
-          HERALD_GRPC_PORT: '0',
-          HERALD_LOG_LEVEL: 'warn',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    // Kept short: only for the message of a failed wait.
-    const keep = (chunk: Buffer): void =>
-      void (output = (output + chunk.toString()).slice(-20_000));
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    const deliverer: ChildDeliverer = {
-      process: child,
-      output: () => output,
-      exited: new Promise((resolve) =>
-        child.once('exit', (code, signal) => resolve({ code, signal })),
-      ),
-    };
-    children.push(deliverer);
-    await waitFor(
-      `the deliverer child process to answer /health on ${port}`,
-      async () => {
-        if (child.exitCode !== null) throw new Error(`deliverer exited:\n${output}`);
-        return (await fetch(`http://127.0.0.1:${port}/health`)).ok;
+        KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+        DATABASE_URL: process.env.DATABASE_URL,
+        HERALD_ENCRYPTION_KEY: process.env.HERALD_TEST_ENCRYPTION_KEY,
+        HERALD_ALLOW_PRIVATE_DESTINATIONS: 'true',
+        HERALD_TOPIC_PARTITIONS: String(herald.config.topicPartitions),
+        HERALD_RETRY_SCHEDULE: herald.config.retrySchedule.map((ms) => `${ms}ms`).join(','),
       },
       60_000,
-      100,
     );
+    children.push(deliverer);
     return deliverer;
   }
 
   beforeAll(async () => {
-    const started = Date.now();
-    execFileSync(
-      process.execPath,
-      [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-      { cwd: root, stdio: 'inherit' },
-    );
-    buildMs = Date.now() - started;
+    buildMs = buildDist();
     herald = await startHerald(undefined, {
       services: ['subscription-api', 'event-ingest', 'matcher'],
     });
@@ -142,12 +94,7 @@ describe('no loss: the deliverer is killed with SIGKILL mid-stream and restarted
 
   afterAll(async () => {
     // A failed test must not leave a deliverer behind to take the partitions of the next suite.
-    for (const child of children) {
-      if (child.process.exitCode === null && child.process.signalCode === null) {
-        child.process.kill('SIGKILL');
-        await child.exited;
-      }
-    }
+    for (const child of children) await stopServiceProcess(child, 'SIGKILL');
     await producer?.disconnect();
     await receiver?.stop();
     await herald?.stop();

@@ -1,6 +1,3 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import {
   ApiClient,
   OtlpReceiver,
@@ -12,18 +9,14 @@ import {
   WebhookReceiver,
   type ReceivedSpan,
 } from '@herald/testing';
+import {
+  buildDist,
+  startServiceProcess,
+  stopServiceProcess,
+  type ServiceProcess,
+  type ServiceRole,
+} from './support/service-process';
 import { mailHeader, SmtpReceiver } from './support/smtp-receiver';
-
-const root = join(__dirname, '..');
-
-type Role = 'subscription-api' | 'event-ingest' | 'matcher' | 'deliverer';
-
-interface Child {
-  role: Role;
-  process: ChildProcess;
-  port: number;
-  exited: Promise<void>;
-}
 
 interface Tenant {
   id: string;
@@ -39,14 +32,6 @@ const SERVICES = [
   'herald-matcher',
   'herald-deliverer',
 ];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Every span's parent is in the trace, and only `root` has none. */
 function expectConnected(trace: ReceivedSpan[], root: ReceivedSpan): void {
@@ -75,7 +60,7 @@ function expectChain(chain: ReceivedSpan[]): void {
  */
 describe('tracing: one event is one connected trace across the four services', () => {
   const config = testConfig();
-  const children: Child[] = [];
+  const children: ServiceProcess[] = [];
   const figures: string[] = [];
   let collector: OtlpReceiver;
   let receiver: WebhookReceiver;
@@ -87,57 +72,23 @@ describe('tracing: one event is one connected trace across the four services', (
   let fanOutTenant: Tenant;
   let retryTenant: Tenant;
 
-  async function start(role: Role, env: Record<string, string> = {}): Promise<Child> {
-    const port = await freePort();
-    const inherited = Object.fromEntries(
-      Object.entries(process.env).filter(([name]) => !name.startsWith('OTEL_')),
-    );
-    let output = '';
-    const child = spawn(
-      process.execPath,
-      ['-r', './scripts/register-aliases.js', `dist/apps/${role}/src/main.js`],
-      {
-        cwd: root,
-        env: {
-          ...inherited,
-          KAFKA_BROKERS: config.kafkaBrokers.join(','),
-          DATABASE_URL: process.env.DATABASE_URL,
-          HERALD_ENCRYPTION_KEY: process.env.HERALD_TEST_ENCRYPTION_KEY,
-          HERALD_ADMIN_TOKEN: config.adminToken ?? undefined,
-          HERALD_ALLOW_PRIVATE_DESTINATIONS: 'true',
-          HERALD_TOPIC_PARTITIONS: String(config.topicPartitions),
-          HERALD_RETRY_SCHEDULE: config.retrySchedule.map((ms) => `${ms}ms`).join(','),
-          HERALD_CIRCUIT_BREAKER_THRESHOLD: String(config.circuitBreakerThreshold),
-          HERALD_HTTP_PORT: String(port),
-          HERALD_GRPC_PORT: '0',
-          HERALD_LOG_LEVEL: 'warn',
-          OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
-          ...env,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    // Kept short: only for the message of a failed wait.
-    const keep = (chunk: Buffer): void =>
-      void (output = (output + chunk.toString()).slice(-20_000));
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    const started: Child = {
-      role,
-      process: child,
-      port,
-      exited: new Promise((resolve) => child.once('exit', () => resolve())),
-    };
+  async function start(
+    role: ServiceRole,
+    env: Record<string, string> = {},
+  ): Promise<ServiceProcess> {
+    const started = await startServiceProcess(role, {
+      KAFKA_BROKERS: config.kafkaBrokers.join(','),
+      DATABASE_URL: process.env.DATABASE_URL,
+      HERALD_ENCRYPTION_KEY: process.env.HERALD_TEST_ENCRYPTION_KEY,
+      HERALD_ADMIN_TOKEN: config.adminToken ?? undefined,
+      HERALD_ALLOW_PRIVATE_DESTINATIONS: 'true',
+      HERALD_TOPIC_PARTITIONS: String(config.topicPartitions),
+      HERALD_RETRY_SCHEDULE: config.retrySchedule.map((ms) => `${ms}ms`).join(','),
+      HERALD_CIRCUIT_BREAKER_THRESHOLD: String(config.circuitBreakerThreshold),
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      ...env,
+    });
     children.push(started);
-    await waitFor(
-      `${role} (a child process) to answer /health/ready on ${port}`,
-      async () => {
-        if (child.exitCode !== null) throw new Error(`${role} exited:\n${output}`);
-        return (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok;
-      },
-      90_000,
-      100,
-    );
     return started;
   }
 
@@ -230,13 +181,7 @@ describe('tracing: one event is one connected trace across the four services', (
   ] as const;
 
   beforeAll(async () => {
-    const began = Date.now();
-    execFileSync(
-      process.execPath,
-      [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-      { cwd: root, stdio: 'inherit' },
-    );
-    figures.push(`dist/ built in ${Date.now() - began} ms`);
+    figures.push(`dist/ built in ${buildDist()} ms`);
     collector = await OtlpReceiver.start();
     receiver = await WebhookReceiver.start();
     smtp = await SmtpReceiver.start();
@@ -281,15 +226,7 @@ describe('tracing: one event is one connected trace across the four services', (
 
   afterAll(async () => {
     // No service may outlive the suite: it would hold the consumer groups' partitions.
-    await Promise.all(
-      children.map(async (child) => {
-        if (child.process.exitCode !== null || child.process.signalCode !== null) return;
-        child.process.kill('SIGTERM');
-        const timer = setTimeout(() => child.process.kill('SIGKILL'), 20_000);
-        await child.exited;
-        clearTimeout(timer);
-      }),
-    );
+    await Promise.all(children.map((child) => stopServiceProcess(child)));
     if (queue) await queues.delete(queue.url);
     await smtp?.stop();
     await receiver?.stop();
