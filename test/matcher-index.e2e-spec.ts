@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { createService } from '@herald/runtime';
-import { ApiClient, waitFor, WebhookReceiver } from '@herald/testing';
+import { ApiClient, untilReady, waitFor, WebhookReceiver } from '@herald/testing';
 import { MatcherModule } from '../apps/matcher/src/matcher.module';
 import { startHerald, type RunningHerald } from './support/herald-harness';
 
@@ -101,6 +101,7 @@ describe('the matcher’s subscription index', () => {
       herald.config,
     );
     herald.apps[2] = restarted;
+    await untilReady(restarted);
     for (const marker of markers.slice(20)) await publish(tenantId, 'meter.created', marker);
 
     await waitFor('all thirty events', () => received('/index-restart').length >= 30, 40_000);

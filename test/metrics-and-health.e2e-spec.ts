@@ -191,6 +191,33 @@ describe('metrics, readiness and graceful shutdown of every service', () => {
     }
   });
 
+  it('answers liveness at once while a new deliverer is still joining its group, and turns ready once joined', async () => {
+    const { createService } = await import('@herald/runtime');
+    const { DelivererModule } = await import('../apps/deliverer/src/deliverer.module');
+    const second = await createService(
+      'deliverer',
+      DelivererModule.forRoot(herald.config),
+      herald.config,
+    );
+    try {
+      const url = `http://127.0.0.1:${portOf(second)}`;
+      expect((await text(`${url}/health/live`)).status).toBe(200);
+      const joining = await text(`${url}/health/ready`);
+      expect(joining.status).toBe(503);
+      const report = JSON.parse(joining.body) as { status: string; checks: Record<string, string> };
+      expect(report.status).toBe('not_ready');
+      expect(report.checks).toMatchObject({ postgres: 'ok', kafka: 'ok' });
+      expect(report.checks['consumer herald.deliverer']).toContain('not (yet)');
+      await waitFor(
+        'the second deliverer to join',
+        async () => (await text(`${url}/health/ready`)).status === 200,
+        60_000,
+      );
+    } finally {
+      await second.close();
+    }
+  });
+
   it('finishes an in-flight delivery before a deliverer shuts down, and reports not ready meanwhile', async () => {
     const { client } = await operator.createTenant('shutdown');
     const slow = await client.request<{ id: string }>('POST', '/v1/subscriptions', {

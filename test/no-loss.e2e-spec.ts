@@ -149,7 +149,7 @@ describe('no loss: the deliverer is killed with SIGKILL mid-stream and restarted
     expect(pairsBeforeKill).toBeLessThan(PAIRS);
 
     // The killed member keeps its partitions until its Kafka session times out (30 s), so the new
-    // process joins the group, and answers /health, only then.
+    // process joins the group, and reports ready, only then (it answers /health/live at once).
     const restartedAt = Date.now();
     const second = await startDeliverer();
     await waitFor(

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HeraldConfig } from '@herald/config';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { ApiClient, testConfig, waitFor, WebhookReceiver } from '@herald/testing';
+import { ApiClient, testConfig, untilReady, waitFor, WebhookReceiver } from '@herald/testing';
 import { createService } from '@herald/runtime';
 import { SubscriptionApiModule } from '../../apps/subscription-api/src/subscription-api.module';
 import { EventIngestModule } from '../../apps/event-ingest/src/event-ingest.module';
@@ -56,6 +56,12 @@ export async function startHerald(
     // Leave nothing running behind a failed start, or the test run would never end.
     await Promise.all(apps.map((app) => app.close()));
     throw failure.reason;
+  }
+  try {
+    await Promise.all(apps.map((app) => untilReady(app)));
+  } catch (error) {
+    await Promise.all(apps.map((app) => app.close()));
+    throw error;
   }
   const port = ((apps[0].getHttpServer() as Server).address() as AddressInfo).port;
   return {

@@ -167,6 +167,7 @@ export class ConsumerRunner<T> {
   private readonly backlogLimit: number;
   private stopping = false;
   private joined = false;
+  private failure: string | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly options: ConsumerRunnerOptions<T>) {
@@ -187,11 +188,35 @@ export class ConsumerRunner<T> {
     return this.joined && !this.stopping;
   }
 
+  /** Why the consumer stopped for good (kafkajs gave up restarting it), or null while it runs. */
+  get failed(): string | null {
+    return this.failure;
+  }
+
+  /**
+   * Starts without waiting to join the group — a service answers its health checks meanwhile (after a
+   * crash, joining waits for the old member's session to expire). Readiness follows `isJoined`; a
+   * consumer that fails for good is reported by `failed`.
+   */
+  startInBackground(): void {
+    this.start().catch((error: unknown) => {
+      this.failure = describe(error);
+      this.options.logger.event('error', 'consumer failed to start', {
+        group: this.options.groupId,
+        error: this.failure,
+      });
+    });
+  }
+
+  /** Connects, subscribes and runs; resolves once the consumer joined its group. */
   async start(): Promise<void> {
     const left = (): void => {
       this.joined = false;
     };
-    this.consumer.on(this.consumer.events.CRASH, left);
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      left();
+      if (!event.payload.restart) this.failure = describe(event.payload.error);
+    });
     this.consumer.on(this.consumer.events.STOP, left);
     this.consumer.on(this.consumer.events.DISCONNECT, left);
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {

@@ -7,7 +7,8 @@ import { KAFKA_CLIENT } from './kafka-client';
 
 /**
  * Creates a service's consumer groups, observed: each message in a span and counted by outcome, the
- * group's lag reported, and the service ready only while the group is joined.
+ * group's lag reported, the service ready only while the group is joined, and not live once the
+ * consumer failed for good.
  */
 @Injectable()
 export class Consumers {
@@ -33,6 +34,7 @@ export class Consumers {
         ? Promise.resolve()
         : Promise.reject(new Error('not (yet) a member of its consumer group')),
     );
+    this.readiness.registerLiveness(`consumer ${options.groupId}`, () => runner.failed);
     return runner;
   }
 }

@@ -26,8 +26,16 @@ export async function answerManagement(
         contentType: metrics.registry.contentType,
         body: await metrics.registry.metrics(),
       };
-    case '/health/live':
-      return { status: 200, contentType: JSON_TYPE, body: JSON.stringify({ status: 'ok' }) };
+    case '/health/live': {
+      const failed = readiness.failures();
+      return Object.keys(failed).length === 0
+        ? { status: 200, contentType: JSON_TYPE, body: JSON.stringify({ status: 'ok' }) }
+        : {
+            status: 503,
+            contentType: JSON_TYPE,
+            body: JSON.stringify({ status: 'failed', failed }),
+          };
+    }
     case '/health':
     case '/health/ready': {
       const report = await readiness.report();

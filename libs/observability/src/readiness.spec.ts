@@ -46,4 +46,15 @@ describe('Readiness', () => {
       checks: { postgres: 'ok', shutdown: 'shutting down' },
     });
   });
+
+  it('reports the parts that failed for good, for liveness', () => {
+    const readiness = new Readiness();
+    let failure: string | null = null;
+    readiness.registerLiveness('consumer herald.deliverer', () => failure);
+    expect(readiness.failures()).toEqual({});
+    failure = 'The group coordinator is not available';
+    expect(readiness.failures()).toEqual({
+      'consumer herald.deliverer': 'The group coordinator is not available',
+    });
+  });
 });

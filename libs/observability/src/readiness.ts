@@ -11,17 +11,36 @@ export interface ReadinessReport {
 const CHECK_TIMEOUT_MS = 2_000;
 
 /**
- * What a service needs before it takes traffic: each module that owns a dependency (PostgreSQL,
+ * Liveness and readiness. What a service needs before it takes traffic: each module that owns a dependency (PostgreSQL,
  * Kafka, a consumer group) registers a check. Readiness turns false as soon as shutdown begins, so a
  * load balancer stops sending requests while in-flight work finishes.
  */
 @Injectable()
 export class Readiness implements OnModuleDestroy {
   private readonly checks = new Map<string, ReadinessCheck>();
+  private readonly liveness = new Map<string, () => string | null>();
   private draining = false;
 
   register(name: string, check: ReadinessCheck): void {
     this.checks.set(name, check);
+  }
+
+  /**
+   * A part whose failure only a restart mends (a consumer kafkajs gave up on): `failure` answers why
+   * it failed, or null. Liveness fails with it, so the orchestrator restarts the process.
+   */
+  registerLiveness(name: string, failure: () => string | null): void {
+    this.liveness.set(name, failure);
+  }
+
+  /** The parts that failed for good, by name; empty while the process is healthy. */
+  failures(): Record<string, string> {
+    const failed: Record<string, string> = {};
+    for (const [name, failure] of this.liveness) {
+      const reason = failure();
+      if (reason !== null) failed[name] = reason;
+    }
+    return failed;
   }
 
   get isDraining(): boolean {

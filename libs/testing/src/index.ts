@@ -7,3 +7,4 @@ export * from './sqs-queues';
 export * from './closed-port';
 export * from './otlp-receiver';
 export * from './prometheus-server';
+export * from './until-ready';

@@ -28,7 +28,7 @@ export class DeliveriesConsumer implements OnApplicationBootstrap, BeforeApplica
     this.logger = new JsonLogger('deliverer', config.logLevel);
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): void {
     this.runner = this.consumers.create<DeliveryMessage>({
       groupId: 'herald.deliverer',
       topics: [Topics.deliveries, ...retryTopics(this.router.delays)],
@@ -46,7 +46,7 @@ export class DeliveriesConsumer implements OnApplicationBootstrap, BeforeApplica
       deadLetter: (raw, outcome) =>
         this.router.deadLetter(raw.key, raw.value, outcome.code, outcome.reason),
     });
-    await this.runner.start();
+    this.runner.startInBackground();
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -5,7 +5,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '@herald/persistence';
 import { createService } from '@herald/runtime';
-import { ApiClient, testConfig, waitFor } from '@herald/testing';
+import { ApiClient, testConfig, untilReady, waitFor } from '@herald/testing';
 import { SubscriptionApiModule } from '../../../subscription-api/src/subscription-api.module';
 import { EventIngestModule } from '../event-ingest.module';
 
@@ -47,6 +47,7 @@ describe('event types registered on first sight by event-ingest', () => {
   beforeAll(async () => {
     const config = testConfig();
     ingest = await createService('event-ingest', EventIngestModule.forRoot(config), config);
+    await untilReady(ingest);
     api = await createService('subscription-api', SubscriptionApiModule.forRoot(config), config);
     const url = `http://127.0.0.1:${((api.getHttpServer() as Server).address() as AddressInfo).port}`;
     operator = new ApiClient(url, config.adminToken);

@@ -38,7 +38,7 @@ export class InboundConsumer implements OnApplicationBootstrap, BeforeApplicatio
     this.logger = new JsonLogger('event-ingest', config.logLevel);
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): void {
     this.runner = this.consumers.create<Buffer>({
       groupId: 'herald.event-ingest',
       topics: [Topics.eventsInbound],
@@ -66,7 +66,7 @@ export class InboundConsumer implements OnApplicationBootstrap, BeforeApplicatio
       },
       deadLetter: (raw, outcome) => this.reject(raw, outcome.code, outcome.reason, outcome.field),
     });
-    await this.runner.start();
+    this.runner.startInBackground();
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -58,7 +58,7 @@ export class AcceptedEventsConsumer implements OnApplicationBootstrap, BeforeApp
         await sendInvalidEvent(this.producer, raw, outcome.code, outcome.reason);
       },
     });
-    await this.runner.start();
+    this.runner.startInBackground();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
