@@ -1,8 +1,7 @@
 import type { Kafka, ProducerRecord } from 'kafkajs';
-import { ExportResultCode } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-node';
 import { Topics } from '@herald/contracts';
 import { consumeSpan, startTracing, type Tracing } from '@herald/observability';
+import { recordingExporter } from '@herald/testing';
 import { TypedProducer } from './typed-producer';
 
 /** A Kafka whose producer records what it was asked to send. */
@@ -59,14 +58,8 @@ describe('TypedProducer with tracing off (no OTLP endpoint)', () => {
 });
 
 describe('TypedProducer with tracing on', () => {
-  const handed: ReadableSpan[] = [];
-  const exporter: SpanExporter = {
-    export: (spans, done) => {
-      handed.push(...spans);
-      done({ code: ExportResultCode.SUCCESS });
-    },
-    shutdown: () => Promise.resolve(),
-  };
+  /** Every span handed to the exporter, in order. */
+  const { exporter, spans: handed } = recordingExporter();
   let tracing: Tracing;
 
   beforeAll(() => {

@@ -2,9 +2,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
 import { propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { ExportResultCode } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-node';
-import { waitFor } from '@herald/testing';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
+import { recordingExporter, waitFor } from '@herald/testing';
 import {
   clientSpan,
   consumeSpan,
@@ -128,14 +127,8 @@ describe('tracing settings', () => {
 
 describe('tracing on', () => {
   /** Every span handed to the exporter, in order. */
-  const handed: ReadableSpan[] = [];
-  const exporter: SpanExporter = {
-    export: (spans, done) => {
-      handed.push(...spans);
-      done({ code: ExportResultCode.SUCCESS });
-    },
-    shutdown: () => Promise.resolve(),
-  };
+  /** Every span handed to the exporter, in order. */
+  const { exporter, spans: handed } = recordingExporter();
   let tracing: Tracing;
   let server: Server;
   let baseUrl: string;

@@ -8,3 +8,4 @@ export * from './closed-port';
 export * from './otlp-receiver';
 export * from './prometheus-server';
 export * from './until-ready';
+export * from './recording-exporter';
