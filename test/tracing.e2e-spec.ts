@@ -280,10 +280,12 @@ describe('tracing: one event is one connected trace across the four services', (
     ] as const) {
       expect(send.attributes).toMatchObject({
         'messaging.system': 'kafka',
+        'messaging.system.name': 'kafka',
         'messaging.operation.type': 'send',
         'messaging.destination.name': topic,
         'messaging.batch.message_count': 1,
         'messaging.kafka.message.key': key,
+        'kafka.message.key': key,
       });
     }
     for (const [consume, topic, group, key] of [
@@ -293,13 +295,16 @@ describe('tracing: one event is one connected trace across the four services', (
     ] as const) {
       expect(consume.attributes).toMatchObject({
         'messaging.system': 'kafka',
+        'messaging.system.name': 'kafka',
         'messaging.operation.type': 'process',
         'messaging.destination.name': topic,
         'messaging.consumer.group.name': group,
         'messaging.kafka.message.key': key,
+        'kafka.message.key': key,
       });
       expect(consume.attributes['messaging.destination.partition.id']).toMatch(/^\d+$/);
       expect(typeof consume.attributes['messaging.kafka.offset']).toBe('number');
+      expect(consume.attributes['kafka.offset']).toBe(consume.attributes['messaging.kafka.offset']);
     }
     expect(call.attributes).toMatchObject({
       'http.request.method': 'POST',
@@ -366,6 +371,7 @@ describe('tracing: one event is one connected trace across the four services', (
     expect(smtpSend.status.code).toBe('unset');
     expect(sqsSend.attributes).toMatchObject({
       'messaging.system': 'aws_sqs',
+      'messaging.system.name': 'aws_sqs',
       'messaging.operation.type': 'send',
       'messaging.destination.name': queue.name,
       'rpc.system': 'aws-api',

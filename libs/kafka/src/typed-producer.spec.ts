@@ -105,6 +105,7 @@ describe('TypedProducer with tracing on', () => {
     expect(context.traceId).toBe(consumer.traceId);
     expect(producerSpan!.attributes).toMatchObject({
       'messaging.system': 'kafka',
+      'messaging.system.name': 'kafka',
       'messaging.operation.type': 'send',
       'messaging.destination.name': 'herald.deliveries.retry.1s',
       'messaging.batch.message_count': 2,
@@ -124,6 +125,7 @@ describe('TypedProducer with tracing on', () => {
       'messaging.destination.name': 'herald.events.inbound',
       'messaging.batch.message_count': 1,
       'messaging.kafka.message.key': 'ten_1',
+      'kafka.message.key': 'ten_1',
     });
     const { traceId, spanId } = span!.spanContext();
     expect(headersOf(sent[0])).toEqual([

@@ -227,10 +227,12 @@ describe('tracing on', () => {
       name: 'send herald.events.inbound',
       attributes: {
         'messaging.system': 'kafka',
+        'messaging.system.name': 'kafka',
         'messaging.operation.type': 'send',
         'messaging.destination.name': 'herald.events.inbound',
         'messaging.batch.message_count': 1,
         'messaging.kafka.message.key': 'ten_1',
+        'kafka.message.key': 'ten_1',
       },
     });
     // The message's header names the producer span: the consumer continues from it.
@@ -289,12 +291,15 @@ describe('tracing on', () => {
       name: 'process herald.events.accepted',
       attributes: {
         'messaging.system': 'kafka',
+        'messaging.system.name': 'kafka',
         'messaging.operation.type': 'process',
         'messaging.destination.name': 'herald.events.accepted',
         'messaging.consumer.group.name': 'herald.matcher',
         'messaging.destination.partition.id': '2',
         'messaging.kafka.offset': 41,
+        'kafka.offset': 41,
         'messaging.kafka.message.key': 'ten_1',
+        'kafka.message.key': 'ten_1',
       },
     });
     const [producer] = await exported(

@@ -36,21 +36,48 @@ export type { Attributes, Span } from '@opentelemetry/api';
 
 /**
  * Messaging attributes are still "incubating" in the semantic conventions (their package advises
- * copying them rather than importing its unstable entry point). These are the names today's Kafka
- * instrumentations and trace backends use; semconv 1.45 deprecates three of them in favour of
- * `messaging.system.name`, `kafka.offset` and `kafka.message.key`, a change of this table only.
+ * copying them rather than importing its unstable entry point). Semconv 1.45 renamed three of them
+ * (`messaging.system.name`, `kafka.offset`, `kafka.message.key`); spans carry both the new names and
+ * the older ones today's Kafka instrumentations and trace backends still key on, as OpenTelemetry's
+ * own instrumentations do while a convention migrates (see `messagingSystem`, `kafkaMessage`).
  */
 export const MessagingAttributes = {
   system: 'messaging.system',
+  systemName: 'messaging.system.name',
   operationType: 'messaging.operation.type',
   operationName: 'messaging.operation.name',
   destinationName: 'messaging.destination.name',
   consumerGroupName: 'messaging.consumer.group.name',
   partitionId: 'messaging.destination.partition.id',
   batchMessageCount: 'messaging.batch.message_count',
-  kafkaOffset: 'messaging.kafka.offset',
-  kafkaMessageKey: 'messaging.kafka.message.key',
+  kafkaOffset: 'kafka.offset',
+  kafkaMessageKey: 'kafka.message.key',
+  legacyKafkaOffset: 'messaging.kafka.offset',
+  legacyKafkaMessageKey: 'messaging.kafka.message.key',
 } as const;
+
+/** The messaging system under its current and its older attribute name. */
+export function messagingSystem(system: string): Attributes {
+  return { [MessagingAttributes.systemName]: system, [MessagingAttributes.system]: system };
+}
+
+/** A Kafka message's key and offset (when known) under their current and older names. */
+function kafkaMessage(key: string | null | undefined, offset?: number): Attributes {
+  return {
+    ...(typeof key === 'string'
+      ? {
+          [MessagingAttributes.kafkaMessageKey]: key,
+          [MessagingAttributes.legacyKafkaMessageKey]: key,
+        }
+      : {}),
+    ...(offset === undefined
+      ? {}
+      : {
+          [MessagingAttributes.kafkaOffset]: offset,
+          [MessagingAttributes.legacyKafkaOffset]: offset,
+        }),
+  };
+}
 
 const TRACER_NAME = 'herald';
 const TRACE_HEADERS = new Set(['traceparent', 'tracestate']);
@@ -247,14 +274,13 @@ export function consumeSpan<R>(
     {
       kind: SpanKind.CONSUMER,
       attributes: {
-        [MessagingAttributes.system]: 'kafka',
+        ...messagingSystem('kafka'),
         [MessagingAttributes.operationType]: 'process',
         [MessagingAttributes.operationName]: 'process',
         [MessagingAttributes.destinationName]: message.topic,
         [MessagingAttributes.consumerGroupName]: group,
         [MessagingAttributes.partitionId]: String(message.partition),
-        [MessagingAttributes.kafkaOffset]: Number(message.offset),
-        ...(message.key === null ? {} : { [MessagingAttributes.kafkaMessageKey]: message.key }),
+        ...kafkaMessage(message.key, Number(message.offset)),
       },
     },
     parent,
@@ -279,12 +305,12 @@ export function producerSpan<R>(
     {
       kind: SpanKind.PRODUCER,
       attributes: {
-        [MessagingAttributes.system]: 'kafka',
+        ...messagingSystem('kafka'),
         [MessagingAttributes.operationType]: 'send',
         [MessagingAttributes.operationName]: 'send',
         [MessagingAttributes.destinationName]: topic,
         [MessagingAttributes.batchMessageCount]: messages.length,
-        ...(typeof key === 'string' ? { [MessagingAttributes.kafkaMessageKey]: key } : {}),
+        ...kafkaMessage(typeof key === 'string' ? key : null),
       },
     },
     parent,

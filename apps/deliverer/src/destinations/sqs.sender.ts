@@ -16,7 +16,12 @@ import {
   type SendResult,
   type SqsDestination,
 } from '@herald/domain';
-import { clientSpan, MessagingAttributes, type Attributes } from '@herald/observability';
+import {
+  clientSpan,
+  MessagingAttributes,
+  messagingSystem,
+  type Attributes,
+} from '@herald/observability';
 import {
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_SERVER_ADDRESS,
@@ -228,7 +233,7 @@ function sqsSpanAttributes({ destination, body }: SqsRequest): Attributes {
     // An invalid URL fails the send itself, with its reason; the span just names less.
   }
   return {
-    [MessagingAttributes.system]: 'aws_sqs',
+    ...messagingSystem('aws_sqs'),
     [MessagingAttributes.operationType]: 'send',
     [MessagingAttributes.operationName]: 'SendMessage',
     ...(queueName ? { [MessagingAttributes.destinationName]: queueName } : {}),
