@@ -90,6 +90,18 @@ describe('npm start: the compiled launcher and services', () => {
     expect(printed('API')).toBe(`http://127.0.0.1:${apiPort}`);
     expect(printed('Kafka bootstrap')).toBe(process.env.KAFKA_BROKERS);
     expect(output).toContain('private destinations (localhost, 10.x, 192.168.x) are ALLOWED');
+    // Each service's health and metrics are where the launcher says.
+    for (const [index, service] of [
+      'subscription-api',
+      'event-ingest',
+      'matcher',
+      'deliverer',
+    ].entries()) {
+      expect(output).toContain(`${apiPort + index} (${service})`);
+      expect((await fetch(`http://127.0.0.1:${apiPort + index}/health/ready`)).status).toBe(200);
+      const metrics = await (await fetch(`http://127.0.0.1:${apiPort + index}/metrics`)).text();
+      expect(metrics).toContain(`service="${service}"`);
+    }
 
     const tenantId = printed('tenant');
     const client = new ApiClient(`http://127.0.0.1:${apiPort}`, printed('tenant API key'));

@@ -155,6 +155,7 @@ async function main(): Promise<void> {
       `  operator token   ${settings.adminToken}`,
       `  tenant           ${settings.tenantId}`,
       `  tenant API key   ${settings.apiKey}`,
+      `  health, metrics  /health/live, /health/ready, /metrics on ports ${SERVICES.map((service, index) => `${apiPort + index} (${service})`).join(', ')}`,
       `  data and logs    ${dataDir}  (tail -f ${join(dataDir, 'logs')}/*.log)`,
       env.HERALD_ALLOW_PRIVATE_DESTINATIONS === 'true'
         ? '  local mode: private destinations (localhost, 10.x, 192.168.x) are ALLOWED'
