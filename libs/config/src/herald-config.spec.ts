@@ -61,4 +61,42 @@ describe('configuration', () => {
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(new RegExp(`^${variable}: `));
   });
+
+  it('turns tracing on with an OTLP endpoint, off without one, and honours the traces endpoint and protocol', () => {
+    expect(loadConfig(base)).toMatchObject({
+      otelTracesUrl: null,
+      otelProtocol: 'http/protobuf',
+      metricsPort: null,
+    });
+    expect(
+      loadConfig({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).otelTracesUrl,
+    ).toBe('http://collector:4318/v1/traces');
+    expect(
+      loadConfig({
+        ...base,
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example.com/otlp',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      }),
+    ).toMatchObject({
+      otelTracesUrl: 'https://traces.example.com/otlp',
+      otelProtocol: 'http/json',
+    });
+    expect(loadConfig({ ...base, HERALD_METRICS_PORT: '9464' }).metricsPort).toBe(9464);
+  });
+
+  it('refuses OTLP settings it cannot honour, naming the variable', () => {
+    expect(() => loadConfig({ ...base, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(
+      new ConfigError(
+        'OTEL_EXPORTER_OTLP_PROTOCOL',
+        'must be http/protobuf or http/json, got "grpc"',
+      ),
+    );
+    expect(() => loadConfig({ ...base, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' })).toThrow(
+      /^OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: /,
+    );
+    expect(() => loadConfig({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(
+      /^OTEL_EXPORTER_OTLP_ENDPOINT: must be an http\(s\) URL/,
+    );
+  });
 });

@@ -26,7 +26,14 @@ export interface HeraldConfig {
   smtpUrl: string | null;
   /** The From of email deliveries, `Name <address>` or a bare address. */
   smtpFrom: string;
+  /** OTLP/HTTP base URL (`OTEL_EXPORTER_OTLP_ENDPOINT`). */
   otelEndpoint: string | null;
+  /**
+   * Where spans are sent: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as given, else the base URL plus
+   * `/v1/traces`; null turns tracing off.
+   */
+  otelTracesUrl: string | null;
+  otelProtocol: OtlpProtocol;
   /** Overrides the service name on traces (`herald-<service>` by default). */
   otelServiceName: string | null;
   maxEventBytes: number;
@@ -34,6 +41,7 @@ export interface HeraldConfig {
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
 
 export class ConfigError extends Error {
   constructor(
@@ -107,15 +115,34 @@ function smtpFrom(env: Env): string {
   return value;
 }
 
-function otelEndpoint(env: Env): string | null {
-  const value = text(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+function otlpUrl(env: Env, name: string): string | null {
+  const value = text(env, name);
   if (value !== null && !/^https?:\/\/[^\s/]+/.test(value)) {
     throw new ConfigError(
-      'OTEL_EXPORTER_OTLP_ENDPOINT',
+      name,
       `must be an http(s) URL such as http://otel-collector:4318, got "${value}"`,
     );
   }
   return value;
+}
+
+/** The OTLP exporter settings of the OpenTelemetry specification that Herald honours. */
+function otel(env: Env): Pick<HeraldConfig, 'otelEndpoint' | 'otelTracesUrl' | 'otelProtocol'> {
+  const otelEndpoint = otlpUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  const tracesUrl = otlpUrl(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const variable = text(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL')
+    ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'
+    : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const protocol = text(env, variable) ?? 'http/protobuf';
+  if (protocol !== 'http/protobuf' && protocol !== 'http/json') {
+    throw new ConfigError(variable, `must be http/protobuf or http/json, got "${protocol}"`);
+  }
+  return {
+    otelEndpoint,
+    otelTracesUrl:
+      tracesUrl ?? (otelEndpoint === null ? null : `${otelEndpoint.replace(/\/+$/, '')}/v1/traces`),
+    otelProtocol: protocol,
+  };
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -171,7 +198,7 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
     encryptionKey: encryptionKey(env),
     smtpUrl: text(env, 'HERALD_SMTP_URL'),
     smtpFrom: smtpFrom(env),
-    otelEndpoint: otelEndpoint(env),
+    ...otel(env),
     otelServiceName: text(env, 'OTEL_SERVICE_NAME'),
     maxEventBytes: integer(env, 'HERALD_MAX_EVENT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     logLevel,

@@ -40,7 +40,7 @@ describe('TypedProducer with tracing off (no OTLP endpoint)', () => {
         startTracing: observability.startTracing,
       };
     });
-    isolated.startTracing({ serviceName: 'herald-test', endpoint: null });
+    isolated.startTracing({ serviceName: 'herald-test', url: null });
     const { kafka, sent } = recordingKafka();
     const producer = new isolated.TypedProducer(kafka);
 
@@ -65,7 +65,7 @@ describe('TypedProducer with tracing on', () => {
   beforeAll(() => {
     tracing = startTracing({
       serviceName: 'herald-test',
-      endpoint: 'http://127.0.0.1:1',
+      url: 'http://127.0.0.1:1/v1/traces',
       exporter,
     });
   });

@@ -78,10 +78,10 @@ describe('tracing off: no OTLP endpoint', () => {
     await jest.isolateModulesAsync(async () => {
       off = await import('./tracing');
     });
-    const handle = off.startTracing({ serviceName: 'herald-test', endpoint: null });
-    expect(off.startTracing({ serviceName: 'herald-test', endpoint: 'http://127.0.0.1:1' })).toBe(
-      handle,
-    );
+    const handle = off.startTracing({ serviceName: 'herald-test', url: null });
+    expect(
+      off.startTracing({ serviceName: 'herald-test', url: 'http://127.0.0.1:1/v1/traces' }),
+    ).toBe(handle);
     await expect(handle.shutdown()).resolves.toBeUndefined();
 
     // No propagator, no provider: the API's defaults, which inject nothing and record nothing.
@@ -107,26 +107,7 @@ describe('tracing off: no OTLP endpoint', () => {
   });
 });
 
-describe('tracing settings', () => {
-  afterEach(() => {
-    delete process.env.OTEL_EXPORTER_OTLP_PROTOCOL;
-  });
-
-  it('refuses an OTLP protocol it cannot export, naming the variable, and registers nothing', async () => {
-    let isolated!: typeof TracingModule;
-    await jest.isolateModulesAsync(async () => {
-      isolated = await import('./tracing');
-    });
-    process.env.OTEL_EXPORTER_OTLP_PROTOCOL = 'grpc';
-    expect(() =>
-      isolated.startTracing({ serviceName: 'herald-test', endpoint: 'http://127.0.0.1:4318' }),
-    ).toThrow('OTEL_EXPORTER_OTLP_PROTOCOL must be http/protobuf or http/json, not grpc');
-    expect(propagation.fields()).toEqual([]);
-  });
-});
-
 describe('tracing on', () => {
-  /** Every span handed to the exporter, in order. */
   /** Every span handed to the exporter, in order. */
   const { exporter, spans: handed } = recordingExporter();
   let tracing: Tracing;
@@ -144,10 +125,9 @@ describe('tracing on', () => {
   };
 
   beforeAll(async () => {
-    process.env.OTEL_SERVICE_NAME = 'herald-spec';
     tracing = startTracing({
-      serviceName: 'herald-test',
-      endpoint: 'http://127.0.0.1:4318',
+      serviceName: 'herald-spec',
+      url: 'http://127.0.0.1:4318/v1/traces',
       exporter,
     });
 
@@ -172,13 +152,14 @@ describe('tracing on', () => {
   });
 
   afterAll(async () => {
-    delete process.env.OTEL_SERVICE_NAME;
     await new Promise((resolve) => server?.close(resolve));
     await tracing?.shutdown();
   });
 
   it('is started once per process', () => {
-    expect(startTracing({ serviceName: 'other', endpoint: 'http://127.0.0.1:1' })).toBe(tracing);
+    expect(startTracing({ serviceName: 'other', url: 'http://127.0.0.1:1/v1/traces' })).toBe(
+      tracing,
+    );
   });
 
   it('registers the W3C trace-context propagator only', () => {

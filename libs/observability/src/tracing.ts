@@ -31,6 +31,7 @@ import {
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions';
 import type { NextFunction, Request, Response } from 'express';
+import type { OtlpProtocol } from '@herald/config';
 
 export type { Attributes, Span } from '@opentelemetry/api';
 
@@ -96,31 +97,32 @@ let started: Tracing | null = null;
 let enabled = false;
 
 /**
- * Turns on tracing for this process (one process is one service) when an OTLP endpoint is set:
- * spans go in batches to `<endpoint>/v1/traces` over OTLP/HTTP, protobuf unless
- * OTEL_EXPORTER_OTLP_PROTOCOL says `http/json`, and W3C trace context crosses HTTP and Kafka.
- * Without an endpoint nothing is registered and the helpers below only run the work they wrap.
+ * Turns on tracing for this process (one process is one service) when a traces URL is configured:
+ * spans go in batches to it over OTLP/HTTP (protobuf, or JSON), and W3C trace context crosses HTTP
+ * and Kafka. Without one nothing is registered and the helpers below only run the work they wrap.
  */
 export function startTracing(options: {
   serviceName: string;
-  endpoint: string | null;
+  /** The OTLP/HTTP traces URL (`HeraldConfig.otelTracesUrl`); null leaves tracing off. */
+  url: string | null;
+  protocol?: OtlpProtocol;
   /** Replaces the OTLP exporter (a unit test's in-memory one). */
   exporter?: SpanExporter;
 }): Tracing {
   if (started) return started;
-  if (options.endpoint === null) {
+  if (options.url === null) {
     started = OFF;
     return started;
   }
   const resource = detectResources({ detectors: [envDetector] }).merge(
     resourceFromAttributes({
-      [ATTR_SERVICE_NAME]: process.env.OTEL_SERVICE_NAME || options.serviceName,
+      [ATTR_SERVICE_NAME]: options.serviceName,
     }),
   );
   const provider = new NodeTracerProvider({
     resource,
     spanProcessors: [
-      new BatchSpanProcessor(options.exporter ?? traceExporter(options.endpoint), {
+      new BatchSpanProcessor(options.exporter ?? traceExporter(options.url, options.protocol), {
         // Short, so a trace is complete in the backend about a second after its last span ends.
         ...(process.env.OTEL_BSP_SCHEDULE_DELAY ? {} : { scheduledDelayMillis: 500 }),
       }),
@@ -140,24 +142,10 @@ export function startTracing(options: {
   return started;
 }
 
-function traceExporter(endpoint: string): SpanExporter {
-  // As the OTLP exporter specification says: the signal's own endpoint is used as it is, the
-  // general one is a base URL the signal's path is appended to.
-  const url =
-    process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ||
-    `${endpoint.endsWith('/') ? endpoint : `${endpoint}/`}v1/traces`;
-  const variable = process.env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL
-    ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'
-    : 'OTEL_EXPORTER_OTLP_PROTOCOL';
-  const protocol = process.env[variable] || 'http/protobuf';
-  switch (protocol) {
-    case 'http/protobuf':
-      return new OtlpProtobufTraceExporter({ url });
-    case 'http/json':
-      return new OtlpJsonTraceExporter({ url });
-    default:
-      throw new Error(`${variable} must be http/protobuf or http/json, not ${protocol}`);
-  }
+function traceExporter(url: string, protocol: OtlpProtocol = 'http/protobuf'): SpanExporter {
+  return protocol === 'http/json'
+    ? new OtlpJsonTraceExporter({ url })
+    : new OtlpProtobufTraceExporter({ url });
 }
 
 function tracer() {

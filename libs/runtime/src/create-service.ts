@@ -81,7 +81,8 @@ export function runService(
     const config = loadConfig();
     const tracing = startTracing({
       serviceName: config.otelServiceName ?? `herald-${name}`,
-      endpoint: config.otelEndpoint,
+      url: config.otelTracesUrl,
+      protocol: config.otelProtocol,
     });
     await createService(
       name,
