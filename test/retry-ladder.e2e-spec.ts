@@ -209,11 +209,10 @@ describe('retry ladder: 200ms, 400ms, 800ms, then the dead-letter topic', () => 
     expect(listed.body.data.map((deadLetter) => deadLetter.id)).toEqual([deliveryId]);
 
     fixed = true;
-    const redrive = await client.request<{ redriven: number; deliveries: { id: string }[] }>(
-      'POST',
-      '/v1/dead-letters/redrive',
-      { ids: [deliveryId] },
-    );
+    const redrive = await client.request<{
+      redriven: number;
+      deliveries: { id: string; webhook_id: string }[];
+    }>('POST', '/v1/dead-letters/redrive', { ids: [deliveryId] });
     expect(redrive.status).toBe(202);
     expect(redrive.body.redriven).toBe(1);
     const redriveId = redrive.body.deliveries[0].id;
@@ -228,9 +227,11 @@ describe('retry ladder: 200ms, 400ms, 800ms, then the dead-letter topic', () => 
       'the redriven delivery to be recorded as succeeded',
       (d) => d.status === 'succeeded',
     );
-    // A redrive is a new delivery of the same event: the body's event id is the same, and the
-    // `webhook-id` is the new delivery's id (README: the delivery id is the webhook-id).
-    expect(redriven.headers['webhook-id']).toBe(redriveId);
+    // A redrive is a new delivery of the same message: the body's event id is the same, and so is
+    // the `webhook-id` (Standard Webhooks: a resent message keeps its id), which the API shows.
+    expect(redriveId).not.toBe(deliveryId);
+    expect(redriven.headers['webhook-id']).toBe(deliveryId);
+    expect(redrive.body.deliveries[0]).toMatchObject({ id: redriveId, webhook_id: deliveryId });
     const before = verifyWebhook<DeliveredBody>(secret, failed[0]);
     const after = verifyWebhook<DeliveredBody>(secret, redriven);
     expect(after).toMatchObject({ id: before.id, type: before.type, data: before.data });

@@ -60,6 +60,11 @@ export function decodeAcceptedEvent(raw: Buffer | null): DecodeResult<AcceptedEv
 /** `herald.deliveries` and the retry topics: one delivery of one event to one subscription. */
 export interface DeliveryMessage {
   delivery_id: string;
+  /**
+   * The `webhook-id` to send with, when not `delivery_id`: a retry or redrive keeps the id of the
+   * delivery it resends. Absent on messages written before it existed.
+   */
+  message_id?: string;
   tenant_id: string;
   subscription_id: string;
   event_id: string;

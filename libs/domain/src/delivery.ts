@@ -3,6 +3,11 @@ export type DeliveryOrigin = 'event' | 'replay' | 'test' | 'retry';
 
 export interface Delivery {
   id: string;
+  /**
+   * The `webhook-id` it is sent with: its own id, or for a retry or redrive the id of the delivery it
+   * resends (a resent message keeps its id, so receivers de-duplicate it).
+   */
+  messageId: string;
   tenantId: string;
   subscriptionId: string;
   eventId: string;

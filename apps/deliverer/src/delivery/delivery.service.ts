@@ -146,7 +146,7 @@ export class DeliveryService {
         return this.webhooks.send({
           destination,
           signingSecrets,
-          messageId: message.delivery_id,
+          messageId: message.message_id ?? message.delivery_id,
           body: JSON.stringify(message.body),
           now,
           debug,

@@ -15,6 +15,7 @@ type ErrorBody = {
 type Page<T> = { data: T[]; next_cursor: string | null };
 type DeliveryItem = {
   id: string;
+  webhook_id: string;
   subscription_id: string;
   event_id: string;
   event_type: string;
@@ -179,6 +180,7 @@ describe('deliveries API: history, CSV export, attempts and retry', () => {
       expect(page1.body.data.map((d) => d.id)).toEqual([third.id, second.id]);
       expect(page1.body.data[0]).toEqual({
         id: third.id,
+        webhook_id: third.id,
         subscription_id: subscriptionId,
         event_id: third.eventId,
         event_type: 'meter.deleted',
@@ -341,6 +343,7 @@ describe('deliveries API: history, CSV export, attempts and retry', () => {
       const rows = parseCsv(await first.text());
       expect(rows[0]).toEqual([
         'id',
+        'webhook_id',
         'subscription_id',
         'event_id',
         'event_type',
@@ -354,6 +357,7 @@ describe('deliveries API: history, CSV export, attempts and retry', () => {
       ]);
       expect(rows.slice(1)).toEqual([
         [
+          seeded[2].id,
           seeded[2].id,
           subscriptionId,
           seeded[2].eventId,
@@ -482,11 +486,14 @@ describe('deliveries API: history, CSV export, attempts and retry', () => {
         attempts: 0,
       });
       expect(response.body.id).not.toBe(dead.id);
+      // The same message sent again: receivers see the original's webhook-id.
+      expect(response.body.webhook_id).toBe(dead.id);
 
       const message = await waitFor('the retry on herald.deliveries', () =>
         emitted.find((m) => m.delivery_id === response.body.id),
       );
       expect(message).toMatchObject({
+        message_id: dead.id,
         tenant_id: tenantId,
         subscription_id: subscriptionId,
         event_id: dead.eventId,

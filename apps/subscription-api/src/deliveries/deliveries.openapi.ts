@@ -20,7 +20,13 @@ const time = (description: string): Schema => ({
 });
 
 const deliveryFields: Record<string, Schema> = {
-  id: { type: 'string', example: 'dlv_01hz…', description: 'Also the `webhook-id` header.' },
+  id: { type: 'string', example: 'dlv_01hz…' },
+  webhook_id: {
+    type: 'string',
+    example: 'dlv_01hz…',
+    description:
+      'The `webhook-id` header it is sent with: its own `id`, or for a retry, redrive or recover (origin `retry`) the `webhook_id` of the delivery it resends, so receivers that de-duplicate on it recognise the message.',
+  },
   subscription_id: { type: 'string' },
   event_id: { type: 'string' },
   event_type: { type: 'string', example: 'meter_data.received' },

@@ -19,6 +19,7 @@ describe('csvField', () => {
 describe('deliveriesCsv', () => {
   const delivery: DeliveryView = {
     id: 'dlv_1',
+    webhook_id: 'dlv_0',
     subscription_id: 'sub_1',
     event_id: 'evt,1',
     event_type: 'meter.created',
@@ -33,14 +34,14 @@ describe('deliveriesCsv', () => {
 
   it('writes a header row and one CRLF-terminated row per delivery', () => {
     expect(deliveriesCsv([delivery])).toBe(
-      'id,subscription_id,event_id,event_type,origin,status,attempts,next_attempt_at,last_attempt_at,created_at,updated_at\r\n' +
-        'dlv_1,sub_1,"evt,1",meter.created,event,dead,3,,2024-05-02T12:00:03.000Z,2024-05-02T12:00:00.000Z,2024-05-02T12:00:03.000Z\r\n',
+      'id,webhook_id,subscription_id,event_id,event_type,origin,status,attempts,next_attempt_at,last_attempt_at,created_at,updated_at\r\n' +
+        'dlv_1,dlv_0,sub_1,"evt,1",meter.created,event,dead,3,,2024-05-02T12:00:03.000Z,2024-05-02T12:00:00.000Z,2024-05-02T12:00:03.000Z\r\n',
     );
   });
 
   it('writes only the header when there is nothing to export', () => {
     expect(deliveriesCsv([]).split('\r\n')).toEqual([
-      'id,subscription_id,event_id,event_type,origin,status,attempts,next_attempt_at,last_attempt_at,created_at,updated_at',
+      'id,webhook_id,subscription_id,event_id,event_type,origin,status,attempts,next_attempt_at,last_attempt_at,created_at,updated_at',
       '',
     ]);
   });

@@ -2,6 +2,7 @@ import type { DeliveryView } from './delivery.view';
 
 const COLUMNS = [
   'id',
+  'webhook_id',
   'subscription_id',
   'event_id',
   'event_type',

@@ -3,6 +3,7 @@ import type { DeliveryRecord } from '@herald/persistence';
 
 export const presentDelivery = (delivery: Delivery) => ({
   id: delivery.id,
+  webhook_id: delivery.messageId,
   subscription_id: delivery.subscriptionId,
   event_id: delivery.eventId,
   event_type: delivery.eventType,

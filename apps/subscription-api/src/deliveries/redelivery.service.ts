@@ -7,7 +7,7 @@ export type RedriveRange = Pick<DeliveryFilter, 'subscriptionId' | 'since' | 'un
 
 /**
  * Sends failed and dead deliveries again, each as a new delivery (origin `retry`) of the same event
- * to the same subscription, and marks the originals as redriven so a redrive or recover by range
+ * to the same subscription with the same `webhook-id`, and marks the originals as redriven so a redrive or recover by range
  * does not send them twice. Used by retry, dead-letter redrive and subscription recover.
  */
 @Injectable()
@@ -78,6 +78,8 @@ export class Redelivery {
             event,
             group.map((delivery) => delivery.subscriptionId),
             'retry',
+            // The same message sent again: receivers de-duplicating on `webhook-id` see it as such.
+            group.map((delivery) => delivery.messageId),
           )),
         );
         sent.push(...group);

@@ -27,10 +27,15 @@ export class DeliveryDispatcher {
     private readonly producer: TypedProducer,
   ) {}
 
+  /**
+   * `messageIds`, aligned with `subscriptionIds`, are the `webhook-id`s of the deliveries being sent
+   * again (retry, redrive, recover); a replay leaves them out, so its deliveries are new messages.
+   */
   async dispatch(
     event: HeraldEvent,
     subscriptionIds: readonly string[],
     origin: Exclude<DeliveryOrigin, 'event'>,
+    messageIds?: readonly string[],
   ): Promise<Delivery[]> {
     const created = await this.deliveries.createAdditional(
       event.tenantId,
@@ -38,6 +43,7 @@ export class DeliveryDispatcher {
       event.type,
       subscriptionIds,
       origin,
+      messageIds,
     );
     const payloadFields = new Map(
       (await this.subscriptions.getMany(event.tenantId, subscriptionIds)).map((s) => [
@@ -55,6 +61,7 @@ export class DeliveryDispatcher {
       created.map((delivery): { value: DeliveryMessage } => ({
         value: {
           delivery_id: delivery.id,
+          ...(delivery.messageId === delivery.id ? {} : { message_id: delivery.messageId }),
           tenant_id: delivery.tenantId,
           subscription_id: delivery.subscriptionId,
           event_id: event.id,

@@ -13,6 +13,7 @@ export const presentEventSummary = (event: EventSummary) => ({
 
 export const presentEventDelivery = (delivery: Delivery) => ({
   id: delivery.id,
+  webhook_id: delivery.messageId,
   subscription_id: delivery.subscriptionId,
   origin: delivery.origin,
   status: delivery.status,

@@ -443,6 +443,7 @@ describe('events API: HTTP ingest, history and replay', () => {
         deliveries: [
           {
             id: first.delivery.id,
+            webhook_id: first.delivery.id,
             subscription_id: subscriptionId,
             origin: 'event',
             status: 'pending',
@@ -453,6 +454,8 @@ describe('events API: HTTP ingest, history and replay', () => {
           },
           expect.objectContaining({
             id: replay.body.deliveries[0].id,
+            // A replay is a new message: its own webhook-id.
+            webhook_id: replay.body.deliveries[0].id,
             subscription_id: subscriptionId,
             origin: 'replay',
           }),

@@ -73,6 +73,7 @@ export const eventSchemas: Record<string, Schema> = {
     type: 'object',
     required: [
       'id',
+      'webhook_id',
       'subscription_id',
       'origin',
       'status',
@@ -82,7 +83,11 @@ export const eventSchemas: Record<string, Schema> = {
       'created_at',
     ],
     properties: {
-      id: { type: 'string', example: 'dlv_01hz…', description: 'Also the `webhook-id` header.' },
+      id: { type: 'string', example: 'dlv_01hz…' },
+      webhook_id: {
+        type: 'string',
+        description: 'The `webhook-id` header: its own `id`, or that of the delivery it resends.',
+      },
       subscription_id: { type: 'string' },
       origin: { type: 'string', enum: ['event', 'replay', 'test', 'retry'] },
       status: { type: 'string', enum: ['pending', 'succeeded', 'retrying', 'failed', 'dead'] },

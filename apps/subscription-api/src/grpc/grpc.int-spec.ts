@@ -88,7 +88,7 @@ const fieldsOf = (error: { body: ErrorBody }): string[] =>
   error.body.error.details.map((detail) => detail.field);
 
 /** The delivery fields these tests read; the others are checked with `toMatchObject`. */
-type GrpcDelivery = { id: string; subscription_id: string; event_id: string };
+type GrpcDelivery = { id: string; webhook_id: string; subscription_id: string; event_id: string };
 type GrpcDeliveryDetail = GrpcDelivery & { attempts: object[]; redriven_at?: string };
 type GrpcPage<T> = { data: T[]; next_cursor?: string };
 
@@ -220,6 +220,7 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
         errorClass: 'retryable',
         errorMessage: 'HTTP 503',
         responseExcerpt: 'down for maintenance',
+        requestBody: '{"type":"meter.created"}',
         status: failedAs,
         nextAttemptAt: failedAs === 'retrying' ? new Date(Date.now() + 60_000) : null,
       });
@@ -892,7 +893,11 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
         { id: failed.deliveryId },
         key,
       );
-      expect(detail).toMatchObject({ id: failed.deliveryId, status: 'failed' });
+      expect(detail).toMatchObject({
+        id: failed.deliveryId,
+        webhook_id: failed.deliveryId,
+        status: 'failed',
+      });
       expect(detail.attempts).toEqual([
         {
           attempt: 1,
@@ -903,6 +908,7 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
           error_class: 'retryable',
           error_message: 'HTTP 503',
           response_excerpt: 'down for maintenance',
+          request_body: '{"type":"meter.created"}',
         },
       ]);
       expect(detail.redriven_at).toBeUndefined();
@@ -920,6 +926,8 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
         status: 'pending',
       });
       expect(retried.id).not.toBe(failed.deliveryId);
+      // The same message sent again: it keeps the original's `webhook-id`.
+      expect(retried.webhook_id).toBe(failed.deliveryId);
       expect(
         (await call<GrpcDeliveryDetail>(client, 'GetDelivery', { id: failed.deliveryId }, key))
           .redriven_at,

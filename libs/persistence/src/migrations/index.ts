@@ -5,6 +5,7 @@ import { SubscriptionOutbox1764000003000 } from './1764000003000-subscription-ou
 import { SubscriptionHealth1764000004100 } from './1764000004100-subscription-health';
 import { AttemptRequestBody1764000004200 } from './1764000004200-attempt-request-body';
 import { StrictOrdering1764000005000 } from './1764000005000-strict-ordering';
+import { DeliveryMessageId1764000006000 } from './1764000006000-delivery-message-id';
 
 /** Every migration, in order; new ones are appended here. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   SubscriptionHealth1764000004100,
   AttemptRequestBody1764000004200,
   StrictOrdering1764000005000,
+  DeliveryMessageId1764000006000,
 ];

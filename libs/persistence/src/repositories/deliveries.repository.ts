@@ -25,6 +25,7 @@ interface DeliveryRow {
   updated_at: Date;
   published_at: Date | null;
   redriven_at: Date | null;
+  message_id: string | null;
 }
 
 interface AttemptRow {
@@ -45,6 +46,7 @@ interface AttemptRow {
 
 const toDelivery = (row: DeliveryRow): Delivery => ({
   id: row.id,
+  messageId: row.message_id ?? row.id,
   tenantId: row.tenant_id,
   subscriptionId: row.subscription_id,
   eventId: row.event_id,
@@ -193,7 +195,8 @@ export class DeliveriesRepository {
 
   /**
    * Records new deliveries that are not the event's first flow: a replay, a manual retry, a test.
-   * They get new ids, so each is a separate entry in the history.
+   * They get new ids, so each is a separate entry in the history; `messageIds` (aligned with
+   * `subscriptionIds`) keeps the `webhook-id` of the deliveries they resend.
    */
   async createAdditional(
     tenantId: string,
@@ -201,11 +204,12 @@ export class DeliveriesRepository {
     eventType: string,
     subscriptionIds: readonly string[],
     origin: Exclude<DeliveryOrigin, 'event'>,
+    messageIds?: readonly (string | null)[],
   ): Promise<Delivery[]> {
     if (subscriptionIds.length === 0) return [];
     const rows: DeliveryRow[] = await this.db.query(
-      `INSERT INTO deliveries (id, tenant_id, subscription_id, event_id, event_type, origin)
-       SELECT unnest($1::text[]), $2, unnest($3::text[]), $4, $5, $6
+      `INSERT INTO deliveries (id, tenant_id, subscription_id, event_id, event_type, origin, message_id)
+       SELECT unnest($1::text[]), $2, unnest($3::text[]), $4, $5, $6, unnest($7::text[])
        RETURNING *`,
       [
         subscriptionIds.map(() => newId('dlv')),
@@ -214,6 +218,7 @@ export class DeliveriesRepository {
         eventId,
         eventType,
         origin,
+        subscriptionIds.map((_, index) => messageIds?.[index] ?? null),
       ],
     );
     return rows.map(toDelivery).sort((a, b) => a.id.localeCompare(b.id));
