@@ -122,6 +122,32 @@ describe('delivery order and isolation', () => {
     expect(successOfThree - attemptsOfThree[0].receivedAt).toBeGreaterThanOrEqual(2_700);
   });
 
+  it('a strict subscription switched to best_effort while held lets its parked deliveries go', async () => {
+    const { tenantId, client } = await pipeline.operator.createTenant('relaxed');
+    // 3 never succeeds: with strict ordering 4–6 would wait behind it until it is dead-lettered.
+    pipeline.receiver.respondWith((request) => {
+      if (request.path !== '/relaxed') return { status: 200 };
+      const { seq } = (JSON.parse(request.body) as { data: { seq: number } }).data;
+      return seq === 3 ? { status: 500, body: 'never' } : { status: 200 };
+    });
+    const id = await subscribe(client, '/relaxed', 'meter.relaxed', { ordering: 'strict' });
+    await publish(tenantId, 'meter.relaxed', [0, 1, 2, 3, 4, 5, 6]);
+    const seqsAt = (): number[] => sequenceAt(pipeline.receiver.distinctRequestsTo('/relaxed'));
+    await waitFor('3 to fail once', () => seqsAt().includes(3), 30_000);
+    expect(seqsAt()).toEqual([0, 1, 2, 3]);
+
+    const relaxed = await client.request('PATCH', `/v1/subscriptions/${id}`, {
+      ordering: 'best_effort',
+    });
+    expect(relaxed.status).toBe(200);
+    await waitFor(
+      '4, 5 and 6 to be released while 3 still fails',
+      () => [4, 5, 6].every((seq) => seqsAt().includes(seq)),
+      20_000,
+    );
+    expect(seqsAt().slice(0, 4)).toEqual([0, 1, 2, 3]);
+  });
+
   it('a slow endpoint does not delay another subscription on the same partition', async () => {
     const { tenantId, client } = await pipeline.operator.createTenant('isolation');
     const partitions = pipeline.herald.config.topicPartitions;

@@ -54,6 +54,8 @@ export class DeliveryFlow {
     if (policy?.ordering === 'strict') return this.handleStrict(message, policy.rateLimitPerSecond);
 
     const subscription = message.subscription_id;
+    // Strict until recently: what waits behind its hold goes on now, as best-effort deliveries.
+    if (policy?.held) await this.releaseHold(message.tenant_id, subscription);
     // The rate limit first: a delivery it defers must not take the circuit's one trial call.
     if (policy?.rateLimitPerSecond) {
       const wait = await this.awaitToken(subscription, policy.rateLimitPerSecond, MAX_RATE_WAIT_MS);
@@ -136,6 +138,19 @@ export class DeliveryFlow {
       }
       await this.strict.unpark(next.seq);
     }
+  }
+
+  /**
+   * A subscription switched from `strict` to `best_effort` while held: its parked deliveries are
+   * handed to the retry path (due now, no attempt counted), in their order, and the hold goes.
+   */
+  private async releaseHold(tenant: string, subscription: string): Promise<void> {
+    await this.strict.releaseAll<DeliveryMessage>(tenant, subscription, async (parked) => {
+      for (const { message } of parked) {
+        await this.router.later(message, { kind: 'defer', afterMs: 0, reason: 'ordering relaxed' });
+      }
+    });
+    this.policies.forget(subscription);
   }
 
   /** Waits for a rate-limit token up to `maxWaitMs`; returns 0 when taken, else the wait still due. */

@@ -7,6 +7,8 @@ export interface DeliveryPolicy {
   rateLimitPerSecond: number | null;
   /** For metrics: deliveries are counted by destination type. */
   destinationType: Destination['type'];
+  /** A strict hold is in place; a subscription no longer strict releases it. */
+  held: boolean;
 }
 
 const FRESH_MS = 2_000;
@@ -33,6 +35,11 @@ export class DeliveryPolicies {
       if (oldest !== undefined) this.cache.delete(oldest);
     }
     return policy;
+  }
+
+  /** Reads the policy afresh next time (after this deliverer changed it, e.g. released a hold). */
+  forget(subscriptionId: string): void {
+    this.cache.delete(subscriptionId);
   }
 
   /** The last policy read, without waiting; null when none was read yet. */

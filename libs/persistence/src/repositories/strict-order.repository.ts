@@ -96,4 +96,45 @@ export class StrictOrderRepository {
       return true;
     });
   }
+
+  /**
+   * Lets a subscription that is no longer `strict` go: hands every parked delivery, in order, to
+   * `forward` (which must make them durable elsewhere, e.g. a Kafka topic) and then drops them and
+   * the hold, under the hold's lock so a concurrent caller finds nothing to forward twice. Returns
+   * how many were forwarded (0 when the subscription was not held).
+   */
+  async releaseAll<M>(
+    tenantId: string,
+    subscriptionId: string,
+    forward: (parked: ParkedDelivery<M>[]) => Promise<void>,
+  ): Promise<number> {
+    return this.db.transaction(async (manager) => {
+      const held: unknown[] = await manager.query(
+        'SELECT 1 FROM delivery_holds WHERE tenant_id = $1 AND subscription_id = $2 FOR UPDATE',
+        [tenantId, subscriptionId],
+      );
+      if (held.length === 0) return 0;
+      const rows: { seq: string; delivery_id: string; message: M }[] = await manager.query(
+        `SELECT seq, delivery_id, message FROM parked_deliveries
+          WHERE tenant_id = $1 AND subscription_id = $2 ORDER BY seq`,
+        [tenantId, subscriptionId],
+      );
+      const parked = rows.map((row) => ({
+        seq: String(row.seq),
+        deliveryId: row.delivery_id,
+        message: row.message,
+      }));
+      // Forwarded before the rows go: a failure here leaves them parked, never lost.
+      if (parked.length > 0) await forward(parked);
+      await manager.query(
+        'DELETE FROM parked_deliveries WHERE tenant_id = $1 AND subscription_id = $2',
+        [tenantId, subscriptionId],
+      );
+      await manager.query(
+        'DELETE FROM delivery_holds WHERE tenant_id = $1 AND subscription_id = $2',
+        [tenantId, subscriptionId],
+      );
+      return parked.length;
+    });
+  }
 }

@@ -445,13 +445,17 @@ export class SubscriptionsRepository {
     ordering: Ordering;
     rateLimitPerSecond: number | null;
     destinationType: Destination['type'];
+    /** A strict hold is in place (deliveries may be parked behind it). */
+    held: boolean;
   } | null> {
     const rows: (Pick<SubscriptionRow, 'ordering' | 'rate_limit_per_second'> & {
       destination_type: Destination['type'];
+      held: boolean;
     })[] = await this.db.query(
-      `SELECT ordering, rate_limit_per_second, destination->>'type' AS destination_type
-         FROM subscriptions
-        WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL`,
+      `SELECT s.ordering, s.rate_limit_per_second, s.destination->>'type' AS destination_type,
+              EXISTS (SELECT 1 FROM delivery_holds h WHERE h.subscription_id = s.id) AS held
+         FROM subscriptions s
+        WHERE s.tenant_id = $1 AND s.id = $2 AND s.deleted_at IS NULL`,
       [tenantId, id],
     );
     const row = rows[0];
@@ -460,6 +464,7 @@ export class SubscriptionsRepository {
           ordering: row.ordering,
           rateLimitPerSecond: row.rate_limit_per_second,
           destinationType: row.destination_type,
+          held: row.held,
         }
       : null;
   }
