@@ -10,6 +10,7 @@ import { startHerald, type RunningHerald } from './support/herald-harness';
 type Page<T> = { data: T[]; next_cursor: string | null };
 type DeliveryItem = {
   id: string;
+  webhook_id: string;
   subscription_id: string;
   event_id: string;
   event_type: string;
@@ -172,11 +173,20 @@ describe('delivery history: dead letters, redrive, retry, test, recover and CSV 
     expect(redrive.status).toBe(202);
     expect(redrive.body).toMatchObject({ redriven: 1, has_more: false });
     const redriven = redrive.body.deliveries[0];
-    expect(redriven).toMatchObject({ event_id: eventId, origin: 'retry' });
+    // A new delivery in the history, sending the same message: the dead one's webhook-id.
+    expect(redriven).toMatchObject({
+      event_id: eventId,
+      origin: 'retry',
+      webhook_id: deadLetter.id,
+    });
 
     const arrived = await waitFor('the redriven delivery at the receiver', () =>
-      requestsTo(path).find((request) => request.headers['webhook-id'] === redriven.id),
+      requestsTo(path).find(
+        (request) =>
+          (JSON.parse(request.body) as { delivery_id: string }).delivery_id === redriven.id,
+      ),
     );
+    expect(arrived.headers['webhook-id']).toBe(deadLetter.id);
     expect(verified(subscription.body.secret, arrived)).toMatchObject({
       id: eventId,
       type: 'meter.created',
@@ -217,9 +227,15 @@ describe('delivery history: dead letters, redrive, retry, test, recover and CSV 
     expect(retry.status).toBe(202);
     expect(retry.body).toMatchObject({ event_id: eventId, origin: 'retry' });
     const resent = await waitFor('the retry at the receiver', () =>
-      requestsTo(path).find((request) => request.headers['webhook-id'] === retry.body.id),
+      requestsTo(path).find(
+        (request) =>
+          (JSON.parse(request.body) as { delivery_id: string }).delivery_id === retry.body.id,
+      ),
     );
     expect(JSON.parse(resent.body)).toMatchObject({ id: eventId, delivery_id: retry.body.id });
+    // The same message sent again: receivers de-duplicating on webhook-id see it as such.
+    expect(resent.headers['webhook-id']).toBe(original);
+    expect(retry.body.webhook_id).toBe(original);
   });
 
   it('tests a subscription: the test event reaches it and the call answers with the attempt', async () => {
@@ -349,6 +365,7 @@ describe('delivery history: dead letters, redrive, retry, test, recover and CSV 
     const [header, ...rows] = parseCsv(await response.text());
     expect(header).toEqual([
       'id',
+      'webhook_id',
       'subscription_id',
       'event_id',
       'event_type',
