@@ -57,6 +57,22 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     });
   }
 
+  /**
+   * Relays now and waits, at most `withinMs`, until what is queued is on Kafka — so the matcher
+   * hears of a subscription change before the API answers, and events published after that answer
+   * are matched with it. With Kafka away the answer comes after `withinMs` and the relay keeps trying.
+   */
+  async publishSoon(withinMs = 2_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.flush(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, withinMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
   /** Resolves once everything queued so far has been published (tests, graceful shutdown). */
   async flush(): Promise<void> {
     while (this.running) await this.running;

@@ -26,7 +26,7 @@ export class SubscriptionsService {
     input: NewSubscription,
   ): Promise<SubscriptionView & { secret: string }> {
     const { subscription, secret } = await this.subscriptions.create(tenantId, input);
-    this.outbox.nudge();
+    await this.outbox.publishSoon();
     return { ...presentSubscription(subscription), secret };
   }
 
@@ -43,13 +43,13 @@ export class SubscriptionsService {
   async update(tenantId: string, id: string, patch: SubscriptionPatch): Promise<SubscriptionView> {
     const subscription = await this.subscriptions.update(tenantId, id, patch);
     if (!subscription) throw notFound('subscription', id);
-    this.outbox.nudge();
+    await this.outbox.publishSoon();
     return presentSubscription(subscription);
   }
 
   async delete(tenantId: string, id: string): Promise<void> {
     if (!(await this.subscriptions.delete(tenantId, id))) throw notFound('subscription', id);
-    this.outbox.nudge();
+    await this.outbox.publishSoon();
   }
 
   async secret(tenantId: string, id: string): Promise<{ secret: string }> {
