@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { listenOnLoopback, loopbackUrl } from './loopback';
 
 export type SpanKindName =
   'unspecified' | 'internal' | 'server' | 'client' | 'producer' | 'consumer';
@@ -70,13 +70,13 @@ export class OtlpReceiver {
 
   static async start(): Promise<OtlpReceiver> {
     const receiver = new OtlpReceiver();
-    await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
+    await listenOnLoopback(receiver.server);
     return receiver;
   }
 
   /** The base URL, as OTEL_EXPORTER_OTLP_ENDPOINT takes it. */
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return loopbackUrl(this.server);
   }
 
   trace(traceId: string): ReceivedSpan[] {
