@@ -399,6 +399,23 @@ describe('Helm chart helm/herald', () => {
         minReplicas: 2,
         maxReplicas: 8,
       });
+      // A consuming service may scale on its consumer group's lag (an External metric).
+      expect(
+        at(named(manifests, 'HorizontalPodAutoscaler', 'herald-event-ingest'), 'spec.metrics'),
+      ).toEqual(
+        expect.arrayContaining([
+          {
+            type: 'External',
+            external: {
+              metric: {
+                name: 'herald_consumer_lag',
+                selector: { matchLabels: { group: 'herald.event-ingest' } },
+              },
+              target: { type: 'AverageValue', averageValue: '5000' },
+            },
+          },
+        ]),
+      );
       expect(at(named(manifests, 'Deployment', 'herald-matcher'), 'spec.replicas')).toBeUndefined();
       expect(at(named(manifests, 'Deployment', 'herald-deliverer'), 'spec.replicas')).toBe(6);
       const pdbs = ofKind(manifests, 'PodDisruptionBudget');
