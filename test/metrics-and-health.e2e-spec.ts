@@ -1,14 +1,7 @@
-import type { INestApplication } from '@nestjs/common';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { ApiClient, testConfig, waitFor, WebhookReceiver } from '@herald/testing';
+import { ApiClient, testConfig, waitFor, WebhookReceiver, appUrl } from '@herald/testing';
 import { startHerald, untilMatcherKnows, type RunningHerald } from './support/herald-harness';
 
 const SERVICES = ['subscription-api', 'event-ingest', 'matcher', 'deliverer'] as const;
-
-function portOf(app: INestApplication): number {
-  return ((app.getHttpServer() as Server).address() as AddressInfo).port;
-}
 
 async function text(url: string): Promise<{ status: number; body: string }> {
   const response = await fetch(url);
@@ -37,9 +30,7 @@ describe('metrics, readiness and graceful shutdown of every service', () => {
     herald = await startHerald(testConfig({ HERALD_RETRY_SCHEDULE: '300ms' }));
     receiver = await WebhookReceiver.start();
     operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
-    herald.apps.forEach((app, index) =>
-      urls.set(SERVICES[index], `http://127.0.0.1:${portOf(app)}`),
-    );
+    herald.apps.forEach((app, index) => urls.set(SERVICES[index], appUrl(app)));
   });
 
   afterAll(async () => {
@@ -197,7 +188,7 @@ describe('metrics, readiness and graceful shutdown of every service', () => {
       herald.config,
     );
     try {
-      const url = `http://127.0.0.1:${portOf(second)}`;
+      const url = appUrl(second);
       expect((await text(`${url}/health/live`)).status).toBe(200);
       const joining = await text(`${url}/health/ready`);
       expect(joining.status).toBe(503);

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
@@ -14,6 +12,7 @@ import {
   testConfig,
   waitFor,
   WebhookReceiver,
+  appUrl,
 } from '@herald/testing';
 import { startHerald, type RunningHerald } from './support/herald-harness';
 import { SmtpReceiver } from './support/smtp-receiver';
@@ -228,9 +227,7 @@ describe('Grafana dashboards: every panel query returns data from a Prometheus s
       receiver = await WebhookReceiver.start();
       queues = new SqsQueues();
       herald = await startHerald(testConfig({ HERALD_SMTP_URL: smtp.url }));
-      const targets = herald.apps.map(
-        (app) => `127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}`,
-      );
+      const targets = herald.apps.map((app) => new URL(appUrl(app)).host);
       // Every series carries its own `service` label, so one job covers the four services.
       prometheus = await PrometheusServer.start({ jobs: [{ job: 'herald', targets }] });
       await producer.connect();

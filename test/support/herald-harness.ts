@@ -1,9 +1,14 @@
 import type { INestApplication } from '@nestjs/common';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { HeraldConfig } from '@herald/config';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { ApiClient, testConfig, untilReady, waitFor, WebhookReceiver } from '@herald/testing';
+import {
+  ApiClient,
+  testConfig,
+  untilReady,
+  waitFor,
+  WebhookReceiver,
+  appUrl,
+} from '@herald/testing';
 import { createService } from '@herald/runtime';
 import { SubscriptionApiModule } from '../../apps/subscription-api/src/subscription-api.module';
 import { EventIngestModule } from '../../apps/event-ingest/src/event-ingest.module';
@@ -63,10 +68,9 @@ export async function startHerald(
     await Promise.all(apps.map((app) => app.close()));
     throw error;
   }
-  const port = ((apps[0].getHttpServer() as Server).address() as AddressInfo).port;
   return {
     config,
-    apiUrl: `http://127.0.0.1:${port}`,
+    apiUrl: appUrl(apps[0]),
     apps,
     matcher: apps[chosen.findIndex((service) => service.name === 'matcher')] ?? null,
     stop: async () => {

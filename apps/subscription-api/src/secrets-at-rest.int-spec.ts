@@ -1,10 +1,8 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createService } from '@herald/runtime';
 import { dataSourceOptions } from '@herald/persistence';
-import { ApiClient, testConfig } from '@herald/testing';
+import { ApiClient, testConfig, appUrl } from '@herald/testing';
 import { SubscriptionApiModule } from './subscription-api.module';
 
 /** Every row of every table of Herald's schema, as text. */
@@ -39,8 +37,7 @@ describe('secrets at rest', () => {
   });
 
   it('keeps no plaintext signing secret, destination credential or API key in the database', async () => {
-    const port = ((app.getHttpServer() as Server).address() as AddressInfo).port;
-    const operator = new ApiClient(`http://127.0.0.1:${port}`, config.adminToken);
+    const operator = new ApiClient(appUrl(app), config.adminToken);
     const { tenantId, apiKey, client } = await operator.createTenant('secrets');
     const second = await operator.request<{ key: string }>(
       'POST',

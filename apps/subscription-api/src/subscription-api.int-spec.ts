@@ -1,10 +1,8 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createService } from '@herald/runtime';
 import { dataSourceOptions } from '@herald/persistence';
-import { ApiClient, testConfig } from '@herald/testing';
+import { ApiClient, testConfig, appUrl } from '@herald/testing';
 import { SubscriptionApiModule } from './subscription-api.module';
 
 type ErrorBody = {
@@ -26,7 +24,7 @@ describe('subscription-api on a real PostgreSQL', () => {
 
   beforeAll(async () => {
     app = await createService('subscription-api', SubscriptionApiModule.forRoot(config), config);
-    apiUrl = `http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}`;
+    apiUrl = appUrl(app);
     operator = new ApiClient(apiUrl, config.adminToken);
     anonymous = new ApiClient(apiUrl, null);
     db = await new DataSource(dataSourceOptions(config.databaseUrl)).initialize();

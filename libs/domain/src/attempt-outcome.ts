@@ -19,7 +19,13 @@ export type SendResult = (
   requestBody?: string | null;
 };
 
-/** A failed send that asked for nothing special (no Retry-After, not 410). */
+/** How much of a destination's answer is kept in the attempt history (without `debug`). */
+export const RESPONSE_EXCERPT_CHARS = 4096;
+
+/**
+ * A failed send that asked for nothing special (no Retry-After, not 410); the response excerpt is
+ * cut to `RESPONSE_EXCERPT_CHARS`.
+ */
 export function failedSend(
   failure: FailureClass,
   message: string,
@@ -31,7 +37,7 @@ export function failedSend(
     failure,
     statusCode,
     message,
-    responseExcerpt,
+    responseExcerpt: responseExcerpt?.slice(0, RESPONSE_EXCERPT_CHARS) ?? null,
     retryAfterMs: null,
     gone: false,
   };

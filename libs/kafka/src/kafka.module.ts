@@ -6,12 +6,13 @@ import { Readiness } from '@herald/observability';
 import { ConsumerLagMetric, KAFKA_ADMIN } from './consumer-lag';
 import { Consumers } from './consumers';
 import { createKafkaClient, KAFKA_CLIENT } from './kafka-client';
-import { ensureTopics } from './topic-admin';
+import { createMissingTopics } from './topic-admin';
 import { TypedProducer } from './typed-producer';
 
 /**
- * The Kafka client, one shared producer and one admin client per service; topics are created before
- * any is used. Readiness asks the cluster for its metadata.
+ * The Kafka client, one shared producer and one admin client per service. The admin creates the
+ * missing topics before the producer connects or a consumer subscribes, then serves readiness (the
+ * cluster's metadata) and the consumer-lag metric.
  */
 @Global()
 @Module({
@@ -19,25 +20,27 @@ import { TypedProducer } from './typed-producer';
     {
       provide: KAFKA_CLIENT,
       inject: [HERALD_CONFIG],
-      useFactory: async (config: HeraldConfig): Promise<Kafka> => {
-        const kafka = createKafkaClient({
+      useFactory: (config: HeraldConfig): Kafka =>
+        createKafkaClient({
           brokers: config.kafkaBrokers,
           clientId: config.kafkaClientId,
           logger: new JsonLogger('kafka', config.logLevel),
-        });
-        await ensureTopics(kafka, allTopics(config.retrySchedule), {
-          partitions: config.topicPartitions,
-          replicationFactor: config.topicReplicationFactor,
-        });
-        return kafka;
-      },
+        }),
     },
     {
       provide: KAFKA_ADMIN,
-      inject: [KAFKA_CLIENT, Readiness],
-      useFactory: async (kafka: Kafka, readiness: Readiness): Promise<Admin> => {
+      inject: [KAFKA_CLIENT, HERALD_CONFIG, Readiness],
+      useFactory: async (
+        kafka: Kafka,
+        config: HeraldConfig,
+        readiness: Readiness,
+      ): Promise<Admin> => {
         const admin = kafka.admin();
         await admin.connect();
+        await createMissingTopics(admin, allTopics(config.retrySchedule), {
+          partitions: config.topicPartitions,
+          replicationFactor: config.topicReplicationFactor,
+        });
         readiness.register('kafka', async () => {
           await admin.describeCluster();
         });
@@ -48,7 +51,8 @@ import { TypedProducer } from './typed-producer';
     Consumers,
     {
       provide: TypedProducer,
-      inject: [KAFKA_CLIENT],
+      // After the admin: the topics exist before anything is produced to them.
+      inject: [KAFKA_CLIENT, KAFKA_ADMIN],
       useFactory: async (kafka: Kafka): Promise<TypedProducer> => {
         const producer = new TypedProducer(kafka);
         await producer.connect();

@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type { TopicDefinition } from '@herald/contracts';
 
 export interface TopicLayout {
@@ -6,7 +6,7 @@ export interface TopicLayout {
   replicationFactor: number;
 }
 
-/** Creates the topics that are missing; existing topics are left as they are. */
+/** Creates the topics that are missing, with its own admin connection for the while. */
 export async function ensureTopics(
   kafka: Kafka,
   topics: readonly TopicDefinition<unknown>[],
@@ -14,6 +14,19 @@ export async function ensureTopics(
 ): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
+  try {
+    await createMissingTopics(admin, topics, layout);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Creates the topics that are missing through a connected admin; existing ones are left as they are. */
+export async function createMissingTopics(
+  admin: Admin,
+  topics: readonly TopicDefinition<unknown>[],
+  layout: TopicLayout,
+): Promise<void> {
   try {
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((topic) => !existing.has(topic.name));
@@ -30,7 +43,5 @@ export async function ensureTopics(
   } catch (error) {
     // Another service may create the same topic at the same moment.
     if (!(error instanceof Error && /already exists/i.test(JSON.stringify(error)))) throw error;
-  } finally {
-    await admin.disconnect();
   }
 }

@@ -9,3 +9,4 @@ export * from './otlp-receiver';
 export * from './prometheus-server';
 export * from './until-ready';
 export * from './recording-exporter';
+export * from './loopback';

@@ -1,3 +1,4 @@
+import type { INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -9,4 +10,9 @@ export async function listenOnLoopback(server: Server): Promise<void> {
 /** `http://127.0.0.1:<port>` of a listening server. */
 export function loopbackUrl(server: Server): string {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** The base URL of a Nest application listening on this machine (a service started in a test). */
+export function appUrl(app: INestApplication): string {
+  return loopbackUrl(app.getHttpServer() as Server);
 }

@@ -5,7 +5,6 @@ import {
   failedSend,
   type DeliveredBody,
   type EmailDestination,
-  type FailureClass,
   type SendResult,
 } from '@herald/domain';
 import { clientSpan, type Attributes } from '@herald/observability';
@@ -59,7 +58,7 @@ export class EmailSender implements OnApplicationShutdown {
 
   private async sendMail({ destination, body }: EmailRequest): Promise<SendResult> {
     if (!this.transport) {
-      return failure('ours', 'email is not configured: HERALD_SMTP_URL is not set', null, null);
+      return failedSend('ours', 'email is not configured: HERALD_SMTP_URL is not set', null, null);
     }
     const json = JSON.stringify(body);
     try {
@@ -127,7 +126,7 @@ function classify(error: SmtpError): SendResult {
   const code = error.responseCode ?? null;
   if (code !== null) {
     const permanent = code >= 500 && code < 600 && code !== 503;
-    return failure(
+    return failedSend(
       permanent ? 'permanent' : 'retryable',
       `SMTP server answered ${error.response ?? code}`,
       code,
@@ -136,19 +135,10 @@ function classify(error: SmtpError): SendResult {
   }
   const reason =
     error.code === 'ETIMEDOUT' ? 'timed out' : `${error.code ?? 'error'}: ${error.message}`;
-  return failure('retryable', `SMTP server unreachable: ${reason}`, null, null);
+  return failedSend('retryable', `SMTP server unreachable: ${reason}`, null, null);
 }
 
 function smtpCode(response: string | undefined): number | null {
   const match = /^(\d{3})/.exec(response ?? '');
   return match ? Number(match[1]) : null;
-}
-
-function failure(
-  failure: FailureClass,
-  message: string,
-  statusCode: number | null,
-  responseExcerpt: string | null,
-): SendResult {
-  return failedSend(failure, message, statusCode, responseExcerpt?.slice(0, 4096) ?? null);
 }

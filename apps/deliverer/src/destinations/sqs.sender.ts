@@ -12,7 +12,6 @@ import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
 import {
   failedSend,
   type DeliveredBody,
-  type FailureClass,
   type SendResult,
   type SqsDestination,
 } from '@herald/domain';
@@ -36,7 +35,6 @@ export interface SqsRequest {
 
 const MAX_CLIENTS = 100;
 const MAX_QUEUE_URLS = 1000;
-const EXCERPT_CHARS = 4096;
 
 const QUEUE_MISSING = new Set(['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue']);
 /** Answers that say "not now" rather than "never"; SQS signals throttling with a 400. */
@@ -276,13 +274,18 @@ function classify(raw: unknown, queue: string, region: string): SendResult {
   const status = error.$metadata?.httpStatusCode ?? null;
   const detail = `${error.name}: ${error.message}`;
   if (QUEUE_MISSING.has(error.name)) {
-    return failure('permanent', `queue ${queue} does not exist (region ${region})`, status, detail);
+    return failedSend(
+      'permanent',
+      `queue ${queue} does not exist (region ${region})`,
+      status,
+      detail,
+    );
   }
   if (error.name === 'TimeoutError' || error.name === 'AbortError') {
-    return failure('retryable', 'SQS did not answer in time', status, null);
+    return failedSend('retryable', 'SQS did not answer in time', status, null);
   }
   if (error.name === 'CredentialsProviderError') {
-    return failure(
+    return failedSend(
       'ours',
       `no AWS credentials: the destination has no keys and the default chain found none (${error.message})`,
       null,
@@ -290,11 +293,16 @@ function classify(raw: unknown, queue: string, region: string): SendResult {
     );
   }
   if (error.code === 'ERR_INVALID_URL') {
-    return failure('permanent', `the destination has an invalid URL: ${error.message}`, null, null);
+    return failedSend(
+      'permanent',
+      `the destination has an invalid URL: ${error.message}`,
+      null,
+      null,
+    );
   }
   if (status === null) {
     const code = error.code ?? (error.cause as NodeJS.ErrnoException | undefined)?.code;
-    return failure(
+    return failedSend(
       'retryable',
       `SQS unreachable: ${code ? `${code}: ` : ''}${error.message}`,
       null,
@@ -307,7 +315,7 @@ function classify(raw: unknown, queue: string, region: string): SendResult {
     status === 429 ||
     status >= 500 ||
     error.$fault === 'server';
-  return failure(
+  return failedSend(
     retryable ? 'retryable' : 'permanent',
     `SQS answered ${status} ${detail}`,
     status,
@@ -316,14 +324,5 @@ function classify(raw: unknown, queue: string, region: string): SendResult {
 }
 
 function refusal(error: PrivateDestinationError): SendResult {
-  return failure('permanent', error.message, null, null);
-}
-
-function failure(
-  failure: FailureClass,
-  message: string,
-  statusCode: number | null,
-  responseExcerpt: string | null,
-): SendResult {
-  return failedSend(failure, message, statusCode, responseExcerpt?.slice(0, EXCERPT_CHARS) ?? null);
+  return failedSend('permanent', error.message, null, null);
 }

@@ -1,11 +1,9 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '@herald/persistence';
 import { createService } from '@herald/runtime';
-import { ApiClient, testConfig, untilReady, waitFor } from '@herald/testing';
+import { ApiClient, testConfig, untilReady, waitFor, appUrl } from '@herald/testing';
 import { SubscriptionApiModule } from '../../../subscription-api/src/subscription-api.module';
 import { EventIngestModule } from '../event-ingest.module';
 
@@ -49,7 +47,7 @@ describe('event types registered on first sight by event-ingest', () => {
     ingest = await createService('event-ingest', EventIngestModule.forRoot(config), config);
     await untilReady(ingest);
     api = await createService('subscription-api', SubscriptionApiModule.forRoot(config), config);
-    const url = `http://127.0.0.1:${((api.getHttpServer() as Server).address() as AddressInfo).port}`;
+    const url = appUrl(api);
     operator = new ApiClient(url, config.adminToken);
     db = await new DataSource(dataSourceOptions(config.databaseUrl)).initialize();
     await producer.connect();

@@ -1,9 +1,7 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { createService } from '@herald/runtime';
-import { ApiClient, testConfig, waitFor } from '@herald/testing';
+import { ApiClient, testConfig, waitFor, appUrl } from '@herald/testing';
 import { SubscriptionApiModule } from '../subscription-api.module';
 
 /** Typed asymmetric matchers, so object literals in `toEqual` stay free of `any`. */
@@ -34,7 +32,7 @@ async function startApi(
     SubscriptionApiModule.forRoot(config),
     config,
   );
-  const url = `http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}`;
+  const url = appUrl(app);
   return { app, operator: new ApiClient(url, config.adminToken) };
 }
 

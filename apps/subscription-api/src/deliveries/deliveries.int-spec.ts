@@ -1,12 +1,10 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { decodeDelivery, type DeliveryMessage } from '@herald/contracts';
 import { newId, type Delivery, type DeliveryStatus } from '@herald/domain';
 import { dataSourceOptions, DeliveriesRepository, EventsRepository } from '@herald/persistence';
 import { createService } from '@herald/runtime';
-import { ApiClient, testConfig, waitFor, TopicRecorder } from '@herald/testing';
+import { ApiClient, testConfig, waitFor, TopicRecorder, appUrl } from '@herald/testing';
 import { SubscriptionApiModule } from '../subscription-api.module';
 
 type ErrorBody = {
@@ -89,7 +87,7 @@ describe('deliveries API: history, CSV export, attempts and retry', () => {
   beforeAll(async () => {
     const config = testConfig();
     app = await createService('subscription-api', SubscriptionApiModule.forRoot(config), config);
-    url = `http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}`;
+    url = appUrl(app);
     operator = new ApiClient(url, config.adminToken);
     db = await new DataSource(dataSourceOptions(config.databaseUrl)).initialize();
     events = new EventsRepository(db);

@@ -1,8 +1,6 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { createService } from '@herald/runtime';
-import { ApiClient, testConfig } from '@herald/testing';
+import { ApiClient, testConfig, appUrl } from '@herald/testing';
 import { SubscriptionApiModule } from '../subscription-api.module';
 
 type Setting = {
@@ -23,7 +21,7 @@ describe('destination types', () => {
   beforeAll(async () => {
     const config = testConfig();
     app = await createService('subscription-api', SubscriptionApiModule.forRoot(config), config);
-    const url = `http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}`;
+    const url = appUrl(app);
     operator = new ApiClient(url, config.adminToken);
   });
 

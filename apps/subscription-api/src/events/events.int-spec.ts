@@ -1,5 +1,3 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { DataSource } from 'typeorm';
@@ -8,7 +6,7 @@ import { decodeDelivery, type DeliveryMessage } from '@herald/contracts';
 import { matchesEventType, newId, parseInboundEvent, type JsonObject } from '@herald/domain';
 import { dataSourceOptions, DeliveriesRepository, EventsRepository } from '@herald/persistence';
 import { createService } from '@herald/runtime';
-import { ApiClient, testConfig, waitFor } from '@herald/testing';
+import { ApiClient, testConfig, waitFor, appUrl } from '@herald/testing';
 import { SubscriptionApiModule } from '../subscription-api.module';
 
 type ErrorBody = {
@@ -53,7 +51,7 @@ describe('events API: HTTP ingest, history and replay', () => {
   beforeAll(async () => {
     config = testConfig({ HERALD_MAX_EVENT_BYTES: String(MAX_EVENT_BYTES) });
     app = await createService('subscription-api', SubscriptionApiModule.forRoot(config), config);
-    url = `http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}`;
+    url = appUrl(app);
     operator = new ApiClient(url, config.adminToken);
     db = await new DataSource(dataSourceOptions(config.databaseUrl)).initialize();
     events = new EventsRepository(db);

@@ -1,9 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { createService } from '@herald/runtime';
-import { ApiClient, testConfig } from '@herald/testing';
+import { ApiClient, testConfig, appUrl } from '@herald/testing';
 import { SubscriptionApiModule } from '../subscription-api.module';
 
 type Document = { openapi: string; paths: Record<string, Record<string, unknown>> };
@@ -46,10 +44,7 @@ describe('OpenAPI document', () => {
   beforeAll(async () => {
     const config = testConfig();
     app = await createService('subscription-api', SubscriptionApiModule.forRoot(config), config);
-    client = new ApiClient(
-      `http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}`,
-      null,
-    );
+    client = new ApiClient(appUrl(app), null);
   });
 
   afterAll(async () => {
@@ -83,9 +78,7 @@ describe('OpenAPI document', () => {
   });
 
   it('serves a docs page at /docs', async () => {
-    const response = await fetch(
-      `http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}/docs`,
-    );
+    const response = await fetch(`${appUrl(app)}/docs`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/html');
     expect(await response.text()).toContain('/openapi.json');

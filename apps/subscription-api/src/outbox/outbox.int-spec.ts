@@ -1,12 +1,10 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import type { SubscriptionChangeMessage } from '@herald/contracts';
 import { createService } from '@herald/runtime';
 import { dataSourceOptions } from '@herald/persistence';
-import { ApiClient, testConfig, waitFor } from '@herald/testing';
+import { ApiClient, testConfig, waitFor, appUrl } from '@herald/testing';
 import { SubscriptionApiModule } from '../subscription-api.module';
 
 describe('subscription changes reach herald.subscriptions.changelog through the outbox', () => {
@@ -18,8 +16,7 @@ describe('subscription changes reach herald.subscriptions.changelog through the 
 
   beforeAll(async () => {
     app = await createService('subscription-api', SubscriptionApiModule.forRoot(config), config);
-    const port = ((app.getHttpServer() as Server).address() as AddressInfo).port;
-    operator = new ApiClient(`http://127.0.0.1:${port}`, config.adminToken);
+    operator = new ApiClient(appUrl(app), config.adminToken);
     db = await new DataSource(dataSourceOptions(config.databaseUrl)).initialize();
   });
 

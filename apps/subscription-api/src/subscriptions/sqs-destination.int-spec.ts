@@ -1,10 +1,8 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { SubscriptionsRepository } from '@herald/persistence';
 import { createService } from '@herald/runtime';
-import { ApiClient, testConfig } from '@herald/testing';
+import { ApiClient, testConfig, appUrl } from '@herald/testing';
 import { SubscriptionApiModule } from '../subscription-api.module';
 
 type ErrorBody = {
@@ -31,7 +29,7 @@ describe('sqs destinations in the subscription API', () => {
 
   beforeAll(async () => {
     app = await createService('subscription-api', SubscriptionApiModule.forRoot(config), config);
-    const url = `http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}`;
+    const url = appUrl(app);
     operator = new ApiClient(url, config.adminToken);
   });
 

@@ -6,7 +6,7 @@ import { decodeDelivery, type DeliveryMessage } from '@herald/contracts';
 import { newId, type Delivery, type DeliveryStatus } from '@herald/domain';
 import { dataSourceOptions, DeliveriesRepository, EventsRepository } from '@herald/persistence';
 import { createService } from '@herald/runtime';
-import { ApiClient, testConfig, waitFor, TopicRecorder } from '@herald/testing';
+import { ApiClient, testConfig, waitFor, TopicRecorder, appUrl } from '@herald/testing';
 import { SubscriptionApiModule } from '../subscription-api.module';
 
 type ErrorBody = {
@@ -53,7 +53,7 @@ describe('subscription actions: test and recover', () => {
   beforeAll(async () => {
     const config = testConfig({ HERALD_DELIVERY_TIMEOUT_MS: String(DELIVERY_TIMEOUT_MS) });
     app = await createService('subscription-api', SubscriptionApiModule.forRoot(config), config);
-    const url = `http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}`;
+    const url = appUrl(app);
     operator = new ApiClient(url, config.adminToken);
     db = await new DataSource(dataSourceOptions(config.databaseUrl)).initialize();
     events = new EventsRepository(db);
