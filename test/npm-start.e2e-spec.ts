@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,44 @@ async function freePortRun(length: number): Promise<number> {
     const free = await Promise.all(Array.from({ length }, (_, i) => portIsFree(base + i)));
     if (free.every(Boolean)) return base;
   }
+}
+
+/** Parent pid of every process now running, from /proc (Linux). */
+function parentPids(): Map<number, number> {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return parents;
+}
+
+/**
+ * The pids of `service` started by this launcher. Other test runs on the machine run the same
+ * script, so only the launcher's descendants count.
+ */
+function servicePids(launcherPid: number, service: string): number[] {
+  const parents = parentPids();
+  const script = join(root, 'dist', 'apps', service, 'src', 'main.js');
+  const descends = (pid: number): boolean => {
+    for (let parent = parents.get(pid); parent; parent = parents.get(parent))
+      if (parent === launcherPid) return true;
+    return false;
+  };
+  return [...parents.keys()].filter((pid) => {
+    try {
+      return (
+        descends(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(script)
+      );
+    } catch {
+      return false;
+    }
+  });
 }
 
 /**
@@ -81,12 +119,13 @@ describe('npm start: the compiled launcher and services', () => {
     await receiver.stop();
   });
 
+  const printed = (label: string): string => {
+    const match = new RegExp(`${label}\\s+(\\S+)`).exec(output);
+    if (!match) throw new Error(`launcher did not print ${label}:\n${output}`);
+    return match[1];
+  };
+
   it('prints the API, the broker, an operator token and a bootstrap tenant key that work', async () => {
-    const printed = (label: string): string => {
-      const match = new RegExp(`${label}\\s+(\\S+)`).exec(output);
-      if (!match) throw new Error(`launcher did not print ${label}:\n${output}`);
-      return match[1];
-    };
     expect(printed('API')).toBe(`http://127.0.0.1:${apiPort}`);
     expect(printed('Kafka bootstrap')).toBe(process.env.KAFKA_BROKERS);
     expect(output).toContain('private destinations (localhost, 10.x, 192.168.x) are ALLOWED');
@@ -151,6 +190,73 @@ describe('npm start: the compiled launcher and services', () => {
       data: { meter_id: 'm-1' },
     });
   });
+
+  it('restarts a service that dies, and the pipeline delivers again', async () => {
+    const [matcher, ...others] = servicePids(launcher.pid as number, 'matcher');
+    expect(matcher).toBeDefined();
+    expect(others).toEqual([]);
+    process.kill(matcher, 'SIGKILL');
+
+    await waitFor(
+      'the launcher to announce the restart',
+      () =>
+        output.includes(
+          '[herald] matcher exited (code null, signal SIGKILL); restarting in 1 s (restart 1) — see ',
+        ),
+      15_000,
+    );
+    expect(output).toMatch(/restart 1\) — see \S+\/logs\/matcher\.log/);
+    await waitFor(
+      'the launcher to report the matcher healthy again',
+      () => output.includes('[herald] matcher is healthy again'),
+      90_000,
+      200,
+    );
+    expect(launcher.exitCode).toBeNull();
+    const restarted = servicePids(launcher.pid as number, 'matcher');
+    expect(restarted).toHaveLength(1);
+    expect(restarted[0]).not.toBe(matcher);
+    expect((await fetch(`http://127.0.0.1:${apiPort + 2}/health/ready`)).status).toBe(200);
+
+    const tenantId = printed('tenant');
+    const client = new ApiClient(`http://127.0.0.1:${apiPort}`, printed('tenant API key'));
+    const subscription = await client.request<{ id: string }>('POST', '/v1/subscriptions', {
+      event_types: ['meter_data.restarted'],
+      destination: { type: 'webhook', url: `${receiver.url}/after-restart` },
+    });
+    expect(subscription.status).toBe(201);
+    const producer = new Kafka({
+      brokers: [printed('Kafka bootstrap')],
+      logLevel: logLevel.NOTHING,
+    }).producer();
+    await producer.connect();
+    await producer.send({
+      topic: 'herald.events.inbound',
+      messages: [
+        {
+          value: JSON.stringify({
+            tenant_id: tenantId,
+            type: 'meter_data.restarted',
+            data: { meter_id: 'm-2' },
+          }),
+        },
+      ],
+    });
+    await producer.disconnect();
+
+    const request = await waitFor(
+      'the webhook matched by the restarted matcher',
+      () => receiver.requests.find((received) => received.path === '/after-restart'),
+      90_000,
+      200,
+    );
+    expect(JSON.parse(request.body)).toMatchObject({
+      type: 'meter_data.restarted',
+      subscription_id: subscription.body.id,
+      data: { meter_id: 'm-2' },
+    });
+    expect(output).not.toContain('stopping…');
+  }, 240_000);
 
   it('stops every service it started on Ctrl-C', async () => {
     launcher.kill('SIGINT');

@@ -4,10 +4,9 @@ import { DataSource } from 'typeorm';
 import { loadConfig } from '@herald/config';
 import {
   checkPrerequisites,
+  keepRunning,
   startLocalKafka,
   startLocalPostgres,
-  startSupervised,
-  type SupervisedProcess,
 } from '@herald/local-infra';
 import { dataSourceOptions, runMigrations, TenantsRepository } from '@herald/persistence';
 import { loadLocalSettings, saveLocalSettings, type LocalSettings } from './local-settings';
@@ -39,14 +38,18 @@ async function ensureBootstrapTenant(
   }
 }
 
+async function answersOk(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok;
+  } catch {
+    return false; // not listening yet
+  }
+}
+
 async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
+    if (await answersOk(url)) return;
     await new Promise((done) => setTimeout(done, 250));
   }
   throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
@@ -112,34 +115,27 @@ async function main(): Promise<void> {
     // Validate once here so a bad setting is reported before four services fail on it.
     loadConfig({ ...env, HERALD_HTTP_PORT: String(apiPort) });
 
-    const services: SupervisedProcess[] = await Promise.all(
+    // A service that exits is restarted (with a backoff) until Ctrl-C; see keepRunning.
+    const services = await Promise.all(
       SERVICES.map((service, index) =>
-        startSupervised({
-          name: service,
-          command: process.execPath,
-          args: [
-            '-r',
-            join(root, 'scripts', 'register-aliases.js'),
-            join(root, 'dist', 'apps', service, 'src', 'main.js'),
-          ],
-          env: { ...env, HERALD_HTTP_PORT: String(apiPort + index) },
-          logFile: join(dataDir, 'logs', `${service}.log`),
-        }),
+        keepRunning(
+          {
+            name: service,
+            command: process.execPath,
+            args: [
+              '-r',
+              join(root, 'scripts', 'register-aliases.js'),
+              join(root, 'dist', 'apps', service, 'src', 'main.js'),
+            ],
+            env: { ...env, HERALD_HTTP_PORT: String(apiPort + index) },
+            logFile: join(dataDir, 'logs', `${service}.log`),
+          },
+          { log, isReady: () => answersOk(`http://127.0.0.1:${apiPort + index}/health/ready`) },
+        ),
       ),
     );
     // Services stop before the infrastructure they use (stops run in reverse).
     stops.push(() => Promise.all(services.map((service) => service.stop())).then(() => undefined));
-    services.forEach(
-      (service, index) =>
-        void service.exited.then((exit) => {
-          if (!stopping) {
-            say(
-              `${SERVICES[index]} exited (code ${exit.code}); see ${join(dataDir, 'logs', `${SERVICES[index]}.log`)}`,
-            );
-            void shutdown(1);
-          }
-        }),
-    );
     await Promise.all(
       SERVICES.map((_, index) =>
         waitForHealth(`http://127.0.0.1:${apiPort + index}/health`, 60_000),

@@ -11,8 +11,10 @@ export {
   type LocalPostgres,
   type LocalPostgresOptions,
 } from './postgres-server';
+export { keepRunning, type KeepRunningOptions, type KeptProcess } from './keep-running';
 export { findFreePort } from './ports';
 export { checkPrerequisites } from './prerequisites';
+export { DEFAULT_RESTART_BACKOFF, nextRestart, type RestartBackoff } from './restart-backoff';
 export {
   startSupervised,
   type ServerExit,
