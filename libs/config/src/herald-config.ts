@@ -200,7 +200,8 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
     smtpFrom: smtpFrom(env),
     ...otel(env),
     otelServiceName: text(env, 'OTEL_SERVICE_NAME'),
-    maxEventBytes: integer(env, 'HERALD_MAX_EVENT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
+    // At most 960 KiB: an event travels whole in Kafka messages, which brokers cap at 1 MiB by default.
+    maxEventBytes: integer(env, 'HERALD_MAX_EVENT_BYTES', 256 * 1024, 1024, 960 * 1024),
     logLevel,
   };
 }

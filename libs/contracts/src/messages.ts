@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { DeliveredBody, HeraldEvent, JsonObject, Subscription } from '@herald/domain';
 import { checkFields, decodeJsonObject, type DecodeResult } from './decode';
 
@@ -73,6 +74,12 @@ export interface DeliveryMessage {
   attempt: number;
   /** When ingest accepted the event, for end-to-end latency. */
   accepted_at: string;
+  /**
+   * Until when an open circuit may keep deferring it (ISO time); past it the delivery is
+   * dead-lettered. Stamped by the deliverer when the delivery first goes to a retry topic, carried by
+   * its retries; absent before that (and on messages written before it existed).
+   */
+  deadline?: string;
   body: DeliveredBody;
 }
 
@@ -89,8 +96,10 @@ export function decodeDelivery(raw: Buffer | null): DecodeResult<DeliveryMessage
     accepted_at: 'string',
     body: 'object',
   });
-  return problem
-    ? { ok: false, reason: problem }
+  const deadline = decoded.value.deadline;
+  const badDeadline = deadline !== undefined && typeof deadline !== 'string';
+  return problem || badDeadline
+    ? { ok: false, reason: problem ?? 'field deadline must be string' }
     : { ok: true, value: decoded.value as unknown as DeliveryMessage };
 }
 
@@ -105,9 +114,15 @@ export interface InvalidEventMessage {
     key?: string | null;
   };
   rejected_at: string;
-  /** The original bytes as UTF-8 text, or base64 when they are not valid UTF-8. */
+  /**
+   * The original bytes as UTF-8 text, or base64 when they are not valid UTF-8 or too long to keep
+   * whole (then only the first INVALID_VALUE_LIMIT bytes, and `value_truncated`).
+   */
   value: string | null;
   value_encoding: 'utf8' | 'base64';
+  /** How many bytes were sent. */
+  value_bytes?: number;
+  value_truncated?: boolean;
 }
 
 export function decodeInvalidEvent(raw: Buffer | null): DecodeResult<InvalidEventMessage> {
@@ -195,19 +210,35 @@ export function decodeSubscriptionChange(
     : { ok: true, value: decoded.value as unknown as SubscriptionChangeMessage };
 }
 
+/**
+ * The most of a rejected message's bytes `herald.events.invalid` keeps (before base64), so the record
+ * always fits in a Kafka message of the default 1 MiB, whatever was sent (a message that cannot be
+ * parked must not stop its partition). Larger values keep their first bytes and say so.
+ */
+export const INVALID_VALUE_LIMIT = 384 * 1024;
+
 export function toInvalidEventMessage(
   value: Buffer | null,
   reason: InvalidEventMessage['reason'],
   source: InvalidEventMessage['source'],
   now: Date = new Date(),
 ): InvalidEventMessage {
-  const text = value === null ? null : value.toString('utf8');
-  const isUtf8 = text !== null && Buffer.from(text, 'utf8').equals(value as Buffer);
+  const base = { reason, source, rejected_at: now.toISOString() };
+  if (value === null) return { ...base, value: null, value_encoding: 'utf8' };
+  const sized = { value_bytes: value.length };
+  if (isUtf8(value)) {
+    const text = value.toString('utf8');
+    // JSON escaping can grow text (a control character takes six bytes): measure what is sent.
+    if (Buffer.byteLength(JSON.stringify(text)) <= (INVALID_VALUE_LIMIT * 4) / 3) {
+      return { ...base, value: text, value_encoding: 'utf8', ...sized };
+    }
+  }
+  const kept = value.subarray(0, INVALID_VALUE_LIMIT);
   return {
-    reason,
-    source,
-    rejected_at: now.toISOString(),
-    value: value === null ? null : isUtf8 ? text : value.toString('base64'),
-    value_encoding: isUtf8 || value === null ? 'utf8' : 'base64',
+    ...base,
+    value: kept.toString('base64'),
+    value_encoding: 'base64',
+    ...sized,
+    ...(kept.length < value.length ? { value_truncated: true } : {}),
   };
 }

@@ -71,4 +71,69 @@ describe('inbound event envelope', () => {
     );
     expect(!large.ok && large.error.code).toBe('too_large');
   });
+
+  const nested = (levels: number): unknown => {
+    let value: unknown = 1;
+    for (let level = 0; level < levels; level++) value = { a: value };
+    return value;
+  };
+
+  it.each([
+    ['a NUL in data', { ...good, data: { note: 'a\u0000b' } }, 'invalid_text', 'data.note'],
+    ['a NUL in a key', { ...good, data: { 'a\u0000': 1 } }, 'invalid_text', 'data'],
+    [
+      'a lone high surrogate',
+      { ...good, data: { s: ['ok', '\ud800'] } },
+      'invalid_text',
+      'data.s[1]',
+    ],
+    [
+      'a lone low surrogate in subject',
+      { ...good, subject: '\udc00node' },
+      'invalid_text',
+      'subject',
+    ],
+    [
+      'a NUL in changed_fields',
+      { ...good, changed_fields: ['a\u0000'] },
+      'invalid_text',
+      'changed_fields[0]',
+    ],
+    [
+      '20,000 levels of nesting',
+      { ...good, data: nested(20_000) },
+      'too_deep',
+      expect.stringMatching(/^data(\.a)+$/) as unknown as string,
+    ],
+  ])('rejects %s, naming where', (_name, value, code, field) => {
+    const result = validateInboundEvent(value);
+    expect(result).toMatchObject({ ok: false, error: { code, field } });
+  });
+
+  it('accepts emoji (paired surrogates) and data nested to the limit', () => {
+    expect(validateInboundEvent({ ...good, data: { s: 'sun \u2600 \ud83d\ude00' } }).ok).toBe(true);
+    expect(validateInboundEvent({ ...good, data: nested(62) }).ok).toBe(true);
+  });
+
+  it('refuses bytes that are not UTF-8 instead of replacing them', () => {
+    const bytes = Buffer.concat([
+      Buffer.from('{"tenant_id":"t","type":"a.b","data":{"x":"'),
+      Buffer.from([0xc3, 0x28, 0xff]),
+      Buffer.from('"}}'),
+    ]);
+    const result = parseInboundEvent(bytes, 1024);
+    expect(!result.ok && result.error.code).toBe('invalid_encoding');
+    const escaped = parseInboundEvent(
+      Buffer.from(JSON.stringify({ ...good, data: { note: 'nul \u0000' } })),
+      1024,
+    );
+    expect(!escaped.ok && escaped.error.code).toBe('invalid_text');
+  });
+
+  it('measures the event as Herald re-encodes it, not only as sent', () => {
+    const numbers = `{"tenant_id":"t","type":"a.b","data":{"n":[${Array(60).fill('1e20').join(',')}]}}`;
+    expect(Buffer.byteLength(numbers)).toBeLessThan(1024);
+    const result = parseInboundEvent(numbers, 1024);
+    expect(!result.ok && result.error).toMatchObject({ code: 'too_large' });
+  });
 });

@@ -1,4 +1,6 @@
+import { isUtf8 } from 'node:buffer';
 import { isJsonObject, type JsonObject } from './json';
+import { findUnsafeJson, type UnsafeJsonKind } from './json-safety';
 
 /** An event as Herald keeps it once ingest has accepted it. */
 export interface HeraldEvent {
@@ -14,6 +16,9 @@ export interface HeraldEvent {
 
 export type InvalidEventCode =
   | 'malformed_json'
+  | 'invalid_encoding'
+  | 'invalid_text'
+  | 'too_deep'
   | 'not_an_object'
   | 'missing_field'
   | 'invalid_field'
@@ -45,6 +50,12 @@ const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,200}$/;
 const TYPE_PATTERN = /^[A-Za-z0-9_\-/]+(\.[A-Za-z0-9_\-/]+)*$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
+const UNSAFE_CODES: Record<UnsafeJsonKind, InvalidEventCode> = {
+  nul_character: 'invalid_text',
+  unpaired_surrogate: 'invalid_text',
+  too_deep: 'too_deep',
+};
+
 function fail(code: InvalidEventCode, message: string, field?: string): ParseResult<never> {
   return { ok: false, error: { code, message, ...(field ? { field } : {}) } };
 }
@@ -58,18 +69,35 @@ export function parseInboundEvent(
   if (size > maxBytes) {
     return fail('too_large', `event is ${size} bytes, larger than the limit of ${maxBytes} bytes`);
   }
+  // Decoding would quietly turn bad bytes into U+FFFD: what was sent would not be what is kept.
+  if (typeof raw !== 'string' && !isUtf8(raw)) {
+    return fail('invalid_encoding', 'event is not valid UTF-8');
+  }
   let value: unknown;
   try {
     value = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
   } catch (error) {
     return fail('malformed_json', `event is not valid JSON: ${(error as Error).message}`);
   }
-  return validateInboundEvent(value);
+  const result = validateInboundEvent(value);
+  // Re-encoding can grow a value (`1e20` is written out in full): what Herald passes on must fit too.
+  if (result.ok && size * 6 > maxBytes) {
+    const encoded = Buffer.byteLength(JSON.stringify(value));
+    if (encoded > maxBytes) {
+      return fail(
+        'too_large',
+        `event is ${encoded} bytes once re-encoded, larger than the limit of ${maxBytes} bytes`,
+      );
+    }
+  }
+  return result;
 }
 
 /** Validates an already-decoded envelope (the HTTP ingest path decodes JSON itself). */
 export function validateInboundEvent(value: unknown): ParseResult<InboundEvent> {
   if (!isJsonObject(value)) return fail('not_an_object', 'event must be a JSON object');
+  const unsafe = findUnsafeJson(value);
+  if (unsafe) return fail(UNSAFE_CODES[unsafe.kind], unsafe.message, unsafe.path || undefined);
   const { id, tenant_id, type, occurred_at, subject, changed_fields, data } = value;
 
   if (id !== undefined && id !== null && (typeof id !== 'string' || !ID_PATTERN.test(id))) {

@@ -11,6 +11,7 @@ export * from './field-paths';
 export * from './filter';
 export * from './ids';
 export * from './json';
+export * from './json-safety';
 export * from './network';
 export * from './secrets';
 export * from './signing';

@@ -3,8 +3,9 @@ import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkaj
 import { JsonLogger } from '@herald/config';
 import { decodeRaw, type TopicDefinition } from '@herald/contracts';
 import { waitFor } from '@herald/testing';
-import { ConsumerRunner } from './consumer-runner';
+import { ConsumerRunner, type ConsumerRunnerOptions } from './consumer-runner';
 import { ack, type HandlerOutcome } from './outcome';
+import { isPermanentFailure } from './permanent-failure';
 
 /** The consumer runner on a real broker: slow keys run past the batch, commits wait for them. */
 describe('ConsumerRunner', () => {
@@ -38,6 +39,12 @@ describe('ConsumerRunner', () => {
     topic: TopicDefinition<Buffer>,
     groupId: string,
     handle: (key: string, value: string) => Promise<HandlerOutcome>,
+    guards: Partial<
+      Pick<
+        ConsumerRunnerOptions<Buffer>,
+        'isPermanent' | 'dependenciesUp' | 'maxFailures' | 'deadLetter'
+      >
+    > = {},
   ): ConsumerRunner<Buffer> {
     const runner = new ConsumerRunner<Buffer>({
       kafka,
@@ -47,6 +54,7 @@ describe('ConsumerRunner', () => {
       batchBudgetMs: 300,
       handle: ({ key, message }) => handle(key ?? '', message.toString()),
       deadLetter: () => Promise.resolve(),
+      ...guards,
     });
     runners.push(runner);
     return runner;
@@ -131,4 +139,132 @@ describe('ConsumerRunner', () => {
     expect(handled.filter((entry) => entry.startsWith('b:'))).toEqual(['b:0', 'b:1', 'b:2', 'b:3']);
     expect(handled).toHaveLength(8);
   });
+
+  /** Dead letters a runner made, as `value: code` (with the reason kept aside). */
+  function deadLetters(): {
+    letters: { value: string; code: string; reason: string }[];
+    deadLetter: ConsumerRunnerOptions<Buffer>['deadLetter'];
+  } {
+    const letters: { value: string; code: string; reason: string }[] = [];
+    return {
+      letters,
+      deadLetter: (raw, outcome) => {
+        letters.push({
+          value: raw.value?.toString() ?? '',
+          code: outcome.code,
+          reason: outcome.reason,
+        });
+        return Promise.resolve();
+      },
+    };
+  }
+
+  it('dead-letters at once a message whose error is bound to it, and its key goes on', async () => {
+    const topic = await oneTopic();
+    const groupId = `runner-permanent-${randomUUID()}`;
+    const handled: string[] = [];
+    let tries = 0;
+    const { letters, deadLetter } = deadLetters();
+    const runner = run(
+      topic,
+      groupId,
+      (_key, value) => {
+        if (value === 'poison') {
+          tries++;
+          // What PostgreSQL answers to a NUL in a text parameter.
+          return Promise.reject(
+            Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), {
+              code: '22021',
+            }),
+          );
+        }
+        handled.push(value);
+        return Promise.resolve(ack());
+      },
+      { isPermanent: isPermanentFailure, deadLetter },
+    );
+    await runner.start();
+    await producer.send({
+      topic: topic.name,
+      messages: ['before', 'poison', 'after-1', 'after-2'].map((value) => ({
+        key: 'tenant',
+        value,
+      })),
+    });
+    await waitFor('the key to go on past the poison', () => handled.length === 3, 10_000);
+    expect(handled).toEqual(['before', 'after-1', 'after-2']);
+    expect(tries).toBe(1);
+    expect(letters).toEqual([
+      {
+        value: 'poison',
+        code: 'unprocessable',
+        reason: 'invalid byte sequence for encoding "UTF8": 0x00',
+      },
+    ]);
+    await waitFor('the commit past it', async () => (await committed(groupId, topic.name)) === '4');
+  });
+
+  it('dead-letters a message that keeps failing while the dependencies answer, after a bounded number of tries', async () => {
+    const topic = await oneTopic();
+    const groupId = `runner-poison-${randomUUID()}`;
+    const handled: string[] = [];
+    let tries = 0;
+    const { letters, deadLetter } = deadLetters();
+    const runner = run(
+      topic,
+      groupId,
+      (_key, value) => {
+        if (value === 'poison') {
+          tries++;
+          return Promise.reject(new Error('cannot handle this one'));
+        }
+        handled.push(value);
+        return Promise.resolve(ack());
+      },
+      { dependenciesUp: () => Promise.resolve(true), maxFailures: 3, deadLetter },
+    );
+    await runner.start();
+    await producer.send({
+      topic: topic.name,
+      messages: ['poison', 'next'].map((value) => ({ key: 'tenant', value })),
+    });
+    await waitFor('the next message of its key', () => handled.includes('next'), 20_000);
+    expect(tries).toBe(3);
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ value: 'poison', code: 'handler_failed' });
+    expect(letters[0].reason).toContain('cannot handle this one');
+    await waitFor('the commit past it', async () => (await committed(groupId, topic.name)) === '2');
+  });
+
+  it('keeps trying, never dead-lettering, while the dependencies are down, and goes on once they answer', async () => {
+    const topic = await oneTopic();
+    const groupId = `runner-outage-${randomUUID()}`;
+    const handled: string[] = [];
+    let up = false;
+    let tries = 0;
+    const { letters, deadLetter } = deadLetters();
+    const runner = run(
+      topic,
+      groupId,
+      (_key, value) => {
+        if (!up) {
+          tries++;
+          return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+        }
+        handled.push(value);
+        return Promise.resolve(ack());
+      },
+      { dependenciesUp: () => Promise.resolve(up), maxFailures: 2, deadLetter },
+    );
+    await runner.start();
+    await producer.send({
+      topic: topic.name,
+      messages: ['a', 'b'].map((value) => ({ key: 'tenant', value })),
+    });
+    await waitFor('a few failed tries during the outage', () => tries >= 4, 20_000);
+    up = true;
+    await waitFor('both messages once the outage ends', () => handled.length === 2, 40_000);
+    expect(handled).toEqual(['a', 'b']);
+    expect(letters).toEqual([]);
+  }, 90_000);
 });

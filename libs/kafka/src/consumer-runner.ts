@@ -71,6 +71,21 @@ export interface ConsumerRunnerOptions<T> {
    */
   maxWaitTimeInMs?: number;
   observe?: MessageObserver;
+  /**
+   * Whether a handler's error is bound to the message (bad data PostgreSQL or Kafka refuses): such a
+   * message is dead-lettered at once, code `unprocessable`, instead of being tried again.
+   */
+  isPermanent?(error: unknown): boolean;
+  /**
+   * Whether the service's dependencies (PostgreSQL, Kafka) answer. A failure while they do counts
+   * against the message; one while they do not is the infrastructure's, and does not.
+   */
+  dependenciesUp?(): Promise<boolean>;
+  /**
+   * Failures of one message, each while the dependencies were up, before it is dead-lettered (code
+   * `handler_failed`) so that it cannot hold its partition for ever.
+   */
+  maxFailures?: number;
 }
 
 function headersOf(headers: IHeaders | undefined): Record<string, string> {
@@ -96,6 +111,7 @@ function toRaw(topic: string, partition: number, message: KafkaMessage): RawMess
 }
 
 const MAX_BACKOFF_MS = 30_000;
+const DEFAULT_MAX_FAILURES = 3;
 const HEARTBEAT_EVERY_MS = 1_000;
 const SHUTDOWN_GRACE_MS = 15_000;
 
@@ -118,6 +134,8 @@ interface PartitionTrack {
   backoffMs: number;
   /** Paused because too much of it is unfinished. */
   full: boolean;
+  /** Messages whose handler failed while the dependencies were up: how often, and the last error. */
+  failures: Map<string, { count: number; error: string }>;
 }
 
 /** Bounds how many handlers run at once. */
@@ -275,6 +293,7 @@ export class ConsumerRunner<T> {
         recovering: false,
         backoffMs: 0,
         full: false,
+        failures: new Map(),
       };
       this.tracks.set(id, track);
     }
@@ -368,7 +387,8 @@ export class ConsumerRunner<T> {
         track.offsets.fail(BigInt(raw.offset));
         return;
       }
-      await this.settle(track, raw, () => this.handleMessage(definition, raw, null), owner);
+      const verdict = this.giveUpOn(track, raw);
+      await this.settle(track, raw, () => this.handleMessage(definition, raw, verdict), owner);
     });
     owner.tail = task.finally(() => {
       owner.queued--;
@@ -392,15 +412,21 @@ export class ConsumerRunner<T> {
   ): Promise<void> {
     const offset = BigInt(raw.offset);
     await this.slots.acquire();
+    let failure: { error: unknown } | null = null;
     try {
       await run();
       track.offsets.complete(offset);
+      track.failures.delete(raw.offset);
     } catch (error) {
       track.offsets.fail(offset);
       if (lane) lane.broken = true;
-      this.recover(track, error);
+      failure = { error };
     } finally {
       this.slots.release();
+    }
+    if (failure) {
+      await this.countFailure(track, raw, failure.error);
+      this.recover(track, failure.error);
     }
     await this.commit(track);
     if (track.full && track.offsets.inFlightCount < this.maxInFlight / 2) {
@@ -438,6 +464,29 @@ export class ConsumerRunner<T> {
     } finally {
       track.committing = false;
     }
+  }
+
+  /** Counts a failure against its message, unless the dependencies are down (then it is theirs). */
+  private async countFailure(
+    track: PartitionTrack,
+    raw: RawMessage,
+    error: unknown,
+  ): Promise<void> {
+    if (this.options.dependenciesUp && !(await this.options.dependenciesUp())) return;
+    const count = (track.failures.get(raw.offset)?.count ?? 0) + 1;
+    track.failures.set(raw.offset, { count, error: describe(error) });
+  }
+
+  /** A message that failed too often, always while the dependencies were up, is dead-lettered. */
+  private giveUpOn(track: PartitionTrack, raw: RawMessage): HandlerOutcome | null {
+    const failed = track.failures.get(raw.offset);
+    const limit = this.options.maxFailures ?? DEFAULT_MAX_FAILURES;
+    if (!failed || failed.count < limit) return null;
+    return {
+      kind: 'deadLetter',
+      code: 'handler_failed',
+      reason: `handling failed ${failed.count} times while PostgreSQL and Kafka answered: ${failed.error}`,
+    };
   }
 
   /**
@@ -509,6 +558,16 @@ export class ConsumerRunner<T> {
     return { due: messages, pauseUntil: null };
   }
 
+  /** Runs the handler; an error bound to the message itself becomes its dead letter. */
+  private async handleOrRefuse(consumed: ConsumedMessage<T>): Promise<HandlerOutcome> {
+    try {
+      return await this.options.handle(consumed);
+    } catch (error) {
+      if (!this.options.isPermanent?.(error)) throw error;
+      return { kind: 'deadLetter', code: 'unprocessable', reason: describe(error) };
+    }
+  }
+
   private async handleMessage(
     definition: TopicDefinition<T>,
     raw: RawMessage,
@@ -536,7 +595,7 @@ export class ConsumerRunner<T> {
       return outcome;
     }
     const consumed: ConsumedMessage<T> = { ...raw, message: decoded.value };
-    const outcome = decided ?? (await this.options.handle(consumed));
+    const outcome = decided ?? (await this.handleOrRefuse(consumed));
     switch (outcome.kind) {
       case 'ack':
         break;

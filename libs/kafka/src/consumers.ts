@@ -4,11 +4,14 @@ import { HeraldMetrics, messageObserver, Readiness } from '@herald/observability
 import { ConsumerLagMetric } from './consumer-lag';
 import { ConsumerRunner, type ConsumerRunnerOptions } from './consumer-runner';
 import { KAFKA_CLIENT } from './kafka-client';
+import { isPermanentFailure } from './permanent-failure';
 
 /**
  * Creates a service's consumer groups, observed: each message in a span and counted by outcome, the
  * group's lag reported, the service ready only while the group is joined, and not live once the
- * consumer failed for good.
+ * consumer failed for good. And guarded: a message that fails for a reason of its own is
+ * dead-lettered — at once when the error says so, else after a few failures while PostgreSQL and
+ * Kafka answer — instead of holding its partition.
  */
 @Injectable()
 export class Consumers {
@@ -19,20 +22,27 @@ export class Consumers {
     private readonly lag: ConsumerLagMetric,
   ) {}
 
-  create<T>(options: Omit<ConsumerRunnerOptions<T>, 'kafka' | 'observe'>): ConsumerRunner<T> {
+  create<T>(
+    options: Omit<ConsumerRunnerOptions<T>, 'kafka' | 'observe' | 'dependenciesUp'>,
+  ): ConsumerRunner<T> {
     const runner = new ConsumerRunner<T>({
+      isPermanent: isPermanentFailure,
       ...options,
       kafka: this.kafka,
       observe: messageObserver(this.metrics, options.groupId),
+      dependenciesUp: () => this.readiness.dependenciesUp(),
     });
     this.lag.watch(
       options.groupId,
       options.topics.map((topic) => topic.name),
     );
-    this.readiness.register(`consumer ${options.groupId}`, () =>
-      runner.isJoined
-        ? Promise.resolve()
-        : Promise.reject(new Error('not (yet) a member of its consumer group')),
+    this.readiness.register(
+      `consumer ${options.groupId}`,
+      () =>
+        runner.isJoined
+          ? Promise.resolve()
+          : Promise.reject(new Error('not (yet) a member of its consumer group')),
+      { dependency: false },
     );
     this.readiness.registerLiveness(`consumer ${options.groupId}`, () => runner.failed);
     return runner;

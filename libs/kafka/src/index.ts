@@ -5,5 +5,6 @@ export * from './invalid-events';
 export * from './kafka-client';
 export * from './kafka.module';
 export * from './outcome';
+export * from './permanent-failure';
 export * from './topic-admin';
 export * from './typed-producer';

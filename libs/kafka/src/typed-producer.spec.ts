@@ -133,3 +133,42 @@ describe('TypedProducer with tracing on', () => {
     ]);
   });
 });
+
+describe('TypedProducer with large messages', () => {
+  it('sends a fan-out larger than a record batch in several requests, in order', async () => {
+    const { kafka, sent } = recordingKafka();
+    const producer = new TypedProducer(kafka);
+    const big = (n: number) => ({ key: `k${n}`, value: Buffer.alloc(300 * 1024, n) });
+    await producer.sendRaw('herald.deliveries', [1, 2, 3, 4, 5, 6, 7].map(big));
+    expect(sent.length).toBeGreaterThan(1);
+    for (const record of sent) {
+      const bytes = record.messages.reduce((sum, m) => sum + (m.value as Buffer).length, 0);
+      expect(bytes).toBeLessThanOrEqual(900 * 1024);
+    }
+    expect(sent.flatMap((record) => record.messages.map((m) => m.key))).toEqual([
+      'k1',
+      'k2',
+      'k3',
+      'k4',
+      'k5',
+      'k6',
+      'k7',
+    ]);
+  });
+
+  it('sends small messages in one request, and a message larger than a batch on its own', async () => {
+    const { kafka, sent } = recordingKafka();
+    const producer = new TypedProducer(kafka);
+    await producer.sendRaw('t', [
+      { key: 'a', value: Buffer.alloc(10) },
+      { key: 'b', value: Buffer.alloc(950 * 1024) },
+      { key: 'c', value: Buffer.alloc(10) },
+      { key: 'd', value: Buffer.alloc(10) },
+    ]);
+    expect(sent.map((record) => record.messages.map((m) => m.key))).toEqual([
+      ['a'],
+      ['b'],
+      ['c', 'd'],
+    ]);
+  });
+});

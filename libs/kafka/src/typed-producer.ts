@@ -4,6 +4,33 @@ import { injectTraceContext, producerSpan } from '@herald/observability';
 
 export type MessageHeaders = Record<string, string>;
 
+/**
+ * The most one send puts in a partition's record batch. Kafka refuses a batch over its message limit
+ * (1 MiB by default) as a whole, so a fan-out of large messages is sent in several requests, in order.
+ */
+const MAX_BATCH_BYTES = 900 * 1024;
+
+type RawOutgoing = { key: string | Buffer | null; value: Buffer | null; headers?: MessageHeaders };
+
+/** Splits messages, in order, into runs whose bytes stay under MAX_BATCH_BYTES (a larger one alone). */
+export function splitForBatches<M extends RawOutgoing>(messages: readonly M[]): M[][] {
+  const runs: M[][] = [];
+  let run: M[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = (message.value?.length ?? 0) + (message.key?.length ?? 0) + 64;
+    if (run.length > 0 && bytes + size > MAX_BATCH_BYTES) {
+      runs.push(run);
+      run = [];
+      bytes = 0;
+    }
+    run.push(message);
+    bytes += size;
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
+
 export interface OutgoingMessage<T> {
   value: T;
   headers?: MessageHeaders;
@@ -44,28 +71,18 @@ export class TypedProducer {
     await this.sendInSpan(topic.name, keyed);
   }
 
-  async sendRaw(
-    topic: string,
-    messages: readonly {
-      key: string | Buffer | null;
-      value: Buffer | null;
-      headers?: MessageHeaders;
-    }[],
-  ): Promise<void> {
+  async sendRaw(topic: string, messages: readonly RawOutgoing[]): Promise<void> {
     if (messages.length === 0) return;
     await this.connect();
     await this.sendInSpan(topic, messages);
   }
 
-  /** One PRODUCER span per batch; every message carries it as its trace parent. */
-  private sendInSpan(
-    topic: string,
-    messages: readonly {
-      key: string | Buffer | null;
-      value: Buffer | null;
-      headers?: MessageHeaders;
-    }[],
-  ): Promise<unknown> {
+  private async sendInSpan(topic: string, messages: readonly RawOutgoing[]): Promise<void> {
+    for (const run of splitForBatches(messages)) await this.sendRun(topic, run);
+  }
+
+  /** One PRODUCER span per request; every message carries it as its trace parent. */
+  private sendRun(topic: string, messages: readonly RawOutgoing[]): Promise<unknown> {
     return producerSpan(topic, messages, () =>
       this.producer.send({
         topic,

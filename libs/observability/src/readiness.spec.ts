@@ -57,4 +57,20 @@ describe('Readiness', () => {
       'consumer herald.deliverer': 'The group coordinator is not available',
     });
   });
+
+  it('says whether the dependencies are up, leaving out the parts of the service itself', async () => {
+    const readiness = new Readiness();
+    let postgresUp = true;
+    readiness.register('postgres', () =>
+      postgresUp ? Promise.resolve() : Promise.reject(new Error('connection refused')),
+    );
+    readiness.register('kafka', () => Promise.resolve());
+    readiness.register('consumer herald.matcher', () => Promise.reject(new Error('joining')), {
+      dependency: false,
+    });
+    expect(await readiness.dependenciesUp()).toBe(true);
+    expect((await readiness.report()).ready).toBe(false);
+    postgresUp = false;
+    expect(await readiness.dependenciesUp()).toBe(false);
+  });
 });

@@ -18,11 +18,29 @@ const CHECK_TIMEOUT_MS = 2_000;
 @Injectable()
 export class Readiness implements OnModuleDestroy {
   private readonly checks = new Map<string, ReadinessCheck>();
+  private readonly dependencies = new Set<string>();
   private readonly liveness = new Map<string, () => string | null>();
   private draining = false;
 
-  register(name: string, check: ReadinessCheck): void {
+  /**
+   * A check of readiness. A `dependency` (PostgreSQL, Kafka — the default) is also what
+   * `dependenciesUp` asks; a part of the service itself (a consumer group's membership) is not.
+   */
+  register(name: string, check: ReadinessCheck, options: { dependency?: boolean } = {}): void {
     this.checks.set(name, check);
+    if (options.dependency ?? true) this.dependencies.add(name);
+    else this.dependencies.delete(name);
+  }
+
+  /**
+   * Whether every dependency answers now. A message whose handling keeps failing while they do
+   * fails for a reason of its own, not because PostgreSQL or Kafka is away.
+   */
+  async dependenciesUp(): Promise<boolean> {
+    const outcomes = await Promise.all(
+      [...this.dependencies].map((name) => outcomeOf(this.checks.get(name) as ReadinessCheck)),
+    );
+    return outcomes.every((outcome) => outcome === 'ok');
   }
 
   /**

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { NestFactory } from '@nestjs/core';
 import {
   Inject,
@@ -15,6 +16,24 @@ import { httpMetrics } from './http-metrics';
 import { ManagementServer } from './management-server';
 
 type Tracing = ReturnType<typeof startTracing>;
+
+/**
+ * Decoding would quietly turn bytes that are not UTF-8 into U+FFFD, so what was sent would not be
+ * what Herald keeps: such a body is refused (400) before it is parsed.
+ */
+function refuseBadUtf8(
+  _request: unknown,
+  _response: unknown,
+  body: Buffer,
+  encoding: string,
+): void {
+  if (/^utf-?8$/i.test(encoding) && !isUtf8(body)) {
+    throw Object.assign(new Error('request body is not valid UTF-8'), {
+      status: 400,
+      type: 'entity.verify.failed',
+    });
+  }
+}
 const TRACING = Symbol('TRACING');
 
 /** Sends the spans still buffered when the service shuts down (SIGTERM included). */
@@ -61,7 +80,7 @@ export async function createService(
   app.use(httpMetrics(app));
   // Express's default JSON limit is 100 kB; events may be up to maxEventBytes. The slack lets
   // POST /v1/events itself answer a slightly oversized event, with its size, against the exact limit.
-  app.useBodyParser('json', { limit: config.maxEventBytes + 16 * 1024 });
+  app.useBodyParser('json', { limit: config.maxEventBytes + 16 * 1024, verify: refuseBadUtf8 });
   app.enableShutdownHooks();
   await setup?.(app);
   await app.listen(config.httpPort, '0.0.0.0');

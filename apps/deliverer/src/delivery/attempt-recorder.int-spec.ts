@@ -254,4 +254,34 @@ describe('attempt recorder: batched attempt writes in PostgreSQL', () => {
     const stored = await deliveries.getMany(owner.tenantId, owner.ids);
     expect(stored.map((delivery) => delivery.status)).toEqual(['dead', 'dead', 'dead']);
   });
+
+  it('keeps a receiver answer holding NUL characters, shown as U+FFFD', async () => {
+    const owner = await pendingDeliveries('nul-answer', 1);
+    await recorder.record({
+      ...attempt(owner, owner.ids[0], 1, 'retrying'),
+      responseExcerpt: 'bad\u0000answer',
+      errorMessage: 'receiver answered 503: \u0000',
+    });
+    const attempts = await deliveries.listAttemptsOf(owner.tenantId, owner.ids);
+    expect(attempts.get(owner.ids[0])).toEqual([
+      expect.objectContaining({
+        responseExcerpt: 'bad\uFFFDanswer',
+        errorMessage: 'receiver answered 503: \uFFFD',
+      }),
+    ]);
+  });
+
+  it('fails only the record PostgreSQL refuses, not the others of its batch', async () => {
+    const owner = await pendingDeliveries('one-refused', 3);
+    const poison = { ...attempt(owner, owner.ids[1], 1, 'succeeded'), deliveryId: 'dlv_\u0000' };
+    const results = await Promise.allSettled([
+      recorder.record(attempt(owner, owner.ids[0], 1, 'succeeded')),
+      recorder.record(poison),
+      recorder.record(attempt(owner, owner.ids[2], 1, 'succeeded')),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const [first, , third] = await deliveries.getMany(owner.tenantId, owner.ids);
+    expect(first?.status).toBe('succeeded');
+    expect(third?.status).toBe('succeeded');
+  });
 });

@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { isPermanentFailure } from '@herald/kafka';
 import { DeliveriesRepository, type AttemptRecord } from '@herald/persistence';
 
 /** A batch is written when this many attempts wait, */
@@ -9,6 +10,11 @@ export const ATTEMPT_BATCH_DELAY_MS = 10;
 /** Where batches go: `DeliveriesRepository` in the deliverer. */
 export interface AttemptWriter {
   recordAttempts(records: readonly AttemptRecord[]): Promise<void>;
+}
+
+/** What a receiver answers is kept as text; PostgreSQL text cannot hold a NUL, so it is shown as U+FFFD. */
+function storable(text: string | null | undefined): string | null {
+  return text ? text.replace(/\0/g, '\uFFFD') : (text ?? null);
 }
 
 interface Queued {
@@ -22,7 +28,9 @@ interface Queued {
  * Records attempts in batches (group commit): each `record` resolves once its batch is committed, so
  * a handler still acknowledges a message only after its attempt is durable, but the deliverer makes
  * one transaction per batch instead of one per attempt. A failed batch rejects every record in it,
- * and their messages are retried. One batch is written at a time; attempts queue behind it.
+ * and their messages are retried — unless the error is bound to the data (one record PostgreSQL
+ * refuses): then each record is written alone, so only that one fails, not its neighbours. One batch
+ * is written at a time; attempts queue behind it.
  */
 @Injectable()
 export class AttemptRecorder implements OnApplicationShutdown {
@@ -35,7 +43,13 @@ export class AttemptRecorder implements OnApplicationShutdown {
 
   record(record: AttemptRecord): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ record, queuedAt: Date.now(), resolve, reject });
+      const kept: AttemptRecord = {
+        ...record,
+        errorMessage: storable(record.errorMessage),
+        responseExcerpt: storable(record.responseExcerpt),
+        requestBody: storable(record.requestBody),
+      };
+      this.queue.push({ record: kept, queuedAt: Date.now(), resolve, reject });
       this.schedule();
     });
   }
@@ -65,15 +79,22 @@ export class AttemptRecorder implements OnApplicationShutdown {
   }
 
   private write(batch: Queued[]): void {
-    this.writing = Promise.resolve()
-      .then(() => this.writer.recordAttempts(batch.map((queued) => queued.record)))
-      .then(
-        () => batch.forEach((queued) => queued.resolve()),
-        (error: unknown) => batch.forEach((queued) => queued.reject(error)),
-      )
-      .finally(() => {
-        this.writing = null;
-        this.schedule();
-      });
+    this.writing = this.writeBatch(batch).finally(() => {
+      this.writing = null;
+      this.schedule();
+    });
+  }
+
+  private async writeBatch(batch: Queued[]): Promise<void> {
+    try {
+      await this.writer.recordAttempts(batch.map((queued) => queued.record));
+      batch.forEach((queued) => queued.resolve());
+    } catch (error) {
+      if (batch.length === 1 || !isPermanentFailure(error)) {
+        batch.forEach((queued) => queued.reject(error));
+        return;
+      }
+      for (const queued of batch) await this.writeBatch([queued]);
+    }
   }
 }
