@@ -11,7 +11,10 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
     migrationsTransactionMode: 'all',
     synchronize: false,
     logging: false,
-    extra: { max: 10, application_name: 'herald' },
+    // Without a connect timeout, pg waits as long as the OS does for a server that does not answer
+    // (minutes), and so does every query queued for a pool client. The same limit bounds the wait
+    // for a free client: 5 s of either means the database cannot serve now (the API answers 503).
+    extra: { max: 10, application_name: 'herald', connectionTimeoutMillis: 5_000 },
   };
 }
 

@@ -10,3 +10,4 @@ export * from './prometheus-server';
 export * from './until-ready';
 export * from './recording-exporter';
 export * from './loopback';
+export * from './tcp-proxy';

@@ -7,6 +7,7 @@ export type ApiErrorCode =
   | 'reserved_event_type'
   | 'payload_too_large'
   | 'conflict'
+  | 'unavailable'
   | 'internal';
 
 export interface ApiErrorDetail {
@@ -43,6 +44,8 @@ export function httpStatusOf(code: ApiErrorCode): number {
       return 413;
     case 'conflict':
       return 409;
+    case 'unavailable':
+      return 503;
     case 'internal':
       return 500;
   }
@@ -57,6 +60,7 @@ export const GrpcStatus = {
   RESOURCE_EXHAUSTED: 8,
   FAILED_PRECONDITION: 9,
   INTERNAL: 13,
+  UNAVAILABLE: 14,
   UNAUTHENTICATED: 16,
 } as const;
 
@@ -76,10 +80,18 @@ export function grpcStatusOf(code: ApiErrorCode): number {
       return GrpcStatus.RESOURCE_EXHAUSTED;
     case 'conflict':
       return GrpcStatus.ALREADY_EXISTS;
+    case 'unavailable':
+      return GrpcStatus.UNAVAILABLE;
     case 'internal':
       return GrpcStatus.INTERNAL;
   }
 }
+
+/**
+ * What a 503 asks the client to wait (`Retry-After`, in seconds): the pool connects again on the
+ * next request after the server is back, so a short wait is enough.
+ */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
 export const notFound = (what: string, id: string): ApiError =>
   new ApiError('not_found', `${what} ${id} not found`);

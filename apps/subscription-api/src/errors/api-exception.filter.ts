@@ -2,7 +2,14 @@ import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '
 import type { Response } from 'express';
 import { throwError, type Observable } from 'rxjs';
 import { JsonLogger } from '@herald/config';
-import { ApiError, grpcStatusOf, httpStatusOf, type ApiErrorCode } from './api-error';
+import {
+  ApiError,
+  grpcStatusOf,
+  httpStatusOf,
+  UNAVAILABLE_RETRY_AFTER_SECONDS,
+  type ApiErrorCode,
+} from './api-error';
+import { unavailableDependency, type Dependency } from './unavailable-dependency';
 
 const logger = new JsonLogger('subscription-api');
 
@@ -36,6 +43,22 @@ function isBodyParserError(exception: unknown): exception is { status: number; m
   );
 }
 
+const DEPENDENCY_NAMES: Record<Dependency, string> = { postgres: 'PostgreSQL', kafka: 'Kafka' };
+
+/** An error that is none of ours: the 503 of a dependency that is away, or else a 500. */
+function fromUnknown(exception: unknown): ApiError {
+  const dependency = unavailableDependency(exception);
+  if (dependency === null) return new ApiError('internal', 'internal error');
+  logger.event('warn', 'request failed: dependency unavailable', {
+    dependency,
+    error: exception instanceof Error ? exception.message : String(exception),
+  });
+  return new ApiError(
+    'unavailable',
+    `${DEPENDENCY_NAMES[dependency]} is unavailable; try again shortly`,
+  );
+}
+
 /**
  * Every error leaves the API as `{error: {code, message, details}}` with the status its code maps
  * to: over REST the HTTP status, over gRPC the gRPC status with that body as JSON in the message.
@@ -50,7 +73,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
           ? fromHttpException(exception)
           : isBodyParserError(exception)
             ? fromHttpException(new HttpException(exception.message, exception.status))
-            : new ApiError('internal', 'internal error');
+            : fromUnknown(exception);
     if (error.code === 'internal') {
       logger.event('error', 'request failed', {
         error: exception instanceof Error ? exception.message : String(exception),
@@ -61,6 +84,10 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (host.getType() === 'rpc') {
       return throwError(() => ({ code: grpcStatusOf(error.code), message: JSON.stringify(body) }));
     }
-    host.switchToHttp().getResponse<Response>().status(httpStatusOf(error.code)).json(body);
+    const response = host.switchToHttp().getResponse<Response>();
+    if (error.code === 'unavailable') {
+      response.setHeader('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+    }
+    response.status(httpStatusOf(error.code)).json(body);
   }
 }

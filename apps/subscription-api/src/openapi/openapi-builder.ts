@@ -63,6 +63,20 @@ export const pageOf = (item: Schema): Schema => ({
 
 const errorResponse = (description: string): Schema => jsonResponse(description, ref('Error'));
 
+/** Every route reads or writes PostgreSQL (a tenant's API key is checked there), so all can answer it. */
+const unavailableResponse: Schema = {
+  ...errorResponse(
+    'PostgreSQL (or, for routes that publish, Kafka) cannot be reached right now; code `unavailable`. ' +
+      'Try again after `Retry-After`.',
+  ),
+  headers: {
+    'Retry-After': {
+      description: 'Seconds to wait before trying again.',
+      schema: { type: 'integer', minimum: 1 },
+    },
+  },
+};
+
 /** The error answers every authenticated route can give. */
 export const errorResponses = (
   ...extra: ('404' | '409' | '413' | '422' | '400')[]
@@ -78,6 +92,7 @@ export const errorResponses = (
     '401': errorResponse('Missing or invalid bearer token.'),
     '403': errorResponse('The token may not call this route.'),
     ...Object.fromEntries(extra.map((status) => [status, errorResponse(known[status])])),
+    '503': unavailableResponse,
   };
 };
 

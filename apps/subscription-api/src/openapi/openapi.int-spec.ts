@@ -77,6 +77,17 @@ describe('OpenAPI document', () => {
     expect(new Set(documented)).toEqual(new Set(served));
   });
 
+  it('documents on every operation the 503 of an unreachable database, with Retry-After', async () => {
+    type Responses = Record<string, { headers?: Record<string, unknown> } | undefined>;
+    const { paths } = (await client.request<Document>('GET', '/openapi.json')).body;
+    const without = Object.entries(paths).flatMap(([path, item]) =>
+      Object.entries(item as Record<string, { responses: Responses }>)
+        .filter(([, operation]) => !operation.responses['503']?.headers?.['Retry-After'])
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(without).toEqual([]);
+  });
+
   it('serves a docs page at /docs', async () => {
     const response = await fetch(`${appUrl(app)}/docs`);
     expect(response.status).toBe(200);
