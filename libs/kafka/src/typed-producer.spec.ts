@@ -172,3 +172,25 @@ describe('TypedProducer with large messages', () => {
     ]);
   });
 });
+
+describe('TypedProducer connecting', () => {
+  it('tries to connect again on the next send after a failed connect', async () => {
+    let connects = 0;
+    const sent: ProducerRecord[] = [];
+    const producer = {
+      connect: () =>
+        ++connects === 1 ? Promise.reject(new Error('broker down')) : Promise.resolve(),
+      disconnect: () => Promise.resolve(),
+      send: (record: ProducerRecord) => {
+        sent.push(record);
+        return Promise.resolve([]);
+      },
+    };
+    const typed = new TypedProducer({ producer: () => producer } as unknown as Kafka);
+    const message = { key: 'k', value: Buffer.from('v') };
+    await expect(typed.sendRaw('t', [message])).rejects.toThrow('broker down');
+    await typed.sendRaw('t', [message]);
+    expect(connects).toBe(2);
+    expect(sent).toHaveLength(1);
+  });
+});

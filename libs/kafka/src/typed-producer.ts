@@ -56,7 +56,11 @@ export class TypedProducer {
   }
 
   connect(): Promise<void> {
-    this.connected ??= this.producer.connect();
+    // A failed connect is forgotten, so the next send tries again once Kafka is back.
+    this.connected ??= this.producer.connect().catch((error: unknown) => {
+      this.connected = null;
+      throw error;
+    });
     return this.connected;
   }
 

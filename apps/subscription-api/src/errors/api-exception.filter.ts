@@ -34,13 +34,22 @@ function fromHttpException(exception: HttpException): ApiError {
 }
 
 /** body-parser's errors (too large, bad encoding, bad JSON) are the client's and carry their status. */
-function isBodyParserError(exception: unknown): exception is { status: number; message: string } {
+function isBodyParserError(
+  exception: unknown,
+): exception is { status: number; message: string; type: string } {
   const candidate = exception as { status?: unknown; type?: unknown } | null;
   return (
     typeof candidate?.status === 'number' &&
     typeof candidate.type === 'string' &&
     candidate.type.startsWith('entity.')
   );
+}
+
+/** A body refused by our own check of its bytes (not UTF-8) says so; other parser errors keep theirs. */
+function fromBodyParser(exception: { status: number; message: string; type: string }): ApiError {
+  return exception.type === 'entity.verify.failed'
+    ? new ApiError('invalid_json', exception.message)
+    : fromHttpException(new HttpException(exception.message, exception.status));
 }
 
 const DEPENDENCY_NAMES: Record<Dependency, string> = { postgres: 'PostgreSQL', kafka: 'Kafka' };
@@ -72,7 +81,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
         : exception instanceof HttpException
           ? fromHttpException(exception)
           : isBodyParserError(exception)
-            ? fromHttpException(new HttpException(exception.message, exception.status))
+            ? fromBodyParser(exception)
             : fromUnknown(exception);
     if (error.code === 'internal') {
       logger.event('error', 'request failed', {

@@ -771,6 +771,26 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
       }
     });
 
+    // Nesting cannot reach Herald's limit here: protobuf's own (100 messages, ~49 JSON levels) is lower.
+    it('refuses NUL characters, in data and in any other field', async () => {
+      const { key } = await tenantWithKey('grpc-publish-poison');
+      const cases: object[] = [
+        { type: 'meter.created', data: toStruct({ note: 'a\u0000b' }) },
+        { type: 'meter.created', data: toStruct({ ['key\u0000']: 1 }) },
+        { type: 'meter.created', subject: 'node/\u0000', data: toStruct({}) },
+      ];
+      for (const request of cases) {
+        const error = await failure(call(client, 'PublishEvent', request, key));
+        expect(error.code).toBe(status.INVALID_ARGUMENT);
+        expect(error.body.error.code).toBe('validation_failed');
+        expect(error.body.error.message).toContain('NUL');
+      }
+      const eventType = await failure(
+        call(client, 'CreateEventType', { name: 'a.b', description: 'x\u0000' }, key),
+      );
+      expect(eventType.code).toBe(status.INVALID_ARGUMENT);
+    });
+
     it('lists events, gets one with its deliveries and replays it', async () => {
       const { tenantId, key } = await tenantWithKey('grpc-events');
       const subscriptionId = await subscribe(key);
