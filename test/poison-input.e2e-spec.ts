@@ -1,4 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions, EventsRepository } from '@herald/persistence';
 import {
   ApiClient,
   testConfig,
@@ -311,5 +313,53 @@ describe('poison input never blocks a partition', () => {
     );
     expect(parked.code).toBe('unprocessable');
     expect(parked.body.reason.message).toMatch(/0x00|UTF8/);
+  });
+
+  it('tells the tenant why an accepted event could not be matched, and dead-letters its unsent deliveries', async () => {
+    const { tenantId, client, path } = await tenantWithHook('matcher failure');
+    const db = await new DataSource(dataSourceOptions(herald.config.databaseUrl)).initialize();
+    const now = new Date().toISOString();
+    const id = `evt_unmatchable_${Date.now()}`;
+    try {
+      await new EventsRepository(db).store({
+        id,
+        tenantId,
+        type: 'meter.created',
+        occurredAt: now,
+        receivedAt: now,
+        subject: null,
+        changedFields: null,
+        data: { small: true },
+      });
+    } finally {
+      await db.destroy();
+    }
+    // The stored event, as the matcher would read it, with data too deep to encode again.
+    await producer.send({
+      topic: 'herald.events.accepted',
+      messages: [
+        {
+          key: tenantId,
+          value: `{"id":"${id}","tenant_id":"${tenantId}","type":"meter.created","occurred_at":"${now}","received_at":"${now}","subject":null,"changed_fields":null,"data":${deepData(20_000)}}`,
+        },
+      ],
+    });
+    const good = await client.request<{ id: string }>('POST', '/v1/events', {
+      type: 'meter.created',
+      data: { after: 'matcher-failure' },
+    });
+    await deliveredInOrder(path, [good.body.id]);
+    const shown = await waitFor('the failure on the event', async () => {
+      const event = await client.request<{
+        failure: { code: string; message: string; failed_at: string } | null;
+        deliveries: { status: string }[];
+      }>('GET', `/v1/events/${id}`);
+      return event.body.failure !== null && event.body;
+    });
+    expect(shown.failure?.code).toBe('unprocessable');
+    expect(shown.failure?.message).toContain('Maximum call stack size exceeded');
+    expect(shown.deliveries.map((delivery) => delivery.status)).toEqual(['dead']);
+    const healthy = await client.request<{ failure: unknown }>('GET', `/v1/events/${good.body.id}`);
+    expect(healthy.body.failure).toBeNull();
   });
 });

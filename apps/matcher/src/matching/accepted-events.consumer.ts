@@ -5,12 +5,19 @@ import {
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
-import { Topics, fromAcceptedEventMessage, type AcceptedEventMessage } from '@herald/contracts';
+import {
+  Topics,
+  decodeAcceptedEvent,
+  fromAcceptedEventMessage,
+  type AcceptedEventMessage,
+} from '@herald/contracts';
+import { EventsRepository } from '@herald/persistence';
 import {
   Consumers,
   type ConsumerRunner,
   TypedProducer,
   ack,
+  isPermanentFailure,
   sendInvalidEvent,
 } from '@herald/kafka';
 import { HeraldMetrics } from '@herald/observability';
@@ -30,6 +37,7 @@ export class AcceptedEventsConsumer implements OnApplicationBootstrap, BeforeApp
     private readonly matching: MatchingService,
     private readonly index: SubscriptionIndexService,
     private readonly metrics: HeraldMetrics,
+    private readonly events: EventsRepository,
   ) {
     this.logger = new JsonLogger('matcher', config.logLevel);
   }
@@ -53,12 +61,32 @@ export class AcceptedEventsConsumer implements OnApplicationBootstrap, BeforeApp
         });
         return ack();
       },
-      // An accepted event that cannot be decoded is Herald's own fault; park it where people look.
+      // An accepted event that cannot be matched is Herald's own fault; park it where people look,
+      // and tell its tenant on the event.
       deadLetter: async (raw, outcome) => {
         await sendInvalidEvent(this.producer, raw, outcome.code, outcome.reason);
+        await this.markFailed(raw.value, outcome.code, outcome.reason);
       },
     });
     this.runner.startInBackground();
+  }
+
+  /**
+   * An outage makes the message be handled again (parked twice, at worst); data PostgreSQL refuses —
+   * the event could never have been stored — leaves the parked record alone to tell.
+   */
+  private async markFailed(value: Buffer | null, code: string, reason: string): Promise<void> {
+    const decoded = decodeAcceptedEvent(value);
+    if (!decoded.ok) return;
+    try {
+      await this.events.markFailed(decoded.value.tenant_id, decoded.value.id, code, reason);
+    } catch (error) {
+      if (!isPermanentFailure(error)) throw error;
+      this.logger.event('warn', 'could not record why an event was parked', {
+        event_id: decoded.value.id,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
   }
 
   async beforeApplicationShutdown(): Promise<void> {

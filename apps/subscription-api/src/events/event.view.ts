@@ -1,5 +1,5 @@
 import type { Delivery, HeraldEvent } from '@herald/domain';
-import type { EventSummary } from '@herald/persistence';
+import type { EventFailure, EventSummary } from '@herald/persistence';
 
 /** A list item: no `data`, like Svix and Stripe lists; `GET /v1/events/{id}` has it. */
 export const presentEventSummary = (event: EventSummary) => ({
@@ -23,10 +23,17 @@ export const presentEventDelivery = (delivery: Delivery) => ({
   created_at: delivery.createdAt,
 });
 
-export const presentEvent = (event: HeraldEvent, deliveries: readonly Delivery[]) => ({
+export const presentEvent = (
+  event: HeraldEvent,
+  deliveries: readonly Delivery[],
+  failure: EventFailure | null,
+) => ({
   ...presentEventSummary(event),
   data: event.data,
   deliveries: deliveries.map(presentEventDelivery),
+  failure: failure
+    ? { code: failure.code, message: failure.message, failed_at: failure.failedAt }
+    : null,
 });
 
 export type EventSummaryView = ReturnType<typeof presentEventSummary>;

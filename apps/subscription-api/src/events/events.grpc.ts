@@ -18,6 +18,7 @@ function eventMessage(view: EventView) {
     ...summaryMessage(view),
     data: toStruct(view.data),
     deliveries: view.deliveries.map(withoutNulls),
+    ...(view.failure ? { failure: view.failure } : {}),
   };
 }
 

@@ -438,6 +438,7 @@ describe('events API: HTTP ingest, history and replay', () => {
         subject: 'node/42/source/inv-1',
         changed_fields: ['meter.reading'],
         data: { meter_id: 'm-7' },
+        failure: null,
         deliveries: [
           {
             id: first.delivery.id,

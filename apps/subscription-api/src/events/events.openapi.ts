@@ -99,10 +99,22 @@ export const eventSchemas: Record<string, Schema> = {
   },
   Event: {
     type: 'object',
-    required: [...Object.keys(summaryFields), 'data', 'deliveries'],
+    required: [...Object.keys(summaryFields), 'data', 'deliveries', 'failure'],
     properties: {
       ...summaryFields,
       data: { type: 'object' },
+      failure: {
+        type: ['object', 'null'],
+        required: ['code', 'message', 'failed_at'],
+        properties: {
+          code: { type: 'string', example: 'unprocessable' },
+          message: { type: 'string' },
+          failed_at: { type: 'string', format: 'date-time' },
+        },
+        description:
+          'Why Herald could not match the accepted event (it is parked in herald.events.invalid; ' +
+          'its deliveries not yet sent are dead, and a redrive sends them); null normally.',
+      },
       deliveries: {
         type: 'array',
         items: ref('EventDelivery'),

@@ -69,7 +69,11 @@ export class EventsService {
 
   async get(tenantId: string, id: string): Promise<EventView> {
     const event = await this.stored(tenantId, id);
-    return presentEvent(event, await this.deliveries.listForEvent(tenantId, id));
+    const [deliveries, failure] = await Promise.all([
+      this.deliveries.listForEvent(tenantId, id),
+      this.events.failureOf(tenantId, id),
+    ]);
+    return presentEvent(event, deliveries, failure);
   }
 
   /**

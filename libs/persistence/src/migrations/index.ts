@@ -6,6 +6,7 @@ import { SubscriptionHealth1764000004100 } from './1764000004100-subscription-he
 import { AttemptRequestBody1764000004200 } from './1764000004200-attempt-request-body';
 import { StrictOrdering1764000005000 } from './1764000005000-strict-ordering';
 import { DeliveryMessageId1764000006000 } from './1764000006000-delivery-message-id';
+import { EventFailure1764000007000 } from './1764000007000-event-failure';
 
 /** Every migration, in order; new ones are appended here. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   AttemptRequestBody1764000004200,
   StrictOrdering1764000005000,
   DeliveryMessageId1764000006000,
+  EventFailure1764000007000,
 ];

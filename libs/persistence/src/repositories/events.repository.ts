@@ -25,6 +25,13 @@ const toEvent = (row: EventRow): HeraldEvent => ({
   data: row.data,
 });
 
+/** Why an accepted event could not be matched (the matcher parked it in `herald.events.invalid`). */
+export interface EventFailure {
+  code: string;
+  message: string;
+  failedAt: string;
+}
+
 /** An event without its data, as lists show it. */
 export type EventSummary = Omit<HeraldEvent, 'data'>;
 
@@ -116,6 +123,39 @@ export class EventsRepository {
       tenantId,
       id,
     ]);
+  }
+
+  /**
+   * Records why the event could not be matched, and dead-letters the deliveries planned for it that
+   * were never sent (the event's own flow stopped there); a redrive sends them from the stored event.
+   */
+  async markFailed(tenantId: string, id: string, code: string, message: string): Promise<void> {
+    await this.db.transaction(async (manager) => {
+      await manager.query(
+        `UPDATE events SET failure = jsonb_build_object('code', $3::text, 'message', $4::text,
+           'failed_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+         WHERE tenant_id = $1 AND id = $2`,
+        [tenantId, id, code, message],
+      );
+      await manager.query(
+        `UPDATE deliveries SET status = 'dead', next_attempt_at = NULL, updated_at = now()
+         WHERE tenant_id = $1 AND event_id = $2 AND origin = 'event'
+           AND published_at IS NULL AND status = 'pending'`,
+        [tenantId, id],
+      );
+    });
+  }
+
+  async failureOf(tenantId: string, id: string): Promise<EventFailure | null> {
+    const rows: { failure: { code: string; message: string; failed_at: string } | null }[] =
+      await this.db.query('SELECT failure FROM events WHERE tenant_id = $1 AND id = $2', [
+        tenantId,
+        id,
+      ]);
+    const failure = rows[0]?.failure;
+    return failure
+      ? { code: failure.code, message: failure.message, failedAt: failure.failed_at }
+      : null;
   }
 
   async get(tenantId: string, id: string): Promise<HeraldEvent | null> {
