@@ -7,6 +7,7 @@ import {
   keepRunning,
   startLocalKafka,
   startLocalPostgres,
+  supervisedServer,
 } from '@herald/local-infra';
 import { dataSourceOptions, runMigrations, TenantsRepository } from '@herald/persistence';
 import { loadLocalSettings, saveLocalSettings, type LocalSettings } from './local-settings';
@@ -61,10 +62,13 @@ async function main(): Promise<void> {
   const settingsFile = join(dataDir, 'local.json');
   const settings = loadLocalSettings(settingsFile, process.env);
   const stops: (() => Promise<void>)[] = [];
+  // Aborted first thing on the way out: while the services stop, a dying broker stays down.
+  const noMoreRestarts = new AbortController();
   let stopping = false;
   const shutdown = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
+    noMoreRestarts.abort();
     say('stopping…');
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     process.exit(code);
@@ -74,6 +78,9 @@ async function main(): Promise<void> {
 
   try {
     const log = (line: string): void => say(line);
+    // Kafka, PostgreSQL and the services that exit are restarted (with a backoff) until Ctrl-C;
+    // see keepRunning. The services reconnect to a restarted broker or database by themselves.
+    const restart = { signal: noMoreRestarts.signal };
     if (!process.env.KAFKA_BROKERS) await checkPrerequisites();
     const [kafka, postgres] = await Promise.all([
       process.env.KAFKA_BROKERS
@@ -84,6 +91,7 @@ async function main(): Promise<void> {
             controllerPort: 9093,
             fresh: false,
             log,
+            restart,
           }),
       process.env.DATABASE_URL
         ? null
@@ -92,6 +100,7 @@ async function main(): Promise<void> {
             port: Number(process.env.HERALD_LOCAL_POSTGRES_PORT ?? 54329),
             fresh: false,
             log,
+            restart,
           }),
     ]);
     if (kafka) stops.push(() => kafka.stop());
@@ -115,11 +124,10 @@ async function main(): Promise<void> {
     // Validate once here so a bad setting is reported before four services fail on it.
     loadConfig({ ...env, HERALD_HTTP_PORT: String(apiPort) });
 
-    // A service that exits is restarted (with a backoff) until Ctrl-C; see keepRunning.
     const services = await Promise.all(
       SERVICES.map((service, index) =>
         keepRunning(
-          {
+          supervisedServer({
             name: service,
             command: process.execPath,
             args: [
@@ -129,8 +137,12 @@ async function main(): Promise<void> {
             ],
             env: { ...env, HERALD_HTTP_PORT: String(apiPort + index) },
             logFile: join(dataDir, 'logs', `${service}.log`),
+          }),
+          {
+            ...restart,
+            log,
+            isReady: () => answersOk(`http://127.0.0.1:${apiPort + index}/health/ready`),
           },
-          { log, isReady: () => answersOk(`http://127.0.0.1:${apiPort + index}/health/ready`) },
         ),
       ),
     );

@@ -11,7 +11,15 @@ export {
   type LocalPostgres,
   type LocalPostgresOptions,
 } from './postgres-server';
-export { keepRunning, type KeepRunningOptions, type KeptProcess } from './keep-running';
+export {
+  keepRunning,
+  supervisedServer,
+  type KeepRunningOptions,
+  type KeptProcess,
+  type RestartableServer,
+  type RestartPolicy,
+  type ServerRun,
+} from './keep-running';
 export { findFreePort } from './ports';
 export { checkPrerequisites } from './prerequisites';
 export { DEFAULT_RESTART_BACKOFF, nextRestart, type RestartBackoff } from './restart-backoff';

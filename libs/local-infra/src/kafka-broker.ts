@@ -8,7 +8,8 @@ import { ensureKafkaJars, KAFKA_VERSION, kafkaJarsMarker } from './kafka-jars';
 import { delay, rotateLog, seconds, tailOf } from './log-files';
 import { canConnect, findFreePorts, resolvePort } from './ports';
 import { checkJava, javaCommand } from './prerequisites';
-import { startSupervised, type SupervisedProcess } from './supervised-process';
+import { keepRunning, type RestartPolicy, type ServerRun } from './keep-running';
+import { startSupervised } from './supervised-process';
 
 export interface LocalKafkaOptions {
   /** log.dirs root; created if missing. */
@@ -22,12 +23,18 @@ export interface LocalKafkaOptions {
   /** Default 512. */
   heapMb?: number;
   log?: (line: string) => void;
+  /**
+   * Start the broker again whenever it exits, on the same ports and data, until `stop()` or
+   * `restart.signal` aborts (see keepRunning). Without it an exit is only logged.
+   */
+  restart?: RestartPolicy;
 }
 
 export interface LocalKafka {
   /** "127.0.0.1:PORT" */
   brokers: string;
-  pid: number;
+  /** pid of the broker JVM now running (after a restart, the new one). */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -152,12 +159,9 @@ async function formatStorage(
   log(`formatted Kafka storage (cluster ${clusterId}) in ${seconds(started)}`);
 }
 
-async function waitUntilReady(
-  server: SupervisedProcess,
-  port: number,
-  layout: KafkaLayout,
-): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
+/** Why the broker on `port` does not serve yet, or undefined once it serves metadata. */
+async function notReadyBecause(port: number): Promise<string | undefined> {
+  if (!(await canConnect(port, 500))) return 'port not open yet';
   const admin = new Kafka({
     clientId: 'herald-local-infra',
     brokers: [`127.0.0.1:${port}`],
@@ -166,31 +170,32 @@ async function waitUntilReady(
     requestTimeout: 2000,
     retry: { retries: 0 },
   }).admin();
-  let lastError = 'port not open yet';
   try {
-    while (Date.now() < deadline) {
-      if (!server.isRunning()) {
-        const exit = await server.exited;
-        throw new Error(
-          `Kafka exited during startup (code ${exit.code}, signal ${exit.signal}); ${layout.logFile} ends with:\n` +
-            (await tailOf(layout.logFile)),
-        );
-      }
-      if (await canConnect(port, 500)) {
-        try {
-          await admin.connect();
-          const cluster = await admin.describeCluster();
-          if (cluster.brokers.length > 0) return;
-          lastError = 'describeCluster returned no brokers';
-        } catch (err) {
-          lastError = err instanceof Error ? err.message : String(err);
-          await admin.disconnect().catch(() => undefined);
-        }
-      }
-      await delay(100);
-    }
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    return cluster.brokers.length > 0 ? undefined : 'describeCluster returned no brokers';
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
   } finally {
     await admin.disconnect().catch(() => undefined);
+  }
+}
+
+async function waitUntilReady(server: ServerRun, port: number, layout: KafkaLayout): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let lastError = 'not tried';
+  while (Date.now() < deadline) {
+    if (!server.isRunning()) {
+      const exit = await server.exited;
+      throw new Error(
+        `Kafka exited during startup (code ${exit.code}, signal ${exit.signal}); ${layout.logFile} ends with:\n` +
+          (await tailOf(layout.logFile)),
+      );
+    }
+    const reason = await notReadyBecause(port);
+    if (reason === undefined) return;
+    lastError = reason;
+    await delay(100);
   }
   throw new Error(
     `Kafka did not become ready on 127.0.0.1:${port} within ${READY_TIMEOUT_MS / 1000} s (last error: ${lastError}); ` +
@@ -236,46 +241,80 @@ export async function startLocalKafka(opts: LocalKafkaOptions): Promise<LocalKaf
   log(
     `starting Kafka ${KAFKA_VERSION} on 127.0.0.1:${port} (controller ${controllerPort}, data in ${layout.dataDir})…`,
   );
-  const server = await startSupervised({
-    name: 'Kafka',
-    command: javaCommand(),
-    args: [...cds.brokerArgs, ...jvmArgs(heapMb, libs), 'kafka.Kafka', layout.properties],
-    cwd: layout.dataDir,
-    logFile: layout.logFile,
-    stopSignal: 'SIGTERM',
-    killAfterMs: STOP_TIMEOUT_MS,
-  });
-
-  // Losing the class-data archive only costs the next start time, never the stop.
-  const settled = server.exited.then((exit) => cds.settle(exit)).catch(() => undefined);
-  const stopServer = async (): Promise<void> => {
-    await server.stop();
-    await settled;
+  // Every run (a restart too) uses the ports and data dir above; the storage is never formatted again.
+  let previousSettled: Promise<void> = Promise.resolve();
+  const launch = async (): Promise<ServerRun> => {
+    // The class-data archive a run records on exit is settled before the next run records its own.
+    await previousSettled;
+    const server = await startSupervised({
+      name: 'Kafka',
+      command: javaCommand(),
+      args: [...cds.brokerArgs, ...jvmArgs(heapMb, libs), 'kafka.Kafka', layout.properties],
+      cwd: layout.dataDir,
+      logFile: layout.logFile,
+      stopSignal: 'SIGTERM',
+      killAfterMs: STOP_TIMEOUT_MS,
+    });
+    // Losing the class-data archive only costs the next start time, never the stop.
+    const settled = server.exited.then((exit) => cds.settle(exit)).catch(() => undefined);
+    previousSettled = settled;
+    return {
+      get pid() {
+        return server.pid;
+      },
+      exited: server.exited,
+      isRunning: () => server.isRunning(),
+      stop: async () => {
+        await server.stop();
+        await settled;
+      },
+    };
   };
+
+  const first = await launch();
   try {
-    await waitUntilReady(server, port, layout);
+    await waitUntilReady(first, port, layout);
   } catch (err) {
-    await stopServer();
+    await first.stop();
     throw err;
   }
   log(
-    `Kafka ready on 127.0.0.1:${port} in ${seconds(started)} (pid ${server.pid}, log ${layout.logFile})`,
+    `Kafka ready on 127.0.0.1:${port} in ${seconds(started)} (pid ${first.pid}, log ${layout.logFile})`,
   );
+  const brokers = `127.0.0.1:${port}`;
+
+  if (opts.restart) {
+    const kept = await keepRunning(
+      { name: 'kafka', logFile: layout.logFile, start: launch },
+      {
+        ...opts.restart,
+        running: first,
+        isReady: async () => (await notReadyBecause(port)) === undefined,
+        log,
+      },
+    );
+    return {
+      brokers,
+      get pid() {
+        return kept.pid;
+      },
+      stop: () => kept.stop(),
+    };
+  }
 
   let stopping = false;
-  void server.exited.then((exit) => {
+  void first.exited.then((exit) => {
     if (!stopping)
       log(
         `Kafka exited unexpectedly (code ${exit.code}, signal ${exit.signal}); see ${layout.logFile}`,
       );
   });
-
   return {
-    brokers: `127.0.0.1:${port}`,
-    pid: server.pid,
+    brokers,
+    pid: first.pid,
     stop: async () => {
       stopping = true;
-      await stopServer();
+      await first.stop();
     },
   };
 }

@@ -7,19 +7,46 @@ import {
   type SupervisedSpec,
 } from './supervised-process';
 
-export interface KeepRunningOptions {
+/** One run of a server: what keepRunning watches, and stops on `stop()`. */
+export type ServerRun = Pick<SupervisedProcess, 'pid' | 'exited' | 'isRunning' | 'stop'>;
+
+/** A server keepRunning can start again and again: same command, ports and data each time. */
+export interface RestartableServer {
+  /** As printed: `kafka exited (…); restarting in 1 s (restart 1)`. */
+  name: string;
+  /** Named in the restart line, and marked where one run ends and the next begins. */
+  logFile?: string;
+  /** Starts one run; resolves once the process exists (readiness is `isReady`'s to tell). */
+  start(): Promise<ServerRun>;
+}
+
+export interface RestartPolicy {
+  backoff?: RestartBackoff;
+  /** Once aborted, an exit is no longer followed by a restart: whoever aborts is stopping it all. */
+  signal?: AbortSignal;
+}
+
+export interface KeepRunningOptions extends RestartPolicy {
   /** Polled after each restart until it answers true, to report the server healthy again. */
   isReady: () => Promise<boolean>;
   log: (line: string) => void;
-  backoff?: RestartBackoff;
+  /** A first run the caller started (and waited for) itself; otherwise keepRunning starts one. */
+  running?: ServerRun;
 }
 
 export interface KeptProcess {
+  /** pid of the current run (of the last one while a restart is pending). */
+  readonly pid: number;
   /** Stops the server and any restart to come; resolves once the server is gone. */
   stop(): Promise<void>;
 }
 
 const READY_POLL_MS = 500;
+
+/** A server started under supervisor.cjs from the same spec on every run. */
+export function supervisedServer(spec: SupervisedSpec): RestartableServer {
+  return { name: spec.name, logFile: spec.logFile, start: () => startSupervised(spec) };
+}
 
 /** Where one run ends and the next begins, for whoever reads the (shared) log file. */
 function markRestart(logFile: string, line: string): void {
@@ -31,17 +58,19 @@ function markRestart(logFile: string, line: string): void {
 }
 
 /**
- * Starts `spec` under supervisor.cjs and restarts it whenever it exits until `stop()`, waiting
- * `nextRestart`'s backoff in between. It never gives up: for a local stack, one server failing
- * over and over (retried at least every 30 s, each attempt printed) is better than stopping the
- * others. Rejects only if the first start fails.
+ * Runs `server` and starts it again whenever it exits until `stop()` (or `signal` aborts),
+ * waiting `nextRestart`'s backoff in between. It never gives up: for a local stack, one server
+ * failing over and over (retried at least every 30 s, each attempt printed) is better than
+ * stopping the others. Rejects only if the first start fails.
  */
 export async function keepRunning(
-  spec: SupervisedSpec,
+  server: RestartableServer,
   opts: KeepRunningOptions,
 ): Promise<KeptProcess> {
-  let server: SupervisedProcess | undefined = await startSupervised(spec);
+  let current: ServerRun | undefined = opts.running ?? (await server.start());
+  let pid = current.pid;
   let stopping = false;
+  const halted = (): boolean => stopping || opts.signal?.aborted === true;
   let wake = (): void => undefined;
   const pause = (ms: number): Promise<void> =>
     new Promise((done) => {
@@ -51,11 +80,13 @@ export async function keepRunning(
         done();
       };
     });
+  const onAbort = (): void => wake();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-  const reportReady = async (restarted: SupervisedProcess, restarts: number): Promise<void> => {
-    while (!stopping && restarted.isRunning()) {
+  const reportReady = async (restarted: ServerRun, restarts: number): Promise<void> => {
+    while (!halted() && restarted.isRunning()) {
       if (await opts.isReady().catch(() => false)) {
-        opts.log(`${spec.name} is healthy again (pid ${restarted.pid}, restart ${restarts})`);
+        opts.log(`${server.name} is healthy again (pid ${restarted.pid}, restart ${restarts})`);
         return;
       }
       await new Promise((done) => setTimeout(done, READY_POLL_MS));
@@ -67,8 +98,8 @@ export async function keepRunning(
     let restarts = 0;
     for (;;) {
       const startedAt = Date.now();
-      const exit: ServerExit | string = server ? await server.exited : 'could not be started';
-      if (stopping) return;
+      const exit: ServerExit | string = current ? await current.exited : 'could not be started';
+      if (halted()) return;
       const next = nextRestart(
         streak,
         Date.now() - startedAt,
@@ -79,33 +110,37 @@ export async function keepRunning(
       const why =
         typeof exit === 'string' ? exit : `exited (code ${exit.code}, signal ${exit.signal})`;
       opts.log(
-        `${spec.name} ${why}; restarting in ${next.delayMs / 1000} s (restart ${restarts})` +
-          (spec.logFile ? ` — see ${spec.logFile}` : ''),
+        `${server.name} ${why}; restarting in ${next.delayMs / 1000} s (restart ${restarts})` +
+          (server.logFile ? ` — see ${server.logFile}` : ''),
       );
-      if (spec.logFile) markRestart(spec.logFile, `${why}; restart ${restarts} follows`);
+      if (server.logFile) markRestart(server.logFile, `${why}; restart ${restarts} follows`);
       await pause(next.delayMs);
-      if (stopping) return;
+      if (halted()) return;
       try {
-        server = await startSupervised(spec);
+        current = await server.start();
+        pid = current.pid;
       } catch (err) {
-        server = undefined;
-        opts.log(`${spec.name}: ${err instanceof Error ? err.message : String(err)}`);
+        current = undefined;
+        opts.log(`${server.name}: ${err instanceof Error ? err.message : String(err)}`);
         continue;
       }
-      if (stopping) {
-        await server.stop();
+      if (halted()) {
+        await current.stop();
         return;
       }
-      void reportReady(server, restarts);
+      void reportReady(current, restarts);
     }
   };
-  const watching = watch();
+  const watching = watch().finally(() => opts.signal?.removeEventListener('abort', onAbort));
 
   return {
+    get pid() {
+      return pid;
+    },
     stop: async () => {
       stopping = true;
       wake();
-      await server?.stop();
+      await current?.stop();
       await watching;
     },
   };

@@ -10,9 +10,11 @@ import { readFileSync } from 'node:fs';
 import {
   checkPrerequisites,
   findFreePort,
+  keepRunning,
   startLocalKafka,
   startLocalPostgres,
   startSupervised,
+  supervisedServer,
 } from './index';
 
 const SLOW = 180_000;
@@ -35,6 +37,14 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<number> {
     await new Promise((r) => setTimeout(r, 50));
   }
   return Date.now() - started;
+}
+
+async function waitUntil(what: string, done: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 async function query<T>(url: string, sql: string): Promise<T[]> {
@@ -70,6 +80,17 @@ describe('local infrastructure', () => {
   let root: string;
   const log = (line: string): void => {
     if (process.env.HERALD_TEST_VERBOSE) process.stderr.write(`[local-infra] ${line}\n`);
+  };
+  /** A log that also keeps its lines, for the restart reports. */
+  const recorder = (): { lines: string[]; log: (line: string) => void } => {
+    const lines: string[] = [];
+    return {
+      lines,
+      log: (line) => {
+        lines.push(line);
+        log(line);
+      },
+    };
   };
 
   beforeAll(async () => {
@@ -172,6 +193,65 @@ describe('local infrastructure', () => {
       SLOW,
     );
 
+    it(
+      'restarts a broker killed with SIGKILL on the same port, with its topic and message',
+      async () => {
+        const dataDir = join(root, 'kafka-restarted');
+        const { lines, log: record } = recorder();
+        const kafka = await startLocalKafka({ dataDir, fresh: false, log: record, restart: {} });
+        try {
+          const client = new Kafka({
+            clientId: 'local-infra-restart-spec',
+            brokers: [kafka.brokers],
+            logLevel: logLevel.NOTHING,
+          });
+          const admin = client.admin();
+          await admin.connect();
+          await admin.createTopics({ topics: [{ topic: 'spec.survivor' }], waitForLeaders: true });
+          await admin.disconnect();
+          const producer = client.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+          await producer.connect();
+          await producer.send({
+            topic: 'spec.survivor',
+            messages: [{ key: 'k', value: 'sent before the crash' }],
+          });
+          await producer.disconnect();
+
+          const killed = kafka.pid;
+          process.kill(killed, 'SIGKILL');
+          await waitUntil(
+            'kafka to be healthy again',
+            () => lines.some((line) => line.startsWith('kafka is healthy again')),
+            90_000,
+          );
+          expect(lines).toContain(
+            `kafka exited (code null, signal SIGKILL); restarting in 1 s (restart 1) — see ${join(dataDir, 'kafka.log')}`,
+          );
+          expect(lines).toContain(`kafka is healthy again (pid ${kafka.pid}, restart 1)`);
+          expect(kafka.pid).not.toBe(killed);
+          expect(isAlive(killed)).toBe(false);
+
+          const consumer = client.consumer({ groupId: 'local-infra-restart-spec' });
+          await consumer.connect();
+          await consumer.subscribe({ topic: 'spec.survivor', fromBeginning: true });
+          const received = new Promise<string>((resolveMessage) => {
+            void consumer.run({
+              eachMessage: ({ message }) => {
+                resolveMessage(message.value?.toString() ?? '');
+                return Promise.resolve();
+              },
+            });
+          });
+          await expect(received).resolves.toBe('sent before the crash');
+          await consumer.disconnect();
+        } finally {
+          await kafka.stop();
+        }
+        expect(isAlive(kafka.pid)).toBe(false);
+      },
+      SLOW,
+    );
+
     it('refuses a fixed port that is taken, naming it', async () => {
       const port = await findFreePort();
       const blocker = createServer();
@@ -234,6 +314,46 @@ describe('local infrastructure', () => {
       SLOW,
     );
 
+    it(
+      'restarts a server killed with SIGKILL on the same port, with its data',
+      async () => {
+        const dataDir = join(root, 'postgres-restarted');
+        const { lines, log: record } = recorder();
+        const postgres = await startLocalPostgres({
+          dataDir,
+          fresh: false,
+          log: record,
+          restart: {},
+        });
+        try {
+          await query(
+            postgres.url,
+            "create table survivor (name text); insert into survivor values ('committed before the crash')",
+          );
+          const killed = postgres.pid;
+          process.kill(killed, 'SIGKILL');
+          await waitUntil(
+            'postgres to be healthy again',
+            () => lines.some((line) => line.startsWith('postgres is healthy again')),
+            60_000,
+          );
+          expect(lines).toContain(
+            `postgres exited (code null, signal SIGKILL); restarting in 1 s (restart 1) — see ${join(dataDir, 'postgres.log')}`,
+          );
+          expect(lines).toContain(`postgres is healthy again (pid ${postgres.pid}, restart 1)`);
+          expect(postgres.pid).not.toBe(killed);
+          expect(isAlive(killed)).toBe(false);
+          await expect(
+            query<{ name: string }>(postgres.url, 'select name from survivor'),
+          ).resolves.toEqual([{ name: 'committed before the crash' }]);
+        } finally {
+          await postgres.stop();
+        }
+        expect(isAlive(postgres.pid)).toBe(false);
+      },
+      SLOW,
+    );
+
     it('rejects a wrong password (host connections are not trusted)', async () => {
       const postgres = await startLocalPostgres({
         dataDir: join(root, 'postgres-auth'),
@@ -247,6 +367,52 @@ describe('local infrastructure', () => {
       } finally {
         await postgres.stop();
       }
+    });
+  });
+
+  describe('keepRunning', () => {
+    const quickly = { firstDelayMs: 50, maxDelayMs: 50, stableAfterMs: 60_000 };
+    const sleeper = supervisedServer({ name: 'sleeper', command: 'sleep', args: ['300'] });
+
+    it('starts a server killed with SIGKILL again and reports it healthy', async () => {
+      const { lines, log: record } = recorder();
+      const kept = await keepRunning(sleeper, {
+        backoff: quickly,
+        log: record,
+        isReady: () => Promise.resolve(true),
+      });
+      try {
+        const killed = kept.pid;
+        process.kill(killed, 'SIGKILL');
+        await waitUntil('a second run', () => lines.length >= 2, 5_000);
+        expect(lines).toEqual([
+          'sleeper exited (code null, signal SIGKILL); restarting in 0.05 s (restart 1)',
+          `sleeper is healthy again (pid ${kept.pid}, restart 1)`,
+        ]);
+        expect(isAlive(kept.pid)).toBe(true);
+      } finally {
+        await kept.stop();
+      }
+      expect(isAlive(kept.pid)).toBe(false);
+    });
+
+    it('starts nothing again once its signal is aborted or it is stopped', async () => {
+      const { lines, log: record } = recorder();
+      const shuttingDown = new AbortController();
+      const kept = await keepRunning(sleeper, {
+        backoff: quickly,
+        signal: shuttingDown.signal,
+        log: record,
+        isReady: () => Promise.resolve(true),
+      });
+      const killed = kept.pid;
+      shuttingDown.abort();
+      process.kill(killed, 'SIGKILL');
+      await waitForExit(killed, 5_000);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(kept.pid).toBe(killed);
+      await kept.stop();
+      expect(lines).toEqual([]);
     });
   });
 

@@ -6,7 +6,8 @@ import { Client } from 'pg';
 import { delay, rotateLog, seconds, tailOf } from './log-files';
 import { postgresBinaries, type PostgresBinaries } from './paths';
 import { resolvePort } from './ports';
-import { startSupervised, type SupervisedProcess } from './supervised-process';
+import { keepRunning, type RestartPolicy, type ServerRun } from './keep-running';
+import { startSupervised, type SupervisedSpec } from './supervised-process';
 
 export interface LocalPostgresOptions {
   dataDir: string;
@@ -14,12 +15,18 @@ export interface LocalPostgresOptions {
   /** true: wipe dataDir and initialise anew, with durability off (tests). */
   fresh?: boolean;
   log?: (line: string) => void;
+  /**
+   * Start the server again whenever it exits, on the same port and data, until `stop()` or
+   * `restart.signal` aborts (see keepRunning). Without it an exit is only logged.
+   */
+  restart?: RestartPolicy;
 }
 
 export interface LocalPostgres {
   /** postgres://herald:herald@127.0.0.1:PORT/herald */
   url: string;
-  pid: number;
+  /** pid of the postmaster now running (after a restart, the new one). */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -189,14 +196,26 @@ function processName(pid: number): string | undefined {
   }
 }
 
-/** A killed run leaves postmaster.pid behind; its pid may since belong to an unrelated process. */
-async function clearStaleLock(layout: PostgresLayout, log: (line: string) => void): Promise<void> {
+/**
+ * A killed run leaves postmaster.pid behind; its pid may since belong to an unrelated process
+ * (PostgreSQL itself would then refuse to start). `exitedPid` is a run this process saw exit, so
+ * its lock is stale whoever has that pid now.
+ */
+async function clearStaleLock(
+  layout: PostgresLayout,
+  log: (line: string) => void,
+  exitedPid?: number,
+): Promise<void> {
   const lock = join(layout.pgdata, 'postmaster.pid');
   if (!existsSync(lock)) return;
   const pid = Number((await readFile(lock, 'utf8')).split('\n')[0]);
   const name = Number.isInteger(pid) && pid > 0 ? processName(pid) : undefined;
   const stillRunning =
-    Number.isInteger(pid) && pid > 0 && isAlive(pid) && (name === undefined || name === 'postgres');
+    pid !== exitedPid &&
+    Number.isInteger(pid) &&
+    pid > 0 &&
+    isAlive(pid) &&
+    (name === undefined || name === 'postgres');
   if (stillRunning) {
     throw new Error(
       `PostgreSQL is already running on ${layout.pgdata} (pid ${pid}, from ${lock}). ` +
@@ -225,8 +244,25 @@ function connectionConfig(
   return { host: '127.0.0.1', port, user: USER, password: PASSWORD, database };
 }
 
+/** Why the server on `port` does not answer yet, or undefined once it answers `select 1`. */
+async function notReadyBecause(port: number): Promise<string | undefined> {
+  const client = new Client({
+    ...connectionConfig(port, 'postgres'),
+    connectionTimeoutMillis: 1000,
+  });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 async function waitUntilReady(
-  server: SupervisedProcess,
+  server: ServerRun,
   port: number,
   layout: PostgresLayout,
 ): Promise<void> {
@@ -240,19 +276,9 @@ async function waitUntilReady(
           (await tailOf(layout.logFile)),
       );
     }
-    const client = new Client({
-      ...connectionConfig(port, 'postgres'),
-      connectionTimeoutMillis: 1000,
-    });
-    try {
-      await client.connect();
-      await client.query('select 1');
-      return;
-    } catch (err) {
-      lastError = err instanceof Error ? err.message : String(err);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+    const reason = await notReadyBecause(port);
+    if (reason === undefined) return;
+    lastError = reason;
     await delay(100);
   }
   throw new Error(
@@ -299,7 +325,7 @@ export async function startLocalPostgres(opts: LocalPostgresOptions): Promise<Lo
   else await clearStaleLock(layout, log);
 
   log(`starting PostgreSQL on 127.0.0.1:${port} (data in ${layout.pgdata})…`);
-  const server = await startSupervised({
+  const spec: SupervisedSpec = {
     name: 'PostgreSQL',
     command: bins.postgres,
     args: serverArgs(layout, port, fresh),
@@ -311,33 +337,63 @@ export async function startLocalPostgres(opts: LocalPostgresOptions): Promise<Lo
     // SIGINT is PostgreSQL's "fast" shutdown; SIGTERM would wait for every client to disconnect.
     stopSignal: 'SIGINT',
     killAfterMs: 10_000,
-  });
+  };
+  const first = await startSupervised(spec);
 
   try {
-    await waitUntilReady(server, port, layout);
+    await waitUntilReady(first, port, layout);
     await ensureDatabase(port);
   } catch (err) {
-    await server.stop();
+    await first.stop();
     throw err;
   }
   log(
-    `PostgreSQL ready on 127.0.0.1:${port} in ${seconds(started)} (pid ${server.pid}, log ${layout.logFile})`,
+    `PostgreSQL ready on 127.0.0.1:${port} in ${seconds(started)} (pid ${first.pid}, log ${layout.logFile})`,
   );
+  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
+
+  if (opts.restart) {
+    // Same settings, port and data dir: crash recovery replays the WAL; initdb never runs again.
+    let last: ServerRun = first;
+    const kept = await keepRunning(
+      {
+        name: 'postgres',
+        logFile: layout.logFile,
+        start: async () => {
+          await clearStaleLock(layout, log, last.pid);
+          last = await startSupervised(spec);
+          return last;
+        },
+      },
+      {
+        ...opts.restart,
+        running: first,
+        isReady: async () => (await notReadyBecause(port)) === undefined,
+        log,
+      },
+    );
+    return {
+      url,
+      get pid() {
+        return kept.pid;
+      },
+      stop: () => kept.stop(),
+    };
+  }
 
   let stopping = false;
-  void server.exited.then((exit) => {
+  void first.exited.then((exit) => {
     if (!stopping)
       log(
         `PostgreSQL exited unexpectedly (code ${exit.code}, signal ${exit.signal}); see ${layout.logFile}`,
       );
   });
-
   return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`,
-    pid: server.pid,
+    url,
+    pid: first.pid,
     stop: async () => {
       stopping = true;
-      await server.stop();
+      await first.stop();
     },
   };
 }
