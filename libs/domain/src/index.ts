@@ -2,6 +2,8 @@ export * from './ant-glob';
 export * from './attempt-outcome';
 export * from './delivered-body';
 export * from './delivery';
+export * from './delivery-deadline';
+export * from './delivery-refusal';
 export * from './destination-types';
 export * from './durations';
 export * from './event';

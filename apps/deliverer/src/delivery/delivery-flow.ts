@@ -2,12 +2,19 @@ import { Inject, Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
 import type { DeliveryMessage } from '@herald/contracts';
-import { CircuitBreakers, RateLimiter, type NextStep } from '@herald/domain';
+import {
+  CircuitBreakers,
+  RateLimiter,
+  SUBSCRIPTION_GONE,
+  refusalOf,
+  waitForCircuit,
+  type NextStep,
+} from '@herald/domain';
 import { ack, deadLetter, defer, retry, type HandlerOutcome } from '@herald/kafka';
 import { HeraldMetrics } from '@herald/observability';
 import { StrictOrderRepository } from '@herald/persistence';
 import { DeliveryService } from './delivery.service';
-import { DeliveryPolicies } from './delivery-policies';
+import { DeliveryPolicies, type DeliveryPolicy } from './delivery-policies';
 import { DeliveryRouter } from './delivery-router';
 
 /** Longest a best-effort delivery waits in its lane for the rate limit before it is deferred. */
@@ -19,7 +26,8 @@ const BACKLOG_DEFER_MS = 1_000;
 /**
  * What happens to one delivery before and after its attempt: ordering (`strict` holds and parks
  * later deliveries while one is failing), the per-subscription circuit breaker and rate limit, and
- * the outcome the consumer runner makes durable.
+ * the outcome the consumer runner makes durable. A deleted or disabled subscription's deliveries are
+ * dead-lettered before any of that, so nothing defers them.
  */
 @Injectable()
 export class DeliveryFlow {
@@ -51,19 +59,36 @@ export class DeliveryFlow {
 
   async handle(message: DeliveryMessage): Promise<HandlerOutcome> {
     const policy = await this.policies.get(message.tenant_id, message.subscription_id);
-    if (policy?.ordering === 'strict') return this.handleStrict(message, policy.rateLimitPerSecond);
+    if (policy === null) return this.refuse(message, SUBSCRIPTION_GONE);
+    const refusal = refusalOf(policy);
+    if (policy.ordering === 'strict') return this.handleStrict(message, policy, refusal);
 
     const subscription = message.subscription_id;
     // Strict until recently: what waits behind its hold goes on now, as best-effort deliveries.
-    if (policy?.held) await this.releaseHold(message.tenant_id, subscription);
+    if (policy.held) await this.releaseHold(message.tenant_id, subscription);
+    if (refusal !== null) return this.refuse(message, refusal);
     // The rate limit first: a delivery it defers must not take the circuit's one trial call.
-    if (policy?.rateLimitPerSecond) {
+    if (policy.rateLimitPerSecond) {
       const wait = await this.awaitToken(subscription, policy.rateLimitPerSecond, MAX_RATE_WAIT_MS);
       if (wait > 0) return defer(wait, 'rate limit');
     }
-    const circuit = this.breakers.decide(subscription, Date.now());
+    const now = Date.now();
+    const circuit = this.breakers.decide(subscription, now);
     if (circuit.kind === 'skip') {
-      return defer(Math.max(0, circuit.retryAt - Date.now()), 'circuit open: endpoint failing');
+      const wait = waitForCircuit({
+        retryAt: circuit.retryAt,
+        deadline: this.router.deadlineOf(message, now),
+        now,
+        attemptsMade: message.attempt,
+      });
+      if (wait.kind === 'defer') return defer(wait.afterMs, 'circuit open: endpoint failing');
+      const step = await this.delivery.refuse(
+        message,
+        'retryable',
+        wait.reason,
+        policy.destinationType,
+      );
+      return toOutcome(step);
     }
     const step = await this.delivery.attempt(message);
     this.observe(subscription, step);
@@ -72,32 +97,53 @@ export class DeliveryFlow {
 
   /**
    * Asked without waiting when a subscription's lane is backed up: best-effort deliveries are
-   * deferred to the retry path (not counted as attempts); strict ones keep their place.
+   * deferred to the retry path (not counted as attempts); strict ones keep their place, and so do
+   * those of a deleted or disabled subscription, which are dead-lettered at once when handled.
    */
   overflow(message: DeliveryMessage): HandlerOutcome | null {
     const policy = this.policies.known(message.subscription_id);
-    if (policy === null || policy.ordering === 'strict') return null;
+    if (policy === null || policy.ordering === 'strict' || refusalOf(policy) !== null) return null;
     return defer(BACKLOG_DEFER_MS, 'subscription backlog');
   }
 
+  private async refuse(message: DeliveryMessage, refusal: string): Promise<HandlerOutcome> {
+    return toOutcome(await this.delivery.refuse(message, 'permanent', refusal));
+  }
+
+  /**
+   * A strict subscription that is deleted or disabled parks nothing more: its delivery is
+   * dead-lettered now, and so is what was parked behind a hold (which is released), without waiting
+   * for the rate limit.
+   */
   private async handleStrict(
     message: DeliveryMessage,
-    rateLimitPerSecond: number | null,
+    policy: DeliveryPolicy,
+    refusal: string | null,
   ): Promise<HandlerOutcome> {
     const { tenant_id: tenant, subscription_id: subscription } = message;
-    if (await this.strict.parkIfHeld(tenant, subscription, message.delivery_id, message)) {
+    if (
+      refusal === null &&
+      (await this.strict.parkIfHeld(tenant, subscription, message.delivery_id, message))
+    ) {
       return ack();
     }
-    if (rateLimitPerSecond) await this.awaitToken(subscription, rateLimitPerSecond, Infinity);
-    const step = await this.delivery.attempt(message);
+    const pace = refusal === null ? policy.rateLimitPerSecond : null;
+    if (pace) await this.awaitToken(subscription, pace, Infinity);
+    const step = await this.sendOrRefuse(message, refusal);
     if (step.kind === 'retry') {
       await this.strict.hold(tenant, subscription, message.delivery_id);
       return toOutcome(step);
     }
     if (step.kind === 'dead')
       await this.router.deadLetter(subscription, message, 'exhausted', step.reason);
-    await this.drain(tenant, subscription, rateLimitPerSecond);
+    await this.drain(tenant, subscription, pace, refusal);
     return ack();
+  }
+
+  private sendOrRefuse(message: DeliveryMessage, refusal: string | null): Promise<NextStep> {
+    return refusal === null
+      ? this.delivery.attempt(message)
+      : this.delivery.refuse(message, 'permanent', refusal);
   }
 
   /**
@@ -110,6 +156,7 @@ export class DeliveryFlow {
     tenant: string,
     subscription: string,
     rateLimitPerSecond: number | null,
+    refusal: string | null,
   ): Promise<void> {
     if ((await this.strict.blockerOf(tenant, subscription)) === null) return;
     for (let sent = 0; ; sent++) {
@@ -125,7 +172,7 @@ export class DeliveryFlow {
         return;
       }
       if (rateLimitPerSecond) await this.awaitToken(subscription, rateLimitPerSecond, Infinity);
-      const step = await this.delivery.attempt(next.message);
+      const step = await this.sendOrRefuse(next.message, refusal);
       const outcome = toOutcome(step);
       if (outcome.kind === 'retry') {
         await this.strict.hold(tenant, subscription, next.deliveryId);

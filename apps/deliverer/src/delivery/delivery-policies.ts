@@ -1,8 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import type { Destination, Ordering } from '@herald/domain';
+import {
+  refusalOf,
+  type Destination,
+  type Ordering,
+  type SubscriptionLiveness,
+} from '@herald/domain';
 import { SubscriptionsRepository } from '@herald/persistence';
 
-export interface DeliveryPolicy {
+/** Liveness (enabled, status, deleted) says whether its deliveries may still be sent at all. */
+export interface DeliveryPolicy extends SubscriptionLiveness {
   ordering: Ordering;
   rateLimitPerSecond: number | null;
   /** For metrics: deliveries are counted by destination type. */
@@ -15,8 +21,9 @@ const FRESH_MS = 2_000;
 const MAX_ENTRIES = 50_000;
 
 /**
- * A subscription's ordering, rate limit and destination type, read from PostgreSQL and kept for two seconds, so a
- * change takes effect within that and a busy subscription costs one query per two seconds.
+ * A subscription's ordering, rate limit, destination type and liveness, read from PostgreSQL and kept
+ * for two seconds, so a change (a pause, a disable, a delete) takes effect within that and a busy
+ * subscription costs one query per two seconds. Null when there is no such subscription.
  */
 @Injectable()
 export class DeliveryPolicies {
@@ -24,9 +31,16 @@ export class DeliveryPolicies {
 
   constructor(private readonly subscriptions: SubscriptionsRepository) {}
 
+  /**
+   * A paused or disabled subscription's policy is read afresh every time rather than trusted from the
+   * cache: its deliveries are refused only on what PostgreSQL says now, so re-enabling it takes effect
+   * at once. Deleted is final and is kept like any other policy.
+   */
   async get(tenantId: string, subscriptionId: string): Promise<DeliveryPolicy | null> {
     const cached = this.cache.get(subscriptionId);
-    if (cached && Date.now() - cached.at < FRESH_MS) return cached.policy;
+    if (cached && Date.now() - cached.at < FRESH_MS && !undoable(cached.policy)) {
+      return cached.policy;
+    }
     const policy = await this.subscriptions.getDeliveryPolicy(tenantId, subscriptionId);
     this.cache.delete(subscriptionId);
     this.cache.set(subscriptionId, { policy, at: Date.now() });
@@ -46,4 +60,9 @@ export class DeliveryPolicies {
   known(subscriptionId: string): DeliveryPolicy | null {
     return this.cache.get(subscriptionId)?.policy ?? null;
   }
+}
+
+/** Refused for a reason the tenant or an operator can take back (paused, disabled). */
+function undoable(policy: DeliveryPolicy | null): boolean {
+  return policy !== null && !policy.deleted && refusalOf(policy) !== null;
 }

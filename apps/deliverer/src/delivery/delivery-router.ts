@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
 import { Headers, Topics, retryTopic, type DeliveryMessage } from '@herald/contracts';
-import { formatDuration, RETRY_JITTER } from '@herald/domain';
+import { deliveryDeadline, formatDuration, RETRY_JITTER, retryBudgetMs } from '@herald/domain';
 import { TypedProducer, type LaterOutcome } from '@herald/kafka';
 import { HeraldMetrics } from '@herald/observability';
 import { DeliveryPolicies } from './delivery-policies';
@@ -11,6 +11,8 @@ import { DeliveryPolicies } from './delivery-policies';
 export class DeliveryRouter {
   /** The distinct delays of the retry schedule, shortest first: one retry topic each. */
   readonly delays: number[];
+  /** How long after it first goes to a retry topic an open circuit may still defer a delivery. */
+  readonly budgetMs: number;
 
   constructor(
     @Inject(HERALD_CONFIG) config: HeraldConfig,
@@ -19,6 +21,12 @@ export class DeliveryRouter {
     private readonly metrics: HeraldMetrics,
   ) {
     this.delays = [...new Set(config.retrySchedule)].sort((a, b) => a - b);
+    this.budgetMs = retryBudgetMs(config.retrySchedule, config.deliveryTimeoutMs);
+  }
+
+  /** When an open circuit stops deferring this delivery (epoch ms); see `later`. */
+  deadlineOf(message: DeliveryMessage, now: number): number {
+    return deliveryDeadline(message.deadline, now, this.budgetMs);
   }
 
   /**
@@ -26,16 +34,25 @@ export class DeliveryRouter {
    * at least afterMs less the most jitter, so a scheduled delay lands in its own topic and a message
    * is never due more than the jitter later than those queued behind it (a Retry-After longer than
    * every delay goes to the longest). A retry counts as an attempt made; a deferral does not.
+   *
+   * The first time a delivery goes this way it is stamped with its deadline — now plus the longest its
+   * retry schedule can take — which its retries carry on, so however long its endpoint's circuit stays
+   * open it reaches the DLQ within the schedule's time.
    */
   async later(message: DeliveryMessage, outcome: LaterOutcome): Promise<void> {
+    const now = Date.now();
     const floor = outcome.afterMs / (1 + RETRY_JITTER);
     const delay =
       this.delays.find((candidate) => candidate >= floor) ?? this.delays[this.delays.length - 1];
     await this.producer.send(retryTopic(delay), [
       {
         key: message.subscription_id,
-        value: { ...message, attempt: message.attempt + (outcome.kind === 'retry' ? 1 : 0) },
-        headers: { [Headers.notBefore]: String(Date.now() + outcome.afterMs) },
+        value: {
+          ...message,
+          attempt: message.attempt + (outcome.kind === 'retry' ? 1 : 0),
+          deadline: new Date(this.deadlineOf(message, now)).toISOString(),
+        },
+        headers: { [Headers.notBefore]: String(now + outcome.afterMs) },
       },
     ]);
     if (outcome.kind === 'retry') {

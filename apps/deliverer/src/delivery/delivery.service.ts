@@ -3,8 +3,11 @@ import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
 import type { DeliveryMessage } from '@herald/contracts';
 import {
   SUBSCRIPTION_DISABLED,
+  SUBSCRIPTION_GONE,
   failedSend,
+  refusalOf,
   type Destination,
+  type FailureClass,
   nextStep,
   type NextStep,
   type SendResult,
@@ -16,6 +19,7 @@ import { EmailSender } from '../destinations/email.sender';
 import { AttemptRecorder } from './attempt-recorder';
 import { SqsSender } from '../destinations/sqs.sender';
 import { SubscriptionHealth } from './subscription-health';
+import { DeliveryPolicies } from './delivery-policies';
 
 const ERROR_MESSAGE_LIMIT = 1000;
 const OUTCOMES: Record<NextStep['kind'], string> = {
@@ -37,6 +41,7 @@ export class DeliveryService {
     private readonly emails: EmailSender,
     private readonly queues: SqsSender,
     private readonly health: SubscriptionHealth,
+    private readonly policies: DeliveryPolicies,
     private readonly metrics: HeraldMetrics,
   ) {
     this.logger = new JsonLogger('deliverer', config.logLevel);
@@ -44,11 +49,48 @@ export class DeliveryService {
 
   async attempt(message: DeliveryMessage): Promise<NextStep> {
     const startedAt = new Date();
-    const attempt = message.attempt + 1;
     const { result, destinationType } = await this.send(message, startedAt);
+    const step = nextStep(result, message.attempt + 1, this.config.retrySchedule);
+    return this.conclude(message, { startedAt, result, destinationType, step, called: true });
+  }
+
+  /**
+   * Dead-letters a delivery without calling its destination (its subscription is deleted or
+   * disabled, or its time ran out while the endpoint's circuit was open). It is recorded like an
+   * attempt that made no call, as a refusal found while sending is, so the delivery is `dead` with
+   * the reason in its history and in the dead letters.
+   */
+  refuse(
+    message: DeliveryMessage,
+    failure: FailureClass,
+    reason: string,
+    destinationType = 'none',
+  ): Promise<NextStep> {
+    return this.conclude(message, {
+      startedAt: new Date(),
+      result: failedSend(failure, reason),
+      destinationType,
+      step: { kind: 'dead', reason },
+      called: false,
+    });
+  }
+
+  private async conclude(
+    message: DeliveryMessage,
+    outcome: {
+      startedAt: Date;
+      result: SendResult;
+      destinationType: string;
+      step: NextStep;
+      /** False when nothing was sent (the destination type may still be known). */
+      called: boolean;
+    },
+  ): Promise<NextStep> {
+    const { startedAt, result, destinationType, step } = outcome;
+    const called = outcome.called && destinationType !== 'none';
+    const attempt = message.attempt + 1;
     const durationMs = Date.now() - startedAt.getTime();
-    const step = nextStep(result, attempt, this.config.retrySchedule);
-    this.observe(message, destinationType, result, step, durationMs);
+    this.observe(message, destinationType, result, step, called ? durationMs : null);
     await this.attempts.record({
       deliveryId: message.delivery_id,
       tenantId: message.tenant_id,
@@ -70,6 +112,7 @@ export class DeliveryService {
       subscription_id: message.subscription_id,
       event_id: message.event_id,
       attempt,
+      called,
       outcome: result.ok ? 'succeeded' : 'failed',
       status_code: result.statusCode,
       error_class: result.ok ? null : result.failure,
@@ -86,10 +129,11 @@ export class DeliveryService {
     destinationType: string,
     result: SendResult,
     step: NextStep,
-    durationMs: number,
+    /** Null when no call was made. */
+    durationMs: number | null,
   ): void {
     const destination_type = destinationType;
-    if (destinationType !== 'none') {
+    if (durationMs !== null) {
       this.metrics.attemptDuration.observe(
         { destination_type, result: result.ok ? 'success' : 'failure' },
         durationMs / 1000,
@@ -122,11 +166,16 @@ export class DeliveryService {
       if (error instanceof SecretsUnreadableError) return none(failedSend('ours', error.message));
       throw error;
     }
-    if (!found) return none(failedSend('permanent', 'subscription no longer exists'));
+    if (!found) return none(failedSend('permanent', SUBSCRIPTION_GONE));
     const { subscription, signingSecrets } = found;
     // Disabled by Herald, paused, or deleted: what was still pending is dead-lettered, not sent.
-    if (subscription.status === 'disabled' || !subscription.enabled)
-      return none(failedSend('permanent', SUBSCRIPTION_DISABLED));
+    if (subscription.status === 'disabled' || !subscription.enabled) {
+      // Found here only while the cached policy still said live: read it afresh, so the deliveries
+      // behind this one are refused before the circuit breaker, and this one gets the same reason.
+      this.policies.forget(message.subscription_id);
+      const policy = await this.policies.get(message.tenant_id, message.subscription_id);
+      return none(failedSend('permanent', refusalOf(policy) ?? SUBSCRIPTION_DISABLED));
+    }
     const destination = subscription.destination;
     return {
       result: await this.sendTo(destination, message, signingSecrets, now, subscription.debug),

@@ -3,10 +3,10 @@ import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
 import { HERALD_ORIGIN, Headers, Topics, type DeliveryMessage } from '@herald/contracts';
 import {
   OperationalEventTypes,
-  SUBSCRIPTION_DISABLED,
   assessAttempt,
   deliveryExhaustedEvent,
   deliveryRecoveredEvent,
+  isRefusal,
   subscriptionDisabledEvent,
   type AttemptVerdict,
   type NextStep,
@@ -46,9 +46,9 @@ export class SubscriptionHealth {
   }
 
   async afterAttempt(message: DeliveryMessage, result: SendResult, step: NextStep): Promise<void> {
-    // Refused because the subscription is disabled: says nothing about its endpoint, and one event
-    // per pending delivery of a disabled subscription would only be noise.
-    if (!result.ok && result.message === SUBSCRIPTION_DISABLED) return;
+    // Refused because the subscription is disabled or deleted: says nothing about its endpoint, and
+    // one event per pending delivery of such a subscription would only be noise.
+    if (!result.ok && isRefusal(result.message)) return;
     const { tenant_id: tenantId, subscription_id: subscriptionId } = message;
     const now = new Date();
     const verdict = verdictOf(result);

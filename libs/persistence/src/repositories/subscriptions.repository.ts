@@ -437,7 +437,10 @@ export class SubscriptionsRepository {
     }
   }
 
-  /** How a subscription's deliveries are paced and ordered; null when it is gone. */
+  /**
+   * How a subscription's deliveries are paced and ordered, and whether they may still be sent (a
+   * deleted subscription is returned with `deleted`); null when there is no such subscription.
+   */
   async getDeliveryPolicy(
     tenantId: string,
     id: string,
@@ -447,15 +450,23 @@ export class SubscriptionsRepository {
     destinationType: Destination['type'];
     /** A strict hold is in place (deliveries may be parked behind it). */
     held: boolean;
+    enabled: boolean;
+    status: SubscriptionStatus;
+    deleted: boolean;
   } | null> {
-    const rows: (Pick<SubscriptionRow, 'ordering' | 'rate_limit_per_second'> & {
+    const rows: (Pick<
+      SubscriptionRow,
+      'ordering' | 'rate_limit_per_second' | 'enabled' | 'status'
+    > & {
       destination_type: Destination['type'];
       held: boolean;
+      deleted: boolean;
     })[] = await this.db.query(
       `SELECT s.ordering, s.rate_limit_per_second, s.destination->>'type' AS destination_type,
+              s.enabled, s.status, s.deleted_at IS NOT NULL AS deleted,
               EXISTS (SELECT 1 FROM delivery_holds h WHERE h.subscription_id = s.id) AS held
          FROM subscriptions s
-        WHERE s.tenant_id = $1 AND s.id = $2 AND s.deleted_at IS NULL`,
+        WHERE s.tenant_id = $1 AND s.id = $2`,
       [tenantId, id],
     );
     const row = rows[0];
@@ -465,6 +476,9 @@ export class SubscriptionsRepository {
           rateLimitPerSecond: row.rate_limit_per_second,
           destinationType: row.destination_type,
           held: row.held,
+          enabled: row.enabled,
+          status: row.status,
+          deleted: row.deleted,
         }
       : null;
   }
