@@ -362,4 +362,42 @@ describe('poison input never blocks a partition', () => {
     const healthy = await client.request<{ failure: unknown }>('GET', `/v1/events/${good.body.id}`);
     expect(healthy.body.failure).toBeNull();
   });
+
+  it('parks a delivery the deliverer cannot handle, tells its tenant why, and the next delivery of the subscription goes out', async () => {
+    const { tenantId, client, path, subscriptionId } = await tenantWithHook('deliverer poison');
+    const first = await client.request<{ id: string }>('POST', '/v1/events', {
+      type: 'meter.created',
+      data: { n: 1 },
+    });
+    await deliveredInOrder(path, [first.body.id]);
+    const event = await client.request<{ deliveries: { id: string }[] }>(
+      'GET',
+      `/v1/events/${first.body.id}`,
+    );
+    const deliveryId = event.body.deliveries[0].id;
+    // The delivery again, as a retry topic would carry it, with a body too deep to send.
+    await producer.send({
+      topic: 'herald.deliveries',
+      messages: [
+        {
+          key: subscriptionId,
+          value: `{"delivery_id":"${deliveryId}","tenant_id":"${tenantId}","subscription_id":"${subscriptionId}","event_id":"${first.body.id}","event_type":"meter.created","attempt":1,"accepted_at":"${new Date().toISOString()}","body":${deepData(20_000)}}`,
+        },
+      ],
+    });
+    const second = await client.request<{ id: string }>('POST', '/v1/events', {
+      type: 'meter.created',
+      data: { n: 2 },
+    });
+    await deliveredInOrder(path, [first.body.id, second.body.id]);
+    const parked = await waitFor('the parked delivery to be dead', async () => {
+      const delivery = await client.request<{
+        status: string;
+        attempts: { error_class: string | null; error_message: string | null }[];
+      }>('GET', `/v1/deliveries/${deliveryId}`);
+      return delivery.body.status === 'dead' && delivery.body;
+    });
+    expect(parked.attempts.at(-1)).toMatchObject({ error_class: 'ours' });
+    expect(parked.attempts.at(-1)?.error_message).toContain('Maximum call stack size exceeded');
+  });
 });

@@ -5,10 +5,20 @@ import {
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
-import { Headers, Topics, retryTopics, type DeliveryMessage } from '@herald/contracts';
-import { Consumers, type ConsumerRunner } from '@herald/kafka';
+import {
+  Headers,
+  Topics,
+  decodeDelivery,
+  retryTopics,
+  type DeliveryMessage,
+} from '@herald/contracts';
+import { Consumers, isPermanentFailure, type ConsumerRunner } from '@herald/kafka';
+import { DeliveryService } from './delivery.service';
 import { DeliveryFlow } from './delivery-flow';
 import { DeliveryRouter } from './delivery-router';
+
+/** Dead letters the consumer runner makes itself, of messages whose handling kept failing. */
+const PARKED_BY_RUNNER = new Set(['unprocessable', 'handler_failed']);
 
 /**
  * Consumes `herald.deliveries` and the retry topics. A failed attempt moves to the retry topic of
@@ -24,6 +34,7 @@ export class DeliveriesConsumer implements OnApplicationBootstrap, BeforeApplica
     private readonly consumers: Consumers,
     private readonly flow: DeliveryFlow,
     private readonly router: DeliveryRouter,
+    private readonly delivery: DeliveryService,
   ) {
     this.logger = new JsonLogger('deliverer', config.logLevel);
   }
@@ -43,10 +54,31 @@ export class DeliveriesConsumer implements OnApplicationBootstrap, BeforeApplica
       handle: ({ message }) => this.flow.handle(message),
       overflow: ({ message }) => this.flow.overflow(message),
       retry: ({ message }, outcome) => this.router.later(message, outcome),
-      deadLetter: (raw, outcome) =>
-        this.router.deadLetter(raw.key, raw.value, outcome.code, outcome.reason),
+      deadLetter: async (raw, outcome) => {
+        await this.router.deadLetter(raw.key, raw.value, outcome.code, outcome.reason);
+        if (PARKED_BY_RUNNER.has(outcome.code)) await this.markDead(raw.value, outcome.reason);
+      },
     });
     this.runner.startInBackground();
+  }
+
+  /**
+   * A delivery the runner parked (its handling kept failing) is dead for its tenant too, with the
+   * reason. An outage makes the message be handled again; data PostgreSQL refuses — a delivery that
+   * could never have been stored — leaves the DLQ record alone to tell.
+   */
+  private async markDead(value: Buffer | null, reason: string): Promise<void> {
+    const decoded = decodeDelivery(value);
+    if (!decoded.ok) return;
+    try {
+      await this.delivery.refuse(decoded.value, 'ours', `handling failed: ${reason}`);
+    } catch (error) {
+      if (!isPermanentFailure(error)) throw error;
+      this.logger.event('warn', 'could not record why a delivery was parked', {
+        delivery_id: decoded.value.delivery_id,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
   }
 
   async beforeApplicationShutdown(): Promise<void> {
