@@ -1,21 +1,23 @@
-import type { Kafka, ProducerRecord } from 'kafkajs';
+import type { Kafka, ProducerBatch, ProducerRecord } from 'kafkajs';
 import { Topics } from '@herald/contracts';
 import { consumeSpan, startTracing, type Tracing } from '@herald/observability';
 import { recordingExporter } from '@herald/testing';
 import { TypedProducer } from './typed-producer';
 
-/** A Kafka whose producer records what it was asked to send. */
-function recordingKafka(): { kafka: Kafka; sent: ProducerRecord[] } {
+/** A Kafka whose producer records what it was asked to send, one record per topic of a request. */
+function recordingKafka(): { kafka: Kafka; sent: ProducerRecord[]; requests: number[] } {
   const sent: ProducerRecord[] = [];
+  const requests: number[] = [];
   const producer = {
     connect: () => Promise.resolve(),
     disconnect: () => Promise.resolve(),
-    send: (record: ProducerRecord) => {
-      sent.push(record);
+    sendBatch: (batch: ProducerBatch) => {
+      requests.push(batch.topicMessages?.length ?? 0);
+      for (const { topic, messages } of batch.topicMessages ?? []) sent.push({ topic, messages });
       return Promise.resolve([]);
     },
   };
-  return { kafka: { producer: () => producer } as unknown as Kafka, sent };
+  return { kafka: { producer: () => producer } as unknown as Kafka, sent, requests };
 }
 
 const STALE = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
@@ -176,13 +178,13 @@ describe('TypedProducer with large messages', () => {
 describe('TypedProducer connecting', () => {
   it('tries to connect again on the next send after a failed connect', async () => {
     let connects = 0;
-    const sent: ProducerRecord[] = [];
+    let requests = 0;
     const producer = {
       connect: () =>
         ++connects === 1 ? Promise.reject(new Error('broker down')) : Promise.resolve(),
       disconnect: () => Promise.resolve(),
-      send: (record: ProducerRecord) => {
-        sent.push(record);
+      sendBatch: () => {
+        requests++;
         return Promise.resolve([]);
       },
     };
@@ -191,6 +193,88 @@ describe('TypedProducer connecting', () => {
     await expect(typed.sendRaw('t', [message])).rejects.toThrow('broker down');
     await typed.sendRaw('t', [message]);
     expect(connects).toBe(2);
-    expect(sent).toHaveLength(1);
+    expect(requests).toBe(1);
+  });
+});
+
+/** A producer whose requests stay open until the test answers them. */
+function heldKafka() {
+  const requests: { batch: ProducerBatch; answer(error?: Error): void }[] = [];
+  let inFlight = 0;
+  let mostInFlight = 0;
+  const producer = {
+    connect: () => Promise.resolve(),
+    disconnect: () => Promise.resolve(),
+    sendBatch: (batch: ProducerBatch) =>
+      new Promise((resolve, reject) => {
+        inFlight++;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        requests.push({
+          batch,
+          answer: (error) => {
+            inFlight--;
+            if (error) reject(error);
+            else resolve([]);
+          },
+        });
+      }),
+  };
+  return {
+    kafka: { producer: () => producer } as unknown as Kafka,
+    requests,
+    mostInFlight: () => mostInFlight,
+  };
+}
+
+const settle = async () => {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+};
+
+const keysOf = (batch: ProducerBatch): string[][] =>
+  (batch.topicMessages ?? []).map(({ topic, messages }) =>
+    messages.map((message) => `${topic}:${String(message.key)}`),
+  );
+
+describe('TypedProducer coalescing', () => {
+  it('sends what callers queue while a request is in flight together in the next one, one request at a time', async () => {
+    const { kafka, requests, mostInFlight } = heldKafka();
+    const producer = new TypedProducer(kafka);
+    const one = (topic: string, key: string) =>
+      producer.sendRaw(topic, [{ key, value: Buffer.from(key) }]);
+    const first = one('a', '1');
+    await settle();
+    expect(requests).toHaveLength(1);
+    const later = [one('a', '2'), one('b', '3'), one('a', '4')];
+    await settle();
+    expect(requests).toHaveLength(1);
+
+    requests[0].answer();
+    await first;
+    await settle();
+    expect(requests).toHaveLength(2);
+    expect(keysOf(requests[1].batch)).toEqual([['a:2', 'a:4'], ['b:3']]);
+    requests[1].answer();
+    await Promise.all(later);
+    expect(mostInFlight()).toBe(1);
+  });
+
+  it('rejects the callers of a failed request only, and goes on with the next', async () => {
+    const { kafka, requests } = heldKafka();
+    const producer = new TypedProducer(kafka);
+    const send = (key: string) => producer.sendRaw('t', [{ key, value: Buffer.from(key) }]);
+    const first = send('1');
+    await settle();
+    const [second, third] = [send('2'), send('3')];
+    requests[0].answer();
+    await first;
+    await settle();
+    requests[1].answer(new Error('NOT_ENOUGH_REPLICAS'));
+    await expect(second).rejects.toThrow('NOT_ENOUGH_REPLICAS');
+    await expect(third).rejects.toThrow('NOT_ENOUGH_REPLICAS');
+    const fourth = send('4');
+    await settle();
+    expect(keysOf(requests[2].batch)).toEqual([['t:4']]);
+    requests[2].answer();
+    await fourth;
   });
 });

@@ -38,13 +38,37 @@ export interface OutgoingMessage<T> {
   key?: string | null;
 }
 
+/** One caller's messages for one topic, waiting for the flush that carries them. */
+interface Pending {
+  topic: string;
+  messages: RawOutgoing[];
+  bytes: number;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+const sizeOf = (messages: readonly RawOutgoing[]): number =>
+  messages.reduce(
+    (sum, message) => sum + (message.value?.length ?? 0) + (message.key?.length ?? 0) + 64,
+    0,
+  );
+
 /**
  * Sends typed messages: acks from all in-sync replicas and the idempotent producer, so a message
  * that `send` resolved for is durable and not duplicated by the producer's own retries.
+ *
+ * Sends coalesce: what callers send while a request is in flight goes out together in the next one
+ * (every topic in one produce request, up to MAX_BATCH_BYTES), so a busy service makes a few
+ * requests a second per broker instead of one per message. Never two requests at once — kafkajs
+ * serialises idempotent requests anyway, and concurrent idempotent sends are how clients lose or
+ * reorder messages. Messages go out in the order `send` was called; each caller resolves when the
+ * request carrying its messages is acknowledged, or rejects with its error.
  */
 export class TypedProducer {
   private readonly producer: Producer;
   private connected: Promise<void> | null = null;
+  private queue: Pending[] = [];
+  private flushing = false;
 
   constructor(kafka: Kafka) {
     this.producer = kafka.producer({
@@ -66,7 +90,6 @@ export class TypedProducer {
 
   async send<T>(topic: TopicDefinition<T>, messages: readonly OutgoingMessage<T>[]): Promise<void> {
     if (messages.length === 0) return;
-    await this.connect();
     const keyed = messages.map((message) => ({
       key: message.key === undefined ? topic.key(message.value) : message.key,
       value: topic.encode(message.value),
@@ -77,30 +100,76 @@ export class TypedProducer {
 
   async sendRaw(topic: string, messages: readonly RawOutgoing[]): Promise<void> {
     if (messages.length === 0) return;
-    await this.connect();
     await this.sendInSpan(topic, messages);
   }
 
-  private async sendInSpan(topic: string, messages: readonly RawOutgoing[]): Promise<void> {
-    for (const run of splitForBatches(messages)) await this.sendRun(topic, run);
+  /** One PRODUCER span per call, until its messages are acknowledged; each message names it as parent. */
+  private sendInSpan(topic: string, messages: readonly RawOutgoing[]): Promise<void> {
+    return producerSpan(topic, messages, () => {
+      const traced = messages.map((message) => ({
+        ...message,
+        headers: injectTraceContext(message.headers),
+      }));
+      // A send larger than one batch goes as several, one after another, in order.
+      return splitForBatches(traced).reduce<Promise<void>>(
+        (previous, run) => previous.then(() => this.enqueue(topic, run)),
+        Promise.resolve(),
+      );
+    });
   }
 
-  /** One PRODUCER span per request; every message carries it as its trace parent. */
-  private sendRun(topic: string, messages: readonly RawOutgoing[]): Promise<unknown> {
-    return producerSpan(topic, messages, () =>
-      this.producer.send({
-        topic,
-        acks: -1,
-        messages: messages.map((message) => ({
-          ...message,
-          headers: injectTraceContext(message.headers),
-        })),
-      }),
-    );
+  private enqueue(topic: string, messages: RawOutgoing[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ topic, messages, bytes: sizeOf(messages), resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  /** Sends what is queued, one request at a time, until nothing is. */
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const taken = this.takeRequest();
+        try {
+          await this.connect();
+          await this.producer.sendBatch({ acks: -1, topicMessages: byTopic(taken) });
+          taken.forEach((pending) => pending.resolve());
+        } catch (error) {
+          taken.forEach((pending) => pending.reject(error));
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** The queued sends that fit one request: at least one, then while they stay under the batch limit. */
+  private takeRequest(): Pending[] {
+    let bytes = 0;
+    let count = 0;
+    while (count < this.queue.length) {
+      const next = this.queue[count];
+      if (count > 0 && bytes + next.bytes > MAX_BATCH_BYTES) break;
+      bytes += next.bytes;
+      count++;
+    }
+    return this.queue.splice(0, count);
   }
 
   async disconnect(): Promise<void> {
     if (this.connected) await this.producer.disconnect();
     this.connected = null;
   }
+}
+
+/** One entry per topic, in the order of first appearance, each topic's messages in send order. */
+function byTopic(pending: readonly Pending[]): { topic: string; messages: RawOutgoing[] }[] {
+  const topics = new Map<string, RawOutgoing[]>();
+  for (const { topic, messages } of pending) {
+    const list = topics.get(topic);
+    if (list) list.push(...messages);
+    else topics.set(topic, [...messages]);
+  }
+  return [...topics].map(([topic, messages]) => ({ topic, messages }));
 }
