@@ -113,6 +113,11 @@ function toRaw(topic: string, partition: number, message: KafkaMessage): RawMess
 const MAX_BACKOFF_MS = 30_000;
 const DEFAULT_MAX_FAILURES = 3;
 const HEARTBEAT_EVERY_MS = 1_000;
+/**
+ * How often the low watermarks are committed, all partitions in one request: a broker round trip
+ * per handled message is what a busy consumer cannot afford. A crash redoes at most this much more.
+ */
+const COMMIT_EVERY_MS = 200;
 const SHUTDOWN_GRACE_MS = 15_000;
 
 /** The queue of one key on one partition: its messages run one after another. */
@@ -128,8 +133,6 @@ interface PartitionTrack {
   partition: number;
   offsets: PartitionOffsets;
   committed: bigint | null;
-  committing: boolean;
-  commitAgain: boolean;
   recovering: boolean;
   backoffMs: number;
   /** Paused because too much of it is unfinished. */
@@ -187,6 +190,8 @@ export class ConsumerRunner<T> {
   private joined = false;
   private failure: string | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private commitTimer: NodeJS.Timeout | null = null;
+  private committing: Promise<void> | null = null;
 
   constructor(private readonly options: ConsumerRunnerOptions<T>) {
     this.consumer = options.kafka.consumer({
@@ -246,6 +251,8 @@ export class ConsumerRunner<T> {
       }
     });
     await this.consumer.connect();
+    this.commitTimer = setInterval(() => void this.commitAll(), COMMIT_EVERY_MS);
+    this.commitTimer.unref();
     await this.consumer.subscribe({
       topics: this.options.topics.map((topic) => topic.name),
       fromBeginning: this.options.fromBeginning ?? true,
@@ -276,6 +283,10 @@ export class ConsumerRunner<T> {
       }),
     ]);
     clearTimeout(timer);
+    // What finished is committed before leaving: the one in flight, then whatever moved since.
+    await this.commitAll();
+    await this.commitAll();
+    if (this.commitTimer) clearInterval(this.commitTimer);
     await this.consumer.disconnect();
   }
 
@@ -288,8 +299,6 @@ export class ConsumerRunner<T> {
         partition,
         offsets: new PartitionOffsets(),
         committed: null,
-        committing: false,
-        commitAgain: false,
         recovering: false,
         backoffMs: 0,
         full: false,
@@ -428,41 +437,47 @@ export class ConsumerRunner<T> {
       await this.countFailure(track, raw, failure.error);
       this.recover(track, failure.error);
     }
-    await this.commit(track);
     if (track.full && track.offsets.inFlightCount < this.maxInFlight / 2) {
       track.full = false;
       if (!track.recovering) this.resume([{ topic: track.topic, partitions: [track.partition] }]);
     }
   }
 
-  /** Commits the partition's low watermark when it moved; one commit at a time per partition. */
-  private async commit(track: PartitionTrack): Promise<void> {
-    if (track.committing) {
-      track.commitAgain = true;
-      return;
+  /** Commits every partition whose low watermark moved, in one request; one commit at a time. */
+  private commitAll(): Promise<void> {
+    this.committing ??= this.commitMoved().finally(() => {
+      this.committing = null;
+    });
+    return this.committing;
+  }
+
+  private async commitMoved(): Promise<void> {
+    const moved: { track: PartitionTrack; mark: bigint }[] = [];
+    for (const track of this.tracks.values()) {
+      const mark = track.offsets.watermark();
+      if (mark !== null && (track.committed === null || mark > track.committed)) {
+        moved.push({ track, mark });
+      }
     }
-    track.committing = true;
+    if (moved.length === 0) return;
     try {
-      do {
-        track.commitAgain = false;
-        const mark = track.offsets.watermark();
-        if (mark === null || (track.committed !== null && mark <= track.committed)) continue;
-        if (this.tracks.get(`${track.topic}:${track.partition}`) !== track) return;
-        await this.consumer.commitOffsets([
-          { topic: track.topic, partition: track.partition, offset: mark.toString() },
-        ]);
+      await this.consumer.commitOffsets(
+        moved.map(({ track, mark }) => ({
+          topic: track.topic,
+          partition: track.partition,
+          offset: mark.toString(),
+        })),
+      );
+      for (const { track, mark } of moved) {
         track.committed = mark;
         track.backoffMs = 0;
-      } while (track.commitAgain);
+      }
     } catch (error) {
-      // A rebalance under way: the next completion commits again, or the new owner redoes the work.
+      // A rebalance under way: the next tick commits again, or the new owner redoes the work.
       this.options.logger.event('warn', 'offset commit failed', {
-        topic: track.topic,
-        partition: track.partition,
+        partitions: moved.map(({ track }) => `${track.topic}:${track.partition}`).join(','),
         error: describe(error),
       });
-    } finally {
-      track.committing = false;
     }
   }
 
