@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { HeraldMetrics, messageObserver, Readiness } from '@herald/observability';
+import { HandlingSummary, HeraldMetrics, messageObserver, Readiness } from '@herald/observability';
 import { ConsumerLagMetric } from './consumer-lag';
 import { ConsumerRunner, type ConsumerRunnerOptions } from './consumer-runner';
 import { KAFKA_CLIENT } from './kafka-client';
@@ -29,7 +29,13 @@ export class Consumers {
       isPermanent: isPermanentFailure,
       ...options,
       kafka: this.kafka,
-      observe: messageObserver(this.metrics, options.groupId),
+      observe: messageObserver(
+        this.metrics,
+        options.groupId,
+        new HandlingSummary((window) =>
+          options.logger.event('info', 'messages handled', { group: options.groupId, ...window }),
+        ),
+      ),
       dependenciesUp: () => this.readiness.dependenciesUp(),
     });
     this.lag.watch(

@@ -5,3 +5,4 @@ export * from './metrics';
 export * from './observability.module';
 export * from './readiness';
 export * from './tracing';
+export * from './handling-summary';

@@ -1,3 +1,4 @@
+import type { HandlingSummary } from './handling-summary';
 import { HeraldMetrics } from './metrics';
 import { consumeSpan } from './tracing';
 
@@ -20,27 +21,26 @@ const OUTCOME_LABELS: Record<string, string> = {
 /**
  * Wraps each message a consumer group handles: a consumer span continuing the producer's trace, and
  * `herald_messages_handled_total` / `herald_message_handle_duration_seconds` by outcome (`error` when
- * the handling failed and will be redone).
+ * the handling failed and will be redone), and the group's periodic summary line.
  */
 export function messageObserver(
   metrics: HeraldMetrics,
   group: string,
+  summary?: HandlingSummary,
 ): <R extends { kind: string }>(message: ObservedMessage, work: () => Promise<R>) => Promise<R> {
   return async (message, work) => {
     const started = process.hrtime.bigint();
     const labels = { group, topic: message.topic };
+    let outcome = 'error';
     try {
-      const outcome = await consumeSpan(group, message, work);
-      metrics.messagesHandled.inc({
-        ...labels,
-        outcome: OUTCOME_LABELS[outcome.kind] ?? outcome.kind,
-      });
-      return outcome;
-    } catch (error) {
-      metrics.messagesHandled.inc({ ...labels, outcome: 'error' });
-      throw error;
+      const result = await consumeSpan(group, message, work);
+      outcome = OUTCOME_LABELS[result.kind] ?? result.kind;
+      return result;
     } finally {
-      metrics.messageDuration.observe(labels, HeraldMetrics.since(started));
+      const seconds = HeraldMetrics.since(started);
+      metrics.messagesHandled.inc({ ...labels, outcome });
+      metrics.messageDuration.observe(labels, seconds);
+      summary?.record(outcome, seconds);
     }
   };
 }

@@ -107,7 +107,7 @@ export class DeliveryService {
       status: step.kind === 'done' ? 'succeeded' : step.kind === 'retry' ? 'retrying' : 'dead',
       nextAttemptAt: step.kind === 'retry' ? new Date(Date.now() + step.delayMs) : null,
     });
-    this.logger.event(result.ok ? 'info' : 'warn', 'delivery attempt', {
+    this.logger.event(result.ok ? 'debug' : 'warn', 'delivery attempt', {
       delivery_id: message.delivery_id,
       subscription_id: message.subscription_id,
       event_id: message.event_id,

@@ -54,7 +54,7 @@ export class InboundConsumer implements OnApplicationBootstrap, BeforeApplicatio
           outcome: result.duplicate ? 'duplicate' : 'accepted',
           reason: 'none',
         });
-        this.logger.event('info', 'event accepted', {
+        this.logger.event('debug', 'event accepted', {
           event_id: result.event.id,
           tenant_id: result.event.tenantId,
           type: result.event.type,

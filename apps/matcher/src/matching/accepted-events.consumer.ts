@@ -53,7 +53,7 @@ export class AcceptedEventsConsumer implements OnApplicationBootstrap, BeforeApp
         const event = fromAcceptedEventMessage(message);
         const result = await this.matching.match(event);
         this.metrics.deliveriesCreated.inc(result.emitted);
-        this.logger.event('info', 'event matched', {
+        this.logger.event('debug', 'event matched', {
           event_id: event.id,
           tenant_id: event.tenantId,
           type: event.type,
