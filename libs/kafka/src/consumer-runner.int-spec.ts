@@ -42,7 +42,7 @@ describe('ConsumerRunner', () => {
     guards: Partial<
       Pick<
         ConsumerRunnerOptions<Buffer>,
-        'isPermanent' | 'dependenciesUp' | 'maxFailures' | 'deadLetter'
+        'isPermanent' | 'dependenciesUp' | 'maxFailures' | 'deadLetter' | 'windowOf'
       >
     > = {},
   ): ConsumerRunner<Buffer> {
@@ -267,4 +267,46 @@ describe('ConsumerRunner', () => {
     expect(handled).toEqual(['a', 'b']);
     expect(letters).toEqual([]);
   }, 90_000);
+
+  it('starts the messages of a key in offset order, at most its window at once; a window of one is serial', async () => {
+    const topic = await oneTopic();
+    const groupId = `runner-window-${randomUUID()}`;
+    const started: string[] = [];
+    const inFlight = new Map<string, number>();
+    const most = new Map<string, number>();
+    const runner = run(
+      topic,
+      groupId,
+      async (key, value) => {
+        started.push(`${key}:${value}`);
+        inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
+        most.set(key, Math.max(most.get(key) ?? 0, inFlight.get(key) ?? 0));
+        await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 30));
+        inFlight.set(key, (inFlight.get(key) ?? 0) - 1);
+        return ack();
+      },
+      { windowOf: (raw) => (raw.key === 'wide' ? 4 : 1) },
+    );
+    await runner.start();
+    await producer.send({
+      topic: topic.name,
+      messages: Array.from({ length: 40 }, (_, index) => ({
+        key: index % 2 === 0 ? 'wide' : 'serial',
+        value: String(index),
+      })),
+    });
+    await waitFor('all forty', () => started.length === 40, 20_000);
+    for (const key of ['wide', 'serial']) {
+      const values = started
+        .filter((entry) => entry.startsWith(`${key}:`))
+        .map((entry) => Number(entry.split(':')[1]));
+      expect(values).toEqual([...values].sort((a, b) => a - b));
+    }
+    expect(most.get('wide')).toBe(4);
+    expect(most.get('serial')).toBe(1);
+    await waitFor(
+      'the commit past everything',
+      async () => (await committed(groupId, topic.name)) === '40',
+    );
+  });
 });

@@ -46,19 +46,19 @@ export interface ConsumerRunnerOptions<T> {
    */
   dueAt?(message: RawMessage): number | null;
   /**
-   * Asked, without waiting, about a message whose key already has `laneBacklogLimit` messages queued:
-   * an outcome to apply instead of queueing it (e.g. defer it to a retry topic), or null to queue it.
+   * How many messages of one key may be handled at once (1, the default: one after another). They
+   * start in offset order; a window of K lets K of them be in flight — a best-effort subscription's
+   * deliveries, say. Asked each time the key's lane may start another.
    */
-  overflow?(message: ConsumedMessage<T>): HandlerOutcome | null;
-  /** How many handlers run at once across all keys; one key is always handled in order. */
+  windowOf?(message: RawMessage): number;
+  /** How many handlers run at once across all keys. */
   laneConcurrency?: number;
-  /** Queued messages of one key before `overflow` is asked. */
-  laneBacklogLimit?: number;
   /** Unfinished messages of one partition before it is paused (memory bound). */
   maxInFlightPerPartition?: number;
   /**
-   * How long a batch may hold the fetcher. After it, unfinished work goes on in the background while
-   * the next batch is fetched; offsets are committed only up to the first unfinished message.
+   * How long a batch may hold the fetcher (0, the default: not at all). Unfinished work goes on in
+   * the background while the next batch is fetched; offsets are committed only up to the first
+   * unfinished message, and a partition with too much unfinished pauses.
    */
   batchBudgetMs?: number;
   /** How many partitions' batches are handled at once. */
@@ -120,11 +120,23 @@ const HEARTBEAT_EVERY_MS = 1_000;
 const COMMIT_EVERY_MS = 200;
 const SHUTDOWN_GRACE_MS = 15_000;
 
-/** The queue of one key on one partition: its messages run one after another. */
+/** A message waiting in its key's lane, and what to call once it is handled (or handed back). */
+interface Queued {
+  definition: TopicDefinition<unknown>;
+  raw: RawMessage;
+  done(): void;
+}
+
+/** The queue of one key on one partition: its messages start in order, up to its window at once. */
 interface Lane {
-  tail: Promise<void>;
-  queued: number;
-  /** A handler of this lane failed; the rest of the queue is handed back to be fetched again. */
+  id: string;
+  track: PartitionTrack;
+  queue: Queued[];
+  inFlight: number;
+  /**
+   * A handler of this lane failed: what is still queued is handed back to be fetched again, after
+   * the failed one, when the partition recovers (and the lane is whole again).
+   */
   broken: boolean;
 }
 
@@ -185,7 +197,6 @@ export class ConsumerRunner<T> {
   private readonly slots: Slots;
   private readonly budgetMs: number;
   private readonly maxInFlight: number;
-  private readonly backlogLimit: number;
   private stopping = false;
   private joined = false;
   private failure: string | null = null;
@@ -201,9 +212,8 @@ export class ConsumerRunner<T> {
       allowAutoTopicCreation: false,
     });
     this.slots = new Slots(options.laneConcurrency ?? 16);
-    this.budgetMs = options.batchBudgetMs ?? 1000;
+    this.budgetMs = options.batchBudgetMs ?? 0;
     this.maxInFlight = options.maxInFlightPerPartition ?? 1000;
-    this.backlogLimit = options.laneBacklogLimit ?? 100;
   }
 
   /** Joined to its group and fetching (the readiness of a consuming service). */
@@ -365,45 +375,65 @@ export class ConsumerRunner<T> {
     }
   }
 
-  /** Queues a message on its key's lane (or applies `overflow`); the promise settles when it is handled. */
+  /** Queues a message on its key's lane; the promise settles when it is handled or handed back. */
   private dispatch(
     definition: TopicDefinition<T>,
     track: PartitionTrack,
     raw: RawMessage,
   ): Promise<void> {
-    const laneId = `${raw.topic}:${raw.partition}:${raw.key ?? `offset:${raw.offset}`}`;
-    let lane = this.lanes.get(laneId);
+    const id = `${raw.topic}:${raw.partition}:${raw.key ?? `offset:${raw.offset}`}`;
+    let lane = this.lanes.get(id);
     if (!lane) {
-      lane = { tail: Promise.resolve(), queued: 0, broken: false };
-      this.lanes.set(laneId, lane);
+      lane = { id, track, queue: [], inFlight: 0, broken: false };
+      this.lanes.set(id, lane);
     }
-    let overflowOutcome: HandlerOutcome | null = null;
-    if (lane.queued >= this.backlogLimit && this.options.overflow) {
-      const decoded = definition.decode(raw.value);
-      if (decoded.ok) overflowOutcome = this.options.overflow({ ...raw, message: decoded.value });
-    }
-    if (overflowOutcome) {
-      const outcome = overflowOutcome;
-      return this.track$(
-        this.settle(track, raw, () => this.handleMessage(definition, raw, outcome)),
-      );
-    }
-
     const owner = lane;
-    owner.queued++;
-    const task = owner.tail.then(async () => {
-      if (owner.broken || this.stopping) {
-        track.offsets.fail(BigInt(raw.offset));
-        return;
+    return this.track$(
+      new Promise<void>((done) => {
+        owner.queue.push({ definition, raw, done });
+        this.pump(owner);
+      }),
+    );
+  }
+
+  /** Starts the lane's queued messages, in order, while its window has room. */
+  private pump(lane: Lane): void {
+    while (lane.queue.length > 0) {
+      if (lane.broken || this.stopping) {
+        for (const queued of lane.queue.splice(0)) {
+          lane.track.offsets.fail(BigInt(queued.raw.offset));
+          queued.done();
+        }
+        break;
       }
-      const verdict = this.giveUpOn(track, raw);
-      await this.settle(track, raw, () => this.handleMessage(definition, raw, verdict), owner);
-    });
-    owner.tail = task.finally(() => {
-      owner.queued--;
-      if (owner.queued === 0 && this.lanes.get(laneId) === owner) this.lanes.delete(laneId);
-    });
-    return this.track$(owner.tail);
+      const window = lane.inFlight === 0 ? 1 : Math.max(1, this.windowOf(lane.queue[0].raw));
+      if (lane.inFlight >= window) break;
+      const next = lane.queue.shift() as Queued;
+      lane.inFlight++;
+      void this.run(lane, next).finally(() => {
+        lane.inFlight--;
+        next.done();
+        if (lane.queue.length === 0 && lane.inFlight === 0) {
+          if (this.lanes.get(lane.id) === lane) this.lanes.delete(lane.id);
+        } else {
+          this.pump(lane);
+        }
+      });
+    }
+  }
+
+  private windowOf(raw: RawMessage): number {
+    return this.options.windowOf ? this.options.windowOf(raw) : 1;
+  }
+
+  private run(lane: Lane, { definition, raw }: Queued): Promise<void> {
+    const verdict = this.giveUpOn(lane.track, raw);
+    return this.settle(
+      lane.track,
+      raw,
+      () => this.handleMessage(definition as TopicDefinition<T>, raw, verdict),
+      lane,
+    );
   }
 
   private track$(work: Promise<void>): Promise<void> {
@@ -524,6 +554,8 @@ export class ConsumerRunner<T> {
     this.later(track.backoffMs, () => {
       track.recovering = false;
       if (this.stopping || this.tracks.get(`${track.topic}:${track.partition}`) !== track) return;
+      // What was handed back is fetched again from here, in order: its lanes take messages again.
+      for (const lane of this.lanes.values()) if (lane.track === track) lane.broken = false;
       const mark = track.offsets.watermark();
       try {
         if (mark !== null)

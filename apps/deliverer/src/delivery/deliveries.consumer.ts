@@ -52,7 +52,7 @@ export class DeliveriesConsumer implements OnApplicationBootstrap, BeforeApplica
         return notBefore ? Number(notBefore) : null;
       },
       handle: ({ message }) => this.flow.handle(message),
-      overflow: ({ message }) => this.flow.overflow(message),
+      windowOf: (raw) => this.flow.windowOf(raw.key),
       retry: ({ message }, outcome) => this.router.later(message, outcome),
       deadLetter: async (raw, outcome) => {
         await this.router.deadLetter(raw.key, raw.value, outcome.code, outcome.reason);

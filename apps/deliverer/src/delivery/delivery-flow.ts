@@ -21,7 +21,8 @@ import { DeliveryRouter } from './delivery-router';
 const MAX_RATE_WAIT_MS = 1_000;
 /** Parked deliveries a released strict subscription sends in one go before handing on. */
 const DRAIN_LIMIT = 50;
-const BACKLOG_DEFER_MS = 1_000;
+/** Deliveries of one best-effort subscription in flight at once. */
+const DEFAULT_MAX_IN_FLIGHT = 32;
 
 /**
  * What happens to one delivery before and after its attempt: ordering (`strict` holds and parks
@@ -96,14 +97,13 @@ export class DeliveryFlow {
   }
 
   /**
-   * Asked without waiting when a subscription's lane is backed up: best-effort deliveries are
-   * deferred to the retry path (not counted as attempts); strict ones keep their place, and so do
-   * those of a deleted or disabled subscription, which are dead-lettered at once when handled.
+   * How many deliveries of a subscription may be in flight at once: one while its policy is not
+   * known yet and for strict subscriptions (one at a time, in order), else its window.
    */
-  overflow(message: DeliveryMessage): HandlerOutcome | null {
-    const policy = this.policies.known(message.subscription_id);
-    if (policy === null || policy.ordering === 'strict' || refusalOf(policy) !== null) return null;
-    return defer(BACKLOG_DEFER_MS, 'subscription backlog');
+  windowOf(subscriptionId: string | null): number {
+    const policy = subscriptionId === null ? null : this.policies.known(subscriptionId);
+    if (policy === null || policy.ordering === 'strict') return 1;
+    return DEFAULT_MAX_IN_FLIGHT;
   }
 
   private async refuse(message: DeliveryMessage, refusal: string): Promise<HandlerOutcome> {
