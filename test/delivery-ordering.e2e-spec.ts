@@ -64,9 +64,11 @@ describe('delivery order and isolation', () => {
     });
   }
 
-  it('delivers 100 events to one subscription in event order', async () => {
+  // Best-effort deliveries start in event order, up to max_in_flight at once (the contract since the
+  // throughput work): one at a time, and with nothing failing, they also arrive in event order.
+  it('delivers 100 events in event order to a best-effort subscription one at a time', async () => {
     const { tenantId, client } = await pipeline.operator.createTenant('ordered');
-    await subscribe(client, '/ordered', 'reading.taken');
+    await subscribe(client, '/ordered', 'reading.taken', { max_in_flight: 1 });
     const seqs = Array.from({ length: 100 }, (_, index) => index);
     // Several sends, so the deliveries span many Kafka batches.
     for (let start = 0; start < 100; start += 10) {
@@ -81,6 +83,37 @@ describe('delivery order and isolation', () => {
       60_000,
     );
     expect(sequenceAt(received)).toEqual(seqs);
+  });
+
+  it('has up to max_in_flight deliveries of a best-effort subscription in flight at once, each delivered once', async () => {
+    const { tenantId, client } = await pipeline.operator.createTenant('windowed');
+    pipeline.receiver.respondWith((request) =>
+      request.path === '/window' ? { status: 200, delayMs: 400 } : { status: 200 },
+    );
+    await subscribe(client, '/window', 'reading.taken', { max_in_flight: 4 });
+    const seqs = Array.from({ length: 16 }, (_, index) => index);
+    await publish(tenantId, 'reading.taken', seqs);
+    const received = await waitFor(
+      '16 deliveries at /window',
+      () => {
+        const all = pipeline.receiver.requests.filter((request) => request.path === '/window');
+        return all.length >= 16 && all;
+      },
+      60_000,
+    );
+    expect([...sequenceAt(received)].sort((a, b) => a - b)).toEqual(seqs);
+    // How many were at the receiver at once: each stays 400 ms, and the next of a full window comes after.
+    const overlap = Math.max(
+      ...received.map(
+        (request) =>
+          received.filter(
+            (other) =>
+              other.receivedAt <= request.receivedAt && request.receivedAt < other.receivedAt + 380,
+          ).length,
+      ),
+    );
+    expect(overlap).toBe(4);
+    pipeline.receiver.respondWith(() => ({ status: 200 }));
   });
 
   it('with strict ordering, a failing delivery holds the later ones, which follow it in order', async () => {

@@ -174,6 +174,7 @@ describe('subscription-api on a real PostgreSQL', () => {
         payload_fields: null,
         ordering: 'strict',
         rate_limit_per_second: null,
+        max_in_flight: null,
         status: 'active',
       });
       expect(created.body.secret).toMatch(/^whsec_/);
@@ -291,6 +292,12 @@ describe('subscription-api on a real PostgreSQL', () => {
         'rate_limit_per_second',
         'must be an integer from 1 to 100000',
       ],
+      [
+        'a window too wide',
+        { ...webhook(), max_in_flight: 129 },
+        'max_in_flight',
+        'must be an integer from 1 to 128',
+      ],
       ['an unknown field', { ...webhook(), colour: 'red' }, 'colour', 'is not a known field'],
       [
         'a filter with an unknown operator',
@@ -350,6 +357,7 @@ describe('subscription-api on a real PostgreSQL', () => {
           description: 'after',
           event_types: ['user.*', 'customer.created'],
           enabled: false,
+          max_in_flight: 8,
         },
       );
       expect(patched.status).toBe(200);
@@ -357,6 +365,7 @@ describe('subscription-api on a real PostgreSQL', () => {
         description: 'after',
         event_types: ['user.*', 'customer.created'],
         enabled: false,
+        max_in_flight: 8,
         destination: { url: 'https://example.com/hooks', headers: { Authorization: '********' } },
       });
       const invalid = await client.request<ErrorBody>(

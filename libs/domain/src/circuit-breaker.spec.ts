@@ -22,6 +22,16 @@ describe('CircuitBreakers', () => {
     expect(circuits.decide('a', 0)).toEqual({ kind: 'attempt' });
   });
 
+  it('says an endpoint is failing from its first failure until a success', () => {
+    const circuits = breakers();
+    expect(circuits.isFailing('a')).toBe(false);
+    circuits.failed('a', 0);
+    expect(circuits.isFailing('a')).toBe(true);
+    expect(circuits.isFailing('b')).toBe(false);
+    circuits.succeeded('a');
+    expect(circuits.isFailing('a')).toBe(false);
+  });
+
   it('keeps endpoints apart', () => {
     const circuits = breakers();
     for (let i = 0; i < 3; i++) circuits.failed('a', 0);

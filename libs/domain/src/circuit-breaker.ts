@@ -70,6 +70,11 @@ export class CircuitBreakers {
     return open;
   }
 
+  /** Whether the endpoint's last call failed (whether or not its circuit opened yet). */
+  isFailing(endpoint: string): boolean {
+    return (this.circuits.get(endpoint)?.failures ?? 0) > 0;
+  }
+
   isOpen(endpoint: string, now: number): boolean {
     const openUntil = this.circuits.get(endpoint)?.openUntil ?? null;
     return openUntil !== null && now < openUntil;

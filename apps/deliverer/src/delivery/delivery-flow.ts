@@ -9,6 +9,7 @@ import {
   refusalOf,
   waitForCircuit,
   type NextStep,
+  DEFAULT_MAX_IN_FLIGHT,
 } from '@herald/domain';
 import { ack, deadLetter, defer, retry, type HandlerOutcome } from '@herald/kafka';
 import { HeraldMetrics } from '@herald/observability';
@@ -21,8 +22,6 @@ import { DeliveryRouter } from './delivery-router';
 const MAX_RATE_WAIT_MS = 1_000;
 /** Parked deliveries a released strict subscription sends in one go before handing on. */
 const DRAIN_LIMIT = 50;
-/** Deliveries of one best-effort subscription in flight at once. */
-const DEFAULT_MAX_IN_FLIGHT = 32;
 
 /**
  * What happens to one delivery before and after its attempt: ordering (`strict` holds and parks
@@ -91,19 +90,22 @@ export class DeliveryFlow {
       );
       return toOutcome(step);
     }
-    const step = await this.delivery.attempt(message);
-    this.observe(subscription, step);
+    // The breaker hears of the answer as soon as it comes, before the attempt is recorded.
+    const step = await this.delivery.attempt(message, (next) => this.observe(subscription, next));
     return toOutcome(step);
   }
 
   /**
    * How many deliveries of a subscription may be in flight at once: one while its policy is not
-   * known yet and for strict subscriptions (one at a time, in order), else its window.
+   * known yet, for strict subscriptions (one at a time, in order), and while its endpoint is failing
+   * (a failing endpoint is probed one call at a time, not hammered, until one succeeds); else its
+   * window.
    */
   windowOf(subscriptionId: string | null): number {
-    const policy = subscriptionId === null ? null : this.policies.known(subscriptionId);
+    if (subscriptionId === null || this.breakers.isFailing(subscriptionId)) return 1;
+    const policy = this.policies.known(subscriptionId);
     if (policy === null || policy.ordering === 'strict') return 1;
-    return DEFAULT_MAX_IN_FLIGHT;
+    return policy.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   }
 
   private async refuse(message: DeliveryMessage, refusal: string): Promise<HandlerOutcome> {

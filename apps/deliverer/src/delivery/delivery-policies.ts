@@ -11,6 +11,8 @@ import { SubscriptionsRepository } from '@herald/persistence';
 export interface DeliveryPolicy extends SubscriptionLiveness {
   ordering: Ordering;
   rateLimitPerSecond: number | null;
+  /** Best-effort deliveries in flight at once; null for the default. */
+  maxInFlight: number | null;
   /** For metrics: deliveries are counted by destination type. */
   destinationType: Destination['type'];
   /** A strict hold is in place; a subscription no longer strict releases it. */

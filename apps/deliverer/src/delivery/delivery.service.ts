@@ -47,10 +47,12 @@ export class DeliveryService {
     this.logger = new JsonLogger('deliverer', config.logLevel);
   }
 
-  async attempt(message: DeliveryMessage): Promise<NextStep> {
+  /** `heard` learns the next step as soon as the answer is in, before the attempt is recorded. */
+  async attempt(message: DeliveryMessage, heard?: (step: NextStep) => void): Promise<NextStep> {
     const startedAt = new Date();
     const { result, destinationType } = await this.send(message, startedAt);
     const step = nextStep(result, message.attempt + 1, this.config.retrySchedule);
+    heard?.(step);
     return this.conclude(message, { startedAt, result, destinationType, step, called: true });
   }
 

@@ -278,21 +278,26 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
     expect(fetched.secret).toBeUndefined();
     expect(fetched.filter).toEqual(created.filter);
 
-    const updated = await call<{ enabled: boolean; description: string }>(
+    const updated = await call<{ enabled: boolean; description: string; max_in_flight: number }>(
       client,
       'UpdateSubscription',
-      { id: created.id, subscription: { enabled: false } },
+      { id: created.id, subscription: { enabled: false, max_in_flight: 4 } },
       key,
     );
-    expect(updated).toMatchObject({ enabled: false, description: 'over gRPC' });
-    const cleared = await call<{ payload_fields?: unknown; filter?: unknown }>(
+    expect(updated).toMatchObject({ enabled: false, description: 'over gRPC', max_in_flight: 4 });
+    const cleared = await call<{
+      payload_fields?: unknown;
+      filter?: unknown;
+      max_in_flight?: unknown;
+    }>(
       client,
       'UpdateSubscription',
-      { id: created.id, clear_fields: ['payload_fields', 'filter'] },
+      { id: created.id, clear_fields: ['payload_fields', 'filter', 'max_in_flight'] },
       key,
     );
     expect(cleared.payload_fields).toBeUndefined();
     expect(cleared.filter).toBeUndefined();
+    expect(cleared.max_in_flight).toBeUndefined();
 
     const page = await call<{ data: { id: string }[] }>(
       client,

@@ -1,4 +1,9 @@
-import { isValidEventTypeGlob, validateFilter, type WebhookDestination } from '@herald/domain';
+import {
+  isValidEventTypeGlob,
+  MAX_IN_FLIGHT_LIMIT,
+  validateFilter,
+  type WebhookDestination,
+} from '@herald/domain';
 import type { NewSubscription } from '@herald/persistence';
 import { readEmailDestination } from './email-destination-input';
 import { readSqsDestination } from './sqs-destination-input';
@@ -25,6 +30,7 @@ const SUBSCRIPTION_FIELDS = [
   'payload_fields',
   'ordering',
   'rate_limit_per_second',
+  'max_in_flight',
 ] as const;
 
 function readWebhook(reader: BodyReader): WebhookDestination {
@@ -103,6 +109,7 @@ function readFields(body: unknown, creating: boolean): SubscriptionPatch {
     payloadFields: reader.stringList('payload_fields', { max: 500, each: fieldPathProblem }),
     ordering: reader.oneOf('ordering', ['best_effort', 'strict'] as const),
     rateLimitPerSecond: reader.integer('rate_limit_per_second', 1, 100_000),
+    maxInFlight: reader.integer('max_in_flight', 1, MAX_IN_FLIGHT_LIMIT),
   };
   if (read.filter) {
     for (const problem of validateFilter(read.filter))
@@ -129,6 +136,7 @@ export function readNewSubscription(body: unknown): NewSubscription {
     payloadFields: null,
     ordering: 'best_effort',
     rateLimitPerSecond: null,
+    maxInFlight: null,
     ...readFields(body, true),
   };
 }

@@ -37,6 +37,7 @@ export const presentSubscription = (subscription: Subscription) => ({
   payload_fields: subscription.payloadFields,
   ordering: subscription.ordering,
   rate_limit_per_second: subscription.rateLimitPerSecond,
+  max_in_flight: subscription.maxInFlight,
   status: subscription.status,
   disabled_reason: subscription.disabledReason,
   created_at: subscription.createdAt,

@@ -6,7 +6,13 @@ import { pageRequest } from '../common/pagination';
 import { grpcPage, withCleared, withoutNulls, type GrpcListRequest } from '../grpc/grpc-mapping';
 
 /** Fields an update may set back to null (the defaults, or none). */
-const CLEARABLE = ['filter', 'trigger_fields', 'payload_fields', 'rate_limit_per_second'];
+const CLEARABLE = [
+  'filter',
+  'trigger_fields',
+  'payload_fields',
+  'rate_limit_per_second',
+  'max_in_flight',
+];
 import { fromStruct, structOrNull, type ProtoStruct } from '../grpc/struct';
 import { readNewSubscription, readSubscriptionPatch } from './subscription-input';
 import type { SubscriptionView } from './subscription.view';
@@ -36,6 +42,7 @@ interface GrpcSubscriptionInput {
   payload_fields?: { values?: string[] };
   ordering?: string;
   rate_limit_per_second?: number;
+  max_in_flight?: number;
 }
 
 /** The gRPC input as the REST body it means, so both are validated by the same reader. */
@@ -59,6 +66,7 @@ function toBody(input: GrpcSubscriptionInput = {}): JsonObject {
   if (input.ordering !== undefined) body.ordering = input.ordering;
   if (input.rate_limit_per_second !== undefined)
     body.rate_limit_per_second = input.rate_limit_per_second;
+  if (input.max_in_flight !== undefined) body.max_in_flight = input.max_in_flight;
   return body;
 }
 

@@ -32,8 +32,24 @@ const subscriptionFields: Record<string, Schema> = {
     ...stringList,
     description: 'Fields of `data` to deliver; null means the defaults.',
   },
-  ordering: { type: 'string', enum: ['best_effort', 'strict'], default: 'best_effort' },
+  ordering: {
+    type: 'string',
+    enum: ['best_effort', 'strict'],
+    default: 'best_effort',
+    description:
+      '`best_effort`: deliveries start in event order, up to `max_in_flight` at once, and a ' +
+      'failed one retries while later ones go on. `strict`: one at a time, and a failing delivery ' +
+      'holds the later ones until it succeeds or is dead-lettered.',
+  },
   rate_limit_per_second: { type: ['integer', 'null'], minimum: 1 },
+  max_in_flight: {
+    type: ['integer', 'null'],
+    minimum: 1,
+    maximum: 128,
+    description:
+      'Best-effort deliveries of this subscription in flight at once; null for the default, 32. ' +
+      'Strict subscriptions always have one.',
+  },
 };
 
 export const subscriptionSchemas: Record<string, Schema> = {

@@ -7,6 +7,7 @@ import { AttemptRequestBody1764000004200 } from './1764000004200-attempt-request
 import { StrictOrdering1764000005000 } from './1764000005000-strict-ordering';
 import { DeliveryMessageId1764000006000 } from './1764000006000-delivery-message-id';
 import { EventFailure1764000007000 } from './1764000007000-event-failure';
+import { SubscriptionMaxInFlight1764000008000 } from './1764000008000-subscription-max-in-flight';
 
 /** Every migration, in order; new ones are appended here. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   StrictOrdering1764000005000,
   DeliveryMessageId1764000006000,
   EventFailure1764000007000,
+  SubscriptionMaxInFlight1764000008000,
 ];

@@ -39,6 +39,8 @@ export interface NewSubscription {
   payloadFields: string[] | null;
   ordering: Ordering;
   rateLimitPerSecond: number | null;
+  /** Left out or null: Herald's default window. */
+  maxInFlight?: number | null;
 }
 
 interface SubscriptionRow {
@@ -58,6 +60,7 @@ interface SubscriptionRow {
   payload_fields: string[] | null;
   ordering: Ordering;
   rate_limit_per_second: number | null;
+  max_in_flight: number | null;
   status: SubscriptionStatus;
   disabled_reason: string | null;
   created_at: Date;
@@ -133,6 +136,7 @@ export class SubscriptionsRepository {
       payloadFields: row.payload_fields,
       ordering: row.ordering,
       rateLimitPerSecond: row.rate_limit_per_second,
+      maxInFlight: row.max_in_flight,
       status: row.status,
       disabledReason: row.disabled_reason,
       createdAt: isoRequired(row.created_at),
@@ -151,8 +155,8 @@ export class SubscriptionsRepository {
       const rows: SubscriptionRow[] = await manager.query(
         `INSERT INTO subscriptions (id, tenant_id, description, enabled, debug, event_types, destination_type,
            destination, destination_secrets, signing_secret, filter, trigger_fields, payload_fields, ordering,
-           rate_limit_per_second)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+           rate_limit_per_second, max_in_flight)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
          RETURNING *`,
         [
           newId('sub'),
@@ -170,6 +174,7 @@ export class SubscriptionsRepository {
           jsonList(input.payloadFields),
           input.ordering,
           input.rateLimitPerSecond,
+          input.maxInFlight ?? null,
         ],
       );
       const subscription = await this.announce(manager, rows[0], 'upsert');
@@ -208,6 +213,7 @@ export class SubscriptionsRepository {
       if (patch.ordering !== undefined) set('ordering', patch.ordering);
       if (patch.rateLimitPerSecond !== undefined)
         set('rate_limit_per_second', patch.rateLimitPerSecond);
+      if (patch.maxInFlight !== undefined) set('max_in_flight', patch.maxInFlight);
       if (patch.destination !== undefined) {
         const destination = keepMaskedValues(
           patch.destination,
@@ -447,6 +453,7 @@ export class SubscriptionsRepository {
   ): Promise<{
     ordering: Ordering;
     rateLimitPerSecond: number | null;
+    maxInFlight: number | null;
     destinationType: Destination['type'];
     /** A strict hold is in place (deliveries may be parked behind it). */
     held: boolean;
@@ -456,13 +463,14 @@ export class SubscriptionsRepository {
   } | null> {
     const rows: (Pick<
       SubscriptionRow,
-      'ordering' | 'rate_limit_per_second' | 'enabled' | 'status'
+      'ordering' | 'rate_limit_per_second' | 'max_in_flight' | 'enabled' | 'status'
     > & {
       destination_type: Destination['type'];
       held: boolean;
       deleted: boolean;
     })[] = await this.db.query(
-      `SELECT s.ordering, s.rate_limit_per_second, s.destination->>'type' AS destination_type,
+      `SELECT s.ordering, s.rate_limit_per_second, s.max_in_flight,
+              s.destination->>'type' AS destination_type,
               s.enabled, s.status, s.deleted_at IS NOT NULL AS deleted,
               EXISTS (SELECT 1 FROM delivery_holds h WHERE h.subscription_id = s.id) AS held
          FROM subscriptions s
@@ -474,6 +482,7 @@ export class SubscriptionsRepository {
       ? {
           ordering: row.ordering,
           rateLimitPerSecond: row.rate_limit_per_second,
+          maxInFlight: row.max_in_flight,
           destinationType: row.destination_type,
           held: row.held,
           enabled: row.enabled,
