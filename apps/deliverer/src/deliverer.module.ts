@@ -11,6 +11,8 @@ import { AttemptRecorder } from './delivery/attempt-recorder';
 import { SubscriptionHealth } from './delivery/subscription-health';
 import { DeliveryFlow } from './delivery/delivery-flow';
 import { DeliveryPolicies } from './delivery/delivery-policies';
+import { DeliverySubscriptions } from './delivery/delivery-subscriptions';
+import { SubscriptionChanges } from './delivery/subscription-changes';
 import { DeliveryRouter } from './delivery/delivery-router';
 
 @Module({})
@@ -27,6 +29,8 @@ export class DelivererModule {
         AttemptRecorder,
         DeliveryService,
         DeliveryPolicies,
+        DeliverySubscriptions,
+        SubscriptionChanges,
         DeliveryRouter,
         DeliveryFlow,
         DeliveriesConsumer,

@@ -13,7 +13,8 @@ import {
   type SendResult,
 } from '@herald/domain';
 import { HeraldMetrics } from '@herald/observability';
-import { SecretsUnreadableError, SubscriptionsRepository } from '@herald/persistence';
+import { SecretsUnreadableError } from '@herald/persistence';
+import { DeliverySubscriptions, type SubscriptionForDelivery } from './delivery-subscriptions';
 import { WebhookSender } from '../destinations/webhook.sender';
 import { EmailSender } from '../destinations/email.sender';
 import { AttemptRecorder } from './attempt-recorder';
@@ -35,7 +36,7 @@ export class DeliveryService {
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
-    private readonly subscriptions: SubscriptionsRepository,
+    private readonly subscriptions: DeliverySubscriptions,
     private readonly attempts: AttemptRecorder,
     private readonly webhooks: WebhookSender,
     private readonly emails: EmailSender,
@@ -159,9 +160,14 @@ export class DeliveryService {
     now: Date,
   ): Promise<{ result: SendResult; destinationType: string }> {
     const none = (result: SendResult) => ({ result, destinationType: 'none' });
-    let found: Awaited<ReturnType<SubscriptionsRepository['getForDelivery']>>;
+    let found: SubscriptionForDelivery;
     try {
-      found = await this.subscriptions.getForDelivery(message.tenant_id, message.subscription_id);
+      found = await this.subscriptions.get(message.tenant_id, message.subscription_id);
+      // Kept from before a re-enable the policy has seen already: read it again.
+      if (found && (found.subscription.status === 'disabled' || !found.subscription.enabled)) {
+        this.subscriptions.forget(message.subscription_id);
+        found = await this.subscriptions.get(message.tenant_id, message.subscription_id);
+      }
     } catch (error) {
       // Herald's own fault for this one delivery: it follows the retry schedule (an operator may fix
       // the key meanwhile) instead of stalling every subscription of the partition.

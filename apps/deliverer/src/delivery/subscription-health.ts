@@ -17,6 +17,9 @@ import {
 import { TypedProducer } from '@herald/kafka';
 import { SubscriptionsRepository } from '@herald/persistence';
 
+/** How long a success that found a subscription not failing spares the next successes their write. */
+const HEALTHY_FOR_MS = 2_000;
+
 function verdictOf(result: SendResult): AttemptVerdict {
   if (result.ok) return 'succeeded';
   if (result.gone) return 'gone';
@@ -36,6 +39,11 @@ function verdictOf(result: SendResult): AttemptVerdict {
 @Injectable()
 export class SubscriptionHealth {
   private readonly logger: JsonLogger;
+  /**
+   * Subscriptions whose last success found them not failing, until when that is trusted: another
+   * deliverer's failure is seen within that time.
+   */
+  private readonly healthyUntil = new Map<string, number>();
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
@@ -55,8 +63,12 @@ export class SubscriptionHealth {
 
     let failingSince: Date | null = null;
     if (verdict === 'succeeded') {
+      // Known healthy a moment ago: nothing to end, so no write (the hot path of a busy endpoint).
+      if ((this.healthyUntil.get(subscriptionId) ?? 0) > now.getTime()) return;
       failingSince = await this.subscriptions.noteSuccess(tenantId, subscriptionId);
+      this.knownHealthy(subscriptionId, now.getTime());
     } else if (verdict === 'failed' || verdict === 'gone') {
+      this.healthyUntil.delete(subscriptionId);
       const noted = await this.subscriptions.noteFailure(tenantId, subscriptionId, now);
       if (!noted) return;
       failingSince = noted.started ? null : noted.failingSince;
@@ -137,5 +149,14 @@ export class SubscriptionHealth {
       type: event.type,
       subscription_id: event.subject,
     });
+  }
+
+  private knownHealthy(subscriptionId: string, now: number): void {
+    this.healthyUntil.delete(subscriptionId);
+    this.healthyUntil.set(subscriptionId, now + HEALTHY_FOR_MS);
+    if (this.healthyUntil.size > 50_000) {
+      const oldest = this.healthyUntil.keys().next().value;
+      if (oldest !== undefined) this.healthyUntil.delete(oldest);
+    }
   }
 }

@@ -65,6 +65,7 @@ export class SubscriptionsService {
   ): Promise<{ secret: string; previous_secret_expires_at: string }> {
     const rotated = await this.subscriptions.rotateSigningSecret(tenantId, id, overlapMs);
     if (!rotated) throw notFound('subscription', id);
+    await this.outbox.publishSoon();
     return { secret: rotated.secret, previous_secret_expires_at: rotated.previousExpiresAt };
   }
 }

@@ -261,18 +261,24 @@ export class SubscriptionsRepository {
     overlapMs: number,
   ): Promise<{ secret: string; previousExpiresAt: string } | null> {
     const secret = generateSigningSecret();
-    // UPDATE … RETURNING comes back from TypeORM as [rows, count].
-    const [rows]: [{ previous_secret_expires_at: Date }[], number] = await this.db.query(
-      `UPDATE subscriptions
-       SET previous_signing_secret = signing_secret, signing_secret = $3,
-           previous_secret_expires_at = now() + ($4 || ' milliseconds')::interval, updated_at = now()
-       WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL
-       RETURNING previous_secret_expires_at`,
-      [tenantId, id, encryptSecret(this.key, secret), String(overlapMs)],
-    );
-    return rows[0]
-      ? { secret, previousExpiresAt: isoRequired(rows[0].previous_secret_expires_at) }
-      : null;
+    // Announced like any change, so deliverers drop the secrets they keep and sign with the new one.
+    return this.db.transaction(async (manager) => {
+      // UPDATE … RETURNING comes back from TypeORM as [rows, count].
+      const [rows]: [SubscriptionRow[], number] = await manager.query(
+        `UPDATE subscriptions
+         SET previous_signing_secret = signing_secret, signing_secret = $3,
+             previous_secret_expires_at = now() + ($4 || ' milliseconds')::interval, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL
+         RETURNING *`,
+        [tenantId, id, encryptSecret(this.key, secret), String(overlapMs)],
+      );
+      if (!rows[0]) return null;
+      await this.announce(manager, rows[0], 'upsert');
+      return {
+        secret,
+        previousExpiresAt: isoRequired(rows[0].previous_secret_expires_at as Date),
+      };
+    });
   }
 
   /**
