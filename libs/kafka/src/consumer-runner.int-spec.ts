@@ -309,4 +309,49 @@ describe('ConsumerRunner', () => {
       async () => (await committed(groupId, topic.name)) === '40',
     );
   });
+
+  it('in batch mode, hands the messages of a partition over in batches, in order, and parks only the one at fault', async () => {
+    const topic = await oneTopic();
+    const groupId = `runner-batch-${randomUUID()}`;
+    const batches: string[][] = [];
+    const { letters, deadLetter } = deadLetters();
+    const runner = new ConsumerRunner<Buffer>({
+      kafka,
+      groupId,
+      topics: [topic],
+      logger: new JsonLogger('runner-test', 'error'),
+      isPermanent: isPermanentFailure,
+      deadLetter,
+      handleBatch: (messages) => {
+        const values = messages.map(({ message }) => message.toString());
+        if (values.includes('poison')) {
+          return Promise.reject(Object.assign(new Error('value too long'), { code: '22001' }));
+        }
+        batches.push(values);
+        return Promise.resolve(values.map(() => ack()));
+      },
+    });
+    runners.push(runner);
+    const send = (values: string[]) =>
+      producer.send({
+        topic: topic.name,
+        messages: values.map((value, index) => ({ key: `k${index % 4}`, value })),
+      });
+    await send(Array.from({ length: 20 }, (_, index) => String(index)));
+    await runner.start();
+    await waitFor('the first twenty', () => batches.flat().length === 20, 20_000);
+    expect(batches.some((batch) => batch.length > 1)).toBe(true);
+    // A batch holding a message PostgreSQL would refuse: split, and only that one parked.
+    await send(
+      Array.from({ length: 10 }, (_, index) => (index === 4 ? 'poison' : String(20 + index))),
+    );
+    await waitFor('every message but the poison', () => batches.flat().length === 29, 20_000);
+    const handled = batches.flat().map(Number);
+    expect(handled).toEqual([...handled].sort((a, b) => a - b));
+    expect(letters).toEqual([{ value: 'poison', code: 'unprocessable', reason: 'value too long' }]);
+    await waitFor(
+      'the commit past everything',
+      async () => (await committed(groupId, topic.name)) === '30',
+    );
+  });
 });

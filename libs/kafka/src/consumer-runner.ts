@@ -1,6 +1,7 @@
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { TopicDefinition } from '@herald/contracts';
 import type { JsonLogger } from '@herald/config';
+import { captureContext } from '@herald/observability';
 import type { HandlerOutcome, LaterOutcome } from './outcome';
 import { PartitionOffsets } from './partition-offsets';
 
@@ -16,6 +17,11 @@ export interface RawMessage {
 
 export interface ConsumedMessage<T> extends RawMessage {
   message: T;
+  /**
+   * Runs `work` in this message's trace context (its consumer span), so what it publishes continues
+   * the message's trace. A batch handler uses it for each message's part.
+   */
+  within?: <R>(work: () => R) => R;
 }
 
 /**
@@ -32,7 +38,14 @@ export interface ConsumerRunnerOptions<T> {
   groupId: string;
   topics: readonly TopicDefinition<T>[];
   logger: JsonLogger;
-  handle(message: ConsumedMessage<T>): Promise<HandlerOutcome>;
+  handle?(message: ConsumedMessage<T>): Promise<HandlerOutcome>;
+  /**
+   * Handles a whole fetched batch of one partition at once, instead of `handle`: one outcome per
+   * message, in the order given (offset order). Batches of one partition run one after another. A
+   * batch that fails for a reason bound to the data is handled again one message at a time, so only
+   * the message at fault is parked; one that fails otherwise is retried, then one at a time.
+   */
+  handleBatch?(messages: ConsumedMessage<T>[]): Promise<HandlerOutcome[]>;
   /** Makes a dead-lettered message durable elsewhere (an invalid-events topic, a DLQ). */
   deadLetter(
     message: RawMessage,
@@ -120,10 +133,10 @@ const HEARTBEAT_EVERY_MS = 1_000;
 const COMMIT_EVERY_MS = 200;
 const SHUTDOWN_GRACE_MS = 15_000;
 
-/** A message waiting in its key's lane, and what to call once it is handled (or handed back). */
+/** Messages waiting in a lane (one, or a partition's batch), and what to call once handled or handed back. */
 interface Queued {
   definition: TopicDefinition<unknown>;
-  raw: RawMessage;
+  raws: RawMessage[];
   done(): void;
 }
 
@@ -328,6 +341,7 @@ export class ConsumerRunner<T> {
 
     const { due, pauseUntil } = this.splitDue(batch.topic, batch.partition, batch.messages);
     const work: Promise<void>[] = [];
+    const taken: RawMessage[] = [];
     let considered: string | null = null;
     for (const message of due) {
       if (!payload.isRunning() || payload.isStale()) return;
@@ -337,8 +351,11 @@ export class ConsumerRunner<T> {
       }
       considered = message.offset;
       if (!track.offsets.take(BigInt(message.offset))) continue;
-      work.push(this.dispatch(definition, track, toRaw(batch.topic, batch.partition, message)));
+      const raw = toRaw(batch.topic, batch.partition, message);
+      if (this.options.handleBatch) taken.push(raw);
+      else work.push(this.dispatch(definition, track, raw));
     }
+    if (taken.length > 0) work.push(this.dispatchBatch(definition, track, taken));
     // The fetcher moves on past what this batch started; the commit waits for it to finish.
     if (considered !== null) payload.resolveOffset(considered);
     await this.awaitWithinBudget(payload, work);
@@ -390,7 +407,7 @@ export class ConsumerRunner<T> {
     const owner = lane;
     return this.track$(
       new Promise<void>((done) => {
-        owner.queue.push({ definition, raw, done });
+        owner.queue.push({ definition, raws: [raw], done });
         this.pump(owner);
       }),
     );
@@ -401,12 +418,12 @@ export class ConsumerRunner<T> {
     while (lane.queue.length > 0) {
       if (lane.broken || this.stopping) {
         for (const queued of lane.queue.splice(0)) {
-          lane.track.offsets.fail(BigInt(queued.raw.offset));
+          for (const raw of queued.raws) lane.track.offsets.fail(BigInt(raw.offset));
           queued.done();
         }
         break;
       }
-      const window = lane.inFlight === 0 ? 1 : Math.max(1, this.windowOf(lane.queue[0].raw));
+      const window = lane.inFlight === 0 ? 1 : Math.max(1, this.windowOf(lane.queue[0].raws[0]));
       if (lane.inFlight >= window) break;
       const next = lane.queue.shift() as Queued;
       lane.inFlight++;
@@ -426,7 +443,10 @@ export class ConsumerRunner<T> {
     return this.options.windowOf ? this.options.windowOf(raw) : 1;
   }
 
-  private run(lane: Lane, { definition, raw }: Queued): Promise<void> {
+  private run(lane: Lane, { definition, raws }: Queued): Promise<void> {
+    if (this.options.handleBatch)
+      return this.runBatch(lane, definition as TopicDefinition<T>, raws);
+    const [raw] = raws;
     const verdict = this.giveUpOn(lane.track, raw);
     return this.settle(
       lane.track,
@@ -434,6 +454,144 @@ export class ConsumerRunner<T> {
       () => this.handleMessage(definition as TopicDefinition<T>, raw, verdict),
       lane,
     );
+  }
+
+  /** Queues a partition's batch on the partition's own lane: its batches run one after another. */
+  private dispatchBatch(
+    definition: TopicDefinition<T>,
+    track: PartitionTrack,
+    raws: RawMessage[],
+  ): Promise<void> {
+    const id = `${track.topic}:${track.partition}:*batch*`;
+    let lane = this.lanes.get(id);
+    if (!lane) {
+      lane = { id, track, queue: [], inFlight: 0, broken: false };
+      this.lanes.set(id, lane);
+    }
+    const owner = lane;
+    return this.track$(
+      new Promise<void>((done) => {
+        owner.queue.push({ definition, raws, done });
+        this.pump(owner);
+      }),
+    );
+  }
+
+  /**
+   * Handles a batch: whole, or — after it failed once while the dependencies answered — one message
+   * at a time, so a message that keeps failing is found and parked on its own. Offsets complete as
+   * their part does; the rest are handed back when a part fails.
+   */
+  private async runBatch(
+    lane: Lane,
+    definition: TopicDefinition<T>,
+    raws: RawMessage[],
+  ): Promise<void> {
+    const track = lane.track;
+    const parts =
+      raws.length > 1 && track.failures.has(raws[0].offset) ? raws.map((raw) => [raw]) : [raws];
+    let failed: { part: RawMessage[]; error: unknown } | null = null;
+    await this.slots.acquire();
+    try {
+      for (const part of parts) {
+        try {
+          await this.handlePart(definition, track, part);
+        } catch (error) {
+          failed = { part, error };
+          break;
+        }
+        for (const raw of part) {
+          track.offsets.complete(BigInt(raw.offset));
+          track.failures.delete(raw.offset);
+        }
+      }
+    } finally {
+      this.slots.release();
+    }
+    if (failed) {
+      const left = raws.slice(raws.indexOf(failed.part[0]));
+      for (const raw of left) track.offsets.fail(BigInt(raw.offset));
+      lane.broken = true;
+      await this.countFailure(track, failed.part[0], failed.error);
+      this.recover(track, failed.error);
+    }
+    if (track.full && track.offsets.inFlightCount < this.maxInFlight / 2) {
+      track.full = false;
+      if (!track.recovering) this.resume([{ topic: track.topic, partitions: [track.partition] }]);
+    }
+  }
+
+  /**
+   * One part of a batch: each message observed in its own consumer span (metrics and traces as when
+   * handled one at a time), the batch handler run once for those that need it, and each outcome
+   * applied. Rejects when any of it failed.
+   */
+  private async handlePart(
+    definition: TopicDefinition<T>,
+    track: PartitionTrack,
+    raws: RawMessage[],
+  ): Promise<void> {
+    const contexts: (<R>(work: () => R) => R)[] = [];
+    let decide!: (outcomes: Map<string, HandlerOutcome>) => void;
+    let refuse!: (error: unknown) => void;
+    const decided = new Promise<Map<string, HandlerOutcome>>((resolve, reject) => {
+      decide = resolve;
+      refuse = reject;
+    });
+    decided.catch(() => undefined);
+    const verdicts = raws.map((raw) => this.giveUpOn(track, raw));
+    const works = raws.map((raw, index) => {
+      const work = async (): Promise<HandlerOutcome> => {
+        contexts[index] = captureContext();
+        const outcome = verdicts[index] ?? (await decided).get(raw.offset) ?? null;
+        return this.applyOutcome(definition, raw, outcome);
+      };
+      return this.options.observe ? this.options.observe(raw, work) : work();
+    });
+    try {
+      const pending: ConsumedMessage<T>[] = [];
+      raws.forEach((raw, index) => {
+        if (verdicts[index]) return;
+        const decoded = definition.decode(raw.value);
+        if (decoded.ok) pending.push({ ...raw, message: decoded.value, within: contexts[index] });
+      });
+      decide(await this.handleBatchOrSplit(pending));
+    } catch (error) {
+      refuse(error);
+    }
+    for (const result of await Promise.allSettled(works)) {
+      if (result.status === 'rejected') throw result.reason;
+    }
+  }
+
+  /** Outcomes by offset; a batch failing for a reason bound to the data is split to find the one. */
+  private async handleBatchOrSplit(
+    messages: ConsumedMessage<T>[],
+  ): Promise<Map<string, HandlerOutcome>> {
+    const outcomes = new Map<string, HandlerOutcome>();
+    if (messages.length === 0) return outcomes;
+    try {
+      const handled = await (
+        this.options.handleBatch as NonNullable<ConsumerRunnerOptions<T>['handleBatch']>
+      )(messages);
+      messages.forEach((message, index) => outcomes.set(message.offset, handled[index]));
+    } catch (error) {
+      if (!this.options.isPermanent?.(error)) throw error;
+      if (messages.length === 1) {
+        outcomes.set(messages[0].offset, {
+          kind: 'deadLetter',
+          code: 'unprocessable',
+          reason: describe(error),
+        });
+      } else {
+        for (const message of messages) {
+          for (const [offset, outcome] of await this.handleBatchOrSplit([message])) {
+            outcomes.set(offset, outcome);
+          }
+        }
+      }
+    }
+    return outcomes;
   }
 
   private track$(work: Promise<void>): Promise<void> {
@@ -608,6 +766,7 @@ export class ConsumerRunner<T> {
   /** Runs the handler; an error bound to the message itself becomes its dead letter. */
   private async handleOrRefuse(consumed: ConsumedMessage<T>): Promise<HandlerOutcome> {
     try {
+      if (!this.options.handle) throw new Error('a consumer runner needs handle or handleBatch');
       return await this.options.handle(consumed);
     } catch (error) {
       if (!this.options.isPermanent?.(error)) throw error;

@@ -110,10 +110,10 @@ export class TypedProducer {
         ...message,
         headers: injectTraceContext(message.headers),
       }));
-      // A send larger than one batch goes as several, one after another, in order.
-      return splitForBatches(traced).reduce<Promise<void>>(
-        (previous, run) => previous.then(() => this.enqueue(topic, run)),
-        Promise.resolve(),
+      // A send larger than one batch goes as several requests, in order, queued at once so that
+      // what is sent after it cannot overtake its later part.
+      return Promise.all(splitForBatches(traced).map((run) => this.enqueue(topic, run))).then(
+        () => undefined,
       );
     });
   }

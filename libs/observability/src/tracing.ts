@@ -276,6 +276,13 @@ export function consumeSpan<R>(
   return runIn(span, parent, work);
 }
 
+/** The active trace context, for work to run in later (a batch handler's part for one message). */
+export function captureContext(): <R>(work: () => R) => R {
+  if (!enabled) return (work) => work();
+  const active = context.active();
+  return (work) => context.with(active, work);
+}
+
 /**
  * Publishes in a PRODUCER span `send <topic>`; messages whose headers get `injectTraceContext`
  * inside `work` carry this span as their parent.

@@ -21,40 +21,67 @@ export class MatchingService {
   ) {}
 
   /**
-   * Records a delivery for every subscription the event matches and emits those not emitted yet,
-   * keyed by subscription id so each subscription's deliveries stay in order.
+   * Records a delivery for every subscription each event matches and emits those not emitted yet,
+   * keyed by subscription id so each subscription's deliveries stay in order: for a whole batch of
+   * events, one INSERT and one SELECT, the deliveries produced in event order (each event's send in
+   * its own trace context, all coalesced into one request), and one UPDATE.
    */
-  async match(event: HeraldEvent): Promise<MatchResult> {
-    // The event type's catalog entry gives the defaults for null trigger and payload fields.
-    const defaults = await this.eventTypes.get(event.tenantId, event.type);
-    const matched = this.subscriptions.index.match(event, defaults);
-    const planned = await this.deliveries.planForEvent(
-      event.tenantId,
-      event.id,
-      event.type,
-      matched.map((subscription) => subscription.id),
+  async matchAll(
+    events: readonly { event: HeraldEvent; within?: <R>(work: () => R) => R }[],
+  ): Promise<MatchResult[]> {
+    const prepared = await Promise.all(
+      events.map(async ({ event, within }) => {
+        // The event type's catalog entry gives the defaults for null trigger and payload fields.
+        const defaults = await this.eventTypes.get(event.tenantId, event.type);
+        const matched = this.subscriptions.index.match(event, defaults);
+        return { event, within, defaults, matched };
+      }),
     );
-    const toEmit = planned.filter((plan) => !plan.published).map((plan) => plan.delivery);
-    const byId = new Map(matched.map((subscription) => [subscription.id, subscription]));
-    const messages = toEmit.map((delivery): { value: DeliveryMessage } => ({
-      value: {
-        delivery_id: delivery.id,
-        tenant_id: delivery.tenantId,
-        subscription_id: delivery.subscriptionId,
-        event_id: event.id,
-        event_type: event.type,
-        attempt: 0,
-        accepted_at: event.receivedAt,
-        body: buildDeliveredBody(
-          event,
-          delivery.subscriptionId,
-          delivery.id,
-          payloadFor(byId.get(delivery.subscriptionId) ?? { payloadFields: null }, event, defaults),
-        ),
-      },
-    }));
-    await this.producer.send(Topics.deliveries, messages);
-    await this.deliveries.markPublished(toEmit.map((delivery) => delivery.id));
-    return { matched: matched.length, emitted: toEmit.length };
+    const planned = await this.deliveries.planForEvents(
+      prepared.map(({ event, matched }) => ({
+        tenantId: event.tenantId,
+        eventId: event.id,
+        eventType: event.type,
+        subscriptionIds: matched.map((subscription) => subscription.id),
+      })),
+    );
+    const emitted: string[] = [];
+    const sends = prepared.map(({ event, within, defaults, matched }) => {
+      const toEmit = (planned.get(event.id) ?? [])
+        .filter((plan) => !plan.published)
+        .map((plan) => plan.delivery);
+      emitted.push(...toEmit.map((delivery) => delivery.id));
+      const byId = new Map(matched.map((subscription) => [subscription.id, subscription]));
+      const messages = toEmit.map((delivery): { value: DeliveryMessage } => ({
+        value: {
+          delivery_id: delivery.id,
+          tenant_id: delivery.tenantId,
+          subscription_id: delivery.subscriptionId,
+          event_id: event.id,
+          event_type: event.type,
+          attempt: 0,
+          accepted_at: event.receivedAt,
+          body: buildDeliveredBody(
+            event,
+            delivery.subscriptionId,
+            delivery.id,
+            payloadFor(
+              byId.get(delivery.subscriptionId) ?? { payloadFields: null },
+              event,
+              defaults,
+            ),
+          ),
+        },
+      }));
+      const send = () => this.producer.send(Topics.deliveries, messages);
+      return {
+        send: within ? within(send) : send(),
+        matched: matched.length,
+        emitted: toEmit.length,
+      };
+    });
+    await Promise.all(sends.map(({ send }) => send));
+    await this.deliveries.markPublished(emitted);
+    return sends.map(({ matched, emitted: count }) => ({ matched, emitted: count }));
   }
 }

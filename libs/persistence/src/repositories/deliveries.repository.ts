@@ -194,6 +194,58 @@ export class DeliveriesRepository {
   }
 
   /**
+   * `planForEvent` for many events in two statements: the deliveries of each event's first flow to
+   * the subscriptions it matched, created once (a repeat finds those made before). Planned
+   * deliveries by event id, in subscription id order.
+   */
+  async planForEvents(
+    events: readonly {
+      tenantId: string;
+      eventId: string;
+      eventType: string;
+      subscriptionIds: readonly string[];
+    }[],
+  ): Promise<Map<string, PlannedDelivery[]>> {
+    const rows = events.flatMap((event) =>
+      event.subscriptionIds.map((subscriptionId) => ({ ...event, subscriptionId })),
+    );
+    const planned = new Map<string, PlannedDelivery[]>(events.map((e) => [e.eventId, []]));
+    if (rows.length === 0) return planned;
+    await this.db.query(
+      `INSERT INTO deliveries (id, tenant_id, subscription_id, event_id, event_type, origin)
+       SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]),
+              unnest($5::text[]), 'event'
+       ON CONFLICT (event_id, subscription_id) WHERE origin = 'event' DO NOTHING`,
+      [
+        rows.map(() => newId('dlv')),
+        rows.map((row) => row.tenantId),
+        rows.map((row) => row.subscriptionId),
+        rows.map((row) => row.eventId),
+        rows.map((row) => row.eventType),
+      ],
+    );
+    const found: DeliveryRow[] = await this.db.query(
+      `SELECT d.* FROM deliveries d
+       JOIN unnest($1::text[], $2::text[], $3::text[]) AS p(tenant_id, event_id, subscription_id)
+         ON d.tenant_id = p.tenant_id AND d.event_id = p.event_id
+        AND d.subscription_id = p.subscription_id
+       WHERE d.origin = 'event'
+       ORDER BY d.id`,
+      [
+        rows.map((row) => row.tenantId),
+        rows.map((row) => row.eventId),
+        rows.map((row) => row.subscriptionId),
+      ],
+    );
+    for (const row of found) {
+      planned
+        .get(row.event_id)
+        ?.push({ delivery: toDelivery(row), published: row.published_at !== null });
+    }
+    return planned;
+  }
+
+  /**
    * Records new deliveries that are not the event's first flow: a replay, a manual retry, a test.
    * They get new ids, so each is a separate entry in the history; `messageIds` (aligned with
    * `subscriptionIds`) keeps the `webhook-id` of the deliveries they resend.
