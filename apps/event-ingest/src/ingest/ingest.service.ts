@@ -10,7 +10,7 @@ import {
   type InvalidEvent,
 } from '@herald/domain';
 import { TypedProducer } from '@herald/kafka';
-import { EventsRepository, EventTypesRepository } from '@herald/persistence';
+import { EventsRepository, EventTypesRepository, type StoredEvent } from '@herald/persistence';
 import { EventTypeRegistrar } from './event-type-registrar';
 import { TenantDirectory } from './tenant-directory';
 
@@ -42,21 +42,59 @@ export class IngestService {
   }
 
   /**
-   * Validates, stores and emits one inbound event. An event stored before but never emitted (a crash
-   * between the two) is emitted now; one already emitted is a duplicate and is not emitted again.
+   * Validates, stores and emits a batch of inbound events, in order: one INSERT for all, their
+   * sends coalesced into one request (each in its own trace context), one UPDATE. An event stored
+   * before but never emitted (a crash between the two) is emitted now; one already emitted is a
+   * duplicate and is not emitted again.
    */
-  async ingest(
-    raw: Buffer,
+  async ingestAll(
+    items: readonly {
+      raw: Buffer;
+      source?: IngestSource;
+      within?: <R>(work: () => R) => R;
+    }[],
     now: Date = new Date(),
-    source: IngestSource = { heraldOrigin: false },
-  ): Promise<IngestResult> {
+  ): Promise<IngestResult[]> {
+    const checked = await Promise.all(
+      items.map((item) => this.check(item.raw, now, item.source ?? { heraldOrigin: false })),
+    );
+    const valid = checked.flatMap((result, index) =>
+      result.ok ? [{ event: result.event, index }] : [],
+    );
+    const stored = await this.events.storeAll(valid.map(({ event }) => event));
+    const storedAt = new Map(valid.map(({ index }, position) => [index, stored[position]]));
+    const sends: Promise<void>[] = [];
+    const published: { tenantId: string; id: string }[] = [];
+    const results = checked.map((result, index): IngestResult => {
+      if (!result.ok) return { status: 'rejected', error: result.error };
+      const { event, created, published: before } = storedAt.get(index) as StoredEvent;
+      if (!before) {
+        const send = () =>
+          this.producer.send(Topics.eventsAccepted, [{ value: toAcceptedEventMessage(event) }]);
+        const within = items[index].within;
+        sends.push(within ? within(send) : send());
+        published.push({ tenantId: event.tenantId, id: event.id });
+      }
+      return { status: 'accepted', event, duplicate: !created };
+    });
+    await Promise.all(sends);
+    await this.events.markPublishedAll(published);
+    return results;
+  }
+
+  /** Everything but storing: the envelope, the reserved types, the tenant, the schema, the type's registration. */
+  private async check(
+    raw: Buffer,
+    now: Date,
+    source: IngestSource,
+  ): Promise<{ ok: true; event: HeraldEvent } | { ok: false; error: InvalidEvent }> {
     const parsed = parseInboundEvent(raw, this.config.maxEventBytes);
-    if (!parsed.ok) return { status: 'rejected', error: parsed.error };
+    if (!parsed.ok) return parsed;
     const inbound = parsed.value;
     const reserved = isReservedEventType(inbound.type);
     if (reserved && !source.heraldOrigin) {
       return {
-        status: 'rejected',
+        ok: false,
         error: {
           code: 'reserved_event_type',
           message: `event types starting with herald. are Herald's own; ${inbound.type} cannot be published`,
@@ -66,7 +104,7 @@ export class IngestService {
     }
     if (!(await this.tenants.exists(inbound.tenantId))) {
       return {
-        status: 'rejected',
+        ok: false,
         error: {
           code: 'unknown_tenant',
           message: `tenant ${inbound.tenantId} does not exist`,
@@ -78,25 +116,21 @@ export class IngestService {
     const schemaProblem = reserved
       ? null
       : await this.schemas.check(inbound.tenantId, inbound.type, inbound.data);
-    if (schemaProblem) return { status: 'rejected', error: schemaProblem };
+    if (schemaProblem) return { ok: false, error: schemaProblem };
     await this.eventTypes.register(inbound.tenantId, inbound.type);
     const receivedAt = now.toISOString();
-    const stored = await this.events.store({
-      id: inbound.id ?? newId('evt', now.getTime()),
-      tenantId: inbound.tenantId,
-      type: inbound.type,
-      occurredAt: inbound.occurredAt ?? receivedAt,
-      receivedAt,
-      subject: inbound.subject,
-      changedFields: inbound.changedFields,
-      data: inbound.data,
-    });
-    if (!stored.published) {
-      await this.producer.send(Topics.eventsAccepted, [
-        { value: toAcceptedEventMessage(stored.event) },
-      ]);
-      await this.events.markPublished(stored.event.tenantId, stored.event.id);
-    }
-    return { status: 'accepted', event: stored.event, duplicate: !stored.created };
+    return {
+      ok: true,
+      event: {
+        id: inbound.id ?? newId('evt', now.getTime()),
+        tenantId: inbound.tenantId,
+        type: inbound.type,
+        occurredAt: inbound.occurredAt ?? receivedAt,
+        receivedAt,
+        subject: inbound.subject,
+        changedFields: inbound.changedFields,
+        data: inbound.data,
+      },
+    };
   }
 }

@@ -118,6 +118,70 @@ export class EventsRepository {
     };
   }
 
+  /**
+   * `store` for many events in one INSERT (and one SELECT for those stored before), aligned with
+   * `events`. Of an event given twice, the later is a duplicate of the earlier (`created` false).
+   */
+  async storeAll(events: readonly HeraldEvent[]): Promise<StoredEvent[]> {
+    if (events.length === 0) return [];
+    const inserted: EventRow[] = await this.db.query(
+      `INSERT INTO events (tenant_id, id, type, occurred_at, received_at, subject, changed_fields, data)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[],
+                            $5::timestamptz[], $6::text[], $7::jsonb[], $8::jsonb[])
+       ON CONFLICT (tenant_id, id) DO NOTHING
+       RETURNING *`,
+      [
+        events.map((event) => event.tenantId),
+        events.map((event) => event.id),
+        events.map((event) => event.type),
+        events.map((event) => event.occurredAt),
+        events.map((event) => event.receivedAt),
+        events.map((event) => event.subject),
+        events.map((event) =>
+          event.changedFields === null ? null : JSON.stringify(event.changedFields),
+        ),
+        events.map((event) => JSON.stringify(event.data)),
+      ],
+    );
+    const key = (tenantId: string, id: string): string => `${tenantId}\u0000${id}`;
+    const fresh = new Map(inserted.map((row) => [key(row.tenant_id, row.id), row]));
+    const missing = events.filter((event) => !fresh.has(key(event.tenantId, event.id)));
+    const existing: EventRow[] =
+      missing.length === 0
+        ? []
+        : await this.db.query(
+            `SELECT e.* FROM events e
+             JOIN unnest($1::text[], $2::text[]) AS k(tenant_id, id)
+               ON e.tenant_id = k.tenant_id AND e.id = k.id`,
+            [missing.map((event) => event.tenantId), missing.map((event) => event.id)],
+          );
+    const before = new Map(existing.map((row) => [key(row.tenant_id, row.id), row]));
+    const seen = new Set<string>();
+    return events.map((event) => {
+      const id = key(event.tenantId, event.id);
+      const first = !seen.has(id);
+      seen.add(id);
+      const row = (fresh.get(id) ?? before.get(id)) as EventRow;
+      if (first && fresh.has(id)) return { event: toEvent(row), created: true, published: false };
+      // A repeat within the batch is published with its first occurrence.
+      return {
+        event: toEvent(row),
+        created: false,
+        published: !first || row.published_at !== null,
+      };
+    });
+  }
+
+  async markPublishedAll(keys: readonly { tenantId: string; id: string }[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.db.query(
+      `UPDATE events e SET published_at = now()
+       FROM unnest($1::text[], $2::text[]) AS k(tenant_id, id)
+       WHERE e.tenant_id = k.tenant_id AND e.id = k.id`,
+      [keys.map((key) => key.tenantId), keys.map((key) => key.id)],
+    );
+  }
+
   async markPublished(tenantId: string, id: string): Promise<void> {
     await this.db.query('UPDATE events SET published_at = now() WHERE tenant_id = $1 AND id = $2', [
       tenantId,

@@ -1,0 +1,64 @@
+import { DataSource } from 'typeorm';
+import { newId, type HeraldEvent } from '@herald/domain';
+import { testConfig } from '@herald/testing';
+import { dataSourceOptions } from '../data-source';
+import { EventsRepository } from './events.repository';
+import { TenantsRepository } from './tenants.repository';
+
+/** Events stored a batch at a time, against the real PostgreSQL. */
+describe('EventsRepository.storeAll', () => {
+  let db: DataSource;
+  let events: EventsRepository;
+  let tenantId: string;
+
+  beforeAll(async () => {
+    db = await new DataSource(dataSourceOptions(testConfig().databaseUrl)).initialize();
+    events = new EventsRepository(db);
+    tenantId = (await new TenantsRepository(db).create('store-all')).id;
+  });
+
+  afterAll(async () => {
+    await db.destroy();
+  });
+
+  const event = (id: string, data: HeraldEvent['data'] = { n: 1 }): HeraldEvent => ({
+    id,
+    tenantId,
+    type: 'meter.created',
+    occurredAt: '2024-05-02T12:31:26.257Z',
+    receivedAt: new Date().toISOString(),
+    subject: 'node/1',
+    changedFields: ['meter.reading'],
+    data,
+  });
+
+  it('stores new events in order, tells a repeat in the batch and one stored before apart', async () => {
+    const [emitted, unemitted, fresh] = [newId('evt'), newId('evt'), newId('evt')];
+    await events.store(event(emitted));
+    await events.markPublishedAll([{ tenantId, id: emitted }]);
+    await events.store(event(unemitted));
+
+    const stored = await events.storeAll([
+      event(fresh, { list: [1, 'two', { three: null }] }),
+      event(emitted),
+      event(unemitted),
+      event(fresh, { other: true }),
+    ]);
+    expect(stored.map(({ event: e, created, published }) => [e.id, created, published])).toEqual([
+      [fresh, true, false],
+      [emitted, false, true],
+      // Stored before but never emitted (a crash between the two): to be emitted now.
+      [unemitted, false, false],
+      // The second of the batch is a duplicate of the first, emitted with it.
+      [fresh, false, true],
+    ]);
+    expect(stored[0].event).toMatchObject({
+      data: { list: [1, 'two', { three: null }] },
+      changedFields: ['meter.reading'],
+      subject: 'node/1',
+      occurredAt: '2024-05-02T12:31:26.257Z',
+    });
+    expect(stored[3].event.data).toEqual({ list: [1, 'two', { three: null }] });
+    expect(await events.storeAll([])).toEqual([]);
+  });
+});
