@@ -125,6 +125,8 @@ function toRaw(topic: string, partition: number, message: KafkaMessage): RawMess
 
 const MAX_BACKOFF_MS = 30_000;
 const DEFAULT_MAX_FAILURES = 3;
+/** The most messages handled together in batch mode. */
+const MAX_BATCH_MESSAGES = 2_000;
 const HEARTBEAT_EVERY_MS = 1_000;
 /**
  * How often the low watermarks are committed, all partitions in one request: a broker round trip
@@ -151,6 +153,8 @@ interface Lane {
    * the failed one, when the partition recovers (and the lane is whole again).
    */
   broken: boolean;
+  /** A partition's lane of batches (batch mode): what queues is handled together. */
+  batches: boolean;
 }
 
 interface PartitionTrack {
@@ -401,7 +405,7 @@ export class ConsumerRunner<T> {
     const id = `${raw.topic}:${raw.partition}:${raw.key ?? `offset:${raw.offset}`}`;
     let lane = this.lanes.get(id);
     if (!lane) {
-      lane = { id, track, queue: [], inFlight: 0, broken: false };
+      lane = { id, track, queue: [], inFlight: 0, broken: false, batches: false };
       this.lanes.set(id, lane);
     }
     const owner = lane;
@@ -425,7 +429,7 @@ export class ConsumerRunner<T> {
       }
       const window = lane.inFlight === 0 ? 1 : Math.max(1, this.windowOf(lane.queue[0].raws[0]));
       if (lane.inFlight >= window) break;
-      const next = lane.queue.shift() as Queued;
+      const next = lane.batches ? this.takeBatches(lane) : (lane.queue.shift() as Queued);
       lane.inFlight++;
       void this.run(lane, next).finally(() => {
         lane.inFlight--;
@@ -437,6 +441,26 @@ export class ConsumerRunner<T> {
         }
       });
     }
+  }
+
+  /**
+   * The batches queued on a partition's lane, as one: what arrived while the last one was handled
+   * goes together, so its fixed cost (a statement, a produce) is paid once however small the fetches.
+   */
+  private takeBatches(lane: Lane): Queued {
+    const taken: Queued[] = [];
+    let count = 0;
+    while (lane.queue.length > 0 && (taken.length === 0 || count < MAX_BATCH_MESSAGES)) {
+      const queued = lane.queue.shift() as Queued;
+      taken.push(queued);
+      count += queued.raws.length;
+    }
+    if (taken.length === 1) return taken[0];
+    return {
+      definition: taken[0].definition,
+      raws: taken.flatMap((queued) => queued.raws),
+      done: () => taken.forEach((queued) => queued.done()),
+    };
   }
 
   private windowOf(raw: RawMessage): number {
@@ -465,7 +489,7 @@ export class ConsumerRunner<T> {
     const id = `${track.topic}:${track.partition}:*batch*`;
     let lane = this.lanes.get(id);
     if (!lane) {
-      lane = { id, track, queue: [], inFlight: 0, broken: false };
+      lane = { id, track, queue: [], inFlight: 0, broken: false, batches: true };
       this.lanes.set(id, lane);
     }
     const owner = lane;
