@@ -191,7 +191,8 @@ describe('delivery order and isolation', () => {
     // Subscriptions get random ids: make fast ones until one shares the slow one's partition.
     let fastPath: string | null = null;
     for (let tries = 0; tries < 30 && fastPath === null; tries++) {
-      const candidate = await subscribe(client, `/fast-${tries}`, 'sample.*');
+      // One at a time, so its deliveries also arrive in event order.
+      const candidate = await subscribe(client, `/fast-${tries}`, 'sample.*', { max_in_flight: 1 });
       if (deliveriesPartition(candidate, partitions) === deliveriesPartition(slow, partitions)) {
         fastPath = `/fast-${tries}`;
       } else {

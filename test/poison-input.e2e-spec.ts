@@ -85,9 +85,11 @@ describe('poison input never blocks a partition', () => {
   }> {
     const tenant = await operator.createTenant(name);
     const path = `/poison/${tenant.tenantId}`;
+    // One at a time, so the deliveries also arrive in event order (a wider window may reorder them).
     const hook = await tenant.client.request<{ id: string }>('POST', '/v1/subscriptions', {
       event_types: ['*'],
       destination: { type: 'webhook', url: `${receiver.url}${path}` },
+      max_in_flight: 1,
     });
     expect(hook.status).toBe(201);
     await untilMatcherKnows(herald, hook.body.id);
