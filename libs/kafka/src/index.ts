@@ -1,3 +1,4 @@
+export * from './changelog-follower';
 export * from './consumer-lag';
 export * from './consumer-runner';
 export * from './consumers';

@@ -1,14 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import {
   Inject,
   Injectable,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
-import { Topics } from '@herald/contracts';
-import { KAFKA_CLIENT } from '@herald/kafka';
+import { followChangelog, KAFKA_CLIENT } from '@herald/kafka';
 import { DeliveryPolicies } from './delivery-policies';
 import { DeliverySubscriptions } from './delivery-subscriptions';
 
@@ -21,7 +19,7 @@ import { DeliverySubscriptions } from './delivery-subscriptions';
 @Injectable()
 export class SubscriptionChanges implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger: JsonLogger;
-  private consumer: Consumer | null = null;
+  private changes: { stop(): Promise<void> } | null = null;
 
   constructor(
     @Inject(HERALD_CONFIG) config: HeraldConfig,
@@ -33,35 +31,18 @@ export class SubscriptionChanges implements OnApplicationBootstrap, OnApplicatio
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.consumer = this.kafka.consumer({
-      groupId: `herald.deliverer.changes.${randomUUID()}`,
-      maxWaitTimeInMs: 100,
-      allowAutoTopicCreation: false,
-    });
-    await this.consumer.connect();
-    await this.consumer.subscribe({
-      topic: Topics.subscriptionsChangelog.name,
+    this.changes = await followChangelog(this.kafka, {
+      group: 'herald.deliverer.changes',
       fromBeginning: false,
-    });
-    await this.consumer.run({
-      autoCommit: false,
-      eachMessage: ({ message }) => {
-        const decoded = Topics.subscriptionsChangelog.decode(message.value);
-        if (decoded.ok) {
-          this.subscriptions.forget(decoded.value.subscription_id);
-          this.policies.forget(decoded.value.subscription_id);
-        } else {
-          this.logger.event('warn', 'unreadable changelog message', {
-            reason: decoded.reason,
-            offset: message.offset,
-          });
-        }
-        return Promise.resolve();
+      logger: this.logger,
+      onChange: ({ subscription_id: id }) => {
+        this.subscriptions.forget(id);
+        this.policies.forget(id);
       },
     });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.consumer?.disconnect();
+    await this.changes?.stop();
   }
 }

@@ -1,15 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import {
   Inject,
   Injectable,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
-import { Topics, type SubscriptionChangeMessage } from '@herald/contracts';
+import type { SubscriptionChangeMessage } from '@herald/contracts';
 import { SubscriptionIndex } from '@herald/domain';
-import { KAFKA_CLIENT } from '@herald/kafka';
+import { followChangelog, KAFKA_CLIENT } from '@herald/kafka';
 import { SubscriptionsRepository } from '@herald/persistence';
 
 /**
@@ -23,7 +22,7 @@ import { SubscriptionsRepository } from '@herald/persistence';
 export class SubscriptionIndexService implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly index = new SubscriptionIndex();
   private readonly logger: JsonLogger;
-  private consumer: Consumer | null = null;
+  private changes: { stop(): Promise<void> } | null = null;
   private resolveReady!: () => void;
   /** Resolves once the index holds every subscription; matching waits for it. */
   readonly ready = new Promise<void>((resolve) => (this.resolveReady = resolve));
@@ -41,28 +40,11 @@ export class SubscriptionIndexService implements OnApplicationBootstrap, OnAppli
     for (const subscription of await this.subscriptions.listMatchable())
       this.index.upsert(subscription);
 
-    this.consumer = this.kafka.consumer({
-      groupId: `herald.matcher.index.${randomUUID()}`,
-      maxWaitTimeInMs: 100,
-      allowAutoTopicCreation: false,
-    });
-    await this.consumer.connect();
-    await this.consumer.subscribe({
-      topic: Topics.subscriptionsChangelog.name,
+    this.changes = await followChangelog(this.kafka, {
+      group: 'herald.matcher.index',
       fromBeginning: true,
-    });
-    await this.consumer.run({
-      autoCommit: false,
-      eachMessage: ({ message }) => {
-        const decoded = Topics.subscriptionsChangelog.decode(message.value);
-        if (decoded.ok) this.apply(decoded.value);
-        else
-          this.logger.event('warn', 'unreadable changelog message', {
-            reason: decoded.reason,
-            offset: message.offset,
-          });
-        return Promise.resolve();
-      },
+      logger: this.logger,
+      onChange: (change) => this.apply(change),
     });
     this.logger.event('info', 'subscription index loaded', {
       subscriptions: this.index.size,
@@ -72,7 +54,7 @@ export class SubscriptionIndexService implements OnApplicationBootstrap, OnAppli
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.consumer?.disconnect();
+    await this.changes?.stop();
   }
 
   private apply(change: SubscriptionChangeMessage): void {
