@@ -45,6 +45,9 @@ export class DeliveriesConsumer implements OnApplicationBootstrap, BeforeApplica
       topics: [Topics.deliveries, ...retryTopics(this.router.delays)],
       logger: this.logger,
       laneConcurrency: 64,
+      // A slow endpoint's backlog waits in its lane; a partition pauses only when this much of it
+      // is unfinished, so its other subscriptions keep going meanwhile (about 5 MB of messages).
+      maxInFlightPerPartition: 5_000,
       // Due retries start within a quarter second of their time rather than a second.
       maxWaitTimeInMs: 250,
       dueAt: (raw) => {
