@@ -97,14 +97,15 @@ export class DeliveryFlow {
 
   /**
    * How many deliveries of a subscription may be in flight at once: one while its policy is not
-   * known yet, for strict subscriptions (one at a time, in order), and while its endpoint is failing
+   * known yet, for strict subscriptions and SQS FIFO queues (one at a time, in order — a FIFO queue
+   * keeps the order it is sent in), and while its endpoint is failing
    * (a failing endpoint is probed one call at a time, not hammered, until one succeeds); else its
    * window.
    */
   windowOf(subscriptionId: string | null): number {
     if (subscriptionId === null || this.breakers.isFailing(subscriptionId)) return 1;
     const policy = this.policies.known(subscriptionId);
-    if (policy === null || policy.ordering === 'strict') return 1;
+    if (policy === null || policy.ordering === 'strict' || policy.fifo) return 1;
     return policy.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   }
 

@@ -13,6 +13,8 @@ export interface DeliveryPolicy extends SubscriptionLiveness {
   rateLimitPerSecond: number | null;
   /** Best-effort deliveries in flight at once; null for the default. */
   maxInFlight: number | null;
+  /** An SQS FIFO queue: it keeps the order it is sent in, so it is sent one at a time. */
+  fifo: boolean;
   /** For metrics: deliveries are counted by destination type. */
   destinationType: Destination['type'];
   /** A strict hold is in place; a subscription no longer strict releases it. */

@@ -461,6 +461,8 @@ export class SubscriptionsRepository {
     rateLimitPerSecond: number | null;
     maxInFlight: number | null;
     destinationType: Destination['type'];
+    /** The destination keeps the order it is sent in (an SQS FIFO queue). */
+    fifo: boolean;
     /** A strict hold is in place (deliveries may be parked behind it). */
     held: boolean;
     enabled: boolean;
@@ -472,11 +474,14 @@ export class SubscriptionsRepository {
       'ordering' | 'rate_limit_per_second' | 'max_in_flight' | 'enabled' | 'status'
     > & {
       destination_type: Destination['type'];
+      fifo: boolean;
       held: boolean;
       deleted: boolean;
     })[] = await this.db.query(
       `SELECT s.ordering, s.rate_limit_per_second, s.max_in_flight,
               s.destination->>'type' AS destination_type,
+              coalesce(s.destination->>'queue_url', s.destination->>'queue_name', '')
+                LIKE '%.fifo' AS fifo,
               s.enabled, s.status, s.deleted_at IS NOT NULL AS deleted,
               EXISTS (SELECT 1 FROM delivery_holds h WHERE h.subscription_id = s.id) AS held
          FROM subscriptions s
@@ -490,6 +495,7 @@ export class SubscriptionsRepository {
           rateLimitPerSecond: row.rate_limit_per_second,
           maxInFlight: row.max_in_flight,
           destinationType: row.destination_type,
+          fifo: row.fifo,
           held: row.held,
           enabled: row.enabled,
           status: row.status,
