@@ -45,10 +45,16 @@ describe('sqs destination: events from Kafka arrive as SQS messages in ElasticMQ
     endpoint_url: queues.endpoint,
   });
 
-  async function subscribe(client: ApiClient, eventType: string, destination: object) {
+  async function subscribe(
+    client: ApiClient,
+    eventType: string,
+    destination: object,
+    extra: Record<string, unknown> = {},
+  ) {
     const created = await client.request<Subscription>('POST', '/v1/subscriptions', {
       event_types: [eventType],
       destination,
+      ...extra,
     });
     expect(created.status).toBe(201);
     return created.body;
@@ -140,10 +146,12 @@ describe('sqs destination: events from Kafka arrive as SQS messages in ElasticMQ
   it('delivers to a FIFO queue by URL in event order, grouped by subscription, deduplicated by delivery', async () => {
     const { tenantId, client } = await fixture.operator.createTenant('sqs-fifo');
     const queue = await queues.create('e2e-ordered', true);
+    // Strict: event order even when an attempt fails and is retried (best-effort lets later ones by).
     const subscription = await subscribe(
       client,
       'meter.reading',
       sqsDestination({ url: queue.url }),
+      { ordering: 'strict' },
     );
 
     const ids = await publish(tenantId, 'meter.reading', 5);
