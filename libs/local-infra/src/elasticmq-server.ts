@@ -1,11 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { delay, rotateLog, seconds, tailOf } from './log-files';
+import { rotateLog, seconds, waitUntilReady } from './log-files';
 import { ensureMavenJars, type MavenJars } from './maven-jars';
 import { elasticMqPom } from './paths';
 import { resolvePort } from './ports';
 import { checkJava, javaCommand } from './prerequisites';
-import { startSupervised, type SupervisedProcess } from './supervised-process';
+import { startSupervised } from './supervised-process';
 
 /** Must match deploy/local/elasticmq/pom.xml; it names the cache directory. */
 export const ELASTICMQ_VERSION = '1.6.14';
@@ -56,36 +56,16 @@ function serverConfig(port: number): string {
   ].join('\n');
 }
 
-async function waitUntilReady(
-  server: SupervisedProcess,
-  endpoint: string,
-  logFile: string,
-): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let lastError = 'not answering yet';
-  while (Date.now() < deadline) {
-    if (!server.isRunning()) {
-      const exit = await server.exited;
-      throw new Error(
-        `ElasticMQ exited during startup (code ${exit.code}, signal ${exit.signal}); ${logFile} ends with:\n` +
-          (await tailOf(logFile)),
-      );
-    }
-    try {
-      const response = await fetch(`${endpoint}/?Action=ListQueues`, {
-        signal: AbortSignal.timeout(1000),
-      });
-      if (response.ok) return;
-      lastError = `ListQueues answered HTTP ${response.status}`;
-    } catch (err) {
-      lastError = err instanceof Error ? err.message : String(err);
-    }
-    await delay(100);
+/** Why ElasticMQ does not answer ListQueues yet, or undefined once it does. */
+async function notReadyBecause(endpoint: string): Promise<string | undefined> {
+  try {
+    const response = await fetch(`${endpoint}/?Action=ListQueues`, {
+      signal: AbortSignal.timeout(1000),
+    });
+    return response.ok ? undefined : `ListQueues answered HTTP ${response.status}`;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
   }
-  throw new Error(
-    `ElasticMQ did not become ready at ${endpoint} within ${READY_TIMEOUT_MS / 1000} s (last error: ${lastError}); ` +
-      `${logFile} ends with:\n${await tailOf(logFile)}`,
-  );
 }
 
 /** Starts an in-memory ElasticMQ (an SQS-compatible server) under supervisor.cjs. */
@@ -126,7 +106,14 @@ export async function startLocalElasticMq(opts: LocalElasticMqOptions): Promise<
     killAfterMs: STOP_TIMEOUT_MS,
   });
   try {
-    await waitUntilReady(server, endpoint, logFile);
+    await waitUntilReady({
+      name: 'ElasticMQ',
+      server,
+      logFile,
+      timeoutMs: READY_TIMEOUT_MS,
+      notReadyAfter: `did not become ready at ${endpoint}`,
+      notReadyBecause: () => notReadyBecause(endpoint),
+    });
   } catch (err) {
     await server.stop();
     throw err;

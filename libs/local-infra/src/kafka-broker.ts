@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { classDataSharing } from './kafka-cds';
 import { ensureKafkaJars, KAFKA_VERSION, kafkaJarsMarker } from './kafka-jars';
-import { delay, rotateLog, seconds, tailOf } from './log-files';
+import { rotateLog, seconds, tailOf, waitUntilReady } from './log-files';
 import { canConnect, findFreePorts, resolvePort } from './ports';
 import { checkJava, javaCommand } from './prerequisites';
 import { keepRunning, type RestartPolicy, type ServerRun } from './keep-running';
@@ -181,28 +181,6 @@ async function notReadyBecause(port: number): Promise<string | undefined> {
   }
 }
 
-async function waitUntilReady(server: ServerRun, port: number, layout: KafkaLayout): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let lastError = 'not tried';
-  while (Date.now() < deadline) {
-    if (!server.isRunning()) {
-      const exit = await server.exited;
-      throw new Error(
-        `Kafka exited during startup (code ${exit.code}, signal ${exit.signal}); ${layout.logFile} ends with:\n` +
-          (await tailOf(layout.logFile)),
-      );
-    }
-    const reason = await notReadyBecause(port);
-    if (reason === undefined) return;
-    lastError = reason;
-    await delay(100);
-  }
-  throw new Error(
-    `Kafka did not become ready on 127.0.0.1:${port} within ${READY_TIMEOUT_MS / 1000} s (last error: ${lastError}); ` +
-      `${layout.logFile} ends with:\n${await tailOf(layout.logFile)}`,
-  );
-}
-
 async function choosePorts(opts: LocalKafkaOptions): Promise<[number, number]> {
   if (!opts.port && !opts.controllerPort) {
     const [port, controllerPort] = await findFreePorts(2);
@@ -273,7 +251,14 @@ export async function startLocalKafka(opts: LocalKafkaOptions): Promise<LocalKaf
 
   const first = await launch();
   try {
-    await waitUntilReady(first, port, layout);
+    await waitUntilReady({
+      name: 'Kafka',
+      server: first,
+      logFile: layout.logFile,
+      timeoutMs: READY_TIMEOUT_MS,
+      notReadyAfter: `did not become ready on 127.0.0.1:${port}`,
+      notReadyBecause: () => notReadyBecause(port),
+    });
   } catch (err) {
     await first.stop();
     throw err;

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chmod, chown, mkdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { delay, rotateLog, seconds, tailOf } from './log-files';
+import { rotateLog, seconds, tailOf, waitUntilReady } from './log-files';
 import { postgresBinaries, type PostgresBinaries } from './paths';
 import { resolvePort } from './ports';
 import { keepRunning, type RestartPolicy, type ServerRun } from './keep-running';
@@ -261,32 +261,6 @@ async function notReadyBecause(port: number): Promise<string | undefined> {
   }
 }
 
-async function waitUntilReady(
-  server: ServerRun,
-  port: number,
-  layout: PostgresLayout,
-): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let lastError = 'not tried';
-  while (Date.now() < deadline) {
-    if (!server.isRunning()) {
-      const exit = await server.exited;
-      throw new Error(
-        `PostgreSQL exited during startup (code ${exit.code}, signal ${exit.signal}); ${layout.logFile} ends with:\n` +
-          (await tailOf(layout.logFile)),
-      );
-    }
-    const reason = await notReadyBecause(port);
-    if (reason === undefined) return;
-    lastError = reason;
-    await delay(100);
-  }
-  throw new Error(
-    `PostgreSQL did not accept connections on 127.0.0.1:${port} within ${READY_TIMEOUT_MS / 1000} s ` +
-      `(last error: ${lastError}); ${layout.logFile} ends with:\n${await tailOf(layout.logFile)}`,
-  );
-}
-
 async function ensureDatabase(port: number): Promise<void> {
   const client = new Client(connectionConfig(port, 'postgres'));
   await client.connect();
@@ -341,7 +315,14 @@ export async function startLocalPostgres(opts: LocalPostgresOptions): Promise<Lo
   const first = await startSupervised(spec);
 
   try {
-    await waitUntilReady(first, port, layout);
+    await waitUntilReady({
+      name: 'PostgreSQL',
+      server: first,
+      logFile: layout.logFile,
+      timeoutMs: READY_TIMEOUT_MS,
+      notReadyAfter: `did not accept connections on 127.0.0.1:${port}`,
+      notReadyBecause: () => notReadyBecause(port),
+    });
     await ensureDatabase(port);
   } catch (err) {
     await first.stop();
