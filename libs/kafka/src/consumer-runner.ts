@@ -22,6 +22,13 @@ export interface ConsumedMessage<T> extends RawMessage {
    * the message's trace. A batch handler uses it for each message's part.
    */
   within?: <R>(work: () => R) => R;
+  /**
+   * Says the part of this message's handling that the order of its key depends on is over (a
+   * delivery's answer is in): the next message of its key may start, and the handler's slot is
+   * free, while the rest — recording it, say — goes on. Its offset is still committed only once the
+   * handler has finished. Calling it more than once, or not at all, is fine.
+   */
+  release?: () => void;
 }
 
 /**
@@ -69,6 +76,12 @@ export interface ConsumerRunnerOptions<T> {
   /** Unfinished messages of one partition before it is paused (memory bound). */
   maxInFlightPerPartition?: number;
   /**
+   * Bytes of unfinished messages (their values) of one partition before it is paused (memory bound
+   * whatever the message size; 16 MiB by default). A partition with nothing unfinished always takes
+   * its next message, however large.
+   */
+  maxInFlightBytesPerPartition?: number;
+  /**
    * How long a batch may hold the fetcher (0, the default: not at all). Unfinished work goes on in
    * the background while the next batch is fetched; offsets are committed only up to the first
    * unfinished message, and a partition with too much unfinished pauses.
@@ -79,8 +92,9 @@ export interface ConsumerRunnerOptions<T> {
   fromBeginning?: boolean;
   sessionTimeoutMs?: number;
   /**
-   * The long poll of a fetch (1 s by default). A paused partition that is resumed is only fetched by
-   * the next fetch, so this bounds how late a due retry can start.
+   * The long poll of a fetch (100 ms by default). A paused partition that is resumed is only fetched
+   * by the next fetch, so this bounds how late a due retry — or a partition that was full — is taken
+   * up again. A fetch returns as soon as any data is there, so this costs only idle polls.
    */
   maxWaitTimeInMs?: number;
   observe?: MessageObserver;
@@ -134,6 +148,8 @@ const HEARTBEAT_EVERY_MS = 1_000;
  */
 const COMMIT_EVERY_MS = 200;
 const SHUTDOWN_GRACE_MS = 15_000;
+const DEFAULT_MAX_IN_FLIGHT_BYTES = 16 * 1024 * 1024;
+const DEFAULT_MAX_WAIT_MS = 100;
 
 /** Messages waiting in a lane (one, or a partition's batch), and what to call once handled or handed back. */
 interface Queued {
@@ -166,6 +182,8 @@ interface PartitionTrack {
   backoffMs: number;
   /** Paused because too much of it is unfinished. */
   full: boolean;
+  /** Bytes of the values of its unfinished messages. */
+  bytesInFlight: number;
   /** Messages whose handler failed while the dependencies were up: how often, and the last error. */
   failures: Map<string, { count: number; error: string }>;
 }
@@ -214,6 +232,7 @@ export class ConsumerRunner<T> {
   private readonly slots: Slots;
   private readonly budgetMs: number;
   private readonly maxInFlight: number;
+  private readonly maxInFlightBytes: number;
   private stopping = false;
   private joined = false;
   private failure: string | null = null;
@@ -225,12 +244,13 @@ export class ConsumerRunner<T> {
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-      maxWaitTimeInMs: options.maxWaitTimeInMs ?? 1000,
+      maxWaitTimeInMs: options.maxWaitTimeInMs ?? DEFAULT_MAX_WAIT_MS,
       allowAutoTopicCreation: false,
     });
     this.slots = new Slots(options.laneConcurrency ?? 16);
     this.budgetMs = options.batchBudgetMs ?? 0;
     this.maxInFlight = options.maxInFlightPerPartition ?? 1000;
+    this.maxInFlightBytes = options.maxInFlightBytesPerPartition ?? DEFAULT_MAX_IN_FLIGHT_BYTES;
   }
 
   /** Joined to its group and fetching (the readiness of a consuming service). */
@@ -329,6 +349,7 @@ export class ConsumerRunner<T> {
         recovering: false,
         backoffMs: 0,
         full: false,
+        bytesInFlight: 0,
         failures: new Map(),
       };
       this.tracks.set(id, track);
@@ -347,17 +368,20 @@ export class ConsumerRunner<T> {
     const work: Promise<void>[] = [];
     const taken: RawMessage[] = [];
     let considered: string | null = null;
+    let takenBytes = 0;
     for (const message of due) {
       if (!payload.isRunning() || payload.isStale()) return;
-      if (track.offsets.inFlightCount >= this.maxInFlight) {
+      if (this.isFull(track, takenBytes)) {
         track.full = true;
         break;
       }
       considered = message.offset;
       if (!track.offsets.take(BigInt(message.offset))) continue;
       const raw = toRaw(batch.topic, batch.partition, message);
-      if (this.options.handleBatch) taken.push(raw);
-      else work.push(this.dispatch(definition, track, raw));
+      if (this.options.handleBatch) {
+        taken.push(raw);
+        takenBytes += raw.value?.length ?? 0;
+      } else work.push(this.dispatch(definition, track, raw));
     }
     if (taken.length > 0) work.push(this.dispatchBatch(definition, track, taken));
     // The fetcher moves on past what this batch started; the commit waits for it to finish.
@@ -365,7 +389,7 @@ export class ConsumerRunner<T> {
     await this.awaitWithinBudget(payload, work);
 
     const where = [{ topic: batch.topic, partitions: [batch.partition] }];
-    if (track.full && track.offsets.inFlightCount >= this.maxInFlight / 2) {
+    if (track.full && !this.hasRoom(track)) {
       this.consumer.pause(where);
     } else if (pauseUntil !== null && !track.recovering) {
       this.consumer.pause(where);
@@ -373,6 +397,38 @@ export class ConsumerRunner<T> {
         if (!track.recovering && !track.full) this.resume(where);
       });
     }
+  }
+
+  /** Too much of the partition is unfinished to take more. */
+  private isFull(track: PartitionTrack, takenBytes = 0): boolean {
+    return (
+      track.offsets.inFlightCount >= this.maxInFlight ||
+      (track.bytesInFlight + takenBytes >= this.maxInFlightBytes && track.offsets.inFlightCount > 0)
+    );
+  }
+
+  /** A full partition is fetched again once half of what filled it is finished. */
+  private hasRoom(track: PartitionTrack): boolean {
+    return (
+      track.offsets.inFlightCount < this.maxInFlight / 2 &&
+      track.bytesInFlight < this.maxInFlightBytes / 2
+    );
+  }
+
+  private resumeIfRoom(track: PartitionTrack): void {
+    if (!track.full || !this.hasRoom(track)) return;
+    track.full = false;
+    if (!track.recovering) this.resume([{ topic: track.topic, partitions: [track.partition] }]);
+  }
+
+  /** Counts the bytes of dispatched messages against their partition until they are finished. */
+  private weigh(track: PartitionTrack, raws: RawMessage[], work: Promise<void>): Promise<void> {
+    const bytes = raws.reduce((sum, raw) => sum + (raw.value?.length ?? 0), 0);
+    track.bytesInFlight += bytes;
+    return work.finally(() => {
+      track.bytesInFlight -= bytes;
+      this.resumeIfRoom(track);
+    });
   }
 
   /** Waits for a batch's work, heartbeating, but no longer than the batch budget. */
@@ -410,10 +466,14 @@ export class ConsumerRunner<T> {
     }
     const owner = lane;
     return this.track$(
-      new Promise<void>((done) => {
-        owner.queue.push({ definition, raws: [raw], done });
-        this.pump(owner);
-      }),
+      this.weigh(
+        track,
+        [raw],
+        new Promise<void>((done) => {
+          owner.queue.push({ definition, raws: [raw], done });
+          this.pump(owner);
+        }),
+      ),
     );
   }
 
@@ -431,13 +491,18 @@ export class ConsumerRunner<T> {
       if (lane.inFlight >= window) break;
       const next = lane.batches ? this.takeBatches(lane) : (lane.queue.shift() as Queued);
       lane.inFlight++;
-      void this.run(lane, next).finally(() => {
+      let released = false;
+      const release = (): void => {
+        if (released) return;
+        released = true;
         lane.inFlight--;
+        this.pump(lane);
+      };
+      void this.run(lane, next, release).finally(() => {
+        release();
         next.done();
-        if (lane.queue.length === 0 && lane.inFlight === 0) {
-          if (this.lanes.get(lane.id) === lane) this.lanes.delete(lane.id);
-        } else {
-          this.pump(lane);
+        if (lane.queue.length === 0 && lane.inFlight === 0 && this.lanes.get(lane.id) === lane) {
+          this.lanes.delete(lane.id);
         }
       });
     }
@@ -467,16 +532,13 @@ export class ConsumerRunner<T> {
     return this.options.windowOf ? this.options.windowOf(raw) : 1;
   }
 
-  private run(lane: Lane, { definition, raws }: Queued): Promise<void> {
+  private run(lane: Lane, { definition, raws }: Queued, release: () => void): Promise<void> {
     if (this.options.handleBatch)
       return this.runBatch(lane, definition as TopicDefinition<T>, raws);
     const [raw] = raws;
     const verdict = this.giveUpOn(lane.track, raw);
-    return this.settle(
-      lane.track,
-      raw,
-      () => this.handleMessage(definition as TopicDefinition<T>, raw, verdict),
-      lane,
+    return this.settle(lane.track, raw, lane, release, (freed) =>
+      this.handleMessage(definition as TopicDefinition<T>, raw, verdict, freed),
     );
   }
 
@@ -494,10 +556,14 @@ export class ConsumerRunner<T> {
     }
     const owner = lane;
     return this.track$(
-      new Promise<void>((done) => {
-        owner.queue.push({ definition, raws, done });
-        this.pump(owner);
-      }),
+      this.weigh(
+        track,
+        raws,
+        new Promise<void>((done) => {
+          owner.queue.push({ definition, raws, done });
+          this.pump(owner);
+        }),
+      ),
     );
   }
 
@@ -539,10 +605,7 @@ export class ConsumerRunner<T> {
       await this.countFailure(track, failed.part[0], failed.error);
       this.recover(track, failed.error);
     }
-    if (track.full && track.offsets.inFlightCount < this.maxInFlight / 2) {
-      track.full = false;
-      if (!track.recovering) this.resume([{ topic: track.topic, partitions: [track.partition] }]);
-    }
+    this.resumeIfRoom(track);
   }
 
   /**
@@ -624,35 +687,46 @@ export class ConsumerRunner<T> {
     return work;
   }
 
-  /** Runs one handler in a slot and records the result for the commit; never rejects. */
+  /**
+   * Runs one handler in a slot and records the result for the commit; never rejects. The handler
+   * may release its slot and its lane's place early (see `ConsumedMessage.release`).
+   */
   private async settle(
     track: PartitionTrack,
     raw: RawMessage,
-    run: () => Promise<void>,
-    lane?: Lane,
+    lane: Lane,
+    releaseLane: () => void,
+    run: (release: () => void) => Promise<void>,
   ): Promise<void> {
     const offset = BigInt(raw.offset);
     await this.slots.acquire();
+    let holdsSlot = true;
+    const release = (): void => {
+      if (!holdsSlot) return;
+      holdsSlot = false;
+      this.slots.release();
+      releaseLane();
+    };
     let failure: { error: unknown } | null = null;
     try {
-      await run();
+      await run(release);
       track.offsets.complete(offset);
       track.failures.delete(raw.offset);
     } catch (error) {
       track.offsets.fail(offset);
-      if (lane) lane.broken = true;
+      lane.broken = true;
       failure = { error };
     } finally {
-      this.slots.release();
+      if (holdsSlot) {
+        holdsSlot = false;
+        this.slots.release();
+      }
     }
     if (failure) {
       await this.countFailure(track, raw, failure.error);
       this.recover(track, failure.error);
     }
-    if (track.full && track.offsets.inFlightCount < this.maxInFlight / 2) {
-      track.full = false;
-      if (!track.recovering) this.resume([{ topic: track.topic, partitions: [track.partition] }]);
-    }
+    this.resumeIfRoom(track);
   }
 
   /** Commits every partition whose low watermark moved, in one request; one commit at a time. */
@@ -802,8 +876,9 @@ export class ConsumerRunner<T> {
     definition: TopicDefinition<T>,
     raw: RawMessage,
     decided: HandlerOutcome | null,
+    release: () => void,
   ): Promise<void> {
-    const work = () => this.applyOutcome(definition, raw, decided);
+    const work = () => this.applyOutcome(definition, raw, decided, release);
     if (this.options.observe) await this.options.observe(raw, work);
     else await work();
   }
@@ -813,6 +888,7 @@ export class ConsumerRunner<T> {
     definition: TopicDefinition<T>,
     raw: RawMessage,
     decided: HandlerOutcome | null,
+    release?: () => void,
   ): Promise<HandlerOutcome> {
     const decoded = definition.decode(raw.value);
     if (!decoded.ok) {
@@ -824,7 +900,7 @@ export class ConsumerRunner<T> {
       await this.options.deadLetter(raw, outcome);
       return outcome;
     }
-    const consumed: ConsumedMessage<T> = { ...raw, message: decoded.value };
+    const consumed: ConsumedMessage<T> = { ...raw, message: decoded.value, release };
     const outcome = decided ?? (await this.handleOrRefuse(consumed));
     switch (outcome.kind) {
       case 'ack':

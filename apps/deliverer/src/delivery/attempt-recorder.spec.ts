@@ -2,6 +2,7 @@ import type { AttemptRecord } from '@herald/persistence';
 import {
   ATTEMPT_BATCH_DELAY_MS,
   ATTEMPT_BATCH_SIZE,
+  ATTEMPT_WRITES_AT_ONCE,
   AttemptRecorder,
   type AttemptWriter,
 } from './attempt-recorder';
@@ -119,20 +120,25 @@ describe('AttemptRecorder: batched attempt writes', () => {
     expect([...second, ...later]).toEqual(['resolved', 'resolved']);
   });
 
-  it('writes one batch at a time; what queues meanwhile goes in the next one', async () => {
-    const promises = [recorder.record(record(1))];
-    jest.advanceTimersByTime(ATTEMPT_BATCH_DELAY_MS);
-    await settled();
-    promises.push(recorder.record(record(2)), recorder.record(record(3)));
+  it(`writes ${ATTEMPT_WRITES_AT_ONCE} batches at a time; what queues meanwhile goes in the next one`, async () => {
+    const promises: Promise<void>[] = [];
+    for (let n = 1; n <= ATTEMPT_WRITES_AT_ONCE; n++) {
+      promises.push(recorder.record(record(n)));
+      jest.advanceTimersByTime(ATTEMPT_BATCH_DELAY_MS);
+      await settled();
+    }
+    expect(writer.batches).toHaveLength(ATTEMPT_WRITES_AT_ONCE);
+    const next = ATTEMPT_WRITES_AT_ONCE + 1;
+    promises.push(recorder.record(record(next)), recorder.record(record(next + 1)));
     jest.advanceTimersByTime(5 * ATTEMPT_BATCH_DELAY_MS);
     await settled();
-    expect(writer.batches).toHaveLength(1);
+    expect(writer.batches).toHaveLength(ATTEMPT_WRITES_AT_ONCE);
     writer.batches[0].settle();
     await settled();
-    // Overdue already: written as soon as the first batch is done.
-    expect(writer.batches).toHaveLength(2);
-    expect(writer.ids(1)).toEqual(['dlv_2', 'dlv_3']);
-    writer.batches[1].settle();
+    // Overdue already: written as soon as a batch is done.
+    expect(writer.batches).toHaveLength(ATTEMPT_WRITES_AT_ONCE + 1);
+    expect(writer.ids(ATTEMPT_WRITES_AT_ONCE)).toEqual([`dlv_${next}`, `dlv_${next + 1}`]);
+    writer.batches.slice(1).forEach((batch) => batch.settle());
     await Promise.all(promises);
   });
 

@@ -3,9 +3,15 @@ import { isPermanentFailure } from '@herald/kafka';
 import { DeliveriesRepository, type AttemptRecord } from '@herald/persistence';
 
 /** A batch is written when this many attempts wait, */
-export const ATTEMPT_BATCH_SIZE = 100;
+export const ATTEMPT_BATCH_SIZE = 500;
 /** or when the oldest has waited this long. */
 export const ATTEMPT_BATCH_DELAY_MS = 10;
+/**
+ * Batches written at once. Each locks its deliveries in id order, so two cannot deadlock; and two
+ * attempts of one delivery are never in flight together (the next is made only after this one is
+ * recorded), so their order cannot change.
+ */
+export const ATTEMPT_WRITES_AT_ONCE = 2;
 
 /** Where batches go: `DeliveriesRepository` in the deliverer. */
 export interface AttemptWriter {
@@ -29,14 +35,14 @@ interface Queued {
  * a handler still acknowledges a message only after its attempt is durable, but the deliverer makes
  * one transaction per batch instead of one per attempt. A failed batch rejects every record in it,
  * and their messages are retried — unless the error is bound to the data (one record PostgreSQL
- * refuses): then each record is written alone, so only that one fails, not its neighbours. One batch
- * is written at a time; attempts queue behind it.
+ * refuses): then each record is written alone, so only that one fails, not its neighbours. Up to
+ * ATTEMPT_WRITES_AT_ONCE batches are written at a time; attempts queue behind them.
  */
 @Injectable()
 export class AttemptRecorder implements OnApplicationShutdown {
   private queue: Queued[] = [];
   private timer: NodeJS.Timeout | null = null;
-  private writing: Promise<void> | null = null;
+  private readonly writing = new Set<Promise<void>>();
   private closing = false;
 
   constructor(@Inject(DeliveriesRepository) private readonly writer: AttemptWriter) {}
@@ -57,19 +63,20 @@ export class AttemptRecorder implements OnApplicationShutdown {
   /** Writes what is queued, and keeps writing attempts that handlers still finish, immediately. */
   async onApplicationShutdown(): Promise<void> {
     this.closing = true;
-    while (this.writing !== null || this.queue.length > 0) {
+    while (this.writing.size > 0 || this.queue.length > 0) {
       this.schedule();
-      await this.writing;
+      await Promise.race(this.writing);
     }
   }
 
   private schedule(): void {
-    if (this.writing !== null || this.queue.length === 0) return;
+    if (this.writing.size >= ATTEMPT_WRITES_AT_ONCE || this.queue.length === 0) return;
     const due = this.queue[0].queuedAt + ATTEMPT_BATCH_DELAY_MS;
     if (this.closing || this.queue.length >= ATTEMPT_BATCH_SIZE || Date.now() >= due) {
       if (this.timer !== null) clearTimeout(this.timer);
       this.timer = null;
       this.write(this.queue.splice(0, ATTEMPT_BATCH_SIZE));
+      this.schedule();
     } else if (this.timer === null) {
       this.timer = setTimeout(() => {
         this.timer = null;
@@ -79,10 +86,11 @@ export class AttemptRecorder implements OnApplicationShutdown {
   }
 
   private write(batch: Queued[]): void {
-    this.writing = this.writeBatch(batch).finally(() => {
-      this.writing = null;
+    const writing: Promise<void> = this.writeBatch(batch).finally(() => {
+      this.writing.delete(writing);
       this.schedule();
     });
+    this.writing.add(writing);
   }
 
   private async writeBatch(batch: Queued[]): Promise<void> {

@@ -44,7 +44,7 @@ export class DeliveriesConsumer implements OnApplicationBootstrap, BeforeApplica
       groupId: 'herald.deliverer',
       topics: [Topics.deliveries, ...retryTopics(this.router.delays)],
       logger: this.logger,
-      laneConcurrency: 64,
+      laneConcurrency: 512,
       // A slow endpoint's backlog waits in its lane; a partition pauses only when this much of it
       // is unfinished, so its other subscriptions keep going meanwhile (about 5 MB of messages).
       maxInFlightPerPartition: 5_000,
@@ -54,7 +54,7 @@ export class DeliveriesConsumer implements OnApplicationBootstrap, BeforeApplica
         const notBefore = raw.headers[Headers.notBefore];
         return notBefore ? Number(notBefore) : null;
       },
-      handle: ({ message }) => this.flow.handle(message),
+      handle: ({ message, release }) => this.flow.handle(message, release),
       windowOf: (raw) => this.flow.windowOf(raw.key),
       retry: ({ message }, outcome) => this.router.later(message, outcome),
       deadLetter: async (raw, outcome) => {

@@ -57,11 +57,16 @@ export class DeliveryFlow {
     );
   }
 
-  async handle(message: DeliveryMessage): Promise<HandlerOutcome> {
+  /**
+   * `release` lets the subscription's next delivery start once this one's answer is in (and, for a
+   * strict subscription, only when it succeeded): recording the attempt goes on meanwhile, so the
+   * window counts calls in flight, not attempts being written.
+   */
+  async handle(message: DeliveryMessage, release: () => void = noop): Promise<HandlerOutcome> {
     const policy = await this.policies.get(message.tenant_id, message.subscription_id);
     if (policy === null) return this.refuse(message, SUBSCRIPTION_GONE);
     const refusal = refusalOf(policy);
-    if (policy.ordering === 'strict') return this.handleStrict(message, policy, refusal);
+    if (policy.ordering === 'strict') return this.handleStrict(message, policy, refusal, release);
 
     const subscription = message.subscription_id;
     // Strict until recently: what waits behind its hold goes on now, as best-effort deliveries.
@@ -91,7 +96,10 @@ export class DeliveryFlow {
       return toOutcome(step);
     }
     // The breaker hears of the answer as soon as it comes, before the attempt is recorded.
-    const step = await this.delivery.attempt(message, (next) => this.observe(subscription, next));
+    const step = await this.delivery.attempt(message, (next) => {
+      this.observe(subscription, next);
+      release();
+    });
     return toOutcome(step);
   }
 
@@ -122,6 +130,7 @@ export class DeliveryFlow {
     message: DeliveryMessage,
     policy: DeliveryPolicy,
     refusal: string | null,
+    release: () => void,
   ): Promise<HandlerOutcome> {
     const { tenant_id: tenant, subscription_id: subscription } = message;
     if (
@@ -132,7 +141,11 @@ export class DeliveryFlow {
     }
     const pace = refusal === null ? policy.rateLimitPerSecond : null;
     if (pace) await this.awaitToken(subscription, pace, Infinity);
-    const step = await this.sendOrRefuse(message, refusal);
+    // A failure holds the subscription before the next delivery may start; a success does not wait
+    // for its record (what follows it either is not held or parks behind the hold being drained).
+    const step = await this.sendOrRefuse(message, refusal, (next) => {
+      if (next.kind === 'done') release();
+    });
     if (step.kind === 'retry') {
       await this.strict.hold(tenant, subscription, message.delivery_id);
       return toOutcome(step);
@@ -143,9 +156,13 @@ export class DeliveryFlow {
     return ack();
   }
 
-  private sendOrRefuse(message: DeliveryMessage, refusal: string | null): Promise<NextStep> {
+  private sendOrRefuse(
+    message: DeliveryMessage,
+    refusal: string | null,
+    heard?: (step: NextStep) => void,
+  ): Promise<NextStep> {
     return refusal === null
-      ? this.delivery.attempt(message)
+      ? this.delivery.attempt(message, heard)
       : this.delivery.refuse(message, 'permanent', refusal);
   }
 
@@ -223,6 +240,8 @@ export class DeliveryFlow {
     else this.breakers.failed(subscription, Date.now());
   }
 }
+
+function noop(): void {}
 
 function toOutcome(step: NextStep): HandlerOutcome {
   switch (step.kind) {

@@ -43,6 +43,9 @@ export class InboundConsumer implements OnApplicationBootstrap, BeforeApplicatio
       groupId: 'herald.event-ingest',
       topics: [Topics.eventsInbound],
       logger: this.logger,
+      // Fetched batches queue while one is handled (the next handling takes them all together):
+      // a fetch is not held up by the last batch's round trips, and memory stays bounded by bytes.
+      maxInFlightPerPartition: 10_000,
       // A fetched batch at a time: one INSERT, one produce and one UPDATE for all its events.
       handleBatch: async (messages) => {
         const results = await this.ingest.ingestAll(
