@@ -8,12 +8,16 @@ import {
   startServiceProcess,
   stopServiceProcess,
   type ServiceProcess,
+  type ServiceRole,
 } from './support/service-process';
 
 const EVENTS = 300;
 const SUBSCRIPTIONS = 3;
 const PAIRS = EVENTS * SUBSCRIPTIONS;
 const ANSWER_AFTER_MS = 20;
+/** Events are published in chunks over a few seconds, so every stage is mid-stream at the kill. */
+const CHUNKS = 15;
+const CHUNK_EVERY_MS = 250;
 
 type DeliveredBody = { id: string; subscription_id: string; data: { seq: number } };
 
@@ -49,163 +53,186 @@ class SlowReceiver {
   }
 }
 
+/** The three consuming services, each killed in turn; the others run in the test's process. */
+const KILLED: readonly Exclude<ServiceRole, 'subscription-api'>[] = [
+  'deliverer',
+  'matcher',
+  'event-ingest',
+];
+
 /**
- * At least once across a crash: the deliverer, compiled and run as its own OS process (as `npm
- * start` and the images run it), is killed with SIGKILL half-way through a stream of deliveries and
- * started again. Subscription API, ingest and matcher run in this process; no deliverer does.
+ * At least once across a crash: one consuming service, compiled and run as its own OS process (as
+ * `npm start` and the images run it), is killed with SIGKILL half-way through a stream of events and
+ * started again. The subscription API and the other two services run in this process.
  */
-describe('no loss: the deliverer is killed with SIGKILL mid-stream and restarted', () => {
-  let herald: RunningHerald;
-  let receiver: SlowReceiver;
-  let producer: Producer;
-  let buildMs = 0;
-  const children: ServiceProcess[] = [];
+describe.each(KILLED)(
+  'no loss: the %s is killed with SIGKILL mid-stream and restarted',
+  (killed) => {
+    let herald: RunningHerald;
+    let receiver: SlowReceiver;
+    let producer: Producer;
+    let buildMs = 0;
+    const children: ServiceProcess[] = [];
 
-  async function startDeliverer(): Promise<ServiceProcess> {
-    const deliverer = await startServiceProcess(
-      'deliverer',
-      {
-        KAFKA_BROKERS: process.env.KAFKA_BROKERS,
-        DATABASE_URL: process.env.DATABASE_URL,
-        HERALD_ENCRYPTION_KEY: process.env.HERALD_TEST_ENCRYPTION_KEY,
-        HERALD_ALLOW_PRIVATE_DESTINATIONS: 'true',
-        HERALD_TOPIC_PARTITIONS: String(herald.config.topicPartitions),
-        HERALD_RETRY_SCHEDULE: herald.config.retrySchedule.map((ms) => `${ms}ms`).join(','),
-      },
-      60_000,
-    );
-    children.push(deliverer);
-    return deliverer;
-  }
-
-  beforeAll(async () => {
-    buildMs = buildDist();
-    herald = await startHerald(undefined, {
-      services: ['subscription-api', 'event-ingest', 'matcher'],
-    });
-    receiver = new SlowReceiver();
-    await receiver.start();
-    producer = new Kafka({
-      brokers: herald.config.kafkaBrokers,
-      logLevel: logLevel.NOTHING,
-    }).producer();
-    await producer.connect();
-  }, 180_000);
-
-  afterAll(async () => {
-    // A failed test must not leave a deliverer behind to take the partitions of the next suite.
-    for (const child of children) await stopServiceProcess(child, 'SIGKILL');
-    await producer?.disconnect();
-    await receiver?.stop();
-    await herald?.stop();
-  });
-
-  it('delivers every (subscription, event) pair at least once; duplicates repeat the same webhook-id and body', async () => {
-    expect(herald.apps).toHaveLength(3);
-    const operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
-    const { tenantId, client } = await operator.createTenant('no-loss');
-    const subscriptions: { id: string; secret: string; path: string }[] = [];
-    for (let index = 0; index < SUBSCRIPTIONS; index++) {
-      const path = `/no-loss/${index}`;
-      const created = await client.request<{ id: string; secret: string }>(
-        'POST',
-        '/v1/subscriptions',
+    async function startKilled(): Promise<ServiceProcess> {
+      const service = await startServiceProcess(
+        killed,
         {
-          event_types: ['meter.reading'],
-          destination: { type: 'webhook', url: `${receiver.url}${path}` },
+          KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+          DATABASE_URL: process.env.DATABASE_URL,
+          HERALD_ENCRYPTION_KEY: process.env.HERALD_TEST_ENCRYPTION_KEY,
+          HERALD_ALLOW_PRIVATE_DESTINATIONS: 'true',
+          HERALD_TOPIC_PARTITIONS: String(herald.config.topicPartitions),
+          HERALD_RETRY_SCHEDULE: herald.config.retrySchedule.map((ms) => `${ms}ms`).join(','),
         },
+        60_000,
       );
-      expect(created.status).toBe(201);
-      subscriptions.push({ ...created.body, path });
+      children.push(service);
+      return service;
     }
-    for (const { id } of subscriptions) await untilMatcherKnows(herald, id);
 
-    const first = await startDeliverer();
-    await producer.send({
-      topic: 'herald.events.inbound',
-      messages: Array.from({ length: EVENTS }, (_, seq) => ({
-        value: JSON.stringify({ tenant_id: tenantId, type: 'meter.reading', data: { seq } }),
-      })),
+    beforeAll(async () => {
+      buildMs = buildDist();
+      herald = await startHerald(undefined, {
+        services: KILLED.filter((service) => service !== killed),
+      });
+      receiver = new SlowReceiver();
+      await receiver.start();
+      producer = new Kafka({
+        brokers: herald.config.kafkaBrokers,
+        logLevel: logLevel.NOTHING,
+      }).producer();
+      await producer.connect();
+    }, 180_000);
+
+    afterAll(async () => {
+      // A failed test must not leave a service behind to take the partitions of the next suite.
+      for (const child of children) await stopServiceProcess(child, 'SIGKILL');
+      await producer?.disconnect();
+      await receiver?.stop();
+      await herald?.stop();
     });
 
-    const pairOf = (request: ReceivedRequest): string => {
-      const body = JSON.parse(request.body) as DeliveredBody;
-      return `${request.path}#${body.data.seq}`;
-    };
-    const distinctPairs = (): number => new Set(receiver.requests.map(pairOf)).size;
-
-    await waitFor(
-      'a third of the deliveries to arrive',
-      () => distinctPairs() >= PAIRS / 3,
-      60_000,
-      5,
-    );
-    first.process.kill('SIGKILL');
-    const killed = await first.exited;
-    const arrivedBeforeKill = receiver.requests.length;
-    const pairsBeforeKill = distinctPairs();
-    expect(killed.signal).toBe('SIGKILL');
-    // Mid-stream: the kill came while most deliveries were still to be made.
-    expect(pairsBeforeKill).toBeLessThan(PAIRS);
-
-    // The killed member keeps its partitions until its Kafka session times out (30 s), so the new
-    // process joins the group, and reports ready, only then (it answers /health/live at once).
-    const restartedAt = Date.now();
-    const second = await startDeliverer();
-    await waitFor(
-      `all ${PAIRS} (subscription, event) pairs to arrive after the restart`,
-      () => {
-        if (second.process.exitCode !== null)
-          throw new Error(`restarted deliverer exited:\n${second.output()}`);
-        return distinctPairs() === PAIRS;
-      },
-      150_000,
-      100,
-    );
-    const finishedAt = Date.now();
-
-    const byPair = new Map<string, ReceivedRequest[]>();
-    for (const request of receiver.requests) {
-      const pair = pairOf(request);
-      byPair.set(pair, [...(byPair.get(pair) ?? []), request]);
-    }
-    for (const { path, secret, id } of subscriptions) {
-      for (let seq = 0; seq < EVENTS; seq++) {
-        const requests = byPair.get(`${path}#${seq}`);
-        expect(requests).toBeDefined();
-        // Each copy is authentic, for this subscription, and the same delivery.
-        for (const request of requests ?? []) {
-          expect(verifyWebhook<DeliveredBody>(secret, request)).toMatchObject({
-            subscription_id: id,
-            data: { seq },
-          });
-        }
-        const copies = requests ?? [];
-        expect(new Set(copies.map((r) => r.headers['webhook-id'])).size).toBe(1);
-        expect(new Set(copies.map((r) => r.body)).size).toBe(1);
+    it('delivers every (subscription, event) pair at least once; duplicates repeat the same webhook-id and body', async () => {
+      expect(herald.apps).toHaveLength(3);
+      const operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+      const { tenantId, client } = await operator.createTenant(`no-loss-${killed}`);
+      const subscriptions: { id: string; secret: string; path: string }[] = [];
+      for (let index = 0; index < SUBSCRIPTIONS; index++) {
+        const path = `/no-loss/${index}`;
+        const created = await client.request<{ id: string; secret: string }>(
+          'POST',
+          '/v1/subscriptions',
+          {
+            event_types: ['meter.reading'],
+            destination: { type: 'webhook', url: `${receiver.url}${path}` },
+          },
+        );
+        expect(created.status).toBe(201);
+        subscriptions.push({ ...created.body, path });
       }
-    }
-    expect(byPair.size).toBe(PAIRS);
-    expect(new Set(receiver.requests.map((r) => r.headers['webhook-id'])).size).toBe(PAIRS);
-    // The restarted process did the rest.
-    expect(receiver.requests.length).toBeGreaterThan(arrivedBeforeKill);
+      const first = await startKilled();
+      if (killed !== 'matcher')
+        for (const { id } of subscriptions) await untilMatcherKnows(herald, id);
 
-    // The history agrees: every delivery of the tenant ends succeeded, none pending or failed.
-    await waitFor('every delivery to be recorded as succeeded', async () => {
-      const open = await client.request<{ data: { id: string; status: string }[] }>(
-        'GET',
-        '/v1/deliveries?status=pending,retrying,failed,dead&limit=100',
+      // Published in chunks, in the background: the stream goes on while the service is down.
+      const perChunk = EVENTS / CHUNKS;
+      const publishing = (async () => {
+        for (let chunk = 0; chunk < CHUNKS; chunk++) {
+          await producer.send({
+            topic: 'herald.events.inbound',
+            messages: Array.from({ length: perChunk }, (_, index) => ({
+              value: JSON.stringify({
+                tenant_id: tenantId,
+                type: 'meter.reading',
+                data: { seq: chunk * perChunk + index },
+              }),
+            })),
+          });
+          await new Promise((resolve) => setTimeout(resolve, CHUNK_EVERY_MS));
+        }
+      })();
+
+      const pairOf = (request: ReceivedRequest): string => {
+        const body = JSON.parse(request.body) as DeliveredBody;
+        return `${request.path}#${body.data.seq}`;
+      };
+      const distinctPairs = (): number => new Set(receiver.requests.map(pairOf)).size;
+
+      await waitFor(
+        'a fifth of the deliveries to arrive',
+        () => distinctPairs() >= PAIRS / 5,
+        60_000,
+        5,
       );
-      return open.status === 200 && open.body.data.length === 0;
-    });
+      first.process.kill('SIGKILL');
+      const exit = await first.exited;
+      const arrivedBeforeKill = receiver.requests.length;
+      const pairsBeforeKill = distinctPairs();
+      expect(exit.signal).toBe('SIGKILL');
+      // Mid-stream: the kill came while most deliveries were still to be made.
+      expect(pairsBeforeKill).toBeLessThan(PAIRS);
+      await publishing;
 
-    // Duplicates are what the killed process had sent, or deferred to a retry topic (a backed-up
-    // lane), above its last committed offset.
-    const duplicates = receiver.requests.length - PAIRS;
-    process.stderr.write(
-      `no-loss: dist/ built in ${buildMs} ms; ${pairsBeforeKill}/${PAIRS} pairs (${arrivedBeforeKill} requests) before SIGKILL; ` +
-        `the restarted deliverer finished ${finishedAt - restartedAt} ms after its start; ` +
-        `${duplicates} duplicate requests\n`,
-    );
-  }, 240_000);
-});
+      // The killed member keeps its partitions until its Kafka session times out (30 s), so the new
+      // process joins the group, and reports ready, only then (it answers /health/live at once).
+      const restartedAt = Date.now();
+      const second = await startKilled();
+      await waitFor(
+        `all ${PAIRS} (subscription, event) pairs to arrive after the restart`,
+        () => {
+          if (second.process.exitCode !== null)
+            throw new Error(`restarted ${killed} exited:\n${second.output()}`);
+          return distinctPairs() === PAIRS;
+        },
+        150_000,
+        100,
+      );
+      const finishedAt = Date.now();
+
+      const byPair = new Map<string, ReceivedRequest[]>();
+      for (const request of receiver.requests) {
+        const pair = pairOf(request);
+        byPair.set(pair, [...(byPair.get(pair) ?? []), request]);
+      }
+      for (const { path, secret, id } of subscriptions) {
+        for (let seq = 0; seq < EVENTS; seq++) {
+          const requests = byPair.get(`${path}#${seq}`);
+          expect(requests).toBeDefined();
+          // Each copy is authentic, for this subscription, and the same delivery.
+          for (const request of requests ?? []) {
+            expect(verifyWebhook<DeliveredBody>(secret, request)).toMatchObject({
+              subscription_id: id,
+              data: { seq },
+            });
+          }
+          const copies = requests ?? [];
+          expect(new Set(copies.map((r) => r.headers['webhook-id'])).size).toBe(1);
+          expect(new Set(copies.map((r) => r.body)).size).toBe(1);
+        }
+      }
+      expect(byPair.size).toBe(PAIRS);
+      expect(new Set(receiver.requests.map((r) => r.headers['webhook-id'])).size).toBe(PAIRS);
+      // Deliveries went on after the restart.
+      expect(receiver.requests.length).toBeGreaterThan(arrivedBeforeKill);
+
+      // The history agrees: every delivery of the tenant ends succeeded, none pending or failed, and
+      // each event was stored once.
+      await waitFor('every delivery to be recorded as succeeded', async () => {
+        const open = await client.request<{ data: { id: string; status: string }[] }>(
+          'GET',
+          '/v1/deliveries?status=pending,retrying,failed,dead&limit=100',
+        );
+        return open.status === 200 && open.body.data.length === 0;
+      });
+
+      // Duplicates are what the killed process had sent (or emitted) above its last committed offset.
+      const duplicates = receiver.requests.length - PAIRS;
+      process.stderr.write(
+        `no-loss (${killed}): dist/ built in ${buildMs} ms; ${pairsBeforeKill}/${PAIRS} pairs (${arrivedBeforeKill} requests) before SIGKILL; ` +
+          `everything arrived ${finishedAt - restartedAt} ms after the restart began; ` +
+          `${duplicates} duplicate requests\n`,
+      );
+    }, 240_000);
+  },
+);

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 
@@ -12,14 +12,23 @@ export function newId(prefix: IdPrefix, now: number = Date.now()): string {
   return `${prefix}_${ulid(now)}`;
 }
 
-export function ulid(now: number = Date.now()): string {
+/**
+ * An id laid out like `newId` whose last 80 bits come from `seed` instead of chance: the same time and
+ * seed give the same id. An event that arrives without an id gets one from its Kafka record (topic,
+ * partition, offset and timestamp), so handling the record again after a crash finds the event
+ * stored the first time instead of creating a second one.
+ */
+export function stableId(prefix: IdPrefix, time: number, seed: string): string {
+  return `${prefix}_${ulid(time, createHash('sha256').update(seed).digest().subarray(0, 10))}`;
+}
+
+export function ulid(now: number = Date.now(), random: Buffer = randomBytes(10)): string {
   let time = '';
   let t = now;
   for (let i = 0; i < 10; i++) {
     time = CROCKFORD[t % 32] + time;
     t = Math.floor(t / 32);
   }
-  const random = randomBytes(10);
   let bits = 0;
   let value = 0;
   let rest = '';

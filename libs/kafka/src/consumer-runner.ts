@@ -3,6 +3,8 @@ import type { TopicDefinition } from '@herald/contracts';
 import type { JsonLogger } from '@herald/config';
 import { captureContext } from '@herald/observability';
 import type { HandlerOutcome, LaterOutcome } from './outcome';
+import { InFlightBudget } from './in-flight-budget';
+import { Lanes } from './lanes';
 import { PartitionOffsets } from './partition-offsets';
 
 export interface RawMessage {
@@ -151,28 +153,6 @@ const SHUTDOWN_GRACE_MS = 15_000;
 const DEFAULT_MAX_IN_FLIGHT_BYTES = 16 * 1024 * 1024;
 const DEFAULT_MAX_WAIT_MS = 100;
 
-/** Messages waiting in a lane (one, or a partition's batch), and what to call once handled or handed back. */
-interface Queued {
-  definition: TopicDefinition<unknown>;
-  raws: RawMessage[];
-  done(): void;
-}
-
-/** The queue of one key on one partition: its messages start in order, up to its window at once. */
-interface Lane {
-  id: string;
-  track: PartitionTrack;
-  queue: Queued[];
-  inFlight: number;
-  /**
-   * A handler of this lane failed: what is still queued is handed back to be fetched again, after
-   * the failed one, when the partition recovers (and the lane is whole again).
-   */
-  broken: boolean;
-  /** A partition's lane of batches (batch mode): what queues is handled together. */
-  batches: boolean;
-}
-
 interface PartitionTrack {
   topic: string;
   partition: number;
@@ -180,10 +160,8 @@ interface PartitionTrack {
   committed: bigint | null;
   recovering: boolean;
   backoffMs: number;
-  /** Paused because too much of it is unfinished. */
-  full: boolean;
-  /** Bytes of the values of its unfinished messages. */
-  bytesInFlight: number;
+  /** How much of it is unfinished; paused while full. */
+  budget: InFlightBudget;
   /** Messages whose handler failed while the dependencies were up: how often, and the last error. */
   failures: Map<string, { count: number; error: string }>;
 }
@@ -217,17 +195,19 @@ class Slots {
  * to the first message whose outcome is not yet durable, so nothing is lost when a handler, the
  * process or the infrastructure fails half-way.
  *
- * Messages of one key are handled in order; different keys run concurrently. A batch holds the
- * fetcher for at most `batchBudgetMs`: work still running then (a slow endpoint) goes on in the
- * background while the next batch is fetched, so one slow key never holds back the other keys of its
- * partition — kafkajs fetches a partition's next batch only after its handler returns. The memory
- * this takes is bounded per partition (`maxInFlightPerPartition`, then the partition pauses) and per
- * key (`laneBacklogLimit`, then `overflow` may route the message elsewhere).
+ * Messages of one key start in order, up to the key's window at once (`Lanes`); different keys run
+ * concurrently. A batch holds the fetcher for at most `batchBudgetMs`: work still running then (a
+ * slow endpoint) goes on in the background while the next batch is fetched, so one slow key never
+ * holds back the other keys of its partition — kafkajs fetches a partition's next batch only after
+ * its handler returns. The memory this takes is bounded per partition, in messages and in bytes
+ * (`maxInFlightPerPartition`, `maxInFlightBytesPerPartition`): past either the partition pauses, and
+ * it is fetched again once half of that is finished — every paused partition has that path back, or
+ * the timer of its next due message, or the end of its recovery pause.
  */
 export class ConsumerRunner<T> {
   private readonly consumer: Consumer;
   private readonly tracks = new Map<string, PartitionTrack>();
-  private readonly lanes = new Map<string, Lane>();
+  private readonly lanes: Lanes<RawMessage>;
   private readonly running = new Set<Promise<void>>();
   private readonly slots: Slots;
   private readonly budgetMs: number;
@@ -248,6 +228,13 @@ export class ConsumerRunner<T> {
       allowAutoTopicCreation: false,
     });
     this.slots = new Slots(options.laneConcurrency ?? 16);
+    this.lanes = new Lanes<RawMessage>({
+      windowOf: (raw) => (this.options.windowOf ? this.options.windowOf(raw) : 1),
+      run: (raws, release) => this.run(raws, release),
+      handBack: (raws) => {
+        for (const raw of raws) this.tracks.get(trackId(raw))?.offsets.fail(BigInt(raw.offset));
+      },
+    });
     this.budgetMs = options.batchBudgetMs ?? 0;
     this.maxInFlight = options.maxInFlightPerPartition ?? 1000;
     this.maxInFlightBytes = options.maxInFlightBytesPerPartition ?? DEFAULT_MAX_IN_FLIGHT_BYTES;
@@ -315,6 +302,7 @@ export class ConsumerRunner<T> {
   /** Stops fetching, lets running handlers finish (and commit) for a while, then leaves the group. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.lanes.close();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     try {
@@ -348,8 +336,7 @@ export class ConsumerRunner<T> {
         committed: null,
         recovering: false,
         backoffMs: 0,
-        full: false,
-        bytesInFlight: 0,
+        budget: new InFlightBudget(this.maxInFlight, this.maxInFlightBytes),
         failures: new Map(),
       };
       this.tracks.set(id, track);
@@ -368,66 +355,40 @@ export class ConsumerRunner<T> {
     const work: Promise<void>[] = [];
     const taken: RawMessage[] = [];
     let considered: string | null = null;
-    let takenBytes = 0;
     for (const message of due) {
       if (!payload.isRunning() || payload.isStale()) return;
-      if (this.isFull(track, takenBytes)) {
-        track.full = true;
-        break;
-      }
+      const size = message.value?.length ?? 0;
+      if (!track.budget.fits(size)) break;
       considered = message.offset;
       if (!track.offsets.take(BigInt(message.offset))) continue;
+      track.budget.add(size);
       const raw = toRaw(batch.topic, batch.partition, message);
-      if (this.options.handleBatch) {
-        taken.push(raw);
-        takenBytes += raw.value?.length ?? 0;
-      } else work.push(this.dispatch(definition, track, raw));
+      if (this.options.handleBatch) taken.push(raw);
+      else work.push(this.dispatch(track, raw));
     }
-    if (taken.length > 0) work.push(this.dispatchBatch(definition, track, taken));
+    if (taken.length > 0) work.push(this.dispatchBatch(track, taken));
     // The fetcher moves on past what this batch started; the commit waits for it to finish.
     if (considered !== null) payload.resolveOffset(considered);
     await this.awaitWithinBudget(payload, work);
 
     const where = [{ topic: batch.topic, partitions: [batch.partition] }];
-    if (track.full && !this.hasRoom(track)) {
+    if (track.budget.isFull) {
       this.consumer.pause(where);
     } else if (pauseUntil !== null && !track.recovering) {
       this.consumer.pause(where);
       this.later(Math.max(0, pauseUntil - Date.now()), () => {
-        if (!track.recovering && !track.full) this.resume(where);
+        if (!track.recovering && !track.budget.isFull) this.resume(where);
       });
     }
   }
 
-  /** Too much of the partition is unfinished to take more. */
-  private isFull(track: PartitionTrack, takenBytes = 0): boolean {
-    return (
-      track.offsets.inFlightCount >= this.maxInFlight ||
-      (track.bytesInFlight + takenBytes >= this.maxInFlightBytes && track.offsets.inFlightCount > 0)
-    );
-  }
-
-  /** A full partition is fetched again once half of what filled it is finished. */
-  private hasRoom(track: PartitionTrack): boolean {
-    return (
-      track.offsets.inFlightCount < this.maxInFlight / 2 &&
-      track.bytesInFlight < this.maxInFlightBytes / 2
-    );
-  }
-
-  private resumeIfRoom(track: PartitionTrack): void {
-    if (!track.full || !this.hasRoom(track)) return;
-    track.full = false;
-    if (!track.recovering) this.resume([{ topic: track.topic, partitions: [track.partition] }]);
-  }
-
-  /** Counts the bytes of dispatched messages against their partition until they are finished. */
+  /** Gives dispatched messages back to their partition's budget once finished or handed back. */
   private weigh(track: PartitionTrack, raws: RawMessage[], work: Promise<void>): Promise<void> {
     const bytes = raws.reduce((sum, raw) => sum + (raw.value?.length ?? 0), 0);
-    track.bytesInFlight += bytes;
     return work.finally(() => {
-      track.bytesInFlight -= bytes;
-      this.resumeIfRoom(track);
+      if (track.budget.release(raws.length, bytes) && !track.recovering) {
+        this.resume([{ topic: track.topic, partitions: [track.partition] }]);
+      }
     });
   }
 
@@ -453,117 +414,26 @@ export class ConsumerRunner<T> {
   }
 
   /** Queues a message on its key's lane; the promise settles when it is handled or handed back. */
-  private dispatch(
-    definition: TopicDefinition<T>,
-    track: PartitionTrack,
-    raw: RawMessage,
-  ): Promise<void> {
-    const id = `${raw.topic}:${raw.partition}:${raw.key ?? `offset:${raw.offset}`}`;
-    let lane = this.lanes.get(id);
-    if (!lane) {
-      lane = { id, track, queue: [], inFlight: 0, broken: false, batches: false };
-      this.lanes.set(id, lane);
-    }
-    const owner = lane;
-    return this.track$(
-      this.weigh(
-        track,
-        [raw],
-        new Promise<void>((done) => {
-          owner.queue.push({ definition, raws: [raw], done });
-          this.pump(owner);
-        }),
-      ),
-    );
-  }
-
-  /** Starts the lane's queued messages, in order, while its window has room. */
-  private pump(lane: Lane): void {
-    while (lane.queue.length > 0) {
-      if (lane.broken || this.stopping) {
-        for (const queued of lane.queue.splice(0)) {
-          for (const raw of queued.raws) lane.track.offsets.fail(BigInt(raw.offset));
-          queued.done();
-        }
-        break;
-      }
-      const window = lane.inFlight === 0 ? 1 : Math.max(1, this.windowOf(lane.queue[0].raws[0]));
-      if (lane.inFlight >= window) break;
-      const next = lane.batches ? this.takeBatches(lane) : (lane.queue.shift() as Queued);
-      lane.inFlight++;
-      let released = false;
-      const release = (): void => {
-        if (released) return;
-        released = true;
-        lane.inFlight--;
-        this.pump(lane);
-      };
-      void this.run(lane, next, release).finally(() => {
-        release();
-        next.done();
-        if (lane.queue.length === 0 && lane.inFlight === 0 && this.lanes.get(lane.id) === lane) {
-          this.lanes.delete(lane.id);
-        }
-      });
-    }
-  }
-
-  /**
-   * The batches queued on a partition's lane, as one: what arrived while the last one was handled
-   * goes together, so its fixed cost (a statement, a produce) is paid once however small the fetches.
-   */
-  private takeBatches(lane: Lane): Queued {
-    const taken: Queued[] = [];
-    let count = 0;
-    while (lane.queue.length > 0 && (taken.length === 0 || count < MAX_BATCH_MESSAGES)) {
-      const queued = lane.queue.shift() as Queued;
-      taken.push(queued);
-      count += queued.raws.length;
-    }
-    if (taken.length === 1) return taken[0];
-    return {
-      definition: taken[0].definition,
-      raws: taken.flatMap((queued) => queued.raws),
-      done: () => taken.forEach((queued) => queued.done()),
-    };
-  }
-
-  private windowOf(raw: RawMessage): number {
-    return this.options.windowOf ? this.options.windowOf(raw) : 1;
-  }
-
-  private run(lane: Lane, { definition, raws }: Queued, release: () => void): Promise<void> {
-    if (this.options.handleBatch)
-      return this.runBatch(lane, definition as TopicDefinition<T>, raws);
-    const [raw] = raws;
-    const verdict = this.giveUpOn(lane.track, raw);
-    return this.settle(lane.track, raw, lane, release, (freed) =>
-      this.handleMessage(definition as TopicDefinition<T>, raw, verdict, freed),
-    );
+  private dispatch(track: PartitionTrack, raw: RawMessage): Promise<void> {
+    return this.track$(this.weigh(track, [raw], this.lanes.enqueue(laneId(raw), [raw])));
   }
 
   /** Queues a partition's batch on the partition's own lane: its batches run one after another. */
-  private dispatchBatch(
-    definition: TopicDefinition<T>,
-    track: PartitionTrack,
-    raws: RawMessage[],
-  ): Promise<void> {
+  private dispatchBatch(track: PartitionTrack, raws: RawMessage[]): Promise<void> {
     const id = `${track.topic}:${track.partition}:*batch*`;
-    let lane = this.lanes.get(id);
-    if (!lane) {
-      lane = { id, track, queue: [], inFlight: 0, broken: false, batches: true };
-      this.lanes.set(id, lane);
-    }
-    const owner = lane;
-    return this.track$(
-      this.weigh(
-        track,
-        raws,
-        new Promise<void>((done) => {
-          owner.queue.push({ definition, raws, done });
-          this.pump(owner);
-        }),
-      ),
+    return this.track$(this.weigh(track, raws, this.lanes.enqueue(id, raws, MAX_BATCH_MESSAGES)));
+  }
+
+  private run(raws: RawMessage[], release: () => void): Promise<void> {
+    const [raw] = raws;
+    const track = this.tracks.get(trackId(raw));
+    const definition = this.options.topics.find((topic) => topic.name === raw.topic);
+    // A partition this member lost meanwhile: its new owner handles the messages.
+    if (!track || !definition) return Promise.resolve();
+    if (this.options.handleBatch) return this.runBatch(track, definition, raws);
+    const verdict = this.giveUpOn(track, raw);
+    return this.settle(track, raw, release, (freed) =>
+      this.handleMessage(definition, raw, verdict, freed),
     );
   }
 
@@ -573,11 +443,10 @@ export class ConsumerRunner<T> {
    * their part does; the rest are handed back when a part fails.
    */
   private async runBatch(
-    lane: Lane,
+    track: PartitionTrack,
     definition: TopicDefinition<T>,
     raws: RawMessage[],
   ): Promise<void> {
-    const track = lane.track;
     const parts =
       raws.length > 1 && track.failures.has(raws[0].offset) ? raws.map((raw) => [raw]) : [raws];
     let failed: { part: RawMessage[]; error: unknown } | null = null;
@@ -601,11 +470,10 @@ export class ConsumerRunner<T> {
     if (failed) {
       const left = raws.slice(raws.indexOf(failed.part[0]));
       for (const raw of left) track.offsets.fail(BigInt(raw.offset));
-      lane.broken = true;
+      this.lanes.break(`${track.topic}:${track.partition}:*batch*`);
       await this.countFailure(track, failed.part[0], failed.error);
       this.recover(track, failed.error);
     }
-    this.resumeIfRoom(track);
   }
 
   /**
@@ -694,7 +562,6 @@ export class ConsumerRunner<T> {
   private async settle(
     track: PartitionTrack,
     raw: RawMessage,
-    lane: Lane,
     releaseLane: () => void,
     run: (release: () => void) => Promise<void>,
   ): Promise<void> {
@@ -714,7 +581,7 @@ export class ConsumerRunner<T> {
       track.failures.delete(raw.offset);
     } catch (error) {
       track.offsets.fail(offset);
-      lane.broken = true;
+      this.lanes.break(laneId(raw));
       failure = { error };
     } finally {
       if (holdsSlot) {
@@ -726,7 +593,6 @@ export class ConsumerRunner<T> {
       await this.countFailure(track, raw, failure.error);
       this.recover(track, failure.error);
     }
-    this.resumeIfRoom(track);
   }
 
   /** Commits every partition whose low watermark moved, in one request; one commit at a time. */
@@ -811,7 +677,7 @@ export class ConsumerRunner<T> {
       track.recovering = false;
       if (this.stopping || this.tracks.get(`${track.topic}:${track.partition}`) !== track) return;
       // What was handed back is fetched again from here, in order: its lanes take messages again.
-      for (const lane of this.lanes.values()) if (lane.track === track) lane.broken = false;
+      this.lanes.repair(`${track.topic}:${track.partition}:`);
       const mark = track.offsets.watermark();
       try {
         if (mark !== null)
@@ -823,7 +689,7 @@ export class ConsumerRunner<T> {
       } catch (error) {
         this.options.logger.event('warn', 'seek failed', { error: describe(error) });
       }
-      if (!track.full) this.resume(where);
+      if (!track.budget.isFull) this.resume(where);
     });
   }
 
@@ -922,6 +788,12 @@ export class ConsumerRunner<T> {
     return outcome;
   }
 }
+
+const trackId = (raw: RawMessage): string => `${raw.topic}:${raw.partition}`;
+
+/** A key's lane on its partition; a message without a key has one of its own. */
+const laneId = (raw: RawMessage): string =>
+  `${raw.topic}:${raw.partition}:${raw.key ?? `offset:${raw.offset}`}`;
 
 /** Errors may come from another realm (jest), where `instanceof Error` fails. */
 function describe(error: unknown): string {

@@ -167,7 +167,7 @@ describe('attempt recorder: batched attempt writes in PostgreSQL', () => {
         GROUP BY xmin::text ORDER BY rows DESC`,
       [owner.tenantId],
     );
-    expect(perTransaction.map((t) => t.rows)).toEqual([100, 100, 50]);
+    expect(perTransaction.map((t) => t.rows)).toEqual([ATTEMPT_BATCH_SIZE, ATTEMPT_BATCH_SIZE, 50]);
     const stored = await deliveries.getMany(owner.tenantId, owner.ids);
     expect(stored.every((delivery) => delivery.status === 'succeeded')).toBe(true);
   });

@@ -49,9 +49,12 @@ export class InboundConsumer implements OnApplicationBootstrap, BeforeApplicatio
       // A fetched batch at a time: one INSERT, one produce and one UPDATE for all its events.
       handleBatch: async (messages) => {
         const results = await this.ingest.ingestAll(
-          messages.map(({ message, headers, within }) => ({
+          messages.map(({ message, headers, within, topic, partition, offset, timestamp }) => ({
             raw: message,
-            source: { heraldOrigin: headers[Headers.origin] === HERALD_ORIGIN },
+            source: {
+              heraldOrigin: headers[Headers.origin] === HERALD_ORIGIN,
+              record: { topic, partition, offset, timestamp: Number(timestamp) },
+            },
             within,
           })),
         );

@@ -5,6 +5,7 @@ import {
   EventSchemas,
   isReservedEventType,
   newId,
+  stableId,
   parseInboundEvent,
   type HeraldEvent,
   type InvalidEvent,
@@ -17,6 +18,11 @@ import { TenantDirectory } from './tenant-directory';
 /** Where an inbound message came from: Herald's own events may use the reserved `herald.*` types. */
 export interface IngestSource {
   heraldOrigin: boolean;
+  /**
+   * The Kafka record it was read from: an event without an id gets one derived from it, the same
+   * each time the record is handled (see `stableId`).
+   */
+  record?: { topic: string; partition: number; offset: string; timestamp: number };
 }
 
 export type IngestResult =
@@ -122,7 +128,7 @@ export class IngestService {
     return {
       ok: true,
       event: {
-        id: inbound.id ?? newId('evt', now.getTime()),
+        id: inbound.id ?? idFor(source.record, now),
         tenantId: inbound.tenantId,
         type: inbound.type,
         occurredAt: inbound.occurredAt ?? receivedAt,
@@ -133,4 +139,12 @@ export class IngestService {
       },
     };
   }
+}
+
+/** The id of an event sent without one: from its Kafka record when there is one, else a new one. */
+function idFor(record: IngestSource['record'], now: Date): string {
+  if (!record) return newId('evt', now.getTime());
+  const { topic, partition, offset, timestamp } = record;
+  const time = Number.isFinite(timestamp) && timestamp > 0 ? timestamp : now.getTime();
+  return stableId('evt', time, `${topic}/${partition}/${offset}`);
 }

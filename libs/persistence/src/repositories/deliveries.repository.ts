@@ -194,7 +194,7 @@ export class DeliveriesRepository {
   }
 
   /**
-   * `planForEvent` for many events in two statements: the deliveries of each event's first flow to
+   * `planForEvent` for many events in one statement (two when some were planned before): the deliveries of each event's first flow to
    * the subscriptions it matched, created once (a repeat finds those made before). Planned
    * deliveries by event id, in subscription id order.
    */
@@ -211,11 +211,12 @@ export class DeliveriesRepository {
     );
     const planned = new Map<string, PlannedDelivery[]>(events.map((e) => [e.eventId, []]));
     if (rows.length === 0) return planned;
-    await this.db.query(
+    const inserted: DeliveryRow[] = await this.db.query(
       `INSERT INTO deliveries (id, tenant_id, subscription_id, event_id, event_type, origin)
        SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]),
               unnest($5::text[]), 'event'
-       ON CONFLICT (event_id, subscription_id) WHERE origin = 'event' DO NOTHING`,
+       ON CONFLICT (event_id, subscription_id) WHERE origin = 'event' DO NOTHING
+       RETURNING *`,
       [
         rows.map(() => newId('dlv')),
         rows.map((row) => row.tenantId),
@@ -224,19 +225,27 @@ export class DeliveriesRepository {
         rows.map((row) => row.eventType),
       ],
     );
-    const found: DeliveryRow[] = await this.db.query(
-      `SELECT d.* FROM deliveries d
-       JOIN unnest($1::text[], $2::text[], $3::text[]) AS p(tenant_id, event_id, subscription_id)
-         ON d.tenant_id = p.tenant_id AND d.event_id = p.event_id
-        AND d.subscription_id = p.subscription_id
-       WHERE d.origin = 'event'
-       ORDER BY d.id`,
-      [
-        rows.map((row) => row.tenantId),
-        rows.map((row) => row.eventId),
-        rows.map((row) => row.subscriptionId),
-      ],
-    );
+    // Planned before (the batch is handled again): those rows are read, with whether they went out.
+    const key = (eventId: string, subscriptionId: string): string =>
+      `${eventId}\u0000${subscriptionId}`;
+    const fresh = new Set(inserted.map((row) => key(row.event_id, row.subscription_id)));
+    const missing = rows.filter((row) => !fresh.has(key(row.eventId, row.subscriptionId)));
+    const before: DeliveryRow[] =
+      missing.length === 0
+        ? []
+        : await this.db.query(
+            `SELECT d.* FROM deliveries d
+             JOIN unnest($1::text[], $2::text[], $3::text[]) AS p(tenant_id, event_id, subscription_id)
+               ON d.tenant_id = p.tenant_id AND d.event_id = p.event_id
+              AND d.subscription_id = p.subscription_id
+             WHERE d.origin = 'event'`,
+            [
+              missing.map((row) => row.tenantId),
+              missing.map((row) => row.eventId),
+              missing.map((row) => row.subscriptionId),
+            ],
+          );
+    const found = [...inserted, ...before].sort((a, b) => a.id.localeCompare(b.id));
     for (const row of found) {
       planned
         .get(row.event_id)

@@ -14,6 +14,9 @@ interface EventRow {
   published_at: Date | null;
 }
 
+/** A time as PostgreSQL gives it back: UTC, to the millisecond. */
+const iso = (time: string): string => new Date(time).toISOString();
+
 const toEvent = (row: EventRow): HeraldEvent => ({
   id: row.id,
   tenantId: row.tenant_id,
@@ -124,12 +127,13 @@ export class EventsRepository {
    */
   async storeAll(events: readonly HeraldEvent[]): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
-    const inserted: EventRow[] = await this.db.query(
+    // Only the keys come back: a new event is what was given (its times as PostgreSQL keeps them).
+    const inserted: { tenant_id: string; id: string }[] = await this.db.query(
       `INSERT INTO events (tenant_id, id, type, occurred_at, received_at, subject, changed_fields, data)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[],
                             $5::timestamptz[], $6::text[], $7::jsonb[], $8::jsonb[])
        ON CONFLICT (tenant_id, id) DO NOTHING
-       RETURNING *`,
+       RETURNING tenant_id, id`,
       [
         events.map((event) => event.tenantId),
         events.map((event) => event.id),
@@ -144,7 +148,7 @@ export class EventsRepository {
       ],
     );
     const key = (tenantId: string, id: string): string => `${tenantId}\u0000${id}`;
-    const fresh = new Map(inserted.map((row) => [key(row.tenant_id, row.id), row]));
+    const fresh = new Set(inserted.map((row) => key(row.tenant_id, row.id)));
     const missing = events.filter((event) => !fresh.has(key(event.tenantId, event.id)));
     const existing: EventRow[] =
       missing.length === 0
@@ -157,13 +161,24 @@ export class EventsRepository {
           );
     const before = new Map(existing.map((row) => [key(row.tenant_id, row.id), row]));
     const seen = new Set<string>();
+    const created = new Map<string, HeraldEvent>();
     return events.map((event) => {
       const id = key(event.tenantId, event.id);
       const first = !seen.has(id);
       seen.add(id);
-      const row = (fresh.get(id) ?? before.get(id)) as EventRow;
-      if (first && fresh.has(id)) return { event: toEvent(row), created: true, published: false };
-      // A repeat within the batch is published with its first occurrence.
+      if (fresh.has(id)) {
+        // A repeat within the batch is the first occurrence again, published with it.
+        if (!first)
+          return { event: created.get(id) as HeraldEvent, created: false, published: true };
+        const stored = {
+          ...event,
+          occurredAt: iso(event.occurredAt),
+          receivedAt: iso(event.receivedAt),
+        };
+        created.set(id, stored);
+        return { event: stored, created: true, published: false };
+      }
+      const row = before.get(id) as EventRow;
       return {
         event: toEvent(row),
         created: false,

@@ -1,0 +1,45 @@
+import { InFlightBudget } from './in-flight-budget';
+
+describe('InFlightBudget: backpressure of one partition', () => {
+  it('is full at its message limit, and fetchable again only once half of it is finished', () => {
+    const budget = new InFlightBudget(4, 1_000_000);
+    for (let n = 0; n < 4; n++) {
+      expect(budget.fits(10)).toBe(true);
+      budget.add(10);
+    }
+    expect(budget.fits(10)).toBe(false);
+    expect(budget.isFull).toBe(true);
+    // Three left of four: not yet under half.
+    expect(budget.release(1, 10)).toBe(false);
+    expect(budget.isFull).toBe(true);
+    // One left: the caller resumes the partition, once.
+    expect(budget.release(2, 20)).toBe(true);
+    expect(budget.isFull).toBe(false);
+    expect(budget.release(1, 10)).toBe(false);
+  });
+
+  it('is full at its byte limit whatever the count, and under half of the bytes resumes', () => {
+    const budget = new InFlightBudget(1_000, 100);
+    budget.add(60);
+    expect(budget.fits(30)).toBe(true);
+    budget.add(30);
+    expect(budget.fits(20)).toBe(false);
+    expect(budget.release(1, 30)).toBe(false);
+    expect(budget.release(1, 60)).toBe(true);
+  });
+
+  it('always takes a message when nothing is unfinished, however large', () => {
+    const budget = new InFlightBudget(10, 100);
+    expect(budget.fits(5_000)).toBe(true);
+    budget.add(5_000);
+    expect(budget.fits(1)).toBe(false);
+    expect(budget.release(1, 5_000)).toBe(true);
+    expect(budget.fits(1)).toBe(true);
+  });
+
+  it('never asks for a resume when it was not full', () => {
+    const budget = new InFlightBudget(10, 100);
+    budget.add(10);
+    expect(budget.release(1, 10)).toBe(false);
+  });
+});

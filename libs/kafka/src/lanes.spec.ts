@@ -1,0 +1,155 @@
+import { Lanes } from './lanes';
+
+/** A message of the tests: its lane's window travels with it. */
+interface Message {
+  n: number;
+  window: number;
+}
+
+/** Runs that stay open until the test finishes or releases them. */
+class Harness {
+  readonly started: number[] = [];
+  readonly handedBack: number[] = [];
+  private readonly open = new Map<
+    number,
+    { finish(error?: Error): void; release(): void; messages: Message[] }
+  >();
+  readonly lanes = new Lanes<Message>({
+    windowOf: (next) => next.window,
+    run: (messages, release) =>
+      new Promise<void>((resolve, reject) => {
+        this.started.push(...messages.map((message) => message.n));
+        this.open.set(messages[0].n, {
+          finish: (error) => (error ? reject(error) : resolve()),
+          release,
+          messages,
+        });
+      }),
+    handBack: (messages) => this.handedBack.push(...messages.map((message) => message.n)),
+  });
+
+  finish(n: number, error?: Error): void {
+    const run = this.open.get(n);
+    if (!run) throw new Error(`message ${n} is not running`);
+    this.open.delete(n);
+    run.finish(error);
+  }
+
+  release(n: number): void {
+    this.open.get(n)?.release();
+  }
+
+  batchOf(n: number): number[] {
+    return (this.open.get(n)?.messages ?? []).map((message) => message.n);
+  }
+
+  get running(): number[] {
+    return [...this.open.keys()];
+  }
+}
+
+const settled = () => new Promise((resolve) => setImmediate(resolve));
+const messages = (from: number, to: number, window: number): Message[] =>
+  Array.from({ length: to - from + 1 }, (_, index) => ({ n: from + index, window }));
+
+describe('Lanes: per-key order and windows', () => {
+  it('a window of one runs a lane strictly one after another, in order', async () => {
+    const h = new Harness();
+    for (const message of messages(1, 3, 1)) void h.lanes.enqueue('a', [message]);
+    expect(h.started).toEqual([1]);
+    h.finish(1);
+    await settled();
+    expect(h.started).toEqual([1, 2]);
+    h.finish(2);
+    await settled();
+    h.finish(3);
+    await settled();
+    expect(h.started).toEqual([1, 2, 3]);
+    expect(h.lanes.size).toBe(0);
+  });
+
+  it('a window of K starts one first, then up to K at once, in order; each finish starts the next', async () => {
+    const h = new Harness();
+    for (const message of messages(1, 10, 4)) void h.lanes.enqueue('a', [message]);
+    expect(h.started).toEqual([1, 2, 3, 4]);
+    h.finish(2);
+    await settled();
+    expect(h.started).toEqual([1, 2, 3, 4, 5]);
+    expect(h.running).toEqual([1, 3, 4, 5]);
+  });
+
+  it('release frees a place in the window before the run has finished', async () => {
+    const h = new Harness();
+    const done: number[] = [];
+    for (const message of messages(1, 3, 1)) {
+      void h.lanes.enqueue('a', [message]).then(() => done.push(message.n));
+    }
+    h.release(1);
+    expect(h.started).toEqual([1, 2]);
+    // Released twice, or released and then finished: counted once.
+    h.release(1);
+    expect(h.started).toEqual([1, 2]);
+    h.finish(1);
+    await settled();
+    expect(h.started).toEqual([1, 2]);
+    expect(done).toEqual([1]);
+    h.finish(2);
+    await settled();
+    expect(h.started).toEqual([1, 2, 3]);
+  });
+
+  it('lanes are independent: a slow key does not hold another back', async () => {
+    const h = new Harness();
+    void h.lanes.enqueue('slow', [{ n: 1, window: 1 }]);
+    void h.lanes.enqueue('slow', [{ n: 2, window: 1 }]);
+    for (const message of messages(10, 12, 1)) void h.lanes.enqueue('fast', [message]);
+    for (const n of [10, 11]) {
+      h.finish(n);
+      await settled();
+    }
+    expect(h.started).toEqual([1, 10, 11, 12]);
+    expect(h.running).toEqual([1, 12]);
+  });
+
+  it('a broken lane hands back what is queued, until repaired', async () => {
+    const h = new Harness();
+    const done: number[] = [];
+    for (const message of messages(1, 3, 1)) {
+      void h.lanes.enqueue('topic:0:a', [message]).then(() => done.push(message.n));
+    }
+    h.lanes.break('topic:0:a');
+    h.finish(1, new Error('failed'));
+    await settled();
+    expect(h.handedBack).toEqual([2, 3]);
+    expect(done.sort()).toEqual([1, 2, 3]);
+    h.lanes.repair('topic:0:');
+    void h.lanes.enqueue('topic:0:a', [{ n: 2, window: 1 }]);
+    expect(h.started).toEqual([1, 2]);
+  });
+
+  it('a merging lane takes what queued while it ran as one item, up to its limit', async () => {
+    const h = new Harness();
+    void h.lanes.enqueue('p', messages(1, 2, 1), 5);
+    void h.lanes.enqueue('p', messages(3, 4, 1), 5);
+    void h.lanes.enqueue('p', messages(5, 7, 1), 5);
+    void h.lanes.enqueue('p', messages(8, 8, 1), 5);
+    expect(h.batchOf(1)).toEqual([1, 2]);
+    h.finish(1);
+    await settled();
+    // 3-4 and 5-7 reach the limit of five together; 8 waits for the next turn.
+    expect(h.batchOf(3)).toEqual([3, 4, 5, 6, 7]);
+    h.finish(3);
+    await settled();
+    expect(h.batchOf(8)).toEqual([8]);
+  });
+
+  it('closing hands back everything queued, now and later', async () => {
+    const h = new Harness();
+    for (const message of messages(1, 3, 1)) void h.lanes.enqueue('a', [message]);
+    h.lanes.close();
+    expect(h.handedBack).toEqual([2, 3]);
+    await h.lanes.enqueue('b', [{ n: 9, window: 1 }]);
+    expect(h.handedBack).toEqual([2, 3, 9]);
+    expect(h.started).toEqual([1]);
+  });
+});

@@ -1,0 +1,144 @@
+/** Messages queued on a lane together (one, or a partition's batch), and what to call once settled. */
+interface Queued<M> {
+  messages: M[];
+  done(): void;
+}
+
+interface Lane<M> {
+  id: string;
+  queue: Queued<M>[];
+  inFlight: number;
+  /**
+   * A handler of this lane failed: what is still queued is handed back (to be fetched again, after
+   * the failed one) until the lane is repaired.
+   */
+  broken: boolean;
+  /** What queues on it is taken together, up to `mergeUpTo` messages (a partition's batches). */
+  mergeUpTo: number;
+}
+
+export interface LanesOptions<M> {
+  /**
+   * How many of a lane's items may be in flight at once, asked with its next message each time the
+   * lane may start another (a lane with nothing in flight always starts one).
+   */
+  windowOf(next: M): number;
+  /**
+   * Runs an item; the promise settles when it is finished (a failure is the run's to report, by
+   * breaking its lane; a rejection counts as finished). `release` frees its place in the window
+   * early (the part the key's order depends on is over); the item still counts until it settles.
+   */
+  run(messages: M[], release: () => void): Promise<void>;
+  /** Messages that will not run now (their lane is broken, or the lanes are closing). */
+  handBack(messages: M[]): void;
+}
+
+/**
+ * Lanes of work, one per key: a lane's items start in the order they were queued, up to the lane's
+ * window at once, and different lanes run independently. This is the order and concurrency logic of
+ * the consumer runner, without Kafka.
+ */
+export class Lanes<M> {
+  private readonly lanes = new Map<string, Lane<M>>();
+  private closing = false;
+
+  constructor(private readonly options: LanesOptions<M>) {}
+
+  /**
+   * Queues messages on lane `id`; the promise resolves when they are finished or handed back. With
+   * `mergeUpTo`, what is queued when the lane can start again is taken together, as one item of up
+   * to that many messages (a partition's batches, handled one after another).
+   */
+  enqueue(id: string, messages: M[], mergeUpTo = 0): Promise<void> {
+    let lane = this.lanes.get(id);
+    if (!lane) {
+      lane = { id, queue: [], inFlight: 0, broken: false, mergeUpTo };
+      this.lanes.set(id, lane);
+    }
+    const owner = lane;
+    return new Promise<void>((done) => {
+      owner.queue.push({ messages, done });
+      this.pump(owner);
+    });
+  }
+
+  /** A lane's item failed: what is queued behind it, and what comes later, is handed back. */
+  break(id: string): void {
+    const lane = this.lanes.get(id);
+    if (lane) lane.broken = true;
+  }
+
+  /** Lanes whose id starts with `prefix` (a partition's) take messages again. */
+  repair(prefix: string): void {
+    for (const lane of this.lanes.values()) if (lane.id.startsWith(prefix)) lane.broken = false;
+  }
+
+  /** Hands back whatever is queued, and whatever is queued from now on. */
+  close(): void {
+    this.closing = true;
+    for (const lane of this.lanes.values()) this.pump(lane);
+  }
+
+  /** Lanes with anything queued or in flight. */
+  get size(): number {
+    return this.lanes.size;
+  }
+
+  /** Starts the lane's queued items, in order, while its window has room. */
+  private pump(lane: Lane<M>): void {
+    while (lane.queue.length > 0) {
+      if (lane.broken || this.closing) {
+        for (const queued of lane.queue.splice(0)) {
+          this.options.handBack(queued.messages);
+          queued.done();
+        }
+        break;
+      }
+      const window =
+        lane.inFlight === 0 ? 1 : Math.max(1, this.options.windowOf(lane.queue[0].messages[0]));
+      if (lane.inFlight >= window) break;
+      const next = lane.mergeUpTo > 0 ? this.takeMerged(lane) : (lane.queue.shift() as Queued<M>);
+      lane.inFlight++;
+      let released = false;
+      const release = (): void => {
+        if (released) return;
+        released = true;
+        lane.inFlight--;
+        this.pump(lane);
+      };
+      // A run reports its own failure (it breaks its lane); a rejection only means it is over.
+      void this.options
+        .run(next.messages, release)
+        .catch(() => undefined)
+        .finally(() => {
+          release();
+          next.done();
+          if (lane.queue.length === 0 && lane.inFlight === 0 && this.lanes.get(lane.id) === lane) {
+            this.lanes.delete(lane.id);
+          }
+        });
+    }
+    if (lane.queue.length === 0 && lane.inFlight === 0 && this.lanes.get(lane.id) === lane) {
+      this.lanes.delete(lane.id);
+    }
+  }
+
+  /**
+   * What is queued on a merging lane, as one item: what arrived while the last one ran goes together,
+   * so its fixed cost (a statement, a produce) is paid once however small the fetches.
+   */
+  private takeMerged(lane: Lane<M>): Queued<M> {
+    const taken: Queued<M>[] = [];
+    let count = 0;
+    while (lane.queue.length > 0 && (taken.length === 0 || count < lane.mergeUpTo)) {
+      const queued = lane.queue.shift() as Queued<M>;
+      taken.push(queued);
+      count += queued.messages.length;
+    }
+    if (taken.length === 1) return taken[0];
+    return {
+      messages: taken.flatMap((queued) => queued.messages),
+      done: () => taken.forEach((queued) => queued.done()),
+    };
+  }
+}
