@@ -48,10 +48,10 @@ export class IngestService {
   }
 
   /**
-   * Validates, stores and emits a batch of inbound events, in order: one INSERT for all, their
-   * sends coalesced into one request (each in its own trace context), one UPDATE. An event stored
-   * before but never emitted (a crash between the two) is emitted now; one already emitted is a
-   * duplicate and is not emitted again.
+   * Validates, stores and emits a batch of inbound events, in order: one INSERT for all and their
+   * sends coalesced into one request (each in its own trace context). A record read again after a
+   * crash emits its event again (it may not have gone out); another record with an event id stored
+   * before is a duplicate and emits nothing.
    */
   async ingestAll(
     items: readonly {
@@ -67,10 +67,12 @@ export class IngestService {
     const valid = checked.flatMap((result, index) =>
       result.ok ? [{ event: result.event, index }] : [],
     );
-    const stored = await this.events.storeAll(valid.map(({ event }) => event));
+    const stored = await this.events.storeAll(
+      valid.map(({ event }) => event),
+      valid.map(({ index }) => recordName(items[index].source?.record)),
+    );
     const storedAt = new Map(valid.map(({ index }, position) => [index, stored[position]]));
     const sends: Promise<void>[] = [];
-    const published: { tenantId: string; id: string }[] = [];
     const results = checked.map((result, index): IngestResult => {
       if (!result.ok) return { status: 'rejected', error: result.error };
       const { event, created, published: before } = storedAt.get(index) as StoredEvent;
@@ -79,12 +81,10 @@ export class IngestService {
           this.producer.send(Topics.eventsAccepted, [{ value: toAcceptedEventMessage(event) }]);
         const within = items[index].within;
         sends.push(within ? within(send) : send());
-        published.push({ tenantId: event.tenantId, id: event.id });
       }
       return { status: 'accepted', event, duplicate: !created };
     });
     await Promise.all(sends);
-    await this.events.markPublishedAll(published);
     return results;
   }
 
@@ -144,7 +144,12 @@ export class IngestService {
 /** The id of an event sent without one: from its Kafka record when there is one, else a new one. */
 function idFor(record: IngestSource['record'], now: Date): string {
   if (!record) return newId('evt', now.getTime());
-  const { topic, partition, offset, timestamp } = record;
+  const { timestamp } = record;
   const time = Number.isFinite(timestamp) && timestamp > 0 ? timestamp : now.getTime();
-  return stableId('evt', time, `${topic}/${partition}/${offset}`);
+  return stableId('evt', time, recordName(record) as string);
+}
+
+/** How a Kafka record is named on the event it brought: `topic/partition/offset`. */
+function recordName(record: IngestSource['record']): string | null {
+  return record ? `${record.topic}/${record.partition}/${record.offset}` : null;
 }

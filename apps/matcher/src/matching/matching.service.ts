@@ -23,8 +23,9 @@ export class MatchingService {
   /**
    * Records a delivery for every subscription each event matches and emits those not emitted yet,
    * keyed by subscription id so each subscription's deliveries stay in order: for a whole batch of
-   * events, one INSERT and one SELECT, the deliveries produced in event order (each event's send in
-   * its own trace context, all coalesced into one request), and one UPDATE.
+   * events, one INSERT (and a SELECT of what was planned before, when handled again) and the
+   * deliveries produced in event order (each event's send in its own trace context, all coalesced
+   * into one request).
    */
   async matchAll(
     events: readonly { event: HeraldEvent; within?: <R>(work: () => R) => R }[],
@@ -45,12 +46,10 @@ export class MatchingService {
         subscriptionIds: matched.map((subscription) => subscription.id),
       })),
     );
-    const emitted: string[] = [];
     const sends = prepared.map(({ event, within, defaults, matched }) => {
       const toEmit = (planned.get(event.id) ?? [])
         .filter((plan) => !plan.published)
         .map((plan) => plan.delivery);
-      emitted.push(...toEmit.map((delivery) => delivery.id));
       const byId = new Map(matched.map((subscription) => [subscription.id, subscription]));
       const messages = toEmit.map((delivery): { value: DeliveryMessage } => ({
         value: {
@@ -80,8 +79,8 @@ export class MatchingService {
         emitted: toEmit.length,
       };
     });
+    // Not marked published: `planForEvents` says why that is not needed.
     await Promise.all(sends.map(({ send }) => send));
-    await this.deliveries.markPublished(emitted);
     return sends.map(({ matched, emitted: count }) => ({ matched, emitted: count }));
   }
 }

@@ -8,7 +8,7 @@ import { StrictOrdering1764000005000 } from './1764000005000-strict-ordering';
 import { DeliveryMessageId1764000006000 } from './1764000006000-delivery-message-id';
 import { EventFailure1764000007000 } from './1764000007000-event-failure';
 import { SubscriptionMaxInFlight1764000008000 } from './1764000008000-subscription-max-in-flight';
-import { DeliveryFillfactor1764000009000 } from './1764000009000-delivery-fillfactor';
+import { EventSourceRecord1764000009000 } from './1764000009000-event-source-record';
 
 /** Every migration, in order; new ones are appended here. */
 export const migrations = [
@@ -22,5 +22,5 @@ export const migrations = [
   DeliveryMessageId1764000006000,
   EventFailure1764000007000,
   SubscriptionMaxInFlight1764000008000,
-  DeliveryFillfactor1764000009000,
+  EventSourceRecord1764000009000,
 ];

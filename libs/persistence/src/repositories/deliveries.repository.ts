@@ -78,7 +78,10 @@ const toAttempt = (row: AttemptRow): Attempt => ({
 
 export interface PlannedDelivery {
   delivery: Delivery;
-  /** Already emitted to `herald.deliveries` by an earlier run; emitting again would duplicate it. */
+  /**
+   * Known to have gone out already (marked published, or attempted since); emitting it again would
+   * duplicate it. `planForEvents` does not need the mark: see there.
+   */
   published: boolean;
 }
 
@@ -194,9 +197,14 @@ export class DeliveriesRepository {
   }
 
   /**
-   * `planForEvent` for many events in one statement (two when some were planned before): the deliveries of each event's first flow to
-   * the subscriptions it matched, created once (a repeat finds those made before). Planned
-   * deliveries by event id, in subscription id order.
+   * `planForEvent` for many events in one statement (two when some were planned before): the
+   * deliveries of each event's first flow to the subscriptions it matched, created once (a repeat
+   * finds those made before). Planned deliveries by event id, in subscription id order.
+   *
+   * The matcher does not mark what it emits (an UPDATE of every new row): a delivery found here again
+   * — its batch handled a second time, after a crash or a rebalance — counts as gone out once its
+   * deliverer attempted it, and one still pending is emitted again, with the same id (so the same
+   * `webhook-id`): at least once, as after any crash.
    */
   async planForEvents(
     events: readonly {
@@ -249,7 +257,7 @@ export class DeliveriesRepository {
     for (const row of found) {
       planned
         .get(row.event_id)
-        ?.push({ delivery: toDelivery(row), published: row.published_at !== null });
+        ?.push({ delivery: toDelivery(row), published: wentOut(row) });
     }
     return planned;
   }
@@ -487,4 +495,9 @@ export class DeliveriesRepository {
       [tenantId, ids],
     );
   }
+}
+
+/** A delivery marked published, or attempted since it was planned. */
+function wentOut(row: DeliveryRow): boolean {
+  return row.published_at !== null || row.status !== 'pending';
 }

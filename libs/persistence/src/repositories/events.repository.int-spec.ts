@@ -34,16 +34,20 @@ describe('EventsRepository.storeAll', () => {
 
   it('stores new events in order, tells a repeat in the batch and one stored before apart', async () => {
     const [emitted, unemitted, fresh] = [newId('evt'), newId('evt'), newId('evt')];
+    // Stored by the API (no record): its published_at says whether it went out.
     await events.store(event(emitted));
-    await events.markPublishedAll([{ tenantId, id: emitted }]);
+    await events.markPublished(tenantId, emitted);
     await events.store(event(unemitted));
 
-    const stored = await events.storeAll([
-      event(fresh, { list: [1, 'two', { three: null }] }),
-      event(emitted),
-      event(unemitted),
-      event(fresh, { other: true }),
-    ]);
+    const stored = await events.storeAll(
+      [
+        event(fresh, { list: [1, 'two', { three: null }] }),
+        event(emitted),
+        event(unemitted),
+        event(fresh, { other: true }),
+      ],
+      ['inbound/0/10', 'inbound/0/11', 'inbound/0/12', 'inbound/0/13'],
+    );
     expect(stored.map(({ event: e, created, published }) => [e.id, created, published])).toEqual([
       [fresh, true, false],
       [emitted, false, true],
@@ -60,5 +64,19 @@ describe('EventsRepository.storeAll', () => {
     });
     expect(stored[3].event.data).toEqual({ list: [1, 'two', { three: null }] });
     expect(await events.storeAll([])).toEqual([]);
+  });
+
+  it('emits again an event its own record brings again, and not one another record brought first', async () => {
+    const id = newId('evt');
+    const [first] = await events.storeAll([event(id)], ['inbound/3/100']);
+    expect([first.created, first.published]).toEqual([true, false]);
+    // The same record read again (after a crash, before or after the event went out): emit again.
+    const [again] = await events.storeAll([event(id, { changed: true })], ['inbound/3/100']);
+    expect([again.created, again.published]).toEqual([false, false]);
+    // Another record carrying the same id: a producer's duplicate, left be.
+    const [duplicate] = await events.storeAll([event(id)], ['inbound/1/7']);
+    expect([duplicate.created, duplicate.published]).toEqual([false, true]);
+    // Either way what is emitted is the event as first stored.
+    expect(again.event.data).toEqual({ n: 1 });
   });
 });

@@ -12,6 +12,7 @@ interface EventRow {
   changed_fields: string[] | null;
   data: JsonObject;
   published_at: Date | null;
+  source_record: string | null;
 }
 
 /** A time as PostgreSQL gives it back: UTC, to the millisecond. */
@@ -123,15 +124,23 @@ export class EventsRepository {
 
   /**
    * `store` for many events in one INSERT (and one SELECT for those stored before), aligned with
-   * `events`. Of an event given twice, the later is a duplicate of the earlier (`created` false).
+   * `events`. `records` (aligned too) name the Kafka record each came in (`topic/partition/offset`),
+   * kept with the event stored first. Of an event stored before, `published` says whether to leave it
+   * be: the same record read again (a crash came between storing and emitting, or not) emits it
+   * again — at least once — while another record with its id is a producer's duplicate, emitted by
+   * the record that stored it. An event given twice in the batch is a duplicate the second time.
    */
-  async storeAll(events: readonly HeraldEvent[]): Promise<StoredEvent[]> {
+  async storeAll(
+    events: readonly HeraldEvent[],
+    records: readonly (string | null)[] = [],
+  ): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
     // Only the keys come back: a new event is what was given (its times as PostgreSQL keeps them).
     const inserted: { tenant_id: string; id: string }[] = await this.db.query(
-      `INSERT INTO events (tenant_id, id, type, occurred_at, received_at, subject, changed_fields, data)
+      `INSERT INTO events (tenant_id, id, type, occurred_at, received_at, subject, changed_fields, data,
+                           source_record)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[],
-                            $5::timestamptz[], $6::text[], $7::jsonb[], $8::jsonb[])
+                            $5::timestamptz[], $6::text[], $7::jsonb[], $8::jsonb[], $9::text[])
        ON CONFLICT (tenant_id, id) DO NOTHING
        RETURNING tenant_id, id`,
       [
@@ -145,6 +154,7 @@ export class EventsRepository {
           event.changedFields === null ? null : JSON.stringify(event.changedFields),
         ),
         events.map((event) => JSON.stringify(event.data)),
+        events.map((_, index) => records[index] ?? null),
       ],
     );
     const key = (tenantId: string, id: string): string => `${tenantId}\u0000${id}`;
@@ -162,7 +172,7 @@ export class EventsRepository {
     const before = new Map(existing.map((row) => [key(row.tenant_id, row.id), row]));
     const seen = new Set<string>();
     const created = new Map<string, HeraldEvent>();
-    return events.map((event) => {
+    return events.map((event, index) => {
       const id = key(event.tenantId, event.id);
       const first = !seen.has(id);
       seen.add(id);
@@ -182,19 +192,9 @@ export class EventsRepository {
       return {
         event: toEvent(row),
         created: false,
-        published: !first || row.published_at !== null,
+        published: !first || leftBe(row, records[index] ?? null),
       };
     });
-  }
-
-  async markPublishedAll(keys: readonly { tenantId: string; id: string }[]): Promise<void> {
-    if (keys.length === 0) return;
-    await this.db.query(
-      `UPDATE events e SET published_at = now()
-       FROM unnest($1::text[], $2::text[]) AS k(tenant_id, id)
-       WHERE e.tenant_id = k.tenant_id AND e.id = k.id`,
-      [keys.map((key) => key.tenantId), keys.map((key) => key.id)],
-    );
   }
 
   async markPublished(tenantId: string, id: string): Promise<void> {
@@ -295,4 +295,14 @@ export class EventsRepository {
       nextCursor: rows.length > page.limit ? `${last.position}|${last.id}` : null,
     };
   }
+}
+
+/**
+ * Whether an event stored before is left be when it comes again in `record`: emitted by the record
+ * that stored it, unless this is that record read again. Events stored without a record (by the API,
+ * or before records were kept) say so with their `published_at`.
+ */
+function leftBe(row: EventRow, record: string | null): boolean {
+  if (row.source_record === null) return row.published_at !== null;
+  return row.source_record !== record;
 }
