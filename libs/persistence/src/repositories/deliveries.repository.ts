@@ -255,9 +255,7 @@ export class DeliveriesRepository {
           );
     const found = [...inserted, ...before].sort((a, b) => a.id.localeCompare(b.id));
     for (const row of found) {
-      planned
-        .get(row.event_id)
-        ?.push({ delivery: toDelivery(row), published: wentOut(row) });
+      planned.get(row.event_id)?.push({ delivery: toDelivery(row), published: wentOut(row) });
     }
     return planned;
   }
