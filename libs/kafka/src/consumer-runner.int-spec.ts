@@ -29,9 +29,9 @@ describe('ConsumerRunner', () => {
     await Promise.all([admin.disconnect(), producer.disconnect()]);
   });
 
-  async function oneTopic(): Promise<TopicDefinition<Buffer>> {
+  async function oneTopic(numPartitions = 1): Promise<TopicDefinition<Buffer>> {
     const name = `runner-test-${randomUUID()}`;
-    await admin.createTopics({ topics: [{ topic: name, numPartitions: 1 }], waitForLeaders: true });
+    await admin.createTopics({ topics: [{ topic: name, numPartitions }], waitForLeaders: true });
     return { name, compacted: false, key: () => null, encode: (value) => value, decode: decodeRaw };
   }
 
@@ -354,4 +354,46 @@ describe('ConsumerRunner', () => {
       async () => (await committed(groupId, topic.name)) === '30',
     );
   });
+
+  it('fetches again a partition it had paused, lost in a rebalance and got back', async () => {
+    const topic = await oneTopic(2);
+    const group = `runner-rebalance-${randomUUID()}`;
+    let healthy = false;
+    const tried = new Set<string>();
+    const handled = new Set<string>();
+    const handle = (key: string, value: string): Promise<HandlerOutcome> => {
+      tried.add(value);
+      if (!healthy) return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+      handled.add(value);
+      return Promise.resolve(ack());
+    };
+    // While "PostgreSQL is down" every failure pauses its partition to recover, and counts for nothing.
+    const guards = { dependenciesUp: () => Promise.resolve(healthy) };
+    const first = run(topic, group, handle, guards);
+    await first.start();
+    await producer.send({
+      topic: topic.name,
+      messages: [
+        { key: 'a', value: 'on-0', partition: 0 },
+        { key: 'b', value: 'on-1', partition: 1 },
+      ],
+    });
+    await waitFor('both partitions to fail and pause', () => tried.size === 2, 20_000);
+
+    // A second member joins: the partitions are shared out, and the first loses one while paused.
+    const second = run(topic, group, handle, guards);
+    await second.start();
+    await waitFor('the second member to join', () => second.isJoined, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // It leaves again, and the first gets that partition back.
+    await second.stop();
+    runners.splice(runners.indexOf(second), 1);
+    healthy = true;
+
+    await waitFor(
+      'the first member to handle both partitions',
+      () => handled.has('on-0') && handled.has('on-1'),
+      60_000,
+    );
+  }, 90_000);
 });

@@ -283,6 +283,16 @@ export class ConsumerRunner<T> {
       for (const [id, track] of this.tracks) {
         if (!(assigned[track.topic] ?? []).includes(track.partition)) this.tracks.delete(id);
       }
+      // A partition held without a track — new to this member, or lost and given back — starts
+      // afresh: kafkajs keeps a pause across rebalances, and what paused it (a recovery, a full
+      // budget) belonged to a track that is gone, so nothing else would ever resume it.
+      const fresh = Object.entries(assigned).flatMap(([topic, partitions]) =>
+        partitions
+          .filter((partition) => !this.tracks.has(`${topic}:${partition}`))
+          .map((partition) => ({ topic, partitions: [partition] })),
+      );
+      for (const { topic, partitions } of fresh) this.lanes.repair(`${topic}:${partitions[0]}:`);
+      if (fresh.length > 0) this.resume(fresh);
     });
     await this.consumer.connect();
     this.commitTimer = setInterval(() => void this.commitAll(), COMMIT_EVERY_MS);
