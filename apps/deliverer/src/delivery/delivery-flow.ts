@@ -13,9 +13,9 @@ import {
 } from '@herald/domain';
 import { ack, deadLetter, defer, retry, type HandlerOutcome } from '@herald/kafka';
 import { HeraldMetrics } from '@herald/observability';
-import { StrictOrderRepository } from '@herald/persistence';
+import { StrictOrderRepository, type DeliveryTarget } from '@herald/persistence';
 import { DeliveryService } from './delivery.service';
-import { DeliveryPolicies, type DeliveryPolicy } from './delivery-policies';
+import { DeliveryTargets } from './delivery-targets';
 import { DeliveryRouter } from './delivery-router';
 
 /** Longest a best-effort delivery waits in its lane for the rate limit before it is deferred. */
@@ -37,7 +37,7 @@ export class DeliveryFlow {
   constructor(
     @Inject(HERALD_CONFIG) config: HeraldConfig,
     private readonly delivery: DeliveryService,
-    private readonly policies: DeliveryPolicies,
+    private readonly targets: DeliveryTargets,
     private readonly strict: StrictOrderRepository,
     private readonly router: DeliveryRouter,
     metrics: HeraldMetrics,
@@ -63,18 +63,18 @@ export class DeliveryFlow {
    * window counts calls in flight, not attempts being written.
    */
   async handle(message: DeliveryMessage, release: () => void = noop): Promise<HandlerOutcome> {
-    const policy = await this.policies.get(message.tenant_id, message.subscription_id);
-    if (policy === null) return this.refuse(message, SUBSCRIPTION_GONE);
-    const refusal = refusalOf(policy);
-    if (policy.ordering === 'strict') return this.handleStrict(message, policy, refusal, release);
+    const target = await this.targets.get(message.tenant_id, message.subscription_id);
+    if (target === null) return this.refuse(message, SUBSCRIPTION_GONE);
+    const refusal = refusalOf(target);
+    if (target.ordering === 'strict') return this.handleStrict(message, target, refusal, release);
 
     const subscription = message.subscription_id;
     // Strict until recently: what waits behind its hold goes on now, as best-effort deliveries.
-    if (policy.held) await this.releaseHold(message.tenant_id, subscription);
+    if (target.held) await this.releaseHold(message.tenant_id, subscription);
     if (refusal !== null) return this.refuse(message, refusal);
     // The rate limit first: a delivery it defers must not take the circuit's one trial call.
-    if (policy.rateLimitPerSecond) {
-      const wait = await this.awaitToken(subscription, policy.rateLimitPerSecond, MAX_RATE_WAIT_MS);
+    if (target.rateLimitPerSecond) {
+      const wait = await this.awaitToken(subscription, target.rateLimitPerSecond, MAX_RATE_WAIT_MS);
       if (wait > 0) return defer(wait, 'rate limit');
     }
     const now = Date.now();
@@ -91,7 +91,7 @@ export class DeliveryFlow {
         message,
         'retryable',
         wait.reason,
-        policy.destinationType,
+        target.destinationType,
       );
       return toOutcome(step);
     }
@@ -112,9 +112,9 @@ export class DeliveryFlow {
    */
   windowOf(subscriptionId: string | null): number {
     if (subscriptionId === null || this.breakers.isFailing(subscriptionId)) return 1;
-    const policy = this.policies.known(subscriptionId);
-    if (policy === null || policy.ordering === 'strict' || policy.fifo) return 1;
-    return policy.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+    const target = this.targets.known(subscriptionId);
+    if (target === null || target.ordering === 'strict' || target.fifo) return 1;
+    return target.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   }
 
   private async refuse(message: DeliveryMessage, refusal: string): Promise<HandlerOutcome> {
@@ -128,7 +128,7 @@ export class DeliveryFlow {
    */
   private async handleStrict(
     message: DeliveryMessage,
-    policy: DeliveryPolicy,
+    target: DeliveryTarget,
     refusal: string | null,
     release: () => void,
   ): Promise<HandlerOutcome> {
@@ -139,7 +139,7 @@ export class DeliveryFlow {
     ) {
       return ack();
     }
-    const pace = refusal === null ? policy.rateLimitPerSecond : null;
+    const pace = refusal === null ? target.rateLimitPerSecond : null;
     if (pace) await this.awaitToken(subscription, pace, Infinity);
     // A failure holds the subscription before the next delivery may start; a success does not wait
     // for its record (what follows it either is not held or parks behind the hold being drained).
@@ -217,7 +217,7 @@ export class DeliveryFlow {
         await this.router.later(message, { kind: 'defer', afterMs: 0, reason: 'ordering relaxed' });
       }
     });
-    this.policies.forget(subscription);
+    this.targets.forget(subscription);
   }
 
   /** Waits for a rate-limit token up to `maxWaitMs`; returns 0 when taken, else the wait still due. */

@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
 import type { DeliveryMessage } from '@herald/contracts';
 import {
-  SUBSCRIPTION_DISABLED,
   SUBSCRIPTION_GONE,
   failedSend,
   refusalOf,
@@ -14,13 +13,12 @@ import {
 } from '@herald/domain';
 import { HeraldMetrics } from '@herald/observability';
 import { SecretsUnreadableError } from '@herald/persistence';
-import { DeliverySubscriptions, type SubscriptionForDelivery } from './delivery-subscriptions';
+import { DeliveryTargets } from './delivery-targets';
 import { WebhookSender } from '../destinations/webhook.sender';
 import { EmailSender } from '../destinations/email.sender';
 import { AttemptRecorder } from './attempt-recorder';
 import { SqsSender } from '../destinations/sqs.sender';
 import { SubscriptionHealth } from './subscription-health';
-import { DeliveryPolicies } from './delivery-policies';
 
 const ERROR_MESSAGE_LIMIT = 1000;
 const OUTCOMES: Record<NextStep['kind'], string> = {
@@ -36,13 +34,12 @@ export class DeliveryService {
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
-    private readonly subscriptions: DeliverySubscriptions,
+    private readonly targets: DeliveryTargets,
     private readonly attempts: AttemptRecorder,
     private readonly webhooks: WebhookSender,
     private readonly emails: EmailSender,
     private readonly queues: SqsSender,
     private readonly health: SubscriptionHealth,
-    private readonly policies: DeliveryPolicies,
     private readonly metrics: HeraldMetrics,
   ) {
     this.logger = new JsonLogger('deliverer', config.logLevel);
@@ -160,30 +157,20 @@ export class DeliveryService {
     now: Date,
   ): Promise<{ result: SendResult; destinationType: string }> {
     const none = (result: SendResult) => ({ result, destinationType: 'none' });
-    let found: SubscriptionForDelivery;
-    try {
-      found = await this.subscriptions.get(message.tenant_id, message.subscription_id);
-      // Kept from before a re-enable the policy has seen already: read it again.
-      if (found && (found.subscription.status === 'disabled' || !found.subscription.enabled)) {
-        this.subscriptions.forget(message.subscription_id);
-        found = await this.subscriptions.get(message.tenant_id, message.subscription_id);
-      }
-    } catch (error) {
-      // Herald's own fault for this one delivery: it follows the retry schedule (an operator may fix
-      // the key meanwhile) instead of stalling every subscription of the partition.
-      if (error instanceof SecretsUnreadableError) return none(failedSend('ours', error.message));
-      throw error;
+    // The same read the flow made, unless it changed since (a strict delivery may have waited).
+    const target = await this.targets.get(message.tenant_id, message.subscription_id);
+    if (!target) return none(failedSend('permanent', SUBSCRIPTION_GONE));
+    // Herald's own fault for this one delivery: it follows the retry schedule (an operator may fix
+    // the key meanwhile) instead of stalling every subscription of the partition.
+    if (target.opened instanceof SecretsUnreadableError) {
+      return none(failedSend('ours', target.opened.message));
     }
-    if (!found) return none(failedSend('permanent', SUBSCRIPTION_GONE));
-    const { subscription, signingSecrets } = found;
-    // Disabled by Herald, paused, or deleted: what was still pending is dead-lettered, not sent.
-    if (subscription.status === 'disabled' || !subscription.enabled) {
-      // Found here only while the cached policy still said live: read it afresh, so the deliveries
-      // behind this one are refused before the circuit breaker, and this one gets the same reason.
-      this.policies.forget(message.subscription_id);
-      const policy = await this.policies.get(message.tenant_id, message.subscription_id);
-      return none(failedSend('permanent', refusalOf(policy) ?? SUBSCRIPTION_DISABLED));
-    }
+    const { subscription, signingSecrets } = target.opened;
+    // Disabled by Herald, paused, or deleted: what was still pending is dead-lettered, not sent. A
+    // refused subscription is never trusted from the cache, so this is what PostgreSQL says now, and
+    // the deliveries behind this one are refused before the circuit breaker.
+    const refusal = refusalOf(target);
+    if (refusal !== null) return none(failedSend('permanent', refusal));
     const destination = subscription.destination;
     return {
       result: await this.sendTo(destination, message, signingSecrets, now, subscription.debug),
