@@ -1,4 +1,5 @@
 import type { FailureClass } from './delivery';
+import { REFUSAL_MESSAGES, type Refusal } from './delivery-refusal';
 
 /** How a destination's answer is read: delivered, or failed with a class that decides what is next. */
 export type SendResult = (
@@ -13,11 +14,15 @@ export type SendResult = (
       retryAfterMs: number | null;
       /** `410 Gone`: the receiver asks never to be called again. */
       gone: boolean;
+      /** Not sent because the subscription is deleted or disabled: says nothing of its endpoint. */
+      refused?: Refusal;
     }
 ) & {
   /** The request body as sent, for the attempt history of a subscription with `debug` on. */
   requestBody?: string | null;
 };
+
+export type FailedSend = Extract<SendResult, { ok: false }>;
 
 /** How much of a destination's answer is kept in the attempt history (without `debug`). */
 export const RESPONSE_EXCERPT_CHARS = 4096;
@@ -31,7 +36,7 @@ export function failedSend(
   message: string,
   statusCode: number | null = null,
   responseExcerpt: string | null = null,
-): SendResult {
+): FailedSend {
   return {
     ok: false,
     failure,
@@ -41,6 +46,11 @@ export function failedSend(
     retryAfterMs: null,
     gone: false,
   };
+}
+
+/** A delivery not sent because its subscription is deleted or disabled: permanent. */
+export function refusedSend(refusal: Refusal): FailedSend {
+  return { ...failedSend('permanent', REFUSAL_MESSAGES[refusal]), refused: refusal };
 }
 
 /** 2xx delivers; 410 is permanent; 408, 425, 429 and 5xx are worth retrying, like every other non-2xx. */

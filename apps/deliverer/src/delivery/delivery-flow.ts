@@ -5,8 +5,10 @@ import type { DeliveryMessage } from '@herald/contracts';
 import {
   CircuitBreakers,
   RateLimiter,
-  SUBSCRIPTION_GONE,
-  refusalOf,
+  failedSend,
+  refusedSend,
+  whyRefused,
+  type Refusal,
   waitForCircuit,
   type NextStep,
   DEFAULT_MAX_IN_FLIGHT,
@@ -64,8 +66,8 @@ export class DeliveryFlow {
    */
   async handle(message: DeliveryMessage, release: () => void = noop): Promise<HandlerOutcome> {
     const target = await this.targets.get(message.tenant_id, message.subscription_id);
-    if (target === null) return this.refuse(message, SUBSCRIPTION_GONE);
-    const refusal = refusalOf(target);
+    if (target === null) return this.refuse(message, 'deleted');
+    const refusal = whyRefused(target);
     if (target.ordering === 'strict') return this.handleStrict(message, target, refusal, release);
 
     const subscription = message.subscription_id;
@@ -89,8 +91,7 @@ export class DeliveryFlow {
       if (wait.kind === 'defer') return defer(wait.afterMs, 'circuit open: endpoint failing');
       const step = await this.delivery.refuse(
         message,
-        'retryable',
-        wait.reason,
+        failedSend('retryable', wait.reason),
         target.destinationType,
       );
       return toOutcome(step);
@@ -117,8 +118,8 @@ export class DeliveryFlow {
     return target.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   }
 
-  private async refuse(message: DeliveryMessage, refusal: string): Promise<HandlerOutcome> {
-    return toOutcome(await this.delivery.refuse(message, 'permanent', refusal));
+  private async refuse(message: DeliveryMessage, refusal: Refusal): Promise<HandlerOutcome> {
+    return toOutcome(await this.delivery.refuse(message, refusedSend(refusal)));
   }
 
   /**
@@ -129,7 +130,7 @@ export class DeliveryFlow {
   private async handleStrict(
     message: DeliveryMessage,
     target: DeliveryTarget,
-    refusal: string | null,
+    refusal: Refusal | null,
     release: () => void,
   ): Promise<HandlerOutcome> {
     const { tenant_id: tenant, subscription_id: subscription } = message;
@@ -158,12 +159,12 @@ export class DeliveryFlow {
 
   private sendOrRefuse(
     message: DeliveryMessage,
-    refusal: string | null,
+    refusal: Refusal | null,
     heard?: (step: NextStep) => void,
   ): Promise<NextStep> {
     return refusal === null
       ? this.delivery.attempt(message, heard)
-      : this.delivery.refuse(message, 'permanent', refusal);
+      : this.delivery.refuse(message, refusedSend(refusal));
   }
 
   /**
@@ -176,7 +177,7 @@ export class DeliveryFlow {
     tenant: string,
     subscription: string,
     rateLimitPerSecond: number | null,
-    refusal: string | null,
+    refusal: Refusal | null,
   ): Promise<void> {
     if ((await this.strict.blockerOf(tenant, subscription)) === null) return;
     for (let sent = 0; ; sent++) {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { refusalOf } from '@herald/domain';
+import { whyRefused } from '@herald/domain';
 import {
   SecretsUnreadableError,
   SubscriptionsRepository,
@@ -60,5 +60,5 @@ export class DeliveryTargets {
  */
 function trusted(target: DeliveryTarget | null): boolean {
   if (target === null || target.deleted) return true;
-  return refusalOf(target) === null && !(target.opened instanceof SecretsUnreadableError);
+  return whyRefused(target) === null && !(target.opened instanceof SecretsUnreadableError);
 }

@@ -2,11 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
 import type { DeliveryMessage } from '@herald/contracts';
 import {
-  SUBSCRIPTION_GONE,
   failedSend,
-  refusalOf,
+  refusedSend,
+  whyRefused,
+  type FailedSend,
   type Destination,
-  type FailureClass,
   nextStep,
   type NextStep,
   type SendResult,
@@ -58,19 +58,18 @@ export class DeliveryService {
    * Dead-letters a delivery without calling its destination (its subscription is deleted or
    * disabled, or its time ran out while the endpoint's circuit was open). It is recorded like an
    * attempt that made no call, as a refusal found while sending is, so the delivery is `dead` with
-   * the reason in its history and in the dead letters.
+   * the reason — the result's message — in its history and in the dead letters.
    */
   refuse(
     message: DeliveryMessage,
-    failure: FailureClass,
-    reason: string,
+    result: FailedSend,
     destinationType = 'none',
   ): Promise<NextStep> {
     return this.conclude(message, {
       startedAt: new Date(),
-      result: failedSend(failure, reason),
+      result,
       destinationType,
-      step: { kind: 'dead', reason },
+      step: { kind: 'dead', reason: result.message },
       called: false,
     });
   }
@@ -159,7 +158,7 @@ export class DeliveryService {
     const none = (result: SendResult) => ({ result, destinationType: 'none' });
     // The same read the flow made, unless it changed since (a strict delivery may have waited).
     const target = await this.targets.get(message.tenant_id, message.subscription_id);
-    if (!target) return none(failedSend('permanent', SUBSCRIPTION_GONE));
+    if (!target) return none(refusedSend('deleted'));
     // Herald's own fault for this one delivery: it follows the retry schedule (an operator may fix
     // the key meanwhile) instead of stalling every subscription of the partition.
     if (target.opened instanceof SecretsUnreadableError) {
@@ -169,8 +168,8 @@ export class DeliveryService {
     // Disabled by Herald, paused, or deleted: what was still pending is dead-lettered, not sent. A
     // refused subscription is never trusted from the cache, so this is what PostgreSQL says now, and
     // the deliveries behind this one are refused before the circuit breaker.
-    const refusal = refusalOf(target);
-    if (refusal !== null) return none(failedSend('permanent', refusal));
+    const refusal = whyRefused(target);
+    if (refusal !== null) return none(refusedSend(refusal));
     const destination = subscription.destination;
     return {
       result: await this.sendTo(destination, message, signingSecrets, now, subscription.debug),
