@@ -13,12 +13,13 @@ import {
   type NextStep,
   DEFAULT_MAX_IN_FLIGHT,
 } from '@herald/domain';
-import { ack, deadLetter, defer, retry, type HandlerOutcome } from '@herald/kafka';
+import { ack, defer, type HandlerOutcome } from '@herald/kafka';
 import { HeraldMetrics } from '@herald/observability';
 import { StrictOrderRepository, type DeliveryTarget } from '@herald/persistence';
 import { DeliveryService } from './delivery.service';
 import { DeliveryTargets } from './delivery-targets';
 import { DeliveryRouter } from './delivery-router';
+import { outcomeOf } from './step-outcome';
 
 /** Longest a best-effort delivery waits in its lane for the rate limit before it is deferred. */
 const MAX_RATE_WAIT_MS = 1_000;
@@ -94,14 +95,14 @@ export class DeliveryFlow {
         failedSend('retryable', wait.reason),
         target.destinationType,
       );
-      return toOutcome(step);
+      return outcomeOf(step).handler;
     }
     // The breaker hears of the answer as soon as it comes, before the attempt is recorded.
     const step = await this.delivery.attempt(message, (next) => {
       this.observe(subscription, next);
       release();
     });
-    return toOutcome(step);
+    return outcomeOf(step).handler;
   }
 
   /**
@@ -119,7 +120,7 @@ export class DeliveryFlow {
   }
 
   private async refuse(message: DeliveryMessage, refusal: Refusal): Promise<HandlerOutcome> {
-    return toOutcome(await this.delivery.refuse(message, refusedSend(refusal)));
+    return outcomeOf(await this.delivery.refuse(message, refusedSend(refusal))).handler;
   }
 
   /**
@@ -149,7 +150,7 @@ export class DeliveryFlow {
     });
     if (step.kind === 'retry') {
       await this.strict.hold(tenant, subscription, message.delivery_id);
-      return toOutcome(step);
+      return outcomeOf(step).handler;
     }
     if (step.kind === 'dead')
       await this.router.deadLetter(subscription, message, 'exhausted', step.reason);
@@ -194,7 +195,7 @@ export class DeliveryFlow {
       }
       if (rateLimitPerSecond) await this.awaitToken(subscription, rateLimitPerSecond, Infinity);
       const step = await this.sendOrRefuse(next.message, refusal);
-      const outcome = toOutcome(step);
+      const outcome = outcomeOf(step).handler;
       if (outcome.kind === 'retry') {
         await this.strict.hold(tenant, subscription, next.deliveryId);
         await this.router.later(next.message, outcome);
@@ -243,14 +244,3 @@ export class DeliveryFlow {
 }
 
 function noop(): void {}
-
-function toOutcome(step: NextStep): HandlerOutcome {
-  switch (step.kind) {
-    case 'done':
-      return ack();
-    case 'retry':
-      return retry(step.delayMs, `attempt ${step.attempt} failed`);
-    case 'dead':
-      return deadLetter('exhausted', step.reason);
-  }
-}

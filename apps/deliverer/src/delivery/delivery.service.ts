@@ -14,6 +14,7 @@ import {
 import { HeraldMetrics } from '@herald/observability';
 import { SecretsUnreadableError } from '@herald/persistence';
 import { DeliveryTargets } from './delivery-targets';
+import { outcomeOf } from './step-outcome';
 import { WebhookSender } from '../destinations/webhook.sender';
 import { EmailSender } from '../destinations/email.sender';
 import { AttemptRecorder } from './attempt-recorder';
@@ -21,11 +22,6 @@ import { SqsSender } from '../destinations/sqs.sender';
 import { SubscriptionHealth } from './subscription-health';
 
 const ERROR_MESSAGE_LIMIT = 1000;
-const OUTCOMES: Record<NextStep['kind'], string> = {
-  done: 'delivered',
-  retry: 'retry_scheduled',
-  dead: 'dead_lettered',
-};
 
 /** Makes one attempt of one delivery, records it, and says what happens next. */
 @Injectable()
@@ -103,7 +99,7 @@ export class DeliveryService {
       errorMessage: result.ok ? null : result.message.slice(0, ERROR_MESSAGE_LIMIT),
       responseExcerpt: result.responseExcerpt,
       requestBody: result.requestBody ?? null,
-      status: step.kind === 'done' ? 'succeeded' : step.kind === 'retry' ? 'retrying' : 'dead',
+      status: outcomeOf(step).status,
       nextAttemptAt: step.kind === 'retry' ? new Date(Date.now() + step.delayMs) : null,
     });
     this.logger.event(result.ok ? 'debug' : 'warn', 'delivery attempt', {
@@ -138,7 +134,7 @@ export class DeliveryService {
         durationMs / 1000,
       );
     }
-    this.metrics.deliveries.inc({ destination_type, outcome: OUTCOMES[step.kind] });
+    this.metrics.deliveries.inc({ destination_type, outcome: outcomeOf(step).metric });
     if (result.ok) {
       const acceptedAt = Date.parse(message.accepted_at);
       if (Number.isFinite(acceptedAt)) {
