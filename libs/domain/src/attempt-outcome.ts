@@ -70,36 +70,3 @@ export function parseRetryAfter(
   const date = Date.parse(value);
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
-
-/** The most jitter added to a scheduled retry delay, as a fraction of it. */
-export const RETRY_JITTER = 0.1;
-
-export type NextStep =
-  | { kind: 'done' }
-  | { kind: 'retry'; delayMs: number; attempt: number }
-  | { kind: 'dead'; reason: string };
-
-/**
- * After attempt number `attemptsMade` (1-based) failed, the next step on the schedule: the delay for
- * the next try (never shorter than the receiver's Retry-After), or dead when the schedule is spent
- * or the failure is permanent. Up to 10 % jitter is added (never taken away), so receivers that
- * failed together are not all retried at the same instant.
- */
-export function nextStep(
-  result: SendResult,
-  attemptsMade: number,
-  schedule: readonly number[],
-  random: () => number = Math.random,
-): NextStep {
-  if (result.ok) return { kind: 'done' };
-  if (result.failure === 'permanent') return { kind: 'dead', reason: result.message };
-  if (attemptsMade > schedule.length)
-    return { kind: 'dead', reason: `gave up after ${attemptsMade} attempts` };
-  const scheduled = schedule[attemptsMade - 1];
-  const jittered = scheduled + Math.floor(scheduled * RETRY_JITTER * random());
-  return {
-    kind: 'retry',
-    delayMs: Math.max(jittered, result.retryAfterMs ?? 0),
-    attempt: attemptsMade,
-  };
-}
