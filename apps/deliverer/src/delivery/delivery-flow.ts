@@ -144,7 +144,8 @@ export class DeliveryFlow {
     const pace = refusal === null ? target.rateLimitPerSecond : null;
     if (pace) await this.awaitToken(subscription, pace, Infinity);
     // A failure holds the subscription before the next delivery may start; a success does not wait
-    // for its record (what follows it either is not held or parks behind the hold being drained).
+    // for its record (what follows it either is not held or parks behind the hold being drained), so
+    // a later delivery may fail and hold the subscription before this one is done: see `drain`.
     const step = await this.sendOrRefuse(message, refusal, (next) => {
       if (next.kind === 'done') release();
     });
@@ -154,7 +155,7 @@ export class DeliveryFlow {
     }
     if (step.kind === 'dead')
       await this.router.deadLetter(subscription, message, 'exhausted', step.reason);
-    await this.drain(tenant, subscription, pace, refusal);
+    await this.drain(tenant, subscription, message.delivery_id, pace, refusal);
     return ack();
   }
 
@@ -172,15 +173,19 @@ export class DeliveryFlow {
    * The delivery holding a strict subscription is done (delivered or dead-lettered): send what was
    * parked behind it, in order, until one fails — it then holds the subscription — or nothing is
    * left and the hold is released. After DRAIN_LIMIT the next one is handed on through the retry
-   * path as the new holder, so one handler does not run for ever.
+   * path as the new holder, so one handler does not run for ever. A hold another delivery placed
+   * (one after `deliveryId` that failed meanwhile) is that one's to end, unless the subscription
+   * refuses its deliveries: then whatever is parked is dead-lettered now.
    */
   private async drain(
     tenant: string,
     subscription: string,
+    deliveryId: string,
     rateLimitPerSecond: number | null,
     refusal: Refusal | null,
   ): Promise<void> {
-    if ((await this.strict.blockerOf(tenant, subscription)) === null) return;
+    const blocker = await this.strict.blockerOf(tenant, subscription);
+    if (blocker === null || (refusal === null && blocker !== deliveryId)) return;
     for (let sent = 0; ; sent++) {
       const next = await this.strict.firstParked<DeliveryMessage>(tenant, subscription);
       if (!next) {
