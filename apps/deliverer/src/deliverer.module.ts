@@ -10,8 +10,7 @@ import { DeliveryService } from './delivery/delivery.service';
 import { AttemptRecorder } from './delivery/attempt-recorder';
 import { SubscriptionHealth } from './delivery/subscription-health';
 import { DeliveryFlow } from './delivery/delivery-flow';
-import { DeliveryPolicies } from './delivery/delivery-policies';
-import { DeliverySubscriptions } from './delivery/delivery-subscriptions';
+import { DeliveryTargets } from './delivery/delivery-targets';
 import { SubscriptionChanges } from './delivery/subscription-changes';
 import { DeliveryRouter } from './delivery/delivery-router';
 
@@ -28,8 +27,7 @@ export class DelivererModule {
         SubscriptionHealth,
         AttemptRecorder,
         DeliveryService,
-        DeliveryPolicies,
-        DeliverySubscriptions,
+        DeliveryTargets,
         SubscriptionChanges,
         DeliveryRouter,
         DeliveryFlow,

@@ -1,5 +1,12 @@
 import { isUtf8 } from 'node:buffer';
-import type { DeliveredBody, HeraldEvent, JsonObject, Subscription } from '@herald/domain';
+import {
+  buildDeliveredBody,
+  type DeliveredBody,
+  type Delivery,
+  type HeraldEvent,
+  type JsonObject,
+  type Subscription,
+} from '@herald/domain';
 import { checkFields, decodeJsonObject, type DecodeResult } from './decode';
 
 /** `herald.events.accepted`: an event ingest has stored, keyed by tenant so a tenant's events stay in order. */
@@ -81,6 +88,29 @@ export interface DeliveryMessage {
    */
   deadline?: string;
   body: DeliveredBody;
+}
+
+/**
+ * A delivery's first message (no attempt made yet): `data` is the event's data as the subscription's
+ * payload fields project it, and a delivery that resends another keeps that one's `webhook-id`.
+ */
+export function toDeliveryMessage(
+  delivery: Delivery,
+  event: HeraldEvent,
+  data: JsonObject,
+  acceptedAt: string,
+): DeliveryMessage {
+  return {
+    delivery_id: delivery.id,
+    ...(delivery.messageId === delivery.id ? {} : { message_id: delivery.messageId }),
+    tenant_id: delivery.tenantId,
+    subscription_id: delivery.subscriptionId,
+    event_id: event.id,
+    event_type: event.type,
+    attempt: 0,
+    accepted_at: acceptedAt,
+    body: buildDeliveredBody(event, delivery.subscriptionId, delivery.id, data),
+  };
 }
 
 export function decodeDelivery(raw: Buffer | null): DecodeResult<DeliveryMessage> {

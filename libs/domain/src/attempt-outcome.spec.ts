@@ -1,4 +1,5 @@
-import { classifyHttpStatus, nextStep, parseRetryAfter, type SendResult } from './attempt-outcome';
+import { classifyHttpStatus, parseRetryAfter, type SendResult } from './attempt-outcome';
+import { nextStep } from './retry-schedule';
 
 const failed = (overrides: Partial<Extract<SendResult, { ok: false }>> = {}): SendResult => ({
   ok: false,

@@ -1,4 +1,5 @@
 import type { FailureClass } from './delivery';
+import { REFUSAL_MESSAGES, type Refusal } from './delivery-refusal';
 
 /** How a destination's answer is read: delivered, or failed with a class that decides what is next. */
 export type SendResult = (
@@ -13,11 +14,15 @@ export type SendResult = (
       retryAfterMs: number | null;
       /** `410 Gone`: the receiver asks never to be called again. */
       gone: boolean;
+      /** Not sent because the subscription is deleted or disabled: says nothing of its endpoint. */
+      refused?: Refusal;
     }
 ) & {
   /** The request body as sent, for the attempt history of a subscription with `debug` on. */
   requestBody?: string | null;
 };
+
+export type FailedSend = Extract<SendResult, { ok: false }>;
 
 /** How much of a destination's answer is kept in the attempt history (without `debug`). */
 export const RESPONSE_EXCERPT_CHARS = 4096;
@@ -31,7 +36,7 @@ export function failedSend(
   message: string,
   statusCode: number | null = null,
   responseExcerpt: string | null = null,
-): SendResult {
+): FailedSend {
   return {
     ok: false,
     failure,
@@ -41,6 +46,11 @@ export function failedSend(
     retryAfterMs: null,
     gone: false,
   };
+}
+
+/** A delivery not sent because its subscription is deleted or disabled: permanent. */
+export function refusedSend(refusal: Refusal): FailedSend {
+  return { ...failedSend('permanent', REFUSAL_MESSAGES[refusal]), refused: refusal };
 }
 
 /** 2xx delivers; 410 is permanent; 408, 425, 429 and 5xx are worth retrying, like every other non-2xx. */
@@ -59,37 +69,4 @@ export function parseRetryAfter(
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
   const date = Date.parse(value);
   return Number.isNaN(date) ? null : Math.max(0, date - now);
-}
-
-/** The most jitter added to a scheduled retry delay, as a fraction of it. */
-export const RETRY_JITTER = 0.1;
-
-export type NextStep =
-  | { kind: 'done' }
-  | { kind: 'retry'; delayMs: number; attempt: number }
-  | { kind: 'dead'; reason: string };
-
-/**
- * After attempt number `attemptsMade` (1-based) failed, the next step on the schedule: the delay for
- * the next try (never shorter than the receiver's Retry-After), or dead when the schedule is spent
- * or the failure is permanent. Up to 10 % jitter is added (never taken away), so receivers that
- * failed together are not all retried at the same instant.
- */
-export function nextStep(
-  result: SendResult,
-  attemptsMade: number,
-  schedule: readonly number[],
-  random: () => number = Math.random,
-): NextStep {
-  if (result.ok) return { kind: 'done' };
-  if (result.failure === 'permanent') return { kind: 'dead', reason: result.message };
-  if (attemptsMade > schedule.length)
-    return { kind: 'dead', reason: `gave up after ${attemptsMade} attempts` };
-  const scheduled = schedule[attemptsMade - 1];
-  const jittered = scheduled + Math.floor(scheduled * RETRY_JITTER * random());
-  return {
-    kind: 'retry',
-    delayMs: Math.max(jittered, result.retryAfterMs ?? 0),
-    attempt: attemptsMade,
-  };
 }

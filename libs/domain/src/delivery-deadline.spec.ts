@@ -1,4 +1,5 @@
-import { deliveryDeadline, retryBudgetMs, waitForCircuit } from './delivery-deadline';
+import { deliveryDeadline, waitForCircuit } from './delivery-deadline';
+import { retryBudgetMs } from './retry-schedule';
 
 describe('delivery deadline', () => {
   it.each([

@@ -1,15 +1,3 @@
-import { RETRY_JITTER } from './attempt-outcome';
-
-/**
- * The longest a delivery's retry schedule can take when every attempt is made: each delay with its
- * most jitter, and every attempt (the first, and one after each delay) running to its timeout.
- */
-export function retryBudgetMs(schedule: readonly number[], attemptTimeoutMs: number): number {
-  // As `nextStep` adds it: at most the whole milliseconds of RETRY_JITTER times the delay.
-  const delays = schedule.reduce((sum, delay) => sum + delay + Math.floor(delay * RETRY_JITTER), 0);
-  return delays + (schedule.length + 1) * attemptTimeoutMs;
-}
-
 /**
  * A delivery's deadline (epoch ms): the one it carries, or `now + budgetMs` for a delivery that
  * carries none yet (first seen by the deliverer) or one that does not read as a time.

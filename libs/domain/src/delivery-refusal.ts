@@ -11,14 +11,29 @@ export interface SubscriptionLiveness {
   deleted: boolean;
 }
 
+/** Why a subscription's pending deliveries are dead-lettered without a call. */
+export type Refusal = 'deleted' | 'disabled';
+
+/** What a refusal says in the attempt history and the dead letters, which tenants read. */
+export const REFUSAL_MESSAGES: Record<Refusal, string> = {
+  deleted: SUBSCRIPTION_GONE,
+  disabled: SUBSCRIPTION_DISABLED,
+};
+
 /**
- * Why a subscription's pending deliveries are dead-lettered without a call — deleted (or not found:
- * null), paused by the tenant, or disabled by Herald — or null when they may be sent.
+ * Whether a subscription refuses its pending deliveries — deleted (or not found: null), or disabled:
+ * paused by the tenant or disabled by Herald — or null when they may be sent.
  */
-export function refusalOf(subscription: SubscriptionLiveness | null): string | null {
-  if (subscription === null || subscription.deleted) return SUBSCRIPTION_GONE;
-  if (!subscription.enabled || subscription.status === 'disabled') return SUBSCRIPTION_DISABLED;
+export function whyRefused(subscription: SubscriptionLiveness | null): Refusal | null {
+  if (subscription === null || subscription.deleted) return 'deleted';
+  if (!subscription.enabled || subscription.status === 'disabled') return 'disabled';
   return null;
+}
+
+/** The message of `whyRefused`, or null when the deliveries may be sent. */
+export function refusalOf(subscription: SubscriptionLiveness | null): string | null {
+  const refusal = whyRefused(subscription);
+  return refusal && REFUSAL_MESSAGES[refusal];
 }
 
 /** A failure message that says the subscription refused the delivery, not that its endpoint failed. */

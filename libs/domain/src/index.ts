@@ -15,6 +15,7 @@ export * from './ids';
 export * from './json';
 export * from './json-safety';
 export * from './network';
+export * from './retry-schedule';
 export * from './secrets';
 export * from './signing';
 export * from './subscription';

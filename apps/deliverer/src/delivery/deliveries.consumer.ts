@@ -12,6 +12,7 @@ import {
   retryTopics,
   type DeliveryMessage,
 } from '@herald/contracts';
+import { failedSend } from '@herald/domain';
 import { Consumers, isPermanentFailure, type ConsumerRunner } from '@herald/kafka';
 import { DeliveryService } from './delivery.service';
 import { DeliveryFlow } from './delivery-flow';
@@ -74,7 +75,7 @@ export class DeliveriesConsumer implements OnApplicationBootstrap, BeforeApplica
     const decoded = decodeDelivery(value);
     if (!decoded.ok) return;
     try {
-      await this.delivery.refuse(decoded.value, 'ours', `handling failed: ${reason}`);
+      await this.delivery.refuse(decoded.value, failedSend('ours', `handling failed: ${reason}`));
     } catch (error) {
       if (!isPermanentFailure(error)) throw error;
       this.logger.event('warn', 'could not record why a delivery was parked', {

@@ -5,18 +5,21 @@ import type { DeliveryMessage } from '@herald/contracts';
 import {
   CircuitBreakers,
   RateLimiter,
-  SUBSCRIPTION_GONE,
-  refusalOf,
+  failedSend,
+  refusedSend,
+  whyRefused,
+  type Refusal,
   waitForCircuit,
   type NextStep,
   DEFAULT_MAX_IN_FLIGHT,
 } from '@herald/domain';
-import { ack, deadLetter, defer, retry, type HandlerOutcome } from '@herald/kafka';
+import { ack, defer, type HandlerOutcome } from '@herald/kafka';
 import { HeraldMetrics } from '@herald/observability';
-import { StrictOrderRepository } from '@herald/persistence';
+import { StrictOrderRepository, type DeliveryTarget } from '@herald/persistence';
 import { DeliveryService } from './delivery.service';
-import { DeliveryPolicies, type DeliveryPolicy } from './delivery-policies';
+import { DeliveryTargets } from './delivery-targets';
 import { DeliveryRouter } from './delivery-router';
+import { outcomeOf } from './step-outcome';
 
 /** Longest a best-effort delivery waits in its lane for the rate limit before it is deferred. */
 const MAX_RATE_WAIT_MS = 1_000;
@@ -37,7 +40,7 @@ export class DeliveryFlow {
   constructor(
     @Inject(HERALD_CONFIG) config: HeraldConfig,
     private readonly delivery: DeliveryService,
-    private readonly policies: DeliveryPolicies,
+    private readonly targets: DeliveryTargets,
     private readonly strict: StrictOrderRepository,
     private readonly router: DeliveryRouter,
     metrics: HeraldMetrics,
@@ -63,18 +66,18 @@ export class DeliveryFlow {
    * window counts calls in flight, not attempts being written.
    */
   async handle(message: DeliveryMessage, release: () => void = noop): Promise<HandlerOutcome> {
-    const policy = await this.policies.get(message.tenant_id, message.subscription_id);
-    if (policy === null) return this.refuse(message, SUBSCRIPTION_GONE);
-    const refusal = refusalOf(policy);
-    if (policy.ordering === 'strict') return this.handleStrict(message, policy, refusal, release);
+    const target = await this.targets.get(message.tenant_id, message.subscription_id);
+    if (target === null) return this.refuse(message, 'deleted');
+    const refusal = whyRefused(target);
+    if (target.ordering === 'strict') return this.handleStrict(message, target, refusal, release);
 
     const subscription = message.subscription_id;
     // Strict until recently: what waits behind its hold goes on now, as best-effort deliveries.
-    if (policy.held) await this.releaseHold(message.tenant_id, subscription);
+    if (target.held) await this.releaseHold(message.tenant_id, subscription);
     if (refusal !== null) return this.refuse(message, refusal);
     // The rate limit first: a delivery it defers must not take the circuit's one trial call.
-    if (policy.rateLimitPerSecond) {
-      const wait = await this.awaitToken(subscription, policy.rateLimitPerSecond, MAX_RATE_WAIT_MS);
+    if (target.rateLimitPerSecond) {
+      const wait = await this.awaitToken(subscription, target.rateLimitPerSecond, MAX_RATE_WAIT_MS);
       if (wait > 0) return defer(wait, 'rate limit');
     }
     const now = Date.now();
@@ -89,18 +92,17 @@ export class DeliveryFlow {
       if (wait.kind === 'defer') return defer(wait.afterMs, 'circuit open: endpoint failing');
       const step = await this.delivery.refuse(
         message,
-        'retryable',
-        wait.reason,
-        policy.destinationType,
+        failedSend('retryable', wait.reason),
+        target.destinationType,
       );
-      return toOutcome(step);
+      return outcomeOf(step).handler;
     }
     // The breaker hears of the answer as soon as it comes, before the attempt is recorded.
     const step = await this.delivery.attempt(message, (next) => {
       this.observe(subscription, next);
       release();
     });
-    return toOutcome(step);
+    return outcomeOf(step).handler;
   }
 
   /**
@@ -112,13 +114,13 @@ export class DeliveryFlow {
    */
   windowOf(subscriptionId: string | null): number {
     if (subscriptionId === null || this.breakers.isFailing(subscriptionId)) return 1;
-    const policy = this.policies.known(subscriptionId);
-    if (policy === null || policy.ordering === 'strict' || policy.fifo) return 1;
-    return policy.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+    const target = this.targets.known(subscriptionId);
+    if (target === null || target.ordering === 'strict' || target.fifo) return 1;
+    return target.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   }
 
-  private async refuse(message: DeliveryMessage, refusal: string): Promise<HandlerOutcome> {
-    return toOutcome(await this.delivery.refuse(message, 'permanent', refusal));
+  private async refuse(message: DeliveryMessage, refusal: Refusal): Promise<HandlerOutcome> {
+    return outcomeOf(await this.delivery.refuse(message, refusedSend(refusal))).handler;
   }
 
   /**
@@ -128,8 +130,8 @@ export class DeliveryFlow {
    */
   private async handleStrict(
     message: DeliveryMessage,
-    policy: DeliveryPolicy,
-    refusal: string | null,
+    target: DeliveryTarget,
+    refusal: Refusal | null,
     release: () => void,
   ): Promise<HandlerOutcome> {
     const { tenant_id: tenant, subscription_id: subscription } = message;
@@ -139,46 +141,51 @@ export class DeliveryFlow {
     ) {
       return ack();
     }
-    const pace = refusal === null ? policy.rateLimitPerSecond : null;
+    const pace = refusal === null ? target.rateLimitPerSecond : null;
     if (pace) await this.awaitToken(subscription, pace, Infinity);
     // A failure holds the subscription before the next delivery may start; a success does not wait
-    // for its record (what follows it either is not held or parks behind the hold being drained).
+    // for its record (what follows it either is not held or parks behind the hold being drained), so
+    // a later delivery may fail and hold the subscription before this one is done: see `drain`.
     const step = await this.sendOrRefuse(message, refusal, (next) => {
       if (next.kind === 'done') release();
     });
     if (step.kind === 'retry') {
       await this.strict.hold(tenant, subscription, message.delivery_id);
-      return toOutcome(step);
+      return outcomeOf(step).handler;
     }
     if (step.kind === 'dead')
       await this.router.deadLetter(subscription, message, 'exhausted', step.reason);
-    await this.drain(tenant, subscription, pace, refusal);
+    await this.drain(tenant, subscription, message.delivery_id, pace, refusal);
     return ack();
   }
 
   private sendOrRefuse(
     message: DeliveryMessage,
-    refusal: string | null,
+    refusal: Refusal | null,
     heard?: (step: NextStep) => void,
   ): Promise<NextStep> {
     return refusal === null
       ? this.delivery.attempt(message, heard)
-      : this.delivery.refuse(message, 'permanent', refusal);
+      : this.delivery.refuse(message, refusedSend(refusal));
   }
 
   /**
    * The delivery holding a strict subscription is done (delivered or dead-lettered): send what was
    * parked behind it, in order, until one fails — it then holds the subscription — or nothing is
    * left and the hold is released. After DRAIN_LIMIT the next one is handed on through the retry
-   * path as the new holder, so one handler does not run for ever.
+   * path as the new holder, so one handler does not run for ever. A hold another delivery placed
+   * (one after `deliveryId` that failed meanwhile) is that one's to end, unless the subscription
+   * refuses its deliveries: then whatever is parked is dead-lettered now.
    */
   private async drain(
     tenant: string,
     subscription: string,
+    deliveryId: string,
     rateLimitPerSecond: number | null,
-    refusal: string | null,
+    refusal: Refusal | null,
   ): Promise<void> {
-    if ((await this.strict.blockerOf(tenant, subscription)) === null) return;
+    const blocker = await this.strict.blockerOf(tenant, subscription);
+    if (blocker === null || (refusal === null && blocker !== deliveryId)) return;
     for (let sent = 0; ; sent++) {
       const next = await this.strict.firstParked<DeliveryMessage>(tenant, subscription);
       if (!next) {
@@ -193,7 +200,7 @@ export class DeliveryFlow {
       }
       if (rateLimitPerSecond) await this.awaitToken(subscription, rateLimitPerSecond, Infinity);
       const step = await this.sendOrRefuse(next.message, refusal);
-      const outcome = toOutcome(step);
+      const outcome = outcomeOf(step).handler;
       if (outcome.kind === 'retry') {
         await this.strict.hold(tenant, subscription, next.deliveryId);
         await this.router.later(next.message, outcome);
@@ -217,7 +224,7 @@ export class DeliveryFlow {
         await this.router.later(message, { kind: 'defer', afterMs: 0, reason: 'ordering relaxed' });
       }
     });
-    this.policies.forget(subscription);
+    this.targets.forget(subscription);
   }
 
   /** Waits for a rate-limit token up to `maxWaitMs`; returns 0 when taken, else the wait still due. */
@@ -242,14 +249,3 @@ export class DeliveryFlow {
 }
 
 function noop(): void {}
-
-function toOutcome(step: NextStep): HandlerOutcome {
-  switch (step.kind) {
-    case 'done':
-      return ack();
-    case 'retry':
-      return retry(step.delayMs, `attempt ${step.attempt} failed`);
-    case 'dead':
-      return deadLetter('exhausted', step.reason);
-  }
-}

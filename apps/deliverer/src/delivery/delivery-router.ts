@@ -4,7 +4,7 @@ import { Headers, Topics, retryTopic, type DeliveryMessage } from '@herald/contr
 import { deliveryDeadline, formatDuration, RETRY_JITTER, retryBudgetMs } from '@herald/domain';
 import { TypedProducer, type LaterOutcome } from '@herald/kafka';
 import { HeraldMetrics } from '@herald/observability';
-import { DeliveryPolicies } from './delivery-policies';
+import { DeliveryTargets } from './delivery-targets';
 
 /** Where deliveries go when they are not done now: the retry topic of their delay, or the DLQ. */
 @Injectable()
@@ -17,7 +17,7 @@ export class DeliveryRouter {
   constructor(
     @Inject(HERALD_CONFIG) config: HeraldConfig,
     private readonly producer: TypedProducer,
-    private readonly policies: DeliveryPolicies,
+    private readonly targets: DeliveryTargets,
     private readonly metrics: HeraldMetrics,
   ) {
     this.delays = [...new Set(config.retrySchedule)].sort((a, b) => a - b);
@@ -58,7 +58,7 @@ export class DeliveryRouter {
     if (outcome.kind === 'retry') {
       this.metrics.retriesScheduled.inc({ delay: formatDuration(delay) });
     } else {
-      const destinationType = this.policies.known(message.subscription_id)?.destinationType;
+      const destinationType = this.targets.known(message.subscription_id)?.destinationType;
       this.metrics.deliveries.inc({
         destination_type: destinationType ?? 'unknown',
         outcome: 'deferred',

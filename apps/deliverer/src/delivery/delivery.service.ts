@@ -2,32 +2,26 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
 import type { DeliveryMessage } from '@herald/contracts';
 import {
-  SUBSCRIPTION_DISABLED,
-  SUBSCRIPTION_GONE,
   failedSend,
-  refusalOf,
+  refusedSend,
+  whyRefused,
+  type FailedSend,
   type Destination,
-  type FailureClass,
   nextStep,
   type NextStep,
   type SendResult,
 } from '@herald/domain';
 import { HeraldMetrics } from '@herald/observability';
 import { SecretsUnreadableError } from '@herald/persistence';
-import { DeliverySubscriptions, type SubscriptionForDelivery } from './delivery-subscriptions';
+import { DeliveryTargets } from './delivery-targets';
+import { outcomeOf } from './step-outcome';
 import { WebhookSender } from '../destinations/webhook.sender';
 import { EmailSender } from '../destinations/email.sender';
 import { AttemptRecorder } from './attempt-recorder';
 import { SqsSender } from '../destinations/sqs.sender';
 import { SubscriptionHealth } from './subscription-health';
-import { DeliveryPolicies } from './delivery-policies';
 
 const ERROR_MESSAGE_LIMIT = 1000;
-const OUTCOMES: Record<NextStep['kind'], string> = {
-  done: 'delivered',
-  retry: 'retry_scheduled',
-  dead: 'dead_lettered',
-};
 
 /** Makes one attempt of one delivery, records it, and says what happens next. */
 @Injectable()
@@ -36,13 +30,12 @@ export class DeliveryService {
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
-    private readonly subscriptions: DeliverySubscriptions,
+    private readonly targets: DeliveryTargets,
     private readonly attempts: AttemptRecorder,
     private readonly webhooks: WebhookSender,
     private readonly emails: EmailSender,
     private readonly queues: SqsSender,
     private readonly health: SubscriptionHealth,
-    private readonly policies: DeliveryPolicies,
     private readonly metrics: HeraldMetrics,
   ) {
     this.logger = new JsonLogger('deliverer', config.logLevel);
@@ -61,19 +54,18 @@ export class DeliveryService {
    * Dead-letters a delivery without calling its destination (its subscription is deleted or
    * disabled, or its time ran out while the endpoint's circuit was open). It is recorded like an
    * attempt that made no call, as a refusal found while sending is, so the delivery is `dead` with
-   * the reason in its history and in the dead letters.
+   * the reason — the result's message — in its history and in the dead letters.
    */
   refuse(
     message: DeliveryMessage,
-    failure: FailureClass,
-    reason: string,
+    result: FailedSend,
     destinationType = 'none',
   ): Promise<NextStep> {
     return this.conclude(message, {
       startedAt: new Date(),
-      result: failedSend(failure, reason),
+      result,
       destinationType,
-      step: { kind: 'dead', reason },
+      step: { kind: 'dead', reason: result.message },
       called: false,
     });
   }
@@ -107,7 +99,7 @@ export class DeliveryService {
       errorMessage: result.ok ? null : result.message.slice(0, ERROR_MESSAGE_LIMIT),
       responseExcerpt: result.responseExcerpt,
       requestBody: result.requestBody ?? null,
-      status: step.kind === 'done' ? 'succeeded' : step.kind === 'retry' ? 'retrying' : 'dead',
+      status: outcomeOf(step).status,
       nextAttemptAt: step.kind === 'retry' ? new Date(Date.now() + step.delayMs) : null,
     });
     this.logger.event(result.ok ? 'debug' : 'warn', 'delivery attempt', {
@@ -142,7 +134,7 @@ export class DeliveryService {
         durationMs / 1000,
       );
     }
-    this.metrics.deliveries.inc({ destination_type, outcome: OUTCOMES[step.kind] });
+    this.metrics.deliveries.inc({ destination_type, outcome: outcomeOf(step).metric });
     if (result.ok) {
       const acceptedAt = Date.parse(message.accepted_at);
       if (Number.isFinite(acceptedAt)) {
@@ -160,30 +152,20 @@ export class DeliveryService {
     now: Date,
   ): Promise<{ result: SendResult; destinationType: string }> {
     const none = (result: SendResult) => ({ result, destinationType: 'none' });
-    let found: SubscriptionForDelivery;
-    try {
-      found = await this.subscriptions.get(message.tenant_id, message.subscription_id);
-      // Kept from before a re-enable the policy has seen already: read it again.
-      if (found && (found.subscription.status === 'disabled' || !found.subscription.enabled)) {
-        this.subscriptions.forget(message.subscription_id);
-        found = await this.subscriptions.get(message.tenant_id, message.subscription_id);
-      }
-    } catch (error) {
-      // Herald's own fault for this one delivery: it follows the retry schedule (an operator may fix
-      // the key meanwhile) instead of stalling every subscription of the partition.
-      if (error instanceof SecretsUnreadableError) return none(failedSend('ours', error.message));
-      throw error;
+    // The same read the flow made, unless it changed since (a strict delivery may have waited).
+    const target = await this.targets.get(message.tenant_id, message.subscription_id);
+    if (!target) return none(refusedSend('deleted'));
+    // Herald's own fault for this one delivery: it follows the retry schedule (an operator may fix
+    // the key meanwhile) instead of stalling every subscription of the partition.
+    if (target.opened instanceof SecretsUnreadableError) {
+      return none(failedSend('ours', target.opened.message));
     }
-    if (!found) return none(failedSend('permanent', SUBSCRIPTION_GONE));
-    const { subscription, signingSecrets } = found;
-    // Disabled by Herald, paused, or deleted: what was still pending is dead-lettered, not sent.
-    if (subscription.status === 'disabled' || !subscription.enabled) {
-      // Found here only while the cached policy still said live: read it afresh, so the deliveries
-      // behind this one are refused before the circuit breaker, and this one gets the same reason.
-      this.policies.forget(message.subscription_id);
-      const policy = await this.policies.get(message.tenant_id, message.subscription_id);
-      return none(failedSend('permanent', refusalOf(policy) ?? SUBSCRIPTION_DISABLED));
-    }
+    const { subscription, signingSecrets } = target.opened;
+    // Disabled by Herald, paused, or deleted: what was still pending is dead-lettered, not sent. A
+    // refused subscription is never trusted from the cache, so this is what PostgreSQL says now, and
+    // the deliveries behind this one are refused before the circuit breaker.
+    const refusal = whyRefused(target);
+    if (refusal !== null) return none(refusedSend(refusal));
     const destination = subscription.destination;
     return {
       result: await this.sendTo(destination, message, signingSecrets, now, subscription.debug),

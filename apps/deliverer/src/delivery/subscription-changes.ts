@@ -7,8 +7,7 @@ import {
 import type { Kafka } from 'kafkajs';
 import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
 import { followChangelog, KAFKA_CLIENT } from '@herald/kafka';
-import { DeliveryPolicies } from './delivery-policies';
-import { DeliverySubscriptions } from './delivery-subscriptions';
+import { DeliveryTargets } from './delivery-targets';
 
 /**
  * Drops what this deliverer keeps of a subscription (destination, secrets, policy) as soon as the
@@ -24,8 +23,7 @@ export class SubscriptionChanges implements OnApplicationBootstrap, OnApplicatio
   constructor(
     @Inject(HERALD_CONFIG) config: HeraldConfig,
     @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
-    private readonly subscriptions: DeliverySubscriptions,
-    private readonly policies: DeliveryPolicies,
+    private readonly targets: DeliveryTargets,
   ) {
     this.logger = new JsonLogger('deliverer', config.logLevel);
   }
@@ -35,10 +33,7 @@ export class SubscriptionChanges implements OnApplicationBootstrap, OnApplicatio
       group: 'herald.deliverer.changes',
       fromBeginning: false,
       logger: this.logger,
-      onChange: ({ subscription_id: id }) => {
-        this.subscriptions.forget(id);
-        this.policies.forget(id);
-      },
+      onChange: ({ subscription_id: id }) => this.targets.forget(id),
     });
   }
 

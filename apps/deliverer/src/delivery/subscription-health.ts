@@ -6,7 +6,6 @@ import {
   assessAttempt,
   deliveryExhaustedEvent,
   deliveryRecoveredEvent,
-  isRefusal,
   subscriptionDisabledEvent,
   type AttemptVerdict,
   type NextStep,
@@ -56,7 +55,7 @@ export class SubscriptionHealth {
   async afterAttempt(message: DeliveryMessage, result: SendResult, step: NextStep): Promise<void> {
     // Refused because the subscription is disabled or deleted: says nothing about its endpoint, and
     // one event per pending delivery of such a subscription would only be noise.
-    if (!result.ok && isRefusal(result.message)) return;
+    if (!result.ok && result.refused) return;
     const { tenant_id: tenantId, subscription_id: subscriptionId } = message;
     const now = new Date();
     const verdict = verdictOf(result);

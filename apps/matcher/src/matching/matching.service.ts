@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Topics, type DeliveryMessage } from '@herald/contracts';
-import { buildDeliveredBody, payloadFor, type HeraldEvent } from '@herald/domain';
+import { Topics, toDeliveryMessage } from '@herald/contracts';
+import { payloadFor, type HeraldEvent } from '@herald/domain';
 import { TypedProducer } from '@herald/kafka';
 import { DeliveriesRepository } from '@herald/persistence';
 import { EventTypeDefaultsCache } from './event-type-defaults';
@@ -51,26 +51,13 @@ export class MatchingService {
         .filter((plan) => !plan.published)
         .map((plan) => plan.delivery);
       const byId = new Map(matched.map((subscription) => [subscription.id, subscription]));
-      const messages = toEmit.map((delivery): { value: DeliveryMessage } => ({
-        value: {
-          delivery_id: delivery.id,
-          tenant_id: delivery.tenantId,
-          subscription_id: delivery.subscriptionId,
-          event_id: event.id,
-          event_type: event.type,
-          attempt: 0,
-          accepted_at: event.receivedAt,
-          body: buildDeliveredBody(
-            event,
-            delivery.subscriptionId,
-            delivery.id,
-            payloadFor(
-              byId.get(delivery.subscriptionId) ?? { payloadFields: null },
-              event,
-              defaults,
-            ),
-          ),
-        },
+      const messages = toEmit.map((delivery) => ({
+        value: toDeliveryMessage(
+          delivery,
+          event,
+          payloadFor(byId.get(delivery.subscriptionId) ?? { payloadFields: null }, event, defaults),
+          event.receivedAt,
+        ),
       }));
       const send = () => this.producer.send(Topics.deliveries, messages);
       return {

@@ -1,12 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Topics, type DeliveryMessage } from '@herald/contracts';
-import {
-  buildDeliveredBody,
-  payloadFor,
-  type Delivery,
-  type DeliveryOrigin,
-  type HeraldEvent,
-} from '@herald/domain';
+import { Topics, toDeliveryMessage } from '@herald/contracts';
+import { payloadFor, type Delivery, type DeliveryOrigin, type HeraldEvent } from '@herald/domain';
 import { TypedProducer } from '@herald/kafka';
 import {
   DeliveriesRepository,
@@ -58,27 +52,17 @@ export class DeliveryDispatcher {
     };
     await this.producer.send(
       Topics.deliveries,
-      created.map((delivery): { value: DeliveryMessage } => ({
-        value: {
-          delivery_id: delivery.id,
-          ...(delivery.messageId === delivery.id ? {} : { message_id: delivery.messageId }),
-          tenant_id: delivery.tenantId,
-          subscription_id: delivery.subscriptionId,
-          event_id: event.id,
-          event_type: event.type,
-          attempt: 0,
-          accepted_at: new Date().toISOString(),
-          body: buildDeliveredBody(
+      created.map((delivery) => ({
+        value: toDeliveryMessage(
+          delivery,
+          event,
+          payloadFor(
+            { payloadFields: payloadFields.get(delivery.subscriptionId) ?? null },
             event,
-            delivery.subscriptionId,
-            delivery.id,
-            payloadFor(
-              { payloadFields: payloadFields.get(delivery.subscriptionId) ?? null },
-              event,
-              defaults,
-            ),
+            defaults,
           ),
-        },
+          new Date().toISOString(),
+        ),
       })),
     );
     await this.deliveries.markPublished(created.map((delivery) => delivery.id));

@@ -10,6 +10,7 @@ import {
   type MatchableSubscription,
   type Ordering,
   type Subscription,
+  type SubscriptionLiveness,
   type SubscriptionStatus,
 } from '@herald/domain';
 import { isoRequired, toPage, type Page, type PageRequest } from '../rows';
@@ -26,6 +27,31 @@ export class SecretsUnreadableError extends Error {
     );
     this.name = 'SecretsUnreadableError';
   }
+}
+
+/** A subscription as it is sent to: every signing secret currently valid (two during a rotation). */
+export interface SubscriptionForDelivery {
+  subscription: Subscription;
+  signingSecrets: string[];
+}
+
+/**
+ * What a delivery needs of its subscription: how its deliveries are paced and ordered, whether they
+ * may still be sent, and what they are sent with.
+ */
+export interface DeliveryTarget extends SubscriptionLiveness {
+  ordering: Ordering;
+  rateLimitPerSecond: number | null;
+  /** Best-effort deliveries in flight at once; null for the default. */
+  maxInFlight: number | null;
+  /** For metrics: deliveries are counted by destination type. */
+  destinationType: Destination['type'];
+  /** An SQS FIFO queue: it keeps the order it is sent in, so it is sent one at a time. */
+  fifo: boolean;
+  /** A strict hold is in place (deliveries may be parked behind it). */
+  held: boolean;
+  /** The subscription with its secrets opened, or why this HERALD_ENCRYPTION_KEY cannot open them. */
+  opened: SubscriptionForDelivery | SecretsUnreadableError;
 }
 
 export interface NewSubscription {
@@ -426,16 +452,60 @@ export class SubscriptionsRepository {
   }
 
   /** The subscription with every signing secret currently valid (two during a rotation). */
-  async getForDelivery(
-    tenantId: string,
-    id: string,
-  ): Promise<{ subscription: Subscription; signingSecrets: string[] } | null> {
+  async getForDelivery(tenantId: string, id: string): Promise<SubscriptionForDelivery | null> {
     const rows: SubscriptionRow[] = await this.db.query(
       'SELECT * FROM subscriptions WHERE tenant_id = $1 AND id = $2',
       [tenantId, id],
     );
+    return rows[0] ? this.open(rows[0]) : null;
+  }
+
+  /**
+   * Everything one delivery needs of a subscription, in one query (a deleted subscription is
+   * returned with `deleted`); null when there is no such subscription. Secrets that do not open
+   * leave the rest readable: `opened` is then the error.
+   */
+  async getDeliveryTarget(tenantId: string, id: string): Promise<DeliveryTarget | null> {
+    const rows: (SubscriptionRow & {
+      destination_type: Destination['type'];
+      fifo: boolean;
+      held: boolean;
+      deleted: boolean;
+    })[] = await this.db.query(
+      `SELECT s.*, s.destination->>'type' AS destination_type,
+              coalesce(s.destination->>'queue_url', s.destination->>'queue_name', '')
+                LIKE '%.fifo' AS fifo,
+              s.deleted_at IS NOT NULL AS deleted,
+              EXISTS (SELECT 1 FROM delivery_holds h WHERE h.subscription_id = s.id) AS held
+         FROM subscriptions s
+        WHERE s.tenant_id = $1 AND s.id = $2`,
+      [tenantId, id],
+    );
     const row = rows[0];
     if (!row) return null;
+    let opened: SubscriptionForDelivery | SecretsUnreadableError;
+    try {
+      opened = this.open(row);
+    } catch (error) {
+      if (!(error instanceof SecretsUnreadableError)) throw error;
+      opened = error;
+    }
+    return {
+      ordering: row.ordering,
+      rateLimitPerSecond: row.rate_limit_per_second,
+      maxInFlight: row.max_in_flight,
+      destinationType: row.destination_type,
+      fifo: row.fifo,
+      held: row.held,
+      enabled: row.enabled,
+      status: row.status,
+      deleted: row.deleted,
+      opened,
+    };
+  }
+
+  /** Decrypts the destination and the signing secrets still valid; throws SecretsUnreadableError. */
+  private open(row: SubscriptionRow): SubscriptionForDelivery {
     try {
       const signingSecrets = [decryptSecret(this.key, row.signing_secret)];
       const previousValid =
@@ -445,63 +515,8 @@ export class SubscriptionsRepository {
       }
       return { subscription: this.toSubscription(row), signingSecrets };
     } catch (error) {
-      throw new SecretsUnreadableError(id, error);
+      throw new SecretsUnreadableError(row.id, error);
     }
-  }
-
-  /**
-   * How a subscription's deliveries are paced and ordered, and whether they may still be sent (a
-   * deleted subscription is returned with `deleted`); null when there is no such subscription.
-   */
-  async getDeliveryPolicy(
-    tenantId: string,
-    id: string,
-  ): Promise<{
-    ordering: Ordering;
-    rateLimitPerSecond: number | null;
-    maxInFlight: number | null;
-    destinationType: Destination['type'];
-    /** The destination keeps the order it is sent in (an SQS FIFO queue). */
-    fifo: boolean;
-    /** A strict hold is in place (deliveries may be parked behind it). */
-    held: boolean;
-    enabled: boolean;
-    status: SubscriptionStatus;
-    deleted: boolean;
-  } | null> {
-    const rows: (Pick<
-      SubscriptionRow,
-      'ordering' | 'rate_limit_per_second' | 'max_in_flight' | 'enabled' | 'status'
-    > & {
-      destination_type: Destination['type'];
-      fifo: boolean;
-      held: boolean;
-      deleted: boolean;
-    })[] = await this.db.query(
-      `SELECT s.ordering, s.rate_limit_per_second, s.max_in_flight,
-              s.destination->>'type' AS destination_type,
-              coalesce(s.destination->>'queue_url', s.destination->>'queue_name', '')
-                LIKE '%.fifo' AS fifo,
-              s.enabled, s.status, s.deleted_at IS NOT NULL AS deleted,
-              EXISTS (SELECT 1 FROM delivery_holds h WHERE h.subscription_id = s.id) AS held
-         FROM subscriptions s
-        WHERE s.tenant_id = $1 AND s.id = $2`,
-      [tenantId, id],
-    );
-    const row = rows[0];
-    return row
-      ? {
-          ordering: row.ordering,
-          rateLimitPerSecond: row.rate_limit_per_second,
-          maxInFlight: row.max_in_flight,
-          destinationType: row.destination_type,
-          fifo: row.fifo,
-          held: row.held,
-          enabled: row.enabled,
-          status: row.status,
-          deleted: row.deleted,
-        }
-      : null;
   }
 
   async getSigningSecret(tenantId: string, id: string): Promise<string | null> {

@@ -1,0 +1,64 @@
+import { Injectable } from '@nestjs/common';
+import { whyRefused } from '@herald/domain';
+import {
+  SecretsUnreadableError,
+  SubscriptionsRepository,
+  type DeliveryTarget,
+} from '@herald/persistence';
+
+const FRESH_MS = 2_000;
+const MAX_ENTRIES = 50_000;
+
+/**
+ * What each subscription's deliveries need — ordering, rate limit, liveness, destination and
+ * decrypted signing secrets — read from PostgreSQL in one query and kept for two seconds: a busy
+ * subscription costs one query and one decryption per two seconds, not one per delivery, and a
+ * change (a pause, a delete, a new URL, a rotated secret) still takes effect within the two seconds
+ * the API promises. Null when there is no such subscription.
+ */
+@Injectable()
+export class DeliveryTargets {
+  private readonly cache = new Map<string, { target: DeliveryTarget | null; at: number }>();
+
+  constructor(private readonly subscriptions: SubscriptionsRepository) {}
+
+  /**
+   * A paused or disabled subscription is read afresh every time rather than trusted from the cache:
+   * its deliveries are refused only on what PostgreSQL says now, so re-enabling it takes effect at
+   * once. Deleted is final and is kept like any other. A subscription whose secrets cannot be read is
+   * read afresh too (an operator may fix the key meanwhile); `known` still has its policy.
+   */
+  async get(tenantId: string, subscriptionId: string): Promise<DeliveryTarget | null> {
+    const cached = this.cache.get(subscriptionId);
+    if (cached && Date.now() - cached.at < FRESH_MS && trusted(cached.target)) {
+      return cached.target;
+    }
+    const target = await this.subscriptions.getDeliveryTarget(tenantId, subscriptionId);
+    this.cache.delete(subscriptionId);
+    this.cache.set(subscriptionId, { target, at: Date.now() });
+    if (this.cache.size > MAX_ENTRIES) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+    return target;
+  }
+
+  /** Reads the subscription afresh next time (it changed, or this deliverer changed it). */
+  forget(subscriptionId: string): void {
+    this.cache.delete(subscriptionId);
+  }
+
+  /** The last target read, without waiting; null when none was read yet. */
+  known(subscriptionId: string): DeliveryTarget | null {
+    return this.cache.get(subscriptionId)?.target ?? null;
+  }
+}
+
+/**
+ * Deleted (or not found) is final; else only a live subscription whose secrets open is trusted —
+ * not one refused for a reason the tenant or an operator can take back (paused, disabled).
+ */
+function trusted(target: DeliveryTarget | null): boolean {
+  if (target === null || target.deleted) return true;
+  return whyRefused(target) === null && !(target.opened instanceof SecretsUnreadableError);
+}
