@@ -42,7 +42,13 @@ describe('ConsumerRunner', () => {
     guards: Partial<
       Pick<
         ConsumerRunnerOptions<Buffer>,
-        'isPermanent' | 'dependenciesUp' | 'maxFailures' | 'deadLetter' | 'windowOf'
+        | 'isPermanent'
+        | 'dependenciesUp'
+        | 'maxFailures'
+        | 'deadLetter'
+        | 'windowOf'
+        | 'maxInFlightTotal'
+        | 'laneConcurrency'
       >
     > = {},
   ): ConsumerRunner<Buffer> {
@@ -396,4 +402,38 @@ describe('ConsumerRunner', () => {
       60_000,
     );
   }, 90_000);
+
+  it('keeps no more unfinished than its total budget across partitions, and resumes them all', async () => {
+    const topic = await oneTopic(3);
+    const group = `runner-total-${randomUUID()}`;
+    let running = 0;
+    let most = 0;
+    const handled: string[] = [];
+    const handle = async (key: string, value: string): Promise<HandlerOutcome> => {
+      running++;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      running--;
+      handled.push(value);
+      return ack();
+    };
+    // Every message its own key, so nothing but the budget limits how many run at once.
+    const runner = run(topic, group, handle, {
+      maxInFlightTotal: { messages: 4, bytes: 1024 * 1024 },
+      laneConcurrency: 100,
+    });
+    await runner.start();
+    await producer.send({
+      topic: topic.name,
+      messages: Array.from({ length: 60 }, (_, index) => ({
+        key: `k${index}`,
+        value: `m${index}`,
+        partition: index % 3,
+      })),
+    });
+    await waitFor('all sixty messages', () => handled.length === 60, 30_000);
+    expect(new Set(handled).size).toBe(60);
+    // Three partitions' batches, handled in parallel, and never more than four at once.
+    expect(most).toBeLessThanOrEqual(4);
+  }, 60_000);
 });

@@ -84,6 +84,12 @@ export interface ConsumerRunnerOptions<T> {
    */
   maxInFlightBytesPerPartition?: number;
   /**
+   * Unfinished messages, and their bytes, across all the partitions of this consumer (no bound by
+   * default): what bounds its memory when it holds many partitions. A partition whose batch finds
+   * this full is paused until half of it is finished.
+   */
+  maxInFlightTotal?: { messages: number; bytes: number };
+  /**
    * How long a batch may hold the fetcher (0, the default: not at all). Unfinished work goes on in
    * the background while the next batch is fetched; offsets are committed only up to the first
    * unfinished message, and a partition with too much unfinished pauses.
@@ -213,6 +219,9 @@ export class ConsumerRunner<T> {
   private readonly budgetMs: number;
   private readonly maxInFlight: number;
   private readonly maxInFlightBytes: number;
+  /** Everything unfinished, whichever partition, and the partitions paused until it has room. */
+  private readonly total: InFlightBudget;
+  private readonly waitingForRoom = new Set<PartitionTrack>();
   private stopping = false;
   private joined = false;
   private failure: string | null = null;
@@ -238,6 +247,10 @@ export class ConsumerRunner<T> {
     this.budgetMs = options.batchBudgetMs ?? 0;
     this.maxInFlight = options.maxInFlightPerPartition ?? 1000;
     this.maxInFlightBytes = options.maxInFlightBytesPerPartition ?? DEFAULT_MAX_IN_FLIGHT_BYTES;
+    this.total = new InFlightBudget(
+      options.maxInFlightTotal?.messages ?? Infinity,
+      options.maxInFlightTotal?.bytes ?? Infinity,
+    );
   }
 
   /** Joined to its group and fetching (the readiness of a consuming service). */
@@ -369,9 +382,14 @@ export class ConsumerRunner<T> {
       if (!payload.isRunning() || payload.isStale()) return;
       const size = message.value?.length ?? 0;
       if (!track.budget.fits(size)) break;
+      if (!this.total.fits(size)) {
+        this.waitingForRoom.add(track);
+        break;
+      }
       considered = message.offset;
       if (!track.offsets.take(BigInt(message.offset))) continue;
       track.budget.add(size);
+      this.total.add(size);
       const raw = toRaw(batch.topic, batch.partition, message);
       if (this.options.handleBatch) taken.push(raw);
       else work.push(this.dispatch(track, raw));
@@ -382,24 +400,38 @@ export class ConsumerRunner<T> {
     await this.awaitWithinBudget(payload, work);
 
     const where = [{ topic: batch.topic, partitions: [batch.partition] }];
-    if (track.budget.isFull) {
+    if (track.budget.isFull || this.waitingForRoom.has(track)) {
       this.consumer.pause(where);
     } else if (pauseUntil !== null && !track.recovering) {
       this.consumer.pause(where);
       this.later(Math.max(0, pauseUntil - Date.now()), () => {
-        if (!track.recovering && !track.budget.isFull) this.resume(where);
+        if (!track.recovering && !this.isHeldBack(track)) this.resume(where);
       });
     }
   }
 
-  /** Gives dispatched messages back to their partition's budget once finished or handed back. */
+  /**
+   * Gives dispatched messages back to their partition's budget, and to the consumer's, once finished
+   * or handed back: a partition paused for want of room in either is fetched again when both have it.
+   */
   private weigh(track: PartitionTrack, raws: RawMessage[], work: Promise<void>): Promise<void> {
     const bytes = raws.reduce((sum, raw) => sum + (raw.value?.length ?? 0), 0);
     return work.finally(() => {
-      if (track.budget.release(raws.length, bytes) && !track.recovering) {
-        this.resume([{ topic: track.topic, partitions: [track.partition] }]);
-      }
+      const roomHere = track.budget.release(raws.length, bytes);
+      const roomOverall = this.total.release(raws.length, bytes);
+      const ready = roomOverall ? [...this.waitingForRoom] : [];
+      if (roomOverall) this.waitingForRoom.clear();
+      if (roomHere && !ready.includes(track)) ready.push(track);
+      const where = ready
+        .filter((paused) => !paused.recovering && !this.isHeldBack(paused))
+        .map((paused) => ({ topic: paused.topic, partitions: [paused.partition] }));
+      if (where.length > 0) this.resume(where);
     });
+  }
+
+  /** Paused for want of room: in its own budget, or in the consumer's. */
+  private isHeldBack(track: PartitionTrack): boolean {
+    return track.budget.isFull || this.waitingForRoom.has(track);
   }
 
   /** Waits for a batch's work, heartbeating, but no longer than the batch budget. */
@@ -699,7 +731,7 @@ export class ConsumerRunner<T> {
       } catch (error) {
         this.options.logger.event('warn', 'seek failed', { error: describe(error) });
       }
-      if (!track.budget.isFull) this.resume(where);
+      if (!this.isHeldBack(track)) this.resume(where);
     });
   }
 

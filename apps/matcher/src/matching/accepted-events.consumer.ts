@@ -52,6 +52,8 @@ export class AcceptedEventsConsumer implements OnApplicationBootstrap, BeforeApp
       // Fetched batches queue while one is handled (the next handling takes them all together):
       // a fetch is not held up by the last batch's round trips, and memory stays bounded by bytes.
       maxInFlightPerPartition: 10_000,
+      // However many partitions it holds (a burst spread over all of them): bounded memory.
+      maxInFlightTotal: { messages: 10_000, bytes: 32 * 1024 * 1024 },
       // A fetched batch at a time: a tenant's events stay in order (one partition's batches run
       // one after another) and cost one INSERT, one produce and one UPDATE together.
       handleBatch: async (messages) => {
