@@ -49,10 +49,11 @@ export interface ConsumerRunnerOptions<T> {
   logger: JsonLogger;
   handle?(message: ConsumedMessage<T>): Promise<HandlerOutcome>;
   /**
-   * Handles a whole fetched batch of one partition at once, instead of `handle`: one outcome per
-   * message, in the order given (offset order). Batches of one partition run one after another. A
-   * batch that fails for a reason bound to the data is handled again one message at a time, so only
-   * the message at fault is parked; one that fails otherwise is retried, then one at a time.
+   * Handles fetched messages a batch at a time, instead of `handle`: one outcome per message, in the
+   * order given. A batch holds what was fetched of a topic while the last one ran, from any of its
+   * partitions, each partition's messages in offset order; a topic's batches run one after another.
+   * A batch that fails for a reason bound to the data is handled again one message at a time, so
+   * only the message at fault is parked; one that fails otherwise is retried, then one at a time.
    */
   handleBatch?(messages: ConsumedMessage<T>[]): Promise<HandlerOutcome[]>;
   /** Makes a dead-lettered message durable elsewhere (an invalid-events topic, a DLQ). */
@@ -165,6 +166,11 @@ interface PartitionTrack {
   offsets: PartitionOffsets;
   committed: bigint | null;
   recovering: boolean;
+  /**
+   * Counts its recoveries: a fetched message of an earlier one is not handled any more (it is fetched
+   * again, in order, from the first unfinished message).
+   */
+  epoch: number;
   backoffMs: number;
   /** How much of it is unfinished; paused while full. */
   budget: InFlightBudget;
@@ -222,6 +228,8 @@ export class ConsumerRunner<T> {
   /** Everything unfinished, whichever partition, and the partitions paused until it has room. */
   private readonly total: InFlightBudget;
   private readonly waitingForRoom = new Set<PartitionTrack>();
+  /** The epoch of its partition each message of a batch lane was fetched in. */
+  private readonly fetchedIn = new WeakMap<RawMessage, number>();
   private stopping = false;
   private joined = false;
   private failure: string | null = null;
@@ -358,6 +366,7 @@ export class ConsumerRunner<T> {
         offsets: new PartitionOffsets(),
         committed: null,
         recovering: false,
+        epoch: 0,
         backoffMs: 0,
         budget: new InFlightBudget(this.maxInFlight, this.maxInFlightBytes),
         failures: new Map(),
@@ -460,9 +469,14 @@ export class ConsumerRunner<T> {
     return this.track$(this.weigh(track, [raw], this.lanes.enqueue(laneId(raw), [raw])));
   }
 
-  /** Queues a partition's batch on the partition's own lane: its batches run one after another. */
+  /**
+   * Queues a partition's batch on its topic's batch lane: whatever queued there while the last batch
+   * ran — from any partition — is handled together, so a trickle over many partitions still costs one
+   * statement and one produce per round, while each partition's messages keep their order.
+   */
   private dispatchBatch(track: PartitionTrack, raws: RawMessage[]): Promise<void> {
-    const id = `${track.topic}:${track.partition}:*batch*`;
+    for (const raw of raws) this.fetchedIn.set(raw, track.epoch);
+    const id = `${track.topic}:*batch*`;
     return this.track$(this.weigh(track, raws, this.lanes.enqueue(id, raws, MAX_BATCH_MESSAGES)));
   }
 
@@ -472,8 +486,8 @@ export class ConsumerRunner<T> {
     const definition = this.options.topics.find((topic) => topic.name === raw.topic);
     // A partition this member lost meanwhile: its new owner handles the messages.
     if (!track || !definition) return Promise.resolve();
-    if (this.options.handleBatch) return this.runBatch(track, definition, raws);
-    const verdict = this.giveUpOn(track, raw);
+    if (this.options.handleBatch) return this.runBatch(definition, raws);
+    const verdict = this.giveUpOn(raw);
     return this.settle(track, raw, release, (freed) =>
       this.handleMessage(definition, raw, verdict, freed),
     );
@@ -482,40 +496,55 @@ export class ConsumerRunner<T> {
   /**
    * Handles a batch: whole, or — after it failed once while the dependencies answered — one message
    * at a time, so a message that keeps failing is found and parked on its own. Offsets complete as
-   * their part does; the rest are handed back when a part fails.
+   * their part does. When a part fails, what is left of it and after it is handed back and each
+   * partition it came from recovers; messages of a partition that recovered (or was lost) since they
+   * were fetched are not handled — the partition is fetched again from its first unfinished one.
    */
-  private async runBatch(
-    track: PartitionTrack,
-    definition: TopicDefinition<T>,
-    raws: RawMessage[],
-  ): Promise<void> {
-    const parts =
-      raws.length > 1 && track.failures.has(raws[0].offset) ? raws.map((raw) => [raw]) : [raws];
+  private async runBatch(definition: TopicDefinition<T>, raws: RawMessage[]): Promise<void> {
+    const live: RawMessage[] = [];
+    for (const raw of raws) {
+      const track = this.tracks.get(trackId(raw));
+      if (track && !track.recovering && this.fetchedIn.get(raw) === track.epoch) live.push(raw);
+      else track?.offsets.fail(BigInt(raw.offset));
+    }
+    if (live.length === 0) return;
+    const split = live.length > 1 && live.some((raw) => this.failuresOf(raw)?.has(raw.offset));
+    const parts = split ? live.map((raw) => [raw]) : [live];
     let failed: { part: RawMessage[]; error: unknown } | null = null;
     await this.slots.acquire();
     try {
       for (const part of parts) {
         try {
-          await this.handlePart(definition, track, part);
+          await this.handlePart(definition, part);
         } catch (error) {
           failed = { part, error };
           break;
         }
         for (const raw of part) {
-          track.offsets.complete(BigInt(raw.offset));
-          track.failures.delete(raw.offset);
+          const track = this.tracks.get(trackId(raw));
+          track?.offsets.complete(BigInt(raw.offset));
+          track?.failures.delete(raw.offset);
         }
       }
     } finally {
       this.slots.release();
     }
     if (failed) {
-      const left = raws.slice(raws.indexOf(failed.part[0]));
-      for (const raw of left) track.offsets.fail(BigInt(raw.offset));
-      this.lanes.break(`${track.topic}:${track.partition}:*batch*`);
-      await this.countFailure(track, failed.part[0], failed.error);
-      this.recover(track, failed.error);
+      const left = live.slice(live.indexOf(failed.part[0]));
+      const tracks = new Set<PartitionTrack>();
+      for (const raw of left) {
+        const track = this.tracks.get(trackId(raw));
+        track?.offsets.fail(BigInt(raw.offset));
+        if (track) tracks.add(track);
+      }
+      const first = this.tracks.get(trackId(failed.part[0]));
+      if (first) await this.countFailure(first, failed.part[0], failed.error);
+      for (const track of tracks) this.recover(track, failed.error);
     }
+  }
+
+  private failuresOf(raw: RawMessage): PartitionTrack['failures'] | undefined {
+    return this.tracks.get(trackId(raw))?.failures;
   }
 
   /**
@@ -523,11 +552,7 @@ export class ConsumerRunner<T> {
    * handled one at a time), the batch handler run once for those that need it, and each outcome
    * applied. Rejects when any of it failed.
    */
-  private async handlePart(
-    definition: TopicDefinition<T>,
-    track: PartitionTrack,
-    raws: RawMessage[],
-  ): Promise<void> {
+  private async handlePart(definition: TopicDefinition<T>, raws: RawMessage[]): Promise<void> {
     const contexts: (<R>(work: () => R) => R)[] = [];
     let decide!: (outcomes: Map<string, HandlerOutcome>) => void;
     let refuse!: (error: unknown) => void;
@@ -536,11 +561,11 @@ export class ConsumerRunner<T> {
       refuse = reject;
     });
     decided.catch(() => undefined);
-    const verdicts = raws.map((raw) => this.giveUpOn(track, raw));
+    const verdicts = raws.map((raw) => this.giveUpOn(raw));
     const works = raws.map((raw, index) => {
       const work = async (): Promise<HandlerOutcome> => {
         contexts[index] = captureContext();
-        const outcome = verdicts[index] ?? (await decided).get(raw.offset) ?? null;
+        const outcome = verdicts[index] ?? (await decided).get(messageId(raw)) ?? null;
         return this.applyOutcome(definition, raw, outcome);
       };
       return this.options.observe ? this.options.observe(raw, work) : work();
@@ -571,19 +596,19 @@ export class ConsumerRunner<T> {
       const handled = await (
         this.options.handleBatch as NonNullable<ConsumerRunnerOptions<T>['handleBatch']>
       )(messages);
-      messages.forEach((message, index) => outcomes.set(message.offset, handled[index]));
+      messages.forEach((message, index) => outcomes.set(messageId(message), handled[index]));
     } catch (error) {
       if (!this.options.isPermanent?.(error)) throw error;
       if (messages.length === 1) {
-        outcomes.set(messages[0].offset, {
+        outcomes.set(messageId(messages[0]), {
           kind: 'deadLetter',
           code: 'unprocessable',
           reason: describe(error),
         });
       } else {
         for (const message of messages) {
-          for (const [offset, outcome] of await this.handleBatchOrSplit([message])) {
-            outcomes.set(offset, outcome);
+          for (const [id, outcome] of await this.handleBatchOrSplit([message])) {
+            outcomes.set(id, outcome);
           }
         }
       }
@@ -687,8 +712,8 @@ export class ConsumerRunner<T> {
   }
 
   /** A message that failed too often, always while the dependencies were up, is dead-lettered. */
-  private giveUpOn(track: PartitionTrack, raw: RawMessage): HandlerOutcome | null {
-    const failed = track.failures.get(raw.offset);
+  private giveUpOn(raw: RawMessage): HandlerOutcome | null {
+    const failed = this.failuresOf(raw)?.get(raw.offset);
     const limit = this.options.maxFailures ?? DEFAULT_MAX_FAILURES;
     if (!failed || failed.count < limit) return null;
     return {
@@ -706,6 +731,7 @@ export class ConsumerRunner<T> {
   private recover(track: PartitionTrack, failure: unknown): void {
     if (track.recovering) return;
     track.recovering = true;
+    track.epoch++;
     track.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(500, track.backoffMs * 2));
     this.options.logger.event('error', 'handler failed; partition paused', {
       topic: track.topic,
@@ -832,6 +858,9 @@ export class ConsumerRunner<T> {
 }
 
 const trackId = (raw: RawMessage): string => `${raw.topic}:${raw.partition}`;
+
+/** A message's place: a batch may hold several partitions' messages, whose offsets repeat. */
+const messageId = (raw: RawMessage): string => `${raw.topic}:${raw.partition}:${raw.offset}`;
 
 /** A key's lane on its partition; a message without a key has one of its own. */
 const laneId = (raw: RawMessage): string =>

@@ -50,7 +50,7 @@ export class DeliveriesConsumer implements OnApplicationBootstrap, BeforeApplica
       // is unfinished, so its other subscriptions keep going meanwhile (about 5 MB of messages).
       maxInFlightPerPartition: 5_000,
       // And across every partition it holds (ten busy subscriptions, say): bounded memory.
-      maxInFlightTotal: { messages: 20_000, bytes: 64 * 1024 * 1024 },
+      maxInFlightTotal: { messages: 10_000, bytes: 32 * 1024 * 1024 },
       // Due retries start within a quarter second of their time rather than a second.
       maxWaitTimeInMs: 250,
       dueAt: (raw) => {

@@ -47,7 +47,7 @@ export class InboundConsumer implements OnApplicationBootstrap, BeforeApplicatio
       // a fetch is not held up by the last batch's round trips, and memory stays bounded by bytes.
       maxInFlightPerPartition: 10_000,
       // However many partitions it holds (a burst spread over all of them): bounded memory.
-      maxInFlightTotal: { messages: 10_000, bytes: 32 * 1024 * 1024 },
+      maxInFlightTotal: { messages: 4_000, bytes: 16 * 1024 * 1024 },
       // A fetched batch at a time: one INSERT, one produce and one UPDATE for all its events.
       handleBatch: async (messages) => {
         const results = await this.ingest.ingestAll(

@@ -53,7 +53,7 @@ export class AcceptedEventsConsumer implements OnApplicationBootstrap, BeforeApp
       // a fetch is not held up by the last batch's round trips, and memory stays bounded by bytes.
       maxInFlightPerPartition: 10_000,
       // However many partitions it holds (a burst spread over all of them): bounded memory.
-      maxInFlightTotal: { messages: 10_000, bytes: 32 * 1024 * 1024 },
+      maxInFlightTotal: { messages: 4_000, bytes: 16 * 1024 * 1024 },
       // A fetched batch at a time: a tenant's events stay in order (one partition's batches run
       // one after another) and cost one INSERT, one produce and one UPDATE together.
       handleBatch: async (messages) => {
