@@ -66,6 +66,24 @@ describe('ConsumerRunner', () => {
     return runner;
   }
 
+  /** A runner in batch mode on `topic`, guarded as the services' are. */
+  function runBatches(
+    topic: TopicDefinition<Buffer>,
+    groupId: string,
+    options: Pick<ConsumerRunnerOptions<Buffer>, 'handleBatch' | 'deadLetter' | 'dependenciesUp'>,
+  ): ConsumerRunner<Buffer> {
+    const runner = new ConsumerRunner<Buffer>({
+      kafka,
+      groupId,
+      topics: [topic],
+      logger: new JsonLogger('runner-test', 'error'),
+      isPermanent: isPermanentFailure,
+      ...options,
+    });
+    runners.push(runner);
+    return runner;
+  }
+
   async function committed(groupId: string, topic: string): Promise<string> {
     const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
     return offsets.partitions[0].offset;
@@ -321,12 +339,7 @@ describe('ConsumerRunner', () => {
     const groupId = `runner-batch-${randomUUID()}`;
     const batches: string[][] = [];
     const { letters, deadLetter } = deadLetters();
-    const runner = new ConsumerRunner<Buffer>({
-      kafka,
-      groupId,
-      topics: [topic],
-      logger: new JsonLogger('runner-test', 'error'),
-      isPermanent: isPermanentFailure,
+    const runner = runBatches(topic, groupId, {
       deadLetter,
       handleBatch: (messages) => {
         const values = messages.map(({ message }) => message.toString());
@@ -337,7 +350,6 @@ describe('ConsumerRunner', () => {
         return Promise.resolve(values.map(() => ack()));
       },
     });
-    runners.push(runner);
     const send = (values: string[]) =>
       producer.send({
         topic: topic.name,
@@ -366,12 +378,7 @@ describe('ConsumerRunner', () => {
     const groupId = `runner-batches-${randomUUID()}`;
     const batches: { partition: number; value: string }[][] = [];
     let failOnce = true;
-    const runner = new ConsumerRunner<Buffer>({
-      kafka,
-      groupId,
-      topics: [topic],
-      logger: new JsonLogger('runner-test', 'error'),
-      isPermanent: isPermanentFailure,
+    const runner = runBatches(topic, groupId, {
       dependenciesUp: () => Promise.resolve(false),
       deadLetter: () => Promise.resolve(),
       handleBatch: async (messages) => {
@@ -390,7 +397,6 @@ describe('ConsumerRunner', () => {
         return messages.map(() => ack());
       },
     });
-    runners.push(runner);
     await runner.start();
     for (let round = 0; round < 10; round++) {
       await producer.send({
