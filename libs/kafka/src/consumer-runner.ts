@@ -212,9 +212,10 @@ class Slots {
  * slow endpoint) goes on in the background while the next batch is fetched, so one slow key never
  * holds back the other keys of its partition — kafkajs fetches a partition's next batch only after
  * its handler returns. The memory this takes is bounded per partition, in messages and in bytes
- * (`maxInFlightPerPartition`, `maxInFlightBytesPerPartition`): past either the partition pauses, and
- * it is fetched again once half of that is finished — every paused partition has that path back, or
- * the timer of its next due message, or the end of its recovery pause.
+ * (`maxInFlightPerPartition`, `maxInFlightBytesPerPartition`), and across the consumer
+ * (`maxInFlightTotal`): past any of them the partition pauses, and it is fetched again once half of
+ * that is finished. Every paused partition has a way back: that, the timer of its next due message,
+ * the end of its recovery pause, or — lost in a rebalance and given back — its new assignment.
  */
 export class ConsumerRunner<T> {
   private readonly consumer: Consumer;
