@@ -95,7 +95,7 @@ export interface DeliveryMessage {
  * payload fields project it, and a delivery that resends another keeps that one's `webhook-id`.
  */
 export function toDeliveryMessage(
-  delivery: Delivery,
+  delivery: Pick<Delivery, 'id' | 'messageId' | 'tenantId' | 'subscriptionId'>,
   event: HeraldEvent,
   data: JsonObject,
   acceptedAt: string,

@@ -128,6 +128,40 @@ describe('attempt recorder: batched attempt writes in PostgreSQL', () => {
   const statusOf = (i: number): DeliveryStatus =>
     (['succeeded', 'retrying', 'dead'] as const)[i % 3];
 
+  it('plans a batch of events once: planned again, a pending delivery is to go out again, an attempted one is not', async () => {
+    const owner = await pendingDeliveries('replanned', 2);
+    // A second event of the same tenant, planned by the matcher's batch statement.
+    const now = new Date().toISOString();
+    const { event } = await new EventsRepository(db).store({
+      id: newId('evt'),
+      tenantId: owner.tenantId,
+      type: 'meter.created',
+      occurredAt: now,
+      receivedAt: now,
+      subject: null,
+      changedFields: null,
+      data: { meter_id: 'm-x' },
+    });
+    const batch = [
+      {
+        tenantId: owner.tenantId,
+        eventId: event.id,
+        eventType: event.type,
+        subscriptionIds: [owner.subscriptionId],
+      },
+    ];
+    const first = (await deliveries.planForEvents(batch)).get(event.id) ?? [];
+    expect(first.map(({ published }) => published)).toEqual([false]);
+    // Handled again before anything was attempted (a crash after emitting): the same delivery, to go
+    // out again with its id.
+    const again = (await deliveries.planForEvents(batch)).get(event.id) ?? [];
+    expect(again).toEqual(first);
+    // Once its deliverer attempted it, planning it again leaves it be.
+    await recorder.record(attempt(owner, first[0].delivery.id, 1, 'succeeded'));
+    const later = (await deliveries.planForEvents(batch)).get(event.id) ?? [];
+    expect(later).toEqual([{ delivery: first[0].delivery, published: true }]);
+  });
+
   it('records 64 concurrent attempts with one INSERT and one UPDATE in one transaction', async () => {
     const owner = await pendingDeliveries('batched', 64);
     await Promise.all(

@@ -85,6 +85,9 @@ export interface PlannedDelivery {
   published: boolean;
 }
 
+/** What the matcher needs of a delivery it plans: who it is for, and the `webhook-id` it carries. */
+export type PlannedRef = Pick<Delivery, 'id' | 'messageId' | 'tenantId' | 'subscriptionId'>;
+
 export interface AttemptRecord {
   deliveryId: string;
   tenantId: string;
@@ -213,18 +216,21 @@ export class DeliveriesRepository {
       eventType: string;
       subscriptionIds: readonly string[];
     }[],
-  ): Promise<Map<string, PlannedDelivery[]>> {
+  ): Promise<Map<string, { delivery: PlannedRef; published: boolean }[]>> {
     const rows = events.flatMap((event) =>
       event.subscriptionIds.map((subscriptionId) => ({ ...event, subscriptionId })),
     );
-    const planned = new Map<string, PlannedDelivery[]>(events.map((e) => [e.eventId, []]));
+    const planned = new Map<string, { delivery: PlannedRef; published: boolean }[]>(
+      events.map((e) => [e.eventId, []]),
+    );
     if (rows.length === 0) return planned;
-    const inserted: DeliveryRow[] = await this.db.query(
+    // Only what the matcher uses comes back: no timestamps to parse for every new row.
+    const inserted: PlannedRow[] = await this.db.query(
       `INSERT INTO deliveries (id, tenant_id, subscription_id, event_id, event_type, origin)
        SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]),
               unnest($5::text[]), 'event'
        ON CONFLICT (event_id, subscription_id) WHERE origin = 'event' DO NOTHING
-       RETURNING *`,
+       RETURNING ${PLANNED_COLUMNS}`,
       [
         rows.map(() => newId('dlv')),
         rows.map((row) => row.tenantId),
@@ -238,11 +244,11 @@ export class DeliveriesRepository {
       `${eventId}\u0000${subscriptionId}`;
     const fresh = new Set(inserted.map((row) => key(row.event_id, row.subscription_id)));
     const missing = rows.filter((row) => !fresh.has(key(row.eventId, row.subscriptionId)));
-    const before: DeliveryRow[] =
+    const before: PlannedRow[] =
       missing.length === 0
         ? []
         : await this.db.query(
-            `SELECT d.* FROM deliveries d
+            `SELECT ${PLANNED_COLUMNS.replace(/(\w+)/g, 'd.$1')} FROM deliveries d
              JOIN unnest($1::text[], $2::text[], $3::text[]) AS p(tenant_id, event_id, subscription_id)
                ON d.tenant_id = p.tenant_id AND d.event_id = p.event_id
               AND d.subscription_id = p.subscription_id
@@ -255,7 +261,15 @@ export class DeliveriesRepository {
           );
     const found = [...inserted, ...before].sort((a, b) => a.id.localeCompare(b.id));
     for (const row of found) {
-      planned.get(row.event_id)?.push({ delivery: toDelivery(row), published: wentOut(row) });
+      planned.get(row.event_id)?.push({
+        delivery: {
+          id: row.id,
+          messageId: row.message_id ?? row.id,
+          tenantId: row.tenant_id,
+          subscriptionId: row.subscription_id,
+        },
+        published: wentOut(row),
+      });
     }
     return planned;
   }
@@ -495,7 +509,14 @@ export class DeliveriesRepository {
   }
 }
 
+const PLANNED_COLUMNS =
+  'id, tenant_id, subscription_id, event_id, message_id, status, published_at';
+type PlannedRow = Pick<
+  DeliveryRow,
+  'id' | 'tenant_id' | 'subscription_id' | 'event_id' | 'message_id' | 'status' | 'published_at'
+>;
+
 /** A delivery marked published, or attempted since it was planned. */
-function wentOut(row: DeliveryRow): boolean {
+function wentOut(row: PlannedRow): boolean {
   return row.published_at !== null || row.status !== 'pending';
 }
