@@ -192,16 +192,23 @@ describe('attempt recorder: batched attempt writes in PostgreSQL', () => {
     });
   });
 
-  it(`splits ${ATTEMPT_BATCH_SIZE * 2 + 50} concurrent attempts into batches of ${ATTEMPT_BATCH_SIZE}`, async () => {
-    const owner = await pendingDeliveries('split', ATTEMPT_BATCH_SIZE * 2 + 50);
+  it(`splits ${ATTEMPT_BATCH_SIZE * 2 + 50} concurrent attempts into batches of at most ${ATTEMPT_BATCH_SIZE}`, async () => {
+    const count = ATTEMPT_BATCH_SIZE * 2 + 50;
+    const owner = await pendingDeliveries('split', count);
     await Promise.all(owner.ids.map((id) => recorder.record(attempt(owner, id, 1, 'succeeded'))));
-    expect(counter.count('INSERT INTO attempts')).toBe(3);
     const perTransaction: { rows: number }[] = await db.query(
       `SELECT count(*)::int AS rows FROM attempts WHERE tenant_id = $1
         GROUP BY xmin::text ORDER BY rows DESC`,
       [owner.tenantId],
     );
-    expect(perTransaction.map((t) => t.rows)).toEqual([ATTEMPT_BATCH_SIZE, ATTEMPT_BATCH_SIZE, 50]);
+    const sizes = perTransaction.map((t) => t.rows);
+    // A batch is written when it is full or its oldest attempt has waited the batch delay — on a
+    // busy machine queueing a thousand can take that long — so sizes vary, never above the limit.
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(ATTEMPT_BATCH_SIZE);
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(count);
+    expect(sizes.length).toBeGreaterThanOrEqual(Math.ceil(count / ATTEMPT_BATCH_SIZE));
+    // One INSERT per batch, each its own transaction.
+    expect(counter.count('INSERT INTO attempts')).toBe(sizes.length);
     const stored = await deliveries.getMany(owner.tenantId, owner.ids);
     expect(stored.every((delivery) => delivery.status === 'succeeded')).toBe(true);
   });
