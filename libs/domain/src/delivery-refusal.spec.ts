@@ -1,4 +1,4 @@
-import { isRefusal, refusalOf, SUBSCRIPTION_GONE } from './delivery-refusal';
+import { REFUSAL_MESSAGES, SUBSCRIPTION_GONE, whyRefused } from './delivery-refusal';
 import { SUBSCRIPTION_DISABLED } from './subscription-health';
 
 describe('delivery refusal', () => {
@@ -6,20 +6,19 @@ describe('delivery refusal', () => {
 
   it.each([
     ['a live subscription sends', live, null],
-    ['not found', null, SUBSCRIPTION_GONE],
-    ['deleted', { ...live, enabled: false, deleted: true }, SUBSCRIPTION_GONE],
-    ['paused by the tenant', { ...live, enabled: false }, SUBSCRIPTION_DISABLED],
-    ['disabled by Herald', { ...live, status: 'disabled' }, SUBSCRIPTION_DISABLED],
-    ['both', { ...live, enabled: false, status: 'disabled' }, SUBSCRIPTION_DISABLED],
+    ['not found', null, 'deleted'],
+    ['deleted', { ...live, enabled: false, deleted: true }, 'deleted'],
+    ['paused by the tenant', { ...live, enabled: false }, 'disabled'],
+    ['disabled by Herald', { ...live, status: 'disabled' }, 'disabled'],
+    ['both', { ...live, enabled: false, status: 'disabled' }, 'disabled'],
   ] as const)('%s', (_, subscription, expected) => {
-    expect(refusalOf(subscription)).toBe(expected);
+    expect(whyRefused(subscription)).toBe(expected);
   });
 
-  it.each([
-    [SUBSCRIPTION_GONE, true],
-    [SUBSCRIPTION_DISABLED, true],
-    ['receiver answered 500', false],
-  ])('%s is a refusal: %s', (message, expected) => {
-    expect(isRefusal(message)).toBe(expected);
+  it('tells tenants why in the words the attempt history and the dead letters show', () => {
+    expect(REFUSAL_MESSAGES).toEqual({
+      deleted: SUBSCRIPTION_GONE,
+      disabled: SUBSCRIPTION_DISABLED,
+    });
   });
 });

@@ -29,14 +29,3 @@ export function whyRefused(subscription: SubscriptionLiveness | null): Refusal |
   if (!subscription.enabled || subscription.status === 'disabled') return 'disabled';
   return null;
 }
-
-/** The message of `whyRefused`, or null when the deliveries may be sent. */
-export function refusalOf(subscription: SubscriptionLiveness | null): string | null {
-  const refusal = whyRefused(subscription);
-  return refusal && REFUSAL_MESSAGES[refusal];
-}
-
-/** A failure message that says the subscription refused the delivery, not that its endpoint failed. */
-export function isRefusal(message: string): boolean {
-  return message === SUBSCRIPTION_GONE || message === SUBSCRIPTION_DISABLED;
-}

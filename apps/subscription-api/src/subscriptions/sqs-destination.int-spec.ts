@@ -38,8 +38,9 @@ describe('sqs destinations in the subscription API', () => {
   });
 
   async function storedDestination(tenantId: string, id: string) {
-    const found = await app.get(SubscriptionsRepository).getForDelivery(tenantId, id);
-    return found?.subscription.destination;
+    const target = await app.get(SubscriptionsRepository).getDeliveryTarget(tenantId, id);
+    if (!target || target.opened instanceof Error) return undefined;
+    return target.opened.subscription.destination;
   }
 
   it('creates an sqs destination, masking the secret key in every answer and sealing it at rest', async () => {

@@ -451,15 +451,6 @@ export class SubscriptionsRepository {
     return rows.map((row) => this.toSubscription(row));
   }
 
-  /** The subscription with every signing secret currently valid (two during a rotation). */
-  async getForDelivery(tenantId: string, id: string): Promise<SubscriptionForDelivery | null> {
-    const rows: SubscriptionRow[] = await this.db.query(
-      'SELECT * FROM subscriptions WHERE tenant_id = $1 AND id = $2',
-      [tenantId, id],
-    );
-    return rows[0] ? this.open(rows[0]) : null;
-  }
-
   /**
    * Everything one delivery needs of a subscription, in one query (a deleted subscription is
    * returned with `deleted`); null when there is no such subscription. Secrets that do not open
