@@ -24,3 +24,4 @@ export * from './subscription-index';
 export * from './tenant';
 export * from './circuit-breaker';
 export * from './rate-limiter';
+export * from './fresh-cache';

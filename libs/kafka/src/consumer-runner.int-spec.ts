@@ -52,15 +52,26 @@ describe('ConsumerRunner', () => {
       >
     > = {},
   ): ConsumerRunner<Buffer> {
+    return started(topic, groupId, {
+      batchBudgetMs: 300,
+      handle: ({ key, message }) => handle(key ?? '', message.toString()),
+      deadLetter: () => Promise.resolve(),
+      ...guards,
+    });
+  }
+
+  /** A runner of this suite on `topic`, stopped after it. */
+  function started(
+    topic: TopicDefinition<Buffer>,
+    groupId: string,
+    options: Omit<ConsumerRunnerOptions<Buffer>, 'kafka' | 'groupId' | 'topics' | 'logger'>,
+  ): ConsumerRunner<Buffer> {
     const runner = new ConsumerRunner<Buffer>({
       kafka,
       groupId,
       topics: [topic],
       logger: new JsonLogger('runner-test', 'error'),
-      batchBudgetMs: 300,
-      handle: ({ key, message }) => handle(key ?? '', message.toString()),
-      deadLetter: () => Promise.resolve(),
-      ...guards,
+      ...options,
     });
     runners.push(runner);
     return runner;
@@ -72,16 +83,7 @@ describe('ConsumerRunner', () => {
     groupId: string,
     options: Pick<ConsumerRunnerOptions<Buffer>, 'handleBatch' | 'deadLetter' | 'dependenciesUp'>,
   ): ConsumerRunner<Buffer> {
-    const runner = new ConsumerRunner<Buffer>({
-      kafka,
-      groupId,
-      topics: [topic],
-      logger: new JsonLogger('runner-test', 'error'),
-      isPermanent: isPermanentFailure,
-      ...options,
-    });
-    runners.push(runner);
-    return runner;
+    return started(topic, groupId, { isPermanent: isPermanentFailure, ...options });
   }
 
   async function committed(groupId: string, topic: string): Promise<string> {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { whyRefused } from '@herald/domain';
+import { FreshCache, whyRefused } from '@herald/domain';
 import {
   SecretsUnreadableError,
   SubscriptionsRepository,
@@ -18,7 +18,7 @@ const MAX_ENTRIES = 50_000;
  */
 @Injectable()
 export class DeliveryTargets {
-  private readonly cache = new Map<string, { target: DeliveryTarget | null; at: number }>();
+  private readonly cache = new FreshCache<DeliveryTarget | null>(FRESH_MS, MAX_ENTRIES);
 
   constructor(private readonly subscriptions: SubscriptionsRepository) {}
 
@@ -29,17 +29,10 @@ export class DeliveryTargets {
    * read afresh too (an operator may fix the key meanwhile); `known` still has its policy.
    */
   async get(tenantId: string, subscriptionId: string): Promise<DeliveryTarget | null> {
-    const cached = this.cache.get(subscriptionId);
-    if (cached && Date.now() - cached.at < FRESH_MS && trusted(cached.target)) {
-      return cached.target;
-    }
+    const cached = this.cache.fresh(subscriptionId);
+    if (cached !== undefined && trusted(cached)) return cached;
     const target = await this.subscriptions.getDeliveryTarget(tenantId, subscriptionId);
-    this.cache.delete(subscriptionId);
-    this.cache.set(subscriptionId, { target, at: Date.now() });
-    if (this.cache.size > MAX_ENTRIES) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
-    }
+    this.cache.set(subscriptionId, target);
     return target;
   }
 
@@ -50,7 +43,7 @@ export class DeliveryTargets {
 
   /** The last target read, without waiting; null when none was read yet. */
   known(subscriptionId: string): DeliveryTarget | null {
-    return this.cache.get(subscriptionId)?.target ?? null;
+    return this.cache.last(subscriptionId) ?? null;
   }
 }
 
