@@ -132,6 +132,12 @@ async function main(): Promise<void> {
             `${r.name}: ${r.delivered} delivered, ${r.deliveriesPerSecond.toFixed(1)}/s` +
               (r.capped ? `, capped at ${r.capSeconds} s` : ''),
           );
+          if (r.latencyTimeline.length > 0) {
+            const windows = r.latencyTimeline.map(
+              (w) => `${w.fromSeconds}s: ${w.received} p50 ${w.p50} p99 ${w.p99}`,
+            );
+            log(`${r.name}: accepted→2xx ms by 5 s window: ${windows.join('; ')}`);
+          }
         }
       } catch (error) {
         keepData = true;

@@ -42,6 +42,8 @@ export interface ReceiverStats {
   /** First receipt of each pair by `until`: ms after the event was accepted, and after it was sent. */
   acceptedMs: Record<string, number[]>;
   sentMs: Record<string, number[]>;
+  /** When each of those was received (epoch ms), in the same order. */
+  receivedAt: Record<string, number[]>;
 }
 
 interface Receipt {
@@ -133,6 +135,7 @@ function runReceiver(): void {
           requests: state.requests,
           acceptedMs: {},
           sentMs: {},
+          receivedAt: {},
         };
         for (const copies of state.copies.values()) {
           if (copies > 1) {
@@ -152,6 +155,7 @@ function runReceiver(): void {
           sub.lastAt = Math.max(sub.lastAt ?? receipt.at, receipt.at);
           (stats.acceptedMs[receipt.subscription] ??= []).push(receipt.acceptedMs);
           (stats.sentMs[receipt.subscription] ??= []).push(receipt.sentMs);
+          (stats.receivedAt[receipt.subscription] ??= []).push(receipt.at);
         }
         return stats;
       }

@@ -91,6 +91,13 @@ export interface ScenarioResult {
   publish: { events: number; seconds: number; perSecond: number; maxBehind: number } | null;
   /** Measured pairs received so far, every 5 s from the first publish: where the rate fell. */
   timeline: { seconds: number; delivered: number }[];
+  /** Accepted→2xx latency of what was received in each 5 s of the run (from the first publish). */
+  latencyTimeline: {
+    fromSeconds: number;
+    received: number;
+    p50: number | null;
+    p99: number | null;
+  }[];
   /** Unconsumed messages by topic when the scenario ended: where the pipeline stood. */
   backlogAtEnd: Record<string, number>;
   subscriptions: SubscriptionResult[];
@@ -138,6 +145,34 @@ function percentile(sorted: readonly number[], p: number, population: number): n
   if (population === 0) return null;
   const rank = Math.max(0, Math.ceil((p / 100) * population) - 1);
   return rank < sorted.length ? sorted[rank] : null;
+}
+
+const LATENCY_WINDOW_MS = 5_000;
+
+/** p50 and p99 of the latencies received in each window after `from` (a window with none is left out). */
+function latencyByWindow(
+  receivedAt: readonly number[],
+  latencyMs: readonly number[],
+  from: number,
+): ScenarioResult['latencyTimeline'] {
+  const windows = new Map<number, number[]>();
+  receivedAt.forEach((at, i) => {
+    const index = Math.max(0, Math.floor((at - from) / LATENCY_WINDOW_MS));
+    const values = windows.get(index) ?? [];
+    values.push(latencyMs[i]);
+    windows.set(index, values);
+  });
+  return [...windows.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([index, values]) => {
+      const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+      return {
+        fromSeconds: (index * LATENCY_WINDOW_MS) / 1000,
+        received: values.length,
+        p50: percentile(sorted, 50, sorted.length),
+        p99: percentile(sorted, 99, sorted.length),
+      };
+    });
 }
 
 function percentiles(values: number[], expected: number): Percentiles {
@@ -383,6 +418,11 @@ async function runPipeline(ctx: ScenarioContext, spec: PipelineSpec): Promise<Sc
   const deliveriesPerSecond = windowSeconds > 0 ? delivered / windowSeconds : 0;
   const latencies = (from: Record<string, number[]>): number[] =>
     measured.flatMap((s) => from[s.id] ?? []);
+  const latencyTimeline = latencyByWindow(
+    latencies(stats.receivedAt),
+    latencies(stats.acceptedMs),
+    startedAt,
+  );
   const subscriptionResults: SubscriptionResult[] = subscriptions.map((s) => {
     const receipts = stats.bySubscription[s.id];
     const complete = (receipts?.distinct ?? 0) >= spec.events;
@@ -431,6 +471,7 @@ async function runPipeline(ctx: ScenarioContext, spec: PipelineSpec): Promise<Sc
       maxBehind: report.maxBehind,
     },
     timeline,
+    latencyTimeline,
     backlogAtEnd,
     subscriptions: subscriptionResults,
     loadAverage: { start: loadStart, end: loadEnd },
@@ -482,6 +523,7 @@ async function ceiling(ctx: ScenarioContext): Promise<ScenarioResult> {
     cpuCores: { receiver: receiverCores, load: report.cpuSeconds / report.seconds },
     publish: null,
     timeline: [],
+    latencyTimeline: [],
     backlogAtEnd: {},
     subscriptions: [],
     loadAverage: { start: loadStart, end: loadavg() },
