@@ -11,6 +11,7 @@ import { AttemptRecorder } from './delivery/attempt-recorder';
 import { SubscriptionHealth } from './delivery/subscription-health';
 import { DeliveryFlow } from './delivery/delivery-flow';
 import { DeliveryTargets } from './delivery/delivery-targets';
+import { DeliveryBodies } from './delivery/delivery-bodies';
 import { SubscriptionChanges } from './delivery/subscription-changes';
 import { DeliveryRouter } from './delivery/delivery-router';
 
@@ -28,6 +29,7 @@ export class DelivererModule {
         AttemptRecorder,
         DeliveryService,
         DeliveryTargets,
+        DeliveryBodies,
         SubscriptionChanges,
         DeliveryRouter,
         DeliveryFlow,

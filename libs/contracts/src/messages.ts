@@ -87,6 +87,9 @@ export interface DeliveryMessage {
    * its retries; absent before that (and on messages written before it existed).
    */
   deadline?: string;
+  /** The event's subject and changed fields, for a body transformation; absent when null. */
+  subject?: string;
+  changed_fields?: string[];
   body: DeliveredBody;
 }
 
@@ -109,6 +112,8 @@ export function toDeliveryMessage(
     event_type: event.type,
     attempt: 0,
     accepted_at: acceptedAt,
+    ...(event.subject === null ? {} : { subject: event.subject }),
+    ...(event.changedFields === null ? {} : { changed_fields: event.changedFields }),
     body: buildDeliveredBody(event, delivery.subscriptionId, delivery.id, data),
   };
 }

@@ -25,3 +25,4 @@ export * from './tenant';
 export * from './circuit-breaker';
 export * from './rate-limiter';
 export * from './fresh-cache';
+export * from './transformation';

@@ -46,6 +46,8 @@ export interface Subscription {
   rateLimitPerSecond: number | null;
   /** Best-effort deliveries in flight at once; null for Herald's default (DEFAULT_MAX_IN_FLIGHT). */
   maxInFlight: number | null;
+  /** A JSONata expression that shapes the delivered body; null for the event type's or the standard body. */
+  transformation: string | null;
   status: SubscriptionStatus;
   disabledReason: string | null;
   createdAt: string;

@@ -14,6 +14,7 @@ import {
 import { HeraldMetrics } from '@herald/observability';
 import { SecretsUnreadableError } from '@herald/persistence';
 import { DeliveryTargets } from './delivery-targets';
+import { DeliveryBodies } from './delivery-bodies';
 import { outcomeOf } from './step-outcome';
 import { WebhookSender } from '../destinations/webhook.sender';
 import { EmailSender } from '../destinations/email.sender';
@@ -31,6 +32,7 @@ export class DeliveryService {
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly targets: DeliveryTargets,
+    private readonly bodies: DeliveryBodies,
     private readonly attempts: AttemptRecorder,
     private readonly webhooks: WebhookSender,
     private readonly emails: EmailSender,
@@ -44,10 +46,10 @@ export class DeliveryService {
   /** `heard` learns the next step as soon as the answer is in, before the attempt is recorded. */
   async attempt(message: DeliveryMessage, heard?: (step: NextStep) => void): Promise<NextStep> {
     const startedAt = new Date();
-    const { result, destinationType } = await this.send(message, startedAt);
+    const { result, destinationType, called } = await this.send(message, startedAt);
     const step = nextStep(result, message.attempt + 1, this.config.retrySchedule);
     heard?.(step);
-    return this.conclude(message, { startedAt, result, destinationType, step, called: true });
+    return this.conclude(message, { startedAt, result, destinationType, step, called });
   }
 
   /**
@@ -150,8 +152,8 @@ export class DeliveryService {
   private async send(
     message: DeliveryMessage,
     now: Date,
-  ): Promise<{ result: SendResult; destinationType: string }> {
-    const none = (result: SendResult) => ({ result, destinationType: 'none' });
+  ): Promise<{ result: SendResult; destinationType: string; called: boolean }> {
+    const none = (result: SendResult) => ({ result, destinationType: 'none', called: false });
     // The same read the flow made, unless it changed since (a strict delivery may have waited).
     const target = await this.targets.get(message.tenant_id, message.subscription_id);
     if (!target) return none(refusedSend('deleted'));
@@ -167,33 +169,56 @@ export class DeliveryService {
     const refusal = whyRefused(target);
     if (refusal !== null) return none(refusedSend(refusal));
     const destination = subscription.destination;
+    // A transformation that fails on this event fails this delivery for good, with its reason: the
+    // same event would fail it again on every retry.
+    const rendered = await this.bodies.render(message, subscription);
+    if (!rendered.ok) {
+      return {
+        result: failedSend('permanent', rendered.message),
+        destinationType: destination.type,
+        called: false,
+      };
+    }
+    const send = {
+      message,
+      payload: rendered.body,
+      signingSecrets,
+      now,
+      debug: subscription.debug,
+    };
     return {
-      result: await this.sendTo(destination, message, signingSecrets, now, subscription.debug),
+      result: await this.sendTo(destination, send),
       destinationType: destination.type,
+      called: true,
     };
   }
 
   private sendTo(
     destination: Destination,
-    message: DeliveryMessage,
-    signingSecrets: string[],
-    now: Date,
-    debug: boolean,
+    send: {
+      message: DeliveryMessage;
+      /** The exact bytes sent (and signed). */
+      payload: string;
+      signingSecrets: string[];
+      now: Date;
+      debug: boolean;
+    },
   ): Promise<SendResult> {
+    const { message, payload } = send;
     switch (destination.type) {
       case 'webhook':
         return this.webhooks.send({
           destination,
-          signingSecrets,
+          signingSecrets: send.signingSecrets,
           messageId: message.message_id ?? message.delivery_id,
-          body: JSON.stringify(message.body),
-          now,
-          debug,
+          body: payload,
+          now: send.now,
+          debug: send.debug,
         });
       case 'email':
-        return this.emails.send({ destination, body: message.body });
+        return this.emails.send({ destination, body: message.body, payload });
       case 'sqs':
-        return this.queues.send({ destination, body: message.body });
+        return this.queues.send({ destination, body: message.body, payload });
     }
   }
 }

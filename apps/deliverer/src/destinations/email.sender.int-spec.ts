@@ -66,7 +66,7 @@ describe('EmailSender failures', () => {
   ])('classifies an SMTP %d for the only recipient as %s', async (code, failure) => {
     const smtp = await answeringServer({ 'ops@openvolt.test': code });
     const sender = new EmailSender(testConfig({ HERALD_SMTP_URL: smtp.url }));
-    const result = await sender.send({ destination, body });
+    const result = await sender.send({ destination, body, payload: JSON.stringify(body) });
     await sender.onApplicationShutdown();
     await smtp.close();
     expect(result).toMatchObject({ ok: false, failure, statusCode: code });
@@ -79,6 +79,7 @@ describe('EmailSender failures', () => {
     const result = await sender.send({
       destination: { type: 'email', to: ['ops@openvolt.test', 'gone@openvolt.test'] },
       body,
+      payload: JSON.stringify(body),
     });
     await sender.onApplicationShutdown();
     await smtp.close();
@@ -88,7 +89,7 @@ describe('EmailSender failures', () => {
 
   it('fails as ours, naming the setting, when HERALD_SMTP_URL is not set', async () => {
     const sender = new EmailSender(testConfig());
-    expect(await sender.send({ destination, body })).toMatchObject({
+    expect(await sender.send({ destination, body, payload: JSON.stringify(body) })).toMatchObject({
       ok: false,
       failure: 'ours',
       message: 'email is not configured: HERALD_SMTP_URL is not set',
@@ -99,7 +100,7 @@ describe('EmailSender failures', () => {
   it('retries when the SMTP server refuses the connection', async () => {
     const port = await closedPort();
     const sender = new EmailSender(testConfig({ HERALD_SMTP_URL: `smtp://127.0.0.1:${port}` }));
-    const result = await sender.send({ destination, body });
+    const result = await sender.send({ destination, body, payload: JSON.stringify(body) });
     await sender.onApplicationShutdown();
     expect(result).toMatchObject({ ok: false, failure: 'retryable', statusCode: null });
     expect(!result.ok && result.message).toContain('ECONNREFUSED');
@@ -114,7 +115,7 @@ describe('EmailSender failures', () => {
       }),
     );
     const started = Date.now();
-    const result = await sender.send({ destination, body });
+    const result = await sender.send({ destination, body, payload: JSON.stringify(body) });
     const elapsed = Date.now() - started;
     await sender.onApplicationShutdown();
     await silent.close();

@@ -13,7 +13,10 @@ import { recordSendResult } from './send-span';
 
 export interface EmailRequest {
   destination: EmailDestination;
+  /** The delivery's standard body: what the mail's subject, headers and text describe. */
   body: DeliveredBody;
+  /** The JSON sent, attached as event.json: the standard body, or what a transformation gave. */
+  payload: string;
 }
 
 /** What nodemailer attaches to the errors it raises. */
@@ -56,18 +59,19 @@ export class EmailSender implements OnApplicationShutdown {
     );
   }
 
-  private async sendMail({ destination, body }: EmailRequest): Promise<SendResult> {
+  private async sendMail({ destination, body, payload }: EmailRequest): Promise<SendResult> {
     if (!this.transport) {
       return failedSend('ours', 'email is not configured: HERALD_SMTP_URL is not set', null, null);
     }
-    const json = JSON.stringify(body);
     try {
       const info = (await this.transport.sendMail({
         from: this.config.smtpFrom,
         to: destination.to,
         subject: `[Herald] ${body.type}`,
-        text: textBody(body),
-        attachments: [{ filename: 'event.json', content: json, contentType: 'application/json' }],
+        text: textBody(body, payload),
+        attachments: [
+          { filename: 'event.json', content: payload, contentType: 'application/json' },
+        ],
         // The same Message-ID on every attempt lets mail clients fold a re-sent delivery into one.
         messageId: `<${body.delivery_id}@herald>`,
         headers: { 'X-Herald-Delivery-Id': body.delivery_id, 'X-Herald-Event-Id': body.id },
@@ -103,7 +107,7 @@ function smtpServer(smtpUrl: string | null): Attributes {
   }
 }
 
-function textBody(body: DeliveredBody): string {
+function textBody(body: DeliveredBody, payload: string): string {
   return [
     `A ${body.type} event happened.`,
     '',
@@ -113,8 +117,8 @@ function textBody(body: DeliveredBody): string {
     `Delivery id:     ${body.delivery_id}`,
     `Subscription id: ${body.subscription_id}`,
     '',
-    'Payload:',
-    JSON.stringify(body.data, null, 2),
+    'Body:',
+    JSON.stringify(JSON.parse(payload), null, 2),
     '',
     'The delivered body is attached as event.json.',
     '',

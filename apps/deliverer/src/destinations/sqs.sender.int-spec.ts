@@ -12,6 +12,8 @@ const bodyFor = (n: number): DeliveredBody => ({
   delivery_id: `dlv_${n}`,
   data: { meter_id: 'm-1', reading: n },
 });
+/** A delivery's standard body, sent as it is (no transformation). */
+const sent = (body: DeliveredBody) => ({ body, payload: JSON.stringify(body) });
 
 function destination(fields: Partial<SqsDestination>): SqsDestination {
   return {
@@ -100,7 +102,7 @@ describe('SqsSender against ElasticMQ', () => {
     const queue = await queues.create('standard');
     const result = await sender.send({
       destination: destination({ queueUrl: queue.url, endpointUrl: queues.endpoint }),
-      body: bodyFor(1),
+      ...sent(bodyFor(1)),
     });
     expect(result).toMatchObject({ ok: true, statusCode: 200 });
     expect(result.responseExcerpt).toMatch(/^MessageId \S+/);
@@ -122,7 +124,7 @@ describe('SqsSender against ElasticMQ', () => {
     for (const n of [1, 2]) {
       const result = await sender.send({
         destination: destination({ queueName: queue.name, endpointUrl: queues.endpoint }),
-        body: bodyFor(n),
+        ...sent(bodyFor(n)),
       });
       expect(result).toMatchObject({ ok: true });
     }
@@ -137,12 +139,12 @@ describe('SqsSender against ElasticMQ', () => {
     const queue = await queues.create('ordered', true);
     const target = destination({ queueName: queue.name, endpointUrl: queues.endpoint });
     for (const n of [1, 2, 3]) {
-      expect(await sender.send({ destination: target, body: bodyFor(n) })).toMatchObject({
+      expect(await sender.send({ destination: target, ...sent(bodyFor(n)) })).toMatchObject({
         ok: true,
       });
     }
     // A re-sent attempt of delivery 2 (say, after a lost answer) is dropped by SQS's deduplication.
-    expect(await sender.send({ destination: target, body: bodyFor(2) })).toMatchObject({
+    expect(await sender.send({ destination: target, ...sent(bodyFor(2)) })).toMatchObject({
       ok: true,
     });
 
@@ -164,7 +166,7 @@ describe('SqsSender against ElasticMQ', () => {
     const queue = await queues.create('ordered-url', true);
     const result = await sender.send({
       destination: destination({ queueUrl: queue.url, endpointUrl: queues.endpoint }),
-      body: bodyFor(7),
+      ...sent(bodyFor(7)),
     });
     expect(result).toMatchObject({ ok: true });
     const [message] = await queues.take(queue.url, 1);
@@ -183,7 +185,7 @@ describe('SqsSender against ElasticMQ', () => {
             accessKeyId: null,
             secretAccessKey: null,
           }),
-          body: bodyFor(3),
+          ...sent(bodyFor(3)),
         }),
     );
     expect(result).toMatchObject({ ok: true });
@@ -211,7 +213,7 @@ describe('SqsSender against ElasticMQ', () => {
             accessKeyId: null,
             secretAccessKey: null,
           }),
-          body: bodyFor(4),
+          ...sent(bodyFor(4)),
         }),
     );
     expect(result).toMatchObject({ ok: false, failure: 'ours', statusCode: null });
@@ -222,7 +224,7 @@ describe('SqsSender against ElasticMQ', () => {
   it('fails for good, saying so, when the queue named does not exist', async () => {
     const result = await sender.send({
       destination: destination({ queueName: 'no-such-queue', endpointUrl: queues.endpoint }),
-      body: bodyFor(1),
+      ...sent(bodyFor(1)),
     });
     expect(result).toMatchObject({
       ok: false,
@@ -236,7 +238,7 @@ describe('SqsSender against ElasticMQ', () => {
     const url = `${queues.endpoint}/000000000000/no-such-queue`;
     const result = await sender.send({
       destination: destination({ queueUrl: url, endpointUrl: queues.endpoint }),
-      body: bodyFor(1),
+      ...sent(bodyFor(1)),
     });
     expect(result).toMatchObject({
       ok: false,
@@ -248,16 +250,16 @@ describe('SqsSender against ElasticMQ', () => {
   it('forgets a resolved queue URL once the queue is gone', async () => {
     const queue = await queues.create('recreated');
     const target = destination({ queueName: queue.name, endpointUrl: queues.endpoint });
-    expect(await sender.send({ destination: target, body: bodyFor(1) })).toMatchObject({
+    expect(await sender.send({ destination: target, ...sent(bodyFor(1)) })).toMatchObject({
       ok: true,
     });
     await queues.delete(queue.url);
-    expect(await sender.send({ destination: target, body: bodyFor(2) })).toMatchObject({
+    expect(await sender.send({ destination: target, ...sent(bodyFor(2)) })).toMatchObject({
       ok: false,
       failure: 'permanent',
     });
     const again = await queues.createNamed(queue.name);
-    expect(await sender.send({ destination: target, body: bodyFor(3) })).toMatchObject({
+    expect(await sender.send({ destination: target, ...sent(bodyFor(3)) })).toMatchObject({
       ok: true,
     });
     const [message] = await queues.take(again.url, 1);
@@ -288,7 +290,7 @@ describe('SqsSender failure classes', () => {
     const sqs = await failingSqs(status, type);
     const result = await sender.send({
       destination: destination({ queueUrl: `${sqs.url}/000000000000/q`, endpointUrl: sqs.url }),
-      body: bodyFor(1),
+      ...sent(bodyFor(1)),
     });
     await sqs.close();
     expect(result).toMatchObject({ ok: false, failure, statusCode: status });
@@ -299,7 +301,7 @@ describe('SqsSender failure classes', () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
     const result = await sender.send({
       destination: destination({ queueUrl: `${url}/000000000000/q`, endpointUrl: url }),
-      body: bodyFor(1),
+      ...sent(bodyFor(1)),
     });
     expect(result).toMatchObject({ ok: false, failure: 'retryable', statusCode: null });
     expect(!result.ok && result.message).toContain('ECONNREFUSED');
@@ -310,7 +312,7 @@ describe('SqsSender failure classes', () => {
     const started = Date.now();
     const result = await sender.send({
       destination: destination({ queueName: 'q', endpointUrl: silent.url }),
-      body: bodyFor(1),
+      ...sent(bodyFor(1)),
     });
     const elapsed = Date.now() - started;
     await silent.close();
@@ -362,7 +364,7 @@ describe('SqsSender with private destinations disallowed', () => {
       '169.254.169.254',
     ],
   ])('refuses %s', async (_, fields, address) => {
-    const result = await sender.send({ destination: destination(fields()), body: bodyFor(1) });
+    const result = await sender.send({ destination: destination(fields()), ...sent(bodyFor(1)) });
     expect(result).toMatchObject({ ok: false, failure: 'permanent', statusCode: null });
     expect(!result.ok && result.message).toBe(
       `destination ${address} resolves to ${address}, a private or reserved address`,
@@ -377,7 +379,7 @@ describe('SqsSender with private destinations disallowed', () => {
         queueUrl: queue.url.replace(queues.endpoint, viaName),
         endpointUrl: viaName,
       }),
-      body: bodyFor(1),
+      ...sent(bodyFor(1)),
     });
     expect(result).toMatchObject({ ok: false, failure: 'permanent', statusCode: null });
     expect(!result.ok && result.message).toMatch(

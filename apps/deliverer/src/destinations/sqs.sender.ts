@@ -30,7 +30,10 @@ import { recordSendResult } from './send-span';
 
 export interface SqsRequest {
   destination: SqsDestination;
+  /** The delivery's standard body: its ids name the message's attributes. */
   body: DeliveredBody;
+  /** The message body: the standard body, or what a transformation gave. */
+  payload: string;
 }
 
 const MAX_CLIENTS = 100;
@@ -114,7 +117,7 @@ export class SqsSender implements OnApplicationShutdown {
     );
   }
 
-  private async sendMessage({ destination, body }: SqsRequest): Promise<SendResult> {
+  private async sendMessage({ destination, body, payload }: SqsRequest): Promise<SendResult> {
     const queue = destination.queueUrl ?? destination.queueName ?? '';
     // One budget for the whole attempt, the queue URL lookup included.
     const abortSignal = AbortSignal.timeout(this.config.deliveryTimeoutMs);
@@ -129,7 +132,7 @@ export class SqsSender implements OnApplicationShutdown {
       if (resolvedRefusal) return refusal(resolvedRefusal);
       const input: SendMessageCommandInput = {
         QueueUrl: queueUrl,
-        MessageBody: JSON.stringify(body),
+        MessageBody: payload,
         MessageAttributes: {
           event_type: { DataType: 'String', StringValue: body.type },
           event_id: { DataType: 'String', StringValue: body.id },

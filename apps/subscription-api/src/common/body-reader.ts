@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject } from '@herald/domain';
+import { isJsonObject, Transformation, type JsonObject } from '@herald/domain';
 import { ApiError, type ApiErrorDetail } from '../errors/api-error';
 
 /**
@@ -67,6 +67,18 @@ export class BodyReader {
     return typeof value === 'boolean'
       ? value
       : this.fail(field, 'must be true or false', undefined);
+  }
+
+  /**
+   * A JSONata body transformation: null clears it; one that does not compile is refused with the
+   * compiler's error and position.
+   */
+  transformation(field: string): string | null | undefined {
+    const value = this.body[field];
+    if (value === undefined || value === null) return value;
+    if (typeof value !== 'string') return this.fail(field, 'must be a string or null', undefined);
+    const compiled = Transformation.compile(value);
+    return compiled.ok ? value : this.fail(field, compiled.message, undefined);
   }
 
   integer(field: string, min: number, max: number): number | null | undefined {

@@ -7,6 +7,14 @@ import { ApiError } from '../errors/api-error';
 
 const NAME_HINT = 'must be dot-separated words of letters, digits, _ - /, e.g. meter_data.received';
 const FIELD_LIST = { max: 500 };
+const EVENT_TYPE_FIELDS = [
+  'name',
+  'description',
+  'schema',
+  'trigger_fields',
+  'payload_fields',
+  'transformation',
+];
 
 /** An event type name is an event type glob without wildcards: exactly what ingest accepts as `type`. */
 export function isEventTypeName(name: string): boolean {
@@ -37,13 +45,14 @@ export function readNewEventType(body: unknown): NewEventType {
     schema: readSchema(reader) ?? null,
     triggerFields: reader.stringList('trigger_fields', FIELD_LIST) ?? null,
     payloadFields: reader.stringList('payload_fields', FIELD_LIST) ?? null,
+    transformation: reader.transformation('transformation') ?? null,
   };
-  reader.onlyKnown(['name', 'description', 'schema', 'trigger_fields', 'payload_fields']);
+  reader.onlyKnown(EVENT_TYPE_FIELDS);
   assertValid(reader);
   return eventType;
 }
 
-/** A PATCH body: only the fields given change; `null` clears schema, trigger_fields or payload_fields. */
+/** A PATCH body: only the fields given change; `null` clears schema, the field lists or the transformation. */
 export function readEventTypeChanges(body: unknown): EventTypeChanges {
   const reader = new BodyReader(body);
   if (isJsonObject(body) && body.description === null)
@@ -53,8 +62,9 @@ export function readEventTypeChanges(body: unknown): EventTypeChanges {
     schema: readSchema(reader),
     triggerFields: reader.stringList('trigger_fields', FIELD_LIST),
     payloadFields: reader.stringList('payload_fields', FIELD_LIST),
+    transformation: reader.transformation('transformation'),
   };
-  reader.onlyKnown(['description', 'schema', 'trigger_fields', 'payload_fields']);
+  reader.onlyKnown(EVENT_TYPE_FIELDS.filter((field) => field !== 'name'));
   assertValid(reader);
   return changes;
 }

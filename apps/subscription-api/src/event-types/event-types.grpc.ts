@@ -21,7 +21,7 @@ const SHAPES: Record<string, GrpcFieldShape> = {
   trigger_fields: 'string_list',
   payload_fields: 'string_list',
 };
-const CLEARABLE = ['schema', 'trigger_fields', 'payload_fields'];
+const CLEARABLE = ['schema', 'trigger_fields', 'payload_fields', 'transformation'];
 
 function toMessage(view: EventTypeView) {
   return withoutNulls({

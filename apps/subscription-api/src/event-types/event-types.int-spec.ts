@@ -51,6 +51,7 @@ describe('event types on a real PostgreSQL', () => {
       schema: meterSchema,
       trigger_fields: ['meter.*'],
       payload_fields: ['meter_id', 'readings'],
+      transformation: '{"event_id": event.type, "payload": event.data}',
     });
     expect(created.status).toBe(201);
     expect(created.body).toEqual({
@@ -59,6 +60,7 @@ describe('event types on a real PostgreSQL', () => {
       schema: meterSchema,
       trigger_fields: ['meter.*'],
       payload_fields: ['meter_id', 'readings'],
+      transformation: '{"event_id": event.type, "payload": event.data}',
       archived_at: null,
       created_at: anyString(),
       updated_at: anyString(),
@@ -81,6 +83,7 @@ describe('event types on a real PostgreSQL', () => {
       schema: null,
       trigger_fields: null,
       payload_fields: null,
+      transformation: null,
     });
   });
 

@@ -8,6 +8,7 @@ import {
   queryParam,
   ref,
   tenantOnly,
+  transformationSchema,
   type Paths,
   type Schema,
 } from '../openapi/openapi-builder';
@@ -29,6 +30,9 @@ const changeableFields: Record<string, Schema> = {
     'Default dotted fields whose change fires a subscription; null means none.',
   ),
   payload_fields: fieldList('Default fields of `data` to deliver; null means none.'),
+  transformation: transformationSchema(
+    'The default body transformation of subscriptions of this type that have none of their own.',
+  ),
 };
 
 const nameParam = pathParam('name', 'Event type name, e.g. `meter_data.received`.');
@@ -42,6 +46,7 @@ export const eventTypeSchemas: Record<string, Schema> = {
       'schema',
       'trigger_fields',
       'payload_fields',
+      'transformation',
       'archived_at',
       'created_at',
       'updated_at',

@@ -278,26 +278,44 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
     expect(fetched.secret).toBeUndefined();
     expect(fetched.filter).toEqual(created.filter);
 
-    const updated = await call<{ enabled: boolean; description: string; max_in_flight: number }>(
+    const updated = await call<{
+      enabled: boolean;
+      description: string;
+      max_in_flight: number;
+      transformation: string;
+    }>(
       client,
       'UpdateSubscription',
-      { id: created.id, subscription: { enabled: false, max_in_flight: 4 } },
+      {
+        id: created.id,
+        subscription: { enabled: false, max_in_flight: 4, transformation: 'event.data' },
+      },
       key,
     );
-    expect(updated).toMatchObject({ enabled: false, description: 'over gRPC', max_in_flight: 4 });
+    expect(updated).toMatchObject({
+      enabled: false,
+      description: 'over gRPC',
+      max_in_flight: 4,
+      transformation: 'event.data',
+    });
     const cleared = await call<{
       payload_fields?: unknown;
       filter?: unknown;
       max_in_flight?: unknown;
+      transformation?: unknown;
     }>(
       client,
       'UpdateSubscription',
-      { id: created.id, clear_fields: ['payload_fields', 'filter', 'max_in_flight'] },
+      {
+        id: created.id,
+        clear_fields: ['payload_fields', 'filter', 'max_in_flight', 'transformation'],
+      },
       key,
     );
     expect(cleared.payload_fields).toBeUndefined();
     expect(cleared.filter).toBeUndefined();
     expect(cleared.max_in_flight).toBeUndefined();
+    expect(cleared.transformation).toBeUndefined();
 
     const page = await call<{ data: { id: string }[] }>(
       client,
@@ -539,6 +557,7 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
       schema?: ProtoStruct;
       trigger_fields?: { values?: string[] };
       payload_fields?: { values?: string[] };
+      transformation?: string;
       archived_at?: string;
       created_at: string;
       updated_at: string;
@@ -580,6 +599,7 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
           name,
           description: 'Readings',
           payload_fields: { values: ['meter_id'] },
+          transformation: '{"payload": event.data}',
           clear_fields: ['schema', 'trigger_fields'],
         },
         key,
@@ -588,6 +608,7 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
         name,
         description: 'Readings',
         payload_fields: { values: ['meter_id'] },
+        transformation: '{"payload": event.data}',
       });
       expect(updated.schema).toBeUndefined();
       expect(updated.trigger_fields).toBeUndefined();
@@ -648,7 +669,7 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
       expect(badClear.body.error.details).toEqual([
         {
           field: 'clear_fields[0]',
-          message: 'must be one of schema, trigger_fields, payload_fields',
+          message: 'must be one of schema, trigger_fields, payload_fields, transformation',
         },
         { field: 'clear_fields[1]', message: 'names a field that is also set' },
       ]);

@@ -31,6 +31,7 @@ const SUBSCRIPTION_FIELDS = [
   'ordering',
   'rate_limit_per_second',
   'max_in_flight',
+  'transformation',
 ] as const;
 
 function readWebhook(reader: BodyReader): WebhookDestination {
@@ -110,6 +111,7 @@ function readFields(body: unknown, creating: boolean): SubscriptionPatch {
     ordering: reader.oneOf('ordering', ['best_effort', 'strict'] as const),
     rateLimitPerSecond: reader.integer('rate_limit_per_second', 1, 100_000),
     maxInFlight: reader.integer('max_in_flight', 1, MAX_IN_FLIGHT_LIMIT),
+    transformation: reader.transformation('transformation'),
   };
   if (read.filter) {
     for (const problem of validateFilter(read.filter))
@@ -137,6 +139,7 @@ export function readNewSubscription(body: unknown): NewSubscription {
     ordering: 'best_effort',
     rateLimitPerSecond: null,
     maxInFlight: null,
+    transformation: null,
     ...readFields(body, true),
   };
 }

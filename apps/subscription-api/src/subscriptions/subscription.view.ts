@@ -38,6 +38,7 @@ export const presentSubscription = (subscription: Subscription) => ({
   ordering: subscription.ordering,
   rate_limit_per_second: subscription.rateLimitPerSecond,
   max_in_flight: subscription.maxInFlight,
+  transformation: subscription.transformation,
   status: subscription.status,
   disabled_reason: subscription.disabledReason,
   created_at: subscription.createdAt,

@@ -12,6 +12,7 @@ const CLEARABLE = [
   'payload_fields',
   'rate_limit_per_second',
   'max_in_flight',
+  'transformation',
 ];
 import { fromStruct, structOrNull, type ProtoStruct } from '../grpc/struct';
 import { readNewSubscription, readSubscriptionPatch } from './subscription-input';
@@ -43,6 +44,7 @@ interface GrpcSubscriptionInput {
   ordering?: string;
   rate_limit_per_second?: number;
   max_in_flight?: number;
+  transformation?: string;
 }
 
 /** The gRPC input as the REST body it means, so both are validated by the same reader. */
@@ -67,6 +69,7 @@ function toBody(input: GrpcSubscriptionInput = {}): JsonObject {
   if (input.rate_limit_per_second !== undefined)
     body.rate_limit_per_second = input.rate_limit_per_second;
   if (input.max_in_flight !== undefined) body.max_in_flight = input.max_in_flight;
+  if (input.transformation !== undefined) body.transformation = input.transformation;
   return body;
 }
 

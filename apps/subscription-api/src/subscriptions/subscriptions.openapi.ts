@@ -7,6 +7,7 @@ import {
   pathParam,
   ref,
   tenantOnly,
+  transformationSchema,
   type Paths,
   type Schema,
 } from '../openapi/openapi-builder';
@@ -50,6 +51,9 @@ const subscriptionFields: Record<string, Schema> = {
       'Best-effort deliveries of this subscription in flight at once; null for the default, 32. ' +
       'Strict subscriptions always have one.',
   },
+  transformation: transformationSchema(
+    "Shapes the delivered body; null uses the event type's transformation, if any.",
+  ),
 };
 
 export const subscriptionSchemas: Record<string, Schema> = {

@@ -11,6 +11,8 @@ export interface EventType {
   schema: JsonObject | null;
   triggerFields: string[] | null;
   payloadFields: string[] | null;
+  /** The JSONata transformation of the body for subscriptions of this type that have none. */
+  transformation: string | null;
   archivedAt: string | null;
   createdAt: string;
   updatedAt: string;
@@ -22,6 +24,8 @@ export interface NewEventType {
   schema: JsonObject | null;
   triggerFields: string[] | null;
   payloadFields: string[] | null;
+  /** Left out or null: none. */
+  transformation?: string | null;
 }
 
 /** The fields a PATCH may change; absent fields keep their value. */
@@ -41,6 +45,7 @@ interface EventTypeRow {
   schema: JsonObject | null;
   trigger_fields: string[] | null;
   payload_fields: string[] | null;
+  transformation: string | null;
   archived_at: Date | null;
   created_at: Date;
   updated_at: Date;
@@ -53,6 +58,7 @@ const toEventType = (row: EventTypeRow): EventType => ({
   schema: row.schema,
   triggerFields: row.trigger_fields,
   payloadFields: row.payload_fields,
+  transformation: row.transformation,
   archivedAt: iso(row.archived_at),
   createdAt: isoRequired(row.created_at),
   updatedAt: isoRequired(row.updated_at),
@@ -72,6 +78,7 @@ const CHANGE_COLUMNS: Record<keyof EventTypeChanges, string> = {
   schema: 'schema',
   triggerFields: 'trigger_fields',
   payloadFields: 'payload_fields',
+  transformation: 'transformation',
 };
 
 export class EventTypesRepository {
@@ -80,8 +87,9 @@ export class EventTypesRepository {
   /** Adds a type to the tenant's catalog; null when the tenant already has one of that name. */
   async create(tenantId: string, input: NewEventType): Promise<EventType | null> {
     const rows: EventTypeRow[] = await this.db.query(
-      `INSERT INTO event_types (tenant_id, name, description, schema, trigger_fields, payload_fields)
-       VALUES ($1, $2, $3, $4, $5, $6)
+      `INSERT INTO event_types (tenant_id, name, description, schema, trigger_fields, payload_fields,
+         transformation)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (tenant_id, name) DO NOTHING
        RETURNING *`,
       [
@@ -91,6 +99,7 @@ export class EventTypesRepository {
         json(input.schema),
         json(input.triggerFields),
         json(input.payloadFields),
+        input.transformation ?? null,
       ],
     );
     return rows[0] ? toEventType(rows[0]) : null;
@@ -139,7 +148,7 @@ export class EventTypesRepository {
       .filter((field) => changes[field] !== undefined)
       .map((field) => {
         const value = changes[field];
-        values.push(field === 'description' ? value : json(value));
+        values.push(field === 'description' || field === 'transformation' ? value : json(value));
         return `${CHANGE_COLUMNS[field]} = $${values.length}`;
       });
     return updated(

@@ -67,6 +67,8 @@ export interface NewSubscription {
   rateLimitPerSecond: number | null;
   /** Left out or null: Herald's default window. */
   maxInFlight?: number | null;
+  /** Left out or null: the event type's transformation, or the standard body. */
+  transformation?: string | null;
 }
 
 interface SubscriptionRow {
@@ -87,6 +89,7 @@ interface SubscriptionRow {
   ordering: Ordering;
   rate_limit_per_second: number | null;
   max_in_flight: number | null;
+  transformation: string | null;
   status: SubscriptionStatus;
   disabled_reason: string | null;
   created_at: Date;
@@ -163,6 +166,7 @@ export class SubscriptionsRepository {
       ordering: row.ordering,
       rateLimitPerSecond: row.rate_limit_per_second,
       maxInFlight: row.max_in_flight,
+      transformation: row.transformation,
       status: row.status,
       disabledReason: row.disabled_reason,
       createdAt: isoRequired(row.created_at),
@@ -181,8 +185,8 @@ export class SubscriptionsRepository {
       const rows: SubscriptionRow[] = await manager.query(
         `INSERT INTO subscriptions (id, tenant_id, description, enabled, debug, event_types, destination_type,
            destination, destination_secrets, signing_secret, filter, trigger_fields, payload_fields, ordering,
-           rate_limit_per_second, max_in_flight)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+           rate_limit_per_second, max_in_flight, transformation)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
          RETURNING *`,
         [
           newId('sub'),
@@ -201,6 +205,7 @@ export class SubscriptionsRepository {
           input.ordering,
           input.rateLimitPerSecond,
           input.maxInFlight ?? null,
+          input.transformation ?? null,
         ],
       );
       const subscription = await this.announce(manager, rows[0], 'upsert');
@@ -240,6 +245,7 @@ export class SubscriptionsRepository {
       if (patch.rateLimitPerSecond !== undefined)
         set('rate_limit_per_second', patch.rateLimitPerSecond);
       if (patch.maxInFlight !== undefined) set('max_in_flight', patch.maxInFlight);
+      if (patch.transformation !== undefined) set('transformation', patch.transformation);
       if (patch.destination !== undefined) {
         const destination = keepMaskedValues(
           patch.destination,

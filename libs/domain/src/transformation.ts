@@ -1,0 +1,165 @@
+import jsonata from 'jsonata';
+import type { JsonValue } from './json';
+
+/**
+ * Body transformations: a JSONata expression (https://jsonata.org) that turns what Herald knows of
+ * one delivery into the JSON body sent. JSONata is a query and transformation language with no access
+ * to the process, the network or the file system, so a tenant's transformation can only compute.
+ * What it can still cost is bounded: evaluation time, nesting depth, sequence length and the size of
+ * the body it returns; regular expressions are refused because a backtracking pattern cannot be
+ * stopped once it runs.
+ */
+
+/** The longest transformation accepted, in characters. */
+export const MAX_TRANSFORMATION_LENGTH = 16 * 1024;
+
+export const TRANSFORMATION_LIMITS = {
+  /** Wall time one evaluation may take. */
+  timeoutMs: 100,
+  /** Nested evaluation depth (recursion included). */
+  stackDepth: 300,
+  /** The longest sequence (list) it may build. */
+  sequence: 100_000,
+  /** The largest body it may return, as UTF-8 JSON. */
+  maxBodyBytes: 256 * 1024,
+} as const;
+
+/** What a transformation sees: the root document `$` of its expression. */
+export interface TransformationInput {
+  event: {
+    id: string;
+    type: string;
+    occurred_at: string;
+    subject: string | null;
+    changed_fields: string[] | null;
+    /** After the subscription's `payload_fields`. */
+    data: JsonValue;
+  };
+  subscription_id: string;
+  delivery_id: string;
+  /** This attempt's number, from 1. */
+  attempt: number;
+  tenant_id: string;
+}
+
+export type Rendered = { ok: true; body: string } | { ok: false; message: string };
+
+interface JsonataError {
+  code?: string;
+  position?: number;
+  token?: string;
+  message?: string;
+}
+
+function describe(error: unknown): string {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as JsonataError;
+  const message = e.message ?? String(error);
+  const where = typeof e.position === 'number' ? ` at position ${e.position}` : '';
+  return e.code ? `${e.code}${where}: ${message}` : message;
+}
+
+/** True when the parsed expression holds a regular expression anywhere (an iterative walk). */
+function hasRegex(ast: unknown): boolean {
+  const stack: unknown[] = [ast];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node instanceof RegExp) return true;
+    if (typeof node !== 'object' || node === null) continue;
+    if ((node as { type?: unknown }).type === 'regex') return true;
+    for (const value of Object.values(node)) {
+      if (typeof value === 'object' && value !== null) stack.push(value);
+    }
+  }
+  return false;
+}
+
+export class Transformation {
+  private constructor(
+    readonly source: string,
+    private readonly expression: jsonata.Expression,
+  ) {}
+
+  /** Compiles a transformation, or says why it cannot be one (the message names the position). */
+  static compile(
+    source: string,
+  ): { ok: true; value: Transformation } | { ok: false; message: string } {
+    if (source.trim() === '') return { ok: false, message: 'must not be empty' };
+    if (source.length > MAX_TRANSFORMATION_LENGTH) {
+      return { ok: false, message: `must be at most ${MAX_TRANSFORMATION_LENGTH} characters` };
+    }
+    let expression: jsonata.Expression;
+    try {
+      expression = jsonata(source, {
+        timeout: TRANSFORMATION_LIMITS.timeoutMs,
+        stack: TRANSFORMATION_LIMITS.stackDepth,
+        sequence: TRANSFORMATION_LIMITS.sequence,
+      });
+    } catch (error) {
+      return { ok: false, message: `is not a valid JSONata expression: ${describe(error)}` };
+    }
+    if (hasRegex(expression.ast())) {
+      return {
+        ok: false,
+        message: 'may not use regular expressions (their running time cannot be bounded)',
+      };
+    }
+    return { ok: true, value: new Transformation(source, expression) };
+  }
+
+  /** The body this transformation gives for one delivery, or why it gives none. */
+  async render(input: TransformationInput): Promise<Rendered> {
+    let result: unknown;
+    try {
+      result = await this.expression.evaluate(input);
+    } catch (error) {
+      return { ok: false, message: `transformation failed: ${describe(error)}` };
+    }
+    if (result === undefined) {
+      return { ok: false, message: 'transformation failed: it gave no value for this delivery' };
+    }
+    let body: string | undefined;
+    try {
+      body = JSON.stringify(result);
+    } catch (error) {
+      return { ok: false, message: `transformation failed: ${describe(error)}` };
+    }
+    if (body === undefined) {
+      return { ok: false, message: 'transformation failed: it gave a function, not JSON' };
+    }
+    if (Buffer.byteLength(body, 'utf8') > TRANSFORMATION_LIMITS.maxBodyBytes) {
+      return {
+        ok: false,
+        message: `transformation failed: its body is larger than ${TRANSFORMATION_LIMITS.maxBodyBytes} bytes`,
+      };
+    }
+    return { ok: true, body };
+  }
+}
+
+/**
+ * Compiled transformations by source, the least recently used dropped past `capacity`: a delivery
+ * compiles its subscription's transformation once, not once per event.
+ */
+export class TransformationCache {
+  private readonly compiled = new Map<string, Transformation | string>();
+
+  constructor(private readonly capacity = 1_000) {}
+
+  /** The compiled transformation, or the reason the source does not compile. */
+  get(source: string): Transformation | string {
+    const hit = this.compiled.get(source);
+    if (hit !== undefined) {
+      this.compiled.delete(source);
+      this.compiled.set(source, hit);
+      return hit;
+    }
+    const result = Transformation.compile(source);
+    const entry = result.ok ? result.value : result.message;
+    this.compiled.set(source, entry);
+    if (this.compiled.size > this.capacity) {
+      const oldest = this.compiled.keys().next().value;
+      if (oldest !== undefined) this.compiled.delete(oldest);
+    }
+    return entry;
+  }
+}

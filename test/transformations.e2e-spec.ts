@@ -1,0 +1,210 @@
+import { ApiClient, verifyWebhook, waitFor, WebhookReceiver } from '@herald/testing';
+import { startHerald, type RunningHerald } from './support/herald-harness';
+
+type ValidationError = {
+  error: { code: string; message: string; details: { field: string; message: string }[] };
+};
+type Attempt = {
+  attempt: number;
+  outcome: string;
+  error_class: string | null;
+  error_message: string | null;
+};
+type DeliveryDetail = { id: string; status: string; attempts: Attempt[] };
+type Page<T> = { data: T[] };
+
+/**
+ * Body transformations through the whole pipeline: a JSONata expression on a subscription, or on
+ * its event type as the default, shapes the body a real receiver gets, signed over exactly those
+ * bytes; one that does not compile is refused; one that fails on an event dead-letters that delivery
+ * with the reason, and nothing else is held up.
+ */
+describe('body transformations', () => {
+  let herald: RunningHerald;
+  let receiver: WebhookReceiver;
+  let operator: ApiClient;
+
+  beforeAll(async () => {
+    herald = await startHerald();
+    receiver = await WebhookReceiver.start();
+    operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+  });
+
+  afterAll(async () => {
+    await receiver.stop();
+    await herald.stop();
+  });
+
+  const subscribe = async (
+    client: ApiClient,
+    path: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<{ id: string; secret: string }> => {
+    const created = await client.request<{ id: string; secret: string }>(
+      'POST',
+      '/v1/subscriptions',
+      {
+        event_types: ['meter_data.*'],
+        destination: { type: 'webhook', url: receiver.url + path },
+        ...extra,
+      },
+    );
+    expect(created.status).toBe(201);
+    return created.body;
+  };
+
+  const received = (path: string) =>
+    waitFor(`a delivery to ${path}`, () =>
+      receiver.requests.find((request) => request.path === path),
+    );
+
+  it('refuses a transformation that does not compile, naming the field and the position', async () => {
+    const { client } = await operator.createTenant('transform-refused');
+    const bad = await client.request<ValidationError>('POST', '/v1/subscriptions', {
+      event_types: ['meter_data.*'],
+      destination: { type: 'webhook', url: receiver.url + '/never' },
+      transformation: '{"a": event.id',
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.code).toBe('validation_failed');
+    expect(bad.body.error.details).toEqual([
+      {
+        field: 'transformation',
+        message: expect.stringMatching(
+          /^is not a valid JSONata expression: S0\d+ at position \d+/,
+        ) as string,
+      },
+    ]);
+
+    const regex = await client.request<ValidationError>('POST', '/v1/event-types', {
+      name: 'meter_data.received',
+      transformation: '$match(event.id, /x+/)',
+    });
+    expect(regex.status).toBe(422);
+    expect(regex.body.error.details.map((d) => d.field)).toEqual(['transformation']);
+
+    const sub = await subscribe(client, '/never');
+    const patched = await client.request<ValidationError>('PATCH', `/v1/subscriptions/${sub.id}`, {
+      transformation: 42,
+    });
+    expect(patched.status).toBe(422);
+    expect(patched.body.error.details).toEqual([
+      { field: 'transformation', message: 'must be a string or null' },
+    ]);
+  });
+
+  it("shapes the body with the subscription's transformation, signed over the bytes sent", async () => {
+    const { tenantId, client } = await operator.createTenant('transform-subscription');
+    const transformation =
+      '{"subscription_id": subscription_id, "event_id": event.type, "event_timestamp": ' +
+      'event.occurred_at, "delivery_id": delivery_id, "payload": event.data, "subject": ' +
+      'event.subject, "attempt": attempt, "tenant": tenant_id}';
+    const sub = await subscribe(client, '/shaped/subscription', { transformation });
+    const shown = await client.request<{ transformation: string }>(
+      'GET',
+      `/v1/subscriptions/${sub.id}`,
+    );
+    expect(shown.body.transformation).toBe(transformation);
+
+    const accepted = await client.request<{ id: string }>('POST', '/v1/events', {
+      type: 'meter_data.received',
+      subject: 'meter/m-1',
+      occurred_at: '2024-05-02T12:31:26.257Z',
+      data: { meter_id: 'm-1', start_interval: '2024-05-01T00:00:00Z' },
+    });
+    expect(accepted.status).toBe(202);
+
+    const request = await received('/shaped/subscription');
+    const body = verifyWebhook<Record<string, unknown>>(sub.secret, request);
+    const delivery = await waitFor('the delivery', async () => {
+      const page = await client.request<Page<{ id: string; status: string }>>(
+        'GET',
+        `/v1/deliveries?event_id=${accepted.body.id}`,
+      );
+      return page.body.data[0];
+    });
+    expect(body).toEqual({
+      subscription_id: sub.id,
+      event_id: 'meter_data.received',
+      event_timestamp: '2024-05-02T12:31:26.257Z',
+      delivery_id: delivery.id,
+      payload: { meter_id: 'm-1', start_interval: '2024-05-01T00:00:00Z' },
+      subject: 'meter/m-1',
+      attempt: 1,
+      tenant: tenantId,
+    });
+    // Exactly what the expression gave, serialised once: the signature covers these bytes.
+    expect(request.body).toBe(JSON.stringify(body));
+    expect(request.headers['content-type']).toBe('application/json');
+  });
+
+  it("uses the event type's transformation by default, and a subscription's own wins", async () => {
+    const { client } = await operator.createTenant('transform-event-type');
+    const type = await client.request<{ transformation: string }>('POST', '/v1/event-types', {
+      name: 'meter_data.received',
+      transformation: '{"kind": "from-type", "meter": event.data.meter_id}',
+    });
+    expect(type.status).toBe(201);
+    expect(type.body.transformation).toBe('{"kind": "from-type", "meter": event.data.meter_id}');
+    const byType = await subscribe(client, '/shaped/by-type');
+    const own = await subscribe(client, '/shaped/own', {
+      transformation: '{"kind": "own", "meter": event.data.meter_id}',
+    });
+    const plain = await subscribe(client, '/shaped/plain', { event_types: ['meter_data.other'] });
+
+    await client.request('POST', '/v1/events', {
+      type: 'meter_data.received',
+      data: { meter_id: 'm-7' },
+    });
+    await client.request('POST', '/v1/events', { type: 'meter_data.other', data: { n: 1 } });
+
+    expect(verifyWebhook(byType.secret, await received('/shaped/by-type'))).toEqual({
+      kind: 'from-type',
+      meter: 'm-7',
+    });
+    expect(verifyWebhook(own.secret, await received('/shaped/own'))).toEqual({
+      kind: 'own',
+      meter: 'm-7',
+    });
+    // A type without a transformation: the standard body.
+    expect(verifyWebhook(plain.secret, await received('/shaped/plain'))).toMatchObject({
+      type: 'meter_data.other',
+      subscription_id: plain.id,
+      data: { n: 1 },
+    });
+  });
+
+  it('dead-letters a delivery its transformation fails on, with the reason, holding nothing up', async () => {
+    const { client } = await operator.createTenant('transform-failing');
+    const failing = await subscribe(client, '/shaped/failing', {
+      transformation: '{"n": $number(event.data.meter_id)}',
+    });
+    const neighbour = await subscribe(client, '/shaped/neighbour');
+    const accepted = await client.request<{ id: string }>('POST', '/v1/events', {
+      type: 'meter_data.received',
+      data: { meter_id: 'not-a-number' },
+    });
+    expect(accepted.status).toBe(202);
+
+    expect(verifyWebhook(neighbour.secret, await received('/shaped/neighbour'))).toMatchObject({
+      id: accepted.body.id,
+    });
+    const dead = await waitFor('the failing delivery to be dead', async () => {
+      const page = await client.request<Page<{ id: string; status: string }>>(
+        'GET',
+        `/v1/deliveries?event_id=${accepted.body.id}&subscription_id=${failing.id}`,
+      );
+      return page.body.data[0]?.status === 'dead' && page.body.data[0];
+    });
+    const detail = await client.request<DeliveryDetail>('GET', `/v1/deliveries/${dead.id}`);
+    expect(detail.body.attempts).toEqual([
+      expect.objectContaining({
+        attempt: 1,
+        outcome: 'failed',
+        error_class: 'permanent',
+        error_message: expect.stringMatching(/^transformation failed: D\d+/) as string,
+      }),
+    ]);
+    expect(receiver.requests.filter((request) => request.path === '/shaped/failing')).toEqual([]);
+  });
+});
