@@ -26,3 +26,4 @@ export * from './circuit-breaker';
 export * from './rate-limiter';
 export * from './fresh-cache';
 export * from './transformation';
+export * from './delivery-preview';

@@ -39,3 +39,20 @@ export function signatureHeaders(
     'webhook-signature': secrets.map((secret) => sign(secret, input)).join(' '),
   };
 }
+
+/**
+ * Every header of a webhook POST: the destination's own, then the content type, Herald's user agent
+ * and the signature headers (which a destination header cannot override).
+ */
+export function webhookHeaders(
+  destinationHeaders: Readonly<Record<string, string>>,
+  secrets: readonly string[],
+  input: SignatureInput,
+): Record<string, string> {
+  return {
+    ...destinationHeaders,
+    'content-type': 'application/json',
+    'user-agent': 'Herald-Webhooks/0.1',
+    ...signatureHeaders(secrets, input),
+  };
+}

@@ -1,4 +1,5 @@
 import jsonata from 'jsonata';
+import type { DeliveredBody } from './delivered-body';
 import type { JsonValue } from './json';
 
 /**
@@ -162,4 +163,31 @@ export class TransformationCache {
     }
     return entry;
   }
+}
+
+/** What a transformation sees of one attempt: the standard body and what the body leaves out. */
+export function transformationInputOf(
+  body: DeliveredBody,
+  context: {
+    subject: string | null;
+    changedFields: string[] | null;
+    tenantId: string;
+    /** This attempt's number, from 1. */
+    attempt: number;
+  },
+): TransformationInput {
+  return {
+    event: {
+      id: body.id,
+      type: body.type,
+      occurred_at: body.timestamp,
+      subject: context.subject,
+      changed_fields: context.changedFields,
+      data: body.data,
+    },
+    subscription_id: body.subscription_id,
+    delivery_id: body.delivery_id,
+    attempt: context.attempt,
+    tenant_id: context.tenantId,
+  };
 }

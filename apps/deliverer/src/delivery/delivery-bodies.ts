@@ -3,6 +3,7 @@ import type { DeliveryMessage } from '@herald/contracts';
 import {
   FreshCache,
   TransformationCache,
+  transformationInputOf,
   type Rendered,
   type Subscription,
   type TransformationInput,
@@ -55,18 +56,10 @@ export class DeliveryBodies {
 
 /** What a transformation sees of one attempt of a delivery. */
 export function transformationInput(message: DeliveryMessage): TransformationInput {
-  return {
-    event: {
-      id: message.body.id,
-      type: message.body.type,
-      occurred_at: message.body.timestamp,
-      subject: message.subject ?? null,
-      changed_fields: message.changed_fields ?? null,
-      data: message.body.data,
-    },
-    subscription_id: message.subscription_id,
-    delivery_id: message.delivery_id,
+  return transformationInputOf(message.body, {
+    subject: message.subject ?? null,
+    changedFields: message.changed_fields ?? null,
+    tenantId: message.tenant_id,
     attempt: message.attempt + 1,
-    tenant_id: message.tenant_id,
-  };
+  });
 }

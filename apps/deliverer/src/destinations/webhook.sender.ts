@@ -4,7 +4,7 @@ import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
 import {
   classifyHttpStatus,
   parseRetryAfter,
-  signatureHeaders,
+  webhookHeaders,
   type SendResult,
   type WebhookDestination,
 } from '@herald/domain';
@@ -58,16 +58,11 @@ export class WebhookSender implements OnApplicationShutdown {
     if (refused) return this.refusal(refused);
     const requestBody = input.debug ? truncateUtf8(input.body, DEBUG_BODY_BYTES) : null;
     const timestamp = Math.floor((input.now ?? new Date()).getTime() / 1000);
-    const headers = {
-      ...input.destination.headers,
-      'content-type': 'application/json',
-      'user-agent': 'Herald-Webhooks/0.1',
-      ...signatureHeaders(input.signingSecrets, {
-        messageId: input.messageId,
-        timestamp,
-        body: input.body,
-      }),
-    };
+    const headers = webhookHeaders(input.destination.headers, input.signingSecrets, {
+      messageId: input.messageId,
+      timestamp,
+      body: input.body,
+    });
     return clientSpan('POST', webhookSpanAttributes(url, input.messageId), async (span) => {
       try {
         const response = await request(url, {

@@ -7,12 +7,17 @@ import {
   type EventTypeListQuery,
 } from './event-type-input';
 import { EventTypesService } from './event-types.service';
+import { EventTypePreviewService } from './event-type-preview.service';
+import { readPreview } from '../common/preview';
 
 /** Tenant routes: the caller's event type catalog, addressed by name. */
 @Controller('v1/event-types')
 @Allow('tenant')
 export class EventTypesController {
-  constructor(private readonly eventTypes: EventTypesService) {}
+  constructor(
+    private readonly eventTypes: EventTypesService,
+    private readonly previews: EventTypePreviewService,
+  ) {}
 
   @Post()
   @HttpCode(201)
@@ -28,6 +33,13 @@ export class EventTypesController {
   @Get(':name')
   get(@TenantId() tenantId: string, @Param('name') name: string) {
     return this.eventTypes.get(tenantId, name);
+  }
+
+  /** What a subscription of this type that sets nothing of its own would be sent; sends nothing. */
+  @Post(':name/preview')
+  @HttpCode(200)
+  preview(@TenantId() tenantId: string, @Param('name') name: string, @Body() body: unknown) {
+    return this.previews.preview(tenantId, name, readPreview(body, tenantId, { type: name }));
   }
 
   @Patch(':name')

@@ -77,6 +77,30 @@ export const eventTypeSchemas: Record<string, Schema> = {
       ...changeableFields,
     },
   },
+  EventTypePreview: {
+    type: 'object',
+    required: ['schema_error', 'event', 'transformation', 'body', 'raw_body', 'error'],
+    properties: {
+      schema_error: {
+        type: ['object', 'null'],
+        properties: { field: { type: 'string' }, message: { type: 'string' } },
+        description:
+          'Where the event’s data breaks the type’s schema (ingest would refuse it); null when it matches.',
+      },
+      event: ref('PreviewedEvent'),
+      transformation: {
+        type: 'boolean',
+        description: 'Whether the type’s transformation shaped the body.',
+      },
+      body: {
+        description:
+          'The body a subscription of this type that sets nothing of its own would get (its ' +
+          'subscription_id is `sub_preview`); null when the transformation fails on this event.',
+      },
+      raw_body: { type: ['string', 'null'], description: 'The exact bytes that would be sent.' },
+      error: { type: ['string', 'null'], description: 'Why the transformation gives no body.' },
+    },
+  },
   EventTypeChanges: {
     type: 'object',
     additionalProperties: false,
@@ -112,6 +136,24 @@ export const eventTypePaths: Paths = {
       responses: {
         '200': jsonResponse('A page of event types.', pageOf(ref('EventType'))),
         ...errorResponses('422'),
+      },
+    },
+  },
+  '/v1/event-types/{name}/preview': {
+    post: {
+      operationId: 'previewEventType',
+      summary:
+        'What a subscription of this type would be sent for an event, without sending anything',
+      tags: ['Event types'],
+      security: tenantOnly,
+      parameters: [nameParam],
+      requestBody: jsonBody(
+        ref('PreviewRequest'),
+        'The type’s payload_fields and transformation applied; a given event without `type` has this one.',
+      ),
+      responses: {
+        '200': jsonResponse('The body and the schema check.', ref('EventTypePreview')),
+        ...errorResponses('400', '404', '422'),
       },
     },
   },

@@ -10,6 +10,86 @@ import {
 } from '../openapi/openapi-builder';
 
 export const subscriptionActionSchemas: Record<string, Schema> = {
+  PreviewRequest: {
+    type: 'object',
+    additionalProperties: false,
+    description:
+      'A stored event by id, or an event given whole (checked as `POST /v1/events` checks one).',
+    properties: {
+      event_id: { type: 'string', maxLength: 200 },
+      event: ref('InboundEvent'),
+    },
+    oneOf: [{ required: ['event_id'] }, { required: ['event'] }],
+  },
+  PreviewedEvent: {
+    type: 'object',
+    required: ['id', 'type', 'occurred_at', 'subject', 'changed_fields', 'data'],
+    properties: {
+      id: { type: 'string' },
+      type: { type: 'string' },
+      occurred_at: { type: 'string', format: 'date-time' },
+      subject: { type: ['string', 'null'] },
+      changed_fields: { type: ['array', 'null'], items: { type: 'string' } },
+      data: { description: 'The event’s whole data, before `payload_fields`.' },
+    },
+  },
+  SubscriptionPreview: {
+    type: 'object',
+    required: [
+      'would_deliver',
+      'reasons',
+      'destination_type',
+      'event',
+      'delivery_id',
+      'transformation',
+      'body',
+      'raw_body',
+      'headers',
+      'error',
+    ],
+    properties: {
+      would_deliver: {
+        type: 'boolean',
+        description: 'Whether the subscription would get the event now.',
+      },
+      reasons: {
+        type: 'array',
+        items: { type: 'string' },
+        description:
+          'Why not, one per failing check (paused, disabled, event_types, filter, trigger fields); empty when it would.',
+      },
+      destination_type: { type: 'string', enum: ['webhook', 'email', 'sqs'] },
+      event: ref('PreviewedEvent'),
+      delivery_id: {
+        type: 'string',
+        description:
+          'An illustrative delivery id (the body and signature use it); a real delivery gets its own.',
+      },
+      transformation: {
+        type: ['string', 'null'],
+        enum: ['subscription', 'event_type', null],
+        description: 'Whose transformation shaped the body; null for the standard body.',
+      },
+      body: { description: 'The body as JSON; null when the transformation fails on this event.' },
+      raw_body: {
+        type: ['string', 'null'],
+        description: 'The exact bytes that would be sent and signed.',
+      },
+      headers: {
+        type: ['object', 'null'],
+        additionalProperties: { type: 'string' },
+        description:
+          'A webhook’s headers: its own (values masked), content type, user agent and the Standard ' +
+          'Webhooks signature over `raw_body` with the subscription’s current secrets. Null for ' +
+          'email and SQS, and when there is no body.',
+      },
+      error: {
+        type: ['string', 'null'],
+        description:
+          'Why the transformation gives no body for this event: the delivery would be dead-lettered with it.',
+      },
+    },
+  },
   TestDeliveryRequest: {
     type: 'object',
     additionalProperties: false,
@@ -49,6 +129,23 @@ export const subscriptionActionSchemas: Record<string, Schema> = {
 };
 
 export const subscriptionActionPaths: Paths = {
+  '/v1/subscriptions/{id}/preview': {
+    post: {
+      operationId: 'previewSubscription',
+      summary: 'What this subscription would be sent for an event, without sending anything',
+      tags: ['Subscriptions'],
+      security: tenantOnly,
+      parameters: [pathParam('id', 'Subscription id.')],
+      requestBody: jsonBody(
+        ref('PreviewRequest'),
+        'Renders the event through the filter, trigger_fields, payload_fields and the transformation.',
+      ),
+      responses: {
+        '200': jsonResponse('The verdict, the body and the headers.', ref('SubscriptionPreview')),
+        ...errorResponses('400', '404', '422'),
+      },
+    },
+  },
   '/v1/subscriptions/{id}/test': {
     post: {
       operationId: 'testSubscription',

@@ -1,6 +1,7 @@
 import type { Destination, Subscription } from '@herald/domain';
 
-const MASK = '********';
+/** What a secret value shows as in every answer. */
+export const MASK = '********';
 
 function presentDestination(destination: Destination) {
   switch (destination.type) {

@@ -4,6 +4,7 @@ import { SubscriptionActionsGrpcController } from './subscription-actions.grpc';
 import { SubscriptionsController } from './subscriptions.controller';
 import { SubscriptionsGrpcController } from './subscriptions.grpc';
 import { SubscriptionsService } from './subscriptions.service';
+import { SubscriptionPreviewService } from './subscription-preview.service';
 
 @Module({
   controllers: [
@@ -12,7 +13,7 @@ import { SubscriptionsService } from './subscriptions.service';
     SubscriptionsGrpcController,
     SubscriptionActionsGrpcController,
   ],
-  providers: [SubscriptionsService],
+  providers: [SubscriptionsService, SubscriptionPreviewService],
   exports: [SubscriptionsService],
 })
 export class SubscriptionsModule {}
