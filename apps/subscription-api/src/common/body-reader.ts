@@ -1,4 +1,4 @@
-import { findUnsafeJson, isJsonObject, type JsonObject } from '@herald/domain';
+import { findUnsafeJson, isJsonObject, type JsonObject, type JsonValue } from '@herald/domain';
 import { ApiError, type ApiErrorDetail } from '../errors/api-error';
 
 /**
@@ -113,6 +113,13 @@ export class BodyReader {
     return items;
   }
 
+  /** An array of any JSON values; `null` is kept as null. */
+  list(field: string): JsonValue[] | null | undefined {
+    const value = this.body[field];
+    if (value === undefined || value === null) return value;
+    return Array.isArray(value) ? value : this.fail(field, 'must be an array', undefined);
+  }
+
   object(field: string, options: { required?: boolean } = {}): JsonObject | null | undefined {
     const value = this.body[field];
     if (value === undefined || (value === null && !options.required)) {
@@ -163,12 +170,16 @@ export class BodyReader {
 
 /** Throws one validation error holding the problems of every reader given. */
 export function assertValid(...readers: (BodyReader | undefined)[]): void {
-  const problems = readers.flatMap((reader) => reader?.problems ?? []);
+  assertNoProblems(readers.flatMap((reader) => reader?.problems ?? []));
+}
+
+/** Throws one validation error holding the problems given, if there are any. */
+export function assertNoProblems(problems: readonly ApiErrorDetail[]): void {
   if (problems.length > 0) {
     throw new ApiError(
       'validation_failed',
       `request is invalid: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`,
-      problems,
+      [...problems],
     );
   }
 }

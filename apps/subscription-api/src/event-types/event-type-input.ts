@@ -37,24 +37,34 @@ export function readNewEventType(body: unknown): NewEventType {
     schema: readSchema(reader) ?? null,
     triggerFields: reader.stringList('trigger_fields', FIELD_LIST) ?? null,
     payloadFields: reader.stringList('payload_fields', FIELD_LIST) ?? null,
+    examples: reader.list('examples') ?? [],
   };
-  reader.onlyKnown(['name', 'description', 'schema', 'trigger_fields', 'payload_fields']);
+  reader.onlyKnown([
+    'name',
+    'description',
+    'schema',
+    'trigger_fields',
+    'payload_fields',
+    'examples',
+  ]);
   assertValid(reader);
   return eventType;
 }
 
-/** A PATCH body: only the fields given change; `null` clears schema, trigger_fields or payload_fields. */
+/** A PATCH body: only the fields given change; `null` clears schema, the field lists or examples. */
 export function readEventTypeChanges(body: unknown): EventTypeChanges {
   const reader = new BodyReader(body);
   if (isJsonObject(body) && body.description === null)
     reader.problem('description', 'must be a string');
+  const examples = reader.list('examples');
   const changes: EventTypeChanges = {
     description: reader.string('description', { max: 1000 }),
     schema: readSchema(reader),
     triggerFields: reader.stringList('trigger_fields', FIELD_LIST),
     payloadFields: reader.stringList('payload_fields', FIELD_LIST),
+    examples: examples === null ? [] : examples,
   };
-  reader.onlyKnown(['description', 'schema', 'trigger_fields', 'payload_fields']);
+  reader.onlyKnown(['description', 'schema', 'trigger_fields', 'payload_fields', 'examples']);
   assertValid(reader);
   return changes;
 }

@@ -6,6 +6,7 @@ export const presentEventType = (eventType: EventType) => ({
   schema: eventType.schema,
   trigger_fields: eventType.triggerFields,
   payload_fields: eventType.payloadFields,
+  examples: eventType.examples,
   archived_at: eventType.archivedAt,
   created_at: eventType.createdAt,
   updated_at: eventType.updatedAt,
