@@ -284,6 +284,40 @@ describe('delivery history: dead letters, redrive, retry, test, recover and CSV 
     failing.delete(path);
   });
 
+  it('tests a subscription without data: the receiver gets the example of its type from the catalog', async () => {
+    const path = '/history/test-example';
+    const { client } = await operator.createTenant('history-test-example');
+    const example = { meter_id: 'm-1', readings: [{ at: '2024-05-02T12:30:00Z', kwh: 0.42 }] };
+    const eventType = await client.request('POST', '/v1/event-types', {
+      name: 'meter_data.received',
+      examples: [example, { meter_id: 'm-2', readings: [] }],
+    });
+    expect(eventType.status).toBe(201);
+    const subscription = await client.request<{ id: string; secret: string }>(
+      'POST',
+      '/v1/subscriptions',
+      { event_types: ['meter_data.*'], destination: { type: 'webhook', url: receiver.url + path } },
+    );
+    const response = await client.request<{ delivery: DeliveryItem; attempt: AttemptItem }>(
+      'POST',
+      `/v1/subscriptions/${subscription.body.id}/test`,
+    );
+    expect(response.status).toBe(200);
+    expect(response.body.delivery).toMatchObject({
+      event_type: 'meter_data.received',
+      origin: 'test',
+      status: 'succeeded',
+    });
+    const [received] = requestsTo(path);
+    const body = verified(subscription.body.secret, received);
+    expect(body).toMatchObject({
+      type: 'meter_data.received',
+      subscription_id: subscription.body.id,
+      delivery_id: response.body.delivery.id,
+    });
+    expect(body.data).toEqual(example);
+  });
+
   it('recovers the failed deliveries of a subscription since a time, once', async () => {
     const path = '/history/recover';
     failing.add(path);

@@ -281,6 +281,24 @@ describe('subscription-api on a real PostgreSQL', () => {
         'is set by Herald and cannot be overridden',
       ],
       [
+        'headers as JSON text with a value that is not a string',
+        {
+          event_types: ['*'],
+          destination: { type: 'webhook', url: 'https://x.y', headers: '{"X-Count": 5}' },
+        },
+        'destination.headers.X-Count',
+        'must be a single-line string of at most 4096 characters',
+      ],
+      [
+        'headers as JSON text holding a NUL',
+        {
+          event_types: ['*'],
+          destination: { type: 'webhook', url: 'https://x.y', headers: '{"X-A": "a\\u0000b"}' },
+        },
+        'destination.headers',
+        'holds JSON where destination.headers.X-A holds a NUL character (\\u0000), which Herald cannot store',
+      ],
+      [
         'a bad ordering',
         { ...webhook(), ordering: 'chaos' },
         'ordering',
@@ -403,6 +421,110 @@ describe('subscription-api on a real PostgreSQL', () => {
       const { decryptSecret } = await import('@herald/domain');
       expect(JSON.parse(decryptSecret(config.encryptionKey, rows[0].destination_secrets))).toEqual({
         headers: { Authorization: 'Token very-secret-value', 'X-Extra': 'new-value' },
+      });
+    });
+
+    it('takes headers as a string holding JSON, as OpenSolar sends them, and keeps the object', async () => {
+      const { client } = await operator.createTenant('headers-text');
+      const storedHeaders = async (id: string): Promise<unknown> => {
+        const rows: { destination_secrets: string }[] = await db.query(
+          'SELECT destination_secrets FROM subscriptions WHERE id = $1',
+          [id],
+        );
+        const { decryptSecret } = await import('@herald/domain');
+        return (
+          JSON.parse(decryptSecret(config.encryptionKey, rows[0].destination_secrets)) as {
+            headers: unknown;
+          }
+        ).headers;
+      };
+      const created = await client.request<{ id: string; destination: unknown }>(
+        'POST',
+        '/v1/subscriptions',
+        {
+          event_types: ['project.*'],
+          destination: {
+            type: 'webhook',
+            url: 'https://somesolar.com/api/',
+            headers: '{"Authorization": "Token <your-token>"}',
+          },
+        },
+      );
+      expect(created.status).toBe(201);
+      expect(created.body.destination).toEqual({
+        type: 'webhook',
+        url: 'https://somesolar.com/api/',
+        headers: { Authorization: '********' },
+      });
+      expect(await storedHeaders(created.body.id)).toEqual({ Authorization: 'Token <your-token>' });
+
+      const patched = await client.request<{ destination: unknown }>(
+        'PATCH',
+        `/v1/subscriptions/${created.body.id}`,
+        {
+          destination: {
+            type: 'webhook',
+            url: 'https://somesolar.com/api/',
+            headers: '{"Authorization": "********", "X-Org": "42"}',
+          },
+        },
+      );
+      expect(patched.status).toBe(200);
+      expect(patched.body.destination).toEqual({
+        type: 'webhook',
+        url: 'https://somesolar.com/api/',
+        headers: { Authorization: '********', 'X-Org': '********' },
+      });
+      expect(await storedHeaders(created.body.id)).toEqual({
+        Authorization: 'Token <your-token>',
+        'X-Org': '42',
+      });
+
+      const refused = await client.request<ErrorBody>(
+        'PATCH',
+        `/v1/subscriptions/${created.body.id}`,
+        { destination: { type: 'webhook', url: 'https://x.y', headers: 'Token abc' } },
+      );
+      expect(refused.status).toBe(422);
+      expect(refused.body.error).toMatchObject({
+        code: 'validation_failed',
+        details: [
+          {
+            field: 'destination.headers',
+            message:
+              'must be an object of header names to string values, or a string holding one as JSON',
+          },
+        ],
+      });
+      expect(await storedHeaders(created.body.id)).toEqual({
+        Authorization: 'Token <your-token>',
+        'X-Org': '42',
+      });
+    });
+
+    it.each([
+      ['text that is not JSON', 'Authorization: Token abc'],
+      ['JSON text of a list', '["Token abc"]'],
+      ['JSON text of a string', '"Token abc"'],
+      ['a number', 42],
+      ['a list', ['Authorization', 'Token abc']],
+    ])('refuses headers as %s with 422 naming destination.headers', async (_name, headers) => {
+      const { client } = await operator.createTenant('headers-validation');
+      const response = await client.request<ErrorBody>('POST', '/v1/subscriptions', {
+        event_types: ['*'],
+        destination: { type: 'webhook', url: 'https://x.y', headers },
+      });
+      expect(response.status).toBe(422);
+      expect(response.body.error).toEqual({
+        code: 'validation_failed',
+        message: expect.stringContaining('destination.headers must be an object') as string,
+        details: [
+          {
+            field: 'destination.headers',
+            message:
+              'must be an object of header names to string values, or a string holding one as JSON',
+          },
+        ],
       });
     });
 

@@ -8,6 +8,7 @@ export * from './destination-types';
 export * from './durations';
 export * from './event';
 export * from './event-schemas';
+export * from './event-type-examples';
 export * from './event-type-glob';
 export * from './field-paths';
 export * from './filter';

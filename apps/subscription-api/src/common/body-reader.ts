@@ -1,4 +1,10 @@
-import { isJsonObject, Transformation, type JsonObject } from '@herald/domain';
+import {
+  findUnsafeJson,
+  isJsonObject,
+  Transformation,
+  type JsonObject,
+  type JsonValue,
+} from '@herald/domain';
 import { ApiError, type ApiErrorDetail } from '../errors/api-error';
 
 /**
@@ -125,6 +131,13 @@ export class BodyReader {
     return items;
   }
 
+  /** An array of any JSON values; `null` is kept as null. */
+  list(field: string): JsonValue[] | null | undefined {
+    const value = this.body[field];
+    if (value === undefined || value === null) return value;
+    return Array.isArray(value) ? value : this.fail(field, 'must be an array', undefined);
+  }
+
   object(field: string, options: { required?: boolean } = {}): JsonObject | null | undefined {
     const value = this.body[field];
     if (value === undefined || (value === null && !options.required)) {
@@ -132,6 +145,27 @@ export class BodyReader {
       return value;
     }
     return isJsonObject(value) ? value : this.fail(field, 'must be a JSON object', undefined);
+  }
+
+  /**
+   * An object, or a string holding one as JSON (OpenSolar's API sends `headers` that way); either
+   * way the object is returned. `hint` is the problem for anything else.
+   */
+  objectOrJsonText(field: string, hint: string): JsonObject | null | undefined {
+    const value = this.body[field];
+    if (value === undefined || value === null) return value;
+    if (typeof value !== 'string')
+      return isJsonObject(value) ? value : this.fail(field, hint, undefined);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      return this.fail(field, hint, undefined);
+    }
+    if (!isJsonObject(parsed)) return this.fail(field, hint, undefined);
+    // The body was checked at the door as text; what the text decodes to must pass the same check.
+    const unsafe = findUnsafeJson(parsed, this.name(field));
+    return unsafe ? this.fail(field, `holds JSON where ${unsafe.message}`, undefined) : parsed;
   }
 
   /** Unknown fields are refused, so a misspelt option is not silently ignored. */
@@ -154,12 +188,16 @@ export class BodyReader {
 
 /** Throws one validation error holding the problems of every reader given. */
 export function assertValid(...readers: (BodyReader | undefined)[]): void {
-  const problems = readers.flatMap((reader) => reader?.problems ?? []);
+  assertNoProblems(readers.flatMap((reader) => reader?.problems ?? []));
+}
+
+/** Throws one validation error holding the problems given, if there are any. */
+export function assertNoProblems(problems: readonly ApiErrorDetail[]): void {
   if (problems.length > 0) {
     throw new ApiError(
       'validation_failed',
       `request is invalid: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`,
-      problems,
+      [...problems],
     );
   }
 }

@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
-import { newId } from '@herald/domain';
+import { exampleData, newId, pickExampleType, type HeraldEvent } from '@herald/domain';
 import {
   DeliveriesRepository,
   EventsRepository,
+  EventTypesRepository,
   SubscriptionsRepository,
 } from '@herald/persistence';
 import { DeliveryDispatcher } from '../dispatch/delivery-dispatcher';
@@ -16,7 +17,7 @@ import {
   type DeliveryView,
 } from './delivery.view';
 import { Redelivery } from './redelivery.service';
-import type { TestDeliveryInput } from './subscription-delivery-input';
+import { TEST_EVENT_TYPE, type TestDeliveryInput } from './subscription-delivery-input';
 
 const POLL_INTERVAL_MS = 100;
 
@@ -31,6 +32,7 @@ export class SubscriptionDeliveriesService {
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly subscriptions: SubscriptionsRepository,
     private readonly events: EventsRepository,
+    private readonly eventTypes: EventTypesRepository,
     private readonly deliveries: DeliveriesRepository,
     private readonly dispatcher: DeliveryDispatcher,
     private readonly redelivery: Redelivery,
@@ -39,25 +41,26 @@ export class SubscriptionDeliveriesService {
   /**
    * Stores a test event, sends it to this subscription only, and waits for the first attempt: at
    * most one delivery timeout plus 2 s, after which the caller gets the delivery still under way.
+   * Without `data` it sends an example from the catalog, as Svix's "send example" does.
    */
   async test(
     tenantId: string,
     subscriptionId: string,
     input: TestDeliveryInput,
   ): Promise<TestDeliveryResult> {
-    if (!(await this.subscriptions.get(tenantId, subscriptionId))) {
-      throw notFound('subscription', subscriptionId);
-    }
+    const subscription = await this.subscriptions.get(tenantId, subscriptionId);
+    if (!subscription) throw notFound('subscription', subscriptionId);
+    const { type, data } = await this.testEvent(tenantId, subscription.eventTypes, input);
     const now = new Date().toISOString();
     const { event } = await this.events.store({
       id: newId('evt'),
       tenantId,
-      type: input.eventType,
+      type,
       occurredAt: now,
       receivedAt: now,
       subject: null,
       changedFields: null,
-      data: input.data,
+      data,
     });
     // A test event is for one subscription; marked as emitted so nothing ever fans it out to others.
     await this.events.markPublished(tenantId, event.id);
@@ -79,6 +82,29 @@ export class SubscriptionDeliveriesService {
     }
     const current = (await this.deliveries.get(tenantId, delivery.id)) ?? delivery;
     return { attempted: false, delivery: presentDelivery(current), attempt: null };
+  }
+
+  /**
+   * The request's type and data; where data is missing, the first example of the type asked for or,
+   * with no type either, of the first of the subscription's types (a glob's in name order) that has
+   * one; with no example, what a test sent before examples: `{}`, of type `herald.test` by default.
+   */
+  private async testEvent(
+    tenantId: string,
+    subscribedTypes: readonly string[],
+    input: TestDeliveryInput,
+  ): Promise<{ type: string; data: HeraldEvent['data'] }> {
+    const fallback = input.eventType ?? TEST_EVENT_TYPE;
+    if (input.data !== null) return { type: fallback, data: input.data };
+    const type =
+      input.eventType ??
+      pickExampleType(subscribedTypes, await this.eventTypes.namesWithExamples(tenantId));
+    const example = type === null ? undefined : await this.eventTypes.firstExample(tenantId, type);
+    // Checked again as data: the rules for data may have changed since the example was stored.
+    const checked = example === undefined ? null : exampleData(example);
+    return type !== null && checked?.ok
+      ? { type, data: checked.data }
+      : { type: fallback, data: {} };
   }
 
   /**

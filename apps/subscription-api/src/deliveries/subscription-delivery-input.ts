@@ -4,9 +4,10 @@ import { ISO_TIME_HINT, parseIsoTime } from './iso-time';
 
 export const TEST_EVENT_TYPE = 'herald.test';
 
+/** What a test send asks for; null where the request leaves it to Herald. */
 export interface TestDeliveryInput {
-  eventType: string;
-  data: JsonObject;
+  eventType: string | null;
+  data: JsonObject | null;
 }
 
 /** A time field of a body; null when absent or bad (the reader then names it). */
@@ -23,11 +24,14 @@ export function readTime(reader: BodyReader, field: string, required: boolean): 
 /** `POST /v1/subscriptions/{id}/test` `{event_type?, data?}`. */
 export function readTestDelivery(body: unknown): TestDeliveryInput {
   const reader = new BodyReader(body ?? {});
-  const eventType = reader.string('event_type', { max: 200 }) ?? TEST_EVENT_TYPE;
-  if (!validateInboundEvent({ tenant_id: 't', type: eventType, data: {} }).ok) {
+  const eventType = reader.string('event_type', { max: 200 }) ?? null;
+  if (
+    eventType !== null &&
+    !validateInboundEvent({ tenant_id: 't', type: eventType, data: {} }).ok
+  ) {
     reader.problem('event_type', 'must be dot-separated words, e.g. meter_data.received');
   }
-  const data = reader.object('data') ?? {};
+  const data = reader.object('data') ?? null;
   reader.onlyKnown(['event_type', 'data']);
   assertValid(reader);
   return { eventType, data };

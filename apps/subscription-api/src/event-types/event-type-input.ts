@@ -14,6 +14,7 @@ const EVENT_TYPE_FIELDS = [
   'trigger_fields',
   'payload_fields',
   'transformation',
+  'examples',
 ];
 
 /** An event type name is an event type glob without wildcards: exactly what ingest accepts as `type`. */
@@ -46,23 +47,29 @@ export function readNewEventType(body: unknown): NewEventType {
     triggerFields: reader.stringList('trigger_fields', FIELD_LIST) ?? null,
     payloadFields: reader.stringList('payload_fields', FIELD_LIST) ?? null,
     transformation: reader.transformation('transformation') ?? null,
+    examples: reader.list('examples') ?? [],
   };
   reader.onlyKnown(EVENT_TYPE_FIELDS);
   assertValid(reader);
   return eventType;
 }
 
-/** A PATCH body: only the fields given change; `null` clears schema, the field lists or the transformation. */
+/**
+ * A PATCH body: only the fields given change; `null` clears schema, the field lists, the
+ * transformation or the examples.
+ */
 export function readEventTypeChanges(body: unknown): EventTypeChanges {
   const reader = new BodyReader(body);
   if (isJsonObject(body) && body.description === null)
     reader.problem('description', 'must be a string');
+  const examples = reader.list('examples');
   const changes: EventTypeChanges = {
     description: reader.string('description', { max: 1000 }),
     schema: readSchema(reader),
     triggerFields: reader.stringList('trigger_fields', FIELD_LIST),
     payloadFields: reader.stringList('payload_fields', FIELD_LIST),
     transformation: reader.transformation('transformation'),
+    examples: examples === null ? [] : examples,
   };
   reader.onlyKnown(EVENT_TYPE_FIELDS.filter((field) => field !== 'name'));
   assertValid(reader);

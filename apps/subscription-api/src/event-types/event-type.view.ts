@@ -7,6 +7,7 @@ export const presentEventType = (eventType: EventType) => ({
   trigger_fields: eventType.triggerFields,
   payload_fields: eventType.payloadFields,
   transformation: eventType.transformation,
+  examples: eventType.examples,
   archived_at: eventType.archivedAt,
   created_at: eventType.createdAt,
   updated_at: eventType.updatedAt,

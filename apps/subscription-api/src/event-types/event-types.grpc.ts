@@ -11,7 +11,7 @@ import {
   type GrpcFieldShape,
   withCleared,
 } from '../grpc/grpc-mapping';
-import { structOrNull } from '../grpc/struct';
+import { structOrNull, toListValue } from '../grpc/struct';
 import { eventTypePageRequest, readEventTypeChanges, readNewEventType } from './event-type-input';
 import type { EventTypeView } from './event-type.view';
 import { EventTypesService } from './event-types.service';
@@ -20,8 +20,9 @@ const SHAPES: Record<string, GrpcFieldShape> = {
   schema: 'struct',
   trigger_fields: 'string_list',
   payload_fields: 'string_list',
+  examples: 'list_value',
 };
-const CLEARABLE = ['schema', 'trigger_fields', 'payload_fields', 'transformation'];
+const CLEARABLE = ['schema', 'trigger_fields', 'payload_fields', 'transformation', 'examples'];
 
 function toMessage(view: EventTypeView) {
   return withoutNulls({
@@ -29,6 +30,7 @@ function toMessage(view: EventTypeView) {
     schema: structOrNull(view.schema),
     trigger_fields: stringList(view.trigger_fields),
     payload_fields: stringList(view.payload_fields),
+    examples: toListValue(view.examples),
   });
 }
 

@@ -16,6 +16,7 @@ type EventTypeBody = {
   schema: Record<string, unknown> | null;
   trigger_fields: string[] | null;
   payload_fields: string[] | null;
+  examples: unknown[];
   archived_at: string | null;
   created_at: string;
   updated_at: string;
@@ -61,6 +62,7 @@ describe('event types on a real PostgreSQL', () => {
       trigger_fields: ['meter.*'],
       payload_fields: ['meter_id', 'readings'],
       transformation: '{"event_id": event.type, "payload": event.data}',
+      examples: [],
       archived_at: null,
       created_at: anyString(),
       updated_at: anyString(),
@@ -84,6 +86,7 @@ describe('event types on a real PostgreSQL', () => {
       trigger_fields: null,
       payload_fields: null,
       transformation: null,
+      examples: [],
     });
   });
 
@@ -169,6 +172,160 @@ describe('event types on a real PostgreSQL', () => {
     expect((await client.request('GET', '/v1/event-types/project.updated')).body).toEqual(
       cleared.body,
     );
+  });
+
+  describe('examples', () => {
+    /** Readings of a meter, as the README walkthrough publishes them. */
+    const received = {
+      meter_id: 'm-1',
+      customer_id: 'c-1',
+      start_date: '2024-05-01',
+      end_date: '2024-05-02',
+      granularity: 'hh',
+    };
+    const late = { ...received, meter_id: 'm-2', start_date: '2023-04-01' };
+
+    it('keeps the examples given, shows them on get and list, replaces them on PATCH and clears them with null', async () => {
+      const { client } = await operator.createTenant('examples');
+      const created = await client.request<EventTypeBody>('POST', '/v1/event-types', {
+        name: 'meter_data.received',
+        schema: meterSchema,
+        examples: [received, late],
+      });
+      expect(created.status).toBe(201);
+      expect(created.body.examples).toEqual([received, late]);
+      expect(
+        (await client.request<EventTypeBody>('GET', '/v1/event-types/meter_data.received')).body,
+      ).toEqual(created.body);
+      const listed = await client.request<PageBody>('GET', '/v1/event-types');
+      expect(listed.body.data).toEqual([created.body]);
+
+      const described = await client.request<EventTypeBody>(
+        'PATCH',
+        '/v1/event-types/meter_data.received',
+        { description: 'readings arrived' },
+      );
+      expect(described.body.examples).toEqual([received, late]);
+      const replaced = await client.request<EventTypeBody>(
+        'PATCH',
+        '/v1/event-types/meter_data.received',
+        { examples: [late] },
+      );
+      expect(replaced.status).toBe(200);
+      expect(replaced.body).toMatchObject({ examples: [late], schema: meterSchema });
+      const cleared = await client.request<EventTypeBody>(
+        'PATCH',
+        '/v1/event-types/meter_data.received',
+        { examples: null },
+      );
+      expect(cleared.body.examples).toEqual([]);
+      expect(
+        (await client.request<EventTypeBody>('GET', '/v1/event-types/meter_data.received')).body
+          .examples,
+      ).toEqual([]);
+    });
+
+    it('refuses examples that do not match the schema, naming each by index, on create and PATCH', async () => {
+      const { client } = await operator.createTenant('examples-schema');
+      const created = await client.request<ErrorBody>('POST', '/v1/event-types', {
+        name: 'meter_data.received',
+        schema: meterSchema,
+        examples: [received, { customer_id: 'c-1' }, { meter_id: 42 }],
+      });
+      expect(created.status).toBe(422);
+      expect(created.body.error).toEqual({
+        code: 'validation_failed',
+        message: expect.stringContaining('examples[1] does not match the schema') as string,
+        details: [
+          {
+            field: 'examples[1]',
+            message: 'does not match the schema: examples[1].meter_id is required',
+          },
+          {
+            field: 'examples[2]',
+            message: 'does not match the schema: examples[2].meter_id must be string',
+          },
+        ],
+      });
+      expect((await client.request('GET', '/v1/event-types/meter_data.received')).status).toBe(404);
+
+      await client.request('POST', '/v1/event-types', {
+        name: 'meter_data.received',
+        schema: meterSchema,
+        examples: [received],
+      });
+      const patched = await client.request<ErrorBody>(
+        'PATCH',
+        '/v1/event-types/meter_data.received',
+        { examples: [late, { meter_id: null }] },
+      );
+      expect(patched.status).toBe(422);
+      expect(patched.body.error.details).toEqual([
+        {
+          field: 'examples[1]',
+          message: 'does not match the schema: examples[1].meter_id must be string',
+        },
+      ]);
+      expect(
+        (await client.request<EventTypeBody>('GET', '/v1/event-types/meter_data.received')).body
+          .examples,
+      ).toEqual([received]);
+    });
+
+    it('refuses a schema the stored examples do not match, unless the PATCH changes them too', async () => {
+      const { client } = await operator.createTenant('examples-new-schema');
+      await client.request('POST', '/v1/event-types', {
+        name: 'meter_data.received',
+        examples: [received],
+      });
+      const stricter = { ...meterSchema, required: ['meter_id', 'kwh'] };
+      const refused = await client.request<ErrorBody>(
+        'PATCH',
+        '/v1/event-types/meter_data.received',
+        { schema: stricter },
+      );
+      expect(refused.status).toBe(422);
+      expect(refused.body.error.details).toEqual([
+        { field: 'examples[0]', message: 'does not match the schema: examples[0].kwh is required' },
+      ]);
+      expect(
+        (await client.request<EventTypeBody>('GET', '/v1/event-types/meter_data.received')).body,
+      ).toMatchObject({ schema: null, examples: [received] });
+
+      const both = await client.request<EventTypeBody>(
+        'PATCH',
+        '/v1/event-types/meter_data.received',
+        { schema: stricter, examples: [{ ...received, kwh: 1.5 }] },
+      );
+      expect(both.status).toBe(200);
+      expect(both.body).toMatchObject({ schema: stricter, examples: [{ ...received, kwh: 1.5 }] });
+    });
+
+    it.each([
+      ['examples that are not a list', { examples: { meter_id: 'm-1' } }, 'must be an array'],
+      [
+        'more than 10 examples',
+        { examples: Array.from({ length: 11 }, () => ({ meter_id: 'm-1' })) },
+        'must have at most 10 entries',
+      ],
+      [
+        'examples larger together than an event may be',
+        { examples: [{ meter_id: 'a'.repeat(132_000) }, { meter_id: 'b'.repeat(132_000) }] },
+        'must be at most 262144 bytes of JSON together (HERALD_MAX_EVENT_BYTES); these are 264033',
+      ],
+    ])('refuses %s with 422 naming examples', async (_name, body, message) => {
+      const { client } = await operator.createTenant('examples-validation');
+      const created = await client.request<ErrorBody>('POST', '/v1/event-types', {
+        name: 'a.b',
+        ...body,
+      });
+      expect(created.status).toBe(422);
+      expect(created.body.error.details).toEqual([{ field: 'examples', message }]);
+      await client.request('POST', '/v1/event-types', { name: 'a.b' });
+      const patched = await client.request<ErrorBody>('PATCH', '/v1/event-types/a.b', body);
+      expect(patched.status).toBe(422);
+      expect(patched.body.error.details).toEqual([{ field: 'examples', message }]);
+    });
   });
 
   it('archives on DELETE (200 with the type) and unarchives', async () => {

@@ -33,6 +33,16 @@ const changeableFields: Record<string, Schema> = {
   transformation: transformationSchema(
     'The default body transformation of subscriptions of this type that have none of their own.',
   ),
+  examples: {
+    type: ['array', 'null'],
+    maxItems: 10,
+    items: {},
+    description:
+      'Sample `data` of events of this type, each valid as an event’s `data` and against `schema` ' +
+      'when there is one; together at most HERALD_MAX_EVENT_BYTES of JSON. A test send without ' +
+      '`data` sends the first. Null in a PATCH clears them; an answer always has the list.',
+    example: [{ meter_id: 'm-1', reading_count: 48 }],
+  },
 };
 
 const nameParam = pathParam('name', 'Event type name, e.g. `meter_data.received`.');
@@ -47,6 +57,7 @@ export const eventTypeSchemas: Record<string, Schema> = {
       'trigger_fields',
       'payload_fields',
       'transformation',
+      'examples',
       'archived_at',
       'created_at',
       'updated_at',
@@ -171,7 +182,7 @@ export const eventTypePaths: Paths = {
     },
     patch: {
       operationId: 'updateEventType',
-      summary: 'Change an event type’s description, schema or default fields',
+      summary: 'Change an event type’s description, schema, default fields or examples',
       tags: ['Event types'],
       security: tenantOnly,
       parameters: [nameParam],

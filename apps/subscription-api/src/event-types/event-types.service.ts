@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { exampleProblems, type JsonObject, type JsonValue } from '@herald/domain';
 import {
   EventTypesRepository,
   type EventType,
@@ -6,6 +8,7 @@ import {
   type EventTypePageRequest,
   type NewEventType,
 } from '@herald/persistence';
+import { assertNoProblems } from '../common/body-reader';
 import { pageResponse } from '../common/pagination';
 import { ApiError, notFound } from '../errors/api-error';
 import { presentEventType, type EventTypeView } from './event-type.view';
@@ -18,9 +21,18 @@ const found = (name: string, eventType: EventType | null): EventTypeView => {
 /** A tenant's event type catalog; the REST and gRPC transports both call this. */
 @Injectable()
 export class EventTypesService {
-  constructor(private readonly eventTypes: EventTypesRepository) {}
+  constructor(
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    private readonly eventTypes: EventTypesRepository,
+  ) {}
+
+  /** A type's examples must stay what its events may carry, so a schema change is checked too. */
+  private assertExamples(examples: readonly JsonValue[], schema: JsonObject | null): void {
+    assertNoProblems(exampleProblems(examples, schema, this.config.maxEventBytes));
+  }
 
   async create(tenantId: string, input: NewEventType): Promise<EventTypeView> {
+    this.assertExamples(input.examples, input.schema);
     const created = await this.eventTypes.create(tenantId, input);
     if (!created) {
       throw new ApiError(
@@ -41,7 +53,11 @@ export class EventTypesService {
   }
 
   async update(tenantId: string, name: string, changes: EventTypeChanges): Promise<EventTypeView> {
-    return found(name, await this.eventTypes.update(tenantId, name, changes));
+    const check =
+      changes.examples !== undefined || changes.schema !== undefined
+        ? (next: EventType) => this.assertExamples(next.examples, next.schema)
+        : undefined;
+    return found(name, await this.eventTypes.update(tenantId, name, changes, check));
   }
 
   /** Archiving hides a type from the catalog and keeps it for history; events of it still flow. */

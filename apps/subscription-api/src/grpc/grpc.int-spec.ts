@@ -22,7 +22,14 @@ import { createService } from '@herald/runtime';
 import { testConfig, TopicRecorder, waitFor } from '@herald/testing';
 import { SubscriptionApiModule } from '../subscription-api.module';
 import { attachGrpc } from './attach-grpc';
-import { fromStruct, toStruct, type ProtoStruct } from './struct';
+import {
+  fromListValue,
+  fromStruct,
+  toListValue,
+  toStruct,
+  type ProtoStruct,
+  type ProtoValue,
+} from './struct';
 
 type Call = (
   request: object,
@@ -558,6 +565,7 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
       trigger_fields?: { values?: string[] };
       payload_fields?: { values?: string[] };
       transformation?: string;
+      examples?: { values?: ProtoValue[] };
       archived_at?: string;
       created_at: string;
       updated_at: string;
@@ -644,6 +652,64 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
       expect(unarchived.archived_at).toBeUndefined();
     });
 
+    it('keeps examples of every JSON kind, replaces and clears them, and names a bad one by index', async () => {
+      const { key } = await tenantWithKey('grpc-catalog-examples');
+      const name = 'meter_data.received';
+      const examples = [
+        { meter_id: 'm-1', reading: { kwh: 12.5, final: true }, tags: ['a', null] },
+        { meter_id: 'm-2', reading: { kwh: 0, final: false }, tags: [] },
+      ];
+      const created = await call<GrpcEventType>(
+        client,
+        'CreateEventType',
+        { name, schema: toStruct(schema), examples: toListValue(examples) },
+        key,
+      );
+      expect(fromListValue(created.examples ?? {})).toEqual(examples);
+      expect(await call(client, 'GetEventType', { name }, key)).toEqual(created);
+      const listed = await call<GrpcPage<GrpcEventType>>(client, 'ListEventTypes', {}, key);
+      expect(listed.data).toEqual([created]);
+
+      const described = await call<GrpcEventType>(
+        client,
+        'UpdateEventType',
+        { name, description: 'Readings' },
+        key,
+      );
+      expect(fromListValue(described.examples ?? {})).toEqual(examples);
+      const replaced = await call<GrpcEventType>(
+        client,
+        'UpdateEventType',
+        { name, examples: toListValue([examples[1]]) },
+        key,
+      );
+      expect(fromListValue(replaced.examples ?? {})).toEqual([examples[1]]);
+
+      const invalid = await failure(
+        call(
+          client,
+          'UpdateEventType',
+          { name, examples: toListValue([examples[0], { reading: {} }]) },
+          key,
+        ),
+      );
+      expect(invalid.code).toBe(status.INVALID_ARGUMENT);
+      expect(invalid.body.error.details).toEqual([
+        {
+          field: 'examples[1]',
+          message: 'does not match the schema: examples[1].meter_id is required',
+        },
+      ]);
+
+      const cleared = await call<GrpcEventType>(
+        client,
+        'UpdateEventType',
+        { name, clear_fields: ['examples'] },
+        key,
+      );
+      expect(fromListValue(cleared.examples ?? {})).toEqual([]);
+    });
+
     it('names bad fields, also in clear_fields', async () => {
       const { key } = await tenantWithKey('grpc-catalog-invalid');
       const badName = await failure(
@@ -669,7 +735,8 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
       expect(badClear.body.error.details).toEqual([
         {
           field: 'clear_fields[0]',
-          message: 'must be one of schema, trigger_fields, payload_fields, transformation',
+          message:
+            'must be one of schema, trigger_fields, payload_fields, transformation, examples',
         },
         { field: 'clear_fields[1]', message: 'names a field that is also set' },
       ]);

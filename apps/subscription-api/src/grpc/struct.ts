@@ -44,6 +44,14 @@ function fromValue(value: ProtoValue): JsonValue {
   return null;
 }
 
+export function toListValue(values: readonly JsonValue[]): { values: ProtoValue[] } {
+  return { values: values.map(toValue) };
+}
+
+export function fromListValue(list: { values?: ProtoValue[] }): JsonValue[] {
+  return (list.values ?? []).map(fromValue);
+}
+
 export function structOrNull(value: unknown): ProtoStruct | undefined {
   return isJsonObject(value) ? toStruct(value) : undefined;
 }

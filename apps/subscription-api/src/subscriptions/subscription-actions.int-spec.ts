@@ -229,6 +229,99 @@ describe('subscription actions: test and recover', () => {
       expect(waited).toBeLessThan(DELIVERY_TIMEOUT_MS + 2000 + 1500);
     });
 
+    describe('without data: an example from the catalog', () => {
+      const created = { meter_id: 'm-1', serial: 'S-100' };
+      const replaced = { meter_id: 'm-2', serial: 'S-200' };
+
+      /** Sends a test and gives what was stored and emitted to the deliverer for it. */
+      async function sendTest(
+        tenantId: string,
+        client: ApiClient,
+        subscriptionId: string,
+        body?: object,
+      ) {
+        const response = await client.request<TestResult>(
+          'POST',
+          `/v1/subscriptions/${subscriptionId}/test`,
+          body,
+        );
+        expect(response.status).toBe(202);
+        const { delivery } = response.body;
+        const event = await events.get(tenantId, delivery.event_id);
+        const message = await waitFor('the test delivery on herald.deliveries', () =>
+          emitted.find((m) => m.delivery_id === delivery.id),
+        );
+        expect(message.body).toMatchObject({ type: event?.type, data: event?.data });
+        return { delivery, event };
+      }
+
+      it('sends the first example of the event type asked for; data given wins', async () => {
+        const { tenantId, client, subscriptionId } = await tenantWithSubscription(
+          'test-example',
+          slowUrl,
+        );
+        await client.request('POST', '/v1/event-types', {
+          name: 'meter.replaced',
+          examples: [replaced, created],
+        });
+        const asked = await sendTest(tenantId, client, subscriptionId, {
+          event_type: 'meter.replaced',
+        });
+        expect(asked.delivery.event_type).toBe('meter.replaced');
+        expect(asked.event).toMatchObject({ type: 'meter.replaced', data: replaced });
+
+        const given = await sendTest(tenantId, client, subscriptionId, {
+          event_type: 'meter.replaced',
+          data: { meter_id: 'mine' },
+        });
+        expect(given.event).toMatchObject({ type: 'meter.replaced', data: { meter_id: 'mine' } });
+      });
+
+      it('with no type either, takes the subscription’s first type with an example, a glob’s first match by name', async () => {
+        const { tenantId, client } = await operator.createTenant('test-example-glob');
+        const subscribed = await client.request<{ id: string }>('POST', '/v1/subscriptions', {
+          event_types: ['user.*', 'meter.*', 'customer.created'],
+          destination: { type: 'webhook', url: slowUrl },
+        });
+        await client.request('POST', '/v1/event-types', { name: 'user.created' });
+        await client.request('POST', '/v1/event-types', {
+          name: 'customer.created',
+          examples: [{ customer_id: 'c-1' }],
+        });
+        await client.request('POST', '/v1/event-types', {
+          name: 'meter.replaced',
+          examples: [replaced],
+        });
+        await client.request('POST', '/v1/event-types', {
+          name: 'meter.created',
+          examples: [created, replaced],
+        });
+        await client.request('POST', '/v1/event-types', {
+          name: 'meter.archived',
+          examples: [{ meter_id: 'archived' }],
+        });
+        await client.request('DELETE', '/v1/event-types/meter.archived');
+
+        const picked = await sendTest(tenantId, client, subscribed.body.id, {});
+        expect(picked.delivery.event_type).toBe('meter.created');
+        expect(picked.event).toMatchObject({ type: 'meter.created', data: created });
+      });
+
+      it('without an example keeps the type asked for, or herald.test, with empty data', async () => {
+        const { tenantId, client, subscriptionId } = await tenantWithSubscription(
+          'test-no-example',
+          slowUrl,
+        );
+        await client.request('POST', '/v1/event-types', { name: 'meter.created' });
+        const asked = await sendTest(tenantId, client, subscriptionId, {
+          event_type: 'meter.created',
+        });
+        expect(asked.event).toMatchObject({ type: 'meter.created', data: {} });
+        const plain = await sendTest(tenantId, client, subscriptionId);
+        expect(plain.event).toMatchObject({ type: 'herald.test', data: {} });
+      });
+    });
+
     it.each([
       [
         'a bad event type',

@@ -94,8 +94,19 @@ export const subscriptionActionSchemas: Record<string, Schema> = {
     type: 'object',
     additionalProperties: false,
     properties: {
-      event_type: { type: 'string', maxLength: 200, default: 'herald.test' },
-      data: { type: 'object', default: {} },
+      event_type: {
+        type: 'string',
+        maxLength: 200,
+        description:
+          'Without it (and without `data`): the first of the subscription’s event types, in their ' +
+          'order, with an example in the catalog (a glob’s matches in name order, archived types ' +
+          'skipped); with no example anywhere, `herald.test`.',
+      },
+      data: {
+        type: 'object',
+        description:
+          'Without it: the first example of the event type in the catalog, or `{}` when it has none.',
+      },
     },
   },
   TestDeliveryResult: {
@@ -156,7 +167,8 @@ export const subscriptionActionPaths: Paths = {
       requestBody: {
         ...jsonBody(
           ref('TestDeliveryRequest'),
-          'Stores an event (type `herald.test` unless given) and delivers it (origin `test`).',
+          'Stores an event and delivers it (origin `test`); without `data`, an example from the ' +
+            'event type catalog, as Svix’s "send example".',
         ),
         required: false,
       },

@@ -19,6 +19,8 @@ const RESERVED_HEADERS = new Set([
   'connection',
   'transfer-encoding',
 ]);
+const HEADERS_HINT =
+  'must be an object of header names to string values, or a string holding one as JSON';
 const SUBSCRIPTION_FIELDS = [
   'description',
   'enabled',
@@ -50,7 +52,7 @@ function readWebhook(reader: BodyReader): WebhookDestination {
       reader.problem('url', 'must not carry credentials');
   }
   const headers: Record<string, string> = {};
-  const rawHeaders = reader.object('headers') ?? {};
+  const rawHeaders = reader.objectOrJsonText('headers', HEADERS_HINT) ?? {};
   for (const [name, value] of Object.entries(rawHeaders)) {
     if (!HEADER_NAME.test(name)) reader.problem(`headers.${name}`, 'is not a valid header name');
     else if (

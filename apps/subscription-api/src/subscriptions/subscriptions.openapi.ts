@@ -64,9 +64,17 @@ export const subscriptionSchemas: Record<string, Schema> = {
       type: { const: 'webhook' },
       url: { type: 'string', format: 'uri' },
       headers: {
-        type: 'object',
-        additionalProperties: { type: 'string' },
-        description: 'Values are encrypted at rest and masked in responses.',
+        oneOf: [
+          { type: 'object', additionalProperties: { type: 'string' } },
+          {
+            type: 'string',
+            contentMediaType: 'application/json',
+            example: '{"Authorization": "Token abc"}',
+            description: 'The same object as JSON text, as OpenSolar’s API sends it.',
+          },
+        ],
+        description:
+          'Extra request headers: an object, or a string holding one as JSON (stored and returned as the object). Values are encrypted at rest and masked in responses.',
       },
     },
   },

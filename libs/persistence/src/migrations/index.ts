@@ -9,6 +9,7 @@ import { DeliveryMessageId1764000006000 } from './1764000006000-delivery-message
 import { EventFailure1764000007000 } from './1764000007000-event-failure';
 import { SubscriptionMaxInFlight1764000008000 } from './1764000008000-subscription-max-in-flight';
 import { EventSourceRecord1764000009000 } from './1764000009000-event-source-record';
+import { EventTypeExamples1764000010000 } from './1764000010000-event-type-examples';
 import { Transformations1764000011000 } from './1764000011000-transformations';
 
 /** Every migration, in order; new ones are appended here. */
@@ -24,5 +25,6 @@ export const migrations = [
   EventFailure1764000007000,
   SubscriptionMaxInFlight1764000008000,
   EventSourceRecord1764000009000,
+  EventTypeExamples1764000010000,
   Transformations1764000011000,
 ];

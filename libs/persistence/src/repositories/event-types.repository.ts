@@ -1,5 +1,5 @@
-import { type DataSource } from 'typeorm';
-import type { JsonObject } from '@herald/domain';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { JsonObject, JsonValue } from '@herald/domain';
 import { iso, isoRequired, type Page } from '../rows';
 
 /** An entry of a tenant's event type catalog. */
@@ -13,6 +13,8 @@ export interface EventType {
   payloadFields: string[] | null;
   /** The JSONata transformation of the body for subscriptions of this type that have none. */
   transformation: string | null;
+  /** Sample `data` of events of the type; a test send without data sends the first. */
+  examples: JsonValue[];
   archivedAt: string | null;
   createdAt: string;
   updatedAt: string;
@@ -26,6 +28,7 @@ export interface NewEventType {
   payloadFields: string[] | null;
   /** Left out or null: none. */
   transformation?: string | null;
+  examples: JsonValue[];
 }
 
 /** The fields a PATCH may change; absent fields keep their value. */
@@ -46,6 +49,7 @@ interface EventTypeRow {
   trigger_fields: string[] | null;
   payload_fields: string[] | null;
   transformation: string | null;
+  examples: JsonValue[];
   archived_at: Date | null;
   created_at: Date;
   updated_at: Date;
@@ -59,6 +63,7 @@ const toEventType = (row: EventTypeRow): EventType => ({
   triggerFields: row.trigger_fields,
   payloadFields: row.payload_fields,
   transformation: row.transformation,
+  examples: row.examples,
   archivedAt: iso(row.archived_at),
   createdAt: isoRequired(row.created_at),
   updatedAt: isoRequired(row.updated_at),
@@ -68,7 +73,11 @@ const toEventType = (row: EventTypeRow): EventType => ({
 const json = (value: unknown): string | null => (value === null ? null : JSON.stringify(value));
 
 /** TypeORM answers UPDATE … RETURNING with `[rows, affected]`. */
-async function updated(db: DataSource, sql: string, values: unknown[]): Promise<EventType | null> {
+async function updated(
+  db: Pick<EntityManager, 'query'>,
+  sql: string,
+  values: unknown[],
+): Promise<EventType | null> {
   const [rows] = await db.query<[EventTypeRow[], number]>(sql, values);
   return rows[0] ? toEventType(rows[0]) : null;
 }
@@ -79,6 +88,7 @@ const CHANGE_COLUMNS: Record<keyof EventTypeChanges, string> = {
   triggerFields: 'trigger_fields',
   payloadFields: 'payload_fields',
   transformation: 'transformation',
+  examples: 'examples',
 };
 
 export class EventTypesRepository {
@@ -88,8 +98,8 @@ export class EventTypesRepository {
   async create(tenantId: string, input: NewEventType): Promise<EventType | null> {
     const rows: EventTypeRow[] = await this.db.query(
       `INSERT INTO event_types (tenant_id, name, description, schema, trigger_fields, payload_fields,
-         transformation)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
+         transformation, examples)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (tenant_id, name) DO NOTHING
        RETURNING *`,
       [
@@ -100,6 +110,7 @@ export class EventTypesRepository {
         json(input.triggerFields),
         json(input.payloadFields),
         input.transformation ?? null,
+        json(input.examples),
       ],
     );
     return rows[0] ? toEventType(rows[0]) : null;
@@ -137,8 +148,32 @@ export class EventTypesRepository {
     };
   }
 
-  /** Applies the given changes; null when the tenant has no type of that name. */
+  /**
+   * Applies the given changes; null when the tenant has no type of that name. With `check`, the row
+   * is locked and `check` sees the type as the changes would leave it, and may throw to refuse them:
+   * a rule across fields (examples that match the schema) then holds against concurrent changes.
+   */
   async update(
+    tenantId: string,
+    name: string,
+    changes: EventTypeChanges,
+    check?: (next: EventType) => void,
+  ): Promise<EventType | null> {
+    if (!check) return this.apply(this.db.manager, tenantId, name, changes);
+    return this.db.transaction(async (manager) => {
+      const rows: EventTypeRow[] = await manager.query(
+        'SELECT * FROM event_types WHERE tenant_id = $1 AND name = $2 FOR UPDATE',
+        [tenantId, name],
+      );
+      if (!rows[0]) return null;
+      const defined = Object.entries(changes).filter(([, value]) => value !== undefined);
+      check({ ...toEventType(rows[0]), ...Object.fromEntries(defined) });
+      return this.apply(manager, tenantId, name, changes);
+    });
+  }
+
+  private apply(
+    db: Pick<EntityManager, 'query'>,
     tenantId: string,
     name: string,
     changes: EventTypeChanges,
@@ -152,7 +187,7 @@ export class EventTypesRepository {
         return `${CHANGE_COLUMNS[field]} = $${values.length}`;
       });
     return updated(
-      this.db,
+      db,
       `UPDATE event_types SET ${[...assignments, 'updated_at = now()'].join(', ')}
        WHERE tenant_id = $1 AND name = $2
        RETURNING *`,
@@ -169,6 +204,27 @@ export class EventTypesRepository {
        RETURNING *`,
       [tenantId, name],
     );
+  }
+
+  /** The first example of a type, or undefined when the tenant has no such type or it has none. */
+  async firstExample(tenantId: string, name: string): Promise<JsonValue | undefined> {
+    const rows: { example: JsonValue }[] = await this.db.query(
+      `SELECT examples -> 0 AS example FROM event_types
+       WHERE tenant_id = $1 AND name = $2 AND jsonb_array_length(examples) > 0`,
+      [tenantId, name],
+    );
+    return rows[0]?.example;
+  }
+
+  /** The names, in order, of the tenant's types (not archived) that have an example. */
+  async namesWithExamples(tenantId: string): Promise<string[]> {
+    const rows: { name: string }[] = await this.db.query(
+      `SELECT name FROM event_types
+       WHERE tenant_id = $1 AND archived_at IS NULL AND jsonb_array_length(examples) > 0
+       ORDER BY name`,
+      [tenantId],
+    );
+    return rows.map((row) => row.name);
   }
 
   async unarchive(tenantId: string, name: string): Promise<EventType | null> {
