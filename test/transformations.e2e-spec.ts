@@ -207,4 +207,180 @@ describe('body transformations', () => {
     ]);
     expect(receiver.requests.filter((request) => request.path === '/shaped/failing')).toEqual([]);
   });
+
+  describe('preview', () => {
+    type Preview = {
+      would_deliver: boolean;
+      reasons: string[];
+      delivery_id: string;
+      transformation: string | null;
+      body: unknown;
+      raw_body: string | null;
+      headers: Record<string, string> | null;
+      error: string | null;
+      event: { id: string; type: string; data: unknown };
+    };
+
+    it('renders a given event through filter, payload_fields and transformation, signed, sending nothing', async () => {
+      const { client } = await operator.createTenant('preview-given');
+      const sub = await subscribe(client, '/preview/never', {
+        destination: {
+          type: 'webhook',
+          url: receiver.url + '/preview/never',
+          headers: { Authorization: 'Token abc' },
+        },
+        filter: { 'data.nodeId': { $in: [1, 2] } },
+        payload_fields: ['nodeId', 'watts'],
+        transformation:
+          '{"node": event.data.nodeId, "w": event.data.watts, "keys": $keys(event.data)}',
+      });
+      const event = {
+        type: 'meter_data.received',
+        subject: 'node/1',
+        data: { nodeId: 1, watts: 1200, secret_note: 'not delivered' },
+      };
+      const preview = await client.request<Preview>('POST', `/v1/subscriptions/${sub.id}/preview`, {
+        event,
+      });
+      expect(preview.status).toBe(200);
+      expect(preview.body).toMatchObject({
+        would_deliver: true,
+        reasons: [],
+        transformation: 'subscription',
+        body: { node: 1, w: 1200, keys: ['nodeId', 'watts'] },
+        raw_body: '{"node":1,"w":1200,"keys":["nodeId","watts"]}',
+        error: null,
+        event: { type: 'meter_data.received', data: event.data },
+      });
+      const headers = preview.body.headers ?? {};
+      expect(headers).toMatchObject({
+        Authorization: '********',
+        'content-type': 'application/json',
+        'webhook-id': preview.body.delivery_id,
+      });
+      // The signature is the subscription's, over exactly raw_body.
+      expect(
+        verifyWebhook(sub.secret, {
+          method: 'POST',
+          path: '/preview/never',
+          headers,
+          body: preview.body.raw_body ?? '',
+          receivedAt: Date.now(),
+        }),
+      ).toEqual({ node: 1, w: 1200, keys: ['nodeId', 'watts'] });
+
+      const filtered = await client.request<Preview>(
+        'POST',
+        `/v1/subscriptions/${sub.id}/preview`,
+        {
+          event: { ...event, type: 'other.thing', data: { nodeId: 3 } },
+        },
+      );
+      expect(filtered.body).toMatchObject({
+        would_deliver: false,
+        reasons: [
+          'event_types does not include other.thing',
+          'the filter does not hold for this event',
+        ],
+      });
+      const deliveries = await client.request<Page<unknown>>(
+        'GET',
+        `/v1/deliveries?subscription_id=${sub.id}`,
+      );
+      expect(deliveries.body.data).toEqual([]);
+      expect(receiver.requests.filter((request) => request.path === '/preview/never')).toEqual([]);
+    });
+
+    it('renders a stored event, and says why a transformation gives no body', async () => {
+      const { client } = await operator.createTenant('preview-stored');
+      const sub = await subscribe(client, '/preview/stored', {
+        enabled: false,
+        transformation: '$number(event.data.meter_id)',
+      });
+      const accepted = await client.request<{ id: string }>('POST', '/v1/events', {
+        type: 'meter_data.received',
+        data: { meter_id: 'm-1' },
+      });
+      await waitFor('the event to be stored', async () => {
+        const stored = await client.request('GET', `/v1/events/${accepted.body.id}`);
+        return stored.status === 200;
+      });
+      const preview = await client.request<Preview>('POST', `/v1/subscriptions/${sub.id}/preview`, {
+        event_id: accepted.body.id,
+      });
+      expect(preview.status).toBe(200);
+      expect(preview.body).toMatchObject({
+        would_deliver: false,
+        reasons: ['the subscription is paused (enabled is false)'],
+        body: null,
+        raw_body: null,
+        headers: null,
+        error: expect.stringMatching(/^transformation failed: D\d+/) as string,
+        event: { id: accepted.body.id },
+      });
+    });
+
+    it('answers 404 for an unknown subscription or event, 422 for neither or both', async () => {
+      const { client } = await operator.createTenant('preview-errors');
+      const sub = await subscribe(client, '/preview/errors');
+      const event = { type: 'meter_data.received', data: {} };
+      expect(
+        (await client.request('POST', '/v1/subscriptions/sub_nope/preview', { event })).status,
+      ).toBe(404);
+      expect(
+        (
+          await client.request('POST', `/v1/subscriptions/${sub.id}/preview`, {
+            event_id: 'evt_nope',
+          })
+        ).status,
+      ).toBe(404);
+      const neither = await client.request<ValidationError>(
+        'POST',
+        `/v1/subscriptions/${sub.id}/preview`,
+        {},
+      );
+      expect(neither.status).toBe(422);
+      expect(neither.body.error.details.map((d) => d.field)).toEqual(['event_id']);
+      const bad = await client.request<ValidationError>(
+        'POST',
+        `/v1/subscriptions/${sub.id}/preview`,
+        {
+          event: { type: 'meter_data.received', occurred_at: 'yesterday', data: {} },
+        },
+      );
+      expect(bad.status).toBe(422);
+      expect(bad.body.error.details.map((d) => d.field)).toEqual(['event.occurred_at']);
+    });
+
+    it("previews an event type's default body and checks its schema", async () => {
+      const { client } = await operator.createTenant('preview-type');
+      await client.request('POST', '/v1/event-types', {
+        name: 'meter_data.received',
+        schema: { type: 'object', required: ['meter_id'] },
+        payload_fields: ['meter_id'],
+        transformation: '{"meter": event.data.meter_id, "for": subscription_id}',
+      });
+      const good = await client.request<Preview & { schema_error: unknown }>(
+        'POST',
+        '/v1/event-types/meter_data.received/preview',
+        { event: { data: { meter_id: 'm-3', other: true } } },
+      );
+      expect(good.status).toBe(200);
+      expect(good.body).toMatchObject({
+        schema_error: null,
+        transformation: true,
+        body: { meter: 'm-3', for: 'sub_preview' },
+        event: { type: 'meter_data.received' },
+      });
+      const bad = await client.request<{ schema_error: { field: string; message: string } }>(
+        'POST',
+        '/v1/event-types/meter_data.received/preview',
+        { event: { data: { other: true } } },
+      );
+      expect(bad.body.schema_error).toEqual({
+        field: 'data.meter_id',
+        message: expect.stringMatching(/data.meter_id is required/) as string,
+      });
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { isJsonObject, newId, validateInboundEvent, type HeraldEvent } from '@herald/domain';
-import { EventsRepository } from '@herald/persistence';
+import { type EventsRepository } from '@herald/persistence';
 import { ApiError, notFound } from '../errors/api-error';
 import { assertValid, BodyReader } from './body-reader';
 

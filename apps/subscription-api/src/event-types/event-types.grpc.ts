@@ -15,6 +15,9 @@ import { structOrNull, toListValue } from '../grpc/struct';
 import { eventTypePageRequest, readEventTypeChanges, readNewEventType } from './event-type-input';
 import type { EventTypeView } from './event-type.view';
 import { EventTypesService } from './event-types.service';
+import { EventTypePreviewService } from './event-type-preview.service';
+import { previewBody, previewMessage } from '../grpc/preview-mapping';
+import { readPreview } from '../common/preview';
 
 const SHAPES: Record<string, GrpcFieldShape> = {
   schema: 'struct',
@@ -38,7 +41,10 @@ function toMessage(view: EventTypeView) {
 @Controller()
 @Allow('tenant')
 export class EventTypesGrpcController {
-  constructor(private readonly eventTypes: EventTypesService) {}
+  constructor(
+    private readonly eventTypes: EventTypesService,
+    private readonly previews: EventTypePreviewService,
+  ) {}
 
   @GrpcMethod('AdminService', 'CreateEventType')
   async create(@Payload() request: object, @TenantId() tenantId: string) {
@@ -55,6 +61,16 @@ export class EventTypesGrpcController {
   @GrpcMethod('AdminService', 'GetEventType')
   async get(@GrpcField('name') name: string, @TenantId() tenantId: string) {
     return toMessage(await this.eventTypes.get(tenantId, name));
+  }
+
+  @GrpcMethod('AdminService', 'PreviewEventType')
+  async preview(
+    @GrpcField('name') name: string,
+    @Payload() request: { event_id?: string; event?: object },
+    @TenantId() tenantId: string,
+  ) {
+    const source = readPreview(previewBody(request), tenantId, { type: name });
+    return previewMessage(await this.previews.preview(tenantId, name, source));
   }
 
   @GrpcMethod('AdminService', 'UpdateEventType')

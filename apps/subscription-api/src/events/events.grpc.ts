@@ -3,7 +3,14 @@ import { GrpcMethod, Payload } from '@nestjs/microservices';
 import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
 import { Allow, TenantId } from '../auth/principal';
 import { GrpcField } from '../grpc/grpc-field';
-import { grpcPage, restBody, restQuery, stringList, withoutNulls } from '../grpc/grpc-mapping';
+import {
+  EVENT_SHAPES,
+  grpcPage,
+  restBody,
+  restQuery,
+  stringList,
+  withoutNulls,
+} from '../grpc/grpc-mapping';
 import { toStruct } from '../grpc/struct';
 import { readEventListQuery, readInboundEvent, readReplay } from './event-input';
 import type { EventSummaryView, EventView } from './event.view';
@@ -36,9 +43,7 @@ export class EventsGrpcController {
   publish(@Payload() request: { idempotency_key?: string }, @TenantId() tenantId: string) {
     const envelope = readInboundEvent(
       {
-        body: restBody(request, { changed_fields: 'string_list', data: 'struct' }, [
-          'idempotency_key',
-        ]),
+        body: restBody(request, EVENT_SHAPES, ['idempotency_key']),
         idempotencyKey: request.idempotency_key,
         idempotencyKeyField: 'idempotency_key',
         contentLength: undefined,

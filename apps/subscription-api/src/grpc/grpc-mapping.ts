@@ -35,6 +35,12 @@ export function stringList(values: string[] | null): GrpcStringList | null {
 /** How a request field that is a message is written in the REST body. */
 export type GrpcFieldShape = 'struct' | 'string_list' | 'list_value';
 
+/** The shapes of a `PublishEventRequest`'s fields (an event given whole). */
+export const EVENT_SHAPES: Readonly<Record<string, GrpcFieldShape>> = {
+  changed_fields: 'string_list',
+  data: 'struct',
+};
+
 /**
  * A gRPC request as the REST body it means, so both transports are validated by the same reader:
  * unset fields are left out (an unset `repeated` arrives empty), `Struct`, `StringList` and

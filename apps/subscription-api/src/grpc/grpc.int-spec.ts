@@ -1189,6 +1189,77 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
   });
 
   describe('subscription actions', () => {
+    it('previews what a subscription and an event type would send, sending nothing', async () => {
+      const { key } = await tenantWithKey('grpc-preview');
+      const subscriptionId = await subscribe(key);
+      await call(
+        client,
+        'UpdateSubscription',
+        {
+          id: subscriptionId,
+          subscription: { transformation: '{"meter": event.data.meter_id, "n": attempt}' },
+        },
+        key,
+      );
+      const event = { type: 'meter.created', data: toStruct({ meter_id: 'm-9' }) };
+      const preview = await call<{
+        would_deliver: boolean;
+        reasons?: string[];
+        transformation?: string;
+        raw_body?: string;
+        headers: Record<string, string>;
+        event: { type: string; data: object };
+      }>(client, 'PreviewSubscription', { id: subscriptionId, event }, key);
+      expect(preview.reasons ?? []).toEqual([]);
+      expect(preview).toMatchObject({
+        would_deliver: true,
+        transformation: 'subscription',
+        raw_body: '{"meter":"m-9","n":1}',
+        event: { type: 'meter.created', data: { structValue: expect.any(Object) as object } },
+      });
+      expect(Object.keys(preview.headers)).toEqual(
+        expect.arrayContaining(['content-type', 'webhook-id', 'webhook-signature']),
+      );
+      const other = await call<{ would_deliver: boolean; reasons: string[] }>(
+        client,
+        'PreviewSubscription',
+        { id: subscriptionId, event: { type: 'user.created', data: toStruct({}) } },
+        key,
+      );
+      expect(other).toMatchObject({
+        would_deliver: false,
+        reasons: ['event_types does not include user.created'],
+      });
+      const both = await failure(
+        call(client, 'PreviewSubscription', { id: subscriptionId, event_id: 'evt_1', event }, key),
+      );
+      expect(both.code).toBe(status.INVALID_ARGUMENT);
+
+      await call(
+        client,
+        'CreateEventType',
+        { name: 'meter.created', payload_fields: { values: ['meter_id'] } },
+        key,
+      );
+      const typed = await call<{
+        transformation: boolean;
+        raw_body?: string;
+        schema_error?: object;
+      }>(
+        client,
+        'PreviewEventType',
+        { name: 'meter.created', event: { data: toStruct({ meter_id: 'm-1', extra: 1 }) } },
+        key,
+      );
+      expect(typed.transformation).toBe(false);
+      expect(typed.schema_error).toBeUndefined();
+      expect(JSON.parse(typed.raw_body ?? '{}')).toMatchObject({
+        type: 'meter.created',
+        subscription_id: 'sub_preview',
+        data: { meter_id: 'm-1' },
+      });
+    });
+
     it('sends a test event to the subscription alone and answers while it is under way', async () => {
       const { key } = await tenantWithKey('grpc-test');
       const subscriptionId = await subscribe(key, slowUrl);

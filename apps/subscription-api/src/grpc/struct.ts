@@ -20,7 +20,7 @@ export function toStruct(object: JsonObject): ProtoStruct {
   };
 }
 
-function toValue(value: JsonValue): ProtoValue {
+export function toValue(value: JsonValue): ProtoValue {
   if (value === null) return { nullValue: 'NULL_VALUE' };
   if (typeof value === 'number') return { numberValue: value };
   if (typeof value === 'string') return { stringValue: value };

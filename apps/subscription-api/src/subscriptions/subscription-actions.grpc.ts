@@ -5,12 +5,21 @@ import { SubscriptionDeliveriesService } from '../deliveries/subscription-delive
 import { readRecover, readTestDelivery } from '../deliveries/subscription-delivery-input';
 import { GrpcField } from '../grpc/grpc-field';
 import { restBody, withoutNulls } from '../grpc/grpc-mapping';
+import { previewBody, previewMessage } from '../grpc/preview-mapping';
+import { readPreview } from '../common/preview';
+import { SubscriptionPreviewService } from './subscription-preview.service';
 
-/** `herald.admin.v1.AdminService` TestSubscription and RecoverSubscription; the same service as REST. */
+/**
+ * `herald.admin.v1.AdminService` TestSubscription, PreviewSubscription and RecoverSubscription; the
+ * same service as REST.
+ */
 @Controller()
 @Allow('tenant')
 export class SubscriptionActionsGrpcController {
-  constructor(private readonly deliveries: SubscriptionDeliveriesService) {}
+  constructor(
+    private readonly deliveries: SubscriptionDeliveriesService,
+    private readonly previews: SubscriptionPreviewService,
+  ) {}
 
   /** REST tells an attempt made (200) from one still under way (202); here `attempted` does. */
   @GrpcMethod('AdminService', 'TestSubscription')
@@ -21,6 +30,16 @@ export class SubscriptionActionsGrpcController {
   ) {
     const input = readTestDelivery(restBody(request, { data: 'struct' }, ['id']));
     return withoutNulls(await this.deliveries.test(tenantId, id, input));
+  }
+
+  @GrpcMethod('AdminService', 'PreviewSubscription')
+  async preview(
+    @GrpcField('id') id: string,
+    @Payload() request: { event_id?: string; event?: object },
+    @TenantId() tenantId: string,
+  ) {
+    const source = readPreview(previewBody(request), tenantId);
+    return previewMessage(await this.previews.preview(tenantId, id, source));
   }
 
   @GrpcMethod('AdminService', 'RecoverSubscription')
