@@ -1,10 +1,12 @@
 import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod, Payload } from '@nestjs/microservices';
 import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { isJsonObject, type JsonObject } from '@herald/domain';
 import { Allow, TenantId } from '../auth/principal';
+import { ApiError } from '../errors/api-error';
 import { GrpcField } from '../grpc/grpc-field';
 import { grpcPage, restBody, restQuery, stringList, withoutNulls } from '../grpc/grpc-mapping';
-import { toStruct } from '../grpc/struct';
+import { toStruct, toValue } from '../grpc/struct';
 import { readEventListQuery, readInboundEvent, readReplay } from './event-input';
 import type { EventSummaryView, EventView } from './event.view';
 import { EventsService } from './events.service';
@@ -13,13 +15,28 @@ function summaryMessage(view: EventSummaryView) {
   return withoutNulls({ ...view, changed_fields: stringList(view.changed_fields) });
 }
 
+/** `data` stays a Struct for clients that read it before lists and scalars were allowed. */
 function eventMessage(view: EventView) {
   return {
     ...summaryMessage(view),
-    data: toStruct(view.data),
+    ...(isJsonObject(view.data) ? { data: toStruct(view.data) } : {}),
+    data_value: toValue(view.data),
     deliveries: view.deliveries.map(withoutNulls),
     ...(view.failure ? { failure: view.failure } : {}),
   };
+}
+
+/** The REST envelope's `data` from either proto field: `data_value` (any value) or `data` (a Struct). */
+function payloadInData(body: JsonObject): JsonObject {
+  const { data_value: value, ...envelope } = body;
+  if (value === undefined) return envelope;
+  if (envelope.data !== undefined) {
+    const message = 'must not be set with data: data_value holds any payload, data only an object';
+    throw new ApiError('validation_failed', `request is invalid: data_value ${message}`, [
+      { field: 'data_value', message },
+    ]);
+  }
+  return { ...envelope, data: value };
 }
 
 /** `herald.admin.v1.AdminService` event operations: ingest, history and replay; the same service as REST. */
@@ -36,9 +53,13 @@ export class EventsGrpcController {
   publish(@Payload() request: { idempotency_key?: string }, @TenantId() tenantId: string) {
     const envelope = readInboundEvent(
       {
-        body: restBody(request, { changed_fields: 'string_list', data: 'struct' }, [
-          'idempotency_key',
-        ]),
+        body: payloadInData(
+          restBody(
+            request,
+            { changed_fields: 'string_list', data: 'struct', data_value: 'value' },
+            ['idempotency_key'],
+          ),
+        ),
         idempotencyKey: request.idempotency_key,
         idempotencyKeyField: 'idempotency_key',
         contentLength: undefined,

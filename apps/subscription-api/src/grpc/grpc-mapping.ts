@@ -1,6 +1,6 @@
 import type { JsonObject, JsonValue } from '@herald/domain';
 import { assertValid, BodyReader } from '../common/body-reader';
-import { fromStruct } from './struct';
+import { fromStruct, fromValue } from './struct';
 
 /** A list request as gRPC delivers it; the same `limit` and `cursor` as the REST query. */
 export interface GrpcListRequest {
@@ -33,12 +33,12 @@ export function stringList(values: string[] | null): GrpcStringList | null {
 }
 
 /** How a request field that is a message is written in the REST body. */
-export type GrpcFieldShape = 'struct' | 'string_list';
+export type GrpcFieldShape = 'struct' | 'value' | 'string_list';
 
 /**
  * A gRPC request as the REST body it means, so both transports are validated by the same reader:
- * unset fields are left out (an unset `repeated` arrives empty), `Struct` and `StringList` fields
- * become their JSON, and the fields in `omit` (ids that REST has in the path) are dropped.
+ * unset fields are left out (an unset `repeated` arrives empty), `Struct`, `Value` and `StringList`
+ * fields become their JSON, and the fields in `omit` (ids that REST has in the path) are dropped.
  */
 export function restBody(
   request: object,
@@ -54,9 +54,11 @@ export function restBody(
     body[field] =
       shape === 'struct'
         ? fromStruct(value)
-        : shape === 'string_list'
-          ? ((value as GrpcStringList).values ?? [])
-          : (value as JsonValue);
+        : shape === 'value'
+          ? fromValue(value)
+          : shape === 'string_list'
+            ? ((value as GrpcStringList).values ?? [])
+            : (value as JsonValue);
   }
   return body;
 }

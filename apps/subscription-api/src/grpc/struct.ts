@@ -20,7 +20,7 @@ export function toStruct(object: JsonObject): ProtoStruct {
   };
 }
 
-function toValue(value: JsonValue): ProtoValue {
+export function toValue(value: JsonValue): ProtoValue {
   if (value === null) return { nullValue: 'NULL_VALUE' };
   if (typeof value === 'number') return { numberValue: value };
   if (typeof value === 'string') return { stringValue: value };
@@ -35,7 +35,7 @@ export function fromStruct(struct: ProtoStruct): JsonObject {
   );
 }
 
-function fromValue(value: ProtoValue): JsonValue {
+export function fromValue(value: ProtoValue): JsonValue {
   if (value.structValue !== undefined) return fromStruct(value.structValue);
   if (value.listValue !== undefined) return (value.listValue.values ?? []).map(fromValue);
   if (value.stringValue !== undefined) return value.stringValue;
