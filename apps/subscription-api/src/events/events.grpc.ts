@@ -16,11 +16,11 @@ function summaryMessage(view: EventSummaryView) {
 }
 
 /** `data` stays a Struct for clients that read it before lists and scalars were allowed. */
-function eventMessage(view: EventView) {
+function eventMessage({ data, ...view }: EventView) {
   return {
     ...summaryMessage(view),
-    ...(isJsonObject(view.data) ? { data: toStruct(view.data) } : {}),
-    data_value: toValue(view.data),
+    ...(isJsonObject(data) ? { data: toStruct(data) } : {}),
+    data_value: toValue(data),
     deliveries: view.deliveries.map(withoutNulls),
     ...(view.failure ? { failure: view.failure } : {}),
   };

@@ -15,14 +15,27 @@ import { loadSync, type ServiceDefinition } from '@grpc/proto-loader';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ADMIN_PACKAGE, ADMIN_PROTO, protoRoot } from '@herald/contracts';
-import { newId, type DeliveryStatus, type HeraldEvent, type JsonObject } from '@herald/domain';
+import {
+  newId,
+  type DeliveryStatus,
+  type EventData,
+  type HeraldEvent,
+  type JsonObject,
+} from '@herald/domain';
 import { findFreePort } from '@herald/local-infra';
 import { dataSourceOptions, DeliveriesRepository, EventsRepository } from '@herald/persistence';
 import { createService } from '@herald/runtime';
 import { testConfig, TopicRecorder, waitFor } from '@herald/testing';
 import { SubscriptionApiModule } from '../subscription-api.module';
 import { attachGrpc } from './attach-grpc';
-import { fromStruct, toStruct, type ProtoStruct } from './struct';
+import {
+  fromStruct,
+  fromValue,
+  toStruct,
+  toValue,
+  type ProtoStruct,
+  type ProtoValue,
+} from './struct';
 
 type Call = (
   request: object,
@@ -715,7 +728,8 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
       received_at: string;
       subject?: string;
       changed_fields?: { values?: string[] };
-      data: ProtoStruct;
+      data?: ProtoStruct;
+      data_value: ProtoValue;
       deliveries?: GrpcEventDelivery[];
     };
 
@@ -755,6 +769,64 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
         key,
       );
       expect(generated.id).toMatch(/^evt_/);
+    });
+
+    // Issue 13: `data` is a Struct, so objects only; `data_value` carries any JSON value but null.
+    it('publishes and gets data that is a list or a scalar in data_value, data only when an object', async () => {
+      const { tenantId, key } = await tenantWithKey('grpc-any-data');
+      const payloads: EventData[] = [
+        [{ meter_id: 'm-1', start_interval: '2024-05-02T12:00:00Z' }, { meter_id: 'm-2' }],
+        'm-1',
+        12.5,
+        false,
+        { meter_id: 'm-1' },
+      ];
+      for (const data of payloads) {
+        const { id } = await call<{ id: string }>(
+          client,
+          'PublishEvent',
+          { type: 'meter_data.received', data_value: toValue(data) },
+          key,
+        );
+        const envelope = await waitFor('the published envelope', () =>
+          inbound.messages.find((message) => message.id === id),
+        );
+        expect(envelope).toMatchObject({ tenant_id: tenantId, data });
+
+        const now = new Date().toISOString();
+        const { event } = await events.store({
+          ...METER_EVENT,
+          id: newId('evt'),
+          tenantId,
+          occurredAt: now,
+          receivedAt: now,
+          data,
+        });
+        const fetched = await call<GrpcEvent>(client, 'GetEvent', { id: event.id }, key);
+        expect(fromValue(fetched.data_value)).toEqual(data);
+        expect(fetched.data && fromStruct(fetched.data)).toEqual(
+          Array.isArray(data) || typeof data !== 'object' ? undefined : data,
+        );
+      }
+
+      const both = await failure(
+        call(
+          client,
+          'PublishEvent',
+          { type: 'meter.created', data: toStruct({}), data_value: toValue([]) },
+          key,
+        ),
+      );
+      expect([both.code, fieldsOf(both)]).toEqual([status.INVALID_ARGUMENT, ['data_value']]);
+      const nullData = await failure(
+        call(
+          client,
+          'PublishEvent',
+          { type: 'meter.created', data_value: { nullValue: 'NULL_VALUE' } },
+          key,
+        ),
+      );
+      expect([nullData.code, fieldsOf(nullData)]).toEqual([status.INVALID_ARGUMENT, ['data']]);
     });
 
     it('names the bad field of an envelope', async () => {
@@ -819,7 +891,8 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
       ]);
 
       const fetched = await call<GrpcEvent>(client, 'GetEvent', { id: event.id }, key);
-      expect(fromStruct(fetched.data)).toEqual(event.data);
+      expect(fromStruct(fetched.data ?? {})).toEqual(event.data);
+      expect(fromValue(fetched.data_value)).toEqual(event.data);
       expect(fetched.deliveries).toEqual([
         expect.objectContaining({
           id: deliveryId,
