@@ -1,4 +1,4 @@
-import { validateInboundEvent, type JsonObject } from '@herald/domain';
+import { isJsonObject, validateInboundEvent, type EventData } from '@herald/domain';
 import { assertValid, BodyReader } from '../common/body-reader';
 import { ISO_TIME_HINT, parseIsoTime } from './iso-time';
 
@@ -6,7 +6,7 @@ export const TEST_EVENT_TYPE = 'herald.test';
 
 export interface TestDeliveryInput {
   eventType: string;
-  data: JsonObject;
+  data: EventData;
 }
 
 /** A time field of a body; null when absent or bad (the reader then names it). */
@@ -20,14 +20,17 @@ export function readTime(reader: BodyReader, field: string, required: boolean): 
   return time;
 }
 
-/** `POST /v1/subscriptions/{id}/test` `{event_type?, data?}`. */
+/**
+ * `POST /v1/subscriptions/{id}/test` `{event_type?, data?}`: `data` is any JSON value, as an event's
+ * is; left out or null, `{}`.
+ */
 export function readTestDelivery(body: unknown): TestDeliveryInput {
   const reader = new BodyReader(body ?? {});
   const eventType = reader.string('event_type', { max: 200 }) ?? TEST_EVENT_TYPE;
   if (!validateInboundEvent({ tenant_id: 't', type: eventType, data: {} }).ok) {
     reader.problem('event_type', 'must be dot-separated words, e.g. meter_data.received');
   }
-  const data = reader.object('data') ?? {};
+  const data = (isJsonObject(body) ? body.data : undefined) ?? {};
   reader.onlyKnown(['event_type', 'data']);
   assertValid(reader);
   return { eventType, data };

@@ -1,11 +1,17 @@
 import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod, Payload } from '@nestjs/microservices';
 import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
-import { isJsonObject, type JsonObject } from '@herald/domain';
+import { isJsonObject } from '@herald/domain';
 import { Allow, TenantId } from '../auth/principal';
-import { ApiError } from '../errors/api-error';
 import { GrpcField } from '../grpc/grpc-field';
-import { grpcPage, restBody, restQuery, stringList, withoutNulls } from '../grpc/grpc-mapping';
+import {
+  grpcPage,
+  payloadInData,
+  restBody,
+  restQuery,
+  stringList,
+  withoutNulls,
+} from '../grpc/grpc-mapping';
 import { toStruct, toValue } from '../grpc/struct';
 import { readEventListQuery, readInboundEvent, readReplay } from './event-input';
 import type { EventSummaryView, EventView } from './event.view';
@@ -24,19 +30,6 @@ function eventMessage({ data, ...view }: EventView) {
     deliveries: view.deliveries.map(withoutNulls),
     ...(view.failure ? { failure: view.failure } : {}),
   };
-}
-
-/** The REST envelope's `data` from either proto field: `data_value` (any value) or `data` (a Struct). */
-function payloadInData(body: JsonObject): JsonObject {
-  const { data_value: value, ...envelope } = body;
-  if (value === undefined) return envelope;
-  if (envelope.data !== undefined) {
-    const message = 'must not be set with data: data_value holds any payload, data only an object';
-    throw new ApiError('validation_failed', `request is invalid: data_value ${message}`, [
-      { field: 'data_value', message },
-    ]);
-  }
-  return { ...envelope, data: value };
 }
 
 /** `herald.admin.v1.AdminService` event operations: ingest, history and replay; the same service as REST. */

@@ -1,5 +1,6 @@
 import type { JsonObject, JsonValue } from '@herald/domain';
 import { assertValid, BodyReader } from '../common/body-reader';
+import { ApiError } from '../errors/api-error';
 import { fromStruct, fromValue } from './struct';
 
 /** A list request as gRPC delivers it; the same `limit` and `cursor` as the REST query. */
@@ -61,6 +62,22 @@ export function restBody(
             : (value as JsonValue);
   }
   return body;
+}
+
+/**
+ * An event's payload as the REST body's `data`, from either proto field: `data_value` (any JSON
+ * value) or `data` (a Struct, so an object only, kept for clients written before `data_value`).
+ */
+export function payloadInData(body: JsonObject): JsonObject {
+  const { data_value: value, ...envelope } = body;
+  if (value === undefined) return envelope;
+  if (envelope.data !== undefined) {
+    const message = 'must not be set with data: data_value holds any payload, data only an object';
+    throw new ApiError('validation_failed', `request is invalid: data_value ${message}`, [
+      { field: 'data_value', message },
+    ]);
+  }
+  return { ...envelope, data: value };
 }
 
 function queryText(value: JsonValue): string {

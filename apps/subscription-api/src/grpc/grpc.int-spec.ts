@@ -1208,6 +1208,26 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
       ]);
     });
 
+    it('sends a test event whose data is a list, from data_value', async () => {
+      const { key } = await tenantWithKey('grpc-test-list');
+      const subscriptionId = await subscribe(key, slowUrl);
+      const data = [{ meter_id: 'm-1' }, { meter_id: 'm-2' }];
+      const result = await call<{ delivery: GrpcDelivery }>(
+        client,
+        'TestSubscription',
+        { id: subscriptionId, event_type: 'meter_data.received', data_value: toValue(data) },
+        key,
+      );
+      const event = await call<{ data?: ProtoStruct; data_value: ProtoValue }>(
+        client,
+        'GetEvent',
+        { id: result.delivery.event_id },
+        key,
+      );
+      expect(fromValue(event.data_value)).toEqual(data);
+      expect(event.data).toBeUndefined();
+    });
+
     it('recovers failed and dead deliveries since a time, once', async () => {
       const { tenantId, key } = await tenantWithKey('grpc-recover');
       const subscriptionId = await subscribe(key);
@@ -1228,6 +1248,11 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
       const subscriptionId = await subscribe(key);
       const cases: [string, object, string][] = [
         ['TestSubscription', { id: subscriptionId, event_type: 'not a type' }, 'event_type'],
+        [
+          'TestSubscription',
+          { id: subscriptionId, data: toStruct({}), data_value: toValue({}) },
+          'data_value',
+        ],
         ['RecoverSubscription', { id: subscriptionId }, 'since'],
         ['RecoverSubscription', { id: subscriptionId, since: '2999-01-01T00:00:00Z' }, 'since'],
         ['RecoverSubscription', { since: new Date().toISOString() }, 'id'],

@@ -4,7 +4,7 @@ import { Allow, TenantId } from '../auth/principal';
 import { SubscriptionDeliveriesService } from '../deliveries/subscription-deliveries.service';
 import { readRecover, readTestDelivery } from '../deliveries/subscription-delivery-input';
 import { GrpcField } from '../grpc/grpc-field';
-import { restBody, withoutNulls } from '../grpc/grpc-mapping';
+import { payloadInData, restBody, withoutNulls } from '../grpc/grpc-mapping';
 
 /** `herald.admin.v1.AdminService` TestSubscription and RecoverSubscription; the same service as REST. */
 @Controller()
@@ -19,7 +19,9 @@ export class SubscriptionActionsGrpcController {
     @Payload() request: object,
     @TenantId() tenantId: string,
   ) {
-    const input = readTestDelivery(restBody(request, { data: 'struct' }, ['id']));
+    const input = readTestDelivery(
+      payloadInData(restBody(request, { data: 'struct', data_value: 'value' }, ['id'])),
+    );
     return withoutNulls(await this.deliveries.test(tenantId, id, input));
   }
 

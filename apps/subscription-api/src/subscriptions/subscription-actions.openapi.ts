@@ -15,7 +15,12 @@ export const subscriptionActionSchemas: Record<string, Schema> = {
     additionalProperties: false,
     properties: {
       event_type: { type: 'string', maxLength: 200, default: 'herald.test' },
-      data: { type: 'object', default: {} },
+      data: {
+        type: ['object', 'array', 'string', 'number', 'boolean', 'null'],
+        default: {},
+        description:
+          'The test event’s payload: any JSON value, as an event’s; null or left out, `{}`.',
+      },
     },
   },
   TestDeliveryResult: {
