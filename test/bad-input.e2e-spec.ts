@@ -31,19 +31,16 @@ type ErrorBody = {
   error: { code: string; message: string; details: { field: string; message: string }[] };
 };
 
-/** A JSON Schema for Openvolt's meter_data.received, registered in the tenant's event type catalog. */
+/**
+ * A JSON Schema for Openvolt's meter_data.received, registered in the tenant's event type catalog:
+ * the payload is a list of readings (issue 13; it was wrapped in an object before).
+ */
 const METER_DATA_SCHEMA = {
-  type: 'object',
-  required: ['meters'],
-  properties: {
-    meters: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['meter_id'],
-        properties: { meter_id: { type: 'string' }, start_interval: { type: 'string' } },
-      },
-    },
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['meter_id'],
+    properties: { meter_id: { type: 'string' }, start_interval: { type: 'string' } },
   },
 };
 
@@ -106,15 +103,13 @@ describe('bad input on both ingest paths: refused with the reason, the pipeline 
     return verifyWebhook<unknown>(secret, request);
   }
 
-  const goodData = {
-    meters: [
-      {
-        meter_id: 'm-1',
-        start_interval: '2024-05-01T00:00:00Z',
-        end_interval: '2024-05-02T00:00:00Z',
-      },
-    ],
-  };
+  const goodData = [
+    {
+      meter_id: 'm-1',
+      start_interval: '2024-05-01T00:00:00Z',
+      end_interval: '2024-05-02T00:00:00Z',
+    },
+  ];
 
   it('parks every kind of bad Kafka message in herald.events.invalid with its reason, and the next good event flows', async () => {
     const { tenantId, client, secret } = await tenantWithHook('kafka producer', '/bad/kafka');
@@ -180,16 +175,28 @@ describe('bad input on both ingest paths: refused with the reason, the pipeline 
         code: 'invalid_field',
         field: 'type',
       },
+      // Issue 13: data that is a list is accepted now; null is refused as missing.
       {
-        name: 'data-an-array',
+        name: 'data-null',
         value: JSON.stringify({
           tenant_id: tenantId,
           type: 'meter.created',
-          subject: marker('data-an-array'),
-          data: [{ meter_id: 'm-1' }],
+          subject: marker('data-null'),
+          data: null,
         }),
-        code: 'invalid_field',
+        code: 'missing_field',
         field: 'data',
+      },
+      {
+        name: 'nul-in-list-data',
+        value: JSON.stringify({
+          tenant_id: tenantId,
+          type: 'meter_data.received',
+          subject: marker('nul-in-list-data'),
+          data: [{ meter_id: 'm-1' }, { meter_id: 'm-\u0000' }],
+        }),
+        code: 'invalid_text',
+        field: 'data[1].meter_id',
       },
       {
         name: 'occurred-at-not-a-time',
@@ -214,15 +221,36 @@ describe('bad input on both ingest paths: refused with the reason, the pipeline 
         code: 'too_large',
       },
       {
+        name: 'oversize-list',
+        value: JSON.stringify({
+          tenant_id: tenantId,
+          type: 'meter_data.received',
+          subject: marker('oversize-list'),
+          data: [{ meter_id: 'm-1', padding }],
+        }),
+        code: 'too_large',
+      },
+      {
         name: 'schema-invalid',
         value: JSON.stringify({
           tenant_id: tenantId,
           type: 'meter_data.received',
           subject: marker('schema-invalid'),
-          data: { meters: [{ meter_id: 7 }] },
+          data: [{ meter_id: 'm-1' }, { meter_id: 7 }],
         }),
         code: 'schema_invalid',
-        field: 'data.meters.0.meter_id',
+        field: 'data.1.meter_id',
+      },
+      {
+        name: 'schema-invalid-not-a-list',
+        value: JSON.stringify({
+          tenant_id: tenantId,
+          type: 'meter_data.received',
+          subject: marker('schema-invalid-not-a-list'),
+          data: { meters: [{ meter_id: 'm-1' }] },
+        }),
+        code: 'schema_invalid',
+        field: 'data',
       },
       {
         name: 'unknown-tenant',
@@ -357,9 +385,10 @@ describe('bad input on both ingest paths: refused with the reason, the pipeline 
         code: 'validation_failed',
         field: 'type',
       },
+      // Issue 13: data that is a list is accepted now; null is refused as missing.
       {
-        name: 'data an array',
-        body: JSON.stringify({ type: 'meter.created', data: [{ meter_id: 'm-1' }] }),
+        name: 'data null',
+        body: JSON.stringify({ type: 'meter.created', data: null }),
         status: 422,
         code: 'validation_failed',
         field: 'data',
@@ -387,10 +416,26 @@ describe('bad input on both ingest paths: refused with the reason, the pipeline 
       },
       {
         name: 'schema-invalid',
-        body: JSON.stringify({ type: 'meter_data.received', data: { meters: [{}] } }),
+        body: JSON.stringify({ type: 'meter_data.received', data: [{ meter_id: 'm-1' }, {}] }),
         status: 422,
         code: 'validation_failed',
-        field: 'data.meters.0.meter_id',
+        field: 'data.1.meter_id',
+      },
+      {
+        name: 'schema-invalid: not a list',
+        body: JSON.stringify({ type: 'meter_data.received', data: { meter_id: 'm-1' } }),
+        status: 422,
+        code: 'validation_failed',
+        field: 'data',
+      },
+      {
+        name: 'a list over the event limit',
+        body: JSON.stringify({
+          type: 'meter_data.received',
+          data: [{ meter_id: 'm-1', padding: 'x'.repeat(MAX_EVENT_BYTES) }],
+        }),
+        status: 413,
+        code: 'payload_too_large',
       },
       {
         name: 'over the event limit',

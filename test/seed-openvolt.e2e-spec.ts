@@ -14,7 +14,7 @@ type DeliveredBody = {
   timestamp: string;
   subscription_id: string;
   delivery_id: string;
-  data: Record<string, unknown>;
+  data: unknown;
 };
 type EventDetail = {
   id: string;
@@ -23,7 +23,7 @@ type EventDetail = {
   received_at: string;
   subject: string | null;
   changed_fields: string[] | null;
-  data: Record<string, unknown>;
+  data: unknown;
   deliveries: { id: string; subscription_id: string; origin: string; status: string }[];
 };
 
@@ -37,23 +37,24 @@ const OPENVOLT_TYPES = [
   'hosted_consent.revoked',
 ];
 
-/** A backfill of a commercial meter and a UK residential one, as Openvolt's recipe processes it. */
-const METER_DATA = {
-  meters: [
-    {
-      meter_id: '6614a8f2c1e4b2a5d3f0e911',
-      start_interval: '2023-04-01T00:00:00.000Z',
-      end_interval: '2024-05-01T00:00:00.000Z',
-    },
-    {
-      meter_id: '6614a8f2c1e4b2a5d3f0e912',
-      start_interval: '2024-04-01T00:00:00.000Z',
-      end_interval: '2024-05-01T00:00:00.000Z',
-    },
-  ],
-};
+/**
+ * A backfill of a commercial meter and a UK residential one, as Openvolt's recipe processes it: the
+ * payload is the list itself (issue 13; it had to be wrapped in an object before).
+ */
+const METER_DATA = [
+  {
+    meter_id: '6614a8f2c1e4b2a5d3f0e911',
+    start_interval: '2023-04-01T00:00:00.000Z',
+    end_interval: '2024-05-01T00:00:00.000Z',
+  },
+  {
+    meter_id: '6614a8f2c1e4b2a5d3f0e912',
+    start_interval: '2024-04-01T00:00:00.000Z',
+    end_interval: '2024-05-01T00:00:00.000Z',
+  },
+];
 
-const payloadOf = (type: string): Record<string, unknown> => {
+const payloadOf = (type: string): unknown => {
   switch (type) {
     case 'meter_data.received':
       return METER_DATA;
@@ -238,6 +239,89 @@ describe('seed: Openvolt events and webhooks', () => {
     const hidden = await other.client.request('GET', `/v1/events/${delivered.id}`);
     expect(hidden.status).toBe(404);
     expect(JSON.stringify(hidden.body)).not.toContain('6614a8f2c1e4b2a5d3f0e911');
+  });
+
+  it('matches a filter on meter_id in any element of list data and projects each element', async () => {
+    const { tenantId, client } = await operator.createTenant('Openvolt meter filter');
+    const subscribe = (path: string, meterId: string, payloadFields: string[] | null) =>
+      client.request<{ id: string; secret: string }>('POST', '/v1/subscriptions', {
+        event_types: ['meter_data.received'],
+        filter: { 'data.meter_id': meterId },
+        payload_fields: payloadFields,
+        destination: { type: 'webhook', url: `${receiver.url}/openvolt/${path}` },
+      });
+    const residential = await subscribe('residential', '6614a8f2c1e4b2a5d3f0e912', null);
+    const ids = await subscribe('ids', '6614a8f2c1e4b2a5d3f0e912', ['meter_id']);
+    const unknown = await subscribe('unknown-meter', 'no-such-meter', null);
+    for (const created of [residential, ids, unknown]) expect(created.status).toBe(201);
+
+    await producer.send({
+      topic: 'herald.events.inbound',
+      messages: [
+        {
+          key: tenantId,
+          value: JSON.stringify({
+            tenant_id: tenantId,
+            type: 'meter_data.received',
+            occurred_at: '2024-05-02T12:31:26.257Z',
+            data: METER_DATA,
+          }),
+        },
+      ],
+    });
+
+    const whole = verify(
+      residential.body.secret,
+      await waitFor('the filtered webhook', () => requestsTo('/openvolt/residential')[0]),
+    );
+    expect(whole).toMatchObject({ type: 'meter_data.received', data: METER_DATA });
+    const projected = verify(
+      ids.body.secret,
+      await waitFor('the projected webhook', () => requestsTo('/openvolt/ids')[0]),
+    );
+    expect(projected.data).toEqual([
+      { meter_id: '6614a8f2c1e4b2a5d3f0e911' },
+      { meter_id: '6614a8f2c1e4b2a5d3f0e912' },
+    ]);
+    expect(projected.id).toBe(whole.id);
+
+    const stored = await waitFor('the event with its two deliveries', async () => {
+      const response = await client.request<EventDetail>('GET', `/v1/events/${whole.id}`);
+      return response.status === 200 && response.body.deliveries.length >= 2 && response.body;
+    });
+    expect(stored.data).toEqual(METER_DATA);
+    expect(stored.deliveries.map((delivery) => delivery.subscription_id).sort()).toEqual(
+      [residential.body.id, ids.body.id].sort(),
+    );
+    expect(requestsTo('/openvolt/unknown-meter')).toEqual([]);
+  });
+
+  it('takes list data over HTTP too, and shows it by id', async () => {
+    const { client } = await operator.createTenant('Openvolt over HTTP');
+    const subscription = await client.request<{ id: string; secret: string }>(
+      'POST',
+      '/v1/subscriptions',
+      {
+        event_types: ['meter_data.received'],
+        filter: { 'data.meter_id': '6614a8f2c1e4b2a5d3f0e911' },
+        destination: { type: 'webhook', url: `${receiver.url}/openvolt/http` },
+      },
+    );
+    expect(subscription.status).toBe(201);
+    const published = await client.request<{ id: string; status: string }>('POST', '/v1/events', {
+      type: 'meter_data.received',
+      data: METER_DATA,
+    });
+    expect(published.status).toBe(202);
+
+    const delivered = verify(
+      subscription.body.secret,
+      await waitFor('the webhook of the HTTP event', () => requestsTo('/openvolt/http')[0]),
+    );
+    expect(delivered).toMatchObject({ id: published.body.id, data: METER_DATA });
+    const stored = await client.request<EventDetail>('GET', `/v1/events/${published.body.id}`);
+    expect(stored.status).toBe(200);
+    expect(stored.body.data).toEqual(METER_DATA);
   });
 
   it('registers each of the seven types in the tenant’s event type catalog', async () => {

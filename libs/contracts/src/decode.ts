@@ -15,11 +15,13 @@ export function decodeJsonObject(raw: Buffer | null): DecodeResult<JsonObject> {
     : { ok: false, reason: 'value is not a JSON object' };
 }
 
-/** Checks that every named field has the JavaScript type given; returns the first mismatch. */
-export function checkFields(
-  value: JsonObject,
-  fields: Record<string, 'string' | 'number' | 'object' | 'string|null' | 'array|null' | 'boolean'>,
-): string | null {
+type FieldKind = 'string' | 'number' | 'object' | 'string|null' | 'array|null' | 'boolean' | 'json';
+
+/**
+ * Checks that every named field has the JavaScript type given; returns the first mismatch. `json`
+ * is any JSON value but null (an event's `data`).
+ */
+export function checkFields(value: JsonObject, fields: Record<string, FieldKind>): string | null {
   for (const [name, kind] of Object.entries(fields)) {
     const field = value[name];
     const ok =
@@ -29,8 +31,11 @@ export function checkFields(
           ? field === null || Array.isArray(field)
           : kind === 'object'
             ? isJsonObject(field)
-            : typeof field === kind;
-    if (!ok) return `field ${name} must be ${kind}`;
+            : kind === 'json'
+              ? field !== undefined && field !== null
+              : typeof field === kind;
+    if (!ok)
+      return `field ${name} must be ${kind === 'json' ? 'a JSON value other than null' : kind}`;
   }
   return null;
 }

@@ -3,6 +3,7 @@ import {
   buildDeliveredBody,
   type DeliveredBody,
   type Delivery,
+  type EventData,
   type HeraldEvent,
   type JsonObject,
   type Subscription,
@@ -18,7 +19,7 @@ export interface AcceptedEventMessage {
   received_at: string;
   subject: string | null;
   changed_fields: string[] | null;
-  data: JsonObject;
+  data: EventData;
 }
 
 export function toAcceptedEventMessage(event: HeraldEvent): AcceptedEventMessage {
@@ -58,7 +59,7 @@ export function decodeAcceptedEvent(raw: Buffer | null): DecodeResult<AcceptedEv
     received_at: 'string',
     subject: 'string|null',
     changed_fields: 'array|null',
-    data: 'object',
+    data: 'json',
   });
   return problem
     ? { ok: false, reason: problem }
@@ -100,7 +101,7 @@ export interface DeliveryMessage {
 export function toDeliveryMessage(
   delivery: Pick<Delivery, 'id' | 'messageId' | 'tenantId' | 'subscriptionId'>,
   event: HeraldEvent,
-  data: JsonObject,
+  data: EventData,
   acceptedAt: string,
 ): DeliveryMessage {
   return {

@@ -1,5 +1,4 @@
-import type { HeraldEvent } from './event';
-import type { JsonObject } from './json';
+import type { EventData, HeraldEvent } from './event';
 
 /** The body every destination receives (webhook POST, SQS message, email attachment). */
 export interface DeliveredBody {
@@ -8,14 +7,15 @@ export interface DeliveredBody {
   timestamp: string;
   subscription_id: string;
   delivery_id: string;
-  data: JsonObject;
+  /** The event's data as the subscription's `payload_fields` project it: any JSON value but null. */
+  data: EventData;
 }
 
 export function buildDeliveredBody(
   event: HeraldEvent,
   subscriptionId: string,
   deliveryId: string,
-  data: JsonObject = event.data,
+  data: EventData = event.data,
 ): DeliveredBody {
   return {
     id: event.id,

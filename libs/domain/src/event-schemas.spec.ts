@@ -35,6 +35,44 @@ describe('event schemas', () => {
     });
   });
 
+  /** Openvolt's meter_data.received: a list of readings. */
+  const readingsSchema = {
+    type: 'array',
+    items: {
+      type: 'object',
+      required: ['meter_id', 'start_interval', 'end_interval'],
+      properties: { meter_id: { type: 'string' } },
+    },
+  };
+
+  it('checks data that is a list or a scalar against its schema', async () => {
+    const schemas = new EventSchemas((_tenant, type) =>
+      Promise.resolve(
+        type === 'meter_data.received' ? readingsSchema : { type: 'number', minimum: 0 },
+      ),
+    );
+    const reading = { meter_id: 'm-1', start_interval: 'a', end_interval: 'b' };
+    expect(await schemas.check('t', 'meter_data.received', [reading, reading])).toBeNull();
+    expect(await schemas.check('t', 'meter_data.received', [])).toBeNull();
+    expect(
+      await schemas.check('t', 'meter_data.received', [reading, { ...reading, meter_id: 7 }]),
+    ).toEqual({
+      code: 'schema_invalid',
+      field: 'data.1.meter_id',
+      message:
+        'data does not match the schema of meter_data.received: data.1.meter_id must be string',
+    });
+    expect(await schemas.check('t', 'meter_data.received', { meter_id: 'm-1' })).toMatchObject({
+      field: 'data',
+      message: 'data does not match the schema of meter_data.received: data must be array',
+    });
+    expect(await schemas.check('t', 'meter.count', 3)).toBeNull();
+    expect(await schemas.check('t', 'meter.count', -1)).toMatchObject({ field: 'data' });
+    expect(await schemas.check('t', 'meter.count', 'three')).toMatchObject({
+      message: 'data does not match the schema of meter.count: data must be number',
+    });
+  });
+
   it('loads each schema once within the time to live, then again', async () => {
     let now = 0;
     let loads = 0;

@@ -1,5 +1,5 @@
 import Ajv, { type ValidateFunction } from 'ajv';
-import type { InvalidEvent } from './event';
+import type { EventData, InvalidEvent } from './event';
 import type { JsonObject } from './json';
 
 export type SchemaLoader = (tenantId: string, type: string) => Promise<JsonObject | null>;
@@ -24,7 +24,7 @@ export class EventSchemas {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async check(tenantId: string, type: string, data: JsonObject): Promise<InvalidEvent | null> {
+  async check(tenantId: string, type: string, data: EventData): Promise<InvalidEvent | null> {
     const validate = await this.validatorFor(tenantId, type);
     if (!validate || validate(data)) return null;
     const error = validate.errors?.[0];

@@ -19,6 +19,49 @@ describe('inbound event envelope', () => {
     });
   });
 
+  // Issue 13: data was an object only; it is now any JSON value but null.
+  it.each([
+    ['an object', { meter_id: 'm-1' }],
+    ['an empty object', {}],
+    [
+      "a list (Openvolt's meter_data.received)",
+      [
+        {
+          meter_id: 'm-1',
+          start_interval: '2024-05-02T12:00:00Z',
+          end_interval: '2024-05-02T12:30:00Z',
+        },
+        {
+          meter_id: 'm-2',
+          start_interval: '2024-05-02T12:00:00Z',
+          end_interval: '2024-05-02T12:30:00Z',
+        },
+      ],
+    ],
+    ['an empty list', []],
+    ['a list of scalars', [1, 'two', true, null]],
+    ['a string', 'm-1'],
+    ['an empty string', ''],
+    ['a number', 12.5],
+    ['zero', 0],
+    ['a boolean', false],
+  ])('accepts data that is %s, kept as sent', (_name, data) => {
+    expect(validateInboundEvent({ ...good, data })).toMatchObject({ ok: true, value: { data } });
+    const parsed = parseInboundEvent(JSON.stringify({ ...good, data }), 1024);
+    expect(parsed).toMatchObject({ ok: true, value: { data } });
+  });
+
+  it('says why null data is refused', () => {
+    expect(validateInboundEvent({ ...good, data: null })).toEqual({
+      ok: false,
+      error: {
+        code: 'missing_field',
+        field: 'data',
+        message: 'data is required: null is not a payload (send {} or [] for an event without one)',
+      },
+    });
+  });
+
   it('normalises occurred_at to UTC ISO', () => {
     const result = validateInboundEvent({ ...good, occurred_at: '2024-05-02T14:31:26.257+02:00' });
     expect(result.ok && result.value.occurredAt).toBe('2024-05-02T12:31:26.257Z');
@@ -31,7 +74,8 @@ describe('inbound event envelope', () => {
     ['missing type', { tenant_id: 't', data: {} }, 'missing_field', 'type'],
     ['type with spaces', { ...good, type: 'meter data' }, 'invalid_field', 'type'],
     ['missing data', { tenant_id: 't', type: 'a.b' }, 'missing_field', 'data'],
-    ['data an array', { ...good, data: [1] }, 'invalid_field', 'data'],
+    // Issue 13: data may be any JSON value but null, which is refused as missing.
+    ['null data', { ...good, data: null }, 'missing_field', 'data'],
     ['bad id', { ...good, id: 'has space' }, 'invalid_field', 'id'],
     [
       'occurred_at without zone',
@@ -70,6 +114,11 @@ describe('inbound event envelope', () => {
       1024,
     );
     expect(!large.ok && large.error.code).toBe('too_large');
+    const largeList = parseInboundEvent(
+      JSON.stringify({ ...good, data: Array(200).fill({ meter_id: 'm-1' }) }),
+      1024,
+    );
+    expect(!largeList.ok && largeList.error.code).toBe('too_large');
   });
 
   const nested = (levels: number): unknown => {
@@ -77,9 +126,27 @@ describe('inbound event envelope', () => {
     for (let level = 0; level < levels; level++) value = { a: value };
     return value;
   };
+  const nestedLists = (levels: number): unknown => {
+    let value: unknown = 1;
+    for (let level = 0; level < levels; level++) value = [value];
+    return value;
+  };
 
   it.each([
     ['a NUL in data', { ...good, data: { note: 'a\u0000b' } }, 'invalid_text', 'data.note'],
+    [
+      'a NUL in a list that is the data',
+      { ...good, data: [{ meter_id: 'm-1' }, { meter_id: 'm\u0000' }] },
+      'invalid_text',
+      'data[1].meter_id',
+    ],
+    ['a NUL in a string that is the data', { ...good, data: 'a\u0000' }, 'invalid_text', 'data'],
+    [
+      '20,000 levels of lists',
+      { ...good, data: nestedLists(20_000) },
+      'too_deep',
+      expect.stringMatching(/^data(\[0\])+$/) as unknown as string,
+    ],
     ['a NUL in a key', { ...good, data: { 'a\u0000': 1 } }, 'invalid_text', 'data'],
     [
       'a lone high surrogate',

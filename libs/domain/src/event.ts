@@ -1,6 +1,13 @@
 import { isUtf8 } from 'node:buffer';
-import { isJsonObject, type JsonObject } from './json';
+import { isJsonObject, type JsonValue } from './json';
 import { findUnsafeJson, type UnsafeJsonKind } from './json-safety';
+
+/**
+ * An event's payload: any JSON value but null. A null `data` is refused as missing: it is how most
+ * encoders write a field that was never set, so accepting it would hide a producer's bug; an event
+ * without a payload sends `{}` or `[]`.
+ */
+export type EventData = Exclude<JsonValue, null>;
 
 /** An event as Herald keeps it once ingest has accepted it. */
 export interface HeraldEvent {
@@ -11,7 +18,8 @@ export interface HeraldEvent {
   receivedAt: string;
   subject: string | null;
   changedFields: string[] | null;
-  data: JsonObject;
+  /** Any JSON value but null: an object, a list (Openvolt's meter readings), a string, number or boolean. */
+  data: EventData;
 }
 
 export type InvalidEventCode =
@@ -43,7 +51,7 @@ export interface InboundEvent {
   occurredAt: string | null;
   subject: string | null;
   changedFields: string[] | null;
-  data: JsonObject;
+  data: EventData;
 }
 
 const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,200}$/;
@@ -140,8 +148,14 @@ export function validateInboundEvent(value: unknown): ParseResult<InboundEvent> 
   ) {
     return fail('invalid_field', 'changed_fields must be an array of strings', 'changed_fields');
   }
-  if (data === undefined || data === null) return fail('missing_field', 'data is required', 'data');
-  if (!isJsonObject(data)) return fail('invalid_field', 'data must be a JSON object', 'data');
+  if (data === undefined) return fail('missing_field', 'data is required', 'data');
+  if (data === null) {
+    return fail(
+      'missing_field',
+      'data is required: null is not a payload (send {} or [] for an event without one)',
+      'data',
+    );
+  }
 
   return {
     ok: true,

@@ -86,4 +86,54 @@ describe('payload fields', () => {
   it('gives an empty object for an empty list', () => {
     expect(projectPayload(data, [], ['event.*'])).toEqual({});
   });
+
+  /** Openvolt's meter_data.received: the data is a list of readings. */
+  const readings = [
+    {
+      meter_id: 'm-1',
+      start_interval: '2024-05-02T12:00:00Z',
+      end_interval: '2024-05-02T12:30:00Z',
+    },
+    {
+      meter_id: 'm-2',
+      start_interval: '2024-05-02T12:00:00Z',
+      end_interval: '2024-05-02T12:30:00Z',
+    },
+  ];
+
+  it('projects each element when data is a list, keeping every element in place', () => {
+    expect(projectPayload(readings, ['meter_id'], null)).toEqual([
+      { meter_id: 'm-1' },
+      { meter_id: 'm-2' },
+    ]);
+    expect(projectPayload(readings, ['meter_id', 'end_interval'], null)).toEqual([
+      { meter_id: 'm-1', end_interval: '2024-05-02T12:30:00Z' },
+      { meter_id: 'm-2', end_interval: '2024-05-02T12:30:00Z' },
+    ]);
+    expect(projectPayload([{ a: { b: 1, c: 2 } }, { d: 3 }], ['a.b'], null)).toEqual([
+      { a: { b: 1 } },
+      {},
+    ]);
+    expect(projectPayload(readings, ['missing'], null)).toEqual([{}, {}]);
+    expect(projectPayload(readings, [], null)).toEqual([{}, {}]);
+    expect(projectPayload([], ['meter_id'], null)).toEqual([]);
+  });
+
+  it('leaves list data whole without payload fields or with *', () => {
+    expect(projectPayload(readings, null, null)).toBe(readings);
+    expect(projectPayload(readings, ['*'], null)).toBe(readings);
+    expect(projectPayload(readings, null, ['meter_id'])).toEqual([
+      { meter_id: 'm-1' },
+      { meter_id: 'm-2' },
+    ]);
+  });
+
+  it.each(['m-1', '', 12.5, 0, true, false])(
+    'delivers scalar data %p whole: it has no fields to choose from',
+    (scalar) => {
+      expect(projectPayload(scalar, ['meter_id'], null)).toBe(scalar);
+      expect(projectPayload(scalar, [], null)).toBe(scalar);
+      expect(projectPayload(scalar, null, ['meter_id'])).toBe(scalar);
+    },
+  );
 });

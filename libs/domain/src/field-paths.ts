@@ -1,3 +1,4 @@
+import type { EventData } from './event';
 import { isJsonObject, type JsonObject, type JsonValue } from './json';
 
 /**
@@ -36,22 +37,26 @@ export function shouldTrigger(
  * The part of `data` a subscription receives. `null` means the event type's defaults, and no
  * defaults means all of `data`. A path through a list keeps, in every element, the fields asked of
  * it (`project.systems.modules` gives `project.systems: [{modules}, …]`); paths that are missing
- * are left out.
+ * are left out. `data` that is itself a list is projected element by element
+ * (`meter_id` on `[{meter_id, start_interval}, …]` gives `[{meter_id}, …]`), and a string, number or
+ * boolean is delivered whole: it has no fields to choose from, and sending nothing in its place
+ * would tell the receiver less than the event did.
  */
 export function projectPayload(
-  data: JsonObject,
+  data: EventData,
   payloadFields: readonly string[] | null,
   defaults: readonly string[] | null,
-): JsonObject {
+): EventData {
   const fields = payloadFields ?? defaults;
   if (fields === null || fields.includes('*')) return data;
-  let result: JsonObject = {};
+  if (typeof data !== 'object') return data;
+  let result: JsonValue = Array.isArray(data) ? data.map(() => ({})) : {};
   for (const field of fields) {
     const path = (field.endsWith('.*') ? field.slice(0, -2) : field).split('.');
     const picked = pick(data, path);
-    if (picked !== undefined) result = merge(result, picked) as JsonObject;
+    if (picked !== undefined) result = merge(result, picked);
   }
-  return result;
+  return result as EventData;
 }
 
 /** The value at `path` inside `value`, rebuilt with only that path, or undefined when missing. */

@@ -86,6 +86,83 @@ describe('filters', () => {
     expect(matchesFilter(filter, target)).toBe(expected);
   });
 
+  /** Openvolt's meter_data.received: the data is a list of readings. */
+  const readings = (...meterIds: string[]): FilterTarget => ({
+    subject: null,
+    type: 'meter_data.received',
+    data: meterIds.map((meter_id) => ({
+      meter_id,
+      start_interval: '2024-05-02T12:00:00Z',
+      end_interval: '2024-05-02T12:30:00Z',
+    })),
+  });
+  const scalar = (data: string | number | boolean): FilterTarget => ({
+    subject: null,
+    type: 'meter.count',
+    data,
+  });
+
+  it.each<[string, Filter, FilterTarget, boolean]>([
+    [
+      'list data: a path looks in every element',
+      { 'data.meter_id': 'm-2' },
+      readings('m-1', 'm-2'),
+      true,
+    ],
+    ['list data: no element matches', { 'data.meter_id': 'm-3' }, readings('m-1', 'm-2'), false],
+    [
+      'list data: $in on any element',
+      { 'data.meter_id': { $in: ['m-9', 'm-1'] } },
+      readings('m-1'),
+      true,
+    ],
+    ['list data: $glob', { 'data.meter_id': { $glob: 'm-*' } }, readings('m-1'), true],
+    [
+      'list data: $nin holds when no element has it',
+      { 'data.meter_id': { $nin: ['m-3'] } },
+      readings('m-1', 'm-2'),
+      true,
+    ],
+    [
+      'list data: $nin fails when one element has it',
+      { 'data.meter_id': { $nin: ['m-2'] } },
+      readings('m-1', 'm-2'),
+      false,
+    ],
+    ['list data: $exists', { 'data.end_interval': { $exists: true } }, readings('m-1'), true],
+    [
+      'empty list data: a path is missing',
+      { 'data.meter_id': { $exists: false } },
+      readings(),
+      true,
+    ],
+    [
+      'list data: data alone is the list, whole',
+      { data: [{ a: 1 }] },
+      { subject: null, type: 't', data: [{ a: 1 }] },
+      true,
+    ],
+    [
+      'list data: data alone is each element too',
+      { data: 'b' },
+      { subject: null, type: 't', data: ['a', 'b'] },
+      true,
+    ],
+    ['scalar data: data alone is the value', { data: 'm-1' }, scalar('m-1'), true],
+    ['scalar data: compared', { data: { $gte: 10 } }, scalar(12), true],
+    ['scalar data: not equal', { data: true }, scalar(false), false],
+    [
+      'scalar data: a path with keys is missing',
+      { 'data.meter_id': { $exists: false } },
+      scalar('m-1'),
+      true,
+    ],
+    ['scalar data: a path with keys matches nothing', { 'data.length': 3 }, scalar('abc'), false],
+    ['scalar data: $ne holds on a missing path', { 'data.x': { $ne: 1 } }, scalar(1), true],
+  ])('%s', (_name, filter, target, expected) => {
+    expect(matchesFilter(filter, target)).toBe(expected);
+  });
+
   it('accepts a valid filter', () => {
     expect(validateFilter(solarNetwork)).toEqual([]);
     expect(

@@ -1,4 +1,5 @@
 import { matchesAntGlob } from './ant-glob';
+import type { EventData } from './event';
 import { isJsonObject, type JsonObject, type JsonValue } from './json';
 
 /**
@@ -10,7 +11,10 @@ import { isJsonObject, type JsonObject, type JsonValue } from './json';
  * - Keys of one object must all hold (`$and` is implicit); `$and`, `$or` take lists of filters,
  *   `$not` one filter.
  * - A path is `subject`, `type`, or `data` followed by dotted keys. A path through an array looks
- *   in every element (`data.meters.meter_id` is each meter's id).
+ *   in every element (`data.meters.meter_id` is each meter's id), `data` itself included: when the
+ *   payload is a list, `data.meter_id` is each element's id. `data` alone is the whole payload, and
+ *   a list there is compared whole and element by element; keys find nothing in a string, number or
+ *   boolean, so a path with keys is missing when `data` is one.
  * - A plain value means `$eq`. Operators: `$eq`, `$ne`, `$in`, `$nin` (lists), `$gt`, `$gte`, `$lt`,
  *   `$lte` (numbers with numbers, strings with strings: ISO times compare correctly), `$exists`
  *   (true/false), `$glob` (an Ant pattern or a list of them: `?`, `*` within a `/` segment, `**`
@@ -22,7 +26,7 @@ export type Filter = JsonObject;
 export interface FilterTarget {
   subject: string | null;
   type: string;
-  data: JsonObject;
+  data: EventData;
 }
 
 export interface FilterProblem {

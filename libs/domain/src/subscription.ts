@@ -1,6 +1,6 @@
 import type { JsonObject } from './json';
 import { matchesAnyEventType } from './event-type-glob';
-import type { HeraldEvent } from './event';
+import type { EventData, HeraldEvent } from './event';
 import { projectPayload, shouldTrigger } from './field-paths';
 import { matchesFilter } from './filter';
 
@@ -125,7 +125,7 @@ export function payloadFor(
   subscription: Pick<Subscription, 'payloadFields'>,
   event: HeraldEvent,
   defaults: EventTypeDefaults | null = null,
-): JsonObject {
+): EventData {
   return projectPayload(event.data, subscription.payloadFields, defaults?.payloadFields ?? null);
 }
 

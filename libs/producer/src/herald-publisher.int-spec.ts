@@ -52,4 +52,31 @@ describe('HeraldPublisher on a real Kafka', () => {
       false,
     );
   });
+
+  // Issue 13: data was an object only; it is any JSON value but null.
+  it('publishes data that is a list or a scalar, and refuses null data before sending', async () => {
+    const readings = [
+      {
+        meter_id: 'm-1',
+        start_interval: '2024-05-02T12:00:00Z',
+        end_interval: '2024-05-02T12:30:00Z',
+      },
+    ];
+    const ids = await publisher.publish(
+      { tenant_id: tenant, type: 'meter_data.received', data: readings },
+      { tenant_id: tenant, type: 'meter.count', data: 3 },
+    );
+    const sent = await waitFor('the list and the scalar', () => {
+      const found = recorder.messages.filter(({ envelope }) => ids.includes(String(envelope.id)));
+      return found.length >= 2 && found;
+    });
+    expect(sent.map(({ envelope }) => envelope.data)).toEqual([readings, 3]);
+
+    const attempt = publisher.publish({
+      tenant_id: tenant,
+      type: 'meter.count',
+      data: null as unknown as number,
+    });
+    await expect(attempt).rejects.toMatchObject({ code: 'missing_field', field: 'data' });
+  });
 });

@@ -1,11 +1,12 @@
 import { Kafka, Partitioners, type Producer } from 'kafkajs';
-import { newId, validateInboundEvent, type JsonObject } from '@herald/domain';
+import { newId, validateInboundEvent, type EventData } from '@herald/domain';
 
 /** The envelope a service publishes: everything but `tenant_id`, `type` and `data` is optional. */
 export interface PublishableEvent {
   tenant_id: string;
   type: string;
-  data: JsonObject;
+  /** Any JSON value but null: an object, a list, a string, a number or a boolean. */
+  data: EventData;
   /** Your id for the event; the same `(tenant_id, id)` is accepted once. Generated when absent. */
   id?: string;
   occurred_at?: string;

@@ -1,4 +1,4 @@
-import { validateInboundEvent, type JsonObject } from '@herald/domain';
+import { isJsonObject, validateInboundEvent, type EventData } from '@herald/domain';
 import { assertValid, BodyReader } from '../common/body-reader';
 import { ISO_TIME_HINT, parseIsoTime } from './iso-time';
 
@@ -7,7 +7,8 @@ export const TEST_EVENT_TYPE = 'herald.test';
 /** What a test send asks for; null where the request leaves it to Herald. */
 export interface TestDeliveryInput {
   eventType: string | null;
-  data: JsonObject | null;
+  /** Any JSON value, as an event's; null: an example from the catalog, else `{}`. */
+  data: EventData | null;
 }
 
 /** A time field of a body; null when absent or bad (the reader then names it). */
@@ -21,7 +22,10 @@ export function readTime(reader: BodyReader, field: string, required: boolean): 
   return time;
 }
 
-/** `POST /v1/subscriptions/{id}/test` `{event_type?, data?}`. */
+/**
+ * `POST /v1/subscriptions/{id}/test` `{event_type?, data?}`: `data` is any JSON value, as an event's
+ * is; left out or null, the type's example from the catalog, or `{}` when there is none.
+ */
 export function readTestDelivery(body: unknown): TestDeliveryInput {
   const reader = new BodyReader(body ?? {});
   const eventType = reader.string('event_type', { max: 200 }) ?? null;
@@ -31,7 +35,7 @@ export function readTestDelivery(body: unknown): TestDeliveryInput {
   ) {
     reader.problem('event_type', 'must be dot-separated words, e.g. meter_data.received');
   }
-  const data = reader.object('data') ?? null;
+  const data = (isJsonObject(body) ? body.data : undefined) ?? null;
   reader.onlyKnown(['event_type', 'data']);
   assertValid(reader);
   return { eventType, data };

@@ -4,6 +4,7 @@ import {
   isValidEventTypeGlob,
   newId,
   validateInboundEvent,
+  type EventData,
   type JsonObject,
 } from '@herald/domain';
 import { isEventCursor, type EventFilter, type EventPageRequest } from '@herald/persistence';
@@ -15,7 +16,7 @@ import { ApiError } from '../errors/api-error';
 export interface InboundEnvelope {
   id: string;
   type: string;
-  data: JsonObject;
+  data: EventData;
   bytes: Buffer;
 }
 

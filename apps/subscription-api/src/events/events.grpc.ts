@@ -1,17 +1,19 @@
 import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod, Payload } from '@nestjs/microservices';
 import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { isJsonObject } from '@herald/domain';
 import { Allow, TenantId } from '../auth/principal';
 import { GrpcField } from '../grpc/grpc-field';
 import {
   EVENT_SHAPES,
   grpcPage,
+  payloadInData,
   restBody,
   restQuery,
   stringList,
   withoutNulls,
 } from '../grpc/grpc-mapping';
-import { toStruct } from '../grpc/struct';
+import { toStruct, toValue } from '../grpc/struct';
 import { readEventListQuery, readInboundEvent, readReplay } from './event-input';
 import type { EventSummaryView, EventView } from './event.view';
 import { EventsService } from './events.service';
@@ -20,10 +22,12 @@ function summaryMessage(view: EventSummaryView) {
   return withoutNulls({ ...view, changed_fields: stringList(view.changed_fields) });
 }
 
-function eventMessage(view: EventView) {
+/** `data` stays a Struct for clients that read it before lists and scalars were allowed. */
+function eventMessage({ data, ...view }: EventView) {
   return {
     ...summaryMessage(view),
-    data: toStruct(view.data),
+    ...(isJsonObject(data) ? { data: toStruct(data) } : {}),
+    data_value: toValue(data),
     deliveries: view.deliveries.map(withoutNulls),
     ...(view.failure ? { failure: view.failure } : {}),
   };
@@ -43,7 +47,7 @@ export class EventsGrpcController {
   publish(@Payload() request: { idempotency_key?: string }, @TenantId() tenantId: string) {
     const envelope = readInboundEvent(
       {
-        body: restBody(request, EVENT_SHAPES, ['idempotency_key']),
+        body: payloadInData(restBody(request, EVENT_SHAPES, ['idempotency_key'])),
         idempotencyKey: request.idempotency_key,
         idempotencyKeyField: 'idempotency_key',
         contentLength: undefined,

@@ -3,7 +3,13 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import type { HeraldConfig } from '@herald/config';
 import { decodeDelivery, type DeliveryMessage } from '@herald/contracts';
-import { matchesEventType, newId, parseInboundEvent, type JsonObject } from '@herald/domain';
+import {
+  matchesEventType,
+  newId,
+  parseInboundEvent,
+  type EventData,
+  type JsonObject,
+} from '@herald/domain';
 import { dataSourceOptions, DeliveriesRepository, EventsRepository } from '@herald/persistence';
 import { createService } from '@herald/runtime';
 import { ApiClient, testConfig, waitFor, appUrl } from '@herald/testing';
@@ -116,7 +122,7 @@ describe('events API: HTTP ingest, history and replay', () => {
   /** Stores an event as event-ingest would, with a chosen received time. */
   async function storeEvent(
     tenantId: string,
-    fields: { id?: string; type?: string; receivedAt?: string; data?: JsonObject } = {},
+    fields: { id?: string; type?: string; receivedAt?: string; data?: EventData } = {},
   ): Promise<string> {
     const receivedAt = fields.receivedAt ?? new Date().toISOString();
     const stored = await events.store({
@@ -193,6 +199,31 @@ describe('events API: HTTP ingest, history and replay', () => {
       expect(messages.map((message) => message.id)).toEqual(['order-1', 'order-2']);
     });
 
+    // Issue 13: data was an object only; it is any JSON value but null.
+    it('accepts data that is a list, a string, a number or a boolean, and produces it as sent', async () => {
+      const { tenantId, apiKey } = await operator.createTenant('any-data');
+      const payloads: EventData[] = [
+        [{ meter_id: 'm-1', start_interval: '2024-05-02T12:00:00Z' }, { meter_id: 'm-2' }],
+        [],
+        'm-1',
+        12.5,
+        false,
+      ];
+      const ids: string[] = [];
+      for (const data of payloads) {
+        const response = await postEvent(apiKey, { type: 'meter_data.received', data });
+        expect([response.status, response.body.status]).toEqual([202, 'accepted']);
+        ids.push(response.body.id as string);
+      }
+      const messages = await inboundFor(tenantId, payloads.length);
+      expect(messages.map((message) => [message.id, message.data])).toEqual(
+        payloads.map((data, index) => [ids[index], data]),
+      );
+      for (const message of messages) {
+        expect(parseInboundEvent(JSON.stringify(message), MAX_EVENT_BYTES).ok).toBe(true);
+      }
+    });
+
     it('refuses another tenant’s tenant_id with 422 naming tenant_id, and produces nothing', async () => {
       const caller = await operator.createTenant('caller');
       const other = await operator.createTenant('other');
@@ -223,7 +254,14 @@ describe('events API: HTTP ingest, history and replay', () => {
         'must be dot-separated words, e.g. meter_data.received',
       ],
       ['data missing', { type: 'a.b' }, {}, 'data', 'is required'],
-      ['data not an object', { type: 'a.b', data: [1] }, {}, 'data', 'must be a JSON object'],
+      // Issue 13: data that is not an object is accepted now (below); null is refused as missing.
+      [
+        'data null',
+        { type: 'a.b', data: null },
+        {},
+        'data',
+        'is required: null is not a payload (send {} or [] for an event without one)',
+      ],
       [
         'a bad occurred_at',
         { type: 'a.b', occurred_at: '2024-05-02 12:00', data: {} },
@@ -460,6 +498,22 @@ describe('events API: HTTP ingest, history and replay', () => {
           }),
         ],
       });
+    });
+
+    it('returns data that is a list or a scalar as it was stored', async () => {
+      const { tenantId, client } = await operator.createTenant('event-any-data');
+      const payloads: EventData[] = [
+        [{ meter_id: 'm-1', end_interval: '2024-05-02T12:30:00Z' }, { meter_id: 'm-2' }],
+        ['a', 1, null, true],
+        'm-1',
+        0,
+        true,
+      ];
+      for (const data of payloads) {
+        const eventId = await storeEvent(tenantId, { data });
+        const response = await client.request<{ data: unknown }>('GET', `/v1/events/${eventId}`);
+        expect([response.status, response.body.data]).toEqual([200, data]);
+      }
     });
 
     it('answers 404 for an unknown event, and for another tenant’s event without leaking it', async () => {

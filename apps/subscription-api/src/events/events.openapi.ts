@@ -23,6 +23,23 @@ const summaryFields: Record<string, Schema> = {
   changed_fields: { type: ['array', 'null'], items: { type: 'string' } },
 };
 
+/** An event's payload: any JSON value but null (issue 13: Openvolt's readings are a list). */
+const eventData: Schema = {
+  type: ['object', 'array', 'string', 'number', 'boolean'],
+  description:
+    'The payload: any JSON value but null — an object, a list (such as Openvolt’s ' +
+    '`[{meter_id, start_interval, end_interval}, …]`), a string, a number or a boolean. Filter and ' +
+    '`payload_fields` paths look in every element of a list; a string, number or boolean has no ' +
+    'fields (paths with keys find nothing in it, and it is delivered whole).',
+  example: [
+    {
+      meter_id: 'm-1',
+      start_interval: '2024-05-02T12:00:00Z',
+      end_interval: '2024-05-02T12:30:00Z',
+    },
+  ],
+};
+
 export const eventSchemas: Record<string, Schema> = {
   InboundEvent: {
     type: 'object',
@@ -56,7 +73,7 @@ export const eventSchemas: Record<string, Schema> = {
       },
       subject: { type: 'string', maxLength: 1000, example: 'node/42/source/inv-1' },
       changed_fields: { type: 'array', items: { type: 'string' }, example: ['project.address'] },
-      data: { type: 'object' },
+      data: eventData,
     },
   },
   AcceptedEvent: {
@@ -102,7 +119,7 @@ export const eventSchemas: Record<string, Schema> = {
     required: [...Object.keys(summaryFields), 'data', 'deliveries', 'failure'],
     properties: {
       ...summaryFields,
-      data: { type: 'object' },
+      data: eventData,
       failure: {
         type: ['object', 'null'],
         required: ['code', 'message', 'failed_at'],

@@ -1,6 +1,7 @@
 import type { JsonObject, JsonValue } from '@herald/domain';
 import { assertValid, BodyReader } from '../common/body-reader';
-import { fromListValue, fromStruct } from './struct';
+import { ApiError } from '../errors/api-error';
+import { fromListValue, fromStruct, fromValue } from './struct';
 
 /** A list request as gRPC delivers it; the same `limit` and `cursor` as the REST query. */
 export interface GrpcListRequest {
@@ -33,18 +34,20 @@ export function stringList(values: string[] | null): GrpcStringList | null {
 }
 
 /** How a request field that is a message is written in the REST body. */
-export type GrpcFieldShape = 'struct' | 'string_list' | 'list_value';
+export type GrpcFieldShape = 'struct' | 'value' | 'string_list' | 'list_value';
 
-/** The shapes of a `PublishEventRequest`'s fields (an event given whole). */
+/** The shapes of a `PublishEventRequest`'s fields (an event given whole); see `payloadInData`. */
 export const EVENT_SHAPES: Readonly<Record<string, GrpcFieldShape>> = {
   changed_fields: 'string_list',
   data: 'struct',
+  data_value: 'value',
 };
 
 /**
  * A gRPC request as the REST body it means, so both transports are validated by the same reader:
- * unset fields are left out (an unset `repeated` arrives empty), `Struct`, `StringList` and
- * `ListValue` fields become their JSON, and the fields in `omit` (ids that REST has in the path) are dropped.
+ * unset fields are left out (an unset `repeated` arrives empty), `Struct`, `Value`, `StringList` and
+ * `ListValue` fields become their JSON, and the fields in `omit` (ids that REST has in the path) are
+ * dropped.
  */
 export function restBody(
   request: object,
@@ -60,13 +63,31 @@ export function restBody(
     body[field] =
       shape === 'struct'
         ? fromStruct(value)
-        : shape === 'string_list'
-          ? ((value as GrpcStringList).values ?? [])
-          : shape === 'list_value'
-            ? fromListValue(value)
-            : (value as JsonValue);
+        : shape === 'value'
+          ? fromValue(value)
+          : shape === 'string_list'
+            ? ((value as GrpcStringList).values ?? [])
+            : shape === 'list_value'
+              ? fromListValue(value)
+              : (value as JsonValue);
   }
   return body;
+}
+
+/**
+ * An event's payload as the REST body's `data`, from either proto field: `data_value` (any JSON
+ * value) or `data` (a Struct, so an object only, kept for clients written before `data_value`).
+ */
+export function payloadInData(body: JsonObject): JsonObject {
+  const { data_value: value, ...envelope } = body;
+  if (value === undefined) return envelope;
+  if (envelope.data !== undefined) {
+    const message = 'must not be set with data: data_value holds any payload, data only an object';
+    throw new ApiError('validation_failed', `request is invalid: data_value ${message}`, [
+      { field: 'data_value', message },
+    ]);
+  }
+  return { ...envelope, data: value };
 }
 
 function queryText(value: JsonValue): string {

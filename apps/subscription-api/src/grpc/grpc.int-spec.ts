@@ -15,7 +15,13 @@ import { loadSync, type ServiceDefinition } from '@grpc/proto-loader';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ADMIN_PACKAGE, ADMIN_PROTO, protoRoot } from '@herald/contracts';
-import { newId, type DeliveryStatus, type HeraldEvent, type JsonObject } from '@herald/domain';
+import {
+  newId,
+  type DeliveryStatus,
+  type EventData,
+  type HeraldEvent,
+  type JsonObject,
+} from '@herald/domain';
 import { findFreePort } from '@herald/local-infra';
 import { dataSourceOptions, DeliveriesRepository, EventsRepository } from '@herald/persistence';
 import { createService } from '@herald/runtime';
@@ -25,8 +31,10 @@ import { attachGrpc } from './attach-grpc';
 import {
   fromListValue,
   fromStruct,
+  fromValue,
   toListValue,
   toStruct,
+  toValue,
   type ProtoStruct,
   type ProtoValue,
 } from './struct';
@@ -803,7 +811,8 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
       received_at: string;
       subject?: string;
       changed_fields?: { values?: string[] };
-      data: ProtoStruct;
+      data?: ProtoStruct;
+      data_value: ProtoValue;
       deliveries?: GrpcEventDelivery[];
     };
 
@@ -843,6 +852,64 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
         key,
       );
       expect(generated.id).toMatch(/^evt_/);
+    });
+
+    // Issue 13: `data` is a Struct, so objects only; `data_value` carries any JSON value but null.
+    it('publishes and gets data that is a list or a scalar in data_value, data only when an object', async () => {
+      const { tenantId, key } = await tenantWithKey('grpc-any-data');
+      const payloads: EventData[] = [
+        [{ meter_id: 'm-1', start_interval: '2024-05-02T12:00:00Z' }, { meter_id: 'm-2' }],
+        'm-1',
+        12.5,
+        false,
+        { meter_id: 'm-1' },
+      ];
+      for (const data of payloads) {
+        const { id } = await call<{ id: string }>(
+          client,
+          'PublishEvent',
+          { type: 'meter_data.received', data_value: toValue(data) },
+          key,
+        );
+        const envelope = await waitFor('the published envelope', () =>
+          inbound.messages.find((message) => message.id === id),
+        );
+        expect(envelope).toMatchObject({ tenant_id: tenantId, data });
+
+        const now = new Date().toISOString();
+        const { event } = await events.store({
+          ...METER_EVENT,
+          id: newId('evt'),
+          tenantId,
+          occurredAt: now,
+          receivedAt: now,
+          data,
+        });
+        const fetched = await call<GrpcEvent>(client, 'GetEvent', { id: event.id }, key);
+        expect(fromValue(fetched.data_value)).toEqual(data);
+        expect(fetched.data && fromStruct(fetched.data)).toEqual(
+          Array.isArray(data) || typeof data !== 'object' ? undefined : data,
+        );
+      }
+
+      const both = await failure(
+        call(
+          client,
+          'PublishEvent',
+          { type: 'meter.created', data: toStruct({}), data_value: toValue([]) },
+          key,
+        ),
+      );
+      expect([both.code, fieldsOf(both)]).toEqual([status.INVALID_ARGUMENT, ['data_value']]);
+      const nullData = await failure(
+        call(
+          client,
+          'PublishEvent',
+          { type: 'meter.created', data_value: { nullValue: 'NULL_VALUE' } },
+          key,
+        ),
+      );
+      expect([nullData.code, fieldsOf(nullData)]).toEqual([status.INVALID_ARGUMENT, ['data']]);
     });
 
     it('names the bad field of an envelope', async () => {
@@ -907,7 +974,8 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
       ]);
 
       const fetched = await call<GrpcEvent>(client, 'GetEvent', { id: event.id }, key);
-      expect(fromStruct(fetched.data)).toEqual(event.data);
+      expect(fromStruct(fetched.data ?? {})).toEqual(event.data);
+      expect(fromValue(fetched.data_value)).toEqual(event.data);
       expect(fetched.deliveries).toEqual([
         expect.objectContaining({
           id: deliveryId,
@@ -1294,6 +1362,26 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
       ]);
     });
 
+    it('sends a test event whose data is a list, from data_value', async () => {
+      const { key } = await tenantWithKey('grpc-test-list');
+      const subscriptionId = await subscribe(key, slowUrl);
+      const data = [{ meter_id: 'm-1' }, { meter_id: 'm-2' }];
+      const result = await call<{ delivery: GrpcDelivery }>(
+        client,
+        'TestSubscription',
+        { id: subscriptionId, event_type: 'meter_data.received', data_value: toValue(data) },
+        key,
+      );
+      const event = await call<{ data?: ProtoStruct; data_value: ProtoValue }>(
+        client,
+        'GetEvent',
+        { id: result.delivery.event_id },
+        key,
+      );
+      expect(fromValue(event.data_value)).toEqual(data);
+      expect(event.data).toBeUndefined();
+    });
+
     it('recovers failed and dead deliveries since a time, once', async () => {
       const { tenantId, key } = await tenantWithKey('grpc-recover');
       const subscriptionId = await subscribe(key);
@@ -1314,6 +1402,11 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
       const subscriptionId = await subscribe(key);
       const cases: [string, object, string][] = [
         ['TestSubscription', { id: subscriptionId, event_type: 'not a type' }, 'event_type'],
+        [
+          'TestSubscription',
+          { id: subscriptionId, data: toStruct({}), data_value: toValue({}) },
+          'data_value',
+        ],
         ['RecoverSubscription', { id: subscriptionId }, 'since'],
         ['RecoverSubscription', { id: subscriptionId, since: '2999-01-01T00:00:00Z' }, 'since'],
         ['RecoverSubscription', { since: new Date().toISOString() }, 'id'],

@@ -1,12 +1,14 @@
 import type { JsonObject, JsonValue } from '@herald/domain';
-import { EVENT_SHAPES, restBody, stringList, withoutNulls } from './grpc-mapping';
+import { EVENT_SHAPES, payloadInData, restBody, stringList, withoutNulls } from './grpc-mapping';
 import { toValue } from './struct';
 
 /** A gRPC preview request (`event_id`, or `event` as a `PublishEventRequest`) as its REST body. */
 export function previewBody(request: { event_id?: string; event?: object }): JsonObject {
   const body: JsonObject = {};
   if (request.event_id) body.event_id = request.event_id;
-  if (request.event) body.event = restBody(request.event, EVENT_SHAPES, ['idempotency_key']);
+  if (request.event) {
+    body.event = payloadInData(restBody(request.event, EVENT_SHAPES, ['idempotency_key']));
+  }
   return body;
 }
 

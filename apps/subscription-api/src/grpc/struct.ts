@@ -35,7 +35,7 @@ export function fromStruct(struct: ProtoStruct): JsonObject {
   );
 }
 
-function fromValue(value: ProtoValue): JsonValue {
+export function fromValue(value: ProtoValue): JsonValue {
   if (value.structValue !== undefined) return fromStruct(value.structValue);
   if (value.listValue !== undefined) return (value.listValue.values ?? []).map(fromValue);
   if (value.stringValue !== undefined) return value.stringValue;

@@ -4,7 +4,7 @@ import { Allow, TenantId } from '../auth/principal';
 import { SubscriptionDeliveriesService } from '../deliveries/subscription-deliveries.service';
 import { readRecover, readTestDelivery } from '../deliveries/subscription-delivery-input';
 import { GrpcField } from '../grpc/grpc-field';
-import { restBody, withoutNulls } from '../grpc/grpc-mapping';
+import { payloadInData, restBody, withoutNulls } from '../grpc/grpc-mapping';
 import { previewBody, previewMessage } from '../grpc/preview-mapping';
 import { readPreview } from '../common/preview';
 import { SubscriptionPreviewService } from './subscription-preview.service';
@@ -28,7 +28,9 @@ export class SubscriptionActionsGrpcController {
     @Payload() request: object,
     @TenantId() tenantId: string,
   ) {
-    const input = readTestDelivery(restBody(request, { data: 'struct' }, ['id']));
+    const input = readTestDelivery(
+      payloadInData(restBody(request, { data: 'struct', data_value: 'value' }, ['id'])),
+    );
     return withoutNulls(await this.deliveries.test(tenantId, id, input));
   }
 

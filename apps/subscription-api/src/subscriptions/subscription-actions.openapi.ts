@@ -103,9 +103,10 @@ export const subscriptionActionSchemas: Record<string, Schema> = {
           'skipped); with no example anywhere, `herald.test`.',
       },
       data: {
-        type: 'object',
+        type: ['object', 'array', 'string', 'number', 'boolean', 'null'],
         description:
-          'Without it: the first example of the event type in the catalog, or `{}` when it has none.',
+          'The test event’s payload: any JSON value, as an event’s. Null or left out: the first ' +
+          'example of the event type in the catalog, or `{}` when it has none.',
       },
     },
   },

@@ -32,6 +32,31 @@ describe('EventsRepository.storeAll', () => {
     data,
   });
 
+  // Issue 13: data is any JSON value but null; node-postgres would write a list as a PostgreSQL array.
+  it('stores data that is a list or a scalar, one at a time and a batch at a time, as given', async () => {
+    const payloads: HeraldEvent['data'][] = [
+      [{ meter_id: 'm-1', start_interval: '2024-05-02T12:00:00Z' }, { meter_id: 'm-2' }],
+      [],
+      ['a', 1, null],
+      'm-1',
+      '',
+      12.5,
+      0,
+      false,
+    ];
+    for (const data of payloads) {
+      const { event: stored } = await events.store(event(newId('evt'), data));
+      expect(stored.data).toEqual(data);
+      expect((await events.get(tenantId, stored.id))?.data).toEqual(data);
+    }
+    const batch = payloads.map((data) => event(newId('evt'), data));
+    const stored = await events.storeAll(batch);
+    expect(stored.map((result) => result.created)).toEqual(payloads.map(() => true));
+    for (const [index, { id }] of batch.entries()) {
+      expect((await events.get(tenantId, id))?.data).toEqual(payloads[index]);
+    }
+  });
+
   it('stores new events in order, tells a repeat in the batch and one stored before apart', async () => {
     const [emitted, unemitted, fresh] = [newId('evt'), newId('evt'), newId('evt')];
     // Stored by the API (no record): its published_at says whether it went out.

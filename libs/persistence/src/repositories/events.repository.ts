@@ -1,5 +1,5 @@
 import { type DataSource } from 'typeorm';
-import type { HeraldEvent, JsonObject } from '@herald/domain';
+import type { EventData, HeraldEvent } from '@herald/domain';
 import { isoRequired, type Page } from '../rows';
 
 interface EventRow {
@@ -10,7 +10,7 @@ interface EventRow {
   received_at: Date;
   subject: string | null;
   changed_fields: string[] | null;
-  data: JsonObject;
+  data: EventData;
   published_at: Date | null;
   source_record: string | null;
 }
@@ -107,7 +107,8 @@ export class EventsRepository {
         event.receivedAt,
         event.subject,
         event.changedFields === null ? null : JSON.stringify(event.changedFields),
-        event.data,
+        // As text: node-postgres would write a list as a PostgreSQL array and a string unquoted.
+        JSON.stringify(event.data),
       ],
     );
     if (inserted[0]) return { event: toEvent(inserted[0]), created: true, published: false };
