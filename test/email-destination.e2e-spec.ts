@@ -119,6 +119,29 @@ describe('email destination: events mailed through SMTP', () => {
     expect(smtp.messages.filter((m) => m.to.includes('csm@openvolt.test'))).toHaveLength(1);
   });
 
+  it("attaches, and shows, the body a subscription's transformation gives", async () => {
+    const { client } = await operator.createTenant('email-transformed');
+    const subscription = await client.request<{ id: string }>('POST', '/v1/subscriptions', {
+      event_types: ['meter_data.received'],
+      destination: { type: 'email', to: ['shaped@openvolt.test'] },
+      transformation: '{"event_id": event.type, "customer": event.data.customer.name}',
+    });
+    expect(subscription.status).toBe(201);
+    await client.request('POST', '/v1/events', {
+      type: 'meter_data.received',
+      data: { meter_id: 'm-1', customer: { name: 'Ada' } },
+    });
+    const mail = await waitFor('the mail to arrive', () =>
+      smtp.messages.find((m) => m.to.includes('shaped@openvolt.test')),
+    );
+    const parts = mimeParts(mail.raw);
+    const attachment = parts.find((p) => /filename="?event\.json/i.test(p.headers));
+    const text = parts.find((p) => /content-type:\s*text\/plain/i.test(p.headers));
+    expect(attachment?.content).toBe('{"event_id":"meter_data.received","customer":"Ada"}');
+    expect(text?.content).toContain('Body:\n{\n  "event_id": "meter_data.received",');
+    expect(mailHeader(mail.raw, 'Subject')).toBe('[Herald] meter_data.received');
+  });
+
   it('gives up after one attempt when the server refuses the mailbox for good (550)', async () => {
     smtp.answer('gone@openvolt.test', () => ({ code: 550, message: 'mailbox does not exist' }));
     const { client, eventId } = await subscribeAndPublish(

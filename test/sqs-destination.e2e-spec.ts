@@ -88,6 +88,20 @@ describe('sqs destination: events from Kafka arrive as SQS messages in ElasticMQ
 
   const parsed = (message: ReceivedSqsMessage) => JSON.parse(message.body) as DeliveredBody;
 
+  it("sends the body a subscription's transformation gives as the message body", async () => {
+    const { tenantId, client } = await fixture.operator.createTenant('sqs-transformed');
+    const queue = await queues.create('e2e-transformed');
+    await subscribe(client, 'meter_data.received', sqsDestination(queue), {
+      transformation:
+        '{"event_id": event.type, "meter": event.data.meter_id, "n": event.data.reading}',
+    });
+    const [id] = await publish(tenantId, 'meter_data.received', 1);
+    const [message] = await queues.take(queue.url, 1);
+    expect(message.body).toBe('{"event_id":"meter_data.received","meter":"m-1","n":0}');
+    // The attributes still name the event and the delivery.
+    expect(message.attributes).toMatchObject({ event_type: 'meter_data.received', event_id: id });
+  });
+
   it('delivers to a standard queue by name the body a webhook subscription receives', async () => {
     const { tenantId, client } = await fixture.operator.createTenant('sqs-standard');
     const queue = await queues.create('e2e-standard');

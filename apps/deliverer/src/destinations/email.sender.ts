@@ -117,8 +117,10 @@ function textBody(body: DeliveredBody, payload: string): string {
     `Delivery id:     ${body.delivery_id}`,
     `Subscription id: ${body.subscription_id}`,
     '',
-    'Body:',
-    JSON.stringify(JSON.parse(payload), null, 2),
+    // The standard body shows its payload; a transformed one, the whole of what was sent.
+    ...(payload === JSON.stringify(body)
+      ? ['Payload:', JSON.stringify(body.data, null, 2)]
+      : ['Body:', JSON.stringify(JSON.parse(payload), null, 2)]),
     '',
     'The delivered body is attached as event.json.',
     '',
