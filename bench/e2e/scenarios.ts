@@ -11,7 +11,23 @@ import { SERVICES, type HeraldStack } from './stack';
  * reached the receiver or its time cap has passed, whichever comes first.
  */
 
-export const SCENARIOS = ['ceiling', 'single', 'fanout', 'steady', 'strict', 'slow'] as const;
+export const SCENARIOS = [
+  'ceiling',
+  'single',
+  'transformed',
+  'fanout',
+  'steady',
+  'strict',
+  'slow',
+] as const;
+
+/**
+ * The transformed scenario's body: Openvolt's shape (its `payload` named `data` here, and its
+ * `event_timestamp` named `timestamp`, which the receiver reads to attribute and time what it gets).
+ */
+const BENCH_TRANSFORMATION =
+  '{"subscription_id": subscription_id, "event_id": event.type, "timestamp": event.occurred_at, ' +
+  '"delivery_id": delivery_id, "attempt": attempt, "data": event.data}';
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 interface Sizes {
@@ -122,6 +138,7 @@ interface SubscriptionSpec {
   measured?: boolean;
   /** Where its deliveries' partition must be, relative to subscriptions created before it. */
   partition?: { sameAs: string } | { differentFrom: string[] };
+  transformation?: string;
 }
 
 interface PipelineSpec {
@@ -269,6 +286,7 @@ async function createSubscriptions(
         event_types: [EVENT_TYPE],
         destination: { type: 'webhook', url: ctx.receiver.url(spec.label, spec.delayMs) },
         ordering: spec.ordering,
+        ...(spec.transformation ? { transformation: spec.transformation } : {}),
       });
       const placed = spec.partition ? await ctx.stack.deliveriesPartition(id) : null;
       const where = spec.partition;
@@ -555,6 +573,17 @@ export async function runScenario(
           ratePerSecond: null,
           capSeconds: sizes.single.capSeconds,
           subscriptions: [fast('single')],
+        }),
+      ];
+    case 'transformed':
+      return [
+        await runPipeline(ctx, {
+          name,
+          title: `the same with a body transformation (JSONata, Openvolt's shape)`,
+          events: sizes.single.events,
+          ratePerSecond: null,
+          capSeconds: sizes.single.capSeconds,
+          subscriptions: [fast('transformed', { transformation: BENCH_TRANSFORMATION })],
         }),
       ];
     case 'fanout':
