@@ -7,6 +7,7 @@ import {
   verifyWebhook,
 } from '@herald/testing';
 import { startPipeline, untilMatcherKnows, type PipelineFixture } from './support/herald-harness';
+import { exampleTransformation } from './support/example-transformations';
 
 type DeliveredBody = {
   id: string;
@@ -62,6 +63,25 @@ function projectData(
   };
 }
 
+/**
+ * The body OpenSolar's webhooks send, quoted from its "Structure" page
+ * (developers.opensolar.com/api/webhooks-structure; seed 002, the webhooks overview, shows none):
+ * "timestamp: A timestamp of when the event occured. identifier: A unique identifier … model: The
+ * model that triggered the webhook. model_id: The primary key of the model instance. event: CREATE,
+ * UPDATE, DELETE. event_id: The id of this particular webhook event. fields: Contains the fields that
+ * are part of the model. Note this is only for CREATE/UPDATE." (`fields` is `{...}` there.)
+ */
+const DOCUMENTED_BODY = {
+  timestamp: '1605831713',
+  model: 'Project',
+  model_id: 1,
+  identifier: '6ab6a60d-1a4d-4374-88af-92f7c02e3223',
+  event: 'UPDATE',
+  event_id: 1,
+  fields: {} as Record<string, unknown>,
+};
+type OpenSolarBody = Omit<typeof DOCUMENTED_BODY, 'fields'> & { fields?: Record<string, unknown> };
+
 /** OpenSolar's org webhooks (seed 002): trigger fields, payload fields, defaults, headers, enabled. */
 describe('seed: OpenSolar org webhooks', () => {
   let fixture: PipelineFixture;
@@ -85,6 +105,8 @@ describe('seed: OpenSolar org webhooks', () => {
   type ProjectEvent = {
     id: string;
     type: string;
+    subject?: string;
+    occurred_at?: string;
     changed_fields?: string[];
     data: Record<string, unknown>;
   };
@@ -281,6 +303,167 @@ describe('seed: OpenSolar org webhooks', () => {
       data: { project: { notes: 'Roof is tin' } },
     });
     expect(verify(own.body.secret, owned).data).toEqual({ project: { notes: 'Roof is tin' } });
+  });
+
+  it('sends the documented body, field by field, with examples/transformations/opensolar.jsonata on the event types', async () => {
+    const { tenantId, client } = await operator.createTenant('OpenSolar org 1004');
+    const transformation = exampleTransformation('opensolar');
+    for (const name of [
+      'project.created',
+      'project.updated',
+      'project.deleted',
+      'contact.updated',
+    ]) {
+      const type = await client.request<{ transformation: string }>('POST', '/v1/event-types', {
+        name,
+        transformation,
+      });
+      expect(type.status).toBe(201);
+      expect(type.body.transformation).toBe(transformation);
+    }
+    // Created as seed 002's sample POST does: headers as a JSON-encoded string.
+    const hook = await client.request<{ id: string; secret: string; transformation: null }>(
+      'POST',
+      '/v1/subscriptions',
+      {
+        event_types: ['project.*', 'contact.*'],
+        destination: {
+          type: 'webhook',
+          url: `${receiver.url}/opensolar/structure`,
+          headers: '{"Authorization": "Token <your-token>"}',
+        },
+        enabled: true,
+        debug: false,
+        trigger_fields: ['contact.*', 'project.address'],
+        payload_fields: [
+          'contact.*',
+          'project.identifier',
+          'project.address',
+          'project.zip',
+          'project.stage',
+        ],
+      },
+    );
+    expect(hook.status).toBe(201);
+    expect(hook.body.transformation).toBeNull();
+
+    const documentedProject = {
+      id: DOCUMENTED_BODY.model_id,
+      identifier: DOCUMENTED_BODY.identifier,
+      address: '12 Sunny Road',
+      zip: '4000',
+      stage: 2,
+      notes: 'Call before visiting',
+    };
+    await publish(tenantId, [
+      {
+        id: String(DOCUMENTED_BODY.event_id),
+        type: 'project.updated',
+        subject: `project/${DOCUMENTED_BODY.model_id}`,
+        occurred_at: '2020-11-20T00:21:53Z',
+        changed_fields: ['project.address'],
+        data: { project: documentedProject },
+      },
+      {
+        id: '2',
+        type: 'project.created',
+        occurred_at: '2020-11-20T00:21:54Z',
+        data: projectData(),
+      },
+      {
+        id: '3',
+        type: 'project.deleted',
+        occurred_at: '2020-11-20T00:22:00Z',
+        data: { project: { id: 1250731, identifier: 'CITIZEN-0042' } },
+      },
+      {
+        id: '4',
+        type: 'contact.updated',
+        subject: `contact/${CONTACT.id}`,
+        occurred_at: '2020-11-20T00:23:00.900Z',
+        changed_fields: ['contact.email'],
+        data: { contact: { ...CONTACT, identifier: 'SF-0031' } },
+      },
+      {
+        id: '5',
+        type: 'project.updated',
+        subject: `project/${DOCUMENTED_BODY.model_id}`,
+        occurred_at: '2020-11-20T00:24:00Z',
+        changed_fields: ['project.notes'],
+        data: { project: { ...documentedProject, notes: 'Not a trigger field' } },
+      },
+    ]);
+
+    const received = await waitFor('the four triggered webhooks', () => {
+      const requests = requestsTo('/opensolar/structure');
+      return requests.length >= 4 && requests;
+    });
+    await allStored(client, 5);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(requestsTo('/opensolar/structure')).toHaveLength(4);
+
+    const bodies = new Map<number, OpenSolarBody>();
+    for (const request of received) {
+      expect(request.headers.authorization).toBe('Token <your-token>');
+      // The signature covers exactly the bytes received.
+      const body = verifyWebhook<OpenSolarBody>(hook.body.secret, request);
+      bodies.set(body.event_id, body);
+    }
+    expect([...bodies.keys()].sort()).toEqual([1, 2, 3, 4]);
+
+    // Field by field: the documented fields in the documented order, each of the documented JSON
+    // type (timestamp a string of epoch seconds, model_id and event_id numbers), and no others;
+    // `fields` only for CREATE and UPDATE.
+    for (const body of bodies.values()) {
+      const documentedKeys = Object.keys(DOCUMENTED_BODY).filter(
+        (key) => key !== 'fields' || body.event !== 'DELETE',
+      );
+      expect(Object.keys(body)).toEqual(documentedKeys);
+      for (const key of documentedKeys) {
+        expect(typeof body[key as keyof OpenSolarBody]).toBe(
+          typeof DOCUMENTED_BODY[key as keyof typeof DOCUMENTED_BODY],
+        );
+      }
+      expect(body.timestamp).toMatch(/^\d{10}$/);
+      expect(['CREATE', 'UPDATE', 'DELETE']).toContain(body.event);
+    }
+
+    // The documented example itself, its fields those the hook's payload_fields keep.
+    expect(bodies.get(1)).toEqual({
+      ...DOCUMENTED_BODY,
+      fields: {
+        identifier: DOCUMENTED_BODY.identifier,
+        address: '12 Sunny Road',
+        zip: '4000',
+        stage: 2,
+      },
+    });
+    expect(bodies.get(2)).toEqual({
+      timestamp: '1605831714',
+      model: 'Project',
+      model_id: 1250731,
+      identifier: 'CITIZEN-0042',
+      event: 'CREATE',
+      event_id: 2,
+      fields: { identifier: 'CITIZEN-0042', address: '12 Sunny Road', zip: '4000', stage: 2 },
+    });
+    expect(bodies.get(3)).toEqual({
+      timestamp: '1605831720',
+      model: 'Project',
+      model_id: 1250731,
+      identifier: 'CITIZEN-0042',
+      event: 'DELETE',
+      event_id: 3,
+    });
+    expect(bodies.get(4)).toEqual({
+      timestamp: '1605831780',
+      model: 'Contact',
+      model_id: CONTACT.id,
+      identifier: 'SF-0031',
+      event: 'UPDATE',
+      event_id: 4,
+      fields: { ...CONTACT, identifier: 'SF-0031' },
+    });
   });
 
   it('stops delivering once the hook is disabled with PATCH, and resumes when enabled again', async () => {

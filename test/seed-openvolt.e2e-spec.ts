@@ -7,6 +7,7 @@ import {
   verifyWebhook,
 } from '@herald/testing';
 import { startPipeline, type PipelineFixture } from './support/herald-harness';
+import { exampleTransformation } from './support/example-transformations';
 
 type DeliveredBody = {
   id: string;
@@ -67,6 +68,19 @@ const payloadOf = (type: string): unknown => {
       return { id: `${type}-1` };
   }
 };
+
+/**
+ * The notification Openvolt documents, quoted from seeds 001 and 003 ("Event Notification Schemas"):
+ * "Each event notification will be sent in JSON format with the following schema".
+ */
+const DOCUMENTED_NOTIFICATION = {
+  subscription_id: '0318df2f-7b9c-4b2e-bf8d-113919ab1e78',
+  event_id: 'meter_data.received',
+  event_timestamp: '2024-05-02T12:31:26.257Z',
+  delivery_id: 'c9d893a1-11dc-4063-834f-35bff4437ca2',
+  payload: '',
+};
+type Notification = typeof DOCUMENTED_NOTIFICATION & { payload: unknown };
 
 /** Openvolt's Events platform (seeds 001 and 003): seven event types, webhook subscriptions to several. */
 describe('seed: Openvolt events and webhooks', () => {
@@ -347,5 +361,142 @@ describe('seed: Openvolt events and webhooks', () => {
       'hosted_consent.approved',
       'hosted_consent.revoked',
     ]);
+  });
+
+  it('sends the documented notification, field by field, with examples/transformations/openvolt.jsonata', async () => {
+    const { tenantId, client } = await operator.createTenant('Openvolt notifications');
+    const transformation = exampleTransformation('openvolt');
+    const subscription = await client.request<{
+      id: string;
+      secret: string;
+      transformation: string;
+    }>('POST', '/v1/subscriptions', {
+      description: 'Openvolt notification schema',
+      event_types: ['meter_data.received', 'hosted_consent.*'],
+      destination: { type: 'webhook', url: `${receiver.url}/openvolt/notifications` },
+      transformation,
+    });
+    expect(subscription.status).toBe(201);
+    expect(subscription.body.transformation).toBe(transformation);
+
+    // The documented notification's own event, then the same type with meter data and a consent.
+    const events = [
+      {
+        id: 'ov-documented',
+        type: DOCUMENTED_NOTIFICATION.event_id,
+        occurred_at: DOCUMENTED_NOTIFICATION.event_timestamp,
+        data: DOCUMENTED_NOTIFICATION.payload,
+      },
+      {
+        id: 'ov-meter-data',
+        type: 'meter_data.received',
+        occurred_at: '2024-05-02T12:31:27.001Z',
+        data: METER_DATA,
+      },
+      {
+        id: 'ov-consent',
+        type: 'hosted_consent.approved',
+        occurred_at: '2024-05-02T12:31:28.500Z',
+        data: payloadOf('hosted_consent.approved'),
+      },
+    ];
+    await producer.send({
+      topic: 'herald.events.inbound',
+      messages: events.map((event) => ({
+        key: tenantId,
+        value: JSON.stringify({ tenant_id: tenantId, ...event }),
+      })),
+    });
+
+    const received = await waitFor('the three notifications', () => {
+      const requests = requestsTo('/openvolt/notifications');
+      return requests.length >= events.length && requests;
+    });
+    expect(received).toHaveLength(events.length);
+    for (const event of events) {
+      const request = received.find((candidate) => {
+        const body = JSON.parse(candidate.body) as Notification;
+        return body.event_timestamp === event.occurred_at;
+      });
+      if (!request) throw new Error(`no notification for ${event.id}`);
+      // The signature covers exactly the bytes received.
+      const body = verifyWebhook<Notification>(subscription.body.secret, request);
+      const deliveryId = String(request.headers['webhook-id']);
+      expect(deliveryId).toMatch(/^dlv_/);
+
+      // The documented fields, in the documented order, each of the documented JSON type.
+      expect(Object.keys(body)).toEqual(Object.keys(DOCUMENTED_NOTIFICATION));
+      expect(body.subscription_id).toBe(subscription.body.id);
+      expect(body.event_id).toBe(event.type);
+      expect(body.event_timestamp).toBe(event.occurred_at);
+      expect(body.delivery_id).toBe(deliveryId);
+      expect(body.payload).toEqual(event.data);
+      for (const field of ['subscription_id', 'event_id', 'event_timestamp', 'delivery_id']) {
+        expect(typeof body[field as keyof Notification]).toBe('string');
+      }
+      expect(request.body).toBe(
+        JSON.stringify({
+          subscription_id: subscription.body.id,
+          event_id: event.type,
+          event_timestamp: event.occurred_at,
+          delivery_id: deliveryId,
+          payload: event.data,
+        }),
+      );
+    }
+
+    // The documented example itself: only the ids are Herald's (sub_…, dlv_… instead of UUIDs).
+    const documented = received
+      .map((request) => JSON.parse(request.body) as Notification)
+      .find((body) => body.payload === '');
+    expect(documented).toEqual({
+      ...DOCUMENTED_NOTIFICATION,
+      subscription_id: subscription.body.id,
+      delivery_id: expect.stringMatching(/^dlv_/) as unknown,
+    });
+  });
+
+  it('sends the documented payload as the meter_data.received example in a test send, shaped the same way', async () => {
+    const { client } = await operator.createTenant('Openvolt test send');
+    const type = await client.request<{ examples: unknown[] }>('POST', '/v1/event-types', {
+      name: 'meter_data.received',
+      description: 'New interval data arrived for a meter',
+      examples: [DOCUMENTED_NOTIFICATION.payload, METER_DATA],
+    });
+    expect(type.status).toBe(201);
+    expect(type.body.examples).toEqual([DOCUMENTED_NOTIFICATION.payload, METER_DATA]);
+    const subscription = await client.request<{ id: string; secret: string }>(
+      'POST',
+      '/v1/subscriptions',
+      {
+        event_types: ['meter_data.received'],
+        destination: { type: 'webhook', url: `${receiver.url}/openvolt/test-send` },
+        transformation: exampleTransformation('openvolt'),
+      },
+    );
+    expect(subscription.status).toBe(201);
+
+    const sent = await client.request<{ delivery: { id: string; event_type: string } }>(
+      'POST',
+      `/v1/subscriptions/${subscription.body.id}/test`,
+      {},
+    );
+    // 200 once the first attempt is made, 202 while it is under way; the receiver has the word.
+    expect([200, 202]).toContain(sent.status);
+    expect(sent.body.delivery.event_type).toBe('meter_data.received');
+
+    const [request] = await waitFor('the test notification', () => {
+      const requests = requestsTo('/openvolt/test-send');
+      return requests.length > 0 && requests;
+    });
+    const body = verifyWebhook<Notification>(subscription.body.secret, request);
+    expect(Object.keys(body)).toEqual(Object.keys(DOCUMENTED_NOTIFICATION));
+    expect(body).toEqual({
+      subscription_id: subscription.body.id,
+      event_id: DOCUMENTED_NOTIFICATION.event_id,
+      event_timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) as unknown,
+      delivery_id: sent.body.delivery.id,
+      payload: DOCUMENTED_NOTIFICATION.payload,
+    });
   });
 });

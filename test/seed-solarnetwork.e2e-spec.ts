@@ -7,6 +7,26 @@ import {
   verifyWebhook,
 } from '@herald/testing';
 import { startPipeline, type PipelineFixture, type RunningHerald } from './support/herald-harness';
+import { exampleTransformation } from './support/example-transformations';
+
+/**
+ * The message SolarNetwork's node event hooks send for an aggregate. Seed 000 (the announcement)
+ * shows none; the SolarUser Event Hook API it links says every event carries its `topic` and that
+ * Aggregate Updated (`datum/agg/update`) carries `aggregationKey` and `timestamp` (the aggregate's
+ * start, epoch milliseconds), and its SQS hook service sends the hook task's `hookId`, `userId`,
+ * `nodeId` and `sourceId` with the event's own properties. The ids are numbers there; the values
+ * here are illustrative.
+ */
+const DOCUMENTED_MESSAGE = {
+  topic: 'datum/agg/update',
+  userId: 42,
+  hookId: 7,
+  nodeId: 1,
+  sourceId: '/test/a',
+  aggregationKey: 'h',
+  timestamp: 1592557200000,
+};
+type HookMessage = Omit<typeof DOCUMENTED_MESSAGE, 'hookId'> & { hookId: unknown };
 
 /**
  * SolarNetwork's node event hooks (seed 000): aggregate processing raises `datum/agg/update` for a
@@ -159,6 +179,92 @@ describe('seed: SolarNetwork node event hooks', () => {
     expect(requestsTo('/solarnetwork/subject')).toHaveLength(1);
     expect(JSON.parse(matched[0].body)).toMatchObject({
       data: { nodeId: 3, sourceId: '/prod/a' },
+    });
+  });
+
+  it('sends the hook message, field by field, with examples/transformations/solarnetwork.jsonata', async () => {
+    const { tenantId, client } = await operator.createTenant('SolarNetwork user 45');
+    const datum = (nodeId: number, sourceId: string) => ({
+      userId: DOCUMENTED_MESSAGE.userId,
+      nodeId,
+      sourceId,
+      aggregationKey: DOCUMENTED_MESSAGE.aggregationKey,
+      timestamp: DOCUMENTED_MESSAGE.timestamp,
+    });
+    const type = await client.request<{ examples: unknown[] }>('POST', '/v1/event-types', {
+      name: DOCUMENTED_MESSAGE.topic,
+      description: 'Aggregate datum computation',
+      examples: [datum(DOCUMENTED_MESSAGE.nodeId, DOCUMENTED_MESSAGE.sourceId)],
+    });
+    expect(type.status).toBe(201);
+    const transformation = exampleTransformation('solarnetwork');
+    const hook = await client.request<{ id: string; secret: string; transformation: string }>(
+      'POST',
+      '/v1/subscriptions',
+      {
+        description: 'aggregate processing of my test sources, as SolarNetwork messages',
+        event_types: [DOCUMENTED_MESSAGE.topic],
+        destination: { type: 'webhook', url: `${receiver.url}/solarnetwork/message` },
+        filter: { 'data.nodeId': { $in: [1, 2] }, 'data.sourceId': { $glob: '/test/**' } },
+        transformation,
+      },
+    );
+    expect(hook.status).toBe(201);
+    expect(hook.body.transformation).toBe(transformation);
+
+    const sent = [
+      datum(DOCUMENTED_MESSAGE.nodeId, DOCUMENTED_MESSAGE.sourceId),
+      datum(3, '/test/a'),
+      datum(2, '/test/a/b'),
+    ];
+    await producer.send({
+      topic: 'herald.events.inbound',
+      messages: sent.map((data) => ({
+        key: tenantId,
+        value: JSON.stringify({
+          tenant_id: tenantId,
+          type: DOCUMENTED_MESSAGE.topic,
+          subject: `node/${data.nodeId}/source${data.sourceId}`,
+          occurred_at: '2020-06-19T10:00:00Z',
+          data,
+        }),
+      })),
+    });
+
+    const received = await waitFor('the two aggregates of nodes 1 and 2', () => {
+      const requests = requestsTo('/solarnetwork/message');
+      return requests.length >= 2 && requests;
+    });
+    await waitFor('all three aggregates stored', async () => {
+      const page = await client.request<{ data: unknown[] }>('GET', '/v1/events?limit=100');
+      return page.body.data.length >= sent.length;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(requestsTo('/solarnetwork/message')).toHaveLength(2);
+
+    // The signature covers exactly the bytes received.
+    const messages = received.map((request) =>
+      verifyWebhook<HookMessage>(hook.body.secret, request),
+    );
+    expect(messages.map((message) => [message.nodeId, message.sourceId]).sort()).toEqual([
+      [1, '/test/a'],
+      [2, '/test/a/b'],
+    ]);
+    for (const message of messages) {
+      // The documented fields in the documented order, and no others.
+      expect(Object.keys(message)).toEqual(Object.keys(DOCUMENTED_MESSAGE));
+      expect(message.topic).toBe(DOCUMENTED_MESSAGE.topic);
+      expect(message.userId).toBe(DOCUMENTED_MESSAGE.userId);
+      expect(message.aggregationKey).toBe(DOCUMENTED_MESSAGE.aggregationKey);
+      expect(message.timestamp).toBe(DOCUMENTED_MESSAGE.timestamp);
+      expect(typeof message.nodeId).toBe('number');
+      expect(typeof message.sourceId).toBe('string');
+      // The hook is the subscription: its id, a string (sub_…) where SolarNetwork's is a number.
+      expect(message.hookId).toBe(hook.body.id);
+    }
+    expect(messages.find((message) => message.nodeId === 1)).toEqual({
+      ...DOCUMENTED_MESSAGE,
+      hookId: hook.body.id,
     });
   });
 
