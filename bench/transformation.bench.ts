@@ -26,6 +26,7 @@ const input: TransformationInput = {
   delivery_id: 'dlv_01jb2x6kq3y0f9c8w5r4t7v2zp',
   attempt: 1,
   tenant_id: 'ten_01jb2x6kq3y0f9c8w5r4t7v2zq',
+  metadata: { hookId: 7 },
 };
 
 const SHAPES: Record<string, string> = {

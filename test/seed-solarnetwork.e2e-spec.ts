@@ -198,19 +198,23 @@ describe('seed: SolarNetwork node event hooks', () => {
     });
     expect(type.status).toBe(201);
     const transformation = exampleTransformation('solarnetwork');
-    const hook = await client.request<{ id: string; secret: string; transformation: string }>(
-      'POST',
-      '/v1/subscriptions',
-      {
-        description: 'aggregate processing of my test sources, as SolarNetwork messages',
-        event_types: [DOCUMENTED_MESSAGE.topic],
-        destination: { type: 'webhook', url: `${receiver.url}/solarnetwork/message` },
-        filter: { 'data.nodeId': { $in: [1, 2] }, 'data.sourceId': { $glob: '/test/**' } },
-        transformation,
-      },
-    );
+    const hook = await client.request<{
+      id: string;
+      secret: string;
+      transformation: string;
+      metadata: unknown;
+    }>('POST', '/v1/subscriptions', {
+      description: 'aggregate processing of my test sources, as SolarNetwork messages',
+      event_types: [DOCUMENTED_MESSAGE.topic],
+      destination: { type: 'webhook', url: `${receiver.url}/solarnetwork/message` },
+      filter: { 'data.nodeId': { $in: [1, 2] }, 'data.sourceId': { $glob: '/test/**' } },
+      transformation,
+      // SolarNetwork's numeric hook id, kept with the subscription for its transformation.
+      metadata: { hookId: DOCUMENTED_MESSAGE.hookId },
+    });
     expect(hook.status).toBe(201);
     expect(hook.body.transformation).toBe(transformation);
+    expect(hook.body.metadata).toEqual({ hookId: DOCUMENTED_MESSAGE.hookId });
 
     const sent = [
       datum(DOCUMENTED_MESSAGE.nodeId, DOCUMENTED_MESSAGE.sourceId),
@@ -259,13 +263,11 @@ describe('seed: SolarNetwork node event hooks', () => {
       expect(message.timestamp).toBe(DOCUMENTED_MESSAGE.timestamp);
       expect(typeof message.nodeId).toBe('number');
       expect(typeof message.sourceId).toBe('string');
-      // The hook is the subscription: its id, a string (sub_…) where SolarNetwork's is a number.
-      expect(message.hookId).toBe(hook.body.id);
+      // The hook's own numeric id, from the subscription's metadata.
+      expect(message.hookId).toBe(DOCUMENTED_MESSAGE.hookId);
     }
-    expect(messages.find((message) => message.nodeId === 1)).toEqual({
-      ...DOCUMENTED_MESSAGE,
-      hookId: hook.body.id,
-    });
+    // Exactly the documented message: every field, its value and its JSON type.
+    expect(messages.find((message) => message.nodeId === 1)).toEqual(DOCUMENTED_MESSAGE);
   });
 
   it('lists sqs among the hook services with its settings, the secret key marked secret', async () => {

@@ -174,6 +174,45 @@ describe('body transformations', () => {
     });
   });
 
+  it("gives the transformation the subscription's metadata, kept and cleared through the API", async () => {
+    const { client } = await operator.createTenant('transform-metadata');
+    const sub = await subscribe(client, '/shaped/metadata', {
+      metadata: { hookId: 7, account: { plan: 'pro' } },
+      transformation: '{"hookId": metadata.hookId, "plan": metadata.account.plan}',
+    });
+    await client.request('POST', '/v1/events', {
+      type: 'meter_data.received',
+      data: { meter_id: 'm-1' },
+    });
+    expect(verifyWebhook(sub.secret, await received('/shaped/metadata'))).toEqual({
+      hookId: 7,
+      plan: 'pro',
+    });
+
+    const tooBig = await client.request<ValidationError>('PATCH', `/v1/subscriptions/${sub.id}`, {
+      metadata: { note: 'x'.repeat(5000) },
+    });
+    expect(tooBig.status).toBe(422);
+    expect(tooBig.body.error.details).toEqual([
+      {
+        field: 'metadata',
+        message: expect.stringMatching(/^must be at most 4096 bytes/) as string,
+      },
+    ]);
+    const notObject = await client.request<ValidationError>(
+      'PATCH',
+      `/v1/subscriptions/${sub.id}`,
+      { metadata: [1] },
+    );
+    expect(notObject.status).toBe(422);
+    const cleared = await client.request<{ metadata: unknown }>(
+      'PATCH',
+      `/v1/subscriptions/${sub.id}`,
+      { metadata: null },
+    );
+    expect(cleared.body.metadata).toEqual({});
+  });
+
   it('dead-letters a delivery its transformation fails on, with the reason, holding nothing up', async () => {
     const { client } = await operator.createTenant('transform-failing');
     const failing = await subscribe(client, '/shaped/failing', {

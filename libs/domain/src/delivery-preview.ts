@@ -1,5 +1,6 @@
 import { buildDeliveredBody } from './delivered-body';
 import type { HeraldEvent } from './event';
+import type { JsonObject } from './json';
 import { matchesAnyEventType } from './event-type-glob';
 import { shouldTrigger } from './field-paths';
 import { matchesFilter } from './filter';
@@ -35,6 +36,7 @@ type Previewed = Pick<
   | 'triggerFields'
   | 'payloadFields'
   | 'transformation'
+  | 'metadata'
 >;
 
 /**
@@ -92,7 +94,7 @@ export async function previewDelivery(
     payloadFor(subscription, event, defaults),
   );
   const source = subscription.transformation ?? defaults?.transformation ?? null;
-  const shaped = await renderPreview(source, body, event);
+  const shaped = await renderPreview(source, body, event, subscription.metadata);
   return {
     wouldDeliver: reasons.length === 0,
     reasons,
@@ -111,6 +113,8 @@ export async function renderPreview(
   source: string | null,
   body: ReturnType<typeof buildDeliveredBody>,
   event: Pick<HeraldEvent, 'subject' | 'changedFields' | 'tenantId'>,
+  /** The subscription's metadata; a type's preview has none. */
+  metadata: JsonObject = {},
 ): Promise<{ body: string | null; error: string | null }> {
   if (source === null) return { body: JSON.stringify(body), error: null };
   const compiled = Transformation.compile(source);
@@ -121,6 +125,7 @@ export async function renderPreview(
       changedFields: event.changedFields,
       tenantId: event.tenantId,
       attempt: 1,
+      metadata,
     }),
   );
   return rendered.ok

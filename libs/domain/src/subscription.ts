@@ -48,6 +48,8 @@ export interface Subscription {
   maxInFlight: number | null;
   /** A JSONata expression that shapes the delivered body; null for the event type's or the standard body. */
   transformation: string | null;
+  /** The tenant's own JSON object (an account number, a hook id): its transformation reads it. */
+  metadata: JsonObject;
   status: SubscriptionStatus;
   disabledReason: string | null;
   createdAt: string;

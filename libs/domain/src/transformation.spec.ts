@@ -21,6 +21,7 @@ const input: TransformationInput = {
   delivery_id: 'dlv_1',
   attempt: 2,
   tenant_id: 'ten_1',
+  metadata: { hookId: 7 },
 };
 
 const compile = (source: string): Transformation => {
@@ -38,6 +39,7 @@ describe('Transformation', () => {
       "delivery_id": delivery_id,
       "attempt": attempt,
       "tenant": tenant_id,
+      "hook": metadata.hookId,
       "meters": event.data.meter_id,
       "payload": event.data
     }`);
@@ -50,6 +52,7 @@ describe('Transformation', () => {
       delivery_id: 'dlv_1',
       attempt: 2,
       tenant: 'ten_1',
+      hook: 7,
       meters: ['m-1', 'm-2'],
       payload: input.event.data,
     });

@@ -1,6 +1,6 @@
 import jsonata from 'jsonata';
 import type { DeliveredBody } from './delivered-body';
-import type { JsonValue } from './json';
+import type { JsonObject, JsonValue } from './json';
 
 /**
  * Body transformations: a JSONata expression (https://jsonata.org) that turns what Herald knows of
@@ -41,6 +41,8 @@ export interface TransformationInput {
   /** This attempt's number, from 1. */
   attempt: number;
   tenant_id: string;
+  /** The subscription's own `metadata` (`{}` when it has none). */
+  metadata: JsonObject;
 }
 
 export type Rendered = { ok: true; body: string } | { ok: false; message: string };
@@ -174,6 +176,7 @@ export function transformationInputOf(
     tenantId: string;
     /** This attempt's number, from 1. */
     attempt: number;
+    metadata: JsonObject;
   },
 ): TransformationInput {
   return {
@@ -189,5 +192,6 @@ export function transformationInputOf(
     delivery_id: body.delivery_id,
     attempt: context.attempt,
     tenant_id: context.tenantId,
+    metadata: context.metadata,
   };
 }

@@ -4,6 +4,7 @@ import {
   FreshCache,
   TransformationCache,
   transformationInputOf,
+  type JsonObject,
   type Rendered,
   type Subscription,
   type TransformationInput,
@@ -29,7 +30,7 @@ export class DeliveryBodies {
 
   async render(
     message: DeliveryMessage,
-    subscription: Pick<Subscription, 'transformation'>,
+    subscription: Pick<Subscription, 'transformation' | 'metadata'>,
   ): Promise<Rendered> {
     const source =
       subscription.transformation ??
@@ -40,7 +41,7 @@ export class DeliveryBodies {
     if (typeof transformation === 'string') {
       return { ok: false, message: `transformation ${transformation}` };
     }
-    return transformation.render(transformationInput(message));
+    return transformation.render(transformationInput(message, subscription.metadata));
   }
 
   private async typeDefault(tenantId: string, type: string): Promise<string | null> {
@@ -55,11 +56,15 @@ export class DeliveryBodies {
 }
 
 /** What a transformation sees of one attempt of a delivery. */
-export function transformationInput(message: DeliveryMessage): TransformationInput {
+export function transformationInput(
+  message: DeliveryMessage,
+  metadata: JsonObject,
+): TransformationInput {
   return transformationInputOf(message.body, {
     subject: message.subject ?? null,
     changedFields: message.changed_fields ?? null,
     tenantId: message.tenant_id,
     attempt: message.attempt + 1,
+    metadata,
   });
 }

@@ -2,6 +2,7 @@ import {
   isValidEventTypeGlob,
   MAX_IN_FLIGHT_LIMIT,
   validateFilter,
+  type JsonObject,
   type WebhookDestination,
 } from '@herald/domain';
 import type { NewSubscription } from '@herald/persistence';
@@ -34,7 +35,11 @@ const SUBSCRIPTION_FIELDS = [
   'rate_limit_per_second',
   'max_in_flight',
   'transformation',
+  'metadata',
 ] as const;
+
+/** The most JSON a subscription's metadata may hold. */
+export const MAX_METADATA_BYTES = 4096;
 
 function readWebhook(reader: BodyReader): WebhookDestination {
   const url = reader.string('url', { required: true, max: 2048 });
@@ -114,6 +119,7 @@ function readFields(body: unknown, creating: boolean): SubscriptionPatch {
     rateLimitPerSecond: reader.integer('rate_limit_per_second', 1, 100_000),
     maxInFlight: reader.integer('max_in_flight', 1, MAX_IN_FLIGHT_LIMIT),
     transformation: reader.transformation('transformation'),
+    metadata: readMetadata(reader),
   };
   if (read.filter) {
     for (const problem of validateFilter(read.filter))
@@ -125,6 +131,18 @@ function readFields(body: unknown, creating: boolean): SubscriptionPatch {
   reader.onlyKnown(SUBSCRIPTION_FIELDS);
   assertValid(reader, destinationReader);
   return fields;
+}
+
+/** The tenant's own JSON object, at most MAX_METADATA_BYTES; null clears it to `{}`. */
+function readMetadata(reader: BodyReader): JsonObject | undefined {
+  const metadata = reader.object('metadata');
+  if (metadata === undefined) return undefined;
+  if (metadata === null) return {};
+  const bytes = Buffer.byteLength(JSON.stringify(metadata));
+  if (bytes > MAX_METADATA_BYTES) {
+    reader.problem('metadata', `must be at most ${MAX_METADATA_BYTES} bytes of JSON (is ${bytes})`);
+  }
+  return metadata;
 }
 
 /** Validates a create-subscription body into what the repository stores, naming every bad field. */
@@ -142,6 +160,7 @@ export function readNewSubscription(body: unknown): NewSubscription {
     rateLimitPerSecond: null,
     maxInFlight: null,
     transformation: null,
+    metadata: {},
     ...readFields(body, true),
   };
 }

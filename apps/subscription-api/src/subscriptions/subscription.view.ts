@@ -40,6 +40,7 @@ export const presentSubscription = (subscription: Subscription) => ({
   rate_limit_per_second: subscription.rateLimitPerSecond,
   max_in_flight: subscription.maxInFlight,
   transformation: subscription.transformation,
+  metadata: subscription.metadata,
   status: subscription.status,
   disabled_reason: subscription.disabledReason,
   created_at: subscription.createdAt,

@@ -13,8 +13,9 @@ const CLEARABLE = [
   'rate_limit_per_second',
   'max_in_flight',
   'transformation',
+  'metadata',
 ];
-import { fromStruct, structOrNull, type ProtoStruct } from '../grpc/struct';
+import { fromStruct, structOrNull, toStruct, type ProtoStruct } from '../grpc/struct';
 import { readNewSubscription, readSubscriptionPatch } from './subscription-input';
 import type { SubscriptionView } from './subscription.view';
 import { SubscriptionsService } from './subscriptions.service';
@@ -45,6 +46,7 @@ interface GrpcSubscriptionInput {
   rate_limit_per_second?: number;
   max_in_flight?: number;
   transformation?: string;
+  metadata?: ProtoStruct;
 }
 
 /** The gRPC input as the REST body it means, so both are validated by the same reader. */
@@ -70,6 +72,7 @@ function toBody(input: GrpcSubscriptionInput = {}): JsonObject {
     body.rate_limit_per_second = input.rate_limit_per_second;
   if (input.max_in_flight !== undefined) body.max_in_flight = input.max_in_flight;
   if (input.transformation !== undefined) body.transformation = input.transformation;
+  if (input.metadata) body.metadata = fromStruct(input.metadata);
   return body;
 }
 
@@ -78,6 +81,7 @@ function toMessage(view: SubscriptionView & { secret?: string }) {
     ...view,
     destination: withoutNulls(view.destination as Record<string, unknown>),
     filter: structOrNull(view.filter),
+    metadata: toStruct(view.metadata),
     trigger_fields: view.trigger_fields ? { values: view.trigger_fields } : null,
     payload_fields: view.payload_fields ? { values: view.payload_fields } : null,
   });

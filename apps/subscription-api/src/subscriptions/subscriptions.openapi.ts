@@ -51,6 +51,13 @@ const subscriptionFields: Record<string, Schema> = {
       'Best-effort deliveries of this subscription in flight at once; null for the default, 32. ' +
       'Strict subscriptions always have one.',
   },
+  metadata: {
+    type: ['object', 'null'],
+    description:
+      'Your own JSON object (at most 4 KiB), kept with the subscription and readable by its ' +
+      'transformation as `metadata`; null clears it to `{}`.',
+    example: { hookId: 7 },
+  },
   transformation: transformationSchema(
     "Shapes the delivered body; null uses the event type's transformation, if any.",
   ),

@@ -11,6 +11,7 @@ import { SubscriptionMaxInFlight1764000008000 } from './1764000008000-subscripti
 import { EventSourceRecord1764000009000 } from './1764000009000-event-source-record';
 import { EventTypeExamples1764000010000 } from './1764000010000-event-type-examples';
 import { Transformations1764000011000 } from './1764000011000-transformations';
+import { SubscriptionMetadata1764000012000 } from './1764000012000-subscription-metadata';
 
 /** Every migration, in order; new ones are appended here. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   EventSourceRecord1764000009000,
   EventTypeExamples1764000010000,
   Transformations1764000011000,
+  SubscriptionMetadata1764000012000,
 ];

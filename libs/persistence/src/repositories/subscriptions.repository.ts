@@ -69,6 +69,8 @@ export interface NewSubscription {
   maxInFlight?: number | null;
   /** Left out or null: the event type's transformation, or the standard body. */
   transformation?: string | null;
+  /** Left out: none (`{}`). */
+  metadata?: JsonObject;
 }
 
 interface SubscriptionRow {
@@ -90,6 +92,7 @@ interface SubscriptionRow {
   rate_limit_per_second: number | null;
   max_in_flight: number | null;
   transformation: string | null;
+  metadata: JsonObject;
   status: SubscriptionStatus;
   disabled_reason: string | null;
   created_at: Date;
@@ -167,6 +170,7 @@ export class SubscriptionsRepository {
       rateLimitPerSecond: row.rate_limit_per_second,
       maxInFlight: row.max_in_flight,
       transformation: row.transformation,
+      metadata: row.metadata,
       status: row.status,
       disabledReason: row.disabled_reason,
       createdAt: isoRequired(row.created_at),
@@ -185,8 +189,8 @@ export class SubscriptionsRepository {
       const rows: SubscriptionRow[] = await manager.query(
         `INSERT INTO subscriptions (id, tenant_id, description, enabled, debug, event_types, destination_type,
            destination, destination_secrets, signing_secret, filter, trigger_fields, payload_fields, ordering,
-           rate_limit_per_second, max_in_flight, transformation)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+           rate_limit_per_second, max_in_flight, transformation, metadata)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
          RETURNING *`,
         [
           newId('sub'),
@@ -206,6 +210,7 @@ export class SubscriptionsRepository {
           input.rateLimitPerSecond,
           input.maxInFlight ?? null,
           input.transformation ?? null,
+          input.metadata ?? {},
         ],
       );
       const subscription = await this.announce(manager, rows[0], 'upsert');
@@ -246,6 +251,7 @@ export class SubscriptionsRepository {
         set('rate_limit_per_second', patch.rateLimitPerSecond);
       if (patch.maxInFlight !== undefined) set('max_in_flight', patch.maxInFlight);
       if (patch.transformation !== undefined) set('transformation', patch.transformation);
+      if (patch.metadata !== undefined) set('metadata', patch.metadata);
       if (patch.destination !== undefined) {
         const destination = keepMaskedValues(
           patch.destination,
