@@ -14,6 +14,8 @@ const VALID_BODIES: Record<string, unknown> = {
   retryDelivery: {},
   updateEventType: { description: 'taken over' },
   unarchiveEventType: {},
+  previewSubscription: { event: { type: 'meter.created', data: {} } },
+  previewEventType: { event: { data: {} } },
 };
 
 /**

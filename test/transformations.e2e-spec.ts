@@ -373,6 +373,18 @@ describe('body transformations', () => {
           })
         ).status,
       ).toBe(404);
+      // Another tenant's stored event is not there for this one.
+      const { client: other } = await operator.createTenant('preview-other');
+      const theirs = await other.request<{ id: string }>('POST', '/v1/events', event);
+      await waitFor('their event to be stored', async () => {
+        const stored = await other.request('GET', `/v1/events/${theirs.body.id}`);
+        return stored.status === 200;
+      });
+      const leaked = await client.request('POST', `/v1/subscriptions/${sub.id}/preview`, {
+        event_id: theirs.body.id,
+      });
+      expect(leaked.status).toBe(404);
+      expect(JSON.stringify(leaked.body)).not.toContain('meter_data');
       const neither = await client.request<ValidationError>(
         'POST',
         `/v1/subscriptions/${sub.id}/preview`,
