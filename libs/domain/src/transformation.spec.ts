@@ -98,6 +98,17 @@ describe('Transformation', () => {
     expect(Transformation.compile('$split(event.id, "_")').ok).toBe(true);
   });
 
+  it('compiles expressions whose parsed form shares nodes (parent steps)', async () => {
+    const transformation = compile('event.data.{"meter": meter_id, "at": %.occurred_at}');
+    expect(await transformation.render(input)).toEqual({
+      ok: true,
+      body: JSON.stringify([
+        { meter: 'm-1', at: '2026-01-01T00:00:00.000Z' },
+        { meter: 'm-2', at: '2026-01-01T00:00:00.000Z' },
+      ]),
+    });
+  });
+
   it('fails a delivery that gives no value, with a reason', async () => {
     expect(await compile('event.nothing').render(input)).toEqual({
       ok: false,

@@ -64,10 +64,13 @@ function describe(error: unknown): string {
 /** True when the parsed expression holds a regular expression anywhere (an iterative walk). */
 function hasRegex(ast: unknown): boolean {
   const stack: unknown[] = [ast];
+  // Each node once: a guard against a parser that shares nodes (none was seen to, even with `%`).
+  const seen = new Set<object>();
   while (stack.length > 0) {
     const node = stack.pop();
     if (node instanceof RegExp) return true;
-    if (typeof node !== 'object' || node === null) continue;
+    if (typeof node !== 'object' || node === null || seen.has(node)) continue;
+    seen.add(node);
     if ((node as { type?: unknown }).type === 'regex') return true;
     for (const value of Object.values(node)) {
       if (typeof value === 'object' && value !== null) stack.push(value);
