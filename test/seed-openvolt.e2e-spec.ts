@@ -102,19 +102,33 @@ describe('seed: Openvolt events and webhooks', () => {
     return verifyWebhook<DeliveredBody>(secret, request);
   }
 
-  async function publishAllTypes(tenantId: string): Promise<void> {
+  /** Publishes to herald.events.inbound as Openvolt's producer would, keyed by tenant. */
+  async function publish(tenantId: string, events: Record<string, unknown>[]): Promise<void> {
     await producer.send({
       topic: 'herald.events.inbound',
-      messages: OPENVOLT_TYPES.map((type) => ({
+      messages: events.map((event) => ({
         key: tenantId,
-        value: JSON.stringify({
-          tenant_id: tenantId,
-          type,
-          occurred_at: '2024-05-02T12:31:26.257Z',
-          data: payloadOf(type),
-        }),
+        value: JSON.stringify({ tenant_id: tenantId, ...event }),
       })),
     });
+  }
+
+  /** The meter data notification, its payload the documented list of meters. */
+  const meterData = {
+    type: 'meter_data.received',
+    occurred_at: '2024-05-02T12:31:26.257Z',
+    data: METER_DATA,
+  };
+
+  async function publishAllTypes(tenantId: string): Promise<void> {
+    await publish(
+      tenantId,
+      OPENVOLT_TYPES.map((type) => ({
+        type,
+        occurred_at: '2024-05-02T12:31:26.257Z',
+        data: payloadOf(type),
+      })),
+    );
   }
 
   it('delivers exactly the meter data and hosted consent events to a subscription of both', async () => {
@@ -179,20 +193,7 @@ describe('seed: Openvolt events and webhooks', () => {
       },
     );
     expect(subscription.status).toBe(201);
-    await producer.send({
-      topic: 'herald.events.inbound',
-      messages: [
-        {
-          key: tenantId,
-          value: JSON.stringify({
-            tenant_id: tenantId,
-            type: 'meter_data.received',
-            occurred_at: '2024-05-02T12:31:26.257Z',
-            data: METER_DATA,
-          }),
-        },
-      ],
-    });
+    await publish(tenantId, [meterData]);
 
     const first = await waitFor(
       'the meter data webhook',
@@ -269,20 +270,7 @@ describe('seed: Openvolt events and webhooks', () => {
     const unknown = await subscribe('unknown-meter', 'no-such-meter', null);
     for (const created of [residential, ids, unknown]) expect(created.status).toBe(201);
 
-    await producer.send({
-      topic: 'herald.events.inbound',
-      messages: [
-        {
-          key: tenantId,
-          value: JSON.stringify({
-            tenant_id: tenantId,
-            type: 'meter_data.received',
-            occurred_at: '2024-05-02T12:31:26.257Z',
-            data: METER_DATA,
-          }),
-        },
-      ],
-    });
+    await publish(tenantId, [meterData]);
 
     const whole = verify(
       residential.body.secret,
@@ -400,13 +388,7 @@ describe('seed: Openvolt events and webhooks', () => {
         data: payloadOf('hosted_consent.approved'),
       },
     ];
-    await producer.send({
-      topic: 'herald.events.inbound',
-      messages: events.map((event) => ({
-        key: tenantId,
-        value: JSON.stringify({ tenant_id: tenantId, ...event }),
-      })),
-    });
+    await publish(tenantId, events);
 
     const received = await waitFor('the three notifications', () => {
       const requests = requestsTo('/openvolt/notifications');

@@ -56,10 +56,7 @@ export class DeliveryBodies {
 }
 
 /** What a transformation sees of one attempt of a delivery. */
-export function transformationInput(
-  message: DeliveryMessage,
-  metadata: JsonObject,
-): TransformationInput {
+function transformationInput(message: DeliveryMessage, metadata: JsonObject): TransformationInput {
   return transformationInputOf(message.body, {
     subject: message.subject ?? null,
     changedFields: message.changed_fields ?? null,

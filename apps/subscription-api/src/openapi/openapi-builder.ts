@@ -1,3 +1,4 @@
+import { MAX_TRANSFORMATION_LENGTH } from '@herald/domain';
 /** Small helpers to write the OpenAPI 3.1 document by hand, feature by feature. */
 export type Schema = Record<string, unknown>;
 export type PathItem = Record<string, Operation>;
@@ -99,7 +100,7 @@ export const errorResponses = (
 /** A JSONata body transformation, as subscriptions and event types carry it. */
 export const transformationSchema = (description: string): Schema => ({
   type: ['string', 'null'],
-  maxLength: 16384,
+  maxLength: MAX_TRANSFORMATION_LENGTH,
   description:
     `${description} A [JSONata](https://jsonata.org) expression evaluated for each attempt: its root ` +
     'holds `event` (`id`, `type`, `occurred_at`, `subject`, `changed_fields`, `data` after ' +
