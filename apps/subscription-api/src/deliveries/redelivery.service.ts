@@ -71,7 +71,7 @@ export class Redelivery {
     try {
       for (const [eventId, group] of byEvent) {
         const event = await this.events.get(tenantId, eventId);
-        // The foreign key keeps a delivery's event; a missing one is a broken invariant, not input.
+        // Deliveries are made only for stored events; a missing one is a broken invariant, not input.
         if (!event) throw new Error(`event ${eventId} of delivery ${group[0].id} is missing`);
         created.push(
           ...(await this.dispatcher.dispatch(

@@ -12,6 +12,7 @@ import { EventSourceRecord1764000009000 } from './1764000009000-event-source-rec
 import { EventTypeExamples1764000010000 } from './1764000010000-event-type-examples';
 import { Transformations1764000011000 } from './1764000011000-transformations';
 import { SubscriptionMetadata1764000012000 } from './1764000012000-subscription-metadata';
+import { LeanDeliveryWrites1764000013000 } from './1764000013000-lean-delivery-writes';
 
 /** Every migration, in order; new ones are appended here. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   EventTypeExamples1764000010000,
   Transformations1764000011000,
   SubscriptionMetadata1764000012000,
+  LeanDeliveryWrites1764000013000,
 ];
