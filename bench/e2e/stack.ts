@@ -6,6 +6,7 @@ import { Topics } from '@herald/contracts';
 import {
   checkPrerequisites,
   findFreePort,
+  serviceNodeOptions,
   startLocalKafka,
   startLocalPostgres,
   startSupervised,
@@ -178,7 +179,11 @@ export class HeraldStack {
             ALIASES,
             join(ROOT, 'dist', 'apps', name, 'src', 'main.js'),
           ],
-          env: { ...env, HERALD_HTTP_PORT: String(ports[index]) },
+          env: {
+            ...env,
+            NODE_OPTIONS: serviceNodeOptions(process.env.NODE_OPTIONS),
+            HERALD_HTTP_PORT: String(ports[index]),
+          },
           logFile: this.logFile(name),
           killAfterMs: 20_000,
         }),

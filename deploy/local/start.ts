@@ -5,6 +5,7 @@ import { loadConfig } from '@herald/config';
 import {
   checkPrerequisites,
   keepRunning,
+  serviceNodeOptions,
   startLocalKafka,
   startLocalPostgres,
   supervisedServer,
@@ -135,7 +136,11 @@ async function main(): Promise<void> {
               join(root, 'scripts', 'register-aliases.js'),
               join(root, 'dist', 'apps', service, 'src', 'main.js'),
             ],
-            env: { ...env, HERALD_HTTP_PORT: String(apiPort + index) },
+            env: {
+              ...env,
+              NODE_OPTIONS: serviceNodeOptions(process.env.NODE_OPTIONS),
+              HERALD_HTTP_PORT: String(apiPort + index),
+            },
             logFile: join(dataDir, 'logs', `${service}.log`),
           }),
           {

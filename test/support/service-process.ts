@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { serviceNodeOptions } from '@herald/local-infra';
 import { closedPort, waitFor } from '@herald/testing';
 
 const root = join(__dirname, '..', '..');
@@ -52,6 +53,7 @@ export async function startServiceProcess(
         HERALD_GRPC_PORT: '0',
         HERALD_LOG_LEVEL: 'warn',
         ...env,
+        NODE_OPTIONS: serviceNodeOptions(env.NODE_OPTIONS ?? inherited.NODE_OPTIONS),
         HERALD_HTTP_PORT: String(port),
       },
       stdio: ['ignore', 'pipe', 'pipe'],

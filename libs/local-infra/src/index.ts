@@ -22,6 +22,7 @@ export {
 } from './keep-running';
 export { findFreePort } from './ports';
 export { checkPrerequisites } from './prerequisites';
+export { SERVICE_HEAP_MB, serviceNodeOptions } from './service-heap';
 export { DEFAULT_RESTART_BACKOFF, nextRestart, type RestartBackoff } from './restart-backoff';
 export {
   startSupervised,
