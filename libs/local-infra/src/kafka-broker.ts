@@ -28,11 +28,30 @@ export interface LocalKafkaOptions {
    * `restart.signal` aborts (see keepRunning). Without it an exit is only logged.
    */
   restart?: RestartPolicy;
+  /** Also open a SASL_SSL listener (for the tests of Herald's Kafka security settings). */
+  saslSsl?: SaslSslListener;
+}
+
+/**
+ * A SASL_SSL listener beside the PLAINTEXT one, on 127.0.0.1. Its users can authenticate with PLAIN,
+ * SCRAM-SHA-256 and SCRAM-SHA-512; the SCRAM credentials are written by Kafka's own storage tool when
+ * the storage is formatted, so they need a fresh data dir.
+ */
+export interface SaslSslListener {
+  /** 0 or undefined = pick a free port. */
+  port?: number;
+  /** PEM file: the broker's unencrypted PKCS#8 key, then its certificate chain. */
+  keystoreFile: string;
+  /** When set, clients must present a certificate signed by this CA (mutual TLS). */
+  clientCaFile?: string;
+  users: readonly { name: string; password: string }[];
 }
 
 export interface LocalKafka {
   /** "127.0.0.1:PORT" */
   brokers: string;
+  /** "127.0.0.1:PORT" of the SASL_SSL listener, when one was asked for. */
+  saslSslBrokers?: string;
   /** pid of the broker JVM now running (after a restart, the new one). */
   readonly pid: number;
   stop(): Promise<void>;
@@ -58,16 +77,56 @@ function layoutOf(dataDir: string): KafkaLayout {
   };
 }
 
-function serverProperties(layout: KafkaLayout, port: number, controllerPort: number): string {
+const SCRAM_MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+
+/** Names and passwords go into JAAS and `--add-scram` text unquoted, so they are kept plain. */
+function checkUsers(listener: SaslSslListener): void {
+  for (const user of listener.users) {
+    if (!/^[\w.-]+$/.test(user.name) || !/^[\w.-]+$/.test(user.password))
+      throw new Error(`SASL user ${user.name}: names and passwords may hold only [A-Za-z0-9_.-]`);
+  }
+}
+
+function saslSslProperties(listener: SaslSslListener): Record<string, string | number | boolean> {
+  const plainUsers = listener.users.map((user) => `user_${user.name}="${user.password}"`).join(' ');
+  return {
+    'sasl.enabled.mechanisms': ['PLAIN', ...SCRAM_MECHANISMS].join(','),
+    'listener.name.sasl_ssl.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${plainUsers};`,
+    ...Object.fromEntries(
+      SCRAM_MECHANISMS.map((mechanism) => [
+        `listener.name.sasl_ssl.${mechanism.toLowerCase()}.sasl.jaas.config`,
+        'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+      ]),
+    ),
+    'listener.name.sasl_ssl.ssl.keystore.type': 'PEM',
+    'listener.name.sasl_ssl.ssl.keystore.location': resolve(listener.keystoreFile),
+    ...(listener.clientCaFile
+      ? {
+          'listener.name.sasl_ssl.ssl.client.auth': 'required',
+          'listener.name.sasl_ssl.ssl.truststore.type': 'PEM',
+          'listener.name.sasl_ssl.ssl.truststore.location': resolve(listener.clientCaFile),
+        }
+      : {}),
+  };
+}
+
+function serverProperties(
+  layout: KafkaLayout,
+  port: number,
+  controllerPort: number,
+  saslSsl?: { listener: SaslSslListener; port: number },
+): string {
+  const extra = saslSsl ? `,SASL_SSL://127.0.0.1:${saslSsl.port}` : '';
   const settings: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
     'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
     'controller.listener.names': 'CONTROLLER',
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}${extra}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}${extra}`,
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map': `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${saslSsl ? ',SASL_SSL:SASL_SSL' : ''}`,
+    ...(saslSsl ? saslSslProperties(saslSsl.listener) : {}),
     'log.dirs': layout.logDirs,
     // Topics are created explicitly by the services, as in production.
     'auto.create.topics.enable': false,
@@ -135,6 +194,7 @@ async function formatStorage(
   libs: string,
   cdsArgs: string[],
   log: (line: string) => void,
+  scramUsers: SaslSslListener['users'] = [],
 ): Promise<void> {
   const started = Date.now();
   const clusterId = newClusterId();
@@ -150,6 +210,13 @@ async function formatStorage(
       clusterId,
       '-c',
       layout.properties,
+      // KRaft keeps SCRAM credentials in the metadata log; the format writes the first ones.
+      ...scramUsers.flatMap((user) =>
+        SCRAM_MECHANISMS.flatMap((mechanism) => [
+          '--add-scram',
+          `${mechanism}=[name=${user.name},password=${user.password}]`,
+        ]),
+      ),
     ],
     logFile: layout.logFile,
   });
@@ -210,15 +277,25 @@ export async function startLocalKafka(opts: LocalKafkaOptions): Promise<LocalKaf
 
   // Ports first: a taken port must fail before anything in dataDir is wiped.
   const [port, controllerPort] = await choosePorts(opts);
+  let saslSsl: { listener: SaslSslListener; port: number } | undefined;
+  if (opts.saslSsl) {
+    checkUsers(opts.saslSsl);
+    let saslSslPort = await resolvePort(opts.saslSsl.port, 'Kafka SASL_SSL');
+    while (saslSslPort === port || saslSslPort === controllerPort)
+      saslSslPort = await resolvePort(undefined, 'Kafka SASL_SSL');
+    saslSsl = { listener: opts.saslSsl, port: saslSslPort };
+  }
   const layout = layoutOf(opts.dataDir);
   if (opts.fresh) await rm(layout.dataDir, { recursive: true, force: true });
   await mkdir(layout.logDirs, { recursive: true });
-  await writeFile(layout.properties, serverProperties(layout, port, controllerPort));
+  await writeFile(layout.properties, serverProperties(layout, port, controllerPort, saslSsl), {
+    mode: 0o600,
+  });
   await rotateLog(layout.logFile);
 
   const started = Date.now();
   if (!existsSync(join(layout.logDirs, 'meta.properties')))
-    await formatStorage(layout, libs, cds.toolArgs, log);
+    await formatStorage(layout, libs, cds.toolArgs, log, opts.saslSsl?.users);
 
   log(
     `starting Kafka ${KAFKA_VERSION} on 127.0.0.1:${port} (controller ${controllerPort}, data in ${layout.dataDir})…`,
@@ -271,6 +348,7 @@ export async function startLocalKafka(opts: LocalKafkaOptions): Promise<LocalKaf
     `Kafka ready on 127.0.0.1:${port} in ${seconds(started)} (pid ${first.pid}, log ${layout.logFile})`,
   );
   const brokers = `127.0.0.1:${port}`;
+  const saslSslBrokers = saslSsl ? `127.0.0.1:${saslSsl.port}` : undefined;
 
   if (opts.restart) {
     const kept = await keepRunning(
@@ -284,6 +362,7 @@ export async function startLocalKafka(opts: LocalKafkaOptions): Promise<LocalKaf
     );
     return {
       brokers,
+      saslSslBrokers,
       get pid() {
         return kept.pid;
       },
@@ -300,6 +379,7 @@ export async function startLocalKafka(opts: LocalKafkaOptions): Promise<LocalKaf
   });
   return {
     brokers,
+    saslSslBrokers,
     pid: first.pid,
     stop: async () => {
       stopping = true;
