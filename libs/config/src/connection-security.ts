@@ -46,7 +46,8 @@ function pemFile(env: Env, variable: string, kind: 'CERTIFICATE' | 'PRIVATE KEY'
   const file = text(env, variable);
   if (file === null) return null;
   const content = readSetting(variable, file);
-  const pattern = kind === 'CERTIFICATE' ? /-----BEGIN CERTIFICATE-----/ : /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+  const pattern =
+    kind === 'CERTIFICATE' ? /-----BEGIN CERTIFICATE-----/ : /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
   if (!pattern.test(content)) {
     throw new ConfigError(variable, `${file} holds no PEM ${kind.toLowerCase()}`);
   }

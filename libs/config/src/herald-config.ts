@@ -59,7 +59,6 @@ export interface HeraldConfig {
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 
-
 type Env = Record<string, string | undefined>;
 
 function text(env: Env, name: string): string | null {

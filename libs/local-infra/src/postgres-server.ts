@@ -1,6 +1,16 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, chown, copyFile, mkdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  copyFile,
+  mkdir,
+  readFile,
+  rm,
+  stat,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { rotateLog, seconds, tailOf, waitUntilReady } from './log-files';
@@ -232,12 +242,7 @@ async function clearStaleLock(
   log(`removed stale ${lock} (pid ${pid} is gone)`);
 }
 
-function serverArgs(
-  layout: PostgresLayout,
-  port: number,
-  fresh: boolean,
-  tls: boolean,
-): string[] {
+function serverArgs(layout: PostgresLayout, port: number, fresh: boolean, tls: boolean): string[] {
   const settings: string[] = [
     ...(tls ? ['ssl=on', `ssl_cert_file=${layout.tlsCert}`, `ssl_key_file=${layout.tlsKey}`] : []),
     'listen_addresses=127.0.0.1',
