@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 
 /** PEM files of a throwaway CA and the certificates it signed (keys are unencrypted PKCS#8). */
 export interface TestCertificates {
   dir: string;
   caCert: string;
-  /** For `localhost` and `127.0.0.1`: a broker's or a database server's certificate. */
+  /** For the server names asked for: a broker's or a database server's certificate. */
   serverCert: string;
   serverKey: string;
   /** Key and certificate in one file, as Kafka's PEM keystore (`ssl.keystore.type=PEM`) reads them. */
@@ -72,11 +73,15 @@ async function signed(
 }
 
 /**
- * Makes a CA and, signed by it, a server certificate for localhost/127.0.0.1 and a client
+ * Makes a CA and, signed by it, a server certificate (for localhost and 127.0.0.1 by default) and a client
  * certificate, with the openssl command line (Debian's JRE packages bring it along). For tests and
  * local experiments only: the keys are not encrypted.
  */
-export async function createTestCertificates(directory: string): Promise<TestCertificates> {
+export async function createTestCertificates(
+  directory: string,
+  /** Host names and IP addresses the server certificate is for. */
+  serverNames: readonly string[] = ['localhost', '127.0.0.1'],
+): Promise<TestCertificates> {
   const dir = resolve(directory);
   await mkdir(dir, { recursive: true });
   await openssl(
@@ -95,8 +100,9 @@ export async function createTestCertificates(directory: string): Promise<TestCer
     ],
     dir,
   );
-  const server = await signed(dir, 'server', '/CN=localhost', [
-    'subjectAltName=DNS:localhost,IP:127.0.0.1',
+  const altNames = serverNames.map((name) => (isIP(name) ? `IP:${name}` : `DNS:${name}`));
+  const server = await signed(dir, 'server', `/CN=${serverNames[0] ?? 'localhost'}`, [
+    `subjectAltName=${altNames.join(',')}`,
     'extendedKeyUsage=serverAuth',
     'keyUsage=critical,digitalSignature,keyAgreement',
   ]);
