@@ -40,9 +40,9 @@ describe('PostgreSQL over TLS', () => {
   async function connectionIsTls(url: string, caFile: string | null): Promise<boolean> {
     const db = await new DataSource(dataSourceOptions(url, caFile)).initialize();
     try {
-      const [row] = (await db.query(
+      const [row] = await db.query<{ ssl: boolean }[]>(
         'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()',
-      )) as { ssl: boolean }[];
+      );
       return row.ssl;
     } finally {
       await db.destroy();
