@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,8 +10,31 @@ import {
   type TestCertificates,
 } from '@herald/local-infra';
 import { HeraldPublisher, KafkaAuthenticationError } from '@herald/producer';
-import { ApiClient, testConfig, waitFor, WebhookReceiver } from '@herald/testing';
+import { ApiClient, freePortRun, testConfig, waitFor, WebhookReceiver } from '@herald/testing';
 import { startHerald, untilMatcherKnows, type RunningHerald } from './support/herald-harness';
+import { buildDist } from './support/service-process';
+
+const root = join(__dirname, '..');
+
+/** Runs a compiled script as `npm start` and the images do; resolves with what it printed once it exits. */
+function runCompiled(
+  script: string,
+  env: Record<string, string | undefined>,
+): { output: () => string; exited: Promise<number | null>; stop: () => void } {
+  let output = '';
+  const child = spawn(process.execPath, ['-r', './scripts/register-aliases.js', script], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return {
+    output: () => output,
+    exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
+    stop: () => void child.kill('SIGINT'),
+  };
+}
 
 /**
  * Herald against a broker that only speaks SASL_SSL to it: TLS with a CA made for the test, SCRAM
@@ -18,7 +42,7 @@ import { startHerald, untilMatcherKnows, type RunningHerald } from './support/he
  * login at start-up.
  */
 describe('Kafka over SASL_SSL', () => {
-  const root = mkdtempSync(join(tmpdir(), 'herald-kafka-security-'));
+  const dir = mkdtempSync(join(tmpdir(), 'herald-kafka-security-'));
   const user = { name: 'herald', password: 'herald-secret-7' };
   let certificates: TestCertificates;
   let kafka: LocalKafka;
@@ -26,7 +50,7 @@ describe('Kafka over SASL_SSL', () => {
 
   /** Herald's settings for the secured listener; the password comes from a file, as Kubernetes mounts it. */
   const securedSettings = (password: string): Record<string, string> => {
-    const passwordFile = join(root, `password-${password}`);
+    const passwordFile = join(dir, `password-${password}`);
     writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
     return {
       KAFKA_BROKERS: brokers,
@@ -39,9 +63,9 @@ describe('Kafka over SASL_SSL', () => {
   };
 
   beforeAll(async () => {
-    certificates = await createTestCertificates(join(root, 'certificates'));
+    certificates = await createTestCertificates(join(dir, 'certificates'));
     kafka = await startLocalKafka({
-      dataDir: join(root, 'kafka'),
+      dataDir: join(dir, 'kafka'),
       fresh: true,
       heapMb: 384,
       saslSsl: { keystoreFile: certificates.serverKeystore, users: [user] },
@@ -51,7 +75,7 @@ describe('Kafka over SASL_SSL', () => {
 
   afterAll(async () => {
     await kafka?.stop();
-    await rm(root, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
   });
 
   describe('with the right credentials', () => {
@@ -132,5 +156,87 @@ describe('Kafka over SASL_SSL', () => {
     await expect(attempt).rejects.toThrow(
       /^Kafka SASL authentication failed for user "herald" with PLAIN: /,
     );
+  });
+
+  describe('compiled, as npm start and the images run it', () => {
+    beforeAll(() => buildDist(), 120_000);
+
+    it('ends a service process with the SASL error at start-up', async () => {
+      const matcher = runCompiled('dist/apps/matcher/src/main.js', {
+        ...securedSettings('not-the-password'),
+        HERALD_ENCRYPTION_KEY: process.env.HERALD_TEST_ENCRYPTION_KEY,
+        HERALD_HTTP_PORT: '0',
+        HERALD_LOG_LEVEL: 'error',
+      });
+      expect(await matcher.exited).toBe(1);
+      expect(matcher.output()).toMatch(
+        /^matcher failed to start: Kafka SASL authentication failed for user "herald" with SCRAM-SHA-512 at 127\.0\.0\.1:\d+ over TLS/m,
+      );
+      expect(matcher.output()).not.toContain('not-the-password');
+    }, 30_000);
+
+    it('npm start passes the settings to its services when pointed at secured brokers', async () => {
+      const apiPort = await freePortRun(4);
+      const receiver = await WebhookReceiver.start();
+      const launcher = runCompiled('dist/deploy/local/start.js', {
+        ...securedSettings(user.password),
+        HERALD_DATA_DIR: join(dir, 'npm-start'),
+        HERALD_HTTP_PORT: String(apiPort),
+        HERALD_GRPC_PORT: String(await freePortRun(1)),
+        HERALD_ADMIN_TOKEN: undefined,
+        HERALD_ENCRYPTION_KEY: process.env.HERALD_TEST_ENCRYPTION_KEY,
+      });
+      try {
+        await waitFor(
+          'the launcher to say Herald is ready',
+          () => {
+            if (launcher.output().includes('failed to start')) throw new Error(launcher.output());
+            return launcher.output().includes('Press Ctrl-C');
+          },
+          90_000,
+          200,
+        );
+        expect(launcher.output()).toContain(
+          `Kafka bootstrap  ${brokers}   (publish events to herald.events.inbound, TLS, SASL SCRAM-SHA-512 as herald)`,
+        );
+        expect(launcher.output()).not.toContain(user.password);
+        const printed = (label: string): string =>
+          (new RegExp(`${label}\\s+(\\S+)`).exec(launcher.output()) ?? [])[1] ?? '';
+        const client = new ApiClient(`http://127.0.0.1:${apiPort}`, printed('tenant API key'));
+        const created = await client.request('POST', '/v1/subscriptions', {
+          event_types: ['meter_data.*'],
+          destination: { type: 'webhook', url: `${receiver.url}/hooks/npm-start` },
+        });
+        expect(created.status).toBe(201);
+        const publisher = await HeraldPublisher.connect({
+          brokers: [brokers],
+          ssl: { ca: [readFileSync(certificates.caCert, 'utf8')] },
+          sasl: { mechanism: 'scram-sha-512', username: user.name, password: user.password },
+        });
+        try {
+          // The matcher learns of the subscription through the outbox; publish until it matches.
+          await waitFor(
+            'a webhook from the launched services',
+            async () => {
+              if (receiver.requests.length === 0)
+                await publisher.publish({
+                  tenant_id: printed('tenant'),
+                  type: 'meter_data.received',
+                  data: { meter_id: 'm-npm-start' },
+                });
+              return receiver.requests.find((r) => r.path === '/hooks/npm-start');
+            },
+            60_000,
+            2_000,
+          );
+        } finally {
+          await publisher.disconnect();
+        }
+      } finally {
+        launcher.stop();
+        await launcher.exited;
+        await receiver.stop();
+      }
+    }, 180_000);
   });
 });
