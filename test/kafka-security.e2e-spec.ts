@@ -146,6 +146,19 @@ describe('Kafka over SASL_SSL', () => {
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 
+  it("stops a service at start-up when the brokers' certificate does not chain to a trusted CA", async () => {
+    const settings = securedSettings(user.password);
+    // The system's CAs: the test CA is not among them. kafkajs retries this (about 10 s here).
+    delete settings.HERALD_KAFKA_TLS_CA_FILE;
+    const error = await startHerald(testConfig(settings), { services: ['matcher'] }).then(
+      () => new Error('Herald started against an untrusted broker'),
+      (failure: unknown) => failure as Error,
+    );
+    expect(error.message).toMatch(
+      /^Kafka at 127\.0\.0\.1:\d+ over TLS: .*unable to verify the first certificate \(the brokers' certificate is not trusted: check HERALD_KAFKA_TLS_CA_FILE/,
+    );
+  }, 60_000);
+
   it('refuses the producer library a wrong password with its own error', async () => {
     const attempt = HeraldPublisher.connect({
       brokers: [brokers],

@@ -42,6 +42,11 @@ export function kafkaSecurityOptions(
   } as Pick<KafkaConfig, 'ssl' | 'sasl'>;
 }
 
+/** Node's codes for a certificate that did not verify (kafkajs keeps them on its connection error). */
+const TLS_VERIFICATION = /CERT|SELF_SIGNED|UNABLE_TO_(VERIFY|GET_ISSUER)/;
+
+const codeOf = (error: Error): unknown => (error as Error & { code?: unknown }).code;
+
 /**
  * What a failed first connection means, in words an operator can act on. A refused SASL login is
  * not retried by kafkajs; it names the mechanism and the user (never the password).
@@ -63,7 +68,14 @@ export function describeKafkaConnectFailure(
       { cause: error },
     );
   }
-  return new Error(`Kafka at ${where}: ${error.message}`, { cause: error });
+  let untrusted: unknown = error;
+  while (untrusted instanceof Error && !TLS_VERIFICATION.test(String(codeOf(untrusted))))
+    untrusted = untrusted.cause;
+  const hint =
+    untrusted instanceof Error
+      ? " (the brokers' certificate is not trusted: check HERALD_KAFKA_TLS_CA_FILE and HERALD_KAFKA_TLS_SERVERNAME)"
+      : '';
+  return new Error(`Kafka at ${where}: ${error.message}${hint}`, { cause: error });
 }
 
 /** The one place kafkajs is configured, so the client library can be swapped behind `libs/kafka`. */
