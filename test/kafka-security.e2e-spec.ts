@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { Kafka, logLevel } from 'kafkajs';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -68,7 +69,11 @@ describe('Kafka over SASL_SSL', () => {
       dataDir: join(dir, 'kafka'),
       fresh: true,
       heapMb: 384,
-      saslSsl: { keystoreFile: certificates.serverKeystore, users: [user] },
+      secured: {
+        keystoreFile: certificates.serverKeystore,
+        users: [user],
+        clientCaFile: certificates.caCert,
+      },
     });
     brokers = kafka.saslSslBrokers as string;
   }, 120_000);
@@ -158,6 +163,44 @@ describe('Kafka over SASL_SSL', () => {
       /^Kafka at 127\.0\.0\.1:\d+ over TLS: .*unable to verify the first certificate \(the brokers' certificate is not trusted: check HERALD_KAFKA_TLS_CA_FILE/,
     );
   }, 60_000);
+
+  it('connects the services and the producer library with a client certificate (mutual TLS)', async () => {
+    const mutualTls = kafka.mutualTlsBrokers as string;
+    const herald = await startHerald(
+      testConfig({
+        KAFKA_BROKERS: mutualTls,
+        HERALD_KAFKA_TLS_CA_FILE: certificates.caCert,
+        HERALD_KAFKA_TLS_CERT_FILE: certificates.clientCert,
+        HERALD_KAFKA_TLS_KEY_FILE: certificates.clientKey,
+      }),
+      { services: ['matcher'] },
+    );
+    await herald.stop();
+    const ca = readFileSync(certificates.caCert, 'utf8');
+    const publisher = await HeraldPublisher.connect({
+      brokers: [mutualTls],
+      ssl: {
+        ca: [ca],
+        cert: readFileSync(certificates.clientCert, 'utf8'),
+        key: readFileSync(certificates.clientKey, 'utf8'),
+      },
+    });
+    try {
+      expect(
+        await publisher.publish({ tenant_id: 'ten_mtls', type: 'meter.created', data: { n: 1 } }),
+      ).toEqual([expect.stringMatching(/^evt_/)]);
+    } finally {
+      await publisher.disconnect();
+    }
+    // Without a certificate the broker ends the handshake.
+    const bare = new Kafka({
+      brokers: [mutualTls],
+      ssl: { ca: [ca] },
+      retry: { retries: 0 },
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    await expect(bare.connect()).rejects.toThrow(/alert bad certificate/);
+  });
 
   it('refuses the producer library a wrong password with its own error', async () => {
     const attempt = HeraldPublisher.connect({

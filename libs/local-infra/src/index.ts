@@ -8,7 +8,7 @@ export {
   startLocalKafka,
   type LocalKafka,
   type LocalKafkaOptions,
-  type SaslSslListener,
+  type SecuredListeners,
 } from './kafka-broker';
 export { ensureKafkaJars } from './kafka-jars';
 export {

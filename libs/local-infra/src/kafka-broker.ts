@@ -28,30 +28,31 @@ export interface LocalKafkaOptions {
    * `restart.signal` aborts (see keepRunning). Without it an exit is only logged.
    */
   restart?: RestartPolicy;
-  /** Also open a SASL_SSL listener (for the tests of Herald's Kafka security settings). */
-  saslSsl?: SaslSslListener;
+  /** Also open TLS listeners (for the tests of Herald's Kafka security settings). */
+  secured?: SecuredListeners;
 }
 
 /**
- * A SASL_SSL listener beside the PLAINTEXT one, on 127.0.0.1. Its users can authenticate with PLAIN,
- * SCRAM-SHA-256 and SCRAM-SHA-512; the SCRAM credentials are written by Kafka's own storage tool when
- * the storage is formatted, so they need a fresh data dir.
+ * Listeners beside the PLAINTEXT one, on 127.0.0.1 and free ports: SASL_SSL, whose users can
+ * authenticate with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 (the SCRAM credentials are written by
+ * Kafka's own storage tool when the storage is formatted, so they need a fresh data dir), and with
+ * `clientCaFile` an SSL listener that requires client certificates (mutual TLS).
  */
-export interface SaslSslListener {
-  /** 0 or undefined = pick a free port. */
-  port?: number;
+export interface SecuredListeners {
   /** PEM file: the broker's unencrypted PKCS#8 key, then its certificate chain. */
   keystoreFile: string;
-  /** When set, clients must present a certificate signed by this CA (mutual TLS). */
-  clientCaFile?: string;
   users: readonly { name: string; password: string }[];
+  /** The CA that must have signed the client certificates of the mutual-TLS listener. */
+  clientCaFile?: string;
 }
 
 export interface LocalKafka {
   /** "127.0.0.1:PORT" */
   brokers: string;
-  /** "127.0.0.1:PORT" of the SASL_SSL listener, when one was asked for. */
+  /** "127.0.0.1:PORT" of the SASL_SSL listener, when `secured` asked for it. */
   saslSslBrokers?: string;
+  /** "127.0.0.1:PORT" of the mutual-TLS listener, when `secured` has a client CA. */
+  mutualTlsBrokers?: string;
   /** pid of the broker JVM now running (after a restart, the new one). */
   readonly pid: number;
   stop(): Promise<void>;
@@ -80,14 +81,21 @@ function layoutOf(dataDir: string): KafkaLayout {
 const SCRAM_MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
 
 /** Names and passwords go into JAAS and `--add-scram` text unquoted, so they are kept plain. */
-function checkUsers(listener: SaslSslListener): void {
+function checkUsers(listener: SecuredListeners): void {
   for (const user of listener.users) {
     if (!/^[\w.-]+$/.test(user.name) || !/^[\w.-]+$/.test(user.password))
       throw new Error(`SASL user ${user.name}: names and passwords may hold only [A-Za-z0-9_.-]`);
   }
 }
 
-function saslSslProperties(listener: SaslSslListener): Record<string, string | number | boolean> {
+interface SecuredPorts {
+  listeners: SecuredListeners;
+  saslSsl: number;
+  mutualTls?: number;
+}
+
+function securedProperties(secured: SecuredPorts): Record<string, string | number | boolean> {
+  const listener = secured.listeners;
   const plainUsers = listener.users.map((user) => `user_${user.name}="${user.password}"`).join(' ');
   return {
     'sasl.enabled.mechanisms': ['PLAIN', ...SCRAM_MECHANISMS].join(','),
@@ -102,9 +110,11 @@ function saslSslProperties(listener: SaslSslListener): Record<string, string | n
     'listener.name.sasl_ssl.ssl.keystore.location': resolve(listener.keystoreFile),
     ...(listener.clientCaFile
       ? {
-          'listener.name.sasl_ssl.ssl.client.auth': 'required',
-          'listener.name.sasl_ssl.ssl.truststore.type': 'PEM',
-          'listener.name.sasl_ssl.ssl.truststore.location': resolve(listener.clientCaFile),
+          'listener.name.mutual_tls.ssl.keystore.type': 'PEM',
+          'listener.name.mutual_tls.ssl.keystore.location': resolve(listener.keystoreFile),
+          'listener.name.mutual_tls.ssl.client.auth': 'required',
+          'listener.name.mutual_tls.ssl.truststore.type': 'PEM',
+          'listener.name.mutual_tls.ssl.truststore.location': resolve(listener.clientCaFile),
         }
       : {}),
   };
@@ -114,9 +124,18 @@ function serverProperties(
   layout: KafkaLayout,
   port: number,
   controllerPort: number,
-  saslSsl?: { listener: SaslSslListener; port: number },
+  secured?: SecuredPorts,
 ): string {
-  const extra = saslSsl ? `,SASL_SSL://127.0.0.1:${saslSsl.port}` : '';
+  const extra = [
+    ...(secured ? [`SASL_SSL://127.0.0.1:${secured.saslSsl}`] : []),
+    ...(secured?.mutualTls ? [`MUTUAL_TLS://127.0.0.1:${secured.mutualTls}`] : []),
+  ]
+    .map((listener) => `,${listener}`)
+    .join('');
+  const protocols = [
+    ...(secured ? [',SASL_SSL:SASL_SSL'] : []),
+    ...(secured?.mutualTls ? [',MUTUAL_TLS:SSL'] : []),
+  ].join('');
   const settings: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
@@ -125,8 +144,8 @@ function serverProperties(
     listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}${extra}`,
     'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}${extra}`,
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${saslSsl ? ',SASL_SSL:SASL_SSL' : ''}`,
-    ...(saslSsl ? saslSslProperties(saslSsl.listener) : {}),
+    'listener.security.protocol.map': `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${protocols}`,
+    ...(secured ? securedProperties(secured) : {}),
     'log.dirs': layout.logDirs,
     // Topics are created explicitly by the services, as in production.
     'auto.create.topics.enable': false,
@@ -194,7 +213,7 @@ async function formatStorage(
   libs: string,
   cdsArgs: string[],
   log: (line: string) => void,
-  scramUsers: SaslSslListener['users'] = [],
+  scramUsers: SecuredListeners['users'] = [],
 ): Promise<void> {
   const started = Date.now();
   const clusterId = newClusterId();
@@ -277,25 +296,28 @@ export async function startLocalKafka(opts: LocalKafkaOptions): Promise<LocalKaf
 
   // Ports first: a taken port must fail before anything in dataDir is wiped.
   const [port, controllerPort] = await choosePorts(opts);
-  let saslSsl: { listener: SaslSslListener; port: number } | undefined;
-  if (opts.saslSsl) {
-    checkUsers(opts.saslSsl);
-    let saslSslPort = await resolvePort(opts.saslSsl.port, 'Kafka SASL_SSL');
-    while (saslSslPort === port || saslSslPort === controllerPort)
-      saslSslPort = await resolvePort(undefined, 'Kafka SASL_SSL');
-    saslSsl = { listener: opts.saslSsl, port: saslSslPort };
+  let secured: SecuredPorts | undefined;
+  if (opts.secured) {
+    checkUsers(opts.secured);
+    const taken = new Set([port, controllerPort]);
+    const [saslSsl, mutualTls] = (await findFreePorts(4)).filter((free) => !taken.has(free));
+    secured = {
+      listeners: opts.secured,
+      saslSsl,
+      mutualTls: opts.secured.clientCaFile ? mutualTls : undefined,
+    };
   }
   const layout = layoutOf(opts.dataDir);
   if (opts.fresh) await rm(layout.dataDir, { recursive: true, force: true });
   await mkdir(layout.logDirs, { recursive: true });
-  await writeFile(layout.properties, serverProperties(layout, port, controllerPort, saslSsl), {
+  await writeFile(layout.properties, serverProperties(layout, port, controllerPort, secured), {
     mode: 0o600,
   });
   await rotateLog(layout.logFile);
 
   const started = Date.now();
   if (!existsSync(join(layout.logDirs, 'meta.properties')))
-    await formatStorage(layout, libs, cds.toolArgs, log, opts.saslSsl?.users);
+    await formatStorage(layout, libs, cds.toolArgs, log, opts.secured?.users);
 
   log(
     `starting Kafka ${KAFKA_VERSION} on 127.0.0.1:${port} (controller ${controllerPort}, data in ${layout.dataDir})…`,
@@ -348,7 +370,8 @@ export async function startLocalKafka(opts: LocalKafkaOptions): Promise<LocalKaf
     `Kafka ready on 127.0.0.1:${port} in ${seconds(started)} (pid ${first.pid}, log ${layout.logFile})`,
   );
   const brokers = `127.0.0.1:${port}`;
-  const saslSslBrokers = saslSsl ? `127.0.0.1:${saslSsl.port}` : undefined;
+  const saslSslBrokers = secured ? `127.0.0.1:${secured.saslSsl}` : undefined;
+  const mutualTlsBrokers = secured?.mutualTls ? `127.0.0.1:${secured.mutualTls}` : undefined;
 
   if (opts.restart) {
     const kept = await keepRunning(
@@ -363,6 +386,7 @@ export async function startLocalKafka(opts: LocalKafkaOptions): Promise<LocalKaf
     return {
       brokers,
       saslSslBrokers,
+      mutualTlsBrokers,
       get pid() {
         return kept.pid;
       },
@@ -380,6 +404,7 @@ export async function startLocalKafka(opts: LocalKafkaOptions): Promise<LocalKaf
   return {
     brokers,
     saslSslBrokers,
+    mutualTlsBrokers,
     pid: first.pid,
     stop: async () => {
       stopping = true;
