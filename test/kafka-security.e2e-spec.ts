@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -288,6 +288,11 @@ describe('Kafka over SASL_SSL', () => {
         } finally {
           await publisher.disconnect();
         }
+        // The services' own logs, at info with kafkajs's lines in them, hold no password either.
+        const logs = join(dir, 'npm-start', 'logs');
+        expect(readdirSync(logs).length).toBeGreaterThanOrEqual(4);
+        for (const file of readdirSync(logs))
+          expect(readFileSync(join(logs, file), 'utf8')).not.toContain(user.password);
       } finally {
         launcher.stop();
         await launcher.exited;
