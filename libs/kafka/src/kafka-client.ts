@@ -47,6 +47,13 @@ const TLS_VERIFICATION = /CERT|SELF_SIGNED|UNABLE_TO_(VERIFY|GET_ISSUER)/;
 
 const codeOf = (error: Error): unknown => (error as Error & { code?: unknown }).code;
 
+/** kafkajs's retrier wraps what it gives up on; what went wrong is somewhere down the causes. */
+function causeWhere(error: Error, found: (cause: Error) => boolean): Error | undefined {
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause)
+    if (found(cause)) return cause;
+  return undefined;
+}
+
 /**
  * What a failed first connection means, in words an operator can act on. A refused SASL login is
  * not retried by kafkajs; it names the mechanism and the user (never the password).
@@ -57,24 +64,18 @@ export function describeKafkaConnectFailure(
 ): Error {
   if (!(error instanceof Error)) return new Error(String(error));
   const where = `${options.brokers.join(',')}${options.tls ? ' over TLS' : ''}`;
-  // kafkajs's retrier wraps what it will not retry; the SASL error is somewhere down the causes.
-  let refused: unknown = error;
-  while (refused instanceof Error && refused.name !== 'KafkaJSSASLAuthenticationError')
-    refused = refused.cause;
-  if (refused instanceof Error && options.sasl) {
+  const refused = causeWhere(error, (cause) => cause.name === 'KafkaJSSASLAuthenticationError');
+  if (refused && options.sasl) {
     return new Error(
       `Kafka SASL authentication failed for user "${options.sasl.username}" with ${options.sasl.mechanism.toUpperCase()} at ${where} ` +
         `(check HERALD_KAFKA_SASL_USERNAME, its password and HERALD_KAFKA_SASL_MECHANISM): ${refused.message}`,
       { cause: error },
     );
   }
-  let untrusted: unknown = error;
-  while (untrusted instanceof Error && !TLS_VERIFICATION.test(String(codeOf(untrusted))))
-    untrusted = untrusted.cause;
-  const hint =
-    untrusted instanceof Error
-      ? " (the brokers' certificate is not trusted: check HERALD_KAFKA_TLS_CA_FILE and HERALD_KAFKA_TLS_SERVERNAME)"
-      : '';
+  const untrusted = causeWhere(error, (cause) => TLS_VERIFICATION.test(String(codeOf(cause))));
+  const hint = untrusted
+    ? " (the brokers' certificate is not trusted: check HERALD_KAFKA_TLS_CA_FILE and HERALD_KAFKA_TLS_SERVERNAME)"
+    : '';
   return new Error(`Kafka at ${where}: ${error.message}${hint}`, { cause: error });
 }
 
