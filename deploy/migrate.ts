@@ -15,7 +15,7 @@ async function main(): Promise<number> {
   }
   const started = Date.now();
   try {
-    const applied = await runMigrations(databaseUrl);
+    const applied = await runMigrations(databaseUrl, process.env.HERALD_DATABASE_CA_FILE || null);
     for (const name of applied) log.event('info', 'migration applied', { migration: name });
     log.event('info', applied.length ? 'migrations applied' : 'database already up to date', {
       applied: applied.length,

@@ -12,6 +12,7 @@ const VALUES = {
   defaults: [] as string[],
   allOn: [join(chart, 'ci', 'all-on-values.yaml')],
   chartSecret: [join(chart, 'ci', 'chart-secret-values.yaml')],
+  securedConnections: [join(chart, 'ci', 'secured-connections-values.yaml')],
 };
 
 interface Tools {
@@ -127,7 +128,7 @@ interface Container {
   startupProbe: { httpGet: { path: string; port: string } };
   livenessProbe: { httpGet: { path: string; port: string } };
   readinessProbe: { httpGet: { path: string; port: string } };
-  volumeMounts: { name: string; mountPath: string }[];
+  volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[];
 }
 
 const containerOf = (manifest: Manifest): Container =>
@@ -546,6 +547,96 @@ describe('Helm chart helm/herald', () => {
         (cm) => cm.metadata.labels?.grafana_dashboard === '1',
       );
       expect(dashboards.every((cm) => cm.metadata.namespace === 'monitoring')).toBe(true);
+    });
+  });
+
+  describe('secured connections: Kafka over SASL_SSL with mutual TLS, PostgreSQL with verify-full', () => {
+    let manifests: Manifest[];
+    beforeAll(() => {
+      manifests = render(VALUES.securedConnections).manifests;
+    });
+
+    it('the settings name the mounted files; no secret is in the ConfigMap', () => {
+      const settings = named(manifests, 'ConfigMap', 'herald-settings');
+      expect(settings.data).toMatchObject({
+        KAFKA_BROKERS: 'events-kafka-bootstrap.kafka:9093',
+        HERALD_KAFKA_TLS: 'true',
+        HERALD_KAFKA_TLS_CA_FILE: '/etc/herald/credentials/kafka-ca.crt',
+        HERALD_KAFKA_TLS_CERT_FILE: '/etc/herald/credentials/kafka-client.crt',
+        HERALD_KAFKA_TLS_KEY_FILE: '/etc/herald/credentials/kafka-client.key',
+        HERALD_KAFKA_TLS_SERVERNAME: 'events-kafka-bootstrap.kafka.svc',
+        HERALD_KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        HERALD_KAFKA_SASL_USERNAME: 'herald',
+        HERALD_KAFKA_SASL_PASSWORD_FILE: '/etc/herald/credentials/kafka-sasl-password',
+        HERALD_DATABASE_CA_FILE: '/etc/herald/credentials/database-ca.crt',
+      });
+      expect(settings.data?.HERALD_KAFKA_SASL_PASSWORD).toBeUndefined();
+    });
+
+    const credentials = (manifest: Manifest): unknown =>
+      (at(manifest, 'spec.template.spec.volumes') as { name: string }[]).find(
+        (volume) => volume.name === 'credentials',
+      );
+    const secretItem = (name: string, key: string, path: string): unknown => ({
+      secret: { name, items: [{ key, path }] },
+    });
+
+    it('every service mounts the CA, the client certificate and key and the password from their Secrets, read-only', () => {
+      for (const role of ROLES) {
+        const deployment = named(manifests, 'Deployment', `herald-${role}`);
+        expect(containerOf(deployment).volumeMounts).toContainEqual({
+          name: 'credentials',
+          mountPath: '/etc/herald/credentials',
+          readOnly: true,
+        });
+        expect(credentials(deployment)).toEqual({
+          name: 'credentials',
+          projected: {
+            defaultMode: 0o440,
+            sources: [
+              secretItem('events-cluster-ca-cert', 'ca.crt', 'kafka-ca.crt'),
+              {
+                secret: {
+                  name: 'herald-kafka-user',
+                  items: [
+                    { key: 'user.crt', path: 'kafka-client.crt' },
+                    { key: 'user.key', path: 'kafka-client.key' },
+                  ],
+                },
+              },
+              secretItem('herald-kafka-user', 'password', 'kafka-sasl-password'),
+              secretItem('postgres-ca', 'ca.crt', 'database-ca.crt'),
+            ],
+          },
+        });
+      }
+    });
+
+    it('the migrations Job mounts only the database CA and names it', () => {
+      const job = named(manifests, 'Job', 'herald-migrations');
+      const container = containerOf(job);
+      expect(container.env.find((e) => e.name === 'DATABASE_URL')?.value).toBe(
+        'postgres://herald@postgres.databases.svc.cluster.local:5432/herald?sslmode=verify-full',
+      );
+      expect(container.env.find((e) => e.name === 'HERALD_DATABASE_CA_FILE')?.value).toBe(
+        '/etc/herald/credentials/database-ca.crt',
+      );
+      expect(credentials(job)).toEqual({
+        name: 'credentials',
+        projected: {
+          defaultMode: 0o440,
+          sources: [secretItem('postgres-ca', 'ca.crt', 'database-ca.crt')],
+        },
+      });
+    });
+
+    it('nothing is mounted or set without them (the defaults)', () => {
+      const defaults = render(VALUES.defaults).manifests;
+      const settings = named(defaults, 'ConfigMap', 'herald-settings');
+      expect(
+        Object.keys(settings.data ?? {}).filter((name) => /KAFKA_(TLS|SASL)|CA_FILE/.test(name)),
+      ).toEqual([]);
+      expect(credentials(named(defaults, 'Job', 'herald-migrations'))).toBeUndefined();
     });
   });
 

@@ -1,29 +1,12 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Webhook } from 'standardwebhooks';
-import { ApiClient, waitFor, WebhookReceiver } from '@herald/testing';
+import { ApiClient, freePortRun, portIsFree, waitFor, WebhookReceiver } from '@herald/testing';
 
 const root = join(__dirname, '..');
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-async function freePortRun(length: number): Promise<number> {
-  for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
-    const free = await Promise.all(Array.from({ length }, (_, i) => portIsFree(base + i)));
-    if (free.every(Boolean)) return base;
-  }
-}
 
 /** Parent pid of every process now running, from /proc (Linux). */
 function parentPids(): Map<number, number> {

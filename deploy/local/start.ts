@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DataSource } from 'typeorm';
-import { loadConfig } from '@herald/config';
+import { loadConfig, type HeraldConfig } from '@herald/config';
 import {
   checkPrerequisites,
   keepRunning,
@@ -20,11 +20,11 @@ const SERVICES = ['subscription-api', 'event-ingest', 'matcher', 'deliverer'] as
 const say = (line: string): void => void process.stdout.write(`[herald] ${line}\n`);
 
 async function ensureBootstrapTenant(
-  databaseUrl: string,
+  config: HeraldConfig,
   settings: LocalSettings,
   file: string,
 ): Promise<void> {
-  const db = new DataSource(dataSourceOptions(databaseUrl));
+  const db = new DataSource(dataSourceOptions(config.databaseUrl, config.databaseCaFile));
   await db.initialize();
   try {
     const tenants = new TenantsRepository(db);
@@ -57,6 +57,33 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
 }
 
+/**
+ * The broker and the database `npm start` runs itself speak plain TCP on loopback: security settings
+ * make sense only for your own (KAFKA_BROKERS, DATABASE_URL), and are refused otherwise rather than
+ * left to fail in four services.
+ */
+function securityWithoutOwnServers(env: NodeJS.ProcessEnv): string | undefined {
+  const kafkaSetting = Object.keys(env).find(
+    (name) => /^HERALD_KAFKA_(TLS|SASL_)/.test(name) && (env[name] ?? '').trim() !== '',
+  );
+  if (kafkaSetting && !env.KAFKA_BROKERS)
+    return `${kafkaSetting} is set but KAFKA_BROKERS is not: the local broker speaks plain TCP; point KAFKA_BROKERS at your secured brokers`;
+  if ((env.HERALD_DATABASE_CA_FILE ?? '').trim() !== '' && !env.DATABASE_URL)
+    return 'HERALD_DATABASE_CA_FILE is set but DATABASE_URL is not: the embedded PostgreSQL speaks plain TCP';
+  return undefined;
+}
+
+/** How the services reach Kafka, for the summary: never the password. */
+function kafkaSecurity(config: HeraldConfig): string {
+  const parts = [
+    ...(config.kafkaTls ? ['TLS'] : []),
+    ...(config.kafkaSasl
+      ? [`SASL ${config.kafkaSasl.mechanism.toUpperCase()} as ${config.kafkaSasl.username}`]
+      : []),
+  ];
+  return parts.length > 0 ? `, ${parts.join(', ')}` : '';
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   mkdirSync(join(dataDir, 'logs'), { recursive: true });
@@ -82,6 +109,8 @@ async function main(): Promise<void> {
     // Kafka, PostgreSQL and the services that exit are restarted (with a backoff) until Ctrl-C;
     // see keepRunning. The services reconnect to a restarted broker or database by themselves.
     const restart = { signal: noMoreRestarts.signal };
+    const refused = securityWithoutOwnServers(process.env);
+    if (refused) throw new Error(refused);
     if (!process.env.KAFKA_BROKERS) await checkPrerequisites();
     const [kafka, postgres] = await Promise.all([
       process.env.KAFKA_BROKERS
@@ -109,11 +138,8 @@ async function main(): Promise<void> {
     const brokers = process.env.KAFKA_BROKERS ?? (kafka as { brokers: string }).brokers;
     const databaseUrl = process.env.DATABASE_URL ?? (postgres as { url: string }).url;
 
-    const applied = await runMigrations(databaseUrl);
-    if (applied.length > 0) say(`applied migrations: ${applied.join(', ')}`);
-    await ensureBootstrapTenant(databaseUrl, settings, settingsFile);
-
     const apiPort = Number(process.env.HERALD_HTTP_PORT ?? 3000);
+    // The services inherit everything else, the Kafka TLS/SASL and database CA settings included.
     const env = {
       ...process.env,
       KAFKA_BROKERS: brokers,
@@ -123,7 +149,11 @@ async function main(): Promise<void> {
       HERALD_ALLOW_PRIVATE_DESTINATIONS: process.env.HERALD_ALLOW_PRIVATE_DESTINATIONS ?? 'true',
     };
     // Validate once here so a bad setting is reported before four services fail on it.
-    loadConfig({ ...env, HERALD_HTTP_PORT: String(apiPort) });
+    const config = loadConfig({ ...env, HERALD_HTTP_PORT: String(apiPort) });
+
+    const applied = await runMigrations(databaseUrl, config.databaseCaFile);
+    if (applied.length > 0) say(`applied migrations: ${applied.join(', ')}`);
+    await ensureBootstrapTenant(config, settings, settingsFile);
 
     const services = await Promise.all(
       SERVICES.map((service, index) =>
@@ -163,7 +193,7 @@ async function main(): Promise<void> {
       `Herald is ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
       `  API              http://127.0.0.1:${apiPort}   (docs: /docs, OpenAPI: /openapi.json)`,
       `  gRPC             127.0.0.1:${process.env.HERALD_GRPC_PORT ?? 50051}   (herald.admin.v1.AdminService, reflection on)`,
-      `  Kafka bootstrap  ${brokers}   (publish events to herald.events.inbound)`,
+      `  Kafka bootstrap  ${brokers}   (publish events to herald.events.inbound${kafkaSecurity(config)})`,
       `  PostgreSQL       ${databaseUrl.replace(/:[^:@/]+@/, ':****@')}`,
       `  operator token   ${settings.adminToken}`,
       `  tenant           ${settings.tenantId}`,

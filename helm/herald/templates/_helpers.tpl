@@ -146,3 +146,61 @@ DATABASE_PASSWORD: {{ .Values.secrets.databasePassword | b64enc | quote }}
 DATABASE_URL: {{ .Values.secrets.databaseUrl | b64enc | quote }}
 {{- end }}
 {{- end -}}
+
+{{/* Where the files of the credentials volume are mounted (read-only). */}}
+{{- define "herald.credentialsDir" -}}
+/etc/herald/credentials
+{{- end -}}
+
+{{/*
+Sources of the credentials volume: the Kafka CA, client certificate and key and SASL password (with
+"kafka" true) and the database CA, each a key of a Secret you manage, read by the services through
+the *_FILE settings. Empty when there is nothing to mount. Call with (dict "root" $ "kafka" true).
+*/}}
+{{- define "herald.credentialSources" -}}
+{{- $v := .root.Values -}}
+{{- if .kafka }}
+{{- if $v.kafka.tls.enabled }}
+{{- with $v.kafka.tls.caSecret.name }}
+- secret:
+    name: {{ . }}
+    items:
+      - key: {{ $v.kafka.tls.caSecret.key }}
+        path: kafka-ca.crt
+{{- end }}
+{{- with $v.kafka.tls.clientSecret.name }}
+- secret:
+    name: {{ . }}
+    items:
+      - key: {{ $v.kafka.tls.clientSecret.certKey }}
+        path: kafka-client.crt
+      - key: {{ $v.kafka.tls.clientSecret.keyKey }}
+        path: kafka-client.key
+{{- end }}
+{{- end }}
+{{- if $v.kafka.sasl.mechanism }}
+- secret:
+    name: {{ $v.kafka.sasl.passwordSecret.name }}
+    items:
+      - key: {{ $v.kafka.sasl.passwordSecret.key }}
+        path: kafka-sasl-password
+{{- end }}
+{{- end }}
+{{- with $v.database.caSecret.name }}
+- secret:
+    name: {{ . }}
+    items:
+      - key: {{ $v.database.caSecret.key }}
+        path: database-ca.crt
+{{- end }}
+{{- end -}}
+
+{{/* The credentials volume of a pod; call with the sources rendered by herald.credentialSources. */}}
+{{- define "herald.credentialsVolume" -}}
+- name: credentials
+  projected:
+    # 0440: the pod's group (fsGroup 10001) reads the files, nobody writes them.
+    defaultMode: 288
+    sources:
+      {{- . | nindent 6 }}
+{{- end -}}

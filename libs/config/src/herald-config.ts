@@ -1,4 +1,14 @@
 import { parseDuration, parseSchedule } from '@herald/domain';
+import { ConfigError } from './config-error';
+import {
+  kafkaSasl,
+  kafkaTls,
+  postgresConnection,
+  type KafkaSasl,
+  type KafkaTls,
+} from './connection-security';
+
+export { ConfigError } from './config-error';
 
 /** Every setting Herald reads, validated once at start-up. README "Settings" documents each. */
 export interface HeraldConfig {
@@ -8,8 +18,14 @@ export interface HeraldConfig {
   metricsPort: number | null;
   adminToken: string | null;
   databaseUrl: string;
+  /** PEM file of the CA that signed PostgreSQL's certificate (`sslmode` is in the URL). */
+  databaseCaFile: string | null;
   kafkaBrokers: string[];
   kafkaClientId: string;
+  /** null: plain TCP to the brokers. */
+  kafkaTls: KafkaTls | null;
+  /** null: no SASL authentication. */
+  kafkaSasl: KafkaSasl | null;
   topicPartitions: number;
   topicReplicationFactor: number;
   retrySchedule: number[];
@@ -42,16 +58,6 @@ export interface HeraldConfig {
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
-
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-    this.name = 'ConfigError';
-  }
-}
 
 type Env = Record<string, string | undefined>;
 
@@ -152,6 +158,9 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
   if (databaseUrl === null || !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL', 'is required and must be a postgres:// URL');
   }
+  const databaseCaFile = text(env, 'HERALD_DATABASE_CA_FILE');
+  // Reads the CA and checks sslmode now, so a bad one stops the start rather than the first query.
+  postgresConnection(databaseUrl, databaseCaFile);
   const scheduleText = text(env, 'HERALD_RETRY_SCHEDULE') ?? '5s,30s,2m,10m,30m,1h,3h,6h,12h,24h';
   const retrySchedule = parseSchedule(scheduleText);
   if (retrySchedule === null) {
@@ -184,8 +193,11 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
         : integer(env, 'HERALD_METRICS_PORT', 0, 0, 65535),
     adminToken,
     databaseUrl,
+    databaseCaFile,
     kafkaBrokers: brokers,
     kafkaClientId: text(env, 'HERALD_KAFKA_CLIENT_ID') ?? 'herald',
+    kafkaTls: kafkaTls(env),
+    kafkaSasl: kafkaSasl(env),
     topicPartitions: integer(env, 'HERALD_TOPIC_PARTITIONS', 12, 1, 10_000),
     topicReplicationFactor: integer(env, 'HERALD_TOPIC_REPLICATION_FACTOR', 1, 1, 10),
     retrySchedule,

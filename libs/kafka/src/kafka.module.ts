@@ -5,7 +5,7 @@ import { allTopics } from '@herald/contracts';
 import { Readiness } from '@herald/observability';
 import { ConsumerLagMetric, KAFKA_ADMIN } from './consumer-lag';
 import { Consumers } from './consumers';
-import { createKafkaClient, KAFKA_CLIENT } from './kafka-client';
+import { createKafkaClient, describeKafkaConnectFailure, KAFKA_CLIENT } from './kafka-client';
 import { createMissingTopics } from './topic-admin';
 import { TypedProducer } from './typed-producer';
 
@@ -25,6 +25,8 @@ import { TypedProducer } from './typed-producer';
           brokers: config.kafkaBrokers,
           clientId: config.kafkaClientId,
           logger: new JsonLogger('kafka', config.logLevel),
+          tls: config.kafkaTls,
+          sasl: config.kafkaSasl,
         }),
     },
     {
@@ -36,7 +38,15 @@ import { TypedProducer } from './typed-producer';
         readiness: Readiness,
       ): Promise<Admin> => {
         const admin = kafka.admin();
-        await admin.connect();
+        // The first connection of the service: a refused login or an untrusted broker stops the
+        // start here, with what to check, instead of surfacing later as retries.
+        await admin.connect().catch((error: unknown) => {
+          throw describeKafkaConnectFailure(error, {
+            brokers: config.kafkaBrokers,
+            tls: config.kafkaTls,
+            sasl: config.kafkaSasl,
+          });
+        });
         await createMissingTopics(admin, allTopics(config.retrySchedule), {
           partitions: config.topicPartitions,
           replicationFactor: config.topicReplicationFactor,

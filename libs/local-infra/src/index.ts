@@ -4,7 +4,12 @@ export {
   type LocalElasticMq,
   type LocalElasticMqOptions,
 } from './elasticmq-server';
-export { startLocalKafka, type LocalKafka, type LocalKafkaOptions } from './kafka-broker';
+export {
+  startLocalKafka,
+  type LocalKafka,
+  type LocalKafkaOptions,
+  type SecuredListeners,
+} from './kafka-broker';
 export { ensureKafkaJars } from './kafka-jars';
 export {
   startLocalPostgres,
@@ -21,6 +26,7 @@ export {
   type ServerRun,
 } from './keep-running';
 export { findFreePort } from './ports';
+export { createTestCertificates, type TestCertificates } from './test-certificates';
 export { checkPrerequisites } from './prerequisites';
 export { SERVICE_HEAP_MB, serviceNodeOptions } from './service-heap';
 export { DEFAULT_RESTART_BACKOFF, nextRestart, type RestartBackoff } from './restart-backoff';

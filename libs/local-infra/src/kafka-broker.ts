@@ -28,11 +28,31 @@ export interface LocalKafkaOptions {
    * `restart.signal` aborts (see keepRunning). Without it an exit is only logged.
    */
   restart?: RestartPolicy;
+  /** Also open TLS listeners (for the tests of Herald's Kafka security settings). */
+  secured?: SecuredListeners;
+}
+
+/**
+ * Listeners beside the PLAINTEXT one, on 127.0.0.1 and free ports: SASL_SSL, whose users can
+ * authenticate with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 (the SCRAM credentials are written by
+ * Kafka's own storage tool when the storage is formatted, so they need a fresh data dir), and with
+ * `clientCaFile` an SSL listener that requires client certificates (mutual TLS).
+ */
+export interface SecuredListeners {
+  /** PEM file: the broker's unencrypted PKCS#8 key, then its certificate chain. */
+  keystoreFile: string;
+  users: readonly { name: string; password: string }[];
+  /** The CA that must have signed the client certificates of the mutual-TLS listener. */
+  clientCaFile?: string;
 }
 
 export interface LocalKafka {
   /** "127.0.0.1:PORT" */
   brokers: string;
+  /** "127.0.0.1:PORT" of the SASL_SSL listener, when `secured` asked for it. */
+  saslSslBrokers?: string;
+  /** "127.0.0.1:PORT" of the mutual-TLS listener, when `secured` has a client CA. */
+  mutualTlsBrokers?: string;
   /** pid of the broker JVM now running (after a restart, the new one). */
   readonly pid: number;
   stop(): Promise<void>;
@@ -58,16 +78,74 @@ function layoutOf(dataDir: string): KafkaLayout {
   };
 }
 
-function serverProperties(layout: KafkaLayout, port: number, controllerPort: number): string {
+const SCRAM_MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+
+/** Names and passwords go into JAAS and `--add-scram` text unquoted, so they are kept plain. */
+function checkUsers(listener: SecuredListeners): void {
+  for (const user of listener.users) {
+    if (!/^[\w.-]+$/.test(user.name) || !/^[\w.-]+$/.test(user.password))
+      throw new Error(`SASL user ${user.name}: names and passwords may hold only [A-Za-z0-9_.-]`);
+  }
+}
+
+interface SecuredPorts {
+  listeners: SecuredListeners;
+  saslSsl: number;
+  mutualTls?: number;
+}
+
+function securedProperties(secured: SecuredPorts): Record<string, string | number | boolean> {
+  const listener = secured.listeners;
+  const plainUsers = listener.users.map((user) => `user_${user.name}="${user.password}"`).join(' ');
+  return {
+    'sasl.enabled.mechanisms': ['PLAIN', ...SCRAM_MECHANISMS].join(','),
+    'listener.name.sasl_ssl.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${plainUsers};`,
+    ...Object.fromEntries(
+      SCRAM_MECHANISMS.map((mechanism) => [
+        `listener.name.sasl_ssl.${mechanism.toLowerCase()}.sasl.jaas.config`,
+        'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+      ]),
+    ),
+    'listener.name.sasl_ssl.ssl.keystore.type': 'PEM',
+    'listener.name.sasl_ssl.ssl.keystore.location': resolve(listener.keystoreFile),
+    ...(listener.clientCaFile
+      ? {
+          'listener.name.mutual_tls.ssl.keystore.type': 'PEM',
+          'listener.name.mutual_tls.ssl.keystore.location': resolve(listener.keystoreFile),
+          'listener.name.mutual_tls.ssl.client.auth': 'required',
+          'listener.name.mutual_tls.ssl.truststore.type': 'PEM',
+          'listener.name.mutual_tls.ssl.truststore.location': resolve(listener.clientCaFile),
+        }
+      : {}),
+  };
+}
+
+function serverProperties(
+  layout: KafkaLayout,
+  port: number,
+  controllerPort: number,
+  secured?: SecuredPorts,
+): string {
+  const extra = [
+    ...(secured ? [`SASL_SSL://127.0.0.1:${secured.saslSsl}`] : []),
+    ...(secured?.mutualTls ? [`MUTUAL_TLS://127.0.0.1:${secured.mutualTls}`] : []),
+  ]
+    .map((listener) => `,${listener}`)
+    .join('');
+  const protocols = [
+    ...(secured ? [',SASL_SSL:SASL_SSL'] : []),
+    ...(secured?.mutualTls ? [',MUTUAL_TLS:SSL'] : []),
+  ].join('');
   const settings: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
     'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
     'controller.listener.names': 'CONTROLLER',
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}${extra}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}${extra}`,
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map': `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${protocols}`,
+    ...(secured ? securedProperties(secured) : {}),
     'log.dirs': layout.logDirs,
     // Topics are created explicitly by the services, as in production.
     'auto.create.topics.enable': false,
@@ -135,6 +213,7 @@ async function formatStorage(
   libs: string,
   cdsArgs: string[],
   log: (line: string) => void,
+  scramUsers: SecuredListeners['users'] = [],
 ): Promise<void> {
   const started = Date.now();
   const clusterId = newClusterId();
@@ -150,6 +229,13 @@ async function formatStorage(
       clusterId,
       '-c',
       layout.properties,
+      // KRaft keeps SCRAM credentials in the metadata log; the format writes the first ones.
+      ...scramUsers.flatMap((user) =>
+        SCRAM_MECHANISMS.flatMap((mechanism) => [
+          '--add-scram',
+          `${mechanism}=[name=${user.name},password=${user.password}]`,
+        ]),
+      ),
     ],
     logFile: layout.logFile,
   });
@@ -210,15 +296,28 @@ export async function startLocalKafka(opts: LocalKafkaOptions): Promise<LocalKaf
 
   // Ports first: a taken port must fail before anything in dataDir is wiped.
   const [port, controllerPort] = await choosePorts(opts);
+  let secured: SecuredPorts | undefined;
+  if (opts.secured) {
+    checkUsers(opts.secured);
+    const taken = new Set([port, controllerPort]);
+    const [saslSsl, mutualTls] = (await findFreePorts(4)).filter((free) => !taken.has(free));
+    secured = {
+      listeners: opts.secured,
+      saslSsl,
+      mutualTls: opts.secured.clientCaFile ? mutualTls : undefined,
+    };
+  }
   const layout = layoutOf(opts.dataDir);
   if (opts.fresh) await rm(layout.dataDir, { recursive: true, force: true });
   await mkdir(layout.logDirs, { recursive: true });
-  await writeFile(layout.properties, serverProperties(layout, port, controllerPort));
+  await writeFile(layout.properties, serverProperties(layout, port, controllerPort, secured), {
+    mode: 0o600,
+  });
   await rotateLog(layout.logFile);
 
   const started = Date.now();
   if (!existsSync(join(layout.logDirs, 'meta.properties')))
-    await formatStorage(layout, libs, cds.toolArgs, log);
+    await formatStorage(layout, libs, cds.toolArgs, log, opts.secured?.users);
 
   log(
     `starting Kafka ${KAFKA_VERSION} on 127.0.0.1:${port} (controller ${controllerPort}, data in ${layout.dataDir})…`,
@@ -271,6 +370,8 @@ export async function startLocalKafka(opts: LocalKafkaOptions): Promise<LocalKaf
     `Kafka ready on 127.0.0.1:${port} in ${seconds(started)} (pid ${first.pid}, log ${layout.logFile})`,
   );
   const brokers = `127.0.0.1:${port}`;
+  const saslSslBrokers = secured ? `127.0.0.1:${secured.saslSsl}` : undefined;
+  const mutualTlsBrokers = secured?.mutualTls ? `127.0.0.1:${secured.mutualTls}` : undefined;
 
   if (opts.restart) {
     const kept = await keepRunning(
@@ -284,6 +385,8 @@ export async function startLocalKafka(opts: LocalKafkaOptions): Promise<LocalKaf
     );
     return {
       brokers,
+      saslSslBrokers,
+      mutualTlsBrokers,
       get pid() {
         return kept.pid;
       },
@@ -300,6 +403,8 @@ export async function startLocalKafka(opts: LocalKafkaOptions): Promise<LocalKaf
   });
   return {
     brokers,
+    saslSslBrokers,
+    mutualTlsBrokers,
     pid: first.pid,
     stop: async () => {
       stopping = true;

@@ -1,6 +1,16 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, chown, mkdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  copyFile,
+  mkdir,
+  readFile,
+  rm,
+  stat,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { rotateLog, seconds, tailOf, waitUntilReady } from './log-files';
@@ -20,6 +30,8 @@ export interface LocalPostgresOptions {
    * `restart.signal` aborts (see keepRunning). Without it an exit is only logged.
    */
   restart?: RestartPolicy;
+  /** Serve TLS as well (`ssl=on`) with this PEM certificate and unencrypted key; plain TCP still works. */
+  tls?: { certFile: string; keyFile: string };
 }
 
 export interface LocalPostgres {
@@ -46,6 +58,8 @@ interface PostgresLayout {
   pgdata: string;
   logFile: string;
   passwordFile: string;
+  tlsCert: string;
+  tlsKey: string;
 }
 
 function layoutOf(dataDir: string): PostgresLayout {
@@ -55,6 +69,8 @@ function layoutOf(dataDir: string): PostgresLayout {
     pgdata: join(root, 'pgdata'),
     logFile: join(root, 'postgres.log'),
     passwordFile: join(root, '.initdb-password'),
+    tlsCert: join(root, 'server.crt'),
+    tlsKey: join(root, 'server.key'),
   };
 }
 
@@ -226,8 +242,9 @@ async function clearStaleLock(
   log(`removed stale ${lock} (pid ${pid} is gone)`);
 }
 
-function serverArgs(layout: PostgresLayout, port: number, fresh: boolean): string[] {
+function serverArgs(layout: PostgresLayout, port: number, fresh: boolean, tls: boolean): string[] {
   const settings: string[] = [
+    ...(tls ? ['ssl=on', `ssl_cert_file=${layout.tlsCert}`, `ssl_key_file=${layout.tlsKey}`] : []),
     'listen_addresses=127.0.0.1',
     // TCP only: socket paths are limited to ~100 bytes and temp dirs get long.
     'unix_socket_directories=',
@@ -298,11 +315,19 @@ export async function startLocalPostgres(opts: LocalPostgresOptions): Promise<Lo
     await initialise(layout, bins, who, fresh, log);
   else await clearStaleLock(layout, log);
 
+  if (opts.tls) {
+    // PostgreSQL refuses a key that others can read, so both go to files the server user owns.
+    await copyFile(opts.tls.certFile, layout.tlsCert);
+    await copyFile(opts.tls.keyFile, layout.tlsKey);
+    await chmod(layout.tlsKey, 0o600);
+    await giveTo(layout.tlsCert, who);
+    await giveTo(layout.tlsKey, who);
+  }
   log(`starting PostgreSQL on 127.0.0.1:${port} (data in ${layout.pgdata})…`);
   const spec: SupervisedSpec = {
     name: 'PostgreSQL',
     command: bins.postgres,
-    args: serverArgs(layout, port, fresh),
+    args: serverArgs(layout, port, fresh, opts.tls !== undefined),
     cwd: layout.root,
     env: serverEnv(bins),
     uid: who?.uid,

@@ -1,10 +1,20 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import { postgresConnection } from '@herald/config';
 import { migrations } from './migrations';
 
-export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
+/**
+ * `caFile` is HERALD_DATABASE_CA_FILE. The URL's `sslmode` is read as libpq reads it and handed to
+ * node-postgres as explicit TLS options (see postgresConnection).
+ */
+export function dataSourceOptions(
+  databaseUrl: string,
+  caFile: string | null = null,
+): DataSourceOptions {
+  const connection = postgresConnection(databaseUrl, caFile);
   return {
     type: 'postgres',
-    url: databaseUrl,
+    url: connection.url,
+    ...(connection.ssl !== undefined ? { ssl: connection.ssl } : {}),
     entities: [],
     migrations,
     migrationsTableName: 'herald_migrations',
@@ -19,8 +29,11 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
 }
 
 /** Applies pending migrations under an advisory lock, so concurrent starters do not race. */
-export async function runMigrations(databaseUrl: string): Promise<string[]> {
-  const dataSource = new DataSource(dataSourceOptions(databaseUrl));
+export async function runMigrations(
+  databaseUrl: string,
+  caFile: string | null = null,
+): Promise<string[]> {
+  const dataSource = new DataSource(dataSourceOptions(databaseUrl, caFile));
   await dataSource.initialize();
   const runner = dataSource.createQueryRunner();
   try {

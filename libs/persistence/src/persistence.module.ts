@@ -20,7 +20,8 @@ const POSTGRES_READINESS = Symbol('POSTGRES_READINESS');
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [HERALD_CONFIG],
-      useFactory: (config: HeraldConfig) => dataSourceOptions(config.databaseUrl),
+      useFactory: (config: HeraldConfig) =>
+        dataSourceOptions(config.databaseUrl, config.databaseCaFile),
     }),
   ],
   providers: [

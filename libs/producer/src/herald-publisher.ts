@@ -1,4 +1,5 @@
-import { Kafka, Partitioners, type Producer } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
+import { Kafka, Partitioners, type Producer, type SASLOptions } from 'kafkajs';
 import { newId, validateInboundEvent, type EventData } from '@herald/domain';
 
 /** The envelope a service publishes: everything but `tenant_id`, `type` and `data` is optional. */
@@ -18,6 +19,32 @@ export interface HeraldPublisherOptions {
   brokers: string[];
   clientId?: string;
   topic?: string;
+  /**
+   * TLS to the brokers, as kafkajs takes it: `true` trusts the system's CAs; or node's TLS options,
+   * e.g. `{ ca: [pem], cert, key, servername }` (PEM contents, not file names).
+   */
+  ssl?: boolean | ConnectionOptions;
+  sasl?: {
+    mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    username: string;
+    password: string;
+  };
+}
+
+/** The brokers refused the SASL login: wrong user, password or mechanism. Never retried. */
+export class KafkaAuthenticationError extends Error {
+  constructor(
+    readonly mechanism: string,
+    readonly username: string,
+    message: string,
+    options: { cause: unknown },
+  ) {
+    super(
+      `Kafka SASL authentication failed for user "${username}" with ${mechanism.toUpperCase()}: ${message}`,
+      options,
+    );
+    this.name = 'KafkaAuthenticationError';
+  }
 }
 
 export class InvalidEventError extends Error {
@@ -50,12 +77,28 @@ export class HeraldPublisher {
     const producer = new Kafka({
       brokers: options.brokers,
       clientId: options.clientId ?? 'herald-publisher',
+      ...(options.ssl !== undefined ? { ssl: options.ssl } : {}),
+      ...(options.sasl ? { sasl: { ...options.sasl } as SASLOptions } : {}),
     }).producer({
       idempotent: true,
       maxInFlightRequests: 1,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
-    await producer.connect();
+    await producer.connect().catch((error: unknown) => {
+      // kafkajs wraps what it does not retry; the SASL refusal is down the causes.
+      let refused: unknown = error;
+      while (refused instanceof Error && refused.name !== 'KafkaJSSASLAuthenticationError')
+        refused = refused.cause;
+      if (refused instanceof Error && options.sasl) {
+        throw new KafkaAuthenticationError(
+          options.sasl.mechanism,
+          options.sasl.username,
+          refused.message,
+          { cause: error },
+        );
+      }
+      throw error;
+    });
     return new HeraldPublisher(producer, options.topic ?? 'herald.events.inbound');
   }
 
