@@ -18,8 +18,9 @@ class StatementCounter implements Logger {
   logQuery(query: string): void {
     this.statements.push(query.trim().replace(/\s+/g, ' '));
   }
-  count(prefix: string): number {
-    return this.statements.filter((statement) => statement.startsWith(prefix)).length;
+  /** How many statements hold this text (the attempts INSERT and the deliveries UPDATE share one). */
+  count(fragment: string): number {
+    return this.statements.filter((statement) => statement.includes(fragment)).length;
   }
   logQueryError(): void {}
   logQuerySlow(): void {}
@@ -162,7 +163,7 @@ describe('attempt recorder: batched attempt writes in PostgreSQL', () => {
     expect(later).toEqual([{ delivery: first[0].delivery, published: true }]);
   });
 
-  it('records 64 concurrent attempts with one INSERT and one UPDATE in one transaction', async () => {
+  it('records 64 concurrent attempts with one INSERT and one UPDATE in one statement and transaction', async () => {
     const owner = await pendingDeliveries('batched', 64);
     await Promise.all(
       owner.ids.map((id, i) => recorder.record(attempt(owner, id, 1 + (i % 2), statusOf(i)))),
@@ -170,7 +171,7 @@ describe('attempt recorder: batched attempt writes in PostgreSQL', () => {
 
     expect(counter.count('INSERT INTO attempts')).toBe(1);
     expect(counter.count('UPDATE deliveries')).toBe(1);
-    expect(counter.count('START TRANSACTION')).toBe(1);
+    expect(counter.statements).toHaveLength(1);
     const [{ transactions }]: { transactions: number }[] = await db.query(
       'SELECT count(DISTINCT xmin::text)::int AS transactions FROM attempts WHERE tenant_id = $1',
       [owner.tenantId],
@@ -251,7 +252,8 @@ describe('attempt recorder: batched attempt writes in PostgreSQL', () => {
     const [good] = owner.ids;
     const results = await Promise.allSettled([
       recorder.record(attempt(owner, good, 1, 'succeeded')),
-      recorder.record(attempt(owner, 'dlv_does_not_exist', 1, 'succeeded')),
+      // An attempt number PostgreSQL's integer cannot hold: the batch's one statement fails.
+      recorder.record(attempt(owner, good, 2 ** 31, 'succeeded')),
     ]);
     expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
     expect(await deliveries.get(owner.tenantId, good)).toMatchObject({
