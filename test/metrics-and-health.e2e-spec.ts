@@ -160,6 +160,13 @@ describe('metrics, readiness and graceful shutdown of every service', () => {
         topic: 'herald.deliveries.retry.300ms',
       }),
     ).not.toBeNull();
+    // Nothing waits once the deliveries are made: the oldest due message is (near) nobody's.
+    const oldestDue = sample(deliverer, 'herald_consumer_oldest_due_seconds', {
+      group: 'herald.deliverer',
+      topic: 'herald.deliveries',
+    });
+    expect(oldestDue).not.toBeNull();
+    expect(oldestDue).toBeLessThan(5);
   });
 
   it('serves metrics and health on HERALD_METRICS_PORT when it is set', async () => {

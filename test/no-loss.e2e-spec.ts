@@ -174,10 +174,12 @@ describe.each(KILLED)(
       expect(pairsBeforeKill).toBeLessThan(PAIRS);
       await publishing;
 
-      // The killed member keeps its partitions until its Kafka session times out (30 s), so the new
+      // The killed member keeps its partitions until its Kafka session times out (8 s), so the new
       // process joins the group, and reports ready, only then (it answers /health/live at once).
       const restartedAt = Date.now();
+      const pairsBeforeRestart = new Set(receiver.requests.map(pairOf));
       const second = await startKilled();
+      const readyAt = Date.now();
       await waitFor(
         `all ${PAIRS} (subscription, event) pairs to arrive after the restart`,
         () => {
@@ -189,6 +191,16 @@ describe.each(KILLED)(
         100,
       );
       const finishedAt = Date.now();
+      // Recovery is bounded: within 10 s of the restarted service being up, it has joined its group
+      // and new (subscription, event) pairs arrive again.
+      const liveAt = second.liveAt ?? restartedAt;
+      const resumedAt = receiver.requests
+        .filter(
+          (request) => request.receivedAt >= liveAt && !pairsBeforeRestart.has(pairOf(request)),
+        )
+        .reduce((first, request) => Math.min(first, request.receivedAt), Infinity);
+      expect(readyAt - liveAt).toBeLessThanOrEqual(10_000);
+      expect(resumedAt - liveAt).toBeLessThanOrEqual(10_000);
 
       const byPair = new Map<string, ReceivedRequest[]>();
       for (const request of receiver.requests) {
@@ -230,6 +242,7 @@ describe.each(KILLED)(
       const duplicates = receiver.requests.length - PAIRS;
       process.stderr.write(
         `no-loss (${killed}): dist/ built in ${buildMs} ms; ${pairsBeforeKill}/${PAIRS} pairs (${arrivedBeforeKill} requests) before SIGKILL; ` +
+          `up ${liveAt - restartedAt} ms after the restart began, deliveries again ${resumedAt - liveAt} ms after that; ` +
           `everything arrived ${finishedAt - restartedAt} ms after the restart began; ` +
           `${duplicates} duplicate requests\n`,
       );

@@ -431,6 +431,12 @@ describe('Grafana dashboards: every panel query returns data from a Prometheus s
         'herald.event-ingest',
         'herald.matcher',
       ]);
+      // Every consuming service reports how long its oldest due message has waited, per topic.
+      expect(
+        await labelValues('max by (group) (herald_consumer_oldest_due_seconds)', 'group'),
+      ).toEqual(
+        expect.arrayContaining(['herald.deliverer', 'herald.event-ingest', 'herald.matcher']),
+      );
       // /down's deliveries reached the DLQ (the dead-lettered rate panel had data), so the API's
       // gauge must count them once its cached reading expires.
       await waitFor(

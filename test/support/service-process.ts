@@ -13,6 +13,8 @@ export interface ServiceProcess {
   process: ChildProcess;
   /** Its HTTP port (health, metrics, and the REST API for subscription-api). */
   port: number;
+  /** When it first answered `/health/live` (epoch ms): up, if not yet ready. */
+  liveAt: number | null;
   /** The end of what it printed, for the message of a failed wait. */
   output(): string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -66,6 +68,7 @@ export async function startServiceProcess(
     role,
     process: child,
     port,
+    liveAt: null,
     output: () => output,
     exited: new Promise((resolve) =>
       child.once('exit', (code, signal) => resolve({ code, signal })),
@@ -76,6 +79,8 @@ export async function startServiceProcess(
       `${role} (a child process) to answer /health/ready on ${port}`,
       async () => {
         if (child.exitCode !== null) throw new Error(`${role} exited:\n${output}`);
+        if (started.liveAt === null && (await fetch(`http://127.0.0.1:${port}/health/live`)).ok)
+          started.liveAt = Date.now();
         return (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok;
       },
       readyWithinMs,

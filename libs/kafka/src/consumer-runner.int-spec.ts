@@ -91,6 +91,49 @@ describe('ConsumerRunner', () => {
     return offsets.partitions[0].offset;
   }
 
+  it('reports how long its oldest due message has waited: a stuck one counts, a retry only from its time', async () => {
+    const topic = await oneTopic();
+    let releaseStuck: () => void = () => undefined;
+    const stuckDone = new Promise<void>((resolve) => (releaseStuck = resolve));
+    const handled: string[] = [];
+    const runner = started(topic, `runner-oldest-${randomUUID()}`, {
+      handle: async ({ key }) => {
+        if (key === 'stuck') await stuckDone;
+        handled.push(key ?? '');
+        return ack();
+      },
+      dueAt: (raw) => (raw.headers.due ? Number(raw.headers.due) : null),
+      windowOf: () => 1,
+      deadLetter: () => Promise.resolve(),
+    });
+    await runner.start();
+    expect(runner.oldestDueAges().get(topic.name)).toBe(0);
+
+    // A retry due in 3 s waits behind nothing; it does not count before its time.
+    const dueAt = Date.now() + 3_000;
+    await producer.send({
+      topic: topic.name,
+      messages: [
+        { key: 'stuck', value: 'x' },
+        { key: 'retry', value: 'y', headers: { due: String(dueAt) } },
+      ],
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const early = runner.oldestDueAges().get(topic.name) ?? 0;
+    // Only the stuck message counts: it has waited since it was fetched.
+    expect(early).toBeGreaterThanOrEqual(1);
+    expect(early).toBeLessThan(3);
+    await waitFor('the retry to be handled once due', () => handled.includes('retry'), 10_000);
+    expect(Date.now()).toBeGreaterThanOrEqual(dueAt);
+    // The stuck one has waited on: longer than before, nearly the retry's 3 s.
+    const later = runner.oldestDueAges().get(topic.name) ?? 0;
+    expect(later).toBeGreaterThan(early);
+    expect(later).toBeGreaterThanOrEqual(2.5);
+
+    releaseStuck();
+    await waitFor('nothing to wait any more', () => runner.oldestDueAges().get(topic.name) === 0);
+  });
+
   it('handles later batches of other keys while one key is slow, and commits only below it', async () => {
     const topic = await oneTopic();
     const groupId = `runner-slow-${randomUUID()}`;

@@ -146,7 +146,17 @@ function toRaw(topic: string, partition: number, message: KafkaMessage): RawMess
   };
 }
 
-const MAX_BACKOFF_MS = 30_000;
+/**
+ * The longest pause of a partition whose handler failed for want of PostgreSQL or Kafka: once they
+ * are back, its messages flow again within this (recovery is bounded at 10 s end to end).
+ */
+const MAX_BACKOFF_MS = 4_000;
+/**
+ * How long the group waits for a member that stopped heartbeating (killed, say) before giving its
+ * partitions to the others, or to its restarted self: kafkajs's 30 s held them for that long. The
+ * broker's lower bound (group.min.session.timeout.ms) is 6 s; heartbeats go every second.
+ */
+const DEFAULT_SESSION_TIMEOUT_MS = 8_000;
 const DEFAULT_MAX_FAILURES = 3;
 /** The most messages handled together in batch mode. */
 const MAX_BATCH_MESSAGES = 2_000;
@@ -176,6 +186,11 @@ interface PartitionTrack {
   budget: InFlightBudget;
   /** Messages whose handler failed while the dependencies were up: how often, and the last error. */
   failures: Map<string, { count: number; error: string }>;
+  /**
+   * When the message the partition is paused in front of becomes due (epoch ms), until its next
+   * batch is handled: a partition that is never fetched again shows as a due message waiting.
+   */
+  headDueAt: number | null;
 }
 
 /** Bounds how many handlers run at once. */
@@ -241,7 +256,8 @@ export class ConsumerRunner<T> {
   constructor(private readonly options: ConsumerRunnerOptions<T>) {
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
-      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      sessionTimeout: options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
+      heartbeatInterval: HEARTBEAT_EVERY_MS,
       maxWaitTimeInMs: options.maxWaitTimeInMs ?? DEFAULT_MAX_WAIT_MS,
       allowAutoTopicCreation: false,
     });
@@ -265,6 +281,23 @@ export class ConsumerRunner<T> {
   /** Joined to its group and fetching (the readiness of a consuming service). */
   get isJoined(): boolean {
     return this.joined && !this.stopping;
+  }
+
+  /**
+   * Per topic, how long (seconds) the longest-waiting due message of the partitions held here has
+   * waited: one in flight or failed since it was fetched (a retry: since its time), or the one a
+   * paused partition waits in front of, once its time has passed. Near zero while everything flows;
+   * it grows when a partition stalls.
+   */
+  oldestDueAges(now: number = Date.now()): Map<string, number> {
+    const ages = new Map(this.options.topics.map((topic) => [topic.name, 0]));
+    for (const track of this.tracks.values()) {
+      for (const due of [track.offsets.oldestDue(), track.headDueAt]) {
+        if (due === null || due >= now) continue;
+        ages.set(track.topic, Math.max(ages.get(track.topic) ?? 0, (now - due) / 1000));
+      }
+    }
+    return ages;
   }
 
   /** Why the consumer stopped for good (kafkajs gave up restarting it), or null while it runs. */
@@ -371,6 +404,7 @@ export class ConsumerRunner<T> {
         backoffMs: 0,
         budget: new InFlightBudget(this.maxInFlight, this.maxInFlightBytes),
         failures: new Map(),
+        headDueAt: null,
       };
       this.tracks.set(id, track);
     }
@@ -384,12 +418,22 @@ export class ConsumerRunner<T> {
     const track = this.track(batch.topic, batch.partition);
     if (track.recovering) return;
 
-    const { due, pauseUntil } = this.splitDue(batch.topic, batch.partition, batch.messages);
     const work: Promise<void>[] = [];
     const taken: RawMessage[] = [];
     let considered: string | null = null;
-    for (const message of due) {
+    // A message not due yet (a retry's time) stops the batch: the partition pauses until then.
+    let pauseUntil: number | null = null;
+    track.headDueAt = null;
+    const now = Date.now();
+    for (const message of batch.messages) {
       if (!payload.isRunning() || payload.isStale()) return;
+      const raw = toRaw(batch.topic, batch.partition, message);
+      const dueAt = this.options.dueAt ? this.options.dueAt(raw) : null;
+      if (dueAt !== null && dueAt > now) {
+        pauseUntil = dueAt;
+        track.headDueAt = dueAt;
+        break;
+      }
       const size = message.value?.length ?? 0;
       if (!track.budget.fits(size)) break;
       if (!this.total.fits(size)) {
@@ -397,10 +441,9 @@ export class ConsumerRunner<T> {
         break;
       }
       considered = message.offset;
-      if (!track.offsets.take(BigInt(message.offset))) continue;
+      if (!track.offsets.take(BigInt(message.offset), dueAt ?? now)) continue;
       track.budget.add(size);
       this.total.add(size);
-      const raw = toRaw(batch.topic, batch.partition, message);
       if (this.options.handleBatch) taken.push(raw);
       else work.push(this.dispatch(track, raw));
     }
@@ -778,22 +821,6 @@ export class ConsumerRunner<T> {
     } catch (error) {
       this.options.logger.event('warn', 'resume failed', { error: describe(error) });
     }
-  }
-
-  /** The leading messages that are due, and when the first one that is not becomes due. */
-  private splitDue(
-    topic: string,
-    partition: number,
-    messages: KafkaMessage[],
-  ): { due: KafkaMessage[]; pauseUntil: number | null } {
-    if (!this.options.dueAt) return { due: messages, pauseUntil: null };
-    const now = Date.now();
-    for (let index = 0; index < messages.length; index++) {
-      const dueAt = this.options.dueAt(toRaw(topic, partition, messages[index]));
-      if (dueAt !== null && dueAt > now)
-        return { due: messages.slice(0, index), pauseUntil: dueAt };
-    }
-    return { due: messages, pauseUntil: null };
   }
 
   /** Runs the handler; an error bound to the message itself becomes its dead letter. */

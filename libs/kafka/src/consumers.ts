@@ -15,12 +15,32 @@ import { isPermanentFailure } from './permanent-failure';
  */
 @Injectable()
 export class Consumers {
+  private readonly runners: { groupId: string; runner: ConsumerRunner<unknown> }[] = [];
+
   constructor(
     @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
     private readonly metrics: HeraldMetrics,
     private readonly readiness: Readiness,
     private readonly lag: ConsumerLagMetric,
-  ) {}
+  ) {
+    metrics.gauge(
+      {
+        name: 'herald_consumer_oldest_due_seconds',
+        help: 'How long the longest-waiting due message of a topic has waited in this process (a retry counts from its time, others from their fetch); near zero unless a partition stalls or a backlog waits.',
+        labelNames: ['group', 'topic'],
+      },
+      () =>
+        Promise.resolve(
+          this.runners.flatMap(({ groupId, runner }) =>
+            [...runner.oldestDueAges()].map(([topic, seconds]) => ({
+              labels: { group: groupId, topic },
+              value: seconds,
+            })),
+          ),
+        ),
+      0,
+    );
+  }
 
   create<T>(
     options: Omit<ConsumerRunnerOptions<T>, 'kafka' | 'observe' | 'dependenciesUp'>,
@@ -38,6 +58,7 @@ export class Consumers {
       ),
       dependenciesUp: () => this.readiness.dependenciesUp(),
     });
+    this.runners.push({ groupId: options.groupId, runner: runner as ConsumerRunner<unknown> });
     this.lag.watch(
       options.groupId,
       options.topics.map((topic) => topic.name),

@@ -58,4 +58,23 @@ describe('PartitionOffsets', () => {
     offsets.complete(1n);
     expect(offsets.inFlightCount).toBe(1);
   });
+
+  it('knows when the longest-waiting unhandled offset became due, failed ones included', () => {
+    const offsets = new PartitionOffsets();
+    expect(offsets.oldestDue()).toBeNull();
+    offsets.take(1n, 5_000);
+    offsets.take(2n, 1_000);
+    offsets.take(3n, 9_000);
+    expect(offsets.oldestDue()).toBe(1_000);
+    offsets.complete(2n);
+    expect(offsets.oldestDue()).toBe(5_000);
+    // A failed offset still waits, and keeps the time it first became due when taken again.
+    offsets.fail(1n);
+    expect(offsets.oldestDue()).toBe(5_000);
+    expect(offsets.take(1n, 20_000)).toBe(true);
+    expect(offsets.oldestDue()).toBe(5_000);
+    offsets.complete(1n);
+    offsets.complete(3n);
+    expect(offsets.oldestDue()).toBeNull();
+  });
 });

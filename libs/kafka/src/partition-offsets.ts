@@ -7,21 +7,28 @@ export class PartitionOffsets {
   private readonly inFlight = new Set<bigint>();
   private readonly failed = new Set<bigint>();
   private readonly done = new Set<bigint>();
+  /** When each unhandled offset (in flight or failed) became due to be handled (epoch ms). */
+  private readonly dueAt = new Map<bigint, number>();
   private floor: bigint | null = null;
   private highestDone: bigint | null = null;
 
-  /** Claims an offset for handling; false when it is in flight or handled already. */
-  take(offset: bigint): boolean {
+  /**
+   * Claims an offset for handling; false when it is in flight or handled already. `dueAt` is when it
+   * became due (a retry's time, or when it was fetched); a failed offset taken again keeps its first.
+   */
+  take(offset: bigint, dueAt: number = Date.now()): boolean {
     if (this.floor !== null && offset < this.floor) return false;
     if (this.inFlight.has(offset) || this.done.has(offset)) return false;
     this.failed.delete(offset);
     this.inFlight.add(offset);
+    if (!this.dueAt.has(offset)) this.dueAt.set(offset, dueAt);
     if (this.floor === null) this.floor = offset;
     return true;
   }
 
   complete(offset: bigint): void {
     if (!this.inFlight.delete(offset)) return;
+    this.dueAt.delete(offset);
     this.done.add(offset);
     if (this.highestDone === null || offset > this.highestDone) this.highestDone = offset;
   }
@@ -29,6 +36,13 @@ export class PartitionOffsets {
   /** Handling failed: the offset blocks the watermark until it is taken again and completes. */
   fail(offset: bigint): void {
     if (this.inFlight.delete(offset)) this.failed.add(offset);
+  }
+
+  /** When the longest-waiting unhandled offset became due (epoch ms), or null when none waits. */
+  oldestDue(): number | null {
+    let oldest: number | null = null;
+    for (const due of this.dueAt.values()) if (oldest === null || due < oldest) oldest = due;
+    return oldest;
   }
 
   get inFlightCount(): number {
