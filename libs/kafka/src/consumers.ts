@@ -58,7 +58,7 @@ export class Consumers {
       ),
       dependenciesUp: () => this.readiness.dependenciesUp(),
     });
-    this.runners.push({ groupId: options.groupId, runner: runner as ConsumerRunner<unknown> });
+    this.runners.push({ groupId: options.groupId, runner });
     this.lag.watch(
       options.groupId,
       options.topics.map((topic) => topic.name),
