@@ -30,7 +30,7 @@ const RECOVERY_BOUND_MS = 10_000;
 /** What "near zero" is for the oldest due message once everything is delivered. */
 const SETTLED_OLDEST_DUE_S = 2;
 
-type Mode = 'ok' | 'error' | 'reset';
+type Mode = 'ok' | 'error' | 'reset' | 'hang';
 
 interface Delivered {
   seq: number;
@@ -40,8 +40,9 @@ interface Delivered {
 }
 
 /**
- * A webhook receiver on loopback whose paths can answer 200, answer 500, or reset the connection
- * (the request read, the socket destroyed without an answer). It keeps every 2xx it gave.
+ * A webhook receiver on loopback whose paths can answer 200, answer 500, reset the connection (the
+ * request read, the socket destroyed without an answer) or hang (never answer). It keeps every 2xx
+ * it gave.
  */
 class FaultyReceiver {
   readonly delivered = new Map<string, Delivered[]>();
@@ -56,6 +57,8 @@ class FaultyReceiver {
         req.socket.destroy();
         return;
       }
+      // Never answers: the deliverer's timeout ends the attempt (the socket closes with the server).
+      if (mode === 'hang') return;
       if (mode === 'error') {
         res.writeHead(500).end('down for now');
         return;
@@ -101,7 +104,7 @@ function largest(exposition: string, metric: string): number | null {
 
 /**
  * Faults mixed for a couple of minutes on one running Herald, with its own broker and database (so
- * they can be killed): receivers answering 500 and resetting connections, then the deliverer, the
+ * they can be killed): receivers answering 500, resetting connections and hanging, then the deliverer, the
  * broker and PostgreSQL killed with SIGKILL and brought back — while events keep coming. Every
  * (subscription, event) pair is delivered, duplicates repeat their webhook-id, deliveries resume
  * within the recovery bound after each fault, and nothing is left waiting at the end.
@@ -117,6 +120,8 @@ describe('fault soak: faults one after another under a steady stream', () => {
     HERALD_CIRCUIT_BREAKER_THRESHOLD: '1000',
     HERALD_ALLOW_PRIVATE_DESTINATIONS: 'true',
     HERALD_ENCRYPTION_KEY: encryptionKey,
+    // A receiver that hangs costs an attempt 2 s, not the default 10.
+    HERALD_DELIVERY_TIMEOUT_MS: '2000',
   };
   let kafka: LocalKafka;
   let postgres: LocalPostgres;
@@ -171,7 +176,7 @@ describe('fault soak: faults one after another under a steady stream', () => {
   it('delivers every pair, resumes within 10 s of each component being back, and leaves nothing waiting', async () => {
     const operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
     const { tenantId, client } = await operator.createTenant('fault-soak');
-    const paths = ['/steady', '/errors', '/resets'];
+    const paths = ['/steady', '/errors', '/resets', '/hangs'];
     for (const path of paths) {
       const created = await client.request<{ id: string }>('POST', '/v1/subscriptions', {
         event_types: ['soak.tick'],
@@ -230,10 +235,11 @@ describe('fault soak: faults one after another under a steady stream', () => {
     };
     const recoveries: Record<string, number> = {};
 
-    // 1. Two receivers fail for 15 s: one answers 500, one resets every connection.
+    // 1. Three receivers fail for 15 s: one answers 500, one resets every connection, one hangs.
     await sleep(5_000);
     receiver.modes.set('/errors', 'error');
     receiver.modes.set('/resets', 'reset');
+    receiver.modes.set('/hangs', 'hang');
     await sleep(15_000);
     receiver.modes.clear();
 
