@@ -115,14 +115,22 @@ const PROCESSES = [
 /** Average cores each process used over each scenario's window. */
 export function cpuTable(results: readonly ScenarioResult[]): string {
   const lines = [
-    row(['scenario', ...PROCESSES, 'total']),
-    row(['---', ...PROCESSES.map(() => '---:'), '---:']),
+    row(['scenario', ...PROCESSES, 'total', 'PostgreSQL WAL / commits per delivery']),
+    row(['---', ...PROCESSES.map(() => '---:'), '---:', '---:']),
   ];
   for (const r of results) {
     const cores = PROCESSES.map((name) => r.cpuCores[name]);
     const total = cores.reduce<number>((sum, c) => sum + (c ?? 0), 0);
+    const writes = r.postgresPerDelivery
+      ? `${(r.postgresPerDelivery.walBytes / 1024).toFixed(1)} KiB / ${r.postgresPerDelivery.commits.toFixed(3)}`
+      : dash;
     lines.push(
-      row([r.name, ...cores.map((c) => (c === undefined ? dash : c.toFixed(2))), total.toFixed(2)]),
+      row([
+        r.name,
+        ...cores.map((c) => (c === undefined ? dash : c.toFixed(2))),
+        total.toFixed(2),
+        writes,
+      ]),
     );
   }
   return lines.join('\n');

@@ -101,6 +101,8 @@ export interface ScenarioResult {
   latencyMs: { accepted: Percentiles; sent: Percentiles } | null;
   /** `herald_deliveries_total{outcome="deferred"}` of the deliverer, over the scenario. */
   deferrals: number | null;
+  /** PostgreSQL's writes per delivery over the window (WAL bytes, committed transactions). */
+  postgresPerDelivery: { walBytes: number; commits: number } | null;
   peakRssBytes: Record<string, number>;
   /** Average cores each process used over the scenario's window. */
   cpuCores: Record<string, number>;
@@ -367,6 +369,7 @@ async function runPipeline(ctx: ScenarioContext, spec: PipelineSpec): Promise<Sc
     'herald_deliveries_total',
     'outcome="deferred"',
   );
+  const writesBefore = await ctx.stack.postgresWrites();
   const loadStart = loadavg();
   const cpuBefore = cpuNow(pids());
   sampler.start();
@@ -411,6 +414,7 @@ async function runPipeline(ctx: ScenarioContext, spec: PipelineSpec): Promise<Sc
     'herald_deliveries_total',
     'outcome="deferred"',
   );
+  const writesAfter = await ctx.stack.postgresWrites();
   const backlogAtEnd = await ctx.stack.lag();
   const exited = ctx.stack.exitedServices();
   await publishing;
@@ -480,6 +484,13 @@ async function runPipeline(ctx: ScenarioContext, spec: PipelineSpec): Promise<Sc
       sent: percentiles(latencies(stats.sentMs), expected),
     },
     deferrals: deferredAfter - deferredBefore,
+    postgresPerDelivery:
+      delivered > 0
+        ? {
+            walBytes: (writesAfter.walBytes - writesBefore.walBytes) / delivered,
+            commits: (writesAfter.commits - writesBefore.commits) / delivered,
+          }
+        : null,
     peakRssBytes,
     cpuCores,
     publish: report && {
@@ -537,6 +548,7 @@ async function ceiling(ctx: ScenarioContext): Promise<ScenarioResult> {
     ratioToCeiling: 1,
     latencyMs: null,
     deferrals: null,
+    postgresPerDelivery: null,
     peakRssBytes,
     cpuCores: { receiver: receiverCores, load: report.cpuSeconds / report.seconds },
     publish: null,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { Client } from 'pg';
 import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
 import { Topics } from '@herald/contracts';
 import {
@@ -209,6 +210,24 @@ export class HeraldStack {
       signal: AbortSignal.timeout(10_000),
     });
     return response.text();
+  }
+
+  /**
+   * PostgreSQL's write counters so far: WAL bytes written and transactions committed (cluster-wide;
+   * the bench is the database's only user).
+   */
+  async postgresWrites(): Promise<{ walBytes: number; commits: number }> {
+    const client = new Client({ connectionString: this.databaseUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ wal_bytes: string; commits: string }>(
+        `SELECT (SELECT wal_bytes FROM pg_stat_wal)::text AS wal_bytes,
+                (SELECT sum(xact_commit) FROM pg_stat_database)::text AS commits`,
+      );
+      return { walBytes: Number(rows[0].wal_bytes), commits: Number(rows[0].commits) };
+    } finally {
+      await client.end();
+    }
   }
 
   /** Messages not yet consumed by Herald's consumer groups, by topic (non-zero ones only). */
