@@ -54,10 +54,10 @@ describe('retention soak', () => {
   });
 
   const historyBytes = async (): Promise<number> => {
-    const [row] = (await db.query(
+    const [row] = await db.query<{ bytes: string }[]>(
       `SELECT pg_total_relation_size('events') + pg_total_relation_size('deliveries')
               + pg_total_relation_size('attempts') AS bytes`,
-    )) as { bytes: string }[];
+    );
     return Number(row.bytes);
   };
 
@@ -137,10 +137,10 @@ describe('retention soak', () => {
       await purger;
 
       const mib = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
-      const [{ live }] = (await db.query(
+      const [{ live }] = await db.query<{ live: number }[]>(
         'SELECT count(*)::int AS live FROM events WHERE tenant_id = $1',
         [tenantId],
-      )) as { live: number }[];
+      );
       const rate = written / (SOAK_MS / 1000);
       process.stderr.write(
         `retention soak: ${written} events (${Math.round(rate)}/s, 2 deliveries and 2 attempts each), ` +
