@@ -15,6 +15,7 @@ import { EventTypesModule } from './event-types/event-types.module';
 import { EventsModule } from './events/events.module';
 import { OpenApiController } from './openapi/openapi.controller';
 import { OutboxModule } from './outbox/outbox.module';
+import { RetentionModule } from './retention/retention.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { TenantsModule } from './tenants/tenants.module';
 
@@ -30,6 +31,7 @@ export class SubscriptionApiModule {
         KafkaModule,
         DispatchModule,
         OutboxModule,
+        RetentionModule,
         TenantsModule,
         ApiKeysModule,
         EventTypesModule,

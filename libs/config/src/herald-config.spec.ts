@@ -34,6 +34,16 @@ describe('configuration', () => {
     ).toBe(90_000);
   });
 
+  it('keeps history for HERALD_RETENTION, 30d by default, purging every HERALD_RETENTION_INTERVAL', () => {
+    expect(loadConfig(base)).toMatchObject({
+      retentionMs: 30 * 86_400_000,
+      retentionIntervalMs: 60_000,
+    });
+    expect(
+      loadConfig({ ...base, HERALD_RETENTION: '7d', HERALD_RETENTION_INTERVAL: '10s' }),
+    ).toMatchObject({ retentionMs: 7 * 86_400_000, retentionIntervalMs: 10_000 });
+  });
+
   it('reads hex and base64 encryption keys', () => {
     expect(loadConfig({ ...base, HERALD_ENCRYPTION_KEY: 'ab'.repeat(32) }).encryptionKey).toEqual(
       Buffer.alloc(32, 0xab),
@@ -51,6 +61,9 @@ describe('configuration', () => {
     ['HERALD_RETRY_SCHEDULE', { HERALD_RETRY_SCHEDULE: '5s,later' }],
     ['HERALD_AUTO_DISABLE_AFTER', { HERALD_AUTO_DISABLE_AFTER: 'never' }],
     ['HERALD_API_KEY_ROTATION_GRACE', { HERALD_API_KEY_ROTATION_GRACE: 'a while' }],
+    ['HERALD_RETENTION', { HERALD_RETENTION: '0d' }],
+    ['HERALD_RETENTION', { HERALD_RETENTION: 'forever' }],
+    ['HERALD_RETENTION_INTERVAL', { HERALD_RETENTION_INTERVAL: '0s' }],
     ['HERALD_ALLOW_PRIVATE_DESTINATIONS', { HERALD_ALLOW_PRIVATE_DESTINATIONS: 'maybe' }],
     ['KAFKA_BROKERS', { KAFKA_BROKERS: 'localhost' }],
     ['HERALD_ADMIN_TOKEN', { HERALD_ADMIN_TOKEN: 'short' }],

@@ -53,6 +53,10 @@ export interface HeraldConfig {
   /** Overrides the service name on traces (`herald-<service>` by default). */
   otelServiceName: string | null;
   maxEventBytes: number;
+  /** How long events, deliveries and attempts are kept, unless a tenant has its own retention. */
+  retentionMs: number;
+  /** How often subscription-api purges what is past retention (one replica at a time). */
+  retentionIntervalMs: number;
   logLevel: LogLevel;
 }
 
@@ -214,6 +218,8 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
     otelServiceName: text(env, 'OTEL_SERVICE_NAME'),
     // At most 960 KiB: an event travels whole in Kafka messages, which brokers cap at 1 MiB by default.
     maxEventBytes: integer(env, 'HERALD_MAX_EVENT_BYTES', 256 * 1024, 1024, 960 * 1024),
+    retentionMs: duration(env, 'HERALD_RETENTION', '30d'),
+    retentionIntervalMs: duration(env, 'HERALD_RETENTION_INTERVAL', '1m'),
     logLevel,
   };
 }

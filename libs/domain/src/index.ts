@@ -28,3 +28,4 @@ export * from './rate-limiter';
 export * from './fresh-cache';
 export * from './transformation';
 export * from './delivery-preview';
+export * from './retention';

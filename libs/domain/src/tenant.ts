@@ -2,6 +2,8 @@ export interface Tenant {
   id: string;
   name: string;
   createdAt: string;
+  /** How long its events, deliveries and attempts are kept; null: the default, `HERALD_RETENTION`. */
+  retentionMs: number | null;
 }
 
 export interface ApiKey {

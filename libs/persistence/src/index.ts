@@ -4,6 +4,7 @@ export * from './repositories/deliveries.repository';
 export * from './repositories/event-types.repository';
 export * from './repositories/events.repository';
 export * from './repositories/outbox.repository';
+export * from './repositories/retention.repository';
 export * from './repositories/strict-order.repository';
 export * from './repositories/subscriptions.repository';
 export * from './repositories/tenants.repository';

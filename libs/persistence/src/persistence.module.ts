@@ -8,6 +8,7 @@ import { DeliveriesRepository } from './repositories/deliveries.repository';
 import { EventTypesRepository } from './repositories/event-types.repository';
 import { EventsRepository } from './repositories/events.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
+import { RetentionRepository } from './repositories/retention.repository';
 import { StrictOrderRepository } from './repositories/strict-order.repository';
 import { SubscriptionsRepository } from './repositories/subscriptions.repository';
 import { TenantsRepository } from './repositories/tenants.repository';
@@ -61,6 +62,11 @@ const POSTGRES_READINESS = Symbol('POSTGRES_READINESS');
       useFactory: (db: DataSource) => new DeliveriesRepository(db),
     },
     {
+      provide: RetentionRepository,
+      inject: [DataSource],
+      useFactory: (db: DataSource) => new RetentionRepository(db),
+    },
+    {
       provide: StrictOrderRepository,
       inject: [DataSource],
       useFactory: (db: DataSource) => new StrictOrderRepository(db),
@@ -80,6 +86,7 @@ const POSTGRES_READINESS = Symbol('POSTGRES_READINESS');
     DeliveriesRepository,
     SubscriptionsRepository,
     StrictOrderRepository,
+    RetentionRepository,
   ],
 })
 export class PersistenceModule {}

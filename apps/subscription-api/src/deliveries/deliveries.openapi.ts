@@ -45,6 +45,15 @@ const deliveryFields: Record<string, Schema> = {
 };
 
 /** Query parameters shared with the dead-letter list. */
+
+/** The 404 of a lookup by id: unknown, another tenant's, or purged past the tenant's retention. */
+const deliveryNotFound = jsonResponse(
+  'Not found (also for another tenant’s ids). Code `expired` when the id dates from before the ' +
+    'tenant’s retention (`HERALD_RETENTION`, or the tenant’s own `retention`): its history was ' +
+    'purged and is not coming back; code `not_found` otherwise.',
+  ref('Error'),
+);
+
 export const createdRangeParams: Schema[] = [
   queryParam('since', 'Created at or after this ISO 8601 time (with a zone).', {
     type: 'string',
@@ -191,6 +200,7 @@ export const deliveryPaths: Paths = {
       responses: {
         '200': jsonResponse('The delivery.', ref('DeliveryDetail')),
         ...errorResponses('404'),
+        '404': deliveryNotFound,
       },
     },
   },
@@ -208,6 +218,7 @@ export const deliveryPaths: Paths = {
           ref('Delivery'),
         ),
         ...errorResponses('404', '409'),
+        '404': deliveryNotFound,
       },
     },
   },

@@ -6,7 +6,8 @@ import {
   type PageRequest,
 } from '@herald/persistence';
 import { pageResponse } from '../common/pagination';
-import { ApiError, notFound } from '../errors/api-error';
+import { ApiError } from '../errors/api-error';
+import { RetentionPolicy } from '../retention/retention-policy';
 import { deliveriesCsv } from './delivery-csv';
 import {
   presentDelivery,
@@ -23,6 +24,7 @@ export class DeliveriesService {
     private readonly deliveries: DeliveriesRepository,
     private readonly subscriptions: SubscriptionsRepository,
     private readonly redelivery: Redelivery,
+    private readonly retention: RetentionPolicy,
   ) {}
 
   async list(tenantId: string, filter: DeliveryFilter, page: PageRequest) {
@@ -41,7 +43,7 @@ export class DeliveriesService {
 
   async get(tenantId: string, id: string): Promise<DeliveryDetailView> {
     const [delivery] = await this.deliveries.getMany(tenantId, [id]);
-    if (!delivery) throw notFound('delivery', id);
+    if (!delivery) throw await this.retention.missing(tenantId, 'delivery', id);
     const attempts = await this.deliveries.listAttempts(tenantId, id);
     return presentDeliveryDetail(delivery, attempts);
   }
@@ -49,7 +51,7 @@ export class DeliveriesService {
   /** Sends the delivery's event to its subscription again now, as a new delivery. */
   async retry(tenantId: string, id: string): Promise<DeliveryView> {
     const delivery = await this.deliveries.get(tenantId, id);
-    if (!delivery) throw notFound('delivery', id);
+    if (!delivery) throw await this.retention.missing(tenantId, 'delivery', id);
     if (!(await this.subscriptions.get(tenantId, delivery.subscriptionId))) {
       throw new ApiError(
         'conflict',

@@ -2,6 +2,7 @@ export type ApiErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
+  | 'expired'
   | 'validation_failed'
   | 'invalid_json'
   | 'reserved_event_type'
@@ -34,6 +35,7 @@ export function httpStatusOf(code: ApiErrorCode): number {
     case 'forbidden':
       return 403;
     case 'not_found':
+    case 'expired':
       return 404;
     case 'validation_failed':
       return 422;
@@ -71,6 +73,7 @@ export function grpcStatusOf(code: ApiErrorCode): number {
     case 'forbidden':
       return GrpcStatus.PERMISSION_DENIED;
     case 'not_found':
+    case 'expired':
       return GrpcStatus.NOT_FOUND;
     case 'validation_failed':
     case 'invalid_json':

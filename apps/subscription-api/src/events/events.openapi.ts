@@ -40,6 +40,14 @@ const eventData: Schema = {
   ],
 };
 
+/** The 404 of a lookup by id: unknown, another tenant's, or purged past the tenant's retention. */
+const eventNotFound = jsonResponse(
+  'Not found (also for another tenant’s ids). Code `expired` when the id dates from before the ' +
+    'tenant’s retention (`HERALD_RETENTION`, or the tenant’s own `retention`): its history was ' +
+    'purged and is not coming back; code `not_found` otherwise.',
+  ref('Error'),
+);
+
 export const eventSchemas: Record<string, Schema> = {
   InboundEvent: {
     type: 'object',
@@ -223,6 +231,7 @@ export const eventPaths: Paths = {
       responses: {
         '200': jsonResponse('The event.', ref('Event')),
         ...errorResponses('404'),
+        '404': eventNotFound,
       },
     },
   },
@@ -240,6 +249,7 @@ export const eventPaths: Paths = {
           ref('ReplayResult'),
         ),
         ...errorResponses('400', '404', '422'),
+        '404': eventNotFound,
       },
     },
   },

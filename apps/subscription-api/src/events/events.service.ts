@@ -12,7 +12,8 @@ import {
 } from '@herald/persistence';
 import { pageResponse } from '../common/pagination';
 import { DeliveryDispatcher } from '../dispatch/delivery-dispatcher';
-import { ApiError, notFound, type ApiErrorDetail } from '../errors/api-error';
+import { RetentionPolicy } from '../retention/retention-policy';
+import { ApiError, type ApiErrorDetail } from '../errors/api-error';
 import type { InboundEnvelope } from './event-input';
 import {
   presentEvent,
@@ -34,6 +35,7 @@ export class EventsService {
     private readonly producer: TypedProducer,
     private readonly dispatcher: DeliveryDispatcher,
     private readonly eventTypes: EventTypesRepository,
+    private readonly retention: RetentionPolicy,
   ) {
     this.schemas = new EventSchemas(
       async (tenantId, type) => (await eventTypes.get(tenantId, type))?.schema ?? null,
@@ -100,7 +102,7 @@ export class EventsService {
 
   private async stored(tenantId: string, id: string): Promise<HeraldEvent> {
     const event = await this.events.get(tenantId, id);
-    if (!event) throw notFound('event', id);
+    if (!event) throw await this.retention.missing(tenantId, 'event', id);
     return event;
   }
 

@@ -248,6 +248,13 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
     expect(
       await call(client, 'GetTenant', { id: tenantId }, config.adminToken ?? ''),
     ).toMatchObject({ id: tenantId, name: 'grpc-tenant' });
+    const admin = config.adminToken ?? '';
+    expect(
+      await call(client, 'UpdateTenant', { id: tenantId, retention: '7d' }, admin),
+    ).toMatchObject({ id: tenantId, retention: '7d' });
+    expect(
+      await call(client, 'UpdateTenant', { id: tenantId, retention: '' }, admin),
+    ).not.toHaveProperty('retention');
 
     const created = await call<{
       id: string;

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { Allow } from '../auth/principal';
 import { pageRequest, type ListQuery } from '../common/pagination';
 import { TenantsService } from './tenants.service';
@@ -23,6 +23,11 @@ export class TenantsController {
   @Get(':id')
   get(@Param('id') id: string) {
     return this.tenants.get(id);
+  }
+
+  @Patch(':id')
+  update(@Param('id') id: string, @Body() body: unknown) {
+    return this.tenants.update(id, body);
   }
 
   @Post(':id/api-keys')

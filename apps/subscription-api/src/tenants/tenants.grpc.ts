@@ -12,8 +12,8 @@ export class TenantsGrpcController {
   constructor(private readonly tenants: TenantsService) {}
 
   @GrpcMethod('AdminService', 'CreateTenant')
-  create(@Payload() request: { name?: string }) {
-    return this.tenants.create(request);
+  async create(@Payload() request: { name?: string; retention?: string }) {
+    return withoutNulls(await this.tenants.create(request));
   }
 
   @GrpcMethod('AdminService', 'ListTenants')
@@ -22,8 +22,18 @@ export class TenantsGrpcController {
   }
 
   @GrpcMethod('AdminService', 'GetTenant')
-  get(@Payload() request: { id: string }) {
-    return this.tenants.get(request.id);
+  async get(@Payload() request: { id: string }) {
+    return withoutNulls(await this.tenants.get(request.id));
+  }
+
+  /** `retention` left out keeps it; an empty string returns the tenant to the default. */
+  @GrpcMethod('AdminService', 'UpdateTenant')
+  async update(@Payload() request: { id: string; retention?: string }) {
+    const body =
+      request.retention === undefined
+        ? {}
+        : { retention: request.retention === '' ? null : request.retention };
+    return withoutNulls(await this.tenants.update(request.id, body));
   }
 
   @GrpcMethod('AdminService', 'CreateApiKey')

@@ -11,14 +11,27 @@ import {
   type Schema,
 } from '../openapi/openapi-builder';
 
+const retention: Schema = {
+  type: ['string', 'null'],
+  pattern: '^\\d+(ms|s|m|h|d)$',
+  maxLength: 20,
+  description:
+    'How long the tenant’s events, deliveries and attempts are kept, from 1s to 3650d (e.g. `90d`); ' +
+    'null: `HERALD_RETENTION` (30d by default). Older history is purged, except deliveries still ' +
+    'pending or retrying (and their events and attempts); looking up a purged event or delivery ' +
+    'answers 404 with code `expired`.',
+  example: '90d',
+};
+
 export const tenantSchemas: Record<string, Schema> = {
   Tenant: {
     type: 'object',
-    required: ['id', 'name', 'created_at'],
+    required: ['id', 'name', 'created_at', 'retention'],
     properties: {
       id: { type: 'string', example: 'ten_01hz…' },
       name: { type: 'string' },
       created_at: { type: 'string', format: 'date-time' },
+      retention,
     },
   },
   ApiKey: {
@@ -62,7 +75,7 @@ export const tenantPaths: Paths = {
         type: 'object',
         required: ['name'],
         additionalProperties: false,
-        properties: { name: { type: 'string', maxLength: 200 } },
+        properties: { name: { type: 'string', maxLength: 200 }, retention },
       }),
       responses: {
         '201': jsonResponse('The tenant.', ref('Tenant')),
@@ -89,6 +102,22 @@ export const tenantPaths: Paths = {
       security: operatorOnly,
       parameters: [pathParam('id', 'Tenant id.')],
       responses: { '200': jsonResponse('The tenant.', ref('Tenant')), ...errorResponses('404') },
+    },
+    patch: {
+      operationId: 'updateTenant',
+      summary: 'Change a tenant’s retention',
+      tags: ['Tenants'],
+      security: operatorOnly,
+      parameters: [pathParam('id', 'Tenant id.')],
+      requestBody: jsonBody({
+        type: 'object',
+        additionalProperties: false,
+        properties: { retention },
+      }),
+      responses: {
+        '200': jsonResponse('The tenant.', ref('Tenant')),
+        ...errorResponses('400', '404', '422'),
+      },
     },
   },
   '/v1/tenants/{id}/api-keys': {

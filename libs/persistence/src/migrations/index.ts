@@ -13,6 +13,7 @@ import { EventTypeExamples1764000010000 } from './1764000010000-event-type-examp
 import { Transformations1764000011000 } from './1764000011000-transformations';
 import { SubscriptionMetadata1764000012000 } from './1764000012000-subscription-metadata';
 import { LeanDeliveryWrites1764000013000 } from './1764000013000-lean-delivery-writes';
+import { Retention1764000014000 } from './1764000014000-retention';
 
 /** Every migration, in order; new ones are appended here. */
 export const migrations = [
@@ -31,4 +32,5 @@ export const migrations = [
   Transformations1764000011000,
   SubscriptionMetadata1764000012000,
   LeanDeliveryWrites1764000013000,
+  Retention1764000014000,
 ];

@@ -7,6 +7,7 @@ interface TenantRow {
   id: string;
   name: string;
   created_at: Date;
+  retention_ms: string | null;
 }
 
 interface ApiKeyRow {
@@ -23,6 +24,7 @@ const toTenant = (row: TenantRow): Tenant => ({
   id: row.id,
   name: row.name,
   createdAt: isoRequired(row.created_at),
+  retentionMs: row.retention_ms === null ? null : Number(row.retention_ms),
 });
 
 const toApiKey = (row: ApiKeyRow): ApiKey => ({
@@ -38,10 +40,10 @@ const toApiKey = (row: ApiKeyRow): ApiKey => ({
 export class TenantsRepository {
   constructor(private readonly db: DataSource) {}
 
-  async create(name: string): Promise<Tenant> {
+  async create(name: string, retentionMs: number | null = null): Promise<Tenant> {
     const rows: TenantRow[] = await this.db.query(
-      'INSERT INTO tenants (id, name) VALUES ($1, $2) RETURNING *',
-      [newId('ten'), name],
+      'INSERT INTO tenants (id, name, retention_ms) VALUES ($1, $2, $3) RETURNING *',
+      [newId('ten'), name, retentionMs],
     );
     return toTenant(rows[0]);
   }

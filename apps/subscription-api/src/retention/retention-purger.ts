@@ -1,0 +1,100 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
+import { retentionCutoff } from '@herald/domain';
+import { RetentionRepository, type Purged } from '@herald/persistence';
+
+/**
+ * A breath between chunks: a backlog (retention first turned on, or shortened) is purged at about
+ * half a core of PostgreSQL rather than a whole one, next to the hot path on the same server.
+ */
+const CHUNK_PAUSE_MS = 10;
+
+/**
+ * Purges history past retention every `HERALD_RETENTION_INTERVAL`. It runs in subscription-api, the
+ * owner of the history and off the delivery path, so the purge never takes a connection or a core
+ * from ingest, matching or delivery; replicas take turns through an advisory lock, so any number of
+ * them is safe and one that is stopped mid-pass leaves nothing half done (each chunk commits alone).
+ */
+@Injectable()
+export class RetentionPurger implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger: JsonLogger;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> | null = null;
+  private stopping = false;
+
+  constructor(
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    private readonly retention: RetentionRepository,
+  ) {
+    this.logger = new JsonLogger('subscription-api', config.logLevel);
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.tick(), this.config.retentionIntervalMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  private tick(): void {
+    if (this.running) return;
+    this.running = this.purge()
+      .catch((error: unknown) => {
+        this.logger.event('warn', 'retention purge failed; will try again', {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      })
+      .finally(() => {
+        this.running = null;
+      });
+  }
+
+  /**
+   * One pass over every tenant, each up to its own cutoff; null when another replica holds the lock.
+   * One log line per pass that removed anything.
+   */
+  async purge(now: number = Date.now()): Promise<Purged | null> {
+    const started = Date.now();
+    const held = await this.retention.whileHoldingPurgeLock(async (query) => {
+      const total: Purged = { events: 0, deliveries: 0, attempts: 0 };
+      for (const { tenantId, retentionMs } of await this.retention.tenants(
+        this.config.retentionMs,
+      )) {
+        if (this.stopping) break;
+        const purged = await this.retention.purgeTenant(
+          tenantId,
+          retentionCutoff(now, retentionMs),
+          undefined,
+          async (sql, params) => {
+            const result = await query(sql, params);
+            await sleep(CHUNK_PAUSE_MS);
+            return result;
+          },
+        );
+        total.events += purged.events;
+        total.deliveries += purged.deliveries;
+        total.attempts += purged.attempts;
+      }
+      return total;
+    });
+    if (held === null) return null;
+    const total = held.result;
+    if (total.events + total.deliveries + total.attempts > 0) {
+      this.logger.event('info', 'retention purge', {
+        ...total,
+        duration_ms: Date.now() - started,
+      });
+    }
+    return total;
+  }
+}
