@@ -81,7 +81,10 @@ describe('ConsumerRunner', () => {
   function runBatches(
     topic: TopicDefinition<Buffer>,
     groupId: string,
-    options: Pick<ConsumerRunnerOptions<Buffer>, 'handleBatch' | 'deadLetter' | 'dependenciesUp'>,
+    options: Pick<
+      ConsumerRunnerOptions<Buffer>,
+      'handleBatch' | 'deadLetter' | 'dependenciesUp' | 'maxBatchMessages'
+    >,
   ): ConsumerRunner<Buffer> {
     return started(topic, groupId, { isPermanent: isPermanentFailure, ...options });
   }
@@ -415,6 +418,33 @@ describe('ConsumerRunner', () => {
     await waitFor(
       'the commit past everything',
       async () => (await committed(groupId, topic.name)) === '30',
+    );
+  });
+
+  it('in batch mode, hands a big fetch over in batches of at most maxBatchMessages, in order', async () => {
+    const topic = await oneTopic();
+    const groupId = `runner-batch-size-${randomUUID()}`;
+    const batches: number[][] = [];
+    const runner = runBatches(topic, groupId, {
+      deadLetter: () => Promise.resolve(),
+      maxBatchMessages: 7,
+      handleBatch: (messages) => {
+        batches.push(messages.map(({ message }) => Number(message.toString())));
+        return Promise.resolve(messages.map(() => ack()));
+      },
+    });
+    // Already there when the consumer starts: one fetch brings all 50.
+    await producer.send({
+      topic: topic.name,
+      messages: Array.from({ length: 50 }, (_, index) => ({ value: String(index) })),
+    });
+    await runner.start();
+    await waitFor('all fifty', () => batches.flat().length === 50, 20_000);
+    expect(Math.max(...batches.map((batch) => batch.length))).toBe(7);
+    expect(batches.flat()).toEqual(Array.from({ length: 50 }, (_, index) => index));
+    await waitFor(
+      'the commit past everything',
+      async () => (await committed(groupId, topic.name)) === '50',
     );
   });
 

@@ -56,6 +56,8 @@ export interface ConsumerRunnerOptions<T> {
    * only the message at fault is parked; one that fails otherwise is retried, then one at a time.
    */
   handleBatch?(messages: ConsumedMessage<T>[]): Promise<HandlerOutcome[]>;
+  /** The most messages one `handleBatch` call takes (2,000 by default). */
+  maxBatchMessages?: number;
   /** Makes a dead-lettered message durable elsewhere (an invalid-events topic, a DLQ). */
   deadLetter(
     message: RawMessage,
@@ -158,8 +160,8 @@ const MAX_BACKOFF_MS = 4_000;
  */
 const DEFAULT_SESSION_TIMEOUT_MS = 8_000;
 const DEFAULT_MAX_FAILURES = 3;
-/** The most messages handled together in batch mode. */
-const MAX_BATCH_MESSAGES = 2_000;
+/** The most messages handled together in batch mode, unless `maxBatchMessages` says otherwise. */
+const DEFAULT_MAX_BATCH_MESSAGES = 2_000;
 const HEARTBEAT_EVERY_MS = 1_000;
 /**
  * How often the low watermarks are committed, all partitions in one request: a broker round trip
@@ -521,7 +523,15 @@ export class ConsumerRunner<T> {
   private dispatchBatch(track: PartitionTrack, raws: RawMessage[]): Promise<void> {
     for (const raw of raws) this.fetchedIn.set(raw, track.epoch);
     const id = `${track.topic}:*batch*`;
-    return this.track$(this.weigh(track, raws, this.lanes.enqueue(id, raws, MAX_BATCH_MESSAGES)));
+    // A big fetch goes in several batches, in order: the first one's results flow on (to the next
+    // service) while the next is handled, instead of all of them waiting for the whole fetch.
+    const most = this.options.maxBatchMessages ?? DEFAULT_MAX_BATCH_MESSAGES;
+    const parts: Promise<void>[] = [];
+    for (let from = 0; from < raws.length; from += most) {
+      const part = raws.slice(from, from + most);
+      parts.push(this.weigh(track, part, this.lanes.enqueue(id, part, most)));
+    }
+    return this.track$(Promise.all(parts).then(() => undefined));
   }
 
   private run(raws: RawMessage[], release: () => void): Promise<void> {

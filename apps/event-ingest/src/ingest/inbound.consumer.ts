@@ -48,6 +48,8 @@ export class InboundConsumer implements OnApplicationBootstrap, BeforeApplicatio
       maxInFlightPerPartition: 10_000,
       // However many partitions it holds (a burst spread over all of them): bounded memory.
       maxInFlightTotal: { messages: 4_000, bytes: 16 * 1024 * 1024 },
+      // 500 at a time: a burst's first events go on to the matchers while the next are stored.
+      maxBatchMessages: 500,
       // A fetched batch at a time: one INSERT, one produce and one UPDATE for all its events.
       handleBatch: async (messages) => {
         const results = await this.ingest.ingestAll(

@@ -54,6 +54,9 @@ export class AcceptedEventsConsumer implements OnApplicationBootstrap, BeforeApp
       maxInFlightPerPartition: 10_000,
       // However many partitions it holds (a burst spread over all of them): bounded memory.
       maxInFlightTotal: { messages: 4_000, bytes: 16 * 1024 * 1024 },
+      // An event may match many subscriptions: 500 events at a time lets the first deliveries of a
+      // burst reach the deliverers while the next ones are matched.
+      maxBatchMessages: 500,
       // A fetched batch at a time: a tenant's events stay in order (one partition's batches run
       // one after another) and cost one INSERT, one produce and one UPDATE together.
       handleBatch: async (messages) => {
