@@ -1,5 +1,6 @@
 import {
   errorResponses,
+  EVENT_TYPE_PATTERN,
   jsonBody,
   jsonResponse,
   pageOf,
@@ -36,7 +37,7 @@ const changeableFields: Record<string, Schema> = {
   examples: {
     type: ['array', 'null'],
     maxItems: 10,
-    items: {},
+    items: { type: ['object', 'array', 'string', 'number', 'boolean'] },
     description:
       'Sample `data` of events of this type, each valid as an event’s `data` and against `schema` ' +
       'when there is one; together at most HERALD_MAX_EVENT_BYTES of JSON. A test send without ' +
@@ -82,10 +83,11 @@ export const eventTypeSchemas: Record<string, Schema> = {
       name: {
         type: 'string',
         maxLength: 200,
-        pattern: '^[A-Za-z0-9_\\-/]+(\\.[A-Za-z0-9_\\-/]+)*$',
+        pattern: EVENT_TYPE_PATTERN,
         example: 'meter_data.received',
       },
       ...changeableFields,
+      description: { type: ['string', 'null'], maxLength: 1000 },
     },
   },
   EventTypePreview: {

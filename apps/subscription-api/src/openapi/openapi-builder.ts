@@ -21,13 +21,13 @@ export const pathParam = (name: string, description: string): Schema => ({
   in: 'path',
   required: true,
   description,
-  schema: { type: 'string' },
+  schema: { type: 'string', minLength: 1 },
 });
 
 export const queryParam = (
   name: string,
   description: string,
-  schema: Schema = { type: 'string' },
+  schema: Schema = { type: 'string', minLength: 1 },
 ): Schema => ({
   name,
   in: 'query',
@@ -36,13 +36,31 @@ export const queryParam = (
   schema,
 });
 
+/**
+ * What the API returns as `next_cursor`; one it did not return is refused with 422 (a rule the
+ * document can state but not check).
+ */
+export const cursorSchema: Schema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 200,
+  pattern: '^[A-Za-z0-9_-]+$',
+};
+
+/** An event type name, as events and the catalog carry it. */
+export const EVENT_TYPE_PATTERN = '^[A-Za-z0-9_\\-/]+(\\.[A-Za-z0-9_\\-/]+)*$';
+
 export const pageParams: Schema[] = [
   queryParam('limit', 'Page size, 1 to 100 (default 20).', {
     type: 'integer',
     minimum: 1,
     maximum: 100,
   }),
-  queryParam('cursor', 'The `next_cursor` of the previous page.'),
+  queryParam(
+    'cursor',
+    'The `next_cursor` of the previous page; any other value is refused with 422.',
+    cursorSchema,
+  ),
 ];
 
 export const jsonBody = (schema: Schema, description?: string): Schema => ({
@@ -100,6 +118,7 @@ export const errorResponses = (
 /** A JSONata body transformation, as subscriptions and event types carry it. */
 export const transformationSchema = (description: string): Schema => ({
   type: ['string', 'null'],
+  minLength: 1,
   maxLength: MAX_TRANSFORMATION_LENGTH,
   description:
     `${description} A [JSONata](https://jsonata.org) expression evaluated for each attempt: its root ` +
