@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ApiClient, testConfig } from '@herald/testing';
@@ -40,7 +40,7 @@ interface Outcome {
 
 /** Runs schemathesis against the live API; resolves when it ends, whatever its verdict. */
 function fuzz(binary: string, apiUrl: string, pass: Pass, tenantId: string): Promise<Outcome> {
-  const reportDir = mkdtempSync(join(tmpdir(), 'herald-fuzz-'));
+  const workDir = mkdtempSync(join(tmpdir(), 'herald-fuzz-'));
   const checks = pass.hostile ? CONFORMANCE : [...CONFORMANCE, 'positive_data_acceptance'];
   const args = [
     '--config-file',
@@ -56,14 +56,14 @@ function fuzz(binary: string, apiUrl: string, pass: Pass, tenantId: string): Pro
     '2',
     '--generation-allow-x00',
     String(pass.hostile),
-    '--report-dir',
-    reportDir,
   ];
   return new Promise((done, fail) => {
     const child = spawn(binary, args, {
-      cwd: FUZZ_DIR,
+      // Schemathesis and Hypothesis keep their caches in the working directory.
+      cwd: workDir,
       env: {
         ...process.env,
+        SCHEMATHESIS_HOOKS: join(FUZZ_DIR, 'hooks.py'),
         HERALD_FUZZ_TENANT_ID: tenantId,
         HERALD_FUZZ_HOSTILE: pass.hostile ? '1' : '0',
         PYTHONIOENCODING: 'utf-8',
@@ -75,6 +75,7 @@ function fuzz(binary: string, apiUrl: string, pass: Pass, tenantId: string): Pro
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.on('error', fail);
     child.on('close', (code) => {
+      rmSync(workDir, { recursive: true, force: true });
       const generated = /(\d+) generated/.exec(output);
       done({ code, output, cases: generated ? Number(generated[1]) : 0 });
     });

@@ -134,6 +134,7 @@ export const deliveryPaths: Paths = {
         queryParam('event_id', 'Only deliveries of this event.'),
         queryParam('status', 'One status, or several separated by commas (`failed,dead`).', {
           type: 'string',
+          maxLength: 200,
           pattern: `^\\s*(${STATUSES})\\s*(,\\s*(${STATUSES})\\s*)*$`,
           example: 'dead',
         }),

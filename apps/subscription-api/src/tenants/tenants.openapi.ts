@@ -102,7 +102,7 @@ export const tenantPaths: Paths = {
         ...jsonBody({
           type: 'object',
           additionalProperties: false,
-          properties: { name: { type: 'string', maxLength: 200 } },
+          properties: { name: { type: ['string', 'null'], maxLength: 200 } },
         }),
         required: false,
       },
