@@ -105,7 +105,9 @@ export const errorResponses = (
     '404': 'Not found (also for another tenant’s ids).',
     '409': 'Conflict.',
     '413': 'Too large.',
-    '422': 'Validation failed; `details` names each field.',
+    '422':
+      'Validation failed (`validation_failed`; `invalid_text` for a NUL character or an unpaired ' +
+      'surrogate in any string); `details` names each field.',
   };
   return {
     '401': errorResponse('Missing or invalid bearer token.'),
