@@ -174,6 +174,8 @@ export const eventTypePaths: Paths = {
     get: {
       operationId: 'getEventType',
       summary: 'Get an event type (archived ones too)',
+      description:
+        'An archived type (`DELETE` archives) is still answered, with `archived_at` set.',
       tags: ['Event types'],
       security: tenantOnly,
       parameters: [nameParam],
@@ -197,6 +199,10 @@ export const eventTypePaths: Paths = {
     delete: {
       operationId: 'archiveEventType',
       summary: 'Archive an event type (it is kept, hidden from the list, and can be unarchived)',
+      description:
+        'Archives rather than deletes: afterwards `GET /v1/event-types/{name}` still answers 200 ' +
+        'with `archived_at` set, the list shows the type only with `include_archived=true`, and ' +
+        '`POST /v1/event-types/{name}/unarchive` brings it back.',
       tags: ['Event types'],
       security: tenantOnly,
       parameters: [nameParam],

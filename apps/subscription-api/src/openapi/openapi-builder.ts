@@ -7,6 +7,7 @@ export type Paths = Record<string, PathItem>;
 export interface Operation {
   operationId: string;
   summary: string;
+  description?: string;
   tags: string[];
   security?: Record<string, string[]>[];
   parameters?: Schema[];
@@ -96,7 +97,7 @@ const unavailableResponse: Schema = {
   },
 };
 
-/** The error answers every authenticated route can give. */
+/** The error answers every authenticated route can give, and those given in `extra`. */
 export const errorResponses = (
   ...extra: ('404' | '409' | '413' | '422' | '400')[]
 ): Record<string, Schema> => {
@@ -113,6 +114,8 @@ export const errorResponses = (
     '401': errorResponse('Missing or invalid bearer token.'),
     '403': errorResponse('The token may not call this route.'),
     ...Object.fromEntries(extra.map((status) => [status, errorResponse(known[status])])),
+    // A NUL character or an unpaired surrogate in a path or query is refused on every route.
+    '422': errorResponse(known['422']),
     '503': unavailableResponse,
   };
 };

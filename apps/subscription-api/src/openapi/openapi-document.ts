@@ -15,13 +15,13 @@ import { subscriptionPaths, subscriptionSchemas } from '../subscriptions/subscri
 import { tenantPaths, tenantSchemas } from '../tenants/tenants.openapi';
 import { errorResponses, type Operation, type Paths, type Schema } from './openapi-builder';
 
-/** Any request body can be malformed JSON, or JSON that is no object: 400 `invalid_json`. */
+/**
+ * Any request body can be malformed JSON (400 `invalid_json`) or larger than the JSON limit
+ * (HERALD_MAX_EVENT_BYTES plus 16 KiB, 413 `payload_too_large`), whatever the route.
+ */
 function withBodyErrors(operation: Operation): Operation {
-  if (!operation.requestBody || operation.responses['400']) return operation;
-  return {
-    ...operation,
-    responses: { ...operation.responses, '400': errorResponses('400')['400'] },
-  };
+  if (!operation.requestBody) return operation;
+  return { ...operation, responses: { ...errorResponses('400', '413'), ...operation.responses } };
 }
 
 /** Every feature's paths and schemas; a feature adds its pair here. */
