@@ -16,6 +16,7 @@ import { FIELD_PATH } from './subscription-input';
 
 const stringList = {
   type: ['array', 'null'],
+  maxItems: 500,
   items: { type: 'string', pattern: FIELD_PATH.source },
 };
 
@@ -30,6 +31,7 @@ const subscriptionFields: Record<string, Schema> = {
   event_types: {
     type: 'array',
     minItems: 1,
+    maxItems: 100,
     items: { type: 'string', maxLength: 200, pattern: EVENT_TYPE_GLOB.source },
     example: ['meter_data.*'],
   },
@@ -52,7 +54,7 @@ const subscriptionFields: Record<string, Schema> = {
       'failed one retries while later ones go on. `strict`: one at a time, and a failing delivery ' +
       'holds the later ones until it succeeds or is dead-lettered.',
   },
-  rate_limit_per_second: { type: ['integer', 'null'], minimum: 1 },
+  rate_limit_per_second: { type: ['integer', 'null'], minimum: 1, maximum: 100_000 },
   max_in_flight: {
     type: ['integer', 'null'],
     minimum: 1,
@@ -80,7 +82,7 @@ export const subscriptionSchemas: Record<string, Schema> = {
     additionalProperties: false,
     properties: {
       type: { const: 'webhook' },
-      url: { type: 'string', format: 'uri' },
+      url: { type: 'string', format: 'uri', maxLength: 2048 },
       headers: {
         oneOf: [
           { type: 'null' },
