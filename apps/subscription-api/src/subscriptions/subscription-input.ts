@@ -10,9 +10,9 @@ import { readEmailDestination } from './email-destination-input';
 import { readSqsDestination } from './sqs-destination-input';
 import { assertValid, BodyReader } from '../common/body-reader';
 
-const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/;
+export const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/;
 /** Headers Herald sets itself; a subscription may not override them. */
-const RESERVED_HEADERS = new Set([
+export const RESERVED_HEADERS = new Set([
   'content-type',
   'content-length',
   'host',

@@ -12,7 +12,23 @@ import {
   type Paths,
   type Schema,
 } from '../openapi/openapi-builder';
-import { FIELD_PATH } from './subscription-input';
+import { FIELD_PATH, HEADER_NAME, RESERVED_HEADERS } from './subscription-input';
+
+/** A regular expression matching `word` in any case (JSON Schema patterns take no flags). */
+const anyCase = (word: string): string =>
+  [...word].map((c) => (/[a-z]/i.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c)).join('');
+
+/** Extra headers: valid names, none Herald sets itself, single-line values. */
+const extraHeaders: Schema = {
+  type: 'object',
+  propertyNames: {
+    pattern: HEADER_NAME.source,
+    not: {
+      pattern: `^(${[...RESERVED_HEADERS].map(anyCase).join('|')})$|^${anyCase('webhook-')}`,
+    },
+  },
+  additionalProperties: { type: 'string', maxLength: 4096, pattern: '^[^\\r\\n]*$' },
+};
 
 const stringList = {
   type: ['array', 'null'],
@@ -86,7 +102,7 @@ export const subscriptionSchemas: Record<string, Schema> = {
       headers: {
         oneOf: [
           { type: 'null' },
-          { type: 'object', additionalProperties: { type: 'string' } },
+          extraHeaders,
           {
             type: 'string',
             contentMediaType: 'application/json',
