@@ -54,6 +54,7 @@ def _with_surrogate(body, path):
 # A transformation the document gives as its example; see _prose_rules.
 TRANSFORMATION = '{"event_id": event.type, "payload": event.data}'
 FILTER = {"data.meter_id": {"$exists": True}}
+HEADERS_TEXT = '{"Authorization": "Token abc"}'
 
 
 def _positive(case):
@@ -74,7 +75,8 @@ def _prose_rules(case):
     check, so that a refusal of one is not taken for a disagreement: a cursor is one a previous
     page returned, `until` is later than `since`, a JSON page of deliveries holds at most 100, a
     recovery does not start in the future, a transformation is a JSONata expression that compiles,
-    and a filter is a predicate in Herald's filter language.
+    a filter is a predicate in Herald's filter language, and webhook headers given as a string are
+    the JSON text of the headers object (`contentSchema`, which JSON Schema does not check).
     """
     if case.query and "cursor" in case.query:
         case.query = {name: value for name, value in case.query.items() if name != "cursor"}
@@ -97,7 +99,10 @@ def _prose_rules(case):
     if isinstance(body.get("transformation"), str):
         case.body = body = {**body, "transformation": TRANSFORMATION}
     if isinstance(body.get("filter"), dict):
-        case.body = {**body, "filter": FILTER}
+        case.body = body = {**body, "filter": FILTER}
+    destination = body.get("destination")
+    if isinstance(destination, dict) and isinstance(destination.get("headers"), str):
+        case.body = {**body, "destination": {**destination, "headers": HEADERS_TEXT}}
 
 
 @schemathesis.hook

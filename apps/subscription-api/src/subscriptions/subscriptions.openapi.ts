@@ -106,6 +106,7 @@ export const subscriptionSchemas: Record<string, Schema> = {
           {
             type: 'string',
             contentMediaType: 'application/json',
+            contentSchema: extraHeaders,
             example: '{"Authorization": "Token abc"}',
             description: 'The same object as JSON text, as OpenSolar’s API sends it.',
           },
