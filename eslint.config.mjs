@@ -5,7 +5,7 @@ import importX from 'eslint-plugin-import-x';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.herald/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.herald/**', '.cache/**'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

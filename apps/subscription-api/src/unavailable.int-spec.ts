@@ -19,6 +19,7 @@ import { appUrl, closedPort, TcpProxy, testConfig, waitFor } from '@herald/testi
 import { UNAVAILABLE_RETRY_AFTER_SECONDS } from './errors/api-error';
 import { unavailableDependency } from './errors/unavailable-dependency';
 import { attachGrpc } from './grpc/attach-grpc';
+import { openApiDocument } from './openapi/openapi-document';
 import { SubscriptionApiModule } from './subscription-api.module';
 
 type ErrorBody = { error: { code: string; message: string; details: unknown[] } };
@@ -76,12 +77,51 @@ const SUBSCRIPTION = {
   destination: { type: 'webhook', url: 'https://example.com/hooks' },
 };
 
+/** A body each operation takes, so that only the missing database can refuse the request. */
+const VALID_BODIES: Record<string, unknown> = {
+  createTenant: { name: 'unavailable' },
+  createApiKey: { name: 'unavailable' },
+  rotateApiKey: {},
+  createEventType: { name: 'meter.read' },
+  previewEventType: { event: { data: { meter_id: 'm-1' } } },
+  updateEventType: { description: 'readings' },
+  createSubscription: SUBSCRIPTION,
+  updateSubscription: { description: 'hooks' },
+  rotateSubscriptionSecret: {},
+  ingestEvent: EVENT,
+  replayEvent: {},
+  previewSubscription: { event: EVENT },
+  testSubscription: {},
+  recoverSubscription: { since: '2020-01-01T00:00:00Z' },
+  redriveDeadLetters: { subscription_id: 'sub_01hzzzzzzzzzzzzzzzzzzzzzzz' },
+};
+
+type DocumentOperation = {
+  operationId: string;
+  security?: Record<string, string[]>[];
+  requestBody?: unknown;
+  responses: Record<string, unknown>;
+};
+
+/** Every operation of the OpenAPI document, with its method and path. */
+const documentOperations = (): { method: string; path: string; operation: DocumentOperation }[] =>
+  Object.entries(
+    openApiDocument().paths as Record<string, Record<string, DocumentOperation>>,
+  ).flatMap(([path, item]) =>
+    Object.entries(item).map(([method, operation]) => ({
+      method: method.toUpperCase(),
+      path,
+      operation,
+    })),
+  );
+
 describe('subscription-api while PostgreSQL is down', () => {
   let proxy: TcpProxy;
   let config: HeraldConfig;
   let app: INestApplication;
   let grpc: Client & Record<string, Call>;
   let apiKey: string;
+  let tenantId: string;
 
   /**
    * One REST call, with the Retry-After header the JSON client does not show. A request that hangs
@@ -142,7 +182,7 @@ describe('subscription-api while PostgreSQL is down', () => {
     const tenant = await call(config.adminToken ?? '', 'POST', '/v1/tenants', {
       name: 'unavailable',
     });
-    const { id: tenantId } = tenant.body as { id: string };
+    ({ id: tenantId } = tenant.body as { id: string });
     const key = await call(config.adminToken ?? '', 'POST', `/v1/tenants/${tenantId}/api-keys`, {
       name: 'unavailable',
     });
@@ -194,6 +234,52 @@ describe('subscription-api while PostgreSQL is down', () => {
         error: 'unavailable',
       });
     }
+  });
+
+  it('answers 503 unavailable with Retry-After on every operation of the OpenAPI document, which declares it, while it is down', async () => {
+    const ids: Record<string, string> = {
+      id: tenantId,
+      key_id: 'key_01hzzzzzzzzzzzzzzzzzzzzzzz',
+      name: 'meter.created',
+    };
+    proxy.cut();
+    const answers: { route: string; status: number; code: unknown; retryAfter: string | null }[] =
+      [];
+    for (const { method, path, operation } of documentOperations()) {
+      expect({ route: `${method} ${path}`, declares503: '503' in operation.responses }).toEqual({
+        route: `${method} ${path}`,
+        declares503: true,
+      });
+      const operator = operation.security?.some((scheme) => 'operatorToken' in scheme) ?? false;
+      // Ids need not exist: the database is asked before anything is found missing.
+      const concrete = path.replace(/\{(\w+)\}/g, (_match, name: string) =>
+        path.startsWith('/v1/tenants') || name !== 'id'
+          ? ids[name]
+          : 'sub_01hzzzzzzzzzzzzzzzzzzzzzzz',
+      );
+      const answer = await call(
+        operator ? (config.adminToken ?? '') : apiKey,
+        method,
+        concrete,
+        operation.requestBody ? VALID_BODIES[operation.operationId] : undefined,
+      );
+      answers.push({
+        route: `${method} ${path}`,
+        status: answer.status,
+        code: (answer.body as ErrorBody | null)?.error?.code,
+        retryAfter: answer.retryAfter,
+      });
+    }
+    proxy.restore();
+    expect(answers).toEqual(
+      answers.map(({ route }) => ({
+        route,
+        status: 503,
+        code: 'unavailable',
+        retryAfter: String(UNAVAILABLE_RETRY_AFTER_SECONDS),
+      })),
+    );
+    expect(answers.length).toBeGreaterThanOrEqual(34);
   });
 
   it('answers 503 rather than waiting on a PostgreSQL that accepts connections and never answers', async () => {

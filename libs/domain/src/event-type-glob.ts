@@ -37,7 +37,8 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 }
 
-const EVENT_TYPE_GLOB =
+/** What `isValidEventTypeGlob` accepts (length aside), as a regular expression. */
+export const EVENT_TYPE_GLOB =
   /^(\*\*?|[A-Za-z0-9_\-/]+(\.([A-Za-z0-9_\-/]+|\*\*?))*|(\*\*?\.)+[A-Za-z0-9_\-/.*]*)$/;
 
 export function isValidEventTypeGlob(glob: string): boolean {

@@ -56,9 +56,9 @@ export const apiKeyPaths: Paths = {
           additionalProperties: false,
           properties: {
             name: {
-              type: 'string',
+              type: ['string', 'null'],
               maxLength: 200,
-              description: 'Name of the new key; the calling key’s name by default.',
+              description: 'Name of the new key; the calling key’s name by default (or when null).',
             },
           },
         }),

@@ -35,6 +35,11 @@ export class BodyReader {
     return this.body[field] !== undefined;
   }
 
+  /** Present and not null. */
+  given(field: string): boolean {
+    return this.body[field] !== undefined && this.body[field] !== null;
+  }
+
   problem(field: string, message: string): void {
     this.problems.push({ field: this.name(field), message });
   }

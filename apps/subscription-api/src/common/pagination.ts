@@ -15,7 +15,7 @@ export function pageRequest(query: ListQuery): PageRequest {
     ]);
   }
   let after: string | null = null;
-  if (query.cursor) {
+  if (query.cursor !== undefined) {
     after = Buffer.from(query.cursor, 'base64url').toString('utf8');
     if (!/^[a-z]{3}_[0-9a-z]{26}$/.test(after)) {
       throw new ApiError('validation_failed', 'cursor is not a cursor this API returned', [

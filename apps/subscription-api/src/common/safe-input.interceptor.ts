@@ -20,15 +20,16 @@ function refuse(problem: UnsafeJson, where: string): ApiError {
   const message = problem.message.startsWith(problem.path)
     ? problem.message.slice(problem.path.length).trim()
     : problem.message;
-  return new ApiError('validation_failed', `request is invalid: ${field} ${message}`, [
-    { field, message },
-  ]);
+  // The Kafka path parks the same text as `invalid_text`; nesting too deep is a validation failure.
+  const code = problem.kind === 'too_deep' ? 'validation_failed' : 'invalid_text';
+  return new ApiError(code, `request is invalid: ${field} ${message}`, [{ field, message }]);
 }
 
 /**
  * Refuses, before any route sees it, input that PostgreSQL, JSON or Kafka cannot take: a NUL or an
- * unpaired surrogate in any string or key of the body, query or path, or JSON nested too deep. One
- * check at the door for every route, REST and gRPC, instead of a 500 from wherever it would break.
+ * unpaired surrogate in any string or key of the body, query or path (422 `invalid_text`), or JSON
+ * nested too deep (422 `validation_failed`). One check at the door for every route, REST and gRPC,
+ * instead of a 500 from wherever it would break.
  */
 @Injectable()
 export class SafeInputInterceptor implements NestInterceptor {

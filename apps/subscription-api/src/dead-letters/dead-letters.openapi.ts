@@ -13,15 +13,36 @@ import {
 } from '../openapi/openapi-builder';
 import { REDRIVE_MAX } from './redrive-input';
 
+const nullableTime: Schema = { oneOf: [{ type: 'string', format: 'date-time' }, { type: 'null' }] };
+
 export const deadLetterSchemas: Record<string, Schema> = {
   RedriveRequest: {
     type: 'object',
     additionalProperties: false,
     description:
-      'Either `ids`, or a range of `subscription_id`, `since` and `until` (at least one of them).',
+      'Either `ids`, or a range of `subscription_id`, `since` and `until` (at least one of them; ' +
+      '`until` later than `since`). Null is the same as left out.',
+    oneOf: [
+      {
+        required: ['ids'],
+        properties: {
+          ids: { type: 'array' },
+          subscription_id: { type: 'null' },
+          since: { type: 'null' },
+          until: { type: 'null' },
+        },
+      },
+      {
+        properties: { ids: { type: 'null' } },
+        anyOf: ['subscription_id', 'since', 'until'].map((field) => ({
+          required: [field],
+          properties: { [field]: { type: 'string' } },
+        })),
+      },
+    ],
     properties: {
       ids: {
-        type: 'array',
+        type: ['array', 'null'],
         minItems: 1,
         maxItems: REDRIVE_MAX,
         items: { type: 'string' },
@@ -29,9 +50,9 @@ export const deadLetterSchemas: Record<string, Schema> = {
           'Dead deliveries to send again, even if an earlier redrive already did. Each must be a ' +
           'dead delivery of a subscription that still exists.',
       },
-      subscription_id: { type: 'string' },
-      since: { type: 'string', format: 'date-time', description: 'Created at or after.' },
-      until: { type: 'string', format: 'date-time', description: 'Created before.' },
+      subscription_id: { type: ['string', 'null'], maxLength: 200 },
+      since: { ...nullableTime, description: 'Created at or after.' },
+      until: { ...nullableTime, description: 'Created before.' },
     },
   },
   RedriveResult: {

@@ -43,7 +43,8 @@ export function readRedrive(body: unknown): RedriveSelector {
     reader.problem('until', 'must be later than since');
   }
   reader.onlyKnown(['ids', 'subscription_id', 'since', 'until']);
-  const hasRange = reader.has('subscription_id') || reader.has('since') || reader.has('until');
+  // Null is left out: `{subscription_id: null}` must not select every dead letter.
+  const hasRange = ['subscription_id', 'since', 'until'].some((field) => reader.given(field));
   if (ids !== undefined && ids !== null && hasRange) {
     reader.problem('ids', 'cannot be combined with subscription_id, since or until');
   } else if (ids !== undefined && ids !== null && ids.length === 0) {

@@ -44,6 +44,8 @@ const deliveryFields: Record<string, Schema> = {
   updated_at: { type: 'string', format: 'date-time' },
 };
 
+const STATUSES = DELIVERY_STATUSES.join('|');
+
 /** Query parameters shared with the dead-letter list. */
 
 /** The 404 of a lookup by id: unknown, another tenant's, or purged past the tenant's retention. */
@@ -141,6 +143,8 @@ export const deliveryPaths: Paths = {
         queryParam('event_id', 'Only deliveries of this event.'),
         queryParam('status', 'One status, or several separated by commas (`failed,dead`).', {
           type: 'string',
+          maxLength: 200,
+          pattern: `^\\s*(${STATUSES})\\s*(,\\s*(${STATUSES})\\s*)*$`,
           example: 'dead',
         }),
         ...createdRangeParams,
@@ -148,7 +152,7 @@ export const deliveryPaths: Paths = {
           'q',
           'Case-insensitive text found in the delivery id, the event id, the event type, or the ' +
             'error message or response excerpt of the delivery’s last attempt.',
-          { type: 'string', maxLength: 200 },
+          { type: 'string', minLength: 1, maxLength: 200 },
         ),
         queryParam(
           'format',

@@ -13,10 +13,12 @@ export interface TestDeliveryInput {
 
 /** A time field of a body; null when absent or bad (the reader then names it). */
 export function readTime(reader: BodyReader, field: string, required: boolean): Date | null {
+  const known = reader.problems.length;
   const text = required
     ? reader.string(field, { required: true, max: 100 })
     : reader.string(field, { max: 100 });
-  if (!text) return null;
+  // An empty string is a bad time, not a missing one.
+  if (text === undefined || reader.problems.length > known) return null;
   const time = parseIsoTime(text);
   if (!time) reader.problem(field, ISO_TIME_HINT);
   return time;

@@ -4,6 +4,8 @@ export type ApiErrorCode =
   | 'not_found'
   | 'expired'
   | 'validation_failed'
+  /** Text Herald cannot store: a NUL character or an unpaired surrogate (as on the Kafka path). */
+  | 'invalid_text'
   | 'invalid_json'
   | 'reserved_event_type'
   | 'payload_too_large'
@@ -38,6 +40,7 @@ export function httpStatusOf(code: ApiErrorCode): number {
     case 'expired':
       return 404;
     case 'validation_failed':
+    case 'invalid_text':
       return 422;
     case 'invalid_json':
     case 'reserved_event_type':
@@ -76,6 +79,7 @@ export function grpcStatusOf(code: ApiErrorCode): number {
     case 'expired':
       return GrpcStatus.NOT_FOUND;
     case 'validation_failed':
+    case 'invalid_text':
     case 'invalid_json':
     case 'reserved_event_type':
       return GrpcStatus.INVALID_ARGUMENT;

@@ -38,8 +38,10 @@ function readSchema(reader: BodyReader): JsonObject | null | undefined {
 
 export function readNewEventType(body: unknown): NewEventType {
   const reader = new BodyReader(body);
+  const known = reader.problems.length;
   const name = reader.string('name', { required: true, max: 200 });
-  if (name && !isEventTypeName(name)) reader.problem('name', NAME_HINT);
+  // An empty name is a name like any other here: it must be one too.
+  if (reader.problems.length === known && !isEventTypeName(name)) reader.problem('name', NAME_HINT);
   const eventType: NewEventType = {
     name,
     description: reader.string('description', { max: 1000 }) ?? '',
@@ -86,7 +88,7 @@ export interface EventTypeListQuery {
 export function eventTypePageRequest(query: EventTypeListQuery): EventTypePageRequest {
   const { limit } = pageRequest({ limit: query.limit });
   let after: string | null = null;
-  if (query.cursor) {
+  if (query.cursor !== undefined) {
     after = Buffer.from(query.cursor, 'base64url').toString('utf8');
     if (!isEventTypeName(after)) {
       throw new ApiError('validation_failed', 'cursor is not a cursor this API returned', [

@@ -1,5 +1,6 @@
 import {
   errorResponses,
+  EVENT_TYPE_PATTERN,
   jsonBody,
   jsonResponse,
   pageOf,
@@ -36,7 +37,7 @@ const changeableFields: Record<string, Schema> = {
   examples: {
     type: ['array', 'null'],
     maxItems: 10,
-    items: {},
+    items: { type: ['object', 'array', 'string', 'number', 'boolean'] },
     description:
       'Sample `data` of events of this type, each valid as an event’s `data` and against `schema` ' +
       'when there is one; together at most HERALD_MAX_EVENT_BYTES of JSON. A test send without ' +
@@ -82,10 +83,11 @@ export const eventTypeSchemas: Record<string, Schema> = {
       name: {
         type: 'string',
         maxLength: 200,
-        pattern: '^[A-Za-z0-9_\\-/]+(\\.[A-Za-z0-9_\\-/]+)*$',
+        pattern: EVENT_TYPE_PATTERN,
         example: 'meter_data.received',
       },
       ...changeableFields,
+      description: { type: ['string', 'null'], maxLength: 1000 },
     },
   },
   EventTypePreview: {
@@ -172,6 +174,8 @@ export const eventTypePaths: Paths = {
     get: {
       operationId: 'getEventType',
       summary: 'Get an event type (archived ones too)',
+      description:
+        'An archived type (`DELETE` archives) is still answered, with `archived_at` set.',
       tags: ['Event types'],
       security: tenantOnly,
       parameters: [nameParam],
@@ -195,6 +199,10 @@ export const eventTypePaths: Paths = {
     delete: {
       operationId: 'archiveEventType',
       summary: 'Archive an event type (it is kept, hidden from the list, and can be unarchived)',
+      description:
+        'Archives rather than deletes: afterwards `GET /v1/event-types/{name}` still answers 200 ' +
+        'with `archived_at` set, the list shows the type only with `include_archived=true`, and ' +
+        '`POST /v1/event-types/{name}/unarchive` brings it back.',
       tags: ['Event types'],
       security: tenantOnly,
       parameters: [nameParam],

@@ -147,7 +147,7 @@ export function readEventListQuery(query: EventListQuery): {
   const { limit } = pageRequest({ limit: single(query, 'limit') });
   const cursor = single(query, 'cursor');
   let after: string | null = null;
-  if (cursor) {
+  if (cursor !== undefined) {
     after = Buffer.from(cursor, 'base64url').toString('utf8');
     if (!isEventCursor(after)) throw invalid('cursor', 'is not a cursor this API returned');
   }

@@ -1,5 +1,7 @@
+import { EVENT_TYPE_GLOB } from '@herald/domain';
 import {
   errorResponses,
+  EVENT_TYPE_PATTERN,
   jsonBody,
   jsonResponse,
   pageOf,
@@ -57,30 +59,37 @@ export const eventSchemas: Record<string, Schema> = {
       '`tenant_id` filled in, must fit in HERALD_MAX_EVENT_BYTES.',
     properties: {
       id: {
-        type: 'string',
+        type: ['string', 'null'],
         pattern: EVENT_ID_PATTERN,
         description:
           'The producer’s id and idempotency key: the same id twice in a tenant is one event. ' +
           'Without it, the Idempotency-Key header is the id, else Herald assigns `evt_…`.',
       },
       tenant_id: {
-        type: 'string',
-        description: 'Optional; when given it must be the tenant of the API key.',
+        type: ['string', 'null'],
+        minLength: 1,
+        maxLength: 100,
+        description: 'Optional; when given it must be the tenant of the API key (else 422).',
       },
       type: {
         type: 'string',
         maxLength: 200,
+        pattern: EVENT_TYPE_PATTERN,
+        not: { pattern: '^herald\\.' },
         example: 'meter_data.received',
         description:
           'Types starting with `herald.` are reserved for Herald’s operational events (400 `reserved_event_type`).',
       },
       occurred_at: {
-        type: 'string',
-        format: 'date-time',
+        oneOf: [{ type: 'string', format: 'date-time' }, { type: 'null' }],
         description: 'ISO 8601 with a zone; defaults to the time ingest receives it.',
       },
-      subject: { type: 'string', maxLength: 1000, example: 'node/42/source/inv-1' },
-      changed_fields: { type: 'array', items: { type: 'string' }, example: ['project.address'] },
+      subject: { type: ['string', 'null'], maxLength: 1000, example: 'node/42/source/inv-1' },
+      changed_fields: {
+        type: ['array', 'null'],
+        items: { type: 'string' },
+        example: ['project.address'],
+      },
       data: eventData,
     },
   },
@@ -204,6 +213,7 @@ export const eventPaths: Paths = {
           'type',
           'An event type, or a glob as in subscriptions: `*` matches within one dot-separated ' +
             'segment, `**` across segments, a lone `*` everything (`meter_data.*`, `*.created`).',
+          { type: 'string', minLength: 1, maxLength: 200, pattern: EVENT_TYPE_GLOB.source },
         ),
         queryParam('since', 'Received at or after this ISO 8601 time (with a zone).', {
           type: 'string',

@@ -949,7 +949,7 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
       for (const request of cases) {
         const error = await failure(call(client, 'PublishEvent', request, key));
         expect(error.code).toBe(status.INVALID_ARGUMENT);
-        expect(error.body.error.code).toBe('validation_failed');
+        expect(error.body.error.code).toBe('invalid_text');
         expect(error.body.error.message).toContain('NUL');
       }
       const eventType = await failure(

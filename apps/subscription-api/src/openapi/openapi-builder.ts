@@ -7,6 +7,7 @@ export type Paths = Record<string, PathItem>;
 export interface Operation {
   operationId: string;
   summary: string;
+  description?: string;
   tags: string[];
   security?: Record<string, string[]>[];
   parameters?: Schema[];
@@ -21,13 +22,13 @@ export const pathParam = (name: string, description: string): Schema => ({
   in: 'path',
   required: true,
   description,
-  schema: { type: 'string' },
+  schema: { type: 'string', minLength: 1 },
 });
 
 export const queryParam = (
   name: string,
   description: string,
-  schema: Schema = { type: 'string' },
+  schema: Schema = { type: 'string', minLength: 1 },
 ): Schema => ({
   name,
   in: 'query',
@@ -36,13 +37,31 @@ export const queryParam = (
   schema,
 });
 
+/**
+ * What the API returns as `next_cursor`; one it did not return is refused with 422 (a rule the
+ * document can state but not check).
+ */
+export const cursorSchema: Schema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 200,
+  pattern: '^[A-Za-z0-9_-]+$',
+};
+
+/** An event type name, as events and the catalog carry it. */
+export const EVENT_TYPE_PATTERN = '^[A-Za-z0-9_\\-/]+(\\.[A-Za-z0-9_\\-/]+)*$';
+
 export const pageParams: Schema[] = [
   queryParam('limit', 'Page size, 1 to 100 (default 20).', {
     type: 'integer',
     minimum: 1,
     maximum: 100,
   }),
-  queryParam('cursor', 'The `next_cursor` of the previous page.'),
+  queryParam(
+    'cursor',
+    'The `next_cursor` of the previous page; any other value is refused with 422.',
+    cursorSchema,
+  ),
 ];
 
 export const jsonBody = (schema: Schema, description?: string): Schema => ({
@@ -78,7 +97,7 @@ const unavailableResponse: Schema = {
   },
 };
 
-/** The error answers every authenticated route can give. */
+/** The error answers every authenticated route can give, and those given in `extra`. */
 export const errorResponses = (
   ...extra: ('404' | '409' | '413' | '422' | '400')[]
 ): Record<string, Schema> => {
@@ -87,12 +106,16 @@ export const errorResponses = (
     '404': 'Not found (also for another tenant’s ids).',
     '409': 'Conflict.',
     '413': 'Too large.',
-    '422': 'Validation failed; `details` names each field.',
+    '422':
+      'Validation failed (`validation_failed`; `invalid_text` for a NUL character or an unpaired ' +
+      'surrogate in any string); `details` names each field.',
   };
   return {
     '401': errorResponse('Missing or invalid bearer token.'),
     '403': errorResponse('The token may not call this route.'),
     ...Object.fromEntries(extra.map((status) => [status, errorResponse(known[status])])),
+    // A NUL character or an unpaired surrogate in a path or query is refused on every route.
+    '422': errorResponse(known['422']),
     '503': unavailableResponse,
   };
 };
@@ -100,6 +123,7 @@ export const errorResponses = (
 /** A JSONata body transformation, as subscriptions and event types carry it. */
 export const transformationSchema = (description: string): Schema => ({
   type: ['string', 'null'],
+  minLength: 1,
   maxLength: MAX_TRANSFORMATION_LENGTH,
   description:
     `${description} A [JSONata](https://jsonata.org) expression evaluated for each attempt: its root ` +

@@ -13,7 +13,16 @@ import {
 } from '../subscriptions/subscription-actions.openapi';
 import { subscriptionPaths, subscriptionSchemas } from '../subscriptions/subscriptions.openapi';
 import { tenantPaths, tenantSchemas } from '../tenants/tenants.openapi';
-import type { Paths, Schema } from './openapi-builder';
+import { errorResponses, type Operation, type Paths, type Schema } from './openapi-builder';
+
+/**
+ * Any request body can be malformed JSON (400 `invalid_json`) or larger than the JSON limit
+ * (HERALD_MAX_EVENT_BYTES plus 16 KiB, 413 `payload_too_large`), whatever the route.
+ */
+function withBodyErrors(operation: Operation): Operation {
+  if (!operation.requestBody) return operation;
+  return { ...operation, responses: { ...errorResponses('400', '413'), ...operation.responses } };
+}
 
 /** Every feature's paths and schemas; a feature adds its pair here. */
 const features: { paths: Paths; schemas: Record<string, Schema> }[] = [
@@ -43,7 +52,18 @@ export function openApiDocument(): Record<string, unknown> {
       (all, feature) => ({
         ...all,
         ...Object.fromEntries(
-          Object.entries(feature.paths).map(([path, item]) => [path, { ...all[path], ...item }]),
+          Object.entries(feature.paths).map(([path, item]) => [
+            path,
+            {
+              ...all[path],
+              ...Object.fromEntries(
+                Object.entries(item).map(([method, operation]) => [
+                  method,
+                  withBodyErrors(operation),
+                ]),
+              ),
+            },
+          ]),
         ),
       }),
       {},

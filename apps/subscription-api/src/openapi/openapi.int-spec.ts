@@ -88,6 +88,38 @@ describe('OpenAPI document', () => {
     expect(without).toEqual([]);
   });
 
+  it('declares 400 and 413 on every operation that takes a body, and 422 `invalid_text` on all', async () => {
+    type Operation = { requestBody?: unknown; responses: Record<string, { description: string }> };
+    const { paths } = (await client.request<Document>('GET', '/openapi.json')).body;
+    const operations = Object.entries(paths).flatMap(([path, item]) =>
+      Object.entries(item as Record<string, Operation>).map(([method, operation]) => ({
+        route: `${method.toUpperCase()} ${path}`,
+        operation,
+      })),
+    );
+    const withBody = operations.filter(({ operation }) => operation.requestBody);
+    expect(withBody.length).toBeGreaterThan(10);
+    for (const { route, operation } of withBody) {
+      expect({
+        route,
+        declared: ['400', '413'].filter((code) => code in operation.responses),
+      }).toEqual({ route, declared: ['400', '413'] });
+    }
+    // A NUL character or an unpaired surrogate in a path or a query is refused on any route.
+    const withoutInvalidText = operations.filter(
+      ({ operation }) => !operation.responses['422']?.description.includes('invalid_text'),
+    );
+    expect(withoutInvalidText.map(({ route }) => route)).toEqual([]);
+  });
+
+  it('says that DELETE /v1/event-types/{name} archives, and that the type stays readable', async () => {
+    type Operation = { summary: string; description?: string };
+    const { paths } = (await client.request<Document>('GET', '/openapi.json')).body;
+    const item = (paths as Record<string, Record<string, Operation>>)['/v1/event-types/{name}'];
+    expect(item.delete.description).toContain('still answers 200');
+    expect(item.get.description).toContain('archived_at');
+  });
+
   it('serves a docs page at /docs', async () => {
     const response = await fetch(`${appUrl(app)}/docs`);
     expect(response.status).toBe(200);

@@ -1,5 +1,6 @@
 import {
   errorResponses,
+  EVENT_TYPE_PATTERN,
   jsonBody,
   jsonResponse,
   pathParam,
@@ -16,10 +17,19 @@ export const subscriptionActionSchemas: Record<string, Schema> = {
     description:
       'A stored event by id, or an event given whole (checked as `POST /v1/events` checks one).',
     properties: {
-      event_id: { type: 'string', maxLength: 200 },
-      event: ref('InboundEvent'),
+      event_id: { type: ['string', 'null'], maxLength: 200 },
+      event: { oneOf: [ref('InboundEvent'), { type: 'null' }] },
     },
-    oneOf: [{ required: ['event_id'] }, { required: ['event'] }],
+    oneOf: [
+      {
+        required: ['event_id'],
+        properties: { event_id: { type: 'string' }, event: { type: 'null' } },
+      },
+      {
+        required: ['event'],
+        properties: { event: { type: 'object' }, event_id: { type: 'null' } },
+      },
+    ],
   },
   PreviewedEvent: {
     type: 'object',
@@ -95,8 +105,9 @@ export const subscriptionActionSchemas: Record<string, Schema> = {
     additionalProperties: false,
     properties: {
       event_type: {
-        type: 'string',
+        type: ['string', 'null'],
         maxLength: 200,
+        pattern: EVENT_TYPE_PATTERN,
         description:
           'Without it (and without `data`): the first of the subscription’s event types, in their ' +
           'order, with an example in the catalog (a glob’s matches in name order, archived types ' +

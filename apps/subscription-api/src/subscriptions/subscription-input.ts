@@ -10,9 +10,9 @@ import { readEmailDestination } from './email-destination-input';
 import { readSqsDestination } from './sqs-destination-input';
 import { assertValid, BodyReader } from '../common/body-reader';
 
-const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/;
+export const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/;
 /** Headers Herald sets itself; a subscription may not override them. */
-const RESERVED_HEADERS = new Set([
+export const RESERVED_HEADERS = new Set([
   'content-type',
   'content-length',
   'host',
@@ -42,8 +42,10 @@ const SUBSCRIPTION_FIELDS = [
 export const MAX_METADATA_BYTES = 4096;
 
 function readWebhook(reader: BodyReader): WebhookDestination {
+  const known = reader.problems.length;
   const url = reader.string('url', { required: true, max: 2048 });
-  if (url) {
+  // An empty url is refused as not absolute, not taken as a webhook to nowhere.
+  if (reader.problems.length === known) {
     let parsed: URL | null = null;
     try {
       parsed = new URL(url);
@@ -73,7 +75,7 @@ function readWebhook(reader: BodyReader): WebhookDestination {
   return { type: 'webhook', url, headers };
 }
 
-const FIELD_PATH = /^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?)$/;
+export const FIELD_PATH = /^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?)$/;
 
 /** Trigger and payload fields are dotted paths, `model.*`, or `*`. */
 function fieldPathProblem(path: string): string | null {

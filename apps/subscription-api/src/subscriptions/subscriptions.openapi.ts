@@ -1,3 +1,4 @@
+import { EVENT_TYPE_GLOB } from '@herald/domain';
 import {
   errorResponses,
   jsonBody,
@@ -11,18 +12,45 @@ import {
   type Paths,
   type Schema,
 } from '../openapi/openapi-builder';
+import { FIELD_PATH, HEADER_NAME, RESERVED_HEADERS } from './subscription-input';
 
-const stringList = { type: ['array', 'null'], items: { type: 'string' } };
+/** A regular expression matching `word` in any case (JSON Schema patterns take no flags). */
+const anyCase = (word: string): string =>
+  [...word].map((c) => (/[a-z]/i.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c)).join('');
+
+/** Extra headers: valid names, none Herald sets itself, single-line values. */
+const extraHeaders: Schema = {
+  type: 'object',
+  propertyNames: {
+    pattern: HEADER_NAME.source,
+    not: {
+      pattern: `^(${[...RESERVED_HEADERS].map(anyCase).join('|')})$|^${anyCase('webhook-')}`,
+    },
+  },
+  additionalProperties: { type: 'string', maxLength: 4096, pattern: '^[^\\r\\n]*$' },
+};
+
+const stringList = {
+  type: ['array', 'null'],
+  maxItems: 500,
+  items: { type: 'string', pattern: FIELD_PATH.source },
+};
 
 const subscriptionFields: Record<string, Schema> = {
-  description: { type: 'string', maxLength: 1000 },
+  description: { type: ['string', 'null'], maxLength: 1000 },
   enabled: { type: 'boolean', default: true },
   debug: {
     type: 'boolean',
     default: false,
     description: 'Keep full request and response bodies of attempts.',
   },
-  event_types: { type: 'array', minItems: 1, items: { type: 'string' }, example: ['meter_data.*'] },
+  event_types: {
+    type: 'array',
+    minItems: 1,
+    maxItems: 100,
+    items: { type: 'string', maxLength: 200, pattern: EVENT_TYPE_GLOB.source },
+    example: ['meter_data.*'],
+  },
   destination: ref('Destination'),
   filter: { type: ['object', 'null'], description: 'A predicate over `subject` and `data` paths.' },
   trigger_fields: {
@@ -42,7 +70,7 @@ const subscriptionFields: Record<string, Schema> = {
       'failed one retries while later ones go on. `strict`: one at a time, and a failing delivery ' +
       'holds the later ones until it succeeds or is dead-lettered.',
   },
-  rate_limit_per_second: { type: ['integer', 'null'], minimum: 1 },
+  rate_limit_per_second: { type: ['integer', 'null'], minimum: 1, maximum: 100_000 },
   max_in_flight: {
     type: ['integer', 'null'],
     minimum: 1,
@@ -67,21 +95,24 @@ export const subscriptionSchemas: Record<string, Schema> = {
   WebhookDestination: {
     type: 'object',
     required: ['type', 'url'],
+    additionalProperties: false,
     properties: {
       type: { const: 'webhook' },
-      url: { type: 'string', format: 'uri' },
+      url: { type: 'string', format: 'uri', maxLength: 2048 },
       headers: {
         oneOf: [
-          { type: 'object', additionalProperties: { type: 'string' } },
+          { type: 'null' },
+          extraHeaders,
           {
             type: 'string',
             contentMediaType: 'application/json',
+            contentSchema: extraHeaders,
             example: '{"Authorization": "Token abc"}',
             description: 'The same object as JSON text, as OpenSolar’s API sends it.',
           },
         ],
         description:
-          'Extra request headers: an object, or a string holding one as JSON (stored and returned as the object). Values are encrypted at rest and masked in responses.',
+          'Extra request headers: an object, or a string holding one as JSON (stored and returned as the object); null for none. Values are encrypted at rest and masked in responses.',
       },
     },
   },
@@ -111,9 +142,30 @@ export const subscriptionSchemas: Record<string, Schema> = {
       'name ending in .fifo) gets the subscription id as MessageGroupId and the delivery id as ' +
       'MessageDeduplicationId. Give queue_name or queue_url, not both. Without keys Herald uses its ' +
       'own AWS credentials (the SDK default chain).',
+    if: { required: ['access_key_id'], properties: { access_key_id: { type: 'string' } } },
+    then: {
+      required: ['secret_access_key'],
+      properties: { secret_access_key: { type: 'string' } },
+    },
+    else: { properties: { secret_access_key: { type: 'null' } } },
+    oneOf: [
+      {
+        required: ['queue_name'],
+        properties: { queue_name: { type: 'string' }, queue_url: { type: 'null' } },
+      },
+      {
+        required: ['queue_url'],
+        properties: { queue_url: { type: 'string' }, queue_name: { type: 'null' } },
+      },
+    ],
     properties: {
       type: { const: 'sqs' },
-      region: { type: 'string', pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', example: 'eu-west-1' },
+      region: {
+        type: 'string',
+        maxLength: 50,
+        pattern: '^[a-z0-9]+(-[a-z0-9]+)*$',
+        example: 'eu-west-1',
+      },
       queue_name: {
         type: ['string', 'null'],
         pattern: '^[A-Za-z0-9_-]+(\\.fifo)?$',
@@ -121,9 +173,16 @@ export const subscriptionSchemas: Record<string, Schema> = {
         example: 'billing-events',
       },
       queue_url: { type: ['string', 'null'], format: 'uri', maxLength: 2048 },
-      access_key_id: { type: ['string', 'null'], maxLength: 128, example: 'AKIAIOSFODNN7EXAMPLE' },
+      access_key_id: {
+        type: ['string', 'null'],
+        maxLength: 128,
+        pattern: '^[A-Za-z0-9]+$',
+        example: 'AKIAIOSFODNN7EXAMPLE',
+        description: 'Given with secret_access_key, or neither.',
+      },
       secret_access_key: {
         type: ['string', 'null'],
+        minLength: 1,
         maxLength: 256,
         description:
           'Required with access_key_id. Encrypted at rest and masked (********) in responses; sending ' +
@@ -139,7 +198,14 @@ export const subscriptionSchemas: Record<string, Schema> = {
   },
   Destination: {
     oneOf: [ref('WebhookDestination'), ref('EmailDestination'), ref('SqsDestination')],
-    discriminator: { propertyName: 'type' },
+    discriminator: {
+      propertyName: 'type',
+      mapping: {
+        webhook: '#/components/schemas/WebhookDestination',
+        email: '#/components/schemas/EmailDestination',
+        sqs: '#/components/schemas/SqsDestination',
+      },
+    },
   },
   NewSubscription: {
     type: 'object',
@@ -216,7 +282,13 @@ export const subscriptionPaths: Paths = {
       requestBody: jsonBody({
         type: 'object',
         additionalProperties: false,
-        properties: subscriptionFields,
+        properties: {
+          ...subscriptionFields,
+          destination: {
+            oneOf: [ref('Destination'), { type: 'null' }],
+            description: 'Null keeps it.',
+          },
+        },
       }),
       responses: {
         '200': jsonResponse('The subscription.', ref('Subscription')),
@@ -264,7 +336,13 @@ export const subscriptionPaths: Paths = {
               type: 'object',
               additionalProperties: false,
               properties: {
-                overlap_seconds: { type: 'integer', minimum: 0, maximum: 604800, default: 86400 },
+                overlap_seconds: {
+                  type: ['integer', 'null'],
+                  minimum: 0,
+                  maximum: 604800,
+                  default: 86400,
+                  description: 'Null or left out: the default.',
+                },
               },
             },
           },

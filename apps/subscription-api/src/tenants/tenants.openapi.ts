@@ -127,11 +127,14 @@ export const tenantPaths: Paths = {
       tags: ['Tenants'],
       security: operatorOnly,
       parameters: [pathParam('id', 'Tenant id.')],
-      requestBody: jsonBody({
-        type: 'object',
-        additionalProperties: false,
-        properties: { name: { type: 'string', maxLength: 200 } },
-      }),
+      requestBody: {
+        ...jsonBody({
+          type: 'object',
+          additionalProperties: false,
+          properties: { name: { type: ['string', 'null'], maxLength: 200 } },
+        }),
+        required: false,
+      },
       responses: {
         '201': jsonResponse('The key, with its plain value.', ref('NewApiKey')),
         ...errorResponses('404', '422'),
