@@ -82,6 +82,19 @@ function fuzz(binary: string, apiUrl: string, pass: Pass, tenantId: string): Pro
   });
 }
 
+/**
+ * Schemathesis itself crashed while making a value (CPython 3.11's `ast.parse` raising "AST
+ * constructor recursion depth mismatch" inside Hypothesis, deep in a recursive schema), and no check
+ * failed: a fault of the tool, not a finding about the API, and not one a second run repeats.
+ */
+function toolCrashedOnly(outcome: Outcome): boolean {
+  return (
+    outcome.code !== 0 &&
+    outcome.output.includes('SystemError: AST constructor recursion depth mismatch') &&
+    !outcome.output.includes('❌')
+  );
+}
+
 describe('the API under an OpenAPI-driven fuzzer (schemathesis)', () => {
   let schemathesis: string;
   let herald: RunningHerald;
@@ -127,7 +140,10 @@ describe('the API under an OpenAPI-driven fuzzer (schemathesis)', () => {
   it.each(passes)(
     'answers no 5xx and only what the document says, with $name',
     async (pass) => {
-      const outcome = await fuzz(schemathesis, herald.apiUrl, pass, tenantId);
+      let outcome = await fuzz(schemathesis, herald.apiUrl, pass, tenantId);
+      // Once, and only for the tool's own crash: any check that failed is reported as it is.
+      if (toolCrashedOnly(outcome))
+        outcome = await fuzz(schemathesis, herald.apiUrl, pass, tenantId);
       // The whole report on failure: each failure names its check and a curl line to reproduce it.
       expect({ exitCode: outcome.code, output: outcome.code === 0 ? '' : outcome.output }).toEqual({
         exitCode: 0,
@@ -135,6 +151,6 @@ describe('the API under an OpenAPI-driven fuzzer (schemathesis)', () => {
       });
       expect(outcome.cases).toBeGreaterThan(300);
     },
-    150_000,
+    300_000,
   );
 });

@@ -1,6 +1,7 @@
 """Schemathesis hooks of the API fuzz test (test/api-fuzz.e2e-spec.ts)."""
 
 import json
+import re
 import os
 import zlib
 from datetime import datetime, timezone
@@ -69,14 +70,26 @@ def _time(text):
     return parsed if parsed.tzinfo else None
 
 
+RETENTION_UNITS_MS = {"ms": 1, "s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
+
+
+def _retention_in_range(text):
+    matched = re.fullmatch(r"(\d+)(ms|s|m|h|d)", text)
+    if not matched:
+        return True  # not the API's duration form: the document refuses it too
+    ms = int(matched.group(1)) * RETENTION_UNITS_MS[matched.group(2)]
+    return 1_000 <= ms <= 3650 * 86_400_000
+
+
 def _prose_rules(case):
     """
     Makes a positive case keep the rules the document states in words, which no JSON Schema can
     check, so that a refusal of one is not taken for a disagreement: a cursor is one a previous
     page returned, `until` is later than `since`, a JSON page of deliveries holds at most 100, a
     recovery does not start in the future, a transformation is a JSONata expression that compiles,
-    a filter is a predicate in Herald's filter language, and webhook headers given as a string are
-    the JSON text of the headers object (`contentSchema`, which JSON Schema does not check).
+    a filter is a predicate in Herald's filter language, webhook headers given as a string are
+    the JSON text of the headers object (`contentSchema`, which JSON Schema does not check), and a
+    tenant's retention is from 1s to 3650d (the pattern cannot bound a number across units).
     """
     if case.query and "cursor" in case.query:
         case.query = {name: value for name, value in case.query.items() if name != "cursor"}
@@ -100,6 +113,8 @@ def _prose_rules(case):
         case.body = body = {**body, "transformation": TRANSFORMATION}
     if isinstance(body.get("filter"), dict):
         case.body = body = {**body, "filter": FILTER}
+    if isinstance(body.get("retention"), str) and not _retention_in_range(body["retention"]):
+        case.body = body = {**body, "retention": "90d"}
     destination = body.get("destination")
     if isinstance(destination, dict) and isinstance(destination.get("headers"), str):
         case.body = {**body, "destination": {**destination, "headers": HEADERS_TEXT}}
