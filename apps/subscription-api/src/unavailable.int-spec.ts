@@ -80,6 +80,7 @@ const SUBSCRIPTION = {
 /** A body each operation takes, so that only the missing database can refuse the request. */
 const VALID_BODIES: Record<string, unknown> = {
   createTenant: { name: 'unavailable' },
+  updateTenant: { retention: '90d' },
   createApiKey: { name: 'unavailable' },
   rotateApiKey: {},
   createEventType: { name: 'meter.read' },
