@@ -1,7 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Kafka, logLevel, Partitioners, type PartitionMetadata, type Producer } from 'kafkajs';
-import { ApiClient, waitFor } from '@herald/testing';
+import { ApiClient, waitFor, WebhookReceiver, type ReceivedRequest } from '@herald/testing';
 import { startHerald, type RunningHerald } from './support/herald-harness';
 import {
   buildDist,
@@ -16,44 +14,9 @@ const CHUNKS = 30;
 const CHUNK_EVERY_MS = 500;
 const ANSWER_AFTER_MS = 5;
 
-interface Received {
-  path: string;
-  seq: number;
-  webhookId: string;
-  body: string;
-}
-
-/** A webhook receiver on loopback that records what arrives, in order, and answers 200 a little later. */
-class Receiver {
-  readonly requests: Received[] = [];
-  private readonly server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      this.requests.push({
-        path: req.url ?? '',
-        seq: (JSON.parse(body) as { data: { seq: number } }).data.seq,
-        webhookId: String(req.headers['webhook-id']),
-        body,
-      });
-      setTimeout(() => res.writeHead(200).end('ok'), ANSWER_AFTER_MS);
-    });
-  });
-
-  async start(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
+/** The event a delivered request carries (the stream numbers each tenant's events). */
+const seqOf = (request: ReceivedRequest): number =>
+  (JSON.parse(request.body) as { data: { seq: number } }).data.seq;
 
 /** The sum of a metric's samples in a Prometheus text exposition (0 when it has none). */
 function total(exposition: string, metric: string, having = ''): number {
@@ -75,7 +38,7 @@ async function metricsOf(service: ServiceProcess): Promise<string> {
  */
 describe('many replicas: two matchers and two deliverers under load, one of each killed and restarted', () => {
   let herald: RunningHerald;
-  let receiver: Receiver;
+  let receiver: WebhookReceiver;
   let producer: Producer;
   const children: ServiceProcess[] = [];
 
@@ -100,8 +63,8 @@ describe('many replicas: two matchers and two deliverers under load, one of each
     buildDist();
     // Only the API and event-ingest in this process: the matchers and deliverers are the replicas.
     herald = await startHerald(undefined, { services: ['event-ingest'] });
-    receiver = new Receiver();
-    await receiver.start();
+    receiver = await WebhookReceiver.start();
+    receiver.respondWith(() => ({ status: 200, body: 'ok', delayMs: ANSWER_AFTER_MS }));
     producer = new Kafka({
       brokers: herald.config.kafkaBrokers,
       logLevel: logLevel.NOTHING,
@@ -186,7 +149,7 @@ describe('many replicas: two matchers and two deliverers under load, one of each
       }
     })();
     const distinctPairs = (): number =>
-      new Set(receiver.requests.map((request) => `${request.path}#${request.seq}`)).size;
+      new Set(receiver.requests.map((request) => `${request.path}#${seqOf(request)}`)).size;
 
     // Both replicas of each role do work before the kills.
     const shares = await waitFor(
@@ -235,12 +198,12 @@ describe('many replicas: two matchers and two deliverers under load, one of each
 
     for (const { path, strict } of subscriptions) {
       const arrived = receiver.requests.filter((request) => request.path === path);
-      const bySeq = new Map<number, Received[]>();
+      const bySeq = new Map<number, ReceivedRequest[]>();
       for (const request of arrived)
-        bySeq.set(request.seq, [...(bySeq.get(request.seq) ?? []), request]);
+        bySeq.set(seqOf(request), [...(bySeq.get(seqOf(request)) ?? []), request]);
       expect(bySeq.size).toBe(EVENTS_PER_TENANT);
       for (const copies of bySeq.values()) {
-        expect(new Set(copies.map((copy) => copy.webhookId)).size).toBe(1);
+        expect(new Set(copies.map((copy) => copy.headers['webhook-id'])).size).toBe(1);
         expect(new Set(copies.map((copy) => copy.body)).size).toBe(1);
       }
       if (strict) {
