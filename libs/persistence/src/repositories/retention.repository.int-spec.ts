@@ -111,9 +111,16 @@ describe('RetentionRepository', () => {
     const fresh = await history(tenant, ['succeeded', 'succeeded']);
 
     const cutoff = retentionCutoff(Date.now(), await retention.retentionOf(tenant, 0));
-    const purged = await retention.purgeTenant(tenant, cutoff, 2);
+    let pauses = 0;
+    const purged = await retention.purgeTenant(tenant, cutoff, 2, undefined, () => {
+      pauses += 1;
+      return Promise.resolve();
+    });
 
     expect(purged).toEqual({ events: 7, deliveries: 12, attempts: 12 });
+    // A pause after each full chunk only: 12 old settled deliveries two by two (6 full chunks, then
+    // an empty one), and 9 old events (4 full, then one short).
+    expect(pauses).toBe(6 + 4);
     for (const old of [...settled, failedOne, unmatched]) {
       expect(await eventKept(tenant, old.eventId)).toBe(false);
       expect(await deliveriesKept(tenant, old.deliveryIds)).toEqual([]);
@@ -154,6 +161,26 @@ describe('RetentionRepository', () => {
       attempts: 1,
     });
     expect(await eventKept(tenant, partlyRetrying.eventId)).toBe(false);
+  });
+
+  it('lists for a pass only the tenants older than their own retention', async () => {
+    const young = (await tenants.create('retention-young', 60_000)).id;
+    const old = (await tenants.create('retention-old', 60_000)).id;
+    const onDefault = (await tenants.create('retention-default-old')).id;
+    await db.query(
+      `UPDATE tenants SET created_at = now() - interval '2 minutes' WHERE id = ANY($1)`,
+      [[old, onDefault]],
+    );
+    const listed = await retention.tenants(30 * 86_400_000);
+    const mine = listed.filter((t) => [young, old, onDefault].includes(t.tenantId));
+    // The default (30 days) keeps the two-minute-old tenant out; its own minute lets `old` in.
+    expect(mine).toEqual([{ tenantId: old, retentionMs: 60_000 }]);
+    expect(
+      (await retention.tenants(30 * 86_400_000, Date.now() + 10 * 60_000))
+        .filter((t) => [young, old].includes(t.tenantId))
+        .map((t) => t.tenantId)
+        .sort(),
+    ).toEqual([young, old].sort());
   });
 
   it('lets one purger at a time hold the lock', async () => {

@@ -34,11 +34,17 @@ const UNRESOLVED = `('pending', 'retrying')`;
 export class RetentionRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** Every tenant with the retention that applies to it. */
-  async tenants(defaultMs: number): Promise<TenantRetention[]> {
+  /**
+   * Every tenant that may have history past its retention at `now`, with that retention: a tenant
+   * younger than its retention has none (nothing of it is older than the tenant itself), so a pass
+   * skips it without a statement.
+   */
+  async tenants(defaultMs: number, now: number = Date.now()): Promise<TenantRetention[]> {
     const rows: { id: string; retention_ms: string }[] = await this.db.query(
-      'SELECT id, COALESCE(retention_ms, $1) AS retention_ms FROM tenants ORDER BY id',
-      [defaultMs],
+      `SELECT id, COALESCE(retention_ms, $1) AS retention_ms FROM tenants
+        WHERE created_at < to_timestamp(($2::bigint - COALESCE(retention_ms, $1)) / 1000.0)
+        ORDER BY id`,
+      [defaultMs, now],
     );
     return rows.map((row) => ({ tenantId: row.id, retentionMs: Number(row.retention_ms) }));
   }
@@ -88,13 +94,14 @@ export class RetentionRepository {
 
   /**
    * Deletes one tenant's history from before `cutoff`, `chunk` rows per statement: deliveries (with
-   * their attempts) first, then the events none is left for.
+   * their attempts) first, then the events none is left for; `pause` is awaited between full chunks.
    */
   async purgeTenant(
     tenantId: string,
     cutoff: Date,
     chunk: number = PURGE_CHUNK,
     query: Query = (sql, params) => this.db.query(sql, params),
+    pause: () => Promise<unknown> = () => Promise.resolve(),
   ): Promise<Purged> {
     const purged: Purged = { events: 0, deliveries: 0, attempts: 0 };
     // Ids sort by creation time: every delivery made before the cutoff sorts below this one, so the
@@ -125,6 +132,7 @@ export class RetentionRepository {
       purged.attempts += row.attempts;
       if (row.scanned < chunk || row.last === null) break;
       after = row.last;
+      await pause();
     }
     let afterTime = new Date(0);
     let afterId = '';
@@ -155,6 +163,7 @@ export class RetentionRepository {
       if (row.scanned < chunk || row.last_time === null || row.last_id === null) break;
       afterTime = row.last_time;
       afterId = row.last_id;
+      await pause();
     }
     return purged;
   }
