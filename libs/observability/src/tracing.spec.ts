@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
 import { propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { recordingExporter, waitFor } from '@herald/testing';
 import {
   clientSpan,
@@ -12,6 +12,7 @@ import {
   producerSpan,
   startTracing,
   type Tracing,
+  scheduledDelay,
 } from './tracing';
 import type * as TracingModule from './tracing';
 
@@ -346,5 +347,13 @@ describe('tracing on', () => {
     expect(after).toBe(false);
     expect(injectTraceContext({})).toEqual({});
     expect(handed).toHaveLength(count);
+  });
+});
+
+describe('the span batch delay', () => {
+  it('is OTEL_BSP_SCHEDULE_DELAY in milliseconds when set, else 500', () => {
+    expect(scheduledDelay('2000')).toBe(2000);
+    expect(scheduledDelay('0')).toBe(0);
+    for (const unset of [undefined, '', ' ', 'soon', '-1']) expect(scheduledDelay(unset)).toBe(500);
   });
 });

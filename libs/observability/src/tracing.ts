@@ -11,15 +11,12 @@ import {
   type Span,
   type TextMapGetter,
 } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter as OtlpJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  BatchSpanProcessor,
-  NodeTracerProvider,
-  type SpanExporter,
-} from '@opentelemetry/sdk-trace-node';
+import { BatchSpanProcessor, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -119,17 +116,21 @@ export function startTracing(options: {
       [ATTR_SERVICE_NAME]: options.serviceName,
     }),
   );
-  const provider = new NodeTracerProvider({
+  const provider = new TracerProvider({
     resource,
     spanProcessors: [
-      new BatchSpanProcessor(options.exporter ?? traceExporter(options.url, options.protocol), {
-        // Short, so a trace is complete in the backend about a second after its last span ends.
-        ...(process.env.OTEL_BSP_SCHEDULE_DELAY ? {} : { scheduledDelayMillis: 500 }),
+      new BatchSpanProcessor({
+        exporter: options.exporter ?? traceExporter(options.url, options.protocol),
+        scheduledDelayMillis: scheduledDelay(process.env.OTEL_BSP_SCHEDULE_DELAY),
       }),
     ],
   });
-  // Trace context only: baggage would carry arbitrary caller-set entries into every Kafka message.
-  provider.register({ propagator: new W3CTraceContextPropagator() });
+  // What NodeTracerProvider.register did before SDK 3: the provider, a context that follows async
+  // calls, and trace context only (baggage would carry arbitrary caller-set entries into every
+  // Kafka message).
+  trace.setGlobalTracerProvider(provider);
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   enabled = true;
   started = {
     flush: () => provider.forceFlush(),
@@ -140,6 +141,18 @@ export function startTracing(options: {
     },
   };
   return started;
+}
+
+/**
+ * How long spans wait to be sent in a batch: `OTEL_BSP_SCHEDULE_DELAY` (milliseconds; the SDK stopped
+ * reading it in 3.0), else 500, so a trace is complete in the backend about a second after its last
+ * span ends.
+ */
+export function scheduledDelay(setting: string | undefined): number {
+  const ms = Number(setting);
+  return setting !== undefined && setting.trim() !== '' && Number.isFinite(ms) && ms >= 0
+    ? ms
+    : 500;
 }
 
 function traceExporter(url: string, protocol: OtlpProtocol = 'http/protobuf'): SpanExporter {

@@ -1,5 +1,5 @@
 import { ExportResultCode } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-node';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 
 /** A span exporter that keeps, in order, every span handed to it (for `startTracing` in unit tests). */
 export function recordingExporter(): { exporter: SpanExporter; spans: ReadableSpan[] } {
