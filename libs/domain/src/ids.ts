@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 
-export type IdPrefix = 'evt' | 'sub' | 'dlv' | 'att' | 'ten' | 'key';
+export type IdPrefix = 'evt' | 'sub' | 'dlv' | 'att' | 'ten' | 'key' | 'ses';
 
 /**
  * Random bytes drawn a page at a time: an id takes 10 of them, and one call to the CSPRNG per id was

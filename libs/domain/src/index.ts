@@ -29,3 +29,4 @@ export * from './fresh-cache';
 export * from './transformation';
 export * from './delivery-preview';
 export * from './retention';
+export * from './console-sessions';

@@ -1,5 +1,6 @@
 export * from './data-source';
 export * from './persistence.module';
+export * from './repositories/console-sessions.repository';
 export * from './repositories/deliveries.repository';
 export * from './repositories/event-types.repository';
 export * from './repositories/events.repository';

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
 import { Readiness } from '@herald/observability';
 import { dataSourceOptions } from './data-source';
+import { ConsoleSessionsRepository } from './repositories/console-sessions.repository';
 import { DeliveriesRepository } from './repositories/deliveries.repository';
 import { EventTypesRepository } from './repositories/event-types.repository';
 import { EventsRepository } from './repositories/events.repository';
@@ -72,6 +73,11 @@ const POSTGRES_READINESS = Symbol('POSTGRES_READINESS');
       useFactory: (db: DataSource) => new StrictOrderRepository(db),
     },
     {
+      provide: ConsoleSessionsRepository,
+      inject: [DataSource],
+      useFactory: (db: DataSource) => new ConsoleSessionsRepository(db),
+    },
+    {
       provide: SubscriptionsRepository,
       inject: [DataSource, HERALD_CONFIG],
       useFactory: (db: DataSource, config: HeraldConfig) =>
@@ -87,6 +93,7 @@ const POSTGRES_READINESS = Symbol('POSTGRES_READINESS');
     SubscriptionsRepository,
     StrictOrderRepository,
     RetentionRepository,
+    ConsoleSessionsRepository,
   ],
 })
 export class PersistenceModule {}

@@ -14,6 +14,7 @@ import { Transformations1764000011000 } from './1764000011000-transformations';
 import { SubscriptionMetadata1764000012000 } from './1764000012000-subscription-metadata';
 import { LeanDeliveryWrites1764000013000 } from './1764000013000-lean-delivery-writes';
 import { Retention1764000014000 } from './1764000014000-retention';
+import { ConsoleSessions1764000015000 } from './1764000015000-console-sessions';
 
 /** Every migration, in order; new ones are appended here. */
 export const migrations = [
@@ -33,4 +34,5 @@ export const migrations = [
   SubscriptionMetadata1764000012000,
   LeanDeliveryWrites1764000013000,
   Retention1764000014000,
+  ConsoleSessions1764000015000,
 ];
