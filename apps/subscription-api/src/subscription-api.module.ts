@@ -4,6 +4,7 @@ import { ConfigModule, type HeraldConfig } from '@herald/config';
 import { KafkaModule } from '@herald/kafka';
 import { PersistenceModule } from '@herald/persistence';
 import { ApiKeysModule } from './api-keys/api-keys.module';
+import { ConsoleSessionsModule } from './console-sessions/console-sessions.module';
 import { SafeInputInterceptor } from './common/safe-input.interceptor';
 import { AuthGuard } from './auth/auth.guard';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
@@ -34,6 +35,7 @@ export class SubscriptionApiModule {
         RetentionModule,
         TenantsModule,
         ApiKeysModule,
+        ConsoleSessionsModule,
         EventTypesModule,
         DestinationTypesModule,
         SubscriptionsModule,

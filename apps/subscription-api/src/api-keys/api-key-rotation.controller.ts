@@ -4,9 +4,9 @@ import { readApiKeyRotation } from './api-key-input';
 import { ApiKeysService } from './api-keys.service';
 import { CallerKeyId } from './caller-key-id';
 
-/** Tenant route: rotate the key the request is made with. */
+/** Tenant route: rotate the key the request is made with (a console session has no key to rotate). */
 @Controller('v1/api-keys')
-@Allow('tenant')
+@Allow('tenant_key')
 export class ApiKeyRotationController {
   constructor(private readonly apiKeys: ApiKeysService) {}
 

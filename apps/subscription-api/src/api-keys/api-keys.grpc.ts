@@ -36,7 +36,7 @@ export class ApiKeysGrpcController {
   }
 
   @GrpcMethod('AdminService', 'RotateApiKey')
-  @Allow('tenant')
+  @Allow('tenant_key')
   async rotate(
     @Payload() request: object,
     @TenantId() tenantId: string,

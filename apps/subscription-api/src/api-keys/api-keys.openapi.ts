@@ -7,7 +7,7 @@ import {
   pageParams,
   pathParam,
   ref,
-  tenantOnly,
+  tenantKeyOnly,
   type Paths,
 } from '../openapi/openapi-builder';
 
@@ -49,7 +49,7 @@ export const apiKeyPaths: Paths = {
         'Rotate the calling API key: a new key (shown once), the old one valid for the grace period ' +
         '(HERALD_API_KEY_ROTATION_GRACE); emits an `api_keys.rotated` event',
       tags: ['API keys'],
-      security: tenantOnly,
+      security: tenantKeyOnly,
       requestBody: {
         ...jsonBody({
           type: 'object',

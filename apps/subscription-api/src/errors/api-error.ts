@@ -1,6 +1,15 @@
 export type ApiErrorCode =
   | 'unauthorized'
+  /** Console links (`POST /v1/console-sessions/exchange`): used once already, too old, revoked. */
+  | 'link_used'
+  | 'link_expired'
+  | 'link_revoked'
+  /** A console session key that worked once and no longer does. */
+  | 'session_expired'
+  | 'session_revoked'
   | 'forbidden'
+  /** A read-only console session asked to change something. */
+  | 'read_only'
   | 'not_found'
   | 'expired'
   | 'validation_failed'
@@ -33,8 +42,14 @@ export class ApiError extends Error {
 export function httpStatusOf(code: ApiErrorCode): number {
   switch (code) {
     case 'unauthorized':
+    case 'link_used':
+    case 'link_expired':
+    case 'link_revoked':
+    case 'session_expired':
+    case 'session_revoked':
       return 401;
     case 'forbidden':
+    case 'read_only':
       return 403;
     case 'not_found':
     case 'expired':
@@ -72,8 +87,14 @@ export const GrpcStatus = {
 export function grpcStatusOf(code: ApiErrorCode): number {
   switch (code) {
     case 'unauthorized':
+    case 'link_used':
+    case 'link_expired':
+    case 'link_revoked':
+    case 'session_expired':
+    case 'session_revoked':
       return GrpcStatus.UNAUTHENTICATED;
     case 'forbidden':
+    case 'read_only':
       return GrpcStatus.PERMISSION_DENIED;
     case 'not_found':
     case 'expired':

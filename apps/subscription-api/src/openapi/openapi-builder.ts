@@ -136,5 +136,12 @@ export const transformationSchema = (description: string): Schema => ({
   example: '{"event_id": event.type, "delivery_id": delivery_id, "payload": event.data}',
 });
 
-export const operatorOnly = [{ operatorToken: [] }];
-export const tenantOnly = [{ apiKey: [] }];
+type Security = Record<string, string[]>[];
+
+export const operatorOnly: Security = [{ operatorToken: [] }];
+/** A tenant's routes take its API key or one of its console sessions (read-only ones: GETs only). */
+export const tenantOnly: Security = [{ apiKey: [] }, { consoleSession: [] }];
+/** Routes a console session may not call: the API keys themselves. */
+export const tenantKeyOnly: Security = [{ apiKey: [] }];
+/** Console links: a tenant's API key for its tenant, or the operator token for any. */
+export const tenantKeyOrOperator: Security = [{ apiKey: [] }, { operatorToken: [] }];

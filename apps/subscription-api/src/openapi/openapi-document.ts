@@ -1,5 +1,9 @@
 import { apiKeyPaths } from '../api-keys/api-keys.openapi';
 import {
+  consoleSessionPaths,
+  consoleSessionSchemas,
+} from '../console-sessions/console-sessions.openapi';
+import {
   destinationTypePaths,
   destinationTypeSchemas,
 } from '../destination-types/destination-types.openapi';
@@ -28,6 +32,7 @@ function withBodyErrors(operation: Operation): Operation {
 const features: { paths: Paths; schemas: Record<string, Schema> }[] = [
   { paths: tenantPaths, schemas: tenantSchemas },
   { paths: apiKeyPaths, schemas: {} },
+  { paths: consoleSessionPaths, schemas: consoleSessionSchemas },
   { paths: eventTypePaths, schemas: eventTypeSchemas },
   { paths: destinationTypePaths, schemas: destinationTypeSchemas },
   { paths: subscriptionPaths, schemas: subscriptionSchemas },
@@ -44,7 +49,7 @@ export function openApiDocument(): Record<string, unknown> {
       title: 'Herald admin API',
       version: '0.1.0',
       description:
-        'Tenants, API keys, subscriptions, events, deliveries and dead letters. JSON in snake_case; ' +
+        'Tenants, API keys, console links, subscriptions, events, deliveries and dead letters. JSON in snake_case; ' +
         'errors are `{error: {code, message, details}}`; lists are `{data, next_cursor}`.',
     },
     // Features may share a path (POST and GET /v1/tenants/{id}/api-keys), so their operations merge.
@@ -76,6 +81,13 @@ export function openApiDocument(): Record<string, unknown> {
           description: 'The operator token (HERALD_ADMIN_TOKEN).',
         },
         apiKey: { type: 'http', scheme: 'bearer', description: 'A tenant API key (hk_…).' },
+        consoleSession: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'A console session key (hcs_…) from `POST /v1/console-sessions/exchange`: the tenant’s ' +
+            'routes, GETs only when read-only.',
+        },
       },
       schemas: {
         Error: {

@@ -1,0 +1,89 @@
+import {
+  CONSOLE_PAGES,
+  DEFAULT_CONSOLE_SESSION_MS,
+  isConsoleLinkToken,
+  MAX_CONSOLE_SESSION_MS,
+  MIN_CONSOLE_SESSION_MS,
+  parseDuration,
+  type ConsolePage,
+} from '@herald/domain';
+import { assertValid, BodyReader } from '../common/body-reader';
+import { pageRequest, type ListQuery } from '../common/pagination';
+import type { PageRequest } from '@herald/persistence';
+
+export interface NewConsoleSessionInput {
+  /** Required of the operator; a tenant may name only itself. */
+  tenantId: string | undefined;
+  readOnly: boolean;
+  /** null: every page. */
+  pages: ConsolePage[] | null;
+  lifetimeMs: number;
+}
+
+/** `POST /v1/console-sessions` `{tenant_id?, read_only?, pages?, expires_in?}`. */
+export function readNewConsoleSession(body: unknown): NewConsoleSessionInput {
+  const reader = new BodyReader(body ?? {});
+  const tenantId = reader.string('tenant_id', { max: 200 });
+  const readOnly = reader.boolean('read_only') ?? false;
+  const pages = reader.stringList('pages', {
+    max: CONSOLE_PAGES.length,
+    each: (page) =>
+      (CONSOLE_PAGES as readonly string[]).includes(page)
+        ? null
+        : `must be one of ${CONSOLE_PAGES.join(', ')}`,
+  });
+  if (pages?.length === 0) reader.problem('pages', 'must not be empty (leave it out for all)');
+  const expiresIn = reader.string('expires_in', {
+    max: 20,
+    pattern: /^\d+(ms|s|m|h|d)$/,
+    hint: 'must be a duration such as 15m, 8h or 7d',
+  });
+  let lifetimeMs = DEFAULT_CONSOLE_SESSION_MS;
+  if (expiresIn !== undefined) {
+    const ms = parseDuration(expiresIn);
+    if (ms !== null && (ms < MIN_CONSOLE_SESSION_MS || ms > MAX_CONSOLE_SESSION_MS))
+      reader.problem('expires_in', 'must be from 5m to 30d');
+    else if (ms !== null) lifetimeMs = ms;
+  }
+  reader.onlyKnown(['tenant_id', 'read_only', 'pages', 'expires_in']);
+  assertValid(reader);
+  return {
+    tenantId,
+    readOnly,
+    pages: pages ? [...new Set(pages as ConsolePage[])] : null,
+    lifetimeMs,
+  };
+}
+
+/** `POST /v1/console-sessions/exchange` `{token}`: a malformed token is refused without a lookup. */
+export function readExchange(body: unknown): string {
+  const reader = new BodyReader(body ?? {});
+  const token = reader.string('token', { required: true, max: 100 });
+  if (token && !isConsoleLinkToken(token))
+    reader.problem('token', 'is not a console link token (hcl_…)');
+  reader.onlyKnown(['token']);
+  assertValid(reader);
+  return token;
+}
+
+/** `POST /v1/console-sessions/revoke-all` `{tenant_id?}`. */
+export function readRevokeAll(body: unknown): { tenantId: string | undefined } {
+  const reader = new BodyReader(body ?? {});
+  const tenantId = reader.string('tenant_id', { max: 200 });
+  reader.onlyKnown(['tenant_id']);
+  assertValid(reader);
+  return { tenantId };
+}
+
+/** `GET /v1/console-sessions?tenant_id=&limit=&cursor=`. */
+export function readConsoleSessionListQuery(query: ListQuery & { tenant_id?: unknown }): {
+  tenantId: string | undefined;
+  page: PageRequest;
+} {
+  const reader = new BodyReader(query);
+  const tenantId = reader.string('tenant_id', { max: 200 });
+  if (tenantId === '') reader.problem('tenant_id', 'must not be empty');
+  reader.onlyKnown(['tenant_id', 'limit', 'cursor']);
+  assertValid(reader);
+  return { tenantId, page: pageRequest(query) };
+}
