@@ -83,7 +83,15 @@ describe('tenant isolation matrix: every endpoint with another tenant’s ids', 
       200,
     );
 
+    const consoleSession = await owner.client.request<{ id: string }>(
+      'POST',
+      '/v1/console-sessions',
+      {},
+    );
+    expect(consoleSession.status).toBe(201);
+
     const ids: Record<string, string> = {
+      '/v1/console-sessions/{id}': consoleSession.body.id,
       '/v1/subscriptions/{id}': subscription.body.id,
       '/v1/events/{id}': event.body.id,
       '/v1/deliveries/{id}': delivery.id,

@@ -73,12 +73,16 @@ def _time(text):
 RETENTION_UNITS_MS = {"ms": 1, "s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
 
 
-def _retention_in_range(text):
+def _duration_in_range(text, low_ms, high_ms):
     matched = re.fullmatch(r"(\d+)(ms|s|m|h|d)", text)
     if not matched:
         return True  # not the API's duration form: the document refuses it too
     ms = int(matched.group(1)) * RETENTION_UNITS_MS[matched.group(2)]
-    return 1_000 <= ms <= 3650 * 86_400_000
+    return low_ms <= ms <= high_ms
+
+
+def _retention_in_range(text):
+    return _duration_in_range(text, 1_000, 3650 * 86_400_000)
 
 
 def _prose_rules(case):
@@ -88,8 +92,9 @@ def _prose_rules(case):
     page returned, `until` is later than `since`, a JSON page of deliveries holds at most 100, a
     recovery does not start in the future, a transformation is a JSONata expression that compiles,
     a filter is a predicate in Herald's filter language, webhook headers given as a string are
-    the JSON text of the headers object (`contentSchema`, which JSON Schema does not check), and a
-    tenant's retention is from 1s to 3650d (the pattern cannot bound a number across units).
+    the JSON text of the headers object (`contentSchema`, which JSON Schema does not check), a
+    tenant's retention is from 1s to 3650d and a console session's `expires_in` from 5m to 30d
+    (the pattern cannot bound a number across units).
     """
     if case.query and "cursor" in case.query:
         case.query = {name: value for name, value in case.query.items() if name != "cursor"}
@@ -115,6 +120,9 @@ def _prose_rules(case):
         case.body = body = {**body, "filter": FILTER}
     if isinstance(body.get("retention"), str) and not _retention_in_range(body["retention"]):
         case.body = body = {**body, "retention": "90d"}
+    expires_in = body.get("expires_in")
+    if isinstance(expires_in, str) and not _duration_in_range(expires_in, 300_000, 30 * 86_400_000):
+        case.body = body = {**body, "expires_in": "1h"}
     destination = body.get("destination")
     if isinstance(destination, dict) and isinstance(destination.get("headers"), str):
         case.body = {**body, "destination": {**destination, "headers": HEADERS_TEXT}}
@@ -130,6 +138,15 @@ def before_call(ctx, case, **kwargs):
     if TENANT_ID and isinstance(body, dict) and isinstance(body.get("tenant_id"), str):
         if case.operation.path == "/v1/events" and _positive(case):
             case.body = body = {**body, "tenant_id": TENANT_ID}
+    # Console links: the operator must name the tenant, and a tenant key may name only its own, so
+    # a positive case names the fuzzed tenant (whoever calls).
+    if TENANT_ID and _positive(case) and case.operation.path.startswith("/v1/console-sessions"):
+        if case.method.upper() == "POST" and case.operation.path != "/v1/console-sessions/exchange":
+            # The body is optional; a case without one gets one, as JSON.
+            case.body = body = {**(body if isinstance(body, dict) else {}), "tenant_id": TENANT_ID}
+            case.media_type = case.media_type or "application/json"
+        if case.method.upper() == "GET" and isinstance(case.query, dict) and "tenant_id" in case.query:
+            case.query = {**case.query, "tenant_id": TENANT_ID}
     if HOSTILE and isinstance(body, (dict, list, str)):
         paths = list(_strings(body))
         if paths:
