@@ -20,7 +20,10 @@ export interface NewConsoleSessionInput {
   lifetimeMs: number;
 }
 
-/** `POST /v1/console-sessions` `{tenant_id?, read_only?, pages?, expires_in?}`. */
+/**
+ * `POST /v1/console-sessions` `{tenant_id?, read_only?, pages?, expires_in?}`; null is the same as
+ * leaving a field out.
+ */
 export function readNewConsoleSession(body: unknown): NewConsoleSessionInput {
   const reader = new BodyReader(body ?? {});
   const tenantId = reader.string('tenant_id', { max: 200 });
@@ -32,6 +35,8 @@ export function readNewConsoleSession(body: unknown): NewConsoleSessionInput {
         ? null
         : `must be one of ${CONSOLE_PAGES.join(', ')}`,
   });
+  if (pages && new Set(pages).size !== pages.length)
+    reader.problem('pages', 'must not name a page twice');
   if (pages?.length === 0) reader.problem('pages', 'must not be empty (leave it out for all)');
   const expiresIn = reader.string('expires_in', {
     max: 20,
@@ -50,7 +55,7 @@ export function readNewConsoleSession(body: unknown): NewConsoleSessionInput {
   return {
     tenantId,
     readOnly,
-    pages: pages ? [...new Set(pages as ConsolePage[])] : null,
+    pages: (pages as ConsolePage[] | null | undefined) ?? null,
     lifetimeMs,
   };
 }

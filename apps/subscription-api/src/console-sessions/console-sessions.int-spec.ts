@@ -214,6 +214,7 @@ describe('console links on a real PostgreSQL', () => {
       ['a lifetime that is no duration', { expires_in: 'a week' }, ['expires_in']],
       ['an unknown page', { pages: ['tenants'] }, ['pages[0]']],
       ['no pages', { pages: [] }, ['pages']],
+      ['a page named twice', { pages: ['events', 'events'] }, ['pages']],
       ['read_only that is no boolean', { read_only: 'yes' }, ['read_only']],
       ['an unknown field', { theme: 'dark' }, ['theme']],
     ])('refuses %s with 422 naming it', async (_name, body, fields) => {

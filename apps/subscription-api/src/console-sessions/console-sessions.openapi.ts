@@ -14,10 +14,10 @@ import {
 } from '../openapi/openapi-builder';
 
 const tenantId = (use: string): Schema => ({
-  type: 'string',
+  type: ['string', 'null'],
   minLength: 1,
   maxLength: 200,
-  description: `The tenant ${use}: required with the operator token; with an API key, only the key’s own tenant (another answers 404).`,
+  description: `The tenant ${use}: required with the operator token; with an API key, only the key’s own tenant (another answers 404), and null or left out means it.`,
 });
 
 const pageList: Schema = {
@@ -122,10 +122,10 @@ export const consoleSessionPaths: Paths = {
             },
             pages,
             expires_in: {
-              type: 'string',
+              type: ['string', 'null'],
               maxLength: 20,
               pattern: '^\\d+(ms|s|m|h|d)$',
-              description: 'The session’s lifetime, from 5m to 30d (default 1h).',
+              description: 'The session’s lifetime, from 5m to 30d; null or left out: 1h.',
               example: '8h',
             },
           },
