@@ -11,6 +11,12 @@ import { assertValid, BodyReader } from '../common/body-reader';
 import { pageRequest, type ListQuery } from '../common/pagination';
 import type { PageRequest } from '@herald/persistence';
 
+function tenantIdIn(reader: BodyReader): string | undefined {
+  const tenantId = reader.string('tenant_id', { max: 200 });
+  if (tenantId === '') reader.problem('tenant_id', 'must not be empty');
+  return tenantId;
+}
+
 export interface NewConsoleSessionInput {
   /** Required of the operator; a tenant may name only itself. */
   tenantId: string | undefined;
@@ -26,7 +32,7 @@ export interface NewConsoleSessionInput {
  */
 export function readNewConsoleSession(body: unknown): NewConsoleSessionInput {
   const reader = new BodyReader(body ?? {});
-  const tenantId = reader.string('tenant_id', { max: 200 });
+  const tenantId = tenantIdIn(reader);
   const readOnly = reader.boolean('read_only') ?? false;
   const pages = reader.stringList('pages', {
     max: CONSOLE_PAGES.length,
@@ -74,7 +80,7 @@ export function readExchange(body: unknown): string {
 /** `POST /v1/console-sessions/revoke-all` `{tenant_id?}`. */
 export function readRevokeAll(body: unknown): { tenantId: string | undefined } {
   const reader = new BodyReader(body ?? {});
-  const tenantId = reader.string('tenant_id', { max: 200 });
+  const tenantId = tenantIdIn(reader);
   reader.onlyKnown(['tenant_id']);
   assertValid(reader);
   return { tenantId };
@@ -86,8 +92,7 @@ export function readConsoleSessionListQuery(query: ListQuery & { tenant_id?: unk
   page: PageRequest;
 } {
   const reader = new BodyReader(query);
-  const tenantId = reader.string('tenant_id', { max: 200 });
-  if (tenantId === '') reader.problem('tenant_id', 'must not be empty');
+  const tenantId = tenantIdIn(reader);
   reader.onlyKnown(['tenant_id', 'limit', 'cursor']);
   assertValid(reader);
   return { tenantId, page: pageRequest(query) };
