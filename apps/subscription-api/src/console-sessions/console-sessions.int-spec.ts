@@ -279,6 +279,17 @@ describe('console links on a real PostgreSQL', () => {
       expect((await session.request('GET', '/v1/subscriptions')).status).toBe(200);
     });
 
+    it('gives the session to one of several exchanges racing for the link', async () => {
+      const { link } = await tenantWithLink('cs-race');
+      const answers = await Promise.all(Array.from({ length: 8 }, () => exchange(link.url)));
+      expect(answers.map((answer) => answer.status).sort()).toEqual([
+        200, 401, 401, 401, 401, 401, 401, 401,
+      ]);
+      expect(
+        answers.filter((answer) => answer.status === 401).map((answer) => codeOf(answer.body)),
+      ).toEqual(Array(7).fill('link_used'));
+    });
+
     it('answers 401 link_expired after the link’s 10 minutes, even unused', async () => {
       const { link } = await tenantWithLink('cs-link-expiry');
       await db.query(
