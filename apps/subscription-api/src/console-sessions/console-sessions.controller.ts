@@ -18,7 +18,11 @@ type Manager = Extract<Principal, { kind: 'tenant' | 'operator' }>;
  * service, so the host the caller used is the one the link's reader can use too. Herald has no
  * public-URL setting yet; behind a TLS-terminating proxy, set one up here (see README).
  */
-const consoleBase = (request: Request): string => `${request.protocol}://${request.get('host')}`;
+const consoleBase = (request: Request): string => {
+  const host = request.get('host');
+  // Without a Host header (HTTP/1.0) the link is the path alone, as over gRPC.
+  return host ? `${request.protocol}://${host}` : '';
+};
 
 /**
  * Console links: made and managed with a tenant API key (for its tenant) or the operator token
