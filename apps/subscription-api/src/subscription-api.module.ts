@@ -6,6 +6,7 @@ import { PersistenceModule } from '@herald/persistence';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { SafeInputInterceptor } from './common/safe-input.interceptor';
 import { AuthGuard } from './auth/auth.guard';
+import { ConsoleController } from './console/console.controller';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
 import { DeliveriesModule } from './deliveries/deliveries.module';
 import { DestinationTypesModule } from './destination-types/destination-types.module';
@@ -41,7 +42,7 @@ export class SubscriptionApiModule {
         DeliveriesModule,
         DeadLettersModule,
       ],
-      controllers: [OpenApiController],
+      controllers: [OpenApiController, ConsoleController],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
