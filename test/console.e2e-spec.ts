@@ -91,7 +91,7 @@ describe('the console in a real browser', () => {
     await page.goto(`${herald.apiUrl}/console`);
     // Keyboard only: the key field takes focus from Tab and Enter submits the form.
     await page.keyboard.press('Tab');
-    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('api-key');
+    await expect(page.locator('#api-key:focus').count()).resolves.toBe(1);
     await page.keyboard.type(tenant.apiKey);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Subscriptions' }).waitFor();
@@ -166,11 +166,11 @@ describe('the console in a real browser', () => {
     )?.destination.url;
     expect(url).toContain('onerror');
     await expect(row.locator('code').innerText()).resolves.toBe(url);
-    const injected = await page.evaluate(() => ({
-      pwned: (window as unknown as { __pwned?: string }).__pwned ?? null,
-      images: document.querySelectorAll('img').length,
-      scripts: document.querySelectorAll('script').length,
-    }));
+    const injected = {
+      pwned: await page.evaluate(() => (globalThis as { __pwned?: string }).__pwned ?? null),
+      images: await page.locator('img').count(),
+      scripts: await page.locator('script').count(),
+    };
     // The one script is the console's own bundle.
     expect(injected).toEqual({ pwned: null, images: 0, scripts: 1 });
     expect(dialogs).toEqual([]);
@@ -191,9 +191,7 @@ describe('the console in a real browser', () => {
       await page.waitForTimeout(1000);
       // Chromium shows its error page in place of a document whose policy refuses the frame.
       expect(frame?.url()).toMatch(/^chrome-error:/);
-      await expect(
-        frame?.evaluate(() => document.getElementById('app') !== null).catch(() => false),
-      ).resolves.toBe(false);
+      await expect(frame?.locator('#app').count()).resolves.toBe(0);
     } finally {
       await new Promise((closed) => embedding.close(closed));
     }
