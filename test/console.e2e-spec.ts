@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { ApiClient, launchChromium, testConfig } from '@herald/testing';
+import { ApiClient, launchChromium, testConfig, waitFor } from '@herald/testing';
+import { buildConsole } from './support/build-console';
 import { startHerald, type RunningHerald } from './support/herald-harness';
 
 const ROOT = resolve(__dirname, '..');
@@ -12,22 +12,6 @@ const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
 /** Text that would run if the console ever rendered it as HTML. */
 const SCRIPT_PAYLOAD = '<script>window.__pwned = "script"</script>';
 const IMG_PAYLOAD = '<img src=x onerror="window.__pwned = \'img\'; alert(1)">';
-
-/** Builds the console as `npm run build` does, so the suite serves the sources it is testing. */
-function buildConsole(): void {
-  execFileSync(
-    process.execPath,
-    [
-      join(ROOT, 'node_modules/vite/bin/vite.js'),
-      'build',
-      '--config',
-      'apps/console/vite.config.mts',
-      '--logLevel',
-      'warn',
-    ],
-    { cwd: ROOT, stdio: 'inherit' },
-  );
-}
 
 describe('the console in a real browser', () => {
   let herald: RunningHerald;
@@ -95,6 +79,7 @@ describe('the console in a real browser', () => {
     await page.keyboard.type(tenant.apiKey);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Subscriptions' }).waitFor();
+    await page.locator('tbody tr').first().waitFor();
   }
 
   it('is served under /console with a policy that allows no inline script and denies framing', async () => {
@@ -177,23 +162,62 @@ describe('the console in a real browser', () => {
     expect(cspViolations).toEqual([]);
   });
 
-  it('cannot be framed by another origin by default', async () => {
+  /** A page on another origin (localhost, where Herald is on 127.0.0.1) that frames `url`. */
+  async function embeddingPage(url: () => string, test: (origin: string) => Promise<void>) {
     const embedding: Server = createServer((_request, response) => {
       response.setHeader('content-type', 'text/html');
-      response.end(`<iframe id="console" src="${herald.apiUrl}/console"></iframe>`);
+      response.end(`<iframe id="console" src="${url()}"></iframe>`);
     });
     await new Promise<void>((listening) => embedding.listen(0, '127.0.0.1', listening));
     try {
-      const { port } = embedding.address() as AddressInfo;
-      // localhost and 127.0.0.1 are different origins.
-      await page.goto(`http://localhost:${port}/`);
-      const frame = await (await page.waitForSelector('#console')).contentFrame();
-      await page.waitForTimeout(1000);
-      // Chromium shows its error page in place of a document whose policy refuses the frame.
-      expect(frame?.url()).toMatch(/^chrome-error:/);
-      await expect(frame?.locator('#app').count()).resolves.toBe(0);
+      await test(`http://localhost:${(embedding.address() as AddressInfo).port}`);
     } finally {
+      embedding.closeAllConnections();
       await new Promise((closed) => embedding.close(closed));
     }
+  }
+
+  it('can be framed by the origins in HERALD_CONSOLE_FRAME_ANCESTORS', async () => {
+    let embedded: RunningHerald | undefined;
+    try {
+      await embeddingPage(
+        () => `${embedded?.apiUrl}/console`,
+        async (origin) => {
+          embedded = await startHerald(testConfig({ HERALD_CONSOLE_FRAME_ANCESTORS: origin }), {
+            services: [],
+          });
+          const response = await fetch(`${embedded.apiUrl}/console`);
+          expect(response.headers.get('content-security-policy')).toContain(
+            `frame-ancestors ${origin}`,
+          );
+          expect(response.headers.get('x-frame-options')).toBeNull();
+          await page.goto(`${origin}/`);
+          const frame = await (await page.waitForSelector('#console')).contentFrame();
+          // Signed in inside the frame, though the browser denies it storage there.
+          await frame?.getByLabel('API key').fill(tenant.apiKey);
+          await frame?.getByRole('button', { name: 'Sign in' }).click();
+          await frame?.locator('tbody tr').first().waitFor();
+        },
+      );
+    } finally {
+      // The browser's keep-alive connections would hold the server's close.
+      await page.close();
+      await embedded?.stop();
+    }
+  });
+
+  it('cannot be framed by another origin by default', async () => {
+    await embeddingPage(
+      () => `${herald.apiUrl}/console`,
+      async (origin) => {
+        await page.goto(`${origin}/`);
+        const frame = await (await page.waitForSelector('#console')).contentFrame();
+        // Chromium shows its error page in place of a document whose policy refuses the frame.
+        await waitFor('the framed console to be refused', () =>
+          frame?.url().startsWith('chrome-error:'),
+        );
+        await expect(frame?.locator('#app').count()).resolves.toBe(0);
+      },
+    );
   });
 });
