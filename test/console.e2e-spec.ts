@@ -71,8 +71,20 @@ describe('the console in a real browser', () => {
     await Promise.allSettled([browser?.close(), herald?.stop()]);
   });
 
+  /** Every input, select and text area has a label that names it. */
+  async function everyInputIsLabelled(): Promise<void> {
+    const fields = await page.locator('input, select, textarea').all();
+    expect(fields.length).toBeGreaterThan(0);
+    for (const field of fields) {
+      const id = await field.getAttribute('id');
+      expect(id).toBeTruthy();
+      await expect(page.locator(`label[for="${id}"]`).innerText()).resolves.not.toBe('');
+    }
+  }
+
   async function signIn(): Promise<void> {
     await page.goto(`${herald.apiUrl}/console`);
+    await everyInputIsLabelled();
     // Keyboard only: the key field takes focus from Tab and Enter submits the form.
     await page.keyboard.press('Tab');
     await expect(page.locator('#api-key:focus').count()).resolves.toBe(1);
@@ -119,7 +131,12 @@ describe('the console in a real browser', () => {
     expect(cspViolations).toEqual([]);
     await page.screenshot({ path: join(SCREENSHOTS, 'console-subscriptions.png') });
 
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    // Keyboard only: Tab reaches the navigation, then Sign out, and Enter signs out.
+    const signOut = page.locator('button:focus', { hasText: 'Sign out' });
+    for (let presses = 0; presses < 5 && (await signOut.count()) === 0; presses += 1) {
+      await page.keyboard.press('Tab');
+    }
+    await page.keyboard.press('Enter');
     await page.getByLabel('API key').waitFor();
     await expect(
       page.evaluate(() => sessionStorage.getItem('herald.console.apiKey')),
@@ -128,6 +145,8 @@ describe('the console in a real browser', () => {
 
   it('refuses a key that is not valid and keeps nothing', async () => {
     await page.goto(`${herald.apiUrl}/console`);
+    await page.getByLabel('API key').waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'console-sign-in.png') });
     await page.getByLabel('API key').fill('hk_not_a_real_key');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page.getByRole('alert').innerText()).resolves.toBe('That API key is not valid.');
