@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Webhook } from 'standardwebhooks';
 import { ApiClient, freePortRun, portIsFree, waitFor, WebhookReceiver } from '@herald/testing';
+import { buildConsole } from './support/build-console';
 
 const root = join(__dirname, '..');
 
@@ -66,6 +67,7 @@ describe('npm start: the compiled launcher and services', () => {
         stdio: 'inherit',
       },
     );
+    buildConsole();
     apiPort = await freePortRun(4);
     receiver = await WebhookReceiver.start();
     launcher = spawn(
@@ -111,6 +113,11 @@ describe('npm start: the compiled launcher and services', () => {
   it('prints the API, the broker, an operator token and a bootstrap tenant key that work', async () => {
     expect(printed('API')).toBe(`http://127.0.0.1:${apiPort}`);
     expect(printed('Kafka bootstrap')).toBe(process.env.KAFKA_BROKERS);
+    const consoleUrl = /console\s+(http:\S+)/.exec(output)?.[1];
+    expect(consoleUrl).toBe(`http://127.0.0.1:${apiPort}/console`);
+    const consolePage = await fetch(`http://127.0.0.1:${apiPort}/console`);
+    expect(consolePage.status).toBe(200);
+    expect(consolePage.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(output).toContain('private destinations (localhost, 10.x, 192.168.x) are ALLOWED');
     // Each service's health and metrics are where the launcher says.
     for (const [index, service] of [

@@ -192,6 +192,7 @@ async function main(): Promise<void> {
     const lines = [
       `Herald is ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
       `  API              http://127.0.0.1:${apiPort}   (docs: /docs, OpenAPI: /openapi.json)`,
+      `  console          http://127.0.0.1:${apiPort}/console   (sign in with an API key)`,
       `  gRPC             127.0.0.1:${process.env.HERALD_GRPC_PORT ?? 50051}   (herald.admin.v1.AdminService, reflection on)`,
       `  Kafka bootstrap  ${brokers}   (publish events to herald.events.inbound${kafkaSecurity(config)})`,
       `  PostgreSQL       ${databaseUrl.replace(/:[^:@/]+@/, ':****@')}`,

@@ -7,6 +7,7 @@ import { ApiKeysModule } from './api-keys/api-keys.module';
 import { ConsoleSessionsModule } from './console-sessions/console-sessions.module';
 import { SafeInputInterceptor } from './common/safe-input.interceptor';
 import { AuthGuard } from './auth/auth.guard';
+import { ConsoleController } from './console/console.controller';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
 import { DeliveriesModule } from './deliveries/deliveries.module';
 import { DestinationTypesModule } from './destination-types/destination-types.module';
@@ -43,7 +44,7 @@ export class SubscriptionApiModule {
         DeliveriesModule,
         DeadLettersModule,
       ],
-      controllers: [OpenApiController],
+      controllers: [OpenApiController, ConsoleController],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },

@@ -44,6 +44,32 @@ describe('configuration', () => {
     ).toMatchObject({ retentionMs: 7 * 86_400_000, retentionIntervalMs: 10_000 });
   });
 
+  it.each([
+    { value: undefined, origins: [] },
+    { value: "'none'", origins: [] },
+    { value: "'self'", origins: ["'self'"] },
+    {
+      value: 'https://app.example.com, https://*.example.org:8443',
+      origins: ['https://app.example.com', 'https://*.example.org:8443'],
+    },
+  ])(
+    'lets HERALD_CONSOLE_FRAME_ANCESTORS=$value frame the console: $origins',
+    ({ value, origins }) => {
+      expect(
+        loadConfig({ ...base, HERALD_CONSOLE_FRAME_ANCESTORS: value }).consoleFrameAncestors,
+      ).toEqual(origins);
+    },
+  );
+
+  it.each(["https://a.example.com; script-src 'unsafe-inline'", '*', 'javascript:alert(1)'])(
+    'refuses HERALD_CONSOLE_FRAME_ANCESTORS=%s, naming the variable',
+    (value) => {
+      expect(() => loadConfig({ ...base, HERALD_CONSOLE_FRAME_ANCESTORS: value })).toThrow(
+        /HERALD_CONSOLE_FRAME_ANCESTORS/,
+      );
+    },
+  );
+
   it('reads hex and base64 encryption keys', () => {
     expect(loadConfig({ ...base, HERALD_ENCRYPTION_KEY: 'ab'.repeat(32) }).encryptionKey).toEqual(
       Buffer.alloc(32, 0xab),

@@ -58,6 +58,11 @@ export interface HeraldConfig {
   /** How often subscription-api purges what is past retention (one replica at a time). */
   retentionIntervalMs: number;
   logLevel: LogLevel;
+  /**
+   * Origins allowed to frame the console (CSP `frame-ancestors`), e.g. an operator's product that
+   * embeds it as a tenant portal; empty denies framing.
+   */
+  consoleFrameAncestors: string[];
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -155,6 +160,26 @@ function otel(env: Env): Pick<HeraldConfig, 'otelEndpoint' | 'otelTracesUrl' | '
   };
 }
 
+/**
+ * `HERALD_CONSOLE_FRAME_ANCESTORS`: origins separated by spaces or commas (`https://app.example.com`,
+ * `https://*.example.com`, `'self'`), or `'none'`. Anything else could widen or break the header it
+ * is written into, so it stops the start.
+ */
+function consoleFrameAncestors(env: Env): string[] {
+  const value = text(env, 'HERALD_CONSOLE_FRAME_ANCESTORS');
+  if (value === null || value === "'none'") return [];
+  const origins = value.split(/[\s,]+/).filter(Boolean);
+  for (const origin of origins) {
+    if (origin !== "'self'" && !/^https?:\/\/(\*\.)?[a-z0-9.-]+(:\d{1,5})?$/i.test(origin)) {
+      throw new ConfigError(
+        'HERALD_CONSOLE_FRAME_ANCESTORS',
+        `must be 'none', 'self' or origins such as https://app.example.com, got "${origin}"`,
+      );
+    }
+  }
+  return origins;
+}
+
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 export function loadConfig(env: Env = process.env): HeraldConfig {
@@ -221,5 +246,6 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
     retentionMs: duration(env, 'HERALD_RETENTION', '30d'),
     retentionIntervalMs: duration(env, 'HERALD_RETENTION_INTERVAL', '1m'),
     logLevel,
+    consoleFrameAncestors: consoleFrameAncestors(env),
   };
 }

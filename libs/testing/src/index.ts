@@ -11,3 +11,4 @@ export * from './until-ready';
 export * from './recording-exporter';
 export * from './loopback';
 export * from './tcp-proxy';
+export * from './chromium';

@@ -71,6 +71,9 @@ describe('OpenAPI document', () => {
       'GET /metrics',
       'GET /openapi.json',
       'GET /docs',
+      // The console's static files (README "Console").
+      'GET /console',
+      'GET /console/assets/{file}',
     ]);
     const served = servedRoutes(app).filter((route) => !undocumented.has(route));
     expect(served.length).toBeGreaterThan(3);

@@ -1,0 +1,92 @@
+import { useEffect, useState } from 'preact/hooks';
+import { errorMessage, type ApiClient, type Schemas } from '../api/client';
+
+type Subscription = Schemas['Subscription'];
+
+/** Where a subscription delivers, as one line of text. */
+export function destinationText(destination: Subscription['destination']): string {
+  if (!destination) return '';
+  switch (destination.type) {
+    case 'webhook':
+      return destination.url;
+    case 'email':
+      return destination.to.join(', ');
+    case 'sqs':
+      return destination.queue_url ?? destination.queue_name ?? '';
+  }
+}
+
+export function SubscriptionsPage({ client }: { client: ApiClient }) {
+  const [subscriptions, setSubscriptions] = useState<Subscription[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [state, setState] = useState<'loading' | 'idle' | { error: string }>('loading');
+
+  const load = async (after: string | null) => {
+    setState('loading');
+    const { data, error, response } = await client.GET('/v1/subscriptions', {
+      params: { query: { limit: 50, ...(after ? { cursor: after } : {}) } },
+    });
+    if (!data) {
+      setState({ error: errorMessage(error, response) });
+      return;
+    }
+    setSubscriptions((shown) => (after ? [...shown, ...data.data] : data.data));
+    setCursor(data.next_cursor ?? null);
+    setState('idle');
+  };
+
+  const show = (after: string | null) => {
+    load(after).catch(() => setState({ error: 'Herald could not be reached.' }));
+  };
+
+  useEffect(() => show(null), [client]);
+
+  return (
+    <section aria-labelledby="subscriptions-title">
+      <h1 id="subscriptions-title">Subscriptions</h1>
+      {typeof state === 'object' && (
+        <p role="alert" class="error">
+          {state.error}
+        </p>
+      )}
+      {state !== 'loading' && subscriptions.length === 0 && typeof state !== 'object' && (
+        <p>No subscriptions yet.</p>
+      )}
+      {subscriptions.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Description</th>
+              <th scope="col">Destination</th>
+              <th scope="col">Event types</th>
+              <th scope="col">Enabled</th>
+              <th scope="col">Status</th>
+              <th scope="col">Disabled reason</th>
+            </tr>
+          </thead>
+          <tbody>
+            {subscriptions.map((subscription) => (
+              <tr key={subscription.id} data-subscription-id={subscription.id}>
+                <td>{subscription.description ?? ''}</td>
+                <td>
+                  <span class="tag">{subscription.destination?.type}</span>{' '}
+                  <code>{destinationText(subscription.destination)}</code>
+                </td>
+                <td>{(subscription.event_types ?? []).join(', ')}</td>
+                <td>{subscription.enabled ? 'yes' : 'no'}</td>
+                <td>{subscription.status}</td>
+                <td>{subscription.disabled_reason ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {state === 'loading' && <p aria-live="polite">Loading…</p>}
+      {cursor && state !== 'loading' && (
+        <button type="button" onClick={() => show(cursor)}>
+          Load more
+        </button>
+      )}
+    </section>
+  );
+}
