@@ -89,6 +89,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/console-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List console links and sessions (never their tokens or keys) */
+        get: operations["listConsoleSessions"];
+        put?: never;
+        /**
+         * Make a console link: a URL with a one-time token, exchanged for a console session
+         * @description By a tenant for itself (API key) or by the operator for a tenant (`tenant_id`). The link is valid for 10 minutes and once; the session it opens lasts `expires_in` from now and uses the tenant’s routes with the tenant’s rights (only `GET`s when `read_only`), never the operator’s. Herald keeps SHA-256 hashes of the token and of the session key, never the secrets.
+         */
+        post: operations["createConsoleSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/console-sessions/exchange": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange a console link’s token, once, for a session key
+         * @description Needs no `Authorization`: the token is the credential. The session key (`hcs_…`) is a bearer token for the tenant’s routes until `expires_at` or a revoke. A token used already answers 401 `link_used`, one past its 10 minutes `link_expired`, a revoked one `link_revoked`, one never issued `unauthorized`.
+         */
+        post: operations["exchangeConsoleSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/console-sessions/revoke-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke every live console session and unused link of a tenant */
+        post: operations["revokeAllConsoleSessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/console-sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a console link or session; its key answers 401 `session_revoked` from now on
+         * @description A tenant revokes its own, the operator any; a console session may revoke itself (signing out), read-only or not, and no other.
+         */
+        delete: operations["revokeConsoleSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/event-types": {
         parameters: {
             query?: never;
@@ -485,6 +563,39 @@ export interface components {
         NewApiKey: components["schemas"]["ApiKey"] & {
             /** @description Shown once; Herald keeps only its hash. */
             key: string;
+        };
+        ConsoleSession: {
+            /** @example ses_01hz… */
+            id: string;
+            tenant_id: string;
+            /** @enum {string} */
+            created_by: "tenant" | "operator";
+            read_only: boolean;
+            /** @description The console pages the session shows; null: all. */
+            pages: ("subscriptions" | "event-types" | "events" | "deliveries" | "dead-letters")[] | null;
+            /**
+             * Format: date-time
+             * @description The link can be exchanged until then (10 minutes after it is made), once.
+             */
+            link_expires_at: string;
+            /**
+             * Format: date-time
+             * @description When the link was exchanged; null: not yet.
+             */
+            exchanged_at: string | null;
+            /**
+             * Format: date-time
+             * @description The end of the session, counted from the link’s making.
+             */
+            expires_at: string;
+            /** Format: date-time */
+            revoked_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        NewConsoleSession: components["schemas"]["ConsoleSession"] & {
+            /** @description The console link, `<origin>/console/#token=hcl_…`, shown this once: the one-time token is in the fragment, which browsers never send, so it reaches no server log. */
+            url: string;
         };
         EventType: {
             /** @example meter_data.received */
@@ -1694,6 +1805,439 @@ export interface operations {
             };
             /** @description Too large. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed (`validation_failed`; `invalid_text` for a NUL character or an unpaired surrogate in any string); `details` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PostgreSQL (or, for routes that publish, Kafka) cannot be reached right now; code `unavailable`. Try again after `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listConsoleSessions: {
+        parameters: {
+            query?: {
+                /** @description The operator’s filter (all tenants without it); with an API key, only the key’s own tenant. */
+                tenant_id?: string;
+                /** @description Page size, 1 to 100 (default 20). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page; any other value is refused with 422. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of links and sessions, oldest first, revoked and expired ones included. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["ConsoleSession"][];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Missing or invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token may not call this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant’s ids). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed (`validation_failed`; `invalid_text` for a NUL character or an unpaired surrogate in any string); `details` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PostgreSQL (or, for routes that publish, Kafka) cannot be reached right now; code `unavailable`. Try again after `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createConsoleSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description The tenant the link is for: required with the operator token; with an API key, only the key’s own tenant (another answers 404), and null or left out means it. */
+                    tenant_id?: string | null;
+                    /** @description A session that may only read (default false). */
+                    read_only?: boolean;
+                    /** @description The console pages the session shows; null or left out: all. It tells the console what to show; what the session may do is the tenant’s rights (`read_only` aside), page or not. */
+                    pages?: ("subscriptions" | "event-types" | "events" | "deliveries" | "dead-letters")[] | null;
+                    /**
+                     * @description The session’s lifetime, from 5m to 30d; null or left out: 1h.
+                     * @example 8h
+                     */
+                    expires_in?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The link, with its one-time token in `url`. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewConsoleSession"];
+                };
+            };
+            /** @description Malformed JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token may not call this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant’s ids). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed (`validation_failed`; `invalid_text` for a NUL character or an unpaired surrogate in any string); `details` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PostgreSQL (or, for routes that publish, Kafka) cannot be reached right now; code `unavailable`. Try again after `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exchangeConsoleSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The token from the link’s fragment. */
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The session, with its key shown this once. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @description Shown once; send it as `Authorization: Bearer hcs_…`. */
+                        session_key: string;
+                        tenant_id: string;
+                        read_only: boolean;
+                        /** @description The console pages the session shows; null: all. */
+                        pages: ("subscriptions" | "event-types" | "events" | "deliveries" | "dead-letters")[] | null;
+                        /** Format: date-time */
+                        expires_at: string;
+                    };
+                };
+            };
+            /** @description Malformed JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token may not call this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed (`validation_failed`; `invalid_text` for a NUL character or an unpaired surrogate in any string); `details` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PostgreSQL (or, for routes that publish, Kafka) cannot be reached right now; code `unavailable`. Try again after `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeAllConsoleSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description The tenant whose sessions end: required with the operator token; with an API key, only the key’s own tenant (another answers 404), and null or left out means it. */
+                    tenant_id?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description How many were revoked. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        revoked: number;
+                    };
+                };
+            };
+            /** @description Malformed JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token may not call this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant’s ids). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed (`validation_failed`; `invalid_text` for a NUL character or an unpaired surrogate in any string); `details` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PostgreSQL (or, for routes that publish, Kafka) cannot be reached right now; code `unavailable`. Try again after `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeConsoleSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Console session id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked (or already revoked). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token may not call this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant’s ids). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
