@@ -16,7 +16,7 @@ const IMG_PAYLOAD = '<img src=x onerror="window.__pwned = \'img\'; alert(1)">';
 describe('the console in a real browser', () => {
   let herald: RunningHerald;
   let browser: Browser;
-  let tenant: { apiKey: string; client: ApiClient };
+  let tenant: { tenantId: string; apiKey: string; client: ApiClient };
   let page: Page;
   const dialogs: string[] = [];
   const cspViolations: string[] = [];
@@ -177,6 +177,79 @@ describe('the console in a real browser', () => {
     };
     // The one script is the console's own bundle.
     expect(injected).toEqual({ pwned: null, images: 0, scripts: 1 });
+    expect(dialogs).toEqual([]);
+    expect(cspViolations).toEqual([]);
+  });
+
+  it('opens a console link once, as a read-only session that lists but cannot change anything, until it is revoked', async () => {
+    const operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+    const link = await operator.request<{ url: string }>('POST', '/v1/console-sessions', {
+      tenant_id: tenant.tenantId,
+      read_only: true,
+    });
+    expect(link.status).toBe(201);
+    expect(link.body.url).toMatch(/\/console\/#token=hcl_/);
+
+    await page.goto(link.body.url);
+    await page.locator('tbody tr').first().waitFor();
+    await expect(page.locator('tbody tr').count()).resolves.toBe(2);
+    await expect(page.locator('.shell').innerText()).resolves.toContain('Read-only');
+    // The token left the address bar and the history before anything was shown.
+    expect(page.url()).toBe(`${herald.apiUrl}/console/`);
+    // Back is the blank page the tab opened on, forward the console without the token.
+    await page.goBack();
+    expect(page.url()).toBe('about:blank');
+    await page.goForward();
+    expect(page.url()).toBe(`${herald.apiUrl}/console/`);
+    await page.locator('tbody tr').first().waitFor();
+
+    // The session's key, used as the console would, may read but not write.
+    const tried = await page.evaluate(async () => {
+      const key = sessionStorage.getItem('herald.console.apiKey') ?? '';
+      const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+      const read = await fetch('/v1/subscriptions', { headers });
+      const write = await fetch('/v1/subscriptions', {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          event_types: ['meter.created'],
+          destination: { type: 'webhook', url: 'http://127.0.0.1:9/hooks/more' },
+        }),
+      });
+      const refused = (await write.json()) as { error: { code: string } };
+      return {
+        key: key.slice(0, 4),
+        read: read.status,
+        write: write.status,
+        code: refused.error.code,
+      };
+    });
+    expect(tried).toEqual({ key: 'hcs_', read: 200, write: 403, code: 'read_only' });
+
+    // Once only: the same link in another tab says so and signs nothing in.
+    const again = await browser.newPage();
+    try {
+      await again.goto(link.body.url);
+      await expect(again.getByRole('alert').innerText()).resolves.toBe(
+        'This console link has been used already. Ask for a new one.',
+      );
+      await expect(again.getByLabel('API key').count()).resolves.toBe(1);
+    } finally {
+      await again.close();
+    }
+
+    // Revoked by the operator: the next load finds the session refused and asks for a key.
+    const revoked = await operator.request<{ revoked: number }>(
+      'POST',
+      '/v1/console-sessions/revoke-all',
+      { tenant_id: tenant.tenantId },
+    );
+    expect(revoked.status).toBe(200);
+    await page.reload();
+    await page.getByLabel('API key').waitFor();
+    await expect(
+      page.evaluate(() => sessionStorage.getItem('herald.console.apiKey')),
+    ).resolves.toBeNull();
     expect(dialogs).toEqual([]);
     expect(cspViolations).toEqual([]);
   });

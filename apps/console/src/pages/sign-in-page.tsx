@@ -1,10 +1,19 @@
 import { useState } from 'preact/hooks';
 import { apiClient, errorMessage } from '../api/client';
 
-/** A tenant signs in with one of its API keys, checked against the API before it is kept. */
-export function SignInPage({ onSignIn }: { onSignIn: (apiKey: string) => void }) {
+/**
+ * A tenant signs in with one of its API keys, checked against the API before it is kept; `notice`
+ * says why a console link did not open.
+ */
+export function SignInPage({
+  onSignIn,
+  notice = null,
+}: {
+  onSignIn: (apiKey: string) => void;
+  notice?: string | null;
+}) {
   const [apiKey, setApiKey] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(notice);
   const [busy, setBusy] = useState(false);
 
   const submit = async (event: Event) => {
