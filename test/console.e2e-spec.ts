@@ -254,6 +254,30 @@ describe('the console in a real browser', () => {
     expect(cspViolations).toEqual([]);
   });
 
+  it("ends a console link's session for good when its user signs out", async () => {
+    const link = await tenant.client.request<{ id: string; url: string }>(
+      'POST',
+      '/v1/console-sessions',
+      { pages: ['subscriptions'] },
+    );
+    expect(link.status).toBe(201);
+    await page.goto(link.body.url);
+    await page.locator('tbody tr').first().waitFor();
+    await expect(page.locator('.shell').innerText()).resolves.not.toContain('Read-only');
+    await expect(page.locator('nav a').allInnerTexts()).resolves.toEqual(['Subscriptions']);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').waitFor();
+    const session = await waitFor('the session to be revoked', async () => {
+      const listed = await tenant.client.request<{
+        data: { id: string; revoked_at: string | null }[];
+      }>('GET', '/v1/console-sessions');
+      const found = listed.body.data.find((one) => one.id === link.body.id);
+      return found?.revoked_at ? found : undefined;
+    });
+    expect(session.revoked_at).not.toBeNull();
+  });
+
   /** A page on another origin (localhost, where Herald is on 127.0.0.1) that frames `url`. */
   async function embeddingPage(url: () => string, test: (origin: string) => Promise<void>) {
     const embedding: Server = createServer((_request, response) => {
