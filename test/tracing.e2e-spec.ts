@@ -126,6 +126,21 @@ describe('tracing: one event is one connected trace across the four services', (
     return span.traceId;
   }
 
+  /**
+   * A trace once every span in it has its parent there too: spans are exported in batches, and a
+   * parent, which ends after its children, often comes in a later one. A parent that never comes
+   * fails the test on the wait.
+   */
+  async function connectedTrace(traceId: string): Promise<ReceivedSpan[]> {
+    return waitFor(`every span's parent in trace ${traceId}`, () => {
+      const trace = collector.trace(traceId);
+      const ids = new Set(trace.map((span) => span.spanId));
+      return (
+        trace.every((span) => span.parentSpanId === null || ids.has(span.parentSpanId)) && trace
+      );
+    });
+  }
+
   /** The spans of a trace, once it holds one span matching each of `wanted` (in that order). */
   async function hops(
     traceId: string,
@@ -255,7 +270,7 @@ describe('tracing: one event is one connected trace across the four services', (
       ['herald-deliverer', 'client', 'POST'],
     ]);
     const [server, apiSend, ingest, ingestSend, matcher, matcherSend, deliverer, call] = chain;
-    const trace = collector.trace(traceId);
+    const trace = await connectedTrace(traceId);
     figures.push(`${trace.length} spans in the webhook event's trace`);
 
     // One trace for the event: every span about it, wherever it was made, carries the same id.
@@ -346,7 +361,7 @@ describe('tracing: one event is one connected trace across the four services', (
       ['herald-deliverer', 'client', 'SQS SendMessage'],
     ]);
     const [firstConsume, secondConsume, smtpSend, sqsSend] = rest;
-    const trace = collector.trace(traceId);
+    const trace = await connectedTrace(traceId);
     expectConnected(trace, server);
     expect(new Set(spansAbout(fanOutTenant).map((span) => span.traceId))).toEqual(
       new Set([traceId]),
@@ -415,7 +430,7 @@ describe('tracing: one event is one connected trace across the four services', (
         ['herald-deliverer', 'client', 'POST'],
       ],
     );
-    const trace = collector.trace(traceId);
+    const trace = await connectedTrace(traceId);
     expectConnected(trace, server);
     expect(new Set(spansAbout(retryTenant).map((span) => span.traceId))).toEqual(
       new Set([traceId]),
