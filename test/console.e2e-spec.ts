@@ -133,7 +133,7 @@ describe('the console in a real browser', () => {
 
     // Keyboard only: Tab reaches the navigation, then Sign out, and Enter signs out.
     const signOut = page.locator('button:focus', { hasText: 'Sign out' });
-    for (let presses = 0; presses < 5 && (await signOut.count()) === 0; presses += 1) {
+    for (let presses = 0; presses < 20 && (await signOut.count()) === 0; presses += 1) {
       await page.keyboard.press('Tab');
     }
     await page.keyboard.press('Enter');

@@ -1,16 +1,46 @@
+import type { FunctionComponent } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { apiClient, exchangeLink } from './api/client';
 import { SignInPage } from './pages/sign-in-page';
+import { DeadLettersPage } from './pages/dead-letters-page';
+import { DeliveriesPage } from './pages/deliveries-page';
+import { EventTypesPage } from './pages/event-types-page';
+import { EventsPage } from './pages/events-page';
+import type { PageProps } from './pages/page-props';
 import { SubscriptionsPage } from './pages/subscriptions-page';
-import { forgetApiKey, storedApiKey, storedView, storeApiKey } from './session';
+import { TenantsPage } from './pages/tenants-page';
+import { parseRoute, type Route } from './routes';
+import { forgetApiKey, storedApiKey, storedView, storeApiKey, type View } from './session';
 
-/** Pages of the shell; later pages (events, deliveries, dead letters) add an entry here. */
-const PAGES = [{ route: 'subscriptions', title: 'Subscriptions' }] as const;
-type Route = (typeof PAGES)[number]['route'];
+interface Page {
+  /** The first part of the address, and the name a console session's `pages` uses. */
+  route: string;
+  title: string;
+  render: FunctionComponent<PageProps>;
+  operator: boolean;
+}
+
+/** The shell's pages: a tenant's, or the operator's. */
+const PAGES: Page[] = [
+  { route: 'subscriptions', title: 'Subscriptions', render: SubscriptionsPage, operator: false },
+  { route: 'event-types', title: 'Event types', render: EventTypesPage, operator: false },
+  { route: 'events', title: 'Events', render: EventsPage, operator: false },
+  { route: 'deliveries', title: 'Deliveries', render: DeliveriesPage, operator: false },
+  { route: 'dead-letters', title: 'Dead letters', render: DeadLettersPage, operator: false },
+  { route: 'tenants', title: 'Tenants', render: TenantsPage, operator: true },
+];
+
+/** The pages a signed-in view shows, in the shell's order. */
+function pagesOf(view: View): Page[] {
+  return PAGES.filter(
+    (page) =>
+      page.operator === (view.operator ?? false) &&
+      (view.pages === null || view.pages.includes(page.route)),
+  );
+}
 
 function currentRoute(): Route {
-  const route = window.location.hash.replace(/^#\/?/, '');
-  return PAGES.find((page) => page.route === route)?.route ?? 'subscriptions';
+  return parseRoute(window.location.hash);
 }
 
 /** The console; `linkToken` is a console link's one-time token, exchanged for a session first. */
@@ -56,7 +86,8 @@ export function App({ linkToken }: { linkToken: string | null }) {
     }
     forget();
   };
-  const shown = PAGES.filter((page) => view.pages === null || view.pages.includes(page.route));
+  const shown = pagesOf(view);
+  const current = shown.find((page) => page.route === route.page) ?? shown[0];
 
   if (opening) {
     return (
@@ -86,7 +117,7 @@ export function App({ linkToken }: { linkToken: string | null }) {
               <li key={page.route}>
                 <a
                   href={`#/${page.route}`}
-                  aria-current={page.route === route ? 'page' : undefined}
+                  aria-current={page === current ? 'page' : undefined}
                 >
                   {page.title}
                 </a>
@@ -100,8 +131,13 @@ export function App({ linkToken }: { linkToken: string | null }) {
         </button>
       </header>
       <main>
-        {route === 'subscriptions' && shown.some((page) => page.route === route) && (
-          <SubscriptionsPage client={client} />
+        {current && (
+          <current.render
+            key={current.route}
+            client={client}
+            parts={current.route === route.page ? route.parts : []}
+            readOnly={view.readOnly}
+          />
         )}
       </main>
     </>

@@ -13,6 +13,8 @@ export interface View {
   pages: string[] | null;
   /** The console session's id, which signing out revokes; null for an API key. */
   sessionId: string | null;
+  /** Signed in with the operator's token: the operator's pages instead of a tenant's. */
+  operator?: boolean;
 }
 
 const FULL: View = { readOnly: false, pages: null, sessionId: null };

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { errorMessage, type ApiClient, type Schemas } from '../api/client';
+import { errorMessage, type Schemas } from '../api/client';
+import type { PageProps } from './page-props';
 
 type Subscription = Schemas['Subscription'];
 
@@ -16,7 +17,7 @@ export function destinationText(destination: Subscription['destination']): strin
   }
 }
 
-export function SubscriptionsPage({ client }: { client: ApiClient }) {
+export function SubscriptionsPage({ client }: PageProps) {
   const [subscriptions, setSubscriptions] = useState<Subscription[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [state, setState] = useState<'loading' | 'idle' | { error: string }>('loading');
