@@ -124,10 +124,7 @@ export function App({ linkToken }: { linkToken: string | null }) {
           <ul>
             {shown.map((page) => (
               <li key={page.route}>
-                <a
-                  href={`#/${page.route}`}
-                  aria-current={page === current ? 'page' : undefined}
-                >
+                <a href={`#/${page.route}`} aria-current={page === current ? 'page' : undefined}>
                   {page.title}
                 </a>
               </li>
