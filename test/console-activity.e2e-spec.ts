@@ -24,6 +24,7 @@ interface Tenant {
 
 interface EventDetail {
   id: string;
+  data: unknown;
   deliveries: { id: string; subscription_id: string; origin: string; status: string }[];
 }
 
@@ -208,7 +209,7 @@ describe('the console: events, deliveries and dead letters in a real browser', (
     expect(cspViolations).toEqual([]);
   }
 
-  it('finds an event by type and shows its payload as text, its delivery and attempt; replay makes a second delivery', async () => {
+  it('finds an event by type and shows its payload as text, its delivery and attempt; replay makes a second delivery and retry now a third', async () => {
     const eventId = 'evt-console-hostile';
     await producer.send({
       topic: 'herald.events.inbound',
@@ -255,9 +256,12 @@ describe('the console: events, deliveries and dead letters in a real browser', (
     await tabTo(`a[href="#/events/${eventId}"]`);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: `Event ${eventId}` }).waitFor();
-    await expect(page.locator('pre.payload').innerText()).resolves.toBe(
-      JSON.stringify(HOSTILE_DATA, null, 2),
-    );
+    // The payload as PostgreSQL keeps it (its own key order), as indented JSON text.
+    expect(stored.data).toEqual(HOSTILE_DATA);
+    const payload = await page.locator('pre.payload').innerText();
+    expect(payload).toBe(JSON.stringify(stored.data, null, 2));
+    expect(payload).toContain('<script>window.__pwned=1</script>');
+    expect(payload).toContain('<img src=x onerror=\\"window.__pwned=2\\">');
     await expect(page.locator('.fields').first().innerText()).resolves.toContain(
       'site/1/meter/m-1',
     );
@@ -278,6 +282,9 @@ describe('the console: events, deliveries and dead letters in a real browser', (
       .locator(`tr[data-delivery-id="${second?.id}"]`, { hasText: 'succeeded' })
       .waitFor({ timeout: 30_000 });
     await expect(page.locator('table.deliveries tbody tr').count()).resolves.toBe(2);
+    await expect(page.locator('table.deliveries tbody tr').last().innerText()).resolves.toMatch(
+      /\breplay\s+succeeded\s+1\b/,
+    );
     await page.screenshot({ path: join(SCREENSHOTS, 'console-event.png'), fullPage: true });
 
     // The delivery's page: its one attempt, answered 200.
@@ -287,6 +294,18 @@ describe('the console: events, deliveries and dead letters in a real browser', (
     await expect(attempt.locator('.status-code').innerText()).resolves.toBe('200');
     await expect(attempt.innerText()).resolves.toMatch(/Attempt 1\s+succeeded/);
     await expect(page.locator('.timeline > li').count()).resolves.toBe(1);
+
+    // Retry now: a new delivery of origin retry, whose page follows it until it is sent.
+    await page.getByRole('button', { name: 'Retry now' }).click();
+    await expect(page.getByRole('status').innerText()).resolves.toMatch(
+      /^Sent again as delivery dlv_\w+\.$/,
+    );
+    await page.locator('.result a').click();
+    await page.getByRole('heading', { name: /^Delivery / }).waitFor();
+    const retried = page.locator('.fields').first();
+    await expect(retried.innerText()).resolves.toMatch(/Origin\s+retry/);
+    await expect(retried.innerText()).resolves.toMatch(new RegExp(`Webhook id\\s+${first.id}`));
+    await page.locator('.fields', { hasText: 'succeeded' }).first().waitFor({ timeout: 30_000 });
     await nothingRan();
   });
 
@@ -326,7 +345,7 @@ describe('the console: events, deliveries and dead letters in a real browser', (
     await page.screenshot({ path: join(SCREENSHOTS, 'console-delivery.png'), fullPage: true });
 
     await open('#/dead-letters');
-    await page.getByRole('heading', { name: 'Dead letters' }).waitFor();
+    await page.getByRole('heading', { name: 'Dead letters', exact: true }).waitFor();
     for (const id of [oneId, severalId, rangeId]) {
       await page.locator(`tr[data-delivery-id="${id}"]`).waitFor();
     }
@@ -437,7 +456,7 @@ describe('the console: events, deliveries and dead letters in a real browser', (
     await expect(page.locator('#deliveries-subscription').inputValue()).resolves.toBe(meters.id);
     await waitFor("the log of the meters' subscription", async () => {
       const rows = await page.locator('table.deliveries tbody tr').allInnerTexts();
-      return rows.length === 2 && rows.every((row) => row.includes(meters.id)) ? rows : undefined;
+      return rows.length === 3 && rows.every((row) => row.includes(meters.id)) ? rows : undefined;
     });
     expect(dialogs).toEqual([]);
     expect(cspViolations).toEqual([]);
@@ -489,7 +508,7 @@ describe('the console: events, deliveries and dead letters in a real browser', (
     await page.getByRole('heading', { name: `Delivery ${dead.id}` }).waitFor();
     await expect(page.locator('main button').count()).resolves.toBe(0);
     await open('#/dead-letters');
-    await page.getByRole('heading', { name: 'Dead letters' }).waitFor();
+    await page.getByRole('heading', { name: 'Dead letters', exact: true }).waitFor();
     await page.getByLabel('Include those sent again').check();
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.locator(`tr[data-delivery-id="${dead.id}"]`).waitFor();

@@ -178,7 +178,21 @@ export function DeadLettersPage({ client, readOnly }: PageProps) {
             <tr>
               {!readOnly && (
                 <th scope="col">
-                  <span class="visually-hidden">Select</span>
+                  <input
+                    id="select-all-dead-letters"
+                    type="checkbox"
+                    checked={selected.size > 0 && selected.size === deadLetters.length}
+                    onChange={(event) =>
+                      setSelected(
+                        new Set(
+                          event.currentTarget.checked ? deadLetters.map((one) => one.id) : [],
+                        ),
+                      )
+                    }
+                  />
+                  <label for="select-all-dead-letters" class="visually-hidden">
+                    Select every dead letter shown
+                  </label>
                 </th>
               )}
               <th scope="col">Delivery</th>
@@ -220,7 +234,9 @@ export function DeadLettersPage({ client, readOnly }: PageProps) {
                   <a href={href('events', deadLetter.event_id)}>{deadLetter.event_type}</a>
                 </td>
                 <td>
-                  <code>{deadLetter.subscription_id}</code>
+                  <a href={href('deliveries', 'subscription', deadLetter.subscription_id)}>
+                    <code>{deadLetter.subscription_id}</code>
+                  </a>
                 </td>
                 <td>{deadLetter.attempts.length}</td>
                 <td>{lastFailure(deadLetter)}</td>

@@ -241,7 +241,9 @@ function DeliveryTable({ deliveries }: { deliveries: Delivery[] }) {
               <a href={href('events', delivery.event_id)}>{delivery.event_type}</a>
             </td>
             <td>
-              <code>{delivery.subscription_id}</code>
+              <a href={href('deliveries', 'subscription', delivery.subscription_id)}>
+                <code>{delivery.subscription_id}</code>
+              </a>
             </td>
             <td>{delivery.origin}</td>
             <td>

@@ -175,7 +175,9 @@ export function EventDetail({
                   </a>
                 </td>
                 <td>
-                  <code>{delivery.subscription_id}</code>
+                  <a href={href('deliveries', 'subscription', delivery.subscription_id)}>
+                    <code>{delivery.subscription_id}</code>
+                  </a>
                 </td>
                 <td>{delivery.origin}</td>
                 <td>
