@@ -265,6 +265,13 @@ describe('the console: events, deliveries and dead letters in a real browser', (
     await expect(page.locator('.fields').first().innerText()).resolves.toContain(
       'site/1/meter/m-1',
     );
+    // Back to the list by its crumb: the search is as it was left.
+    await page.locator('.crumbs a').click();
+    await page.locator(`tr[data-event-id="${eventId}"]`).waitFor();
+    await expect(page.locator('#events-type').inputValue()).resolves.toBe('meter.*');
+    await expect(page.locator('tbody tr').count()).resolves.toBe(1);
+    await page.locator(`a[href="#/events/${eventId}"]`).click();
+    await page.getByRole('heading', { name: `Event ${eventId}` }).waitFor();
     const [first] = stored.deliveries;
     const row = page.locator(`tr[data-delivery-id="${first.id}"]`);
     await expect(row.innerText()).resolves.toMatch(

@@ -27,6 +27,9 @@ interface DeliveryFilter {
   until: string;
 }
 
+/** The last filter of the whole log per signed-in client, so coming back from a delivery keeps it. */
+const lastFilter = new WeakMap<ApiClient, DeliveryFilter>();
+
 /** The filter as `GET /v1/deliveries` query parameters, empty ones left out. */
 function deliveryQuery(filter: DeliveryFilter) {
   const since = localToIso(filter.since);
@@ -56,15 +59,17 @@ export function DeliveriesPage({ client, parts, readOnly }: PageProps) {
 }
 
 function DeliveryLog({ client, preset }: { client: ApiClient; preset: string }) {
-  const initial: DeliveryFilter = {
-    status: '',
-    subscriptionId: preset,
-    text: '',
-    since: '',
-    until: '',
-  };
-  const [draft, setDraft] = useState<DeliveryFilter>(initial);
-  const [filter, setFilter] = useState<DeliveryFilter>(initial);
+  const [draft, setDraft] = useState<DeliveryFilter>(
+    () =>
+      (preset ? undefined : lastFilter.get(client)) ?? {
+        status: '',
+        subscriptionId: preset,
+        text: '',
+        since: '',
+        until: '',
+      },
+  );
+  const [filter, setFilter] = useState<DeliveryFilter>(draft);
   const [deliveries, setDeliveries] = useState<Delivery[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [state, setState] = useState<'loading' | 'idle' | { error: string }>('loading');
@@ -90,7 +95,11 @@ function DeliveryLog({ client, preset }: { client: ApiClient; preset: string }) 
   const show = (after: string | null) => {
     load(after).catch(() => setState({ error: UNREACHABLE }));
   };
-  useEffect(() => show(null), [client, filter]);
+  useEffect(() => {
+    // A subscription's log (a link's preset) is not the log a person filtered by hand.
+    if (!preset) lastFilter.set(client, filter);
+    show(null);
+  }, [client, filter]);
 
   /** Every batch of the filter's CSV, one header row, as one file. */
   const exportCsv = async () => {

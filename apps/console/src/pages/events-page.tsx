@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { errorMessage, type Schemas } from '../api/client';
+import { errorMessage, type ApiClient, type Schemas } from '../api/client';
 import { href } from '../routes';
 import { localToIso, PageLink, Time, TimeInput, UNREACHABLE } from './activity-common';
 import { EventDetail } from './event-detail';
@@ -16,6 +16,9 @@ interface EventSearch {
 
 const NO_SEARCH: EventSearch = { type: '', since: '', until: '' };
 
+/** The last search of each signed-in client, so coming back from an event keeps it. */
+const lastSearch = new WeakMap<ApiClient, EventSearch>();
+
 /** `#/events`: the tenant's events by type and time; `#/events/<id>`: one event. */
 export function EventsPage({ client, parts, readOnly }: PageProps) {
   const [id] = parts;
@@ -24,8 +27,8 @@ export function EventsPage({ client, parts, readOnly }: PageProps) {
 }
 
 function EventList({ client }: Pick<PageProps, 'client'>) {
-  const [draft, setDraft] = useState<EventSearch>(NO_SEARCH);
-  const [search, setSearch] = useState<EventSearch>(NO_SEARCH);
+  const [draft, setDraft] = useState<EventSearch>(() => lastSearch.get(client) ?? NO_SEARCH);
+  const [search, setSearch] = useState<EventSearch>(draft);
   const [events, setEvents] = useState<EventSummary[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [state, setState] = useState<'loading' | 'idle' | { error: string }>('loading');
@@ -56,7 +59,10 @@ function EventList({ client }: Pick<PageProps, 'client'>) {
   const show = (after: string | null) => {
     load(after).catch(() => setState({ error: UNREACHABLE }));
   };
-  useEffect(() => show(null), [client, search]);
+  useEffect(() => {
+    lastSearch.set(client, search);
+    show(null);
+  }, [client, search]);
 
   return (
     <section aria-labelledby="page-title">
