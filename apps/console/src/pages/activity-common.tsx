@@ -6,7 +6,8 @@ import { href } from '../routes';
 /** What a page loading one thing from the API shows: the thing, or why there is none. */
 export type Loaded<T> =
   | { status: 'loading' }
-  | { status: 'missing' }
+  /** 404: not the tenant's, never was, or (`expired`) purged by the retention. */
+  | { status: 'missing'; expired: boolean }
   | { status: 'failed'; message: string }
   | { status: 'ready'; value: T };
 
@@ -27,9 +28,9 @@ export function inFlight(status: DeliveryStatus): boolean {
 
 /** The outcome of a call that answered no data: `missing` on 404, else the API's message. */
 export function failure(error: unknown, response: Response): Loaded<never> {
-  return response.status === 404
-    ? { status: 'missing' }
-    : { status: 'failed', message: errorMessage(error, response) };
+  if (response.status !== 404) return { status: 'failed', message: errorMessage(error, response) };
+  const code = (error as { error?: { code?: string } } | undefined)?.error?.code;
+  return { status: 'missing', expired: code === 'expired' };
 }
 
 export const UNREACHABLE = 'Herald could not be reached.';

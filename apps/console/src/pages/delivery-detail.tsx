@@ -80,7 +80,10 @@ export function DeliveryDetail({
         <section aria-labelledby="page-title">
           <h1 id="page-title">Delivery not found</h1>
           <p>
-            No delivery <code>{id}</code> here.{' '}
+            No delivery <code>{id}</code> here
+            {delivery.expired
+              ? ': its history is older than the retention and was purged.'
+              : '.'}{' '}
             <PageLink to={['deliveries']}>All deliveries</PageLink>
           </p>
         </section>

@@ -85,7 +85,9 @@ export function EventDetail({
         <section aria-labelledby="page-title">
           <h1 id="page-title">Event not found</h1>
           <p>
-            No event <code>{id}</code> here. <PageLink to={['events']}>All events</PageLink>
+            No event <code>{id}</code> here
+            {event.expired ? ': its history is older than the retention and was purged.' : '.'}{' '}
+            <PageLink to={['events']}>All events</PageLink>
           </p>
         </section>
       );
