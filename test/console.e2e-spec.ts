@@ -286,7 +286,8 @@ describe('the console in a real browser', () => {
     expect(link.status).toBe(201);
     await page.goto(link.body.url);
     await page.locator('tbody tr').first().waitFor();
-    const look = await page.evaluate(() => {
+    // Evaluated in the page, written as text: this file is compiled without the DOM's types.
+    const look = await page.evaluate(`(() => {
       const root = document.documentElement;
       const current = document.querySelector('nav a[aria-current="page"]');
       return {
@@ -294,7 +295,7 @@ describe('the console in a real browser', () => {
         scheme: getComputedStyle(root).colorScheme,
         underline: current ? getComputedStyle(current).textDecorationColor : null,
       };
-    });
+    })()`);
     expect(look).toEqual({ accent: '#0a7d55', scheme: 'dark', underline: 'rgb(10, 125, 85)' });
     await expect(page.locator('.brand img').getAttribute('src')).resolves.toBe(theme.logo_url);
     await expect(page.locator('.brand').innerText()).resolves.not.toContain('Herald');
@@ -305,10 +306,10 @@ describe('the console in a real browser', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('API key').waitFor();
     await expect(
-      page.evaluate(() => ({
+      page.evaluate(`({
         accent: getComputedStyle(document.documentElement).getPropertyValue('--accent').trim(),
         theme: document.documentElement.dataset.theme,
-      })),
+      })`),
     ).resolves.toEqual({ accent: '#3f51b5', theme: 'auto' });
   });
 
