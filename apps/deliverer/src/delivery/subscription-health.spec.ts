@@ -40,7 +40,7 @@ describe('SubscriptionHealth after successes', () => {
       subscriptions,
       producer,
     );
-    const ok = { ok: true, statusCode: 200, durationMs: 3 } as const;
+    const ok = { ok: true, statusCode: 200, responseExcerpt: null } as const;
     const done = { kind: 'done' } as const;
 
     const first = health.afterAttempt(message(1), ok, done);
