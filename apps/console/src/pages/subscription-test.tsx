@@ -1,0 +1,161 @@
+import { useState } from 'preact/hooks';
+import type { ApiClient, Schemas } from '../api/client';
+import { href } from '../routes';
+import type { Subscription } from './subscription-form-state';
+import { apiProblem, ProblemAlert, UNREACHABLE, type Problem } from './subscription-problems';
+
+type TestResult = Schemas['TestDeliveryResult'];
+type TestRequest = Schemas['TestDeliveryRequest'];
+
+/** The test event's payload: JSON, or left out for the catalog's example. */
+function parseData(text: string): { data?: unknown } | { problem: Problem } {
+  if (text.trim() === '') return {};
+  try {
+    return { data: JSON.parse(text) as unknown };
+  } catch {
+    return { problem: { message: 'The data is not JSON.', details: [] } };
+  }
+}
+
+function Attempt({ result }: { result: TestResult }) {
+  const { delivery, attempt } = result;
+  return (
+    <div aria-live="polite" data-testid="test-attempt">
+      <dl class="details">
+        <dt>Delivery</dt>
+        <dd>
+          <a href={href('deliveries', delivery.id)}>
+            <code>{delivery.id}</code>
+          </a>
+        </dd>
+        <dt>Delivery status</dt>
+        <dd>{delivery.status}</dd>
+        {attempt ? (
+          <>
+            <dt>Attempt</dt>
+            <dd>{attempt.outcome}</dd>
+            <dt>Status code</dt>
+            <dd data-testid="test-status-code">{attempt.status_code ?? 'none'}</dd>
+            <dt>Duration</dt>
+            <dd>{attempt.duration_ms} ms</dd>
+            <dt>Error</dt>
+            <dd>
+              {attempt.error_class
+                ? `${attempt.error_class}: ${attempt.error_message ?? ''}`
+                : (attempt.error_message ?? 'none')}
+            </dd>
+            <dt>Response</dt>
+            <dd>
+              {attempt.response_excerpt ? (
+                <pre class="json">{attempt.response_excerpt}</pre>
+              ) : (
+                'empty'
+              )}
+            </dd>
+          </>
+        ) : (
+          <>
+            <dt>Attempt</dt>
+            <dd>still under way; the delivery’s page shows it when it is made</dd>
+          </>
+        )}
+      </dl>
+    </div>
+  );
+}
+
+/** Sends a test event to this subscription alone, and shows its first attempt. */
+export function SubscriptionTest({
+  client,
+  subscription,
+}: {
+  client: ApiClient;
+  subscription: Subscription;
+}) {
+  const id = subscription.id ?? '';
+  const [eventType, setEventType] = useState('');
+  const [data, setData] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [result, setResult] = useState<TestResult | null>(null);
+
+  const send = async (event: Event) => {
+    event.preventDefault();
+    const parsed = parseData(data);
+    if ('problem' in parsed) {
+      setProblem(parsed.problem);
+      return;
+    }
+    setBusy(true);
+    setProblem(null);
+    setResult(null);
+    try {
+      const body: TestRequest = {
+        ...(eventType.trim() ? { event_type: eventType.trim() } : {}),
+        ...('data' in parsed ? { data: parsed.data as TestRequest['data'] } : {}),
+      };
+      const answer = await client.POST('/v1/subscriptions/{id}/test', {
+        params: { path: { id } },
+        body,
+      });
+      if (answer.data) setResult(answer.data);
+      else setProblem(apiProblem(answer.error, answer.response));
+    } catch {
+      setProblem(UNREACHABLE);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="panel" aria-labelledby="subscription-test-title">
+      <h2 id="subscription-test-title">Send a test event</h2>
+      <form class="subscription-form" noValidate onSubmit={(event) => void send(event)}>
+        <div class="field">
+          <label for="test-event-type">Event type</label>
+          <input
+            id="test-event-type"
+            type="text"
+            spellcheck={false}
+            list="test-event-types"
+            aria-describedby="test-event-type-help"
+            value={eventType}
+            onInput={(event) => setEventType(event.currentTarget.value)}
+          />
+          <datalist id="test-event-types">
+            {(subscription.event_types ?? [])
+              .filter((type) => !type.includes('*'))
+              .map((type) => (
+                <option key={type} value={type} />
+              ))}
+          </datalist>
+          <small id="test-event-type-help" class="help">
+            Empty: the first of the subscription’s event types with an example in the catalog.
+          </small>
+        </div>
+        <div class="field">
+          <label for="test-data">Data (JSON)</label>
+          <textarea
+            id="test-data"
+            rows={3}
+            spellcheck={false}
+            aria-describedby="test-data-help"
+            value={data}
+            onInput={(event) => setData(event.currentTarget.value)}
+          />
+          <small id="test-data-help" class="help">
+            Empty: the event type’s first example, or {'{}'}.
+          </small>
+        </div>
+        <div class="actions">
+          <button type="submit" disabled={busy}>
+            Send test event
+          </button>
+          {busy && <span aria-live="polite">Sending…</span>}
+        </div>
+      </form>
+      <ProblemAlert problem={problem} />
+      {result && <Attempt result={result} />}
+    </section>
+  );
+}
