@@ -3,6 +3,7 @@ import type { ApiClient, Schemas } from '../api/client';
 import { go, href } from '../routes';
 import { settingLabel } from './subscription-destination-fields';
 import type { Subscription } from './subscription-form-state';
+import { JsonText } from './subscription-json-text';
 import { apiProblem, ProblemAlert, UNREACHABLE, type Problem } from './subscription-problems';
 import { SubscriptionSecret } from './subscription-secret';
 import { SubscriptionStats } from './subscription-stats';
@@ -14,12 +15,6 @@ type Loaded =
   | { state: 'not_found' }
   | { state: 'failed'; problem: Problem }
   | { state: 'ready'; subscription: Subscription };
-
-/** JSON as indented text, or `none`. */
-export function JsonText({ value }: { value: unknown }) {
-  if (value === null || value === undefined) return <>none</>;
-  return <pre class="json">{JSON.stringify(value, null, 2)}</pre>;
-}
 
 const listText = (list: string[] | null | undefined, empty: string): string =>
   list && list.length > 0 ? list.join(', ') : empty;

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient, Schemas } from '../api/client';
 import { href } from '../routes';
 import type { Subscription } from './subscription-form-state';
@@ -6,6 +6,10 @@ import { apiProblem, ProblemAlert, UNREACHABLE, type Problem } from './subscript
 
 type TestResult = Schemas['TestDeliveryResult'];
 type TestRequest = Schemas['TestDeliveryRequest'];
+
+/** How often, and how long, a test delivery still under way is looked at for its first attempt. */
+const POLL_MS = 1000;
+const POLL_FOR_MS = 120_000;
 
 /** The test event's payload: JSON, or left out for the catalog's example. */
 function parseData(text: string): { data?: unknown } | { problem: Problem } {
@@ -56,7 +60,7 @@ function Attempt({ result }: { result: TestResult }) {
         ) : (
           <>
             <dt>Attempt</dt>
-            <dd>still under way; the delivery’s page shows it when it is made</dd>
+            <dd>still under way…</dd>
           </>
         )}
       </dl>
@@ -78,6 +82,35 @@ export function SubscriptionTest({
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
   const [result, setResult] = useState<TestResult | null>(null);
+
+  // Answered 202: the first attempt is not made yet; it shows here once the delivery has it.
+  const pendingId = result && !result.attempt ? result.delivery.id : null;
+  useEffect(() => {
+    if (!pendingId) return;
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = Date.now() + POLL_FOR_MS;
+    const later = () => {
+      if (!stopped && Date.now() < deadline) {
+        timer = setTimeout(() => void look().catch(later), POLL_MS);
+      }
+    };
+    const look = async () => {
+      const { data } = await client.GET('/v1/deliveries/{id}', {
+        params: { path: { id: pendingId } },
+      });
+      const [first] = data?.attempts ?? [];
+      if (stopped) return;
+      if (data && first) {
+        setResult({ delivery: { ...data, attempts: data.attempts.length }, attempt: first });
+      } else later();
+    };
+    later();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [client, pendingId]);
 
   const send = async (event: Event) => {
     event.preventDefault();
