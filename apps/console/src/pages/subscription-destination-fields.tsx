@@ -6,10 +6,13 @@ type Descriptor = Schemas['DestinationTypeDescriptor'];
 /** What the API shows in place of a secret value; sent back unchanged, it keeps the secret. */
 export const MASK = '********';
 
-/** `secret_access_key` → `Secret access key`. */
+const ACRONYMS: Record<string, string> = { url: 'URL', id: 'ID', aws: 'AWS', sqs: 'SQS' };
+
+/** `secret_access_key` → `Secret access key`, `queue_url` → `Queue URL`. */
 export function settingLabel(name: string): string {
-  const words = name.replace(/_/g, ' ');
-  return words.charAt(0).toUpperCase() + words.slice(1);
+  const words = name.split('_').map((word) => ACRONYMS[word] ?? word);
+  const text = words.join(' ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 interface FieldProps {
@@ -105,13 +108,13 @@ function MapField({ idPrefix, setting, value, onChange }: FieldProps) {
               type="button"
               onClick={() => onChange(entries.filter((_entry, at) => at !== index))}
             >
-              Remove {label.toLowerCase()} {index + 1}
+              Remove {label.toLowerCase()} entry {index + 1}
             </button>
           </div>
         );
       })}
       <button type="button" onClick={() => onChange([...entries, { name: '', value: '' }])}>
-        Add {label.toLowerCase()}
+        Add {label.toLowerCase()} entry
       </button>
     </fieldset>
   );
