@@ -256,7 +256,13 @@ export function SubscriptionDetail({
         <dd>{subscription.debug ? 'on' : 'off'}</dd>
         <dt>Metadata</dt>
         <dd>
-          <JsonText value={subscription.metadata} />
+          <JsonText
+            value={
+              subscription.metadata && Object.keys(subscription.metadata).length > 0
+                ? subscription.metadata
+                : null
+            }
+          />
         </dd>
         <dt>Created</dt>
         <dd>{subscription.created_at}</dd>

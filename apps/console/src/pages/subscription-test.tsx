@@ -24,7 +24,8 @@ function parseData(text: string): { data?: unknown } | { problem: Problem } {
 function Attempt({ result }: { result: TestResult }) {
   const { delivery, attempt } = result;
   return (
-    <div aria-live="polite" data-testid="test-attempt">
+    <div class="test-result" aria-live="polite" data-testid="test-attempt">
+      <h3>Result</h3>
       <dl class="details">
         <dt>Delivery</dt>
         <dd>
