@@ -67,6 +67,28 @@ describe('the console’s subscription and event type pages in a real browser', 
       const created = await tenant.client.request('POST', '/v1/event-types', body);
       expect(created.status).toBe(201);
     }
+    for (const body of [
+      {
+        description: 'Meter changes to ops by email',
+        event_types: ['meter.*'],
+        destination: { type: 'email', to: ['ops@example.com', 'billing@example.com'] },
+      },
+      {
+        description: 'Billing queue',
+        event_types: ['meter.created'],
+        enabled: false,
+        destination: {
+          type: 'sqs',
+          region: 'eu-west-1',
+          queue_name: 'billing-events',
+          access_key_id: 'AKIAIOSFODNN7EXAMPLE',
+          secret_access_key: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+        },
+      },
+    ]) {
+      const created = await tenant.client.request('POST', '/v1/subscriptions', body);
+      expect(created.status).toBe(201);
+    }
   }, 600_000);
 
   beforeEach(async () => {
@@ -272,6 +294,55 @@ describe('the console’s subscription and event type pages in a real browser', 
     await expect(page.locator('tbody tr', { hasText: 'After the edit' }).count()).resolves.toBe(0);
     expect((await stored(subscription.id)).status).toBe(404);
     expect(dialogs).toEqual([]);
+    expect(cspViolations).toEqual([]);
+  });
+
+  it('draws SQS and email destinations from their descriptors, the SQS secret masked', async () => {
+    const listed = await tenant.client.request<{ data: SubscriptionBody[] }>(
+      'GET',
+      '/v1/subscriptions?limit=100',
+    );
+    const queue = listed.body.data.find((one) => one.description === 'Billing queue');
+    await open(`#/subscriptions/${queue?.id}`);
+    await page.getByRole('heading', { name: 'Billing queue' }).waitFor();
+    await expect(detail('Queue name').innerText()).resolves.toBe('billing-events');
+    await expect(detail('Secret access key').innerText()).resolves.toBe('********');
+    await expect(page.getByText('wJalrXUtnFEMI').count()).resolves.toBe(0);
+
+    await page.getByRole('link', { name: 'Edit' }).press('Enter');
+    await page.getByRole('heading', { name: 'Edit subscription' }).waitFor();
+    await expect(page.getByLabel('Region (required)').inputValue()).resolves.toBe('eu-west-1');
+    await expect(page.getByLabel('Access key ID').inputValue()).resolves.toBe(
+      'AKIAIOSFODNN7EXAMPLE',
+    );
+    const secret = page.getByLabel('Secret access key');
+    await expect(secret.getAttribute('type')).resolves.toBe('password');
+    await expect(secret.inputValue()).resolves.toBe('********');
+    await expect(page.getByLabel('Enabled').isChecked()).resolves.toBe(false);
+    await everyInputIsLabelled();
+
+    await page.getByLabel('Destination type').selectOption('email');
+    await expect(page.getByLabel('Secret access key').count()).resolves.toBe(0);
+    await page.getByLabel('To (required)').fill('ops@example.com\nnot-an-address');
+    await page.getByRole('button', { name: 'Save subscription' }).press('Enter');
+    await expect(page.getByRole('alert').innerText()).resolves.toMatch(
+      /destination\.to\[1\]\s+must be an email address/,
+    );
+    // Back to SQS: what was shown is still there, and saving it unchanged keeps the queue.
+    await page.getByLabel('Destination type').selectOption('sqs');
+    await expect(page.getByLabel('Secret access key').inputValue()).resolves.toBe('********');
+    await page.getByRole('button', { name: 'Save subscription' }).press('Enter');
+    await page.getByRole('heading', { name: 'Billing queue' }).waitFor();
+    const saved = await stored(queue?.id ?? '');
+    expect(saved.body.destination).toEqual({
+      type: 'sqs',
+      region: 'eu-west-1',
+      queue_name: 'billing-events',
+      queue_url: null,
+      access_key_id: 'AKIAIOSFODNN7EXAMPLE',
+      secret_access_key: '********',
+      endpoint_url: null,
+    });
     expect(cspViolations).toEqual([]);
   });
 
