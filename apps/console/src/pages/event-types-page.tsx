@@ -11,13 +11,18 @@ const listText = (list: string[] | null): string =>
 function EventTypeEntry({ type }: { type: EventType }) {
   const titleId = `event-type-${type.name.replace(/[^A-Za-z0-9_-]/g, '-')}`;
   return (
-    <article class="event-type" aria-labelledby={titleId} data-event-type={type.name}>
+    <article class="sub-event-type" aria-labelledby={titleId} data-event-type={type.name}>
       <h2 id={titleId}>
         <code>{type.name}</code>
-        {type.archived_at && <span class="badge">archived</span>}
+        {type.archived_at && (
+          <>
+            {' '}
+            <span class="badge">archived</span>
+          </>
+        )}
       </h2>
       <p>{type.description || 'No description.'}</p>
-      <dl class="details">
+      <dl class="sub-details">
         {type.archived_at && (
           <>
             <dt>Archived</dt>
@@ -29,7 +34,7 @@ function EventTypeEntry({ type }: { type: EventType }) {
         <dt>Default payload fields</dt>
         <dd>{listText(type.payload_fields)}</dd>
         <dt>Transformation</dt>
-        <dd>{type.transformation ? <pre class="json">{type.transformation}</pre> : 'none'}</dd>
+        <dd>{type.transformation ? <pre class="sub-json">{type.transformation}</pre> : 'none'}</dd>
         <dt>JSON Schema</dt>
         <dd data-testid="event-type-schema">
           <JsonText value={type.schema} />
@@ -70,9 +75,9 @@ export function EventTypesPage({ client }: PageProps) {
 
   return (
     <section aria-labelledby="page-title">
-      <div class="page-head">
+      <div class="sub-page-head">
         <h1 id="page-title">Event types</h1>
-        <div class="check">
+        <div class="sub-check">
           <input
             id="event-types-archived"
             type="checkbox"

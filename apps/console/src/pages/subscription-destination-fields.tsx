@@ -32,7 +32,7 @@ function Help({
   masked: boolean;
 }) {
   return (
-    <small id={id} class="help">
+    <small id={id} class="sub-help">
       {setting.description}
       {masked ? ' Shown masked: leave it as it is to keep the stored value.' : ''}
     </small>
@@ -70,7 +70,7 @@ function MapField({ idPrefix, setting, value, onChange }: FieldProps) {
   const change = (index: number, entry: MapEntry) =>
     onChange(entries.map((old, at) => (at === index ? entry : old)));
   return (
-    <fieldset class="map-setting" aria-describedby={`${idPrefix}-help`}>
+    <fieldset class="sub-map-setting" aria-describedby={`${idPrefix}-help`}>
       <legend>
         {label}
         {setting.required ? ' (required)' : ''}
@@ -83,7 +83,7 @@ function MapField({ idPrefix, setting, value, onChange }: FieldProps) {
       {entries.map((entry, index) => {
         const rowId = `${idPrefix}-${index}`;
         return (
-          <div class="map-entry" key={index}>
+          <div class="sub-map-entry" key={index}>
             <label for={`${rowId}-name`}>
               {label} name {index + 1}
             </label>
@@ -135,7 +135,7 @@ function SettingField(props: FieldProps) {
   );
   if (setting.type === 'string_list') {
     return (
-      <div class="field">
+      <div class="sub-field">
         {label}
         <textarea
           id={idPrefix}
@@ -146,12 +146,12 @@ function SettingField(props: FieldProps) {
           onInput={(event) => onChange(event.currentTarget.value)}
         />
         {help}
-        <small class="help">One per line, or separated by commas.</small>
+        <small class="sub-help">One per line, or separated by commas.</small>
       </div>
     );
   }
   return (
-    <div class="field">
+    <div class="sub-field">
       {label}
       <TextInput
         id={idPrefix}
@@ -186,9 +186,9 @@ export function DestinationFields({
 }) {
   const descriptor = descriptors.find((one) => one.type === type);
   return (
-    <fieldset class="destination">
+    <fieldset class="sub-destination">
       <legend>Destination</legend>
-      <div class="field">
+      <div class="sub-field">
         <label for="destination-type">Destination type</label>
         <select
           id="destination-type"
@@ -202,7 +202,7 @@ export function DestinationFields({
             </option>
           ))}
         </select>
-        <small id="destination-type-help" class="help">
+        <small id="destination-type-help" class="sub-help">
           {descriptor?.description ?? ''}
         </small>
       </div>

@@ -40,9 +40,9 @@ function Destination({ destination }: { destination: Schemas['Destination'] | un
       <dt>Destination type</dt>
       <dd>{destination.type}</dd>
       {settings.map(([name, value]) => (
-        <div class="contents" key={name}>
+        <div class="sub-contents" key={name}>
           <dt>{settingLabel(name)}</dt>
-          <dd class="pre-line">
+          <dd class="sub-pre-line">
             <code>{settingText(value)}</code>
           </dd>
         </div>
@@ -111,9 +111,9 @@ function Actions({
   // Herald disabled it (failing endpoint): enabling again clears the reason and starts afresh.
   const stopped = !subscription.enabled || subscription.status === 'disabled';
   return (
-    <section class="panel" aria-labelledby="subscription-actions-title">
+    <section class="sub-panel" aria-labelledby="subscription-actions-title">
       <h2 id="subscription-actions-title">Actions</h2>
-      <div class="actions">
+      <div class="sub-actions">
         <a href={href('subscriptions', id, 'edit')}>Edit</a>
         {stopped ? (
           <button type="button" disabled={busy} onClick={() => void setEnabled(true)}>
@@ -129,7 +129,7 @@ function Actions({
             <span id="delete-question">Delete this subscription? Its history stays.</span>
             <button
               type="button"
-              class="danger"
+              class="sub-danger"
               disabled={busy}
               aria-describedby="delete-question"
               onClick={() => void remove()}
@@ -141,7 +141,7 @@ function Actions({
             </button>
           </>
         ) : (
-          <button type="button" class="danger" onClick={() => setConfirming(true)}>
+          <button type="button" class="sub-danger" onClick={() => setConfirming(true)}>
             Delete
           </button>
         )}
@@ -195,11 +195,11 @@ export function SubscriptionDetail({
 
   return (
     <section aria-labelledby="subscription-title">
-      <div class="page-head">
+      <div class="sub-page-head">
         <h1 id="subscription-title">{subscription.description || subscription.id}</h1>
         {back}
       </div>
-      <dl class="details" aria-label="Subscription">
+      <dl class="sub-details" aria-label="Subscription">
         <dt>Id</dt>
         <dd>
           <code>{subscription.id}</code>
@@ -208,8 +208,8 @@ export function SubscriptionDetail({
         <dd
           class={
             subscription.status === 'active' && subscription.enabled
-              ? 'status-active'
-              : 'status-disabled'
+              ? 'sub-status-active'
+              : 'sub-status-disabled'
           }
           data-testid="subscription-status"
         >
@@ -237,7 +237,7 @@ export function SubscriptionDetail({
         <dt>Transformation</dt>
         <dd>
           {subscription.transformation ? (
-            <pre class="json">{subscription.transformation}</pre>
+            <pre class="sub-json">{subscription.transformation}</pre>
           ) : (
             'the event type’s, if any'
           )}

@@ -108,7 +108,7 @@ export function SubscriptionForm({ client, id }: { client: ApiClient; id: string
   return (
     <form class="subscription-form" noValidate onSubmit={(event) => void submit(event)}>
       <ProblemAlert problem={problem} id="subscription-problems" />
-      <div class="field">
+      <div class="sub-field">
         <label for="subscription-description">Description</label>
         <input
           id="subscription-description"
@@ -129,10 +129,10 @@ export function SubscriptionForm({ client, id }: { client: ApiClient; id: string
         }
       />
 
-      <fieldset class="event-types">
+      <fieldset class="sub-event-types">
         <legend>Event types</legend>
         {catalog.length === 0 && <p>The catalog has no event types yet.</p>}
-        <ul class="checklist">
+        <ul class="sub-checklist">
           {catalog.map((type, index) => (
             <li key={type.name}>
               <input
@@ -146,14 +146,14 @@ export function SubscriptionForm({ client, id }: { client: ApiClient; id: string
                 <code>{type.name}</code>
               </label>
               {type.description && (
-                <small id={`event-type-${index}-help`} class="help">
+                <small id={`event-type-${index}-help`} class="sub-help">
                   {type.description}
                 </small>
               )}
             </li>
           ))}
         </ul>
-        <div class="field">
+        <div class="sub-field">
           <label for="subscription-other-types">Other event types or patterns</label>
           <input
             id="subscription-other-types"
@@ -163,7 +163,7 @@ export function SubscriptionForm({ client, id }: { client: ApiClient; id: string
             value={values.otherTypes}
             onInput={(event) => set({ otherTypes: event.currentTarget.value })}
           />
-          <small id="subscription-other-types-help" class="help">
+          <small id="subscription-other-types-help" class="sub-help">
             Separated by commas: types not in the catalog yet, or patterns such as meter_data.* or *
             (every type).
           </small>
@@ -172,7 +172,7 @@ export function SubscriptionForm({ client, id }: { client: ApiClient; id: string
 
       <fieldset>
         <legend>What is delivered</legend>
-        <div class="field">
+        <div class="sub-field">
           <label for="subscription-filter">Filter (JSON)</label>
           <textarea
             id="subscription-filter"
@@ -182,11 +182,11 @@ export function SubscriptionForm({ client, id }: { client: ApiClient; id: string
             value={values.filter}
             onInput={(event) => set({ filter: event.currentTarget.value })}
           />
-          <small id="subscription-filter-help" class="help">
+          <small id="subscription-filter-help" class="sub-help">
             A predicate over subject and data paths, as a JSON object; empty for none.
           </small>
         </div>
-        <div class="field">
+        <div class="sub-field">
           <label for="subscription-trigger-fields">Trigger fields</label>
           <input
             id="subscription-trigger-fields"
@@ -196,12 +196,12 @@ export function SubscriptionForm({ client, id }: { client: ApiClient; id: string
             value={values.triggerFields}
             onInput={(event) => set({ triggerFields: event.currentTarget.value })}
           />
-          <small id="subscription-trigger-fields-help" class="help">
+          <small id="subscription-trigger-fields-help" class="sub-help">
             Fire only when one of these dotted fields changed (e.g. project.address, model.*),
             separated by commas; empty for the event type’s defaults.
           </small>
         </div>
-        <div class="field">
+        <div class="sub-field">
           <label for="subscription-payload-fields">Payload fields</label>
           <input
             id="subscription-payload-fields"
@@ -211,11 +211,11 @@ export function SubscriptionForm({ client, id }: { client: ApiClient; id: string
             value={values.payloadFields}
             onInput={(event) => set({ payloadFields: event.currentTarget.value })}
           />
-          <small id="subscription-payload-fields-help" class="help">
+          <small id="subscription-payload-fields-help" class="sub-help">
             Fields of data to deliver, separated by commas; empty for the event type’s defaults.
           </small>
         </div>
-        <div class="field">
+        <div class="sub-field">
           <label for="subscription-transformation">Transformation (JSONata)</label>
           <textarea
             id="subscription-transformation"
@@ -225,7 +225,7 @@ export function SubscriptionForm({ client, id }: { client: ApiClient; id: string
             value={values.transformation}
             onInput={(event) => set({ transformation: event.currentTarget.value })}
           />
-          <small id="subscription-transformation-help" class="help">
+          <small id="subscription-transformation-help" class="sub-help">
             Shapes the delivered body; empty uses the event type’s transformation, if any.
           </small>
         </div>
@@ -233,7 +233,7 @@ export function SubscriptionForm({ client, id }: { client: ApiClient; id: string
 
       <fieldset>
         <legend>Delivery</legend>
-        <div class="field">
+        <div class="sub-field">
           <label for="subscription-ordering">Ordering</label>
           <select
             id="subscription-ordering"
@@ -246,12 +246,12 @@ export function SubscriptionForm({ client, id }: { client: ApiClient; id: string
             <option value="best_effort">Best effort</option>
             <option value="strict">Strict</option>
           </select>
-          <small id="subscription-ordering-help" class="help">
+          <small id="subscription-ordering-help" class="sub-help">
             Best effort: several deliveries at once, a failed one retries while later ones go on.
             Strict: one at a time, a failing delivery holds the later ones.
           </small>
         </div>
-        <div class="field">
+        <div class="sub-field">
           <label for="subscription-max-in-flight">Max in flight</label>
           <input
             id="subscription-max-in-flight"
@@ -263,11 +263,11 @@ export function SubscriptionForm({ client, id }: { client: ApiClient; id: string
             value={values.maxInFlight}
             onInput={(event) => set({ maxInFlight: event.currentTarget.value })}
           />
-          <small id="subscription-max-in-flight-help" class="help">
+          <small id="subscription-max-in-flight-help" class="sub-help">
             Best-effort deliveries at once, 1 to 128; empty for the default, 32.
           </small>
         </div>
-        <div class="field">
+        <div class="sub-field">
           <label for="subscription-rate-limit">Rate limit (per second)</label>
           <input
             id="subscription-rate-limit"
@@ -279,11 +279,11 @@ export function SubscriptionForm({ client, id }: { client: ApiClient; id: string
             value={values.rateLimit}
             onInput={(event) => set({ rateLimit: event.currentTarget.value })}
           />
-          <small id="subscription-rate-limit-help" class="help">
+          <small id="subscription-rate-limit-help" class="sub-help">
             At most this many deliveries a second, 1 to 100,000; empty for no limit.
           </small>
         </div>
-        <div class="check">
+        <div class="sub-check">
           <input
             id="subscription-enabled"
             type="checkbox"
@@ -292,7 +292,7 @@ export function SubscriptionForm({ client, id }: { client: ApiClient; id: string
           />
           <label for="subscription-enabled">Enabled</label>
         </div>
-        <div class="check">
+        <div class="sub-check">
           <input
             id="subscription-debug"
             type="checkbox"
@@ -301,7 +301,7 @@ export function SubscriptionForm({ client, id }: { client: ApiClient; id: string
             onChange={(event) => set({ debug: event.currentTarget.checked })}
           />
           <label for="subscription-debug">Debug</label>
-          <small id="subscription-debug-help" class="help">
+          <small id="subscription-debug-help" class="sub-help">
             Keep the full request and response bodies of attempts.
           </small>
         </div>
@@ -309,7 +309,7 @@ export function SubscriptionForm({ client, id }: { client: ApiClient; id: string
 
       <fieldset>
         <legend>Metadata</legend>
-        <div class="field">
+        <div class="sub-field">
           <label for="subscription-metadata">Metadata (JSON)</label>
           <textarea
             id="subscription-metadata"
@@ -319,13 +319,13 @@ export function SubscriptionForm({ client, id }: { client: ApiClient; id: string
             value={values.metadata}
             onInput={(event) => set({ metadata: event.currentTarget.value })}
           />
-          <small id="subscription-metadata-help" class="help">
+          <small id="subscription-metadata-help" class="sub-help">
             Your own JSON object, at most 4 KiB, readable by the transformation; empty for none.
           </small>
         </div>
       </fieldset>
 
-      <div class="actions">
+      <div class="sub-actions">
         <button type="submit" disabled={busy}>
           {id ? 'Save subscription' : 'Create subscription'}
         </button>

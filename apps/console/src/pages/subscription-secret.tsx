@@ -53,14 +53,14 @@ export function SubscriptionSecret({ client, id }: { client: ApiClient; id: stri
     });
 
   return (
-    <section class="panel" aria-labelledby="subscription-secret-title">
+    <section class="sub-panel" aria-labelledby="subscription-secret-title">
       <h2 id="subscription-secret-title">Signing secret</h2>
       {shown.kind === 'hidden' ? (
         <p>Receivers check each request’s signature with this secret.</p>
       ) : (
-        <dl class="details">
+        <dl class="sub-details">
           <dt>{shown.kind === 'rotated' ? 'New secret' : 'Secret'}</dt>
-          <dd class="secret" data-testid="signing-secret">
+          <dd class="sub-secret" data-testid="signing-secret">
             {shown.secret}
           </dd>
           {shown.kind === 'rotated' && (
@@ -71,7 +71,7 @@ export function SubscriptionSecret({ client, id }: { client: ApiClient; id: stri
           )}
         </dl>
       )}
-      <div class="actions">
+      <div class="sub-actions">
         {shown.kind === 'hidden' ? (
           <button type="button" disabled={busy} onClick={() => void reveal()}>
             Reveal secret

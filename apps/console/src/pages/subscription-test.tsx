@@ -24,9 +24,9 @@ function parseData(text: string): { data?: unknown } | { problem: Problem } {
 function Attempt({ result }: { result: TestResult }) {
   const { delivery, attempt } = result;
   return (
-    <div class="test-result" aria-live="polite" data-testid="test-attempt">
+    <div class="sub-test-result" aria-live="polite" data-testid="test-attempt">
       <h3>Result</h3>
-      <dl class="details">
+      <dl class="sub-details">
         <dt>Delivery</dt>
         <dd>
           <a href={href('deliveries', delivery.id)}>
@@ -52,7 +52,7 @@ function Attempt({ result }: { result: TestResult }) {
             <dt>Response</dt>
             <dd>
               {attempt.response_excerpt ? (
-                <pre class="json">{attempt.response_excerpt}</pre>
+                <pre class="sub-json">{attempt.response_excerpt}</pre>
               ) : (
                 'empty'
               )}
@@ -142,10 +142,10 @@ export function SubscriptionTest({
   };
 
   return (
-    <section class="panel" aria-labelledby="subscription-test-title">
+    <section class="sub-panel" aria-labelledby="subscription-test-title">
       <h2 id="subscription-test-title">Send a test event</h2>
       <form class="subscription-form" noValidate onSubmit={(event) => void send(event)}>
-        <div class="field">
+        <div class="sub-field">
           <label for="test-event-type">Event type</label>
           <input
             id="test-event-type"
@@ -163,11 +163,11 @@ export function SubscriptionTest({
                 <option key={type} value={type} />
               ))}
           </datalist>
-          <small id="test-event-type-help" class="help">
+          <small id="test-event-type-help" class="sub-help">
             Empty: the first of the subscription’s event types with an example in the catalog.
           </small>
         </div>
-        <div class="field">
+        <div class="sub-field">
           <label for="test-data">Data (JSON)</label>
           <textarea
             id="test-data"
@@ -177,11 +177,11 @@ export function SubscriptionTest({
             value={data}
             onInput={(event) => setData(event.currentTarget.value)}
           />
-          <small id="test-data-help" class="help">
+          <small id="test-data-help" class="sub-help">
             Empty: the event type’s first example, or {'{}'}.
           </small>
         </div>
-        <div class="actions">
+        <div class="sub-actions">
           <button type="submit" disabled={busy}>
             Send test event
           </button>

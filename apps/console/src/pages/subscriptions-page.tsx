@@ -31,7 +31,7 @@ export function SubscriptionsPage({ client, parts, readOnly }: PageProps) {
     const id = first === 'new' ? null : first;
     return (
       <section aria-labelledby="subscription-form-title">
-        <div class="page-head">
+        <div class="sub-page-head">
           <h1 id="subscription-form-title">{id ? 'Edit subscription' : 'New subscription'}</h1>
           <a href={id ? href('subscriptions', id) : href('subscriptions')}>
             {id ? 'Back to the subscription' : 'All subscriptions'}
@@ -75,7 +75,7 @@ function SubscriptionList({ client, readOnly }: Pick<PageProps, 'client' | 'read
 
   return (
     <section aria-labelledby="subscriptions-title">
-      <div class="page-head">
+      <div class="sub-page-head">
         <h1 id="subscriptions-title">Subscriptions</h1>
         {!readOnly && <a href={href('subscriptions', 'new')}>New subscription</a>}
       </div>
