@@ -884,6 +884,11 @@ export interface components {
             /** @enum {string} */
             status?: "active" | "disabled";
             disabled_reason?: string | null;
+            /**
+             * Format: date-time
+             * @description Since when its attempts have failed with no success between (a run that lasts `HERALD_AUTO_DISABLE_AFTER` disables it); null: not failing.
+             */
+            failing_since?: string | null;
             /** Format: date-time */
             created_at?: string;
             /** Format: date-time */

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient, Schemas } from '../api/client';
 import { go, href } from '../routes';
+import { Time } from './activity-common';
 import { settingLabel } from './subscription-destination-fields';
 import type { Subscription } from './subscription-form-state';
 import { JsonText } from './subscription-json-text';
@@ -219,6 +220,10 @@ export function SubscriptionDetail({
         <dd>{subscription.enabled ? 'yes' : 'no'}</dd>
         <dt>Disabled reason</dt>
         <dd>{subscription.disabled_reason ?? 'none'}</dd>
+        <dt>Failing since</dt>
+        <dd>
+          {subscription.failing_since ? <Time iso={subscription.failing_since} /> : 'not failing'}
+        </dd>
         <dt>Description</dt>
         <dd>{subscription.description || 'none'}</dd>
         <Destination destination={subscription.destination} />

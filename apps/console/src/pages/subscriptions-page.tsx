@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { errorMessage, type Schemas } from '../api/client';
 import { href } from '../routes';
 import type { PageProps } from './page-props';
+import { Time } from './activity-common';
 import { SubscriptionDetail } from './subscription-detail';
 import { SubscriptionForm } from './subscription-form';
 import './subscriptions.css';
@@ -97,6 +98,7 @@ function SubscriptionList({ client, readOnly }: Pick<PageProps, 'client' | 'read
               <th scope="col">Enabled</th>
               <th scope="col">Status</th>
               <th scope="col">Disabled reason</th>
+              <th scope="col">Failing since</th>
             </tr>
           </thead>
           <tbody>
@@ -115,6 +117,9 @@ function SubscriptionList({ client, readOnly }: Pick<PageProps, 'client' | 'read
                 <td>{subscription.enabled ? 'yes' : 'no'}</td>
                 <td>{subscription.status}</td>
                 <td>{subscription.disabled_reason ?? ''}</td>
+                <td>
+                  <Time iso={subscription.failing_since} />
+                </td>
               </tr>
             ))}
           </tbody>
