@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import { Client } from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { ApiClient, launchChromium, testConfig, waitFor } from '@herald/testing';
 import { buildConsole } from './support/build-console';
@@ -252,6 +253,48 @@ describe('the console in a real browser', () => {
     ).resolves.toBeNull();
     expect(dialogs).toEqual([]);
     expect(cspViolations).toEqual([]);
+  });
+
+  it('stops a console session when it expires, and refuses a link past its ten minutes', async () => {
+    const db = new Client({ connectionString: herald.config.databaseUrl });
+    await db.connect();
+    try {
+      const link = await tenant.client.request<{ id: string; url: string }>(
+        'POST',
+        '/v1/console-sessions',
+        { read_only: true, expires_in: '5m' },
+      );
+      await page.goto(link.body.url);
+      await page.locator('tbody tr').first().waitFor();
+      // Its end comes (as five minutes would): the next load asks for a key.
+      await db.query(
+        "UPDATE console_sessions SET expires_at = now() - interval '1 second' WHERE id = $1",
+        [link.body.id],
+      );
+      await page.reload();
+      await page.getByLabel('API key').waitFor();
+      await expect(
+        page.evaluate(() => sessionStorage.getItem('herald.console.apiKey')),
+      ).resolves.toBeNull();
+
+      // A link nobody opened within its ten minutes says it expired, and signs nothing in.
+      const late = await tenant.client.request<{ id: string; url: string }>(
+        'POST',
+        '/v1/console-sessions',
+        {},
+      );
+      await db.query(
+        "UPDATE console_sessions SET link_expires_at = now() - interval '1 second' WHERE id = $1",
+        [late.body.id],
+      );
+      await page.goto(late.body.url);
+      await expect(page.getByRole('alert').innerText()).resolves.toBe(
+        'This console link has expired. Ask for a new one.',
+      );
+      await expect(page.getByLabel('API key').count()).resolves.toBe(1);
+    } finally {
+      await db.end();
+    }
   });
 
   it("ends a console link's session for good when its user signs out", async () => {

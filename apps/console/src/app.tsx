@@ -68,7 +68,12 @@ export function App({ linkToken }: { linkToken: string | null }) {
   useEffect(() => applyTheme(apiKey ? view.theme : null), [apiKey, view]);
 
   useEffect(() => {
-    const onHashChange = () => setRoute(currentRoute());
+    const onHashChange = () => {
+      // A console link opened in a tab that already shows the console changes only the fragment;
+      // loading the page again takes its token as on a first visit.
+      if (window.location.hash.startsWith('#token=')) window.location.reload();
+      else setRoute(currentRoute());
+    };
     window.addEventListener('hashchange', onHashChange);
     return () => window.removeEventListener('hashchange', onHashChange);
   }, []);
