@@ -3,6 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { ApiClient, launchChromium, testConfig, waitFor, WebhookReceiver } from '@herald/testing';
 import { buildConsole } from './support/build-console';
 import { startHerald, untilMatcherKnows, type RunningHerald } from './support/herald-harness';
+import { buildStatsHarness, serveStatsHarness } from './support/stats-harness';
 
 const ROOT = resolve(__dirname, '..');
 const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
@@ -32,6 +33,7 @@ describe("the console's operator pages in a real browser", () => {
   // Long enough for scripts/ensure-chromium.sh to install Chromium on a machine without it.
   beforeAll(async () => {
     buildConsole();
+    buildStatsHarness();
     herald = await startHerald(testConfig());
     browser = await launchChromium();
     operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
@@ -312,6 +314,61 @@ describe("the console's operator pages in a real browser", () => {
       expect(stats.totals).toMatchObject({ deliveries: 3, succeeded: 3, attempts: 3 });
       expect(stats.totals.latency_ms.p50).toBeGreaterThan(0);
       expect(stats.buckets.reduce((sum, bucket) => sum + bucket.succeeded, 0)).toBe(3);
+
+      // The charts, on a page of their own (no console page shows them yet) under the console's
+      // policy, with the API on the page's origin as in the console.
+      const policy = (await fetch(`${herald.apiUrl}/console`)).headers.get(
+        'content-security-policy',
+      );
+      const harness = await serveStatsHarness(herald.apiUrl, policy ?? '');
+      try {
+        await page.goto(`${harness.url}/#${subscriptionId}`);
+        await page.evaluate(
+          (key) => sessionStorage.setItem('herald.harness.apiKey', key),
+          tenant.apiKey,
+        );
+        await page.reload();
+        const outcomes = page.locator('svg[data-chart="outcomes"]');
+        await outcomes.waitFor();
+        await expect(outcomes.getAttribute('aria-label')).resolves.toMatch(
+          /^Deliveries by outcome, last 24 hours, in buckets of an hour: 3 deliveries, 3 succeeded, 0 dead-lettered\./,
+        );
+        await expect(
+          outcomes.locator('rect[data-outcome="succeeded"]').count(),
+        ).resolves.toBeGreaterThanOrEqual(1);
+        await expect(outcomes.locator('rect[data-outcome="dead"]').count()).resolves.toBe(0);
+        await expect(
+          page.locator('svg[data-chart="latency"] [data-line="p50"]').count(),
+        ).resolves.toBeGreaterThanOrEqual(1);
+        await expect(page.locator('[data-totals]').innerText()).resolves.toMatch(
+          /Deliveries\s+3\s+Succeeded\s+3\s+Retrying\s+0\s+Pending\s+0\s+Failed\s+0\s+Dead-lettered\s+0\s+Attempts\s+3/,
+        );
+        await everyInputIsLabelled();
+
+        // By keyboard: the window select, then the table of every bucket.
+        await page.keyboard.press('Tab');
+        await expect(page.locator('select:focus').getAttribute('id')).resolves.toBe(
+          `stats-window-${subscriptionId}`,
+        );
+        await page.getByLabel('Window').selectOption('1h');
+        await waitFor('the hour’s chart', async () =>
+          /last hour, in buckets of 5 minutes: 3 deliveries/.test(
+            (await page.locator('svg[data-chart="outcomes"]').getAttribute('aria-label')) ?? '',
+          ),
+        );
+        await page.locator('summary').focus();
+        await page.keyboard.press('Enter');
+        const rows = page.locator('.stats-table tbody tr');
+        await expect(rows.count()).resolves.toBe(12);
+        const counted = await page.locator('.stats-table tbody tr td:nth-child(2)').allInnerTexts();
+        expect(counted.reduce((sum, text) => sum + Number(text), 0)).toBe(3);
+        await page.locator('summary').press('Enter');
+        await page.screenshot({ path: join(SCREENSHOTS, 'console-stats.png'), fullPage: true });
+        await expect(page.locator('[style]').count()).resolves.toBe(0);
+        expect(cspViolations).toEqual([]);
+      } finally {
+        await harness.stop();
+      }
 
       const other = await operator.createTenant('Stats intruder');
       const foreign = await other.client.request<ErrorBody>(
