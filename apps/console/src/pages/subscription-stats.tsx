@@ -73,9 +73,11 @@ function YAxis({ max, unit }: { max: number; unit: string }) {
         return (
           <g key={value}>
             <line class="grid" x1={LEFT} x2={WIDTH - RIGHT} y1={y} y2={y} />
-            <text x={LEFT - 6} y={y + 4} text-anchor="end">
-              {`${value}${unit}`}
-            </text>
+            {Number.isInteger(value) && (
+              <text x={LEFT - 6} y={y + 4} text-anchor="end">
+                {`${value}${unit}`}
+              </text>
+            )}
           </g>
         );
       })}
