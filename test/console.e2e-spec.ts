@@ -278,6 +278,41 @@ describe('the console in a real browser', () => {
     expect(session.revoked_at).not.toBeNull();
   });
 
+  it("wears a console link's theme: its accent, its logo and a dark scheme", async () => {
+    const theme = { accent: '#0a7d55', logo_url: 'https://logo.example/acme.svg', mode: 'dark' };
+    const link = await tenant.client.request<{ url: string }>('POST', '/v1/console-sessions', {
+      theme,
+    });
+    expect(link.status).toBe(201);
+    await page.goto(link.body.url);
+    await page.locator('tbody tr').first().waitFor();
+    // Evaluated in the page, written as text: this file is compiled without the DOM's types.
+    const look = await page.evaluate(`(() => {
+      const root = document.documentElement;
+      const current = document.querySelector('nav a[aria-current="page"]');
+      return {
+        accent: getComputedStyle(root).getPropertyValue('--accent').trim(),
+        scheme: getComputedStyle(root).colorScheme,
+        underline: current ? getComputedStyle(current).textDecorationColor : null,
+      };
+    })()`);
+    expect(look).toEqual({ accent: '#0a7d55', scheme: 'dark', underline: 'rgb(10, 125, 85)' });
+    await expect(page.locator('.brand img').getAttribute('src')).resolves.toBe(theme.logo_url);
+    await expect(page.locator('.brand').innerText()).resolves.not.toContain('Herald');
+    // The theme was set through the CSSOM: the policy saw no inline style.
+    expect(cspViolations).toEqual([]);
+
+    // Signing out puts the console's own look back.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').waitFor();
+    await expect(
+      page.evaluate(`({
+        accent: getComputedStyle(document.documentElement).getPropertyValue('--accent').trim(),
+        theme: document.documentElement.dataset.theme,
+      })`),
+    ).resolves.toEqual({ accent: '#3f51b5', theme: 'auto' });
+  });
+
   /** A page on another origin (localhost, where Herald is on 127.0.0.1) that frames `url`. */
   async function embeddingPage(url: () => string, test: (origin: string) => Promise<void>) {
     const embedding: Server = createServer((_request, response) => {

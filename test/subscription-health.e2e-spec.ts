@@ -39,6 +39,7 @@ interface SubscriptionBody {
   secret: string;
   status: string;
   disabled_reason: string | null;
+  failing_since: string | null;
 }
 
 interface DeliveryItem {
@@ -331,6 +332,9 @@ describe('subscription health (schedule 1s,2s; auto-disable after the default 5d
       },
     });
     const firstFailedAt = Date.parse(String(recovered.data.first_failed_at));
+    // A success ended the run of failures: the subscription no longer shows one.
+    const healthy = await client.request<SubscriptionBody>('GET', `/v1/subscriptions/${flaky.id}`);
+    expect(healthy.body.failing_since).toBeNull();
     expect(firstFailedAt).toBeGreaterThanOrEqual(Date.parse(detail.attempts[0].started_at));
     expect(firstFailedAt).toBeLessThan(Date.parse(detail.attempts[1].started_at));
     expect(recovered.data.recovered_at).toMatch(ISO);
@@ -509,5 +513,7 @@ describe('auto-disable (HERALD_AUTO_DISABLE_AFTER=2s)', () => {
     expect(shown.body.disabled_reason).toBe(
       `failing since ${disabled.data.first_failed_at}, longer than 2s`,
     );
+    // The run of failures is shown as it is kept: since the first failed attempt.
+    expect(Date.parse(String(shown.body.failing_since))).toBe(firstFailedAt);
   });
 });

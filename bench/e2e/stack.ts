@@ -184,6 +184,7 @@ export class HeraldStack {
             ...env,
             NODE_OPTIONS: serviceNodeOptions(process.env.NODE_OPTIONS),
             HERALD_HTTP_PORT: String(ports[index]),
+            HERALD_BENCH_ALLOC_NAME: `${label}.${name}`,
           },
           logFile: this.logFile(name),
           killAfterMs: 20_000,
@@ -275,9 +276,13 @@ export class HeraldStack {
   }
 
   private profileArgs(label: string, name: ServiceName): string[] {
+    const allocations = process.env.HERALD_BENCH_ALLOC_PROF
+      ? ['-r', join(__dirname, 'allocation-profile.js')]
+      : [];
     const dir = this.options.cpuProfileDir;
-    if (!dir) return [];
+    if (!dir) return allocations;
     return [
+      ...allocations,
       '--cpu-prof',
       `--cpu-prof-dir=${dir}`,
       `--cpu-prof-name=${label}.${name}.cpuprofile`,

@@ -10,6 +10,7 @@ import type { PageProps } from './pages/page-props';
 import { SubscriptionsPage } from './pages/subscriptions-page';
 import { TenantsPage } from './pages/tenants-page';
 import { parseRoute, type Route } from './routes';
+import { applyTheme } from './theme';
 import { forgetApiKey, storedApiKey, storedView, storeApiKey, type View } from './session';
 
 interface Page {
@@ -64,6 +65,8 @@ export function App({ linkToken }: { linkToken: string | null }) {
     });
   }, [linkToken]);
 
+  useEffect(() => applyTheme(apiKey ? view.theme : null), [apiKey, view]);
+
   useEffect(() => {
     const onHashChange = () => setRoute(currentRoute());
     window.addEventListener('hashchange', onHashChange);
@@ -111,15 +114,18 @@ export function App({ linkToken }: { linkToken: string | null }) {
   return (
     <>
       <header class="shell">
-        <span class="brand">Herald</span>
+        <span class="brand">
+          {view.theme?.logo_url ? (
+            <img class="logo" src={view.theme.logo_url} alt="Console" />
+          ) : (
+            'Herald'
+          )}
+        </span>
         <nav aria-label="Console">
           <ul>
             {shown.map((page) => (
               <li key={page.route}>
-                <a
-                  href={`#/${page.route}`}
-                  aria-current={page === current ? 'page' : undefined}
-                >
+                <a href={`#/${page.route}`} aria-current={page === current ? 'page' : undefined}>
                   {page.title}
                 </a>
               </li>

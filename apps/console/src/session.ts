@@ -15,6 +15,15 @@ export interface View {
   sessionId: string | null;
   /** Signed in with the operator's token: the operator's pages instead of a tenant's. */
   operator?: boolean;
+  /** A console link's theme; null or absent: the console's own look. */
+  theme?: Theme | null;
+}
+
+/** How a console link asked the console to look. */
+export interface Theme {
+  accent: string | null;
+  logo_url: string | null;
+  mode: 'auto' | 'light' | 'dark';
 }
 
 const FULL: View = { readOnly: false, pages: null, sessionId: null };

@@ -61,6 +61,24 @@ describe('configuration', () => {
     },
   );
 
+  it.each([
+    { value: undefined, url: null },
+    { value: 'https://hooks.example.com/', url: 'https://hooks.example.com' },
+    { value: ' https://example.com/herald/ ', url: 'https://example.com/herald' },
+    { value: 'http://127.0.0.1:8080', url: 'http://127.0.0.1:8080' },
+  ])('reads HERALD_PUBLIC_URL=$value as $url', ({ value, url }) => {
+    expect(loadConfig({ ...base, HERALD_PUBLIC_URL: value }).publicUrl).toBe(url);
+  });
+
+  it.each([
+    'hooks.example.com',
+    'ftp://example.com',
+    'https://example.com/?a=1',
+    'https://u:p@example.com',
+  ])('refuses HERALD_PUBLIC_URL=%s, naming the variable', (value) => {
+    expect(() => loadConfig({ ...base, HERALD_PUBLIC_URL: value })).toThrow(/HERALD_PUBLIC_URL/);
+  });
+
   it.each(["https://a.example.com; script-src 'unsafe-inline'", '*', 'javascript:alert(1)'])(
     'refuses HERALD_CONSOLE_FRAME_ANCESTORS=%s, naming the variable',
     (value) => {

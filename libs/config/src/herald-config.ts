@@ -63,6 +63,11 @@ export interface HeraldConfig {
    * embeds it as a tenant portal; empty denies framing.
    */
   consoleFrameAncestors: string[];
+  /**
+   * The origin (and path prefix, if any) readers reach subscription-api at, e.g. behind a
+   * TLS-terminating proxy: console links start with it. Null: the origin each request came in on.
+   */
+  publicUrl: string | null;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -180,6 +185,27 @@ function consoleFrameAncestors(env: Env): string[] {
   return origins;
 }
 
+/** `HERALD_PUBLIC_URL`: an `http(s)://` URL without query or fragment, kept without a final slash. */
+function publicUrl(env: Env): string | null {
+  const value = text(env, 'HERALD_PUBLIC_URL');
+  if (value === null) return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(
+      'HERALD_PUBLIC_URL',
+      `must be a URL such as https://hooks.example.com, got "${value}"`,
+    );
+  }
+  if (!['http:', 'https:'].includes(url.protocol) || url.search || url.hash || url.username)
+    throw new ConfigError(
+      'HERALD_PUBLIC_URL',
+      `must be an http(s) URL without credentials, query or fragment, got "${value}"`,
+    );
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+}
+
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 export function loadConfig(env: Env = process.env): HeraldConfig {
@@ -247,5 +273,6 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
     retentionIntervalMs: duration(env, 'HERALD_RETENTION_INTERVAL', '1m'),
     logLevel,
     consoleFrameAncestors: consoleFrameAncestors(env),
+    publicUrl: publicUrl(env),
   };
 }

@@ -10,6 +10,19 @@ export const CONSOLE_PAGES = [
 ] as const;
 export type ConsolePage = (typeof CONSOLE_PAGES)[number];
 
+/** How the console looks in a session: for an operator's product that frames it. */
+export interface ConsoleTheme {
+  /** A colour `#rgb` or `#rrggbb` for links, focus rings and the current page. */
+  accent: string | null;
+  /** An `https:` image shown in the console's header instead of the word Herald. */
+  logoUrl: string | null;
+  /** `light`, `dark`, or `auto` (the reader's system setting). */
+  mode: ConsoleThemeMode;
+}
+
+export const CONSOLE_THEME_MODES = ['auto', 'light', 'dark'] as const;
+export type ConsoleThemeMode = (typeof CONSOLE_THEME_MODES)[number];
+
 /** Who made a console link: the tenant with its API key, or the operator for a tenant. */
 export type ConsoleSessionCreator = 'tenant' | 'operator';
 
@@ -24,6 +37,8 @@ export interface ConsoleSession {
   createdBy: ConsoleSessionCreator;
   readOnly: boolean;
   pages: ConsolePage[] | null;
+  /** Null: the console's own look. */
+  theme: ConsoleTheme | null;
   linkExpiresAt: string;
   exchangedAt: string | null;
   expiresAt: string;
@@ -36,6 +51,8 @@ export interface ConsoleSession {
  * and browser history, while the session it buys lives in the console's memory only.
  */
 export const CONSOLE_LINK_TTL_MS = 10 * 60_000;
+/** How long an ended session or an unused, expired link stays listed before it is deleted. */
+export const ENDED_CONSOLE_SESSION_KEPT_MS = 86_400_000;
 export const MIN_CONSOLE_SESSION_MS = 5 * 60_000;
 export const MAX_CONSOLE_SESSION_MS = 30 * 86_400_000;
 export const DEFAULT_CONSOLE_SESSION_MS = 3_600_000;

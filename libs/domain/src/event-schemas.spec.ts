@@ -92,6 +92,21 @@ describe('event schemas', () => {
     expect(loads).toBe(2);
   });
 
+  it('loads a schema once for the events of a batch checked at the same time', async () => {
+    let loads = 0;
+    const schemas = new EventSchemas(() => {
+      loads += 1;
+      return Promise.resolve(meterSchema);
+    });
+    const checked = await Promise.all(
+      Array.from({ length: 20 }, (_, n) =>
+        schemas.check('t', 'meter.created', n % 2 ? { meter_id: 'm-1' } : { readings: [] }),
+      ),
+    );
+    expect(loads).toBe(1);
+    expect(checked.filter((problem) => problem === null)).toHaveLength(10);
+  });
+
   it('checks nothing against a schema that does not compile', async () => {
     const schemas = new EventSchemas(() => Promise.resolve({ type: 'no-such-type' }));
     expect(await schemas.check('t', 'x.y', {})).toBeNull();

@@ -1,28 +1,27 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import type { EventData, InvalidEvent } from './event';
+import { FreshCache } from './fresh-cache';
 import type { JsonObject } from './json';
 
 export type SchemaLoader = (tenantId: string, type: string) => Promise<JsonObject | null>;
-
-interface Cached {
-  validate: ValidateFunction | null;
-  loadedAt: number;
-}
 
 const MAX_CACHED = 10_000;
 
 /**
  * Checks an event's `data` against the JSON Schema registered for its type, compiling each schema
  * once and asking for it again after `ttlMs`, so a schema change reaches ingest within that time.
+ * A batch of events of one type asks once, however many of them are checked at the same time.
  */
 export class EventSchemas {
-  private readonly cache = new Map<string, Cached>();
+  private readonly cache: FreshCache<ValidateFunction | null>;
 
   constructor(
     private readonly load: SchemaLoader,
-    private readonly ttlMs = 10_000,
-    private readonly now: () => number = Date.now,
-  ) {}
+    ttlMs = 10_000,
+    now: () => number = Date.now,
+  ) {
+    this.cache = new FreshCache(ttlMs, MAX_CACHED, now);
+  }
 
   async check(tenantId: string, type: string, data: EventData): Promise<InvalidEvent | null> {
     const validate = await this.validatorFor(tenantId, type);
@@ -41,22 +40,16 @@ export class EventSchemas {
     };
   }
 
-  private async validatorFor(tenantId: string, type: string): Promise<ValidateFunction | null> {
-    const key = `${tenantId}\u0000${type}`;
-    const cached = this.cache.get(key);
-    if (cached && this.now() - cached.loadedAt < this.ttlMs) return cached.validate;
-    const schema = await this.load(tenantId, type);
-    let validate: ValidateFunction | null = null;
-    if (schema) {
+  private validatorFor(tenantId: string, type: string): Promise<ValidateFunction | null> {
+    return this.cache.load(`${tenantId}\u0000${type}`, async () => {
+      const schema = await this.load(tenantId, type);
+      if (!schema) return null;
       try {
-        validate = new Ajv({ strict: false, allErrors: false }).compile(schema);
+        return new Ajv({ strict: false, allErrors: false }).compile(schema);
       } catch {
         // The API refuses schemas that do not compile; one that slipped in checks nothing.
-        validate = null;
+        return null;
       }
-    }
-    if (this.cache.size >= MAX_CACHED) this.cache.clear();
-    this.cache.set(key, { validate, loadedAt: this.now() });
-    return validate;
+    });
   }
 }

@@ -5,6 +5,8 @@
  */
 export class FreshCache<V> {
   private readonly entries = new Map<string, { value: V; at: number }>();
+  /** Reads under way, one per key, shared by whoever asks for the key meanwhile. */
+  private readonly reading = new Map<string, Promise<V>>();
 
   constructor(
     private readonly freshMs: number,
@@ -32,7 +34,40 @@ export class FreshCache<V> {
     }
   }
 
+  /**
+   * The fresh value when `usable` accepts it; else the result of `read`, kept. One read per key at a
+   * time: callers asking while it is under way share it (a busy key's hundred concurrent messages
+   * make one query, not a hundred). A read that fails is not kept, and neither is one that was under
+   * way when the key was deleted: the next caller reads afresh.
+   */
+  load(
+    key: string,
+    read: () => Promise<V>,
+    usable: (value: V) => boolean = () => true,
+  ): Promise<V> {
+    const cached = this.fresh(key);
+    if (cached !== undefined && usable(cached)) return Promise.resolve(cached);
+    const underway = this.reading.get(key);
+    if (underway) return underway;
+    const reading: Promise<V> = read().then(
+      (value) => {
+        if (this.reading.get(key) === reading) {
+          this.reading.delete(key);
+          this.set(key, value);
+        }
+        return value;
+      },
+      (error: unknown) => {
+        if (this.reading.get(key) === reading) this.reading.delete(key);
+        throw error;
+      },
+    );
+    this.reading.set(key, reading);
+    return reading;
+  }
+
   delete(key: string): void {
     this.entries.delete(key);
+    this.reading.delete(key);
   }
 }

@@ -52,6 +52,8 @@ export interface Subscription {
   metadata: JsonObject;
   status: SubscriptionStatus;
   disabledReason: string | null;
+  /** Since when its attempts have been failing without a success between; null: not failing. */
+  failingSince: string | null;
   createdAt: string;
   updatedAt: string;
 }

@@ -1,4 +1,5 @@
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
+import { HeraldPartitioner } from './partitioner';
 import type { TopicDefinition } from '@herald/contracts';
 import { injectTraceContext, producerSpan } from '@herald/observability';
 
@@ -75,7 +76,7 @@ export class TypedProducer {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: HeraldPartitioner,
     });
   }
 

@@ -47,7 +47,12 @@ export async function exchangeLink(
     if (data) {
       return {
         key: data.session_key,
-        view: { readOnly: data.read_only, pages: data.pages, sessionId: data.id },
+        view: {
+          readOnly: data.read_only,
+          pages: data.pages,
+          sessionId: data.id,
+          theme: data.theme,
+        },
       };
     }
     const code = (error as { error?: { code?: string } } | undefined)?.error?.code ?? '';

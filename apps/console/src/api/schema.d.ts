@@ -593,6 +593,25 @@ export interface components {
             read_only: boolean;
             /** @description The console pages the session shows; null: all. */
             pages: ("subscriptions" | "event-types" | "events" | "deliveries" | "dead-letters")[] | null;
+            /** @description How the console looks in the session; null: the console’s own look. */
+            theme: {
+                /**
+                 * @description Links, focus rings and the current page in this colour; null: the console’s own.
+                 * @example #0a7d55
+                 */
+                accent: string | null;
+                /**
+                 * Format: uri
+                 * @description An `https:` image shown in the header instead of the word Herald.
+                 * @example https://example.com/logo.svg
+                 */
+                logo_url: string | null;
+                /**
+                 * @description `auto` (the reader’s system setting, the default), `light` or `dark`.
+                 * @enum {string}
+                 */
+                mode: "auto" | "light" | "dark";
+            } | null;
             /**
              * Format: date-time
              * @description The link can be exchanged until then (10 minutes after it is made), once.
@@ -885,6 +904,11 @@ export interface components {
             /** @enum {string} */
             status?: "active" | "disabled";
             disabled_reason?: string | null;
+            /**
+             * Format: date-time
+             * @description Since when its attempts have failed with no success between (a run that lasts `HERALD_AUTO_DISABLE_AFTER` disables it); null: not failing.
+             */
+            failing_since?: string | null;
             /** Format: date-time */
             created_at?: string;
             /** Format: date-time */
@@ -2018,6 +2042,26 @@ export interface operations {
                     read_only?: boolean;
                     /** @description The console pages the session shows; null or left out: all. It tells the console what to show; what the session may do is the tenant’s rights (`read_only` aside), page or not. */
                     pages?: ("subscriptions" | "event-types" | "events" | "deliveries" | "dead-letters")[] | null;
+                    /** @description How the console looks in the session, e.g. framed in the operator’s product (allowed framing origins: `HERALD_CONSOLE_FRAME_ANCESTORS`); null or left out: the console’s own look. */
+                    theme?: {
+                        /**
+                         * @description Links, focus rings and the current page in this colour; null: the console’s own.
+                         * @example #0a7d55
+                         */
+                        accent?: string | null;
+                        /**
+                         * Format: uri
+                         * @description An `https:` image shown in the header instead of the word Herald.
+                         * @example https://example.com/logo.svg
+                         */
+                        logo_url?: string | null;
+                        /**
+                         * @description `auto` (the reader’s system setting, the default), `light` or `dark`.
+                         * @default auto
+                         * @enum {string}
+                         */
+                        mode?: "auto" | "light" | "dark";
+                    } | null;
                     /**
                      * @description The session’s lifetime, from 5m to 30d; null or left out: 1h.
                      * @example 8h
@@ -2133,6 +2177,25 @@ export interface operations {
                         read_only: boolean;
                         /** @description The console pages the session shows; null: all. */
                         pages: ("subscriptions" | "event-types" | "events" | "deliveries" | "dead-letters")[] | null;
+                        /** @description How the console looks in the session; null: the console’s own look. */
+                        theme: {
+                            /**
+                             * @description Links, focus rings and the current page in this colour; null: the console’s own.
+                             * @example #0a7d55
+                             */
+                            accent: string | null;
+                            /**
+                             * Format: uri
+                             * @description An `https:` image shown in the header instead of the word Herald.
+                             * @example https://example.com/logo.svg
+                             */
+                            logo_url: string | null;
+                            /**
+                             * @description `auto` (the reader’s system setting, the default), `light` or `dark`.
+                             * @enum {string}
+                             */
+                            mode: "auto" | "light" | "dark";
+                        } | null;
                         /** Format: date-time */
                         expires_at: string;
                     };

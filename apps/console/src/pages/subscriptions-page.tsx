@@ -1,6 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
 import { errorMessage, type Schemas } from '../api/client';
+import { href } from '../routes';
 import type { PageProps } from './page-props';
+import { Time } from './activity-common';
+import { SubscriptionDetail } from './subscription-detail';
+import { SubscriptionForm } from './subscription-form';
+import './subscriptions.css';
 
 type Subscription = Schemas['Subscription'];
 
@@ -17,7 +22,34 @@ export function destinationText(destination: Subscription['destination']): strin
   }
 }
 
-export function SubscriptionsPage({ client }: PageProps) {
+/**
+ * `#/subscriptions`: the list; `…/new` and `…/<id>/edit`: the form; `…/<id>`: one subscription.
+ */
+export function SubscriptionsPage({ client, parts, readOnly }: PageProps) {
+  const [first, second] = parts;
+  if (first === undefined) return <SubscriptionList client={client} readOnly={readOnly} />;
+  if (first === 'new' || second === 'edit') {
+    const id = first === 'new' ? null : first;
+    return (
+      <section aria-labelledby="subscription-form-title">
+        <div class="sub-page-head">
+          <h1 id="subscription-form-title">{id ? 'Edit subscription' : 'New subscription'}</h1>
+          <a href={id ? href('subscriptions', id) : href('subscriptions')}>
+            {id ? 'Back to the subscription' : 'All subscriptions'}
+          </a>
+        </div>
+        {readOnly ? (
+          <p role="alert">This console session is read-only: it cannot change subscriptions.</p>
+        ) : (
+          <SubscriptionForm key={id ?? 'new'} client={client} id={id} />
+        )}
+      </section>
+    );
+  }
+  return <SubscriptionDetail key={first} client={client} id={first} readOnly={readOnly} />;
+}
+
+function SubscriptionList({ client, readOnly }: Pick<PageProps, 'client' | 'readOnly'>) {
   const [subscriptions, setSubscriptions] = useState<Subscription[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [state, setState] = useState<'loading' | 'idle' | { error: string }>('loading');
@@ -44,7 +76,10 @@ export function SubscriptionsPage({ client }: PageProps) {
 
   return (
     <section aria-labelledby="subscriptions-title">
-      <h1 id="subscriptions-title">Subscriptions</h1>
+      <div class="sub-page-head">
+        <h1 id="subscriptions-title">Subscriptions</h1>
+        {!readOnly && <a href={href('subscriptions', 'new')}>New subscription</a>}
+      </div>
       {typeof state === 'object' && (
         <p role="alert" class="error">
           {state.error}
@@ -63,12 +98,17 @@ export function SubscriptionsPage({ client }: PageProps) {
               <th scope="col">Enabled</th>
               <th scope="col">Status</th>
               <th scope="col">Disabled reason</th>
+              <th scope="col">Failing since</th>
             </tr>
           </thead>
           <tbody>
             {subscriptions.map((subscription) => (
               <tr key={subscription.id} data-subscription-id={subscription.id}>
-                <td>{subscription.description ?? ''}</td>
+                <td>
+                  <a href={href('subscriptions', subscription.id ?? '')}>
+                    {subscription.description || subscription.id}
+                  </a>
+                </td>
                 <td>
                   <span class="tag">{subscription.destination?.type}</span>{' '}
                   <code>{destinationText(subscription.destination)}</code>
@@ -77,6 +117,9 @@ export function SubscriptionsPage({ client }: PageProps) {
                 <td>{subscription.enabled ? 'yes' : 'no'}</td>
                 <td>{subscription.status}</td>
                 <td>{subscription.disabled_reason ?? ''}</td>
+                <td>
+                  <Time iso={subscription.failing_since} />
+                </td>
               </tr>
             ))}
           </tbody>

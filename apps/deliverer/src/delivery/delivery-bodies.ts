@@ -44,14 +44,11 @@ export class DeliveryBodies {
     return transformation.render(transformationInput(message, subscription.metadata));
   }
 
-  private async typeDefault(tenantId: string, type: string): Promise<string | null> {
-    const key = `${tenantId}\u0000${type}`;
-    const cached = this.typeDefaults.fresh(key);
-    if (cached !== undefined) return cached;
-    const eventType = await this.eventTypes.get(tenantId, type);
-    const source = eventType?.transformation ?? null;
-    this.typeDefaults.set(key, source);
-    return source;
+  private typeDefault(tenantId: string, type: string): Promise<string | null> {
+    return this.typeDefaults.load(
+      `${tenantId}\u0000${type}`,
+      async () => (await this.eventTypes.get(tenantId, type))?.transformation ?? null,
+    );
   }
 }
 

@@ -12,7 +12,8 @@ const MAX_ENTRIES = 50_000;
 /**
  * What each subscription's deliveries need — ordering, rate limit, liveness, destination and
  * decrypted signing secrets — read from PostgreSQL in one query and kept for two seconds: a busy
- * subscription costs one query and one decryption per two seconds, not one per delivery, and a
+ * subscription costs one query and one decryption per two seconds, not one per delivery (its
+ * concurrent deliveries share the read when it is due), and a
  * change (a pause, a delete, a new URL, a rotated secret) still takes effect within the two seconds
  * the API promises. Null when there is no such subscription.
  */
@@ -28,12 +29,12 @@ export class DeliveryTargets {
    * once. Deleted is final and is kept like any other. A subscription whose secrets cannot be read is
    * read afresh too (an operator may fix the key meanwhile); `known` still has its policy.
    */
-  async get(tenantId: string, subscriptionId: string): Promise<DeliveryTarget | null> {
-    const cached = this.cache.fresh(subscriptionId);
-    if (cached !== undefined && trusted(cached)) return cached;
-    const target = await this.subscriptions.getDeliveryTarget(tenantId, subscriptionId);
-    this.cache.set(subscriptionId, target);
-    return target;
+  get(tenantId: string, subscriptionId: string): Promise<DeliveryTarget | null> {
+    return this.cache.load(
+      subscriptionId,
+      () => this.subscriptions.getDeliveryTarget(tenantId, subscriptionId),
+      trusted,
+    );
   }
 
   /** Reads the subscription afresh next time (it changed, or this deliverer changed it). */

@@ -43,6 +43,11 @@ export class SubscriptionHealth {
    * deliverer's failure is seen within that time.
    */
   private readonly healthyUntil = new Map<string, number>();
+  /**
+   * Subscriptions whose success is being written: the successes that finish meanwhile (a busy
+   * endpoint has hundreds in flight) leave it to that one write, which ends the same failing run.
+   */
+  private readonly notingSuccess = new Set<string>();
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
@@ -64,7 +69,13 @@ export class SubscriptionHealth {
     if (verdict === 'succeeded') {
       // Known healthy a moment ago: nothing to end, so no write (the hot path of a busy endpoint).
       if ((this.healthyUntil.get(subscriptionId) ?? 0) > now.getTime()) return;
-      failingSince = await this.subscriptions.noteSuccess(tenantId, subscriptionId);
+      if (this.notingSuccess.has(subscriptionId)) return;
+      this.notingSuccess.add(subscriptionId);
+      try {
+        failingSince = await this.subscriptions.noteSuccess(tenantId, subscriptionId);
+      } finally {
+        this.notingSuccess.delete(subscriptionId);
+      }
       this.knownHealthy(subscriptionId, now.getTime());
     } else if (verdict === 'failed' || verdict === 'gone') {
       this.healthyUntil.delete(subscriptionId);

@@ -19,6 +19,15 @@ describe('event type registrar', () => {
     expect(catalog.calls).toEqual([['ten_a', 'meter.created']]);
   });
 
+  it('registers a new type once for the events of a batch that ask at the same time', async () => {
+    const catalog = new RecordingCatalog();
+    const registrar = new EventTypeRegistrar(catalog);
+    await Promise.all(
+      Array.from({ length: 50 }, () => registrar.register('ten_a', 'meter.created')),
+    );
+    expect(catalog.calls).toEqual([['ten_a', 'meter.created']]);
+  });
+
   it('keeps tenants and types apart', async () => {
     const catalog = new RecordingCatalog();
     const registrar = new EventTypeRegistrar(catalog);

@@ -12,16 +12,16 @@ export class EventTypeDefaultsCache {
 
   constructor(private readonly eventTypes: EventTypesRepository) {}
 
-  async get(tenantId: string, type: string): Promise<EventTypeDefaults | null> {
-    const key = `${tenantId}\u0000${type}`;
-    const cached = this.cache.fresh(key);
-    if (cached !== undefined) return cached;
-    const eventType = await this.eventTypes.get(tenantId, type);
-    const defaults = eventType && {
-      triggerFields: eventType.triggerFields,
-      payloadFields: eventType.payloadFields,
-    };
-    this.cache.set(key, defaults);
-    return defaults;
+  /** A batch of events of one type reads it once, however many of them ask at the same time. */
+  get(tenantId: string, type: string): Promise<EventTypeDefaults | null> {
+    return this.cache.load(`${tenantId}\u0000${type}`, async () => {
+      const eventType = await this.eventTypes.get(tenantId, type);
+      return (
+        eventType && {
+          triggerFields: eventType.triggerFields,
+          payloadFields: eventType.payloadFields,
+        }
+      );
+    });
   }
 }

@@ -20,12 +20,18 @@ function refused(read: () => unknown): string[] | null {
 
 describe('console link input', () => {
   it('takes the defaults from an empty or absent body, and null as left out', () => {
-    const defaults = { tenantId: undefined, readOnly: false, pages: null, lifetimeMs: 3_600_000 };
+    const defaults = {
+      tenantId: undefined,
+      readOnly: false,
+      pages: null,
+      theme: null,
+      lifetimeMs: 3_600_000,
+    };
     expect(readNewConsoleSession(undefined)).toEqual(defaults);
     expect(readNewConsoleSession({})).toEqual(defaults);
-    expect(readNewConsoleSession({ tenant_id: null, pages: null, expires_in: null })).toEqual(
-      defaults,
-    );
+    expect(
+      readNewConsoleSession({ tenant_id: null, pages: null, theme: null, expires_in: null }),
+    ).toEqual(defaults);
   });
 
   it.each<[string, string, number]>([

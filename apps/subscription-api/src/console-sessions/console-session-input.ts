@@ -1,11 +1,14 @@
 import {
   CONSOLE_PAGES,
+  CONSOLE_THEME_MODES,
   DEFAULT_CONSOLE_SESSION_MS,
   isConsoleLinkToken,
   MAX_CONSOLE_SESSION_MS,
   MIN_CONSOLE_SESSION_MS,
   parseDuration,
   type ConsolePage,
+  type ConsoleTheme,
+  type ConsoleThemeMode,
 } from '@herald/domain';
 import { assertValid, BodyReader } from '../common/body-reader';
 import { pageRequest, type ListQuery } from '../common/pagination';
@@ -23,11 +26,50 @@ export interface NewConsoleSessionInput {
   readOnly: boolean;
   /** null: every page. */
   pages: ConsolePage[] | null;
+  theme: ConsoleTheme | null;
   lifetimeMs: number;
 }
 
 /**
- * `POST /v1/console-sessions` `{tenant_id?, read_only?, pages?, expires_in?}`; null is the same as
+ * `theme: {accent?, logo_url?, mode?}`. The logo must be `https:` (the console's policy loads
+ * images from its own origin and `https:` only) and the accent a hex colour, so nothing a link
+ * carries can become markup or style beyond a colour.
+ */
+function themeIn(reader: BodyReader): ConsoleTheme | null {
+  const theme = reader.child('theme');
+  if (!theme) return null;
+  const accent = theme.string('accent', {
+    max: 7,
+    pattern: /^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i,
+    hint: 'must be a hex colour such as #0a7d55',
+  });
+  const logoUrl = theme.string('logo_url', { max: 2000 });
+  if (logoUrl !== undefined && !isHttpsUrl(logoUrl))
+    theme.problem('logo_url', 'must be an https: URL');
+  const mode = theme.string('mode', {
+    max: 10,
+    pattern: new RegExp(`^(?:${CONSOLE_THEME_MODES.join('|')})$`),
+    hint: `must be one of ${CONSOLE_THEME_MODES.join(', ')}`,
+  });
+  theme.onlyKnown(['accent', 'logo_url', 'mode']);
+  reader.problems.push(...theme.problems);
+  return {
+    accent: accent ?? null,
+    logoUrl: logoUrl ?? null,
+    mode: (mode as ConsoleThemeMode | undefined) ?? 'auto',
+  };
+}
+
+function isHttpsUrl(text: string): boolean {
+  try {
+    return new URL(text).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `POST /v1/console-sessions` `{tenant_id?, read_only?, pages?, theme?, expires_in?}`; null is the same as
  * leaving a field out.
  */
 export function readNewConsoleSession(body: unknown): NewConsoleSessionInput {
@@ -56,12 +98,14 @@ export function readNewConsoleSession(body: unknown): NewConsoleSessionInput {
       reader.problem('expires_in', 'must be from 5m to 30d');
     else if (ms !== null) lifetimeMs = ms;
   }
-  reader.onlyKnown(['tenant_id', 'read_only', 'pages', 'expires_in']);
+  const theme = themeIn(reader);
+  reader.onlyKnown(['tenant_id', 'read_only', 'pages', 'theme', 'expires_in']);
   assertValid(reader);
   return {
     tenantId,
     readOnly,
     pages: (pages as ConsolePage[] | null | undefined) ?? null,
+    theme,
     lifetimeMs,
   };
 }

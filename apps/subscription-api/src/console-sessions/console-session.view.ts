@@ -1,4 +1,8 @@
-import type { ConsoleSession } from '@herald/domain';
+import type { ConsoleSession, ConsoleTheme } from '@herald/domain';
+
+/** A theme as the API shows it; null: the console's own look. */
+export const presentConsoleTheme = (theme: ConsoleTheme | null) =>
+  theme && { accent: theme.accent, logo_url: theme.logoUrl, mode: theme.mode };
 
 /** A console session as the API shows it: never its link token, its key nor their hashes. */
 export const presentConsoleSession = (session: ConsoleSession) => ({
@@ -7,6 +11,7 @@ export const presentConsoleSession = (session: ConsoleSession) => ({
   created_by: session.createdBy,
   read_only: session.readOnly,
   pages: session.pages,
+  theme: presentConsoleTheme(session.theme),
   link_expires_at: session.linkExpiresAt,
   exchanged_at: session.exchangedAt,
   expires_at: session.expiresAt,

@@ -1,4 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+  Req,
+} from '@nestjs/common';
+import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
 import type { Request } from 'express';
 import { PublicRoute } from '@herald/observability';
 import { Allow, Caller, type Principal } from '../auth/principal';
@@ -14,11 +26,12 @@ import { ConsoleSessionsService } from './console-sessions.service';
 type Manager = Extract<Principal, { kind: 'tenant' | 'operator' }>;
 
 /**
- * The console's origin as this request reached the API: the console is served by this same
- * service, so the host the caller used is the one the link's reader can use too. Herald has no
- * public-URL setting yet; behind a TLS-terminating proxy, set one up here (see README).
+ * Where the link's reader reaches the console: `HERALD_PUBLIC_URL` when set (behind a proxy the
+ * request's own host and scheme are the proxy's inside view), else the origin this request came in
+ * on, since the console is served by this same service.
  */
-const consoleBase = (request: Request): string => {
+const consoleBase = (publicUrl: string | null, request: Request): string => {
+  if (publicUrl !== null) return publicUrl;
   const host = request.get('host');
   // Without a Host header (HTTP/1.0) the link is the path alone, as over gRPC.
   return host ? `${request.protocol}://${host}` : '';
@@ -31,13 +44,20 @@ const consoleBase = (request: Request): string => {
 @Controller('v1/console-sessions')
 @Allow('tenant_key_or_operator')
 export class ConsoleSessionsController {
-  constructor(private readonly sessions: ConsoleSessionsService) {}
+  constructor(
+    private readonly sessions: ConsoleSessionsService,
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+  ) {}
 
   /** The link's token is in this answer's `url` only. */
   @Post()
   @HttpCode(201)
   create(@Caller() caller: Manager, @Body() body: unknown, @Req() request: Request) {
-    return this.sessions.create(caller, readNewConsoleSession(body), consoleBase(request));
+    return this.sessions.create(
+      caller,
+      readNewConsoleSession(body),
+      consoleBase(this.config.publicUrl, request),
+    );
   }
 
   /** Any `Authorization` header is ignored: the token in the body is all that is checked. */

@@ -18,6 +18,7 @@ import { dataSourceOptions } from '@herald/persistence';
 import { createService } from '@herald/runtime';
 import { ApiClient, appUrl, testConfig } from '@herald/testing';
 import { attachGrpc } from '../grpc/attach-grpc';
+import { RetentionPurger } from '../retention/retention-purger';
 import { SubscriptionApiModule } from '../subscription-api.module';
 
 type ErrorBody = {
@@ -29,6 +30,7 @@ type SessionBody = {
   created_by: string;
   read_only: boolean;
   pages: string[] | null;
+  theme: { accent: string | null; logo_url: string | null; mode: string } | null;
   link_expires_at: string;
   exchanged_at: string | null;
   expires_at: string;
@@ -42,6 +44,7 @@ type ExchangeBody = {
   tenant_id: string;
   read_only: boolean;
   pages: string[] | null;
+  theme: SessionBody['theme'];
   expires_at: string;
 };
 
@@ -168,6 +171,7 @@ describe('console links on a real PostgreSQL', () => {
         created_by: 'tenant',
         read_only: true,
         pages: ['deliveries', 'dead-letters'],
+        theme: null,
         link_expires_at: anyString(),
         exchanged_at: null,
         expires_at: anyString(),
@@ -180,6 +184,20 @@ describe('console links on a real PostgreSQL', () => {
       const created = Date.parse(link.created_at);
       expect(Date.parse(link.link_expires_at) - created).toBe(10 * 60_000);
       expect(Date.parse(link.expires_at) - created).toBe(8 * 3_600_000);
+    });
+
+    it('with a theme: on the link, in the list and in the exchange, which the console applies', async () => {
+      const theme = { accent: '#0A7D55', logo_url: 'https://example.com/logo.svg', mode: 'dark' };
+      const { client, link } = await tenantWithLink('cs-theme', { theme });
+      expect(link.theme).toEqual(theme);
+      const listed = await client.request<{ data: SessionBody[] }>('GET', '/v1/console-sessions');
+      expect(listed.body.data.map((session) => session.theme)).toEqual([theme]);
+      const exchanged = await exchange(link.url);
+      expect(exchanged.body.theme).toEqual(theme);
+      // Only an accent: the mode is auto, and no logo.
+      const accentOnly = await tenantWithLink('cs-theme-accent', { theme: { accent: '#abc' } });
+      expect(accentOnly.link.theme).toEqual({ accent: '#abc', logo_url: null, mode: 'auto' });
+      expect((await exchange(accentOnly.link.url)).body.theme).toEqual(accentOnly.link.theme);
     });
 
     it('by the operator for a tenant it names; defaults: read-write, every page, 1 hour', async () => {
@@ -216,7 +234,21 @@ describe('console links on a real PostgreSQL', () => {
       ['no pages', { pages: [] }, ['pages']],
       ['a page named twice', { pages: ['events', 'events'] }, ['pages']],
       ['read_only that is no boolean', { read_only: 'yes' }, ['read_only']],
-      ['an unknown field', { theme: 'dark' }, ['theme']],
+      ['an unknown field', { colour: 'dark' }, ['colour']],
+      ['a theme that is no object', { theme: 'dark' }, ['theme']],
+      ['an accent that is no hex colour', { theme: { accent: 'red;x' } }, ['theme.accent']],
+      [
+        'a logo that is not https:',
+        { theme: { logo_url: 'http://a.example/l.png' } },
+        ['theme.logo_url'],
+      ],
+      [
+        'a logo that is javascript:',
+        { theme: { logo_url: 'javascript:alert(1)' } },
+        ['theme.logo_url'],
+      ],
+      ['an unknown mode', { theme: { mode: 'sepia' } }, ['theme.mode']],
+      ['an unknown theme field', { theme: { font: 'serif' } }, ['theme.font']],
     ])('refuses %s with 422 naming it', async (_name, body, fields) => {
       const { client } = await operator.createTenant('cs-invalid');
       const refused = await client.request<ErrorBody>('POST', '/v1/console-sessions', body);
@@ -266,6 +298,7 @@ describe('console links on a real PostgreSQL', () => {
           tenant_id: tenantId,
           read_only: false,
           pages: ['events'],
+          theme: null,
           expires_at: link.expires_at,
         },
       });
@@ -593,12 +626,19 @@ describe('console links on a real PostgreSQL', () => {
         adminToken,
       );
       expect(byOperator).toMatchObject({ tenant_id: tenantId, created_by: 'operator' });
+      const themed = await grpcCall<SessionBody>(
+        'CreateConsoleSession',
+        { tenant_id: tenantId, theme: { accent: '#123456', mode: 'light' } },
+        adminToken,
+      );
+      expect(themed.theme).toEqual({ accent: '#123456', mode: 'light' });
+      await grpcCall('RevokeConsoleSession', { id: themed.id }, adminToken);
       const listed = await grpcCall<{ data: SessionBody[] }>(
         'ListConsoleSessions',
         { limit: 10 },
         apiKey,
       );
-      expect(listed.data.map((s) => s.id)).toEqual([created.id, byOperator.id]);
+      expect(listed.data.map((s) => s.id)).toEqual([created.id, byOperator.id, themed.id]);
       expect(listed.data[1].pages ?? []).toEqual([]);
       await grpcCall('RevokeConsoleSession', { id: created.id }, apiKey);
       await expect(grpcCall('ListSubscriptions', {}, key)).rejects.toMatchObject({
@@ -607,6 +647,98 @@ describe('console links on a real PostgreSQL', () => {
       await expect(
         grpcCall('RevokeAllConsoleSessions', { tenant_id: tenantId }, adminToken),
       ).resolves.toEqual({ revoked: 1 });
+    });
+  });
+
+  describe('ended sessions', () => {
+    it('are deleted a day after they end (expired, revoked, or a link never used), live ones kept', async () => {
+      const { tenantId, client } = await operator.createTenant('cs-purge');
+      const made = async () =>
+        (await client.request<NewSessionBody>('POST', '/v1/console-sessions', {})).body;
+      const [live, expired, revoked, unused, recent] = [
+        await made(),
+        await made(),
+        await made(),
+        await made(),
+        await made(),
+      ];
+      await exchange(live.url);
+      await exchange(expired.url);
+      await exchange(revoked.url);
+      await exchange(recent.url);
+      const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
+      await db.query('UPDATE console_sessions SET expires_at = $2 WHERE id = $1', [
+        expired.id,
+        daysAgo(2),
+      ]);
+      await db.query('UPDATE console_sessions SET revoked_at = $2 WHERE id = $1', [
+        revoked.id,
+        daysAgo(1.5),
+      ]);
+      await db.query('UPDATE console_sessions SET link_expires_at = $2 WHERE id = $1', [
+        unused.id,
+        daysAgo(3),
+      ]);
+      await db.query('UPDATE console_sessions SET revoked_at = $2 WHERE id = $1', [
+        recent.id,
+        daysAgo(0.5),
+      ]);
+      const purged = await app.get(RetentionPurger).purge();
+      expect(purged?.consoleSessions).toBeGreaterThanOrEqual(3);
+      const left = await db.query<{ id: string }[]>(
+        'SELECT id FROM console_sessions WHERE tenant_id = $1 ORDER BY id',
+        [tenantId],
+      );
+      expect(left.map((row) => row.id)).toEqual([live.id, recent.id]);
+    });
+  });
+
+  describe('with HERALD_PUBLIC_URL', () => {
+    let proxied: INestApplication | undefined;
+
+    afterAll(async () => {
+      await proxied?.close();
+    });
+
+    it('makes links that start with it over REST and gRPC, whatever host the request came in on', async () => {
+      const config = testConfig({
+        HERALD_GRPC_PORT: String(await findFreePort()),
+        HERALD_PUBLIC_URL: 'https://hooks.example.com/herald/',
+      });
+      proxied = await createService(
+        'subscription-api',
+        SubscriptionApiModule.forRoot(config),
+        config,
+        (created) => attachGrpc(created, config),
+      );
+      const { apiKey } = await operator.createTenant('cs-public-url');
+      const rest = await new ApiClient(appUrl(proxied), apiKey).request<NewSessionBody>(
+        'POST',
+        '/v1/console-sessions',
+        {},
+      );
+      expect(rest.body.url).toMatch(
+        /^https:\/\/hooks\.example\.com\/herald\/console\/#token=hcl_[\w-]{43}$/,
+      );
+      const definition = loadSync(ADMIN_PROTO, { keepCase: true, includeDirs: [protoRoot()] });
+      const Service = (
+        loadPackageDefinition(definition) as unknown as { herald: { admin: { v1: GrpcObject } } }
+      ).herald.admin.v1.AdminService as ServiceClientConstructor;
+      const proxiedGrpc = new Service(
+        `127.0.0.1:${config.grpcPort}`,
+        credentials.createInsecure(),
+      ) as unknown as Client & Record<string, Call>;
+      const metadata = new Metadata();
+      metadata.set('authorization', `Bearer ${apiKey}`);
+      const overGrpc = await new Promise<NewSessionBody>((resolve, reject) =>
+        proxiedGrpc.CreateConsoleSession({}, metadata, (error, response) =>
+          error ? reject(error) : resolve(response as NewSessionBody),
+        ),
+      );
+      proxiedGrpc.close();
+      expect(overGrpc.url).toMatch(/^https:\/\/hooks\.example\.com\/herald\/console\/#token=/);
+      // The link's token works wherever the console is reached.
+      expect((await exchange(overGrpc.url)).status).toBe(200);
     });
   });
 });

@@ -1,4 +1,4 @@
-import { CONSOLE_PAGES } from '@herald/domain';
+import { CONSOLE_PAGES, CONSOLE_THEME_MODES } from '@herald/domain';
 import {
   errorResponses,
   jsonBody,
@@ -36,6 +36,36 @@ const pages: Schema = {
     'show; what the session may do is the tenant’s rights (`read_only` aside), page or not.',
 };
 
+const themeFields: Record<string, Schema> = {
+  accent: {
+    type: ['string', 'null'],
+    pattern: '^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$',
+    description: 'Links, focus rings and the current page in this colour; null: the console’s own.',
+    example: '#0a7d55',
+  },
+  logo_url: {
+    type: ['string', 'null'],
+    format: 'uri',
+    maxLength: 2000,
+    pattern: '^https://',
+    description: 'An `https:` image shown in the header instead of the word Herald.',
+    example: 'https://example.com/logo.svg',
+  },
+  mode: {
+    type: 'string',
+    enum: [...CONSOLE_THEME_MODES],
+    description: '`auto` (the reader’s system setting, the default), `light` or `dark`.',
+  },
+};
+
+/** How the console looks in the session, for an operator's product that frames it. */
+const theme: Schema = {
+  type: ['object', 'null'],
+  required: ['accent', 'logo_url', 'mode'],
+  properties: themeFields,
+  description: 'How the console looks in the session; null: the console’s own look.',
+};
+
 const timestamp: Schema = { type: 'string', format: 'date-time' };
 const optionalTimestamp: Schema = { type: ['string', 'null'], format: 'date-time' };
 
@@ -48,6 +78,7 @@ export const consoleSessionSchemas: Record<string, Schema> = {
       'created_by',
       'read_only',
       'pages',
+      'theme',
       'link_expires_at',
       'exchanged_at',
       'expires_at',
@@ -60,6 +91,7 @@ export const consoleSessionSchemas: Record<string, Schema> = {
       created_by: { type: 'string', enum: ['tenant', 'operator'] },
       read_only: { type: 'boolean' },
       pages: pageList,
+      theme,
       link_expires_at: {
         ...timestamp,
         description: 'The link can be exchanged until then (10 minutes after it is made), once.',
@@ -121,6 +153,15 @@ export const consoleSessionPaths: Paths = {
               description: 'A session that may only read (default false).',
             },
             pages,
+            theme: {
+              type: ['object', 'null'],
+              additionalProperties: false,
+              properties: { ...themeFields, mode: { ...themeFields.mode, default: 'auto' } },
+              description:
+                'How the console looks in the session, e.g. framed in the operator’s product ' +
+                '(allowed framing origins: `HERALD_CONSOLE_FRAME_ANCESTORS`); null or left out: the ' +
+                'console’s own look.',
+            },
             expires_in: {
               type: ['string', 'null'],
               maxLength: 20,
@@ -188,7 +229,7 @@ export const consoleSessionPaths: Paths = {
       responses: {
         '200': jsonResponse('The session, with its key shown this once.', {
           type: 'object',
-          required: ['id', 'session_key', 'tenant_id', 'read_only', 'pages', 'expires_at'],
+          required: ['id', 'session_key', 'tenant_id', 'read_only', 'pages', 'theme', 'expires_at'],
           properties: {
             id: { type: 'string' },
             session_key: {
@@ -198,6 +239,7 @@ export const consoleSessionPaths: Paths = {
             tenant_id: { type: 'string' },
             read_only: { type: 'boolean' },
             pages: pageList,
+            theme,
             expires_at: timestamp,
           },
         }),

@@ -8,7 +8,11 @@ import {
 import type { Principal } from '../auth/principal';
 import { pageResponse } from '../common/pagination';
 import { ApiError, notFound } from '../errors/api-error';
-import { presentConsoleSession, type ConsoleSessionView } from './console-session.view';
+import {
+  presentConsoleSession,
+  presentConsoleTheme,
+  type ConsoleSessionView,
+} from './console-session.view';
 import type { NewConsoleSessionInput } from './console-session-input';
 
 /** Who manages console links: a tenant for itself, or the operator for any tenant. */
@@ -47,6 +51,7 @@ export class ConsoleSessionsService {
       createdBy: caller.kind === 'operator' ? 'operator' : 'tenant',
       readOnly: input.readOnly,
       pages: input.pages,
+      theme: input.theme,
       lifetimeMs: input.lifetimeMs,
     });
     if (!created) throw notFound('tenant', tenantId);
@@ -88,6 +93,7 @@ export class ConsoleSessionsService {
       tenant_id: session.tenantId,
       read_only: session.readOnly,
       pages: session.pages,
+      theme: presentConsoleTheme(session.theme),
       expires_at: session.expiresAt,
     };
   }

@@ -14,6 +14,21 @@ describe('csvField', () => {
   ])('writes %s as RFC 4180 wants', (_name, value, expected) => {
     expect(csvField(value)).toBe(expected);
   });
+
+  it.each([
+    ['=HYPERLINK("http://evil.example","x")', `"'=HYPERLINK(""http://evil.example"",""x"")"`],
+    ['+1+cmd|calc', "'+1+cmd|calc"],
+    ['-2+3', "'-2+3"],
+    ['@SUM(A1)', "'@SUM(A1)"],
+    ['\tTAB', "'\tTAB"],
+    ['\r=1', `"'\r=1"`],
+  ])('writes text a spreadsheet would run, %j, as text', (value, expected) => {
+    expect(csvField(value)).toBe(expected);
+  });
+
+  it('writes a negative number as a number', () => {
+    expect(csvField(-1)).toBe('-1');
+  });
 });
 
 describe('deliveriesCsv', () => {

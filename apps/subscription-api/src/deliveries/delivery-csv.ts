@@ -15,10 +15,16 @@ const COLUMNS = [
   'updated_at',
 ] as const satisfies readonly (keyof DeliveryView)[];
 
-/** One RFC 4180 field: quoted when it holds a comma, a quote or a line break; null is empty. */
+/**
+ * One RFC 4180 field: quoted when it holds a comma, a quote or a line break; null is empty. Text
+ * that a spreadsheet would take for a formula (it starts with `=`, `+`, `-`, `@`, a tab or a carriage
+ * return; event ids and types come from producers) gets a leading `'`, so opening the export runs
+ * nothing (OWASP's advice on CSV injection); numbers are written as they are.
+ */
 export function csvField(value: string | number | null): string {
   if (value === null) return '';
-  const text = String(value);
+  const text =
+    typeof value === 'string' && /^[=+\-@\t\r]/.test(value) ? `'${value}` : String(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

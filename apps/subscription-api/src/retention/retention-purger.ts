@@ -6,8 +6,12 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
-import { retentionCutoff } from '@herald/domain';
-import { RetentionRepository, type Purged } from '@herald/persistence';
+import { ENDED_CONSOLE_SESSION_KEPT_MS, retentionCutoff } from '@herald/domain';
+import {
+  ConsoleSessionsRepository,
+  RetentionRepository,
+  type Purged,
+} from '@herald/persistence';
 
 /**
  * A breath between full chunks: a backlog (retention first turned on, or shortened) is purged at
@@ -17,6 +21,9 @@ import { RetentionRepository, type Purged } from '@herald/persistence';
  * every statement made one pass take longer than the interval).
  */
 const CHUNK_PAUSE_MS = 10;
+
+/** What one pass removed: history past retention, and console sessions that ended. */
+export type PassPurged = Purged & { consoleSessions: number };
 
 /**
  * Purges history past retention every `HERALD_RETENTION_INTERVAL`. It runs in subscription-api, the
@@ -34,6 +41,7 @@ export class RetentionPurger implements OnApplicationBootstrap, OnApplicationShu
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly retention: RetentionRepository,
+    private readonly consoleSessions: ConsoleSessionsRepository,
   ) {
     this.logger = new JsonLogger('subscription-api', config.logLevel);
   }
@@ -66,10 +74,12 @@ export class RetentionPurger implements OnApplicationBootstrap, OnApplicationShu
    * One pass over every tenant, each up to its own cutoff; null when another replica holds the lock.
    * One log line per pass that removed anything.
    */
-  async purge(now: number = Date.now()): Promise<Purged | null> {
+  async purge(now: number = Date.now()): Promise<PassPurged | null> {
     const started = Date.now();
     const held = await this.retention.whileHoldingPurgeLock(async (query) => {
-      const total: Purged = { events: 0, deliveries: 0, attempts: 0 };
+      // Console sessions end by themselves and are few: one statement, whatever the retention.
+      const consoleSessions = await this.consoleSessions.purgeEnded(ENDED_CONSOLE_SESSION_KEPT_MS);
+      const total: PassPurged = { events: 0, deliveries: 0, attempts: 0, consoleSessions };
       for (const { tenantId, retentionMs } of await this.retention.tenants(
         this.config.retentionMs,
         now,
@@ -90,9 +100,12 @@ export class RetentionPurger implements OnApplicationBootstrap, OnApplicationShu
     });
     if (held === null) return null;
     const total = held.result;
-    if (total.events + total.deliveries + total.attempts > 0) {
+    if (total.events + total.deliveries + total.attempts + total.consoleSessions > 0) {
       this.logger.event('info', 'retention purge', {
-        ...total,
+        events: total.events,
+        deliveries: total.deliveries,
+        attempts: total.attempts,
+        console_sessions: total.consoleSessions,
         duration_ms: Date.now() - started,
       });
     }

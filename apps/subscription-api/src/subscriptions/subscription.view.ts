@@ -43,6 +43,7 @@ export const presentSubscription = (subscription: Subscription) => ({
   metadata: subscription.metadata,
   status: subscription.status,
   disabled_reason: subscription.disabledReason,
+  failing_since: subscription.failingSince,
   created_at: subscription.createdAt,
   updated_at: subscription.updatedAt,
 });

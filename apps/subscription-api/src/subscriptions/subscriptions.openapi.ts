@@ -220,6 +220,13 @@ export const subscriptionSchemas: Record<string, Schema> = {
       ...subscriptionFields,
       status: { type: 'string', enum: ['active', 'disabled'] },
       disabled_reason: { type: ['string', 'null'] },
+      failing_since: {
+        type: ['string', 'null'],
+        format: 'date-time',
+        description:
+          'Since when its attempts have failed with no success between (a run that lasts ' +
+          '`HERALD_AUTO_DISABLE_AFTER` disables it); null: not failing.',
+      },
       created_at: { type: 'string', format: 'date-time' },
       updated_at: { type: 'string', format: 'date-time' },
     },

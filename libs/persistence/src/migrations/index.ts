@@ -15,6 +15,7 @@ import { SubscriptionMetadata1764000012000 } from './1764000012000-subscription-
 import { LeanDeliveryWrites1764000013000 } from './1764000013000-lean-delivery-writes';
 import { Retention1764000014000 } from './1764000014000-retention';
 import { ConsoleSessions1764000015000 } from './1764000015000-console-sessions';
+import { ConsoleSessionTheme1764000017000 } from './1764000017000-console-session-theme';
 
 /** Every migration, in order; new ones are appended here. */
 export const migrations = [
@@ -35,4 +36,5 @@ export const migrations = [
   LeanDeliveryWrites1764000013000,
   Retention1764000014000,
   ConsoleSessions1764000015000,
+  ConsoleSessionTheme1764000017000,
 ];

@@ -12,6 +12,8 @@ import {
   type ConsoleSession,
   type ConsoleSessionCreator,
   type ConsoleSessionRefusal,
+  type ConsoleTheme,
+  type ConsoleThemeMode,
 } from '@herald/domain';
 import { iso, isoRequired, toPage, type Page, type PageRequest } from '../rows';
 
@@ -21,6 +23,7 @@ interface ConsoleSessionRow {
   created_by: ConsoleSessionCreator;
   read_only: boolean;
   pages: ConsolePage[] | null;
+  theme: { accent: string | null; logo_url: string | null; mode: ConsoleThemeMode } | null;
   link_expires_at: Date;
   exchanged_at: Date | null;
   expires_at: Date;
@@ -30,7 +33,7 @@ interface ConsoleSessionRow {
 
 /** The columns a session is read from; never the hashes. */
 const COLUMNS =
-  'id, tenant_id, created_by, read_only, pages, link_expires_at, exchanged_at, expires_at, revoked_at, created_at';
+  'id, tenant_id, created_by, read_only, pages, theme, link_expires_at, exchanged_at, expires_at, revoked_at, created_at';
 
 const toConsoleSession = (row: ConsoleSessionRow): ConsoleSession => ({
   id: row.id,
@@ -38,6 +41,11 @@ const toConsoleSession = (row: ConsoleSessionRow): ConsoleSession => ({
   createdBy: row.created_by,
   readOnly: row.read_only,
   pages: row.pages,
+  theme: row.theme && {
+    accent: row.theme.accent,
+    logoUrl: row.theme.logo_url,
+    mode: row.theme.mode,
+  },
   linkExpiresAt: isoRequired(row.link_expires_at),
   exchangedAt: iso(row.exchanged_at),
   expiresAt: isoRequired(row.expires_at),
@@ -49,6 +57,7 @@ export interface NewConsoleSession {
   createdBy: ConsoleSessionCreator;
   readOnly: boolean;
   pages: ConsolePage[] | null;
+  theme: ConsoleTheme | null;
   /** The session's lifetime, counted from the link's creation so the answer can state its end. */
   lifetimeMs: number;
 }
@@ -68,8 +77,8 @@ export class ConsoleSessionsRepository {
     const token = generateConsoleLinkToken();
     const rows: ConsoleSessionRow[] = await this.db.query(
       `INSERT INTO console_sessions
-         (id, tenant_id, created_by, read_only, pages, link_hash, link_expires_at, expires_at)
-       SELECT $1, t.id, $3, $4, $5, $6,
+         (id, tenant_id, created_by, read_only, pages, theme, link_hash, link_expires_at, expires_at)
+       SELECT $1, t.id, $3, $4, $5, $9::jsonb, $6,
               now() + $7::double precision * interval '1 millisecond',
               now() + $8::double precision * interval '1 millisecond'
        FROM tenants t WHERE t.id = $2
@@ -83,6 +92,11 @@ export class ConsoleSessionsRepository {
         hashApiKey(token),
         CONSOLE_LINK_TTL_MS,
         session.lifetimeMs,
+        session.theme && {
+          accent: session.theme.accent,
+          logo_url: session.theme.logoUrl,
+          mode: session.theme.mode,
+        },
       ],
     );
     return rows[0] ? { session: toConsoleSession(rows[0]), token } : null;
@@ -168,6 +182,22 @@ export class ConsoleSessionsRepository {
       `UPDATE console_sessions SET revoked_at = now()
        WHERE tenant_id = $1 AND revoked_at IS NULL AND expires_at > now()`,
       [tenantId],
+    );
+    return affected;
+  }
+
+  /**
+   * Deletes sessions that ended (expired, or revoked) and links never exchanged that expired, more
+   * than `keptMs` ago; returns how many. Ended rows open nothing, so they are kept only long enough
+   * for a list to show why a link stopped working.
+   */
+  async purgeEnded(keptMs: number): Promise<number> {
+    const [, affected] = await this.db.query<[unknown[], number]>(
+      `DELETE FROM console_sessions
+       WHERE LEAST(expires_at, COALESCE(revoked_at, 'infinity'),
+                   CASE WHEN exchanged_at IS NULL THEN link_expires_at ELSE 'infinity' END)
+             < now() - $1::double precision * interval '1 millisecond'`,
+      [keptMs],
     );
     return affected;
   }

@@ -13,7 +13,7 @@ import {
   type SubscriptionLiveness,
   type SubscriptionStatus,
 } from '@herald/domain';
-import { isoRequired, toPage, type Page, type PageRequest } from '../rows';
+import { iso, isoRequired, toPage, type Page, type PageRequest } from '../rows';
 import { enqueueOutbox } from './outbox.repository';
 
 /** A subscription's secrets do not open with this HERALD_ENCRYPTION_KEY (a wrong or rotated key). */
@@ -95,6 +95,7 @@ interface SubscriptionRow {
   metadata: JsonObject;
   status: SubscriptionStatus;
   disabled_reason: string | null;
+  failing_since: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -173,6 +174,7 @@ export class SubscriptionsRepository {
       metadata: row.metadata,
       status: row.status,
       disabledReason: row.disabled_reason,
+      failingSince: iso(row.failing_since),
       createdAt: isoRequired(row.created_at),
       updatedAt: isoRequired(row.updated_at),
     };

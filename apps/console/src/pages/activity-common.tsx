@@ -1,0 +1,204 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { errorMessage, type ApiClient, type Schemas } from '../api/client';
+import { href } from '../routes';
+
+/** What a page loading one thing from the API shows: the thing, or why there is none. */
+export type Loaded<T> =
+  | { status: 'loading' }
+  /** 404: not the tenant's, never was, or (`expired`) purged by the retention. */
+  | { status: 'missing'; expired: boolean }
+  | { status: 'failed'; message: string }
+  | { status: 'ready'; value: T };
+
+export type DeliveryStatus = Schemas['Delivery']['status'];
+
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = [
+  'pending',
+  'succeeded',
+  'retrying',
+  'failed',
+  'dead',
+];
+
+/** Statuses that will change by themselves: a page showing one refreshes until it settles. */
+export function inFlight(status: DeliveryStatus): boolean {
+  return status === 'pending' || status === 'retrying';
+}
+
+/** The outcome of a call that answered no data: `missing` on 404, else the API's message. */
+export function failure(error: unknown, response: Response): Loaded<never> {
+  if (response.status !== 404) return { status: 'failed', message: errorMessage(error, response) };
+  const code = (error as { error?: { code?: string } } | undefined)?.error?.code;
+  return { status: 'missing', expired: code === 'expired' };
+}
+
+export const UNREACHABLE = 'Herald could not be reached.';
+
+/**
+ * A `datetime-local` input's value (the browser's local time, no zone) as the ISO 8601 instant the
+ * API asks for; undefined when empty or not a time.
+ */
+export function localToIso(local: string): string | undefined {
+  if (!local) return undefined;
+  const time = new Date(local);
+  return Number.isNaN(time.getTime()) ? undefined : time.toISOString();
+}
+
+/** A time from the API, readable, with the exact instant kept in `datetime`. */
+export function Time({ iso }: { iso: string | null | undefined }) {
+  if (!iso) return <span class="muted">—</span>;
+  const time = new Date(iso);
+  return (
+    <time dateTime={iso} title={iso}>
+      {Number.isNaN(time.getTime()) ? iso : time.toLocaleString()}
+    </time>
+  );
+}
+
+export function StatusTag({ status }: { status: string }) {
+  return <span class={`tag status status-${status}`}>{status}</span>;
+}
+
+/** A link to another console page, by route and parts. */
+export function PageLink({ to, children }: { to: string[]; children: ComponentChildren }) {
+  const [page = '', ...parts] = to;
+  return <a href={href(page, ...parts)}>{children}</a>;
+}
+
+/** What an action answered, announced to screen readers as it appears. */
+export function ActionResult({ result }: { result: ActionOutcome | null }) {
+  if (!result) return null;
+  if ('error' in result) {
+    return (
+      <p role="alert" class="error">
+        {result.error}
+      </p>
+    );
+  }
+  return (
+    <div role="status" class="result">
+      {result.done}
+    </div>
+  );
+}
+
+export type ActionOutcome = { done: ComponentChildren } | { error: string };
+
+/** A label and a `datetime-local` input. */
+export function TimeInput({
+  id,
+  label,
+  value,
+  onChange,
+  required = false,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  required?: boolean;
+}) {
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <input
+        id={id}
+        name={id}
+        type="datetime-local"
+        step={1}
+        required={required}
+        value={value}
+        onInput={(event) => onChange(event.currentTarget.value)}
+      />
+    </div>
+  );
+}
+
+type Subscription = Schemas['Subscription'];
+
+/** The subscription's name for a person: its description, else its id. */
+function subscriptionName(subscription: Subscription): string {
+  const id = subscription.id ?? '';
+  return subscription.description ? `${subscription.description} (${id})` : id;
+}
+
+/**
+ * A label and a select of the tenant's subscriptions (the first hundred), with `anyLabel` as the
+ * empty choice; an id chosen elsewhere (a link's preset) stays a choice when it is not among them.
+ */
+export function SubscriptionSelect({
+  client,
+  id,
+  label,
+  value,
+  onChange,
+  anyLabel,
+  required = false,
+}: {
+  client: ApiClient;
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  anyLabel: string;
+  required?: boolean;
+}) {
+  const [subscriptions, setSubscriptions] = useState<Subscription[]>([]);
+  useEffect(() => {
+    let current = true;
+    client
+      .GET('/v1/subscriptions', { params: { query: { limit: 100 } } })
+      .then(({ data }) => {
+        if (current && data) setSubscriptions(data.data);
+      })
+      .catch(() => undefined);
+    return () => {
+      current = false;
+    };
+  }, [client]);
+  const known = value === '' || subscriptions.some((subscription) => subscription.id === value);
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <select
+        id={id}
+        name={id}
+        required={required}
+        value={value}
+        onChange={(event) => onChange(event.currentTarget.value)}
+      >
+        <option value="">{anyLabel}</option>
+        {!known && <option value={value}>{value}</option>}
+        {subscriptions.map((subscription) => (
+          <option key={subscription.id} value={subscription.id ?? ''}>
+            {subscriptionName(subscription)}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/** Hands `text` to the browser as a file download, without navigating away. */
+export function download(text: string, filename: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  link.hidden = true;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // The download has started from the URL by now; revoking later keeps slow browsers safe.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** Calls `reload` again after a pause while `active`, so a page follows deliveries in flight. */
+export function useRefreshWhile(active: boolean, reload: () => void, everyMs = 1500): void {
+  useEffect(() => {
+    if (!active) return;
+    const timer = setTimeout(reload, everyMs);
+    return () => clearTimeout(timer);
+  });
+}
