@@ -108,9 +108,10 @@ export function App({ linkToken }: { linkToken: string | null }) {
     return (
       <SignInPage
         notice={linkRefused}
-        onSignIn={(key) => {
-          storeApiKey(key);
+        onSignIn={(key, signedIn) => {
+          storeApiKey(key, signedIn);
           setApiKey(key);
+          setView(signedIn);
         }}
       />
     );

@@ -7,6 +7,7 @@ export * from './repositories/events.repository';
 export * from './repositories/outbox.repository';
 export * from './repositories/retention.repository';
 export * from './repositories/strict-order.repository';
+export * from './repositories/subscription-stats.repository';
 export * from './repositories/subscriptions.repository';
 export * from './repositories/tenants.repository';
 export * from './rows';

@@ -11,6 +11,7 @@ import { EventsRepository } from './repositories/events.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
 import { RetentionRepository } from './repositories/retention.repository';
 import { StrictOrderRepository } from './repositories/strict-order.repository';
+import { SubscriptionStatsRepository } from './repositories/subscription-stats.repository';
 import { SubscriptionsRepository } from './repositories/subscriptions.repository';
 import { TenantsRepository } from './repositories/tenants.repository';
 
@@ -78,6 +79,11 @@ const POSTGRES_READINESS = Symbol('POSTGRES_READINESS');
       useFactory: (db: DataSource) => new ConsoleSessionsRepository(db),
     },
     {
+      provide: SubscriptionStatsRepository,
+      inject: [DataSource],
+      useFactory: (db: DataSource) => new SubscriptionStatsRepository(db),
+    },
+    {
       provide: SubscriptionsRepository,
       inject: [DataSource, HERALD_CONFIG],
       useFactory: (db: DataSource, config: HeraldConfig) =>
@@ -91,6 +97,7 @@ const POSTGRES_READINESS = Symbol('POSTGRES_READINESS');
     EventsRepository,
     DeliveriesRepository,
     SubscriptionsRepository,
+    SubscriptionStatsRepository,
     StrictOrderRepository,
     RetentionRepository,
     ConsoleSessionsRepository,

@@ -435,6 +435,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/subscriptions/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Deliveries by outcome and their latency over time, for one subscription
+         * @description Computed from the delivery log: the deliveries created in each bucket by their current status, the attempts made for them, and the latency percentiles of the successful ones (from the delivery’s creation to the end of its successful attempt). Buckets are aligned on the Unix epoch (a day is a UTC day); the last one is in progress. Deliveries removed by retention are not counted.
+         */
+        get: operations["getSubscriptionStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/deliveries": {
         parameters: {
             query?: never;
@@ -1075,6 +1095,77 @@ export interface components {
         };
         RecoverResult: {
             recovered: number;
+        };
+        /** @description Latency of the successful deliveries: from the delivery’s creation (the matcher records it as soon as ingest has accepted the event; a replay, retry or test when it is asked for) to the end of its successful attempt — queueing, retries and the receiver’s answer included. */
+        DeliveryLatency: {
+            /** @description The 50th percentile in milliseconds; null without a successful delivery. */
+            p50: number | null;
+            /** @description The 95th percentile in milliseconds; null without a successful delivery. */
+            p95: number | null;
+            /** @description The 99th percentile in milliseconds; null without a successful delivery. */
+            p99: number | null;
+        };
+        SubscriptionStatsBucket: {
+            /**
+             * Format: date-time
+             * @description Start of the bucket (inclusive); it lasts `bucket_seconds`.
+             */
+            start: string;
+            /** @description Deliveries created in the bucket, whatever their status. */
+            deliveries: number;
+            /** @description Of those, delivered (a 2xx, or accepted by the mail server or queue). */
+            succeeded: number;
+            /** @description Failed so far and waiting for their next attempt. */
+            retrying: number;
+            /** @description Not attempted yet. */
+            pending: number;
+            /** @description Failed and not retried (older rows; failures now end as `retrying` or `dead`). */
+            failed: number;
+            /** @description Dead-lettered: every attempt of the retry schedule failed. */
+            dead: number;
+            /** @description Attempts made for those deliveries, retries included. */
+            attempts: number;
+            latency_ms: components["schemas"]["DeliveryLatency"];
+        };
+        SubscriptionStatsTotals: {
+            /** @description Deliveries created in the bucket, whatever their status. */
+            deliveries: number;
+            /** @description Of those, delivered (a 2xx, or accepted by the mail server or queue). */
+            succeeded: number;
+            /** @description Failed so far and waiting for their next attempt. */
+            retrying: number;
+            /** @description Not attempted yet. */
+            pending: number;
+            /** @description Failed and not retried (older rows; failures now end as `retrying` or `dead`). */
+            failed: number;
+            /** @description Dead-lettered: every attempt of the retry schedule failed. */
+            dead: number;
+            /** @description Attempts made for those deliveries, retries included. */
+            attempts: number;
+            latency_ms: components["schemas"]["DeliveryLatency"];
+        };
+        SubscriptionStats: {
+            subscription_id: string;
+            /** @enum {string} */
+            window: "1h" | "24h" | "7d" | "30d";
+            /**
+             * @description 1h: 5 minutes; 24h: an hour; 7d: 6 hours; 30d: a day.
+             * @enum {integer}
+             */
+            bucket_seconds: 300 | 3600 | 21600 | 86400;
+            /**
+             * Format: date-time
+             * @description Start of the first bucket (inclusive).
+             */
+            since: string;
+            /**
+             * Format: date-time
+             * @description End of the last bucket (exclusive), the one now is in.
+             */
+            until: string;
+            /** @description Every bucket of the window, oldest first, empty ones included. */
+            buckets: components["schemas"]["SubscriptionStatsBucket"][];
+            totals: components["schemas"]["SubscriptionStatsTotals"];
         };
         Delivery: {
             /** @example dlv_01hz… */
@@ -4113,6 +4204,79 @@ export interface operations {
             };
             /** @description Too large. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed (`validation_failed`; `invalid_text` for a NUL character or an unpaired surrogate in any string); `details` names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PostgreSQL (or, for routes that publish, Kafka) cannot be reached right now; code `unavailable`. Try again after `Retry-After`. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSubscriptionStats: {
+        parameters: {
+            query?: {
+                /** @description How far back: the last hour, day, week or 30 days (default 24h). */
+                window?: "1h" | "24h" | "7d" | "30d";
+            };
+            header?: never;
+            path: {
+                /** @description Subscription id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The buckets and the totals. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionStats"];
+                };
+            };
+            /** @description Missing or invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token may not call this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant’s ids). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,9 +1,126 @@
+import { useEffect, useState } from 'preact/hooks';
+import { errorMessage, type Schemas } from '../api/client';
+import { go, href } from '../routes';
+import { when } from './operator-confirm';
 import type { PageProps } from './page-props';
+import { TenantPage } from './tenant-page';
+import './operator.css';
 
-export function TenantsPage(_props: PageProps) {
+type Tenant = Schemas['Tenant'];
+
+/** The operator's tenants (`#/tenants`), and one tenant (`#/tenants/<id>`). */
+export function TenantsPage(props: PageProps) {
+  const [id] = props.parts;
+  return id ? <TenantPage client={props.client} tenantId={id} /> : <TenantList {...props} />;
+}
+
+function TenantList({ client }: PageProps) {
+  const [tenants, setTenants] = useState<Tenant[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [state, setState] = useState<'loading' | 'idle' | { error: string }>('loading');
+  const [name, setName] = useState('');
+  const [createError, setCreateError] = useState<string | null>(null);
+  const [creating, setCreating] = useState(false);
+
+  const load = async (after: string | null) => {
+    setState('loading');
+    const { data, error, response } = await client.GET('/v1/tenants', {
+      params: { query: { limit: 50, ...(after ? { cursor: after } : {}) } },
+    });
+    if (!data) {
+      setState({ error: errorMessage(error, response) });
+      return;
+    }
+    setTenants((shown) => (after ? [...shown, ...data.data] : data.data));
+    setCursor(data.next_cursor ?? null);
+    setState('idle');
+  };
+
+  const show = (after: string | null) => {
+    load(after).catch(() => setState({ error: 'Herald could not be reached.' }));
+  };
+
+  useEffect(() => show(null), [client]);
+
+  const create = async (event: Event) => {
+    event.preventDefault();
+    if (!name.trim()) return;
+    setCreating(true);
+    setCreateError(null);
+    try {
+      const { data, error, response } = await client.POST('/v1/tenants', {
+        body: { name: name.trim() },
+      });
+      if (data) go('tenants', data.id);
+      else setCreateError(errorMessage(error, response));
+    } catch {
+      setCreateError('Herald could not be reached.');
+    } finally {
+      setCreating(false);
+    }
+  };
+
   return (
-    <section aria-labelledby="page-title">
-      <h1 id="page-title">Tenants</h1>
+    <section aria-labelledby="tenants-title" class="operator">
+      <h1 id="tenants-title">Tenants</h1>
+      <form class="inline-form" onSubmit={(event) => void create(event)}>
+        <label for="tenant-name">New tenant’s name</label>
+        <input
+          id="tenant-name"
+          name="tenant-name"
+          required
+          maxLength={200}
+          value={name}
+          onInput={(event) => setName(event.currentTarget.value)}
+          aria-describedby={createError ? 'tenant-create-error' : undefined}
+        />
+        <button type="submit" disabled={creating}>
+          Create tenant
+        </button>
+        {createError && (
+          <p id="tenant-create-error" role="alert" class="error">
+            {createError}
+          </p>
+        )}
+      </form>
+      {typeof state === 'object' && (
+        <p role="alert" class="error">
+          {state.error}
+        </p>
+      )}
+      {state === 'idle' && tenants.length === 0 && <p>No tenants yet.</p>}
+      {tenants.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Id</th>
+              <th scope="col">Created</th>
+              <th scope="col">Retention</th>
+            </tr>
+          </thead>
+          <tbody>
+            {tenants.map((tenant) => (
+              <tr key={tenant.id} data-tenant-id={tenant.id}>
+                <td>
+                  <a href={href('tenants', tenant.id)}>{tenant.name}</a>
+                </td>
+                <td>
+                  <code>{tenant.id}</code>
+                </td>
+                <td>{when(tenant.created_at)}</td>
+                <td>{tenant.retention ?? 'default'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {state === 'loading' && <p aria-live="polite">Loading…</p>}
+      {cursor && state !== 'loading' && (
+        <button type="button" onClick={() => show(cursor)}>
+          Load more
+        </button>
+      )}
     </section>
   );
 }

@@ -15,6 +15,10 @@ import {
   subscriptionActionPaths,
   subscriptionActionSchemas,
 } from '../subscriptions/subscription-actions.openapi';
+import {
+  subscriptionStatsPaths,
+  subscriptionStatsSchemas,
+} from '../subscriptions/subscription-stats.openapi';
 import { subscriptionPaths, subscriptionSchemas } from '../subscriptions/subscriptions.openapi';
 import { tenantPaths, tenantSchemas } from '../tenants/tenants.openapi';
 import { errorResponses, type Operation, type Paths, type Schema } from './openapi-builder';
@@ -38,6 +42,7 @@ const features: { paths: Paths; schemas: Record<string, Schema> }[] = [
   { paths: subscriptionPaths, schemas: subscriptionSchemas },
   { paths: eventPaths, schemas: eventSchemas },
   { paths: subscriptionActionPaths, schemas: subscriptionActionSchemas },
+  { paths: subscriptionStatsPaths, schemas: subscriptionStatsSchemas },
   { paths: deliveryPaths, schemas: deliverySchemas },
   { paths: deadLetterPaths, schemas: deadLetterSchemas },
 ];

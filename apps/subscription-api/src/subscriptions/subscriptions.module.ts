@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { SubscriptionActionsController } from './subscription-actions.controller';
 import { SubscriptionActionsGrpcController } from './subscription-actions.grpc';
+import { SubscriptionStatsController } from './subscription-stats.controller';
+import { SubscriptionStatsGrpcController } from './subscription-stats.grpc';
+import { SubscriptionStatsService } from './subscription-stats.service';
 import { SubscriptionsController } from './subscriptions.controller';
 import { SubscriptionsGrpcController } from './subscriptions.grpc';
 import { SubscriptionsService } from './subscriptions.service';
@@ -12,8 +15,10 @@ import { SubscriptionPreviewService } from './subscription-preview.service';
     SubscriptionActionsController,
     SubscriptionsGrpcController,
     SubscriptionActionsGrpcController,
+    SubscriptionStatsController,
+    SubscriptionStatsGrpcController,
   ],
-  providers: [SubscriptionsService, SubscriptionPreviewService],
+  providers: [SubscriptionsService, SubscriptionPreviewService, SubscriptionStatsService],
   exports: [SubscriptionsService],
 })
 export class SubscriptionsModule {}
