@@ -7,11 +7,7 @@ import {
 } from '@nestjs/common';
 import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
 import { ENDED_CONSOLE_SESSION_KEPT_MS, retentionCutoff } from '@herald/domain';
-import {
-  ConsoleSessionsRepository,
-  RetentionRepository,
-  type Purged,
-} from '@herald/persistence';
+import { ConsoleSessionsRepository, RetentionRepository, type Purged } from '@herald/persistence';
 
 /**
  * A breath between full chunks: a backlog (retention first turned on, or shortened) is purged at
