@@ -302,8 +302,21 @@ describe('the console: a new tenant’s first journey, from its API key to a rep
       });
     }
 
+    await page.screenshot({ path: join(SCREENSHOTS, 'console-journey.png'), fullPage: true });
+
+    // The subscription's page charts both deliveries: its stats count two, both succeeded.
+    await page.goto(`${herald.apiUrl}/console/#/subscriptions/${subscriptionId}`);
+    await page.getByRole('heading', { name: 'Deliveries and latency' }).waitFor();
+    const totals = page.locator('[data-totals]');
+    await totals.waitFor();
+    await expect(totals.innerText()).resolves.toMatch(/Deliveries\s+2\s+Succeeded\s+2\b/);
+    await expect(
+      page
+        .getByRole('img', { name: /Deliveries by outcome, .*: 2 deliveries, 2 succeeded/ })
+        .count(),
+    ).resolves.toBe(1);
+
     expect(dialogs).toEqual([]);
     expect(cspViolations).toEqual([]);
-    await page.screenshot({ path: join(SCREENSHOTS, 'console-journey.png'), fullPage: true });
   }, 600_000);
 });
