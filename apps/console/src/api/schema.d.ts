@@ -2056,11 +2056,11 @@ export interface operations {
                          */
                         logo_url?: string | null;
                         /**
-                         * @description `auto` (the reader’s system setting, the default), `light` or `dark`.
+                         * @description `auto` (the reader’s system setting, the default), `light` or `dark`. Null or left out: auto.
                          * @default auto
-                         * @enum {string}
+                         * @enum {string|null}
                          */
-                        mode?: "auto" | "light" | "dark";
+                        mode?: "auto" | "light" | "dark" | null;
                     } | null;
                     /**
                      * @description The session’s lifetime, from 5m to 30d; null or left out: 1h.

@@ -156,7 +156,16 @@ export const consoleSessionPaths: Paths = {
             theme: {
               type: ['object', 'null'],
               additionalProperties: false,
-              properties: { ...themeFields, mode: { ...themeFields.mode, default: 'auto' } },
+              properties: {
+                ...themeFields,
+                mode: {
+                  ...themeFields.mode,
+                  type: ['string', 'null'],
+                  enum: [...CONSOLE_THEME_MODES, null],
+                  default: 'auto',
+                  description: `${String(themeFields.mode.description)} Null or left out: auto.`,
+                },
+              },
               description:
                 'How the console looks in the session, e.g. framed in the operator’s product ' +
                 '(allowed framing origins: `HERALD_CONSOLE_FRAME_ANCESTORS`); null or left out: the ' +
