@@ -147,7 +147,7 @@ describe('the console: a new tenant’s first journey, from its API key to a rep
     await expect(page.locator('#api-key:focus').count()).resolves.toBe(1);
     await page.keyboard.type(tenant.apiKey);
     await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'Subscriptions' }).waitFor();
+    await page.getByRole('heading', { name: 'Subscriptions', exact: true }).waitFor();
     // A new tenant has none yet.
     await page.getByText('No subscriptions yet.').waitFor();
     expect(page.url()).not.toContain(tenant.apiKey);
@@ -214,7 +214,7 @@ describe('the console: a new tenant’s first journey, from its API key to a rep
 
     // Deliveries, from the navigation: the delivery, then its page with the attempt.
     await follow('nav a[href="#/deliveries"]');
-    await page.getByRole('heading', { name: 'Deliveries' }).waitFor();
+    await page.getByRole('heading', { name: 'Deliveries', exact: true }).waitFor();
     const logRow = page.locator(`tr[data-delivery-id="${first.id}"]`);
     await logRow.waitFor();
     await expect(logRow.innerText()).resolves.toMatch(
@@ -233,7 +233,7 @@ describe('the console: a new tenant’s first journey, from its API key to a rep
 
     // Events, from the navigation: searched by type, and opened.
     await follow('nav a[href="#/events"]');
-    await page.getByRole('heading', { name: 'Events' }).waitFor();
+    await page.getByRole('heading', { name: 'Events', exact: true }).waitFor();
     await page.locator(`tr[data-event-id="${eventId}"]`).waitFor();
     await page.locator(`tr[data-event-id="${otherId}"]`).waitFor();
     await everyInputIsLabelled();
