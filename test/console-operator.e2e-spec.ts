@@ -146,6 +146,8 @@ describe("the console's operator pages in a real browser", () => {
     await expect(page.locator('button:focus').innerText()).resolves.toBe('Revoke billing service');
     expect((await asTenant.request('GET', '/v1/subscriptions')).status).toBe(200);
     await page.keyboard.press('Enter');
+    // The confirmation takes the focus once it is drawn; Enter before that would miss it.
+    await page.locator('button:focus', { hasText: 'Yes, revoke' }).waitFor();
     await page.keyboard.press('Enter');
     await page.locator('tr', { hasText: 'billing service' }).getByText('revoked').waitFor();
     const refused = await asTenant.request<ErrorBody>('GET', '/v1/subscriptions');
