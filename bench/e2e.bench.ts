@@ -40,10 +40,12 @@ function log(line: string): void {
 interface Args {
   quick: boolean;
   only: ScenarioName[] | null;
+  /** The steady scenario's events per second, when not its size's. */
+  steadyRate: number | null;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, only: null };
+  const args: Args = { quick: false, only: null, steadyRate: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') args.quick = true;
@@ -55,7 +57,18 @@ function parseArgs(argv: string[]): Args {
         throw new Error(`--only takes scenario names from ${SCENARIOS.join(', ')}`);
       }
       args.only = [...(args.only ?? []), ...(names as ScenarioName[])];
-    } else throw new Error(`unknown argument ${arg} (use --quick, --only <scenario,…>)`);
+    } else if (arg === '--steady-rate' || arg.startsWith('--steady-rate=')) {
+      const value = arg === '--steady-rate' ? argv[++i] : arg.slice('--steady-rate='.length);
+      const rate = Number(value);
+      if (!Number.isInteger(rate) || rate < 1 || rate > 100_000) {
+        throw new Error('--steady-rate takes events per second, 1 to 100000');
+      }
+      args.steadyRate = rate;
+    } else {
+      throw new Error(
+        `unknown argument ${arg} (use --quick, --only <scenario,…>, --steady-rate <events/s>)`,
+      );
+    }
   }
   return args;
 }
@@ -71,7 +84,11 @@ function git(args: string[]): string | null {
 function resultFile(date: string, sha: string, args: Args): string {
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const suffix = [args.quick ? '-quick' : '', args.only ? `-only-${args.only.join('-')}` : ''];
+  const suffix = [
+    args.quick ? '-quick' : '',
+    args.only ? `-only-${args.only.join('-')}` : '',
+    args.steadyRate === null ? '' : `-steady-${args.steadyRate}`,
+  ];
   const base = `${date}-${sha}${suffix.join('')}`;
   let file = join(dir, `${base}.json`);
   for (let n = 2; existsSync(file); n++) file = join(dir, `${base}-${n}.json`);
@@ -92,7 +109,11 @@ async function asPrettierWrites(json: string, file: string): Promise<string> {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const selected = SCENARIOS.filter((name) => !args.only || args.only.includes(name));
-  const sizes = SIZES[args.quick ? 'quick' : 'full'];
+  const base = SIZES[args.quick ? 'quick' : 'full'];
+  const sizes =
+    args.steadyRate === null
+      ? base
+      : { ...base, steady: { ...base.steady, ratePerSecond: args.steadyRate } };
   const loadAverageStart = loadavg();
   const dataDir = resolve(
     process.env.HERALD_BENCH_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'herald-bench-')),

@@ -324,6 +324,7 @@ describe('Helm chart helm/herald', () => {
         HERALD_GRPC_PORT: '50051',
         HERALD_METRICS_PORT: '9464',
         HERALD_TOPIC_PARTITIONS: '12',
+        HERALD_FETCH_LINGER_MS: '25',
       });
       expect(ofKind(manifests, 'Secret')).toEqual([]);
       const env = containerOf(named(manifests, 'Deployment', 'herald-deliverer')).env;

@@ -17,6 +17,7 @@ describe('configuration', () => {
       autoDisableAfterMs: 5 * 86_400_000,
       allowPrivateDestinations: false,
       maxEventBytes: 262_144,
+      fetchLingerMs: 25,
       adminToken: null,
       smtpUrl: null,
       smtpFrom: 'Herald <herald@localhost>',

@@ -53,6 +53,12 @@ export interface HeraldConfig {
   /** Overrides the service name on traces (`herald-<service>` by default). */
   otelServiceName: string | null;
   maxEventBytes: number;
+  /**
+   * While messages flow, how long a consumer's fetch waits for more to gather (0: not at all): a
+   * stage then handles a stream a few dozen messages at a time, with one write and one produce each,
+   * at the cost of up to this much latency per stage. A quiet stream waits for nothing.
+   */
+  fetchLingerMs: number;
   /** How long events, deliveries and attempts are kept, unless a tenant has its own retention. */
   retentionMs: number;
   /** How often subscription-api purges what is past retention (one replica at a time). */
@@ -269,6 +275,7 @@ export function loadConfig(env: Env = process.env): HeraldConfig {
     otelServiceName: text(env, 'OTEL_SERVICE_NAME'),
     // At most 960 KiB: an event travels whole in Kafka messages, which brokers cap at 1 MiB by default.
     maxEventBytes: integer(env, 'HERALD_MAX_EVENT_BYTES', 256 * 1024, 1024, 960 * 1024),
+    fetchLingerMs: integer(env, 'HERALD_FETCH_LINGER_MS', 25, 0, 1000),
     retentionMs: duration(env, 'HERALD_RETENTION', '30d'),
     retentionIntervalMs: duration(env, 'HERALD_RETENTION_INTERVAL', '1m'),
     logLevel,

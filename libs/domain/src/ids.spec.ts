@@ -12,6 +12,8 @@ describe('ids', () => {
   it('from a seed are the same each time, differ by seed, and still sort by time', () => {
     const id = stableId('evt', 1_700_000_000_000, 'herald.events.inbound/3/1200');
     expect(id).toMatch(/^evt_[0-9a-z]{26}$/);
+    // Pinned: a record handled again after an upgrade must find the event stored before it.
+    expect(id).toBe('evt_01hf7yat005v44201wmb4z8t3j');
     expect(stableId('evt', 1_700_000_000_000, 'herald.events.inbound/3/1200')).toBe(id);
     expect(stableId('evt', 1_700_000_000_000, 'herald.events.inbound/3/1201')).not.toBe(id);
     expect(id < stableId('evt', 1_700_000_000_001, 'herald.events.inbound/0/0')).toBe(true);

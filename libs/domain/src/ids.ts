@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 
@@ -37,7 +37,8 @@ export function newId(prefix: IdPrefix, now: number = Date.now()): string {
  * stored the first time instead of creating a second one.
  */
 export function stableId(prefix: IdPrefix, time: number, seed: string): string {
-  return `${prefix}_${ulid(time, createHash('sha256').update(seed).digest().subarray(0, 10))}`;
+  // One-shot `hash`: no Hash object per event (a few per cent of event-ingest's CPU in a burst).
+  return `${prefix}_${ulid(time, hash('sha256', seed, 'buffer').subarray(0, 10))}`;
 }
 
 export function ulid(now: number = Date.now(), random: Buffer = tenRandomBytes()): string {

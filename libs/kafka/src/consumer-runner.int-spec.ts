@@ -83,7 +83,7 @@ describe('ConsumerRunner', () => {
     groupId: string,
     options: Pick<
       ConsumerRunnerOptions<Buffer>,
-      'handleBatch' | 'deadLetter' | 'dependenciesUp' | 'maxBatchMessages'
+      'handleBatch' | 'deadLetter' | 'dependenciesUp' | 'maxBatchMessages' | 'fetchLingerMs'
     >,
   ): ConsumerRunner<Buffer> {
     return started(topic, groupId, { isPermanent: isPermanentFailure, ...options });
@@ -446,6 +446,39 @@ describe('ConsumerRunner', () => {
       'the commit past everything',
       async () => (await committed(groupId, topic.name)) === '50',
     );
+  });
+
+  it('while messages flow, lets a fetch linger for more; the first after a quiet spell is not held', async () => {
+    const topic = await oneTopic();
+    const groupId = `runner-linger-${randomUUID()}`;
+    const batches: { values: string[]; at: number }[] = [];
+    const runner = runBatches(topic, groupId, {
+      deadLetter: () => Promise.resolve(),
+      fetchLingerMs: 1_500,
+      handleBatch: (messages) => {
+        batches.push({ values: messages.map(({ message }) => message.toString()), at: Date.now() });
+        return Promise.resolve(messages.map(() => ack()));
+      },
+    });
+    await runner.start();
+    await waitFor('joined', () => runner.isJoined, 20_000);
+    // Quiet: the fetch returns at the first message, not after the linger.
+    const sentAt = Date.now();
+    await producer.send({ topic: topic.name, messages: [{ value: 'first' }] });
+    await waitFor('the first message', () => batches.length === 1, 10_000);
+    expect(batches[0].values).toEqual(['first']);
+    expect(batches[0].at - sentAt).toBeLessThan(1_000);
+    // Flowing: ten messages 20 ms apart gather in the lingering fetch instead of one fetch each.
+    for (let index = 0; index < 10; index++) {
+      await producer.send({ topic: topic.name, messages: [{ value: String(index) }] });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await waitFor('all ten', () => batches.flatMap(({ values }) => values).length === 11, 10_000);
+    expect(batches.flatMap(({ values }) => values)).toEqual([
+      'first',
+      ...Array.from({ length: 10 }, (_, index) => String(index)),
+    ]);
+    expect(batches.length - 1).toBeLessThanOrEqual(2);
   });
 
   it('in batch mode, takes several partitions in one batch, each in order, and redoes only what failed', async () => {

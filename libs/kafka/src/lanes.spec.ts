@@ -130,10 +130,11 @@ describe('Lanes: per-key order and windows', () => {
   it('a merging lane takes what queued while it ran as one item, up to its limit', async () => {
     const h = new Harness();
     void h.lanes.enqueue('p', messages(1, 2, 1), 5);
+    await settled();
+    expect(h.batchOf(1)).toEqual([1, 2]);
     void h.lanes.enqueue('p', messages(3, 4, 1), 5);
     void h.lanes.enqueue('p', messages(5, 7, 1), 5);
     void h.lanes.enqueue('p', messages(8, 8, 1), 5);
-    expect(h.batchOf(1)).toEqual([1, 2]);
     h.finish(1);
     await settled();
     // 3-4 and 5-7 reach the limit of five together; 8 waits for the next turn.
@@ -141,6 +142,20 @@ describe('Lanes: per-key order and windows', () => {
     h.finish(3);
     await settled();
     expect(h.batchOf(8)).toEqual([8]);
+  });
+
+  it('an idle merging lane starts at the end of the turn, with everything the turn queued', async () => {
+    const h = new Harness();
+    // One fetch's partitions, handed over one call each in the same turn.
+    void h.lanes.enqueue('p', messages(1, 2, 1), 100);
+    void h.lanes.enqueue('p', messages(3, 3, 1), 100);
+    void h.lanes.enqueue('p', messages(4, 6, 1), 100);
+    expect(h.started).toEqual([]);
+    await settled();
+    expect(h.batchOf(1)).toEqual([1, 2, 3, 4, 5, 6]);
+    h.finish(1);
+    await settled();
+    expect(h.lanes.size).toBe(0);
   });
 
   it('closing hands back everything queued, now and later', async () => {

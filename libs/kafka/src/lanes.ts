@@ -15,6 +15,8 @@ interface Lane<M> {
   broken: boolean;
   /** What queues on it is taken together, up to `mergeUpTo` messages (a partition's batches). */
   mergeUpTo: number;
+  /** An idle merging lane waits for the end of the turn, so one fetch's partitions go together. */
+  gathering: boolean;
 }
 
 export interface LanesOptions<M> {
@@ -47,17 +49,29 @@ export class Lanes<M> {
   /**
    * Queues messages on lane `id`; the promise resolves when they are finished or handed back. With
    * `mergeUpTo`, what is queued when the lane can start again is taken together, as one item of up
-   * to that many messages (a partition's batches, handled one after another).
+   * to that many messages (a partition's batches, handled one after another); an idle merging lane
+   * starts at the end of the current turn of the event loop, with what the turn queued.
    */
   enqueue(id: string, messages: M[], mergeUpTo = 0): Promise<void> {
     let lane = this.lanes.get(id);
     if (!lane) {
-      lane = { id, queue: [], inFlight: 0, broken: false, mergeUpTo };
+      lane = { id, queue: [], inFlight: 0, broken: false, mergeUpTo, gathering: false };
       this.lanes.set(id, lane);
     }
     const owner = lane;
     return new Promise<void>((done) => {
       owner.queue.push({ messages, done });
+      if (owner.gathering) return;
+      if (owner.mergeUpTo > 0 && owner.inFlight === 0) {
+        // kafkajs hands a fetch over one partition at a time, each in its own call: an idle lane
+        // starts once the turn is over, with every partition of the fetch in one item.
+        owner.gathering = true;
+        setImmediate(() => {
+          owner.gathering = false;
+          this.pump(owner);
+        });
+        return;
+      }
       this.pump(owner);
     });
   }

@@ -226,7 +226,9 @@ function heldKafka() {
   };
 }
 
+/** Lets the event loop turn (a flush starts at the end of a turn), then the promises it resolved run. */
 const settle = async () => {
+  await new Promise((resolve) => setImmediate(resolve));
   for (let i = 0; i < 20; i++) await Promise.resolve();
 };
 
@@ -256,6 +258,20 @@ describe('TypedProducer coalescing', () => {
     requests[1].answer();
     await Promise.all(later);
     expect(mostInFlight()).toBe(1);
+  });
+
+  it('sends what callers send in one turn of the event loop in one request', async () => {
+    const { kafka, requests } = heldKafka();
+    const producer = new TypedProducer(kafka);
+    const sent = ['1', '2', '3'].map((key) =>
+      producer.sendRaw(key === '2' ? 'b' : 'a', [{ key, value: Buffer.from(key) }]),
+    );
+    expect(requests).toHaveLength(0);
+    await settle();
+    expect(requests).toHaveLength(1);
+    expect(keysOf(requests[0].batch)).toEqual([['a:1', 'a:3'], ['b:2']]);
+    requests[0].answer();
+    await Promise.all(sent);
   });
 
   it('rejects the callers of a failed request only, and goes on with the next', async () => {

@@ -58,8 +58,9 @@ const sizeOf = (messages: readonly RawOutgoing[]): number =>
  * Sends typed messages: acks from all in-sync replicas and the idempotent producer, so a message
  * that `send` resolved for is durable and not duplicated by the producer's own retries.
  *
- * Sends coalesce: what callers send while a request is in flight goes out together in the next one
- * (every topic in one produce request, up to MAX_BATCH_BYTES), so a busy service makes a few
+ * Sends coalesce: what callers send in the same turn of the event loop, or while a request is in
+ * flight, goes out together in the next one (every topic in one produce request, up to
+ * MAX_BATCH_BYTES), so a busy service makes a few
  * requests a second per broker instead of one per message. Never two requests at once — kafkajs
  * serialises idempotent requests anyway, and concurrent idempotent sends are how clients lose or
  * reorder messages. Messages go out in the order `send` was called; each caller resolves when the
@@ -122,13 +123,16 @@ export class TypedProducer {
   private enqueue(topic: string, messages: RawOutgoing[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ topic, messages, bytes: sizeOf(messages), resolve, reject });
-      if (!this.flushing) void this.flush();
+      if (this.flushing) return;
+      // Starts at the end of the turn, so that what a batch sends message by message (each in its
+      // own trace context) goes in its first request, not the first message alone and the rest after.
+      this.flushing = true;
+      setImmediate(() => void this.flush());
     });
   }
 
   /** Sends what is queued, one request at a time, until nothing is. */
   private async flush(): Promise<void> {
-    this.flushing = true;
     try {
       while (this.queue.length > 0) {
         const taken = this.takeRequest();
