@@ -174,6 +174,7 @@ describe('the console’s subscription and event type pages in a real browser', 
       'Webhook',
       'Email',
       'AWS SQS',
+      'Webhook with OAuth 2.0',
     ]);
 
     await page.getByLabel('Description', { exact: true }).focus();

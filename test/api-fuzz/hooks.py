@@ -55,7 +55,8 @@ def _with_surrogate(body, path):
 # A transformation the document gives as its example; see _prose_rules.
 TRANSFORMATION = '{"event_id": event.type, "payload": event.data}'
 FILTER = {"data.meter_id": {"$exists": True}}
-HEADERS_TEXT = '{"Authorization": "Token abc"}'
+# Valid for every HTTP kind (an oauth2_webhook's own Authorization is Herald's to set).
+HEADERS_TEXT = '{"X-Api-Token": "abc"}'
 
 
 def _positive(case):

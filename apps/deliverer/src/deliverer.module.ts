@@ -2,9 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, type HeraldConfig } from '@herald/config';
 import { KafkaModule } from '@herald/kafka';
 import { PersistenceModule } from '@herald/persistence';
-import { WebhookSender } from './destinations/webhook.sender';
-import { EmailSender } from './destinations/email.sender';
-import { SqsSender } from './destinations/sqs.sender';
+import { destinationSenderProviders } from './destinations/destination-senders';
 import { DeliveriesConsumer } from './delivery/deliveries.consumer';
 import { DeliveryService } from './delivery/delivery.service';
 import { AttemptRecorder } from './delivery/attempt-recorder';
@@ -22,9 +20,7 @@ export class DelivererModule {
       module: DelivererModule,
       imports: [ConfigModule.forRoot(config), PersistenceModule, KafkaModule],
       providers: [
-        WebhookSender,
-        EmailSender,
-        SqsSender,
+        ...destinationSenderProviders,
         SubscriptionHealth,
         AttemptRecorder,
         DeliveryService,

@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createService } from '@herald/runtime';
-import { dataSourceOptions } from '@herald/persistence';
+import { dataSourceOptions, SubscriptionsRepository } from '@herald/persistence';
 import { ApiClient, testConfig, appUrl } from '@herald/testing';
 import { SubscriptionApiModule } from './subscription-api.module';
 
@@ -80,5 +80,46 @@ describe('secrets at rest', () => {
     const dump = await dumpDatabase(db);
     expect(dump).toContain(created.body.id);
     for (const plaintext of plaintexts) expect(dump.includes(plaintext)).toBe(false);
+  });
+
+  it('seals an oauth2_webhook client secret, and a PATCH that sends the mask back keeps it', async () => {
+    const operator = new ApiClient(appUrl(app), config.adminToken);
+    const { tenantId, client } = await operator.createTenant('oauth2-secrets');
+    const destination = {
+      type: 'oauth2_webhook',
+      url: 'https://example.com/hooks',
+      headers: { 'X-Api-Key': 'oauth2-header-credential-123' },
+      token_url: 'https://auth.example.com/oauth/token',
+      client_id: 'herald-client',
+      client_secret: 'oauth2-client-secret-4567890',
+    };
+    const created = await client.request<{ id: string; destination: Record<string, unknown> }>(
+      'POST',
+      '/v1/subscriptions',
+      { event_types: ['*'], destination },
+    );
+    expect(created.status).toBe(201);
+    const patched = await client.request<{ destination: Record<string, unknown> }>(
+      'PATCH',
+      `/v1/subscriptions/${created.body.id}`,
+      { destination: { ...created.body.destination, scope: 'events:write' } },
+    );
+    expect(patched.status).toBe(200);
+    expect(patched.body.destination).toMatchObject({
+      client_secret: '********',
+      headers: { 'X-Api-Key': '********' },
+      scope: 'events:write',
+    });
+
+    const dump = await dumpDatabase(db);
+    expect(dump).toContain(created.body.id);
+    expect(dump.includes('oauth2-client-secret-4567890')).toBe(false);
+    expect(dump.includes('oauth2-header-credential-123')).toBe(false);
+    const stored = await app.get(SubscriptionsRepository).get(tenantId, created.body.id);
+    expect(stored?.destination).toMatchObject({
+      clientSecret: 'oauth2-client-secret-4567890',
+      headers: { 'X-Api-Key': 'oauth2-header-credential-123' },
+      scope: 'events:write',
+    });
   });
 });

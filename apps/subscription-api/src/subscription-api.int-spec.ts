@@ -257,7 +257,7 @@ describe('subscription-api on a real PostgreSQL', () => {
         'an unknown destination type',
         { event_types: ['*'], destination: { type: 'pigeon', url: 'https://x.y' } },
         'destination.type',
-        'must be one of webhook, email, sqs',
+        'must be one of webhook, email, sqs, oauth2_webhook',
       ],
       [
         'a relative url',

@@ -4,7 +4,7 @@ export * from './delivered-body';
 export * from './delivery';
 export * from './delivery-deadline';
 export * from './delivery-refusal';
-export * from './destination-types';
+export * from './destinations';
 export * from './durations';
 export * from './event';
 export * from './event-schemas';

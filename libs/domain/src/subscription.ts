@@ -1,32 +1,9 @@
+import type { Destination } from './destinations';
 import type { JsonObject } from './json';
 import { matchesAnyEventType } from './event-type-glob';
 import type { EventData, HeraldEvent } from './event';
 import { projectPayload, shouldTrigger } from './field-paths';
 import { matchesFilter } from './filter';
-
-export interface WebhookDestination {
-  type: 'webhook';
-  url: string;
-  headers: Record<string, string>;
-}
-
-export interface EmailDestination {
-  type: 'email';
-  to: string[];
-}
-
-export interface SqsDestination {
-  type: 'sqs';
-  region: string;
-  queueName: string | null;
-  queueUrl: string | null;
-  accessKeyId: string | null;
-  secretAccessKey: string | null;
-  endpointUrl: string | null;
-}
-
-export type Destination = WebhookDestination | EmailDestination | SqsDestination;
-export type DestinationType = Destination['type'];
 
 export type Ordering = 'best_effort' | 'strict';
 export type SubscriptionStatus = 'active' | 'disabled';

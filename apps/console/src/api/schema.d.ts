@@ -752,7 +752,7 @@ export interface components {
         };
         DestinationTypeDescriptor: {
             /** @enum {string} */
-            type: "webhook" | "email" | "sqs";
+            type: "webhook" | "email" | "sqs" | "oauth2_webhook";
             /** @example AWS SQS */
             name: string;
             description: string;
@@ -812,7 +812,29 @@ export interface components {
             queue_url: string;
             queue_name?: null;
         });
-        Destination: components["schemas"]["WebhookDestination"] | components["schemas"]["EmailDestination"] | components["schemas"]["SqsDestination"];
+        /** @description A webhook (signed the same way) whose receiver wants an OAuth 2.0 access token: Herald gets one from token_url with the client-credentials grant (client_id and client_secret by HTTP Basic), sends it as `Authorization: Bearer`, reuses it until shortly before it expires, and fetches a new one once when the receiver answers 401. A failing token endpoint fails the attempt, which is retried on the schedule. */
+        Oauth2WebhookDestination: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "oauth2_webhook";
+            /** Format: uri */
+            url: string;
+            /** @description Extra request headers (not Authorization): an object, or a string holding one as JSON; null for none. Values are encrypted at rest and masked in responses. */
+            headers?: null | {
+                [key: string]: string;
+            } | string;
+            /** Format: uri */
+            token_url: string;
+            client_id: string;
+            /** @description Encrypted at rest and masked (********) in responses; sending the mask back on update keeps the stored secret. */
+            client_secret: string;
+            /** @example events:write */
+            scope?: string | null;
+            audience?: string | null;
+        };
+        Destination: components["schemas"]["WebhookDestination"] | components["schemas"]["EmailDestination"] | components["schemas"]["SqsDestination"] | components["schemas"]["Oauth2WebhookDestination"];
         NewSubscription: {
             description?: string | null;
             /** @default true */
@@ -1055,7 +1077,7 @@ export interface components {
             /** @description Why not, one per failing check (paused, disabled, event_types, filter, trigger fields); empty when it would. */
             reasons: string[];
             /** @enum {string} */
-            destination_type: "webhook" | "email" | "sqs";
+            destination_type: "webhook" | "email" | "sqs" | "oauth2_webhook";
             event: components["schemas"]["PreviewedEvent"];
             /** @description An illustrative delivery id (the body and signature use it); a real delivery gets its own. */
             delivery_id: string;

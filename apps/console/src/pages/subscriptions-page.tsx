@@ -14,6 +14,7 @@ export function destinationText(destination: Subscription['destination']): strin
   if (!destination) return '';
   switch (destination.type) {
     case 'webhook':
+    case 'oauth2_webhook':
       return destination.url;
     case 'email':
       return destination.to.join(', ');

@@ -6,7 +6,6 @@ import {
   refusedSend,
   whyRefused,
   type FailedSend,
-  type Destination,
   nextStep,
   type NextStep,
   type SendResult,
@@ -16,10 +15,8 @@ import { SecretsUnreadableError } from '@herald/persistence';
 import { DeliveryTargets } from './delivery-targets';
 import { DeliveryBodies } from './delivery-bodies';
 import { outcomeOf } from './step-outcome';
-import { WebhookSender } from '../destinations/webhook.sender';
-import { EmailSender } from '../destinations/email.sender';
+import { DestinationSenders } from '../destinations/destination-senders';
 import { AttemptRecorder } from './attempt-recorder';
-import { SqsSender } from '../destinations/sqs.sender';
 import { SubscriptionHealth } from './subscription-health';
 
 const ERROR_MESSAGE_LIMIT = 1000;
@@ -34,9 +31,7 @@ export class DeliveryService {
     private readonly targets: DeliveryTargets,
     private readonly bodies: DeliveryBodies,
     private readonly attempts: AttemptRecorder,
-    private readonly webhooks: WebhookSender,
-    private readonly emails: EmailSender,
-    private readonly queues: SqsSender,
+    private readonly senders: DestinationSenders,
     private readonly health: SubscriptionHealth,
     private readonly metrics: HeraldMetrics,
   ) {
@@ -179,46 +174,18 @@ export class DeliveryService {
         called: false,
       };
     }
-    const send = {
-      message,
-      payload: rendered.body,
-      signingSecrets,
-      now,
-      debug: subscription.debug,
-    };
     return {
-      result: await this.sendTo(destination, send),
+      result: await this.senders.send({
+        destination,
+        body: message.body,
+        payload: rendered.body,
+        messageId: message.message_id ?? message.delivery_id,
+        signingSecrets,
+        now,
+        debug: subscription.debug,
+      }),
       destinationType: destination.type,
       called: true,
     };
-  }
-
-  private sendTo(
-    destination: Destination,
-    send: {
-      message: DeliveryMessage;
-      /** The exact bytes sent (and signed). */
-      payload: string;
-      signingSecrets: string[];
-      now: Date;
-      debug: boolean;
-    },
-  ): Promise<SendResult> {
-    const { message, payload } = send;
-    switch (destination.type) {
-      case 'webhook':
-        return this.webhooks.send({
-          destination,
-          signingSecrets: send.signingSecrets,
-          messageId: message.message_id ?? message.delivery_id,
-          body: payload,
-          now: send.now,
-          debug: send.debug,
-        });
-      case 'email':
-        return this.emails.send({ destination, body: message.body, payload });
-      case 'sqs':
-        return this.queues.send({ destination, body: message.body, payload });
-    }
   }
 }

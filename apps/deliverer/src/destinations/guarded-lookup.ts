@@ -9,6 +9,13 @@ export class PrivateDestinationError extends Error {
   }
 }
 
+/** The refusal of a private address behind a failed request (undici wraps it as the cause), or the error itself. */
+export function unwrapPrivateDestination(error: unknown): unknown {
+  return error instanceof Error && error.cause instanceof PrivateDestinationError
+    ? error.cause
+    : error;
+}
+
 type LookupCallback = (
   error: NodeJS.ErrnoException | null,
   address: string | LookupAddress[],

@@ -29,12 +29,17 @@ describe('destination types', () => {
     await app.close();
   });
 
-  it('lists webhook, email and sqs with their settings for a tenant key', async () => {
+  it('lists webhook, email, sqs and oauth2_webhook with their settings for a tenant key', async () => {
     const { client } = await operator.createTenant('forms');
     const response = await client.request<DestinationTypesBody>('GET', '/v1/destination-types');
     expect(response.status).toBe(200);
     expect(Object.keys(response.body)).toEqual(['data']);
-    expect(response.body.data.map((entry) => entry.type)).toEqual(['webhook', 'email', 'sqs']);
+    expect(response.body.data.map((entry) => entry.type)).toEqual([
+      'webhook',
+      'email',
+      'sqs',
+      'oauth2_webhook',
+    ]);
     const settings = (type: string) =>
       Object.fromEntries(
         response.body.data

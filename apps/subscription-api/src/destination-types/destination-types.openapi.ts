@@ -1,3 +1,4 @@
+import { DESTINATION_TYPES } from '@herald/domain';
 import {
   errorResponses,
   jsonResponse,
@@ -31,7 +32,7 @@ export const destinationTypeSchemas: Record<string, Schema> = {
     type: 'object',
     required: ['type', 'name', 'description', 'settings'],
     properties: {
-      type: { type: 'string', enum: ['webhook', 'email', 'sqs'] },
+      type: { type: 'string', enum: DESTINATION_TYPES },
       name: { type: 'string', example: 'AWS SQS' },
       description: { type: 'string' },
       settings: { type: 'array', items: ref('DestinationSetting') },

@@ -784,6 +784,36 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
     });
   });
 
+  it('creates an oauth2_webhook subscription from the proto’s fields, secrets masked', async () => {
+    const { key } = await tenantWithKey('grpc-oauth2');
+    const created = await call<{ id: string; destination: Record<string, unknown> }>(
+      client,
+      'CreateSubscription',
+      {
+        event_types: ['*'],
+        destination: {
+          type: 'oauth2_webhook',
+          url: 'https://example.com/grpc',
+          token_url: 'https://auth.example.com/oauth/token',
+          client_id: 'herald',
+          client_secret: 'grpc-client-secret',
+          scope: 'events:write',
+        },
+      },
+      key,
+    );
+    expect(created.destination).toMatchObject({
+      type: 'oauth2_webhook',
+      url: 'https://example.com/grpc',
+      token_url: 'https://auth.example.com/oauth/token',
+      client_id: 'herald',
+      client_secret: '********',
+      scope: 'events:write',
+    });
+    expect(created.destination.audience).toBeUndefined();
+    expect(JSON.stringify(created)).not.toContain('grpc-client-secret');
+  });
+
   it('lists the destination types with their settings', async () => {
     const { key } = await tenantWithKey('grpc-destination-types');
     const { data } = await call<{
@@ -793,7 +823,7 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
         settings: { name: string; type: string; required?: boolean; secret?: boolean }[];
       }[];
     }>(client, 'ListDestinationTypes', {}, key);
-    expect(data.map((type) => type.type)).toEqual(['webhook', 'email', 'sqs']);
+    expect(data.map((type) => type.type)).toEqual(['webhook', 'email', 'sqs', 'oauth2_webhook']);
     expect(data[0].settings).toEqual([
       expect.objectContaining({ name: 'url', type: 'url', required: true }),
       expect.objectContaining({ name: 'headers', type: 'string_map', secret: true }),

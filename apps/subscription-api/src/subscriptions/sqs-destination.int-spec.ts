@@ -109,6 +109,26 @@ describe('sqs destinations in the subscription API', () => {
     });
   });
 
+  it('marks a FIFO queue, by URL or by name, in what the deliverer reads (one delivery at a time)', async () => {
+    const { tenantId, client } = await operator.createTenant('sqs-fifo-target');
+    const created = await Promise.all(
+      [
+        { region: 'us-east-1', queue_url: 'https://sqs.us-east-1.amazonaws.com/1/orders.fifo' },
+        { region: 'us-east-1', queue_name: 'orders.fifo' },
+        { region: 'us-east-1', queue_name: 'orders' },
+      ].map((destination) =>
+        client.request<SubscriptionBody>('POST', '/v1/subscriptions', sqs(destination)),
+      ),
+    );
+    const repository = app.get(SubscriptionsRepository);
+    const fifo = await Promise.all(
+      created.map(
+        async ({ body }) => (await repository.getDeliveryTarget(tenantId, body.id))?.fifo,
+      ),
+    );
+    expect(fifo).toEqual([true, true, false]);
+  });
+
   it('keeps the stored secret key when an update sends back the mask, and replaces it otherwise', async () => {
     const { tenantId, client } = await operator.createTenant('sqs-patch');
     const created = await client.request<SubscriptionBody>(

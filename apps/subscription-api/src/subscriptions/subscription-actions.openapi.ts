@@ -1,3 +1,4 @@
+import { DESTINATION_TYPES } from '@herald/domain';
 import {
   errorResponses,
   EVENT_TYPE_PATTERN,
@@ -68,7 +69,7 @@ export const subscriptionActionSchemas: Record<string, Schema> = {
         description:
           'Why not, one per failing check (paused, disabled, event_types, filter, trigger fields); empty when it would.',
       },
-      destination_type: { type: 'string', enum: ['webhook', 'email', 'sqs'] },
+      destination_type: { type: 'string', enum: DESTINATION_TYPES },
       event: ref('PreviewedEvent'),
       delivery_id: {
         type: 'string',

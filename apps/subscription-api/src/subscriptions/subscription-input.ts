@@ -1,27 +1,14 @@
 import {
+  DESTINATION_TYPES,
   isValidEventTypeGlob,
   MAX_IN_FLIGHT_LIMIT,
+  readDestination,
   validateFilter,
   type JsonObject,
-  type WebhookDestination,
 } from '@herald/domain';
 import type { NewSubscription } from '@herald/persistence';
-import { readEmailDestination } from './email-destination-input';
-import { readSqsDestination } from './sqs-destination-input';
 import { assertValid, BodyReader } from '../common/body-reader';
 
-export const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/;
-/** Headers Herald sets itself; a subscription may not override them. */
-export const RESERVED_HEADERS = new Set([
-  'content-type',
-  'content-length',
-  'host',
-  'user-agent',
-  'connection',
-  'transfer-encoding',
-]);
-const HEADERS_HINT =
-  'must be an object of header names to string values, or a string holding one as JSON';
 const SUBSCRIPTION_FIELDS = [
   'description',
   'enabled',
@@ -41,40 +28,6 @@ const SUBSCRIPTION_FIELDS = [
 /** The most JSON a subscription's metadata may hold. */
 export const MAX_METADATA_BYTES = 4096;
 
-function readWebhook(reader: BodyReader): WebhookDestination {
-  const known = reader.problems.length;
-  const url = reader.string('url', { required: true, max: 2048 });
-  // An empty url is refused as not absolute, not taken as a webhook to nowhere.
-  if (reader.problems.length === known) {
-    let parsed: URL | null = null;
-    try {
-      parsed = new URL(url);
-    } catch {
-      reader.problem('url', 'must be an absolute URL');
-    }
-    if (parsed && parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-      reader.problem('url', 'must be an http or https URL');
-    }
-    if (parsed && (parsed.username || parsed.password))
-      reader.problem('url', 'must not carry credentials');
-  }
-  const headers: Record<string, string> = {};
-  const rawHeaders = reader.objectOrJsonText('headers', HEADERS_HINT) ?? {};
-  for (const [name, value] of Object.entries(rawHeaders)) {
-    if (!HEADER_NAME.test(name)) reader.problem(`headers.${name}`, 'is not a valid header name');
-    else if (
-      RESERVED_HEADERS.has(name.toLowerCase()) ||
-      name.toLowerCase().startsWith('webhook-')
-    ) {
-      reader.problem(`headers.${name}`, 'is set by Herald and cannot be overridden');
-    } else if (typeof value !== 'string' || value.length > 4096 || /[\r\n]/.test(value)) {
-      reader.problem(`headers.${name}`, 'must be a single-line string of at most 4096 characters');
-    } else headers[name] = value;
-  }
-  reader.onlyKnown(['type', 'url', 'headers']);
-  return { type: 'webhook', url, headers };
-}
-
 export const FIELD_PATH = /^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?)$/;
 
 /** Trigger and payload fields are dotted paths, `model.*`, or `*`. */
@@ -90,16 +43,11 @@ function readFields(body: unknown, creating: boolean): SubscriptionPatch {
   const fields: SubscriptionPatch = {};
   const destinationReader = reader.child('destination', { required: creating });
   if (destinationReader) {
-    const type = destinationReader.oneOf('type', ['webhook', 'email', 'sqs'] as const);
+    const type = destinationReader.oneOf('type', DESTINATION_TYPES);
     if (type === undefined && !destinationReader.has('type')) {
       destinationReader.problem('type', 'is required');
     }
-    fields.destination =
-      type === 'email'
-        ? readEmailDestination(destinationReader)
-        : type === 'sqs'
-          ? readSqsDestination(destinationReader)
-          : readWebhook(destinationReader);
+    fields.destination = readDestination(type, destinationReader);
   }
   const read: SubscriptionPatch = {
     description: reader.string('description', { max: 1000 }),

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { newId, previewDelivery, webhookHeaders } from '@herald/domain';
+import { newId, previewDelivery, previewHeaders, webhookHeaders } from '@herald/domain';
 import {
   EventsRepository,
   EventTypesRepository,
@@ -8,13 +8,12 @@ import {
 } from '@herald/persistence';
 import { ApiError, notFound } from '../errors/api-error';
 import { presentPreviewedEvent, previewedEvent, type PreviewSource } from '../common/preview';
-import { MASK } from './subscription.view';
 
 /**
  * `POST /v1/subscriptions/{id}/preview`: what the subscription would be sent for an event — whether
  * it matches (and each reason it does not), the exact body after `payload_fields` and the
- * transformation, and for a webhook every header, signed with the subscription's secrets — without
- * sending anything or storing a delivery.
+ * transformation, and for a kind that sends HTTP requests every header, signed with the
+ * subscription's secrets — without sending anything or storing a delivery.
  */
 @Injectable()
 export class SubscriptionPreviewService {
@@ -37,17 +36,14 @@ export class SubscriptionPreviewService {
     const deliveryId = newId('dlv', now.getTime());
     const preview = await previewDelivery(subscription, event, eventType, deliveryId);
     const destination = subscription.destination;
+    const extraHeaders = previewHeaders(destination);
     const headers =
-      destination.type === 'webhook' && preview.body !== null
-        ? webhookHeaders(
-            Object.fromEntries(Object.keys(destination.headers).map((name) => [name, MASK])),
-            signingSecrets,
-            {
-              messageId: deliveryId,
-              timestamp: Math.floor(now.getTime() / 1000),
-              body: preview.body,
-            },
-          )
+      extraHeaders !== null && preview.body !== null
+        ? webhookHeaders(extraHeaders, signingSecrets, {
+            messageId: deliveryId,
+            timestamp: Math.floor(now.getTime() / 1000),
+            body: preview.body,
+          })
         : null;
     return {
       would_deliver: preview.wouldDeliver,

@@ -1,30 +1,4 @@
-import type { Destination, Subscription } from '@herald/domain';
-
-/** What a secret value shows as in every answer. */
-export const MASK = '********';
-
-function presentDestination(destination: Destination) {
-  switch (destination.type) {
-    case 'webhook':
-      return {
-        type: destination.type,
-        url: destination.url,
-        headers: Object.fromEntries(Object.keys(destination.headers).map((name) => [name, MASK])),
-      };
-    case 'email':
-      return { type: destination.type, to: destination.to };
-    case 'sqs':
-      return {
-        type: destination.type,
-        region: destination.region,
-        queue_name: destination.queueName,
-        queue_url: destination.queueUrl,
-        access_key_id: destination.accessKeyId,
-        secret_access_key: destination.secretAccessKey ? MASK : null,
-        endpoint_url: destination.endpointUrl,
-      };
-  }
-}
+import { presentDestination, type Subscription } from '@herald/domain';
 
 export const presentSubscription = (subscription: Subscription) => ({
   id: subscription.id,

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { GrpcMethod, Payload } from '@nestjs/microservices';
-import type { JsonObject } from '@herald/domain';
+import { destinationTypes, type JsonObject } from '@herald/domain';
 import { Allow, TenantId } from '../auth/principal';
 import { pageRequest } from '../common/pagination';
 import { grpcPage, withCleared, withoutNulls, type GrpcListRequest } from '../grpc/grpc-mapping';
@@ -20,17 +20,21 @@ import { readNewSubscription, readSubscriptionPatch } from './subscription-input
 import type { SubscriptionView } from './subscription.view';
 import { SubscriptionsService } from './subscriptions.service';
 
-interface GrpcDestination {
-  type?: string;
-  url?: string;
-  headers?: Record<string, string>;
-  to?: string[];
-  region?: string;
-  queue_name?: string;
-  queue_url?: string;
-  access_key_id?: string;
-  secret_access_key?: string;
-  endpoint_url?: string;
+/** The proto's `Destination`: `type` and the settings of every kind, by their names. */
+type GrpcDestination = Record<string, unknown>;
+
+/** Settings proto3 cannot leave unset (maps and repeated fields): empty means not given. */
+const ALWAYS_SET = new Set(
+  destinationTypes().flatMap((kind) =>
+    kind.settings
+      .filter((setting) => setting.type === 'string_map' || setting.type === 'string_list')
+      .map((setting) => setting.name),
+  ),
+);
+
+function isEmpty(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length === 0;
+  return typeof value === 'object' && value !== null && Object.keys(value).length === 0;
 }
 
 interface GrpcSubscriptionInput {
@@ -57,12 +61,11 @@ function toBody(input: GrpcSubscriptionInput = {}): JsonObject {
   if (input.debug !== undefined) body.debug = input.debug;
   if (input.event_types && input.event_types.length > 0) body.event_types = input.event_types;
   if (input.destination) {
-    const { headers, to, ...rest } = input.destination;
-    body.destination = {
-      ...(withoutNulls(rest) as JsonObject),
-      ...(headers && Object.keys(headers).length > 0 ? { headers } : {}),
-      ...(to && to.length > 0 ? { to } : {}),
-    };
+    body.destination = Object.fromEntries(
+      Object.entries(withoutNulls(input.destination)).filter(
+        ([name, value]) => !(ALWAYS_SET.has(name) && isEmpty(value)),
+      ),
+    ) as JsonObject;
   }
   if (input.filter) body.filter = fromStruct(input.filter);
   if (input.trigger_fields) body.trigger_fields = input.trigger_fields.values ?? [];
@@ -79,7 +82,7 @@ function toBody(input: GrpcSubscriptionInput = {}): JsonObject {
 function toMessage(view: SubscriptionView & { secret?: string }) {
   return withoutNulls({
     ...view,
-    destination: withoutNulls(view.destination as Record<string, unknown>),
+    destination: withoutNulls(view.destination),
     filter: structOrNull(view.filter),
     metadata: toStruct(view.metadata),
     trigger_fields: view.trigger_fields ? { values: view.trigger_fields } : null,

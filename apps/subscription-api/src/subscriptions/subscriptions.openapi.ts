@@ -1,4 +1,9 @@
-import { EVENT_TYPE_GLOB } from '@herald/domain';
+import {
+  DESTINATION_KINDS,
+  DESTINATION_TYPES,
+  EVENT_TYPE_GLOB,
+  type DestinationType,
+} from '@herald/domain';
 import {
   errorResponses,
   jsonBody,
@@ -12,23 +17,19 @@ import {
   type Paths,
   type Schema,
 } from '../openapi/openapi-builder';
-import { FIELD_PATH, HEADER_NAME, RESERVED_HEADERS } from './subscription-input';
+import { FIELD_PATH } from './subscription-input';
 
-/** A regular expression matching `word` in any case (JSON Schema patterns take no flags). */
-const anyCase = (word: string): string =>
-  [...word].map((c) => (/[a-z]/i.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c)).join('');
+/** `sqs` → `SqsDestination`, `oauth2_webhook` → `Oauth2WebhookDestination`. */
+const destinationSchemaName = (type: DestinationType): string =>
+  `${type.replace(/(^|_)([a-z0-9])/g, (_, __: string, c: string) => c.toUpperCase())}Destination`;
 
-/** Extra headers: valid names, none Herald sets itself, single-line values. */
-const extraHeaders: Schema = {
-  type: 'object',
-  propertyNames: {
-    pattern: HEADER_NAME.source,
-    not: {
-      pattern: `^(${[...RESERVED_HEADERS].map(anyCase).join('|')})$|^${anyCase('webhook-')}`,
-    },
-  },
-  additionalProperties: { type: 'string', maxLength: 4096, pattern: '^[^\\r\\n]*$' },
-};
+/** Each kind's own schema, as its folder in the domain describes it. */
+const destinationSchemas: Record<string, Schema> = Object.fromEntries(
+  DESTINATION_TYPES.map((type) => [
+    destinationSchemaName(type),
+    DESTINATION_KINDS[type].openApiSchema,
+  ]),
+);
 
 const stringList = {
   type: ['array', 'null'],
@@ -92,119 +93,17 @@ const subscriptionFields: Record<string, Schema> = {
 };
 
 export const subscriptionSchemas: Record<string, Schema> = {
-  WebhookDestination: {
-    type: 'object',
-    required: ['type', 'url'],
-    additionalProperties: false,
-    properties: {
-      type: { const: 'webhook' },
-      url: { type: 'string', format: 'uri', maxLength: 2048 },
-      headers: {
-        oneOf: [
-          { type: 'null' },
-          extraHeaders,
-          {
-            type: 'string',
-            contentMediaType: 'application/json',
-            contentSchema: extraHeaders,
-            example: '{"Authorization": "Token abc"}',
-            description: 'The same object as JSON text, as OpenSolar’s API sends it.',
-          },
-        ],
-        description:
-          'Extra request headers: an object, or a string holding one as JSON (stored and returned as the object); null for none. Values are encrypted at rest and masked in responses.',
-      },
-    },
-  },
-  EmailDestination: {
-    type: 'object',
-    required: ['type', 'to'],
-    additionalProperties: false,
-    description:
-      'Sends each event as one email through the SMTP server Herald is configured with, the delivered body attached as event.json.',
-    properties: {
-      type: { const: 'email' },
-      to: {
-        type: 'array',
-        minItems: 1,
-        maxItems: 50,
-        items: { type: 'string', format: 'email', maxLength: 254 },
-      },
-    },
-  },
-  SqsDestination: {
-    type: 'object',
-    required: ['type', 'region'],
-    additionalProperties: false,
-    description:
-      'Sends each event as one message to an Amazon SQS (or SQS-compatible) queue: the delivered body as ' +
-      'message body, with event_type, event_id and delivery_id message attributes. A FIFO queue (its ' +
-      'name ending in .fifo) gets the subscription id as MessageGroupId and the delivery id as ' +
-      'MessageDeduplicationId. Give queue_name or queue_url, not both. Without keys Herald uses its ' +
-      'own AWS credentials (the SDK default chain).',
-    if: { required: ['access_key_id'], properties: { access_key_id: { type: 'string' } } },
-    then: {
-      required: ['secret_access_key'],
-      properties: { secret_access_key: { type: 'string' } },
-    },
-    else: { properties: { secret_access_key: { type: 'null' } } },
-    oneOf: [
-      {
-        required: ['queue_name'],
-        properties: { queue_name: { type: 'string' }, queue_url: { type: 'null' } },
-      },
-      {
-        required: ['queue_url'],
-        properties: { queue_url: { type: 'string' }, queue_name: { type: 'null' } },
-      },
-    ],
-    properties: {
-      type: { const: 'sqs' },
-      region: {
-        type: 'string',
-        maxLength: 50,
-        pattern: '^[a-z0-9]+(-[a-z0-9]+)*$',
-        example: 'eu-west-1',
-      },
-      queue_name: {
-        type: ['string', 'null'],
-        pattern: '^[A-Za-z0-9_-]+(\\.fifo)?$',
-        maxLength: 80,
-        example: 'billing-events',
-      },
-      queue_url: { type: ['string', 'null'], format: 'uri', maxLength: 2048 },
-      access_key_id: {
-        type: ['string', 'null'],
-        maxLength: 128,
-        pattern: '^[A-Za-z0-9]+$',
-        example: 'AKIAIOSFODNN7EXAMPLE',
-        description: 'Given with secret_access_key, or neither.',
-      },
-      secret_access_key: {
-        type: ['string', 'null'],
-        minLength: 1,
-        maxLength: 256,
-        description:
-          'Required with access_key_id. Encrypted at rest and masked (********) in responses; sending ' +
-          'the mask back on update keeps the stored key.',
-      },
-      endpoint_url: {
-        type: ['string', 'null'],
-        format: 'uri',
-        maxLength: 2048,
-        description: 'Another SQS endpoint, for SQS-compatible servers or VPC endpoints.',
-      },
-    },
-  },
+  ...destinationSchemas,
   Destination: {
-    oneOf: [ref('WebhookDestination'), ref('EmailDestination'), ref('SqsDestination')],
+    oneOf: DESTINATION_TYPES.map((type) => ref(destinationSchemaName(type))),
     discriminator: {
       propertyName: 'type',
-      mapping: {
-        webhook: '#/components/schemas/WebhookDestination',
-        email: '#/components/schemas/EmailDestination',
-        sqs: '#/components/schemas/SqsDestination',
-      },
+      mapping: Object.fromEntries(
+        DESTINATION_TYPES.map((type) => [
+          type,
+          `#/components/schemas/${destinationSchemaName(type)}`,
+        ]),
+      ),
     },
   },
   NewSubscription: {

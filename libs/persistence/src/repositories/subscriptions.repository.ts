@@ -4,7 +4,10 @@ import {
   decryptSecret,
   encryptSecret,
   generateSigningSecret,
+  joinDestinationSecrets,
+  keepMaskedSecrets,
   newId,
+  splitDestinationSecrets,
   type Destination,
   type JsonObject,
   type MatchableSubscription,
@@ -100,50 +103,8 @@ interface SubscriptionRow {
   updated_at: Date;
 }
 
-/** Secret parts of a destination (header values, cloud keys) are sealed; the rest stays queryable. */
-function splitDestination(destination: Destination): {
-  open: JsonObject;
-  sealed: JsonObject | null;
-} {
-  switch (destination.type) {
-    case 'webhook':
-      return {
-        open: { type: 'webhook', url: destination.url },
-        sealed: { headers: destination.headers },
-      };
-    case 'email':
-      return { open: { type: 'email', to: destination.to }, sealed: null };
-    case 'sqs': {
-      const { secretAccessKey, ...open } = destination;
-      return { open: { ...open }, sealed: { secretAccessKey } };
-    }
-  }
-}
-
 function jsonList(list: string[] | null | undefined): string | null {
   return list === null || list === undefined ? null : JSON.stringify(list);
-}
-
-const MASK = '********';
-
-function keepMaskedValues(next: Destination, current: Destination): Destination {
-  if (next.type === 'sqs' && current.type === 'sqs') {
-    return next.secretAccessKey === MASK && current.secretAccessKey !== null
-      ? { ...next, secretAccessKey: current.secretAccessKey }
-      : next;
-  }
-  if (next.type !== 'webhook' || current.type !== 'webhook') return next;
-  const headers = Object.fromEntries(
-    Object.entries(next.headers).map(([name, value]) => [
-      name,
-      value === MASK ? (current.headers[name] ?? value) : value,
-    ]),
-  );
-  return { ...next, headers };
-}
-
-function joinDestination(open: JsonObject, sealed: JsonObject | null): Destination {
-  return { ...open, ...(sealed ?? {}) } as unknown as Destination;
 }
 
 export class SubscriptionsRepository {
@@ -163,7 +124,7 @@ export class SubscriptionsRepository {
       enabled: row.enabled,
       debug: row.debug,
       eventTypes: row.event_types,
-      destination: joinDestination(row.destination, sealed),
+      destination: joinDestinationSecrets(row.destination, sealed),
       filter: row.filter,
       triggerFields: row.trigger_fields,
       payloadFields: row.payload_fields,
@@ -186,7 +147,7 @@ export class SubscriptionsRepository {
     input: NewSubscription,
   ): Promise<{ subscription: Subscription; secret: string }> {
     const secret = generateSigningSecret();
-    const { open, sealed } = splitDestination(input.destination);
+    const { open, sealed } = splitDestinationSecrets(input.destination);
     return this.db.transaction(async (manager) => {
       const rows: SubscriptionRow[] = await manager.query(
         `INSERT INTO subscriptions (id, tenant_id, description, enabled, debug, event_types, destination_type,
@@ -221,8 +182,8 @@ export class SubscriptionsRepository {
   }
 
   /**
-   * Changes the fields given; `destination` is replaced whole, except that a header value or SQS
-   * secret key that is the mask keeps its stored value, so a client can send back what it read.
+   * Changes the fields given; `destination` is replaced whole, except that a secret setting (as its
+   * kind marks them) that is the mask keeps its stored value, so a client can send back what it read.
    */
   async update(
     tenantId: string,
@@ -255,11 +216,11 @@ export class SubscriptionsRepository {
       if (patch.transformation !== undefined) set('transformation', patch.transformation);
       if (patch.metadata !== undefined) set('metadata', patch.metadata);
       if (patch.destination !== undefined) {
-        const destination = keepMaskedValues(
+        const destination = keepMaskedSecrets(
           patch.destination,
           this.toSubscription(current[0]).destination,
         );
-        const { open, sealed } = splitDestination(destination);
+        const { open, sealed } = splitDestinationSecrets(destination);
         set('destination_type', destination.type);
         set('destination', open);
         set('destination_secrets', sealed ? encryptSecret(this.key, JSON.stringify(sealed)) : null);
@@ -478,7 +439,7 @@ export class SubscriptionsRepository {
       deleted: boolean;
     })[] = await this.db.query(
       `SELECT s.*, s.destination->>'type' AS destination_type,
-              coalesce(s.destination->>'queue_url', s.destination->>'queue_name', '')
+              coalesce(s.destination->>'queueUrl', s.destination->>'queueName', '')
                 LIKE '%.fifo' AS fifo,
               s.deleted_at IS NOT NULL AS deleted,
               EXISTS (SELECT 1 FROM delivery_holds h WHERE h.subscription_id = s.id) AS held

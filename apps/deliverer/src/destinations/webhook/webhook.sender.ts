@@ -16,7 +16,13 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_SCHEME,
 } from '@opentelemetry/semantic-conventions';
-import { checkLiteralHost, guardedLookup, PrivateDestinationError } from './guarded-lookup';
+import type { DestinationSender, SendRequest } from '../destination-sender';
+import {
+  checkLiteralHost,
+  guardedLookup,
+  PrivateDestinationError,
+  unwrapPrivateDestination,
+} from '../guarded-lookup';
 
 const EXCERPT_BYTES = 4096;
 /** With `debug` on, the whole answer and request are kept up to this size. */
@@ -24,19 +30,10 @@ const DEBUG_BODY_BYTES = 64 * 1024;
 /** Past the kept part, this much more is read and dropped so the connection can be reused. */
 const DRAIN_LIMIT_BYTES = 64 * 1024;
 
-export interface WebhookRequest {
-  destination: WebhookDestination;
-  signingSecrets: readonly string[];
-  messageId: string;
-  body: string;
-  now?: Date;
-  /** The subscription's `debug`: keep the whole answer (up to 64 KiB) and the request body. */
-  debug?: boolean;
-}
-
 /** Sends signed webhook POSTs over a keep-alive pool; redirects are not followed. */
 @Injectable()
-export class WebhookSender implements OnApplicationShutdown {
+export class WebhookSender implements DestinationSender<'webhook'>, OnApplicationShutdown {
+  readonly type = 'webhook';
   private readonly agent: Agent;
 
   constructor(@Inject(HERALD_CONFIG) private readonly config: HeraldConfig) {
@@ -52,25 +49,25 @@ export class WebhookSender implements OnApplicationShutdown {
     });
   }
 
-  async send(input: WebhookRequest): Promise<SendResult> {
+  async send(input: SendRequest<WebhookDestination>): Promise<SendResult> {
     const url = new URL(input.destination.url);
     const refused = checkLiteralHost(url, this.config.allowPrivateDestinations);
     if (refused) return this.refusal(refused);
-    const requestBody = input.debug ? truncateUtf8(input.body, DEBUG_BODY_BYTES) : null;
+    const requestBody = input.debug ? truncateUtf8(input.payload, DEBUG_BODY_BYTES) : null;
     const timestamp = Math.floor((input.now ?? new Date()).getTime() / 1000);
     const headers = webhookHeaders(input.destination.headers, input.signingSecrets, {
       messageId: input.messageId,
       timestamp,
-      body: input.body,
+      body: input.payload,
     });
     return clientSpan('POST', webhookSpanAttributes(url, input.messageId), async (span) => {
       try {
         const response = await request(url, {
           method: 'POST',
           headers,
-          body: input.body,
+          body: input.payload,
           dispatcher: this.agent,
-          signal: AbortSignal.timeout(this.config.deliveryTimeoutMs),
+          signal: input.signal ?? AbortSignal.timeout(this.config.deliveryTimeoutMs),
         });
         const excerpt = await readUpTo(
           response.body,
@@ -102,10 +99,7 @@ export class WebhookSender implements OnApplicationShutdown {
           requestBody,
         };
       } catch (error) {
-        const cause =
-          error instanceof Error && error.cause instanceof PrivateDestinationError
-            ? error.cause
-            : error;
+        const cause = unwrapPrivateDestination(error);
         if (cause instanceof PrivateDestinationError) {
           failSpan(span, 'private_destination', cause.message);
           return this.refusal(cause);
@@ -194,7 +188,7 @@ function webhookSpanAttributes(url: URL, deliveryId: string): Attributes {
 
 /** `error.type` of a call that got no answer: low-cardinality, like `timeout` or `ECONNREFUSED`. */
 function networkErrorType(error: unknown): string {
-  if (!(error instanceof Error)) return 'error';
+  if (!isErrorLike(error)) return 'error';
   if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'timeout';
   return (
     (error as NodeJS.ErrnoException).code ??
@@ -203,8 +197,22 @@ function networkErrorType(error: unknown): string {
   );
 }
 
-function describeNetworkError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
+/**
+ * An Error by its shape: errors of Node's own (an AbortSignal's TimeoutError is a DOMException) may
+ * come from another realm than this module's `Error`, as under jest.
+ */
+function isErrorLike(error: unknown): error is Error {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as Error).name === 'string' &&
+    typeof (error as Error).message === 'string'
+  );
+}
+
+/** What went wrong with a call that got no answer, for the attempt's history. */
+export function describeNetworkError(error: unknown): string {
+  if (!isErrorLike(error)) return String(error);
   if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'timed out';
   const code =
     (error as NodeJS.ErrnoException).code ??

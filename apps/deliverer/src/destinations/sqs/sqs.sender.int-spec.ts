@@ -13,7 +13,12 @@ const bodyFor = (n: number): DeliveredBody => ({
   data: { meter_id: 'm-1', reading: n },
 });
 /** A delivery's standard body, sent as it is (no transformation). */
-const sent = (body: DeliveredBody) => ({ body, payload: JSON.stringify(body) });
+const sent = (body: DeliveredBody) => ({
+  body,
+  payload: JSON.stringify(body),
+  messageId: body.delivery_id,
+  signingSecrets: [],
+});
 
 function destination(fields: Partial<SqsDestination>): SqsDestination {
   return {

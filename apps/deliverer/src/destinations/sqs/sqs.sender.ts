@@ -9,12 +9,7 @@ import {
   type SendMessageCommandInput,
 } from '@aws-sdk/client-sqs';
 import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
-import {
-  failedSend,
-  type DeliveredBody,
-  type SendResult,
-  type SqsDestination,
-} from '@herald/domain';
+import { failedSend, type SendResult, type SqsDestination } from '@herald/domain';
 import {
   clientSpan,
   MessagingAttributes,
@@ -25,16 +20,11 @@ import {
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_SERVER_ADDRESS,
 } from '@opentelemetry/semantic-conventions';
-import { checkLiteralHost, guardedLookup, PrivateDestinationError } from './guarded-lookup';
-import { recordSendResult } from './send-span';
+import { checkLiteralHost, guardedLookup, PrivateDestinationError } from '../guarded-lookup';
+import type { DestinationSender, SendRequest } from '../destination-sender';
+import { recordSendResult } from '../send-span';
 
-export interface SqsRequest {
-  destination: SqsDestination;
-  /** The delivery's standard body: its ids name the message's attributes. */
-  body: DeliveredBody;
-  /** The message body: the standard body, or what a transformation gave. */
-  payload: string;
-}
+type SqsRequest = SendRequest<SqsDestination>;
 
 const MAX_CLIENTS = 100;
 const MAX_QUEUE_URLS = 1000;
@@ -95,7 +85,8 @@ class Lru<V> {
  * the address checked is the address connected to, as for webhooks.
  */
 @Injectable()
-export class SqsSender implements OnApplicationShutdown {
+export class SqsSender implements DestinationSender<'sqs'>, OnApplicationShutdown {
+  readonly type = 'sqs';
   private readonly httpAgent: HttpAgent;
   private readonly httpsAgent: HttpsAgent;
   private readonly clients = new Lru<SQSClient>(MAX_CLIENTS);

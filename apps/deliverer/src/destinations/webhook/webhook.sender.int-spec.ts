@@ -1,8 +1,18 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { generateSigningSecret } from '@herald/domain';
+import { generateSigningSecret, type DeliveredBody } from '@herald/domain';
 import { testConfig } from '@herald/testing';
 import { WebhookSender } from './webhook.sender';
+
+/** The standard body the ids come from; these tests send a payload of their own. */
+const standard: DeliveredBody = {
+  id: 'evt_1',
+  type: 'meter.created',
+  timestamp: '2024-05-02T12:31:26.257Z',
+  subscription_id: 'sub_1',
+  delivery_id: 'dlv_1',
+  data: {},
+};
 
 /**
  * The SSRF guard. Refused destinations are refused before any packet leaves: literal addresses
@@ -32,7 +42,8 @@ describe('webhook sender: private destinations', () => {
       destination: { type: 'webhook', url, headers: {} },
       signingSecrets: [generateSigningSecret()],
       messageId: 'dlv_ssrf',
-      body: '{}',
+      body: standard,
+      payload: '{}',
     });
 
   it.each([
@@ -98,7 +109,8 @@ describe('webhook sender: response bodies', () => {
       destination: { type: 'webhook', url: base + path, headers: {} },
       signingSecrets: [generateSigningSecret()],
       messageId: 'dlv_bodies',
-      body,
+      body: standard,
+      payload: body,
       debug,
     });
 

@@ -9,15 +9,10 @@ import {
 } from '@herald/domain';
 import { clientSpan, type Attributes } from '@herald/observability';
 import { ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions';
-import { recordSendResult } from './send-span';
+import type { DestinationSender, SendRequest } from '../destination-sender';
+import { recordSendResult } from '../send-span';
 
-export interface EmailRequest {
-  destination: EmailDestination;
-  /** The delivery's standard body: what the mail's subject, headers and text describe. */
-  body: DeliveredBody;
-  /** The JSON sent, attached as event.json: the standard body, or what a transformation gave. */
-  payload: string;
-}
+type EmailRequest = SendRequest<EmailDestination>;
 
 /** What nodemailer attaches to the errors it raises. */
 interface SmtpError extends NodeJS.ErrnoException {
@@ -31,7 +26,8 @@ interface SmtpError extends NodeJS.ErrnoException {
  * The server is operator-configured, so it is not subject to the private-address check.
  */
 @Injectable()
-export class EmailSender implements OnApplicationShutdown {
+export class EmailSender implements DestinationSender<'email'>, OnApplicationShutdown {
+  readonly type = 'email';
   private readonly transport: Transporter | null;
   /** The SMTP server's address for spans; never the URL, which may hold a password. */
   private readonly server: Attributes;

@@ -12,6 +12,7 @@ const body: DeliveredBody = {
   delivery_id: 'dlv_1',
   data: {},
 };
+const ids = { messageId: body.delivery_id, signingSecrets: [] };
 const destination = { type: 'email' as const, to: ['ops@openvolt.test'] };
 
 /** A TCP server that accepts connections and never says a word, as a hung SMTP server would. */
@@ -66,7 +67,7 @@ describe('EmailSender failures', () => {
   ])('classifies an SMTP %d for the only recipient as %s', async (code, failure) => {
     const smtp = await answeringServer({ 'ops@openvolt.test': code });
     const sender = new EmailSender(testConfig({ HERALD_SMTP_URL: smtp.url }));
-    const result = await sender.send({ destination, body, payload: JSON.stringify(body) });
+    const result = await sender.send({ destination, body, payload: JSON.stringify(body), ...ids });
     await sender.onApplicationShutdown();
     await smtp.close();
     expect(result).toMatchObject({ ok: false, failure, statusCode: code });
@@ -80,6 +81,7 @@ describe('EmailSender failures', () => {
       destination: { type: 'email', to: ['ops@openvolt.test', 'gone@openvolt.test'] },
       body,
       payload: JSON.stringify(body),
+      ...ids,
     });
     await sender.onApplicationShutdown();
     await smtp.close();
@@ -89,7 +91,9 @@ describe('EmailSender failures', () => {
 
   it('fails as ours, naming the setting, when HERALD_SMTP_URL is not set', async () => {
     const sender = new EmailSender(testConfig());
-    expect(await sender.send({ destination, body, payload: JSON.stringify(body) })).toMatchObject({
+    expect(
+      await sender.send({ destination, body, payload: JSON.stringify(body), ...ids }),
+    ).toMatchObject({
       ok: false,
       failure: 'ours',
       message: 'email is not configured: HERALD_SMTP_URL is not set',
@@ -100,7 +104,7 @@ describe('EmailSender failures', () => {
   it('retries when the SMTP server refuses the connection', async () => {
     const port = await closedPort();
     const sender = new EmailSender(testConfig({ HERALD_SMTP_URL: `smtp://127.0.0.1:${port}` }));
-    const result = await sender.send({ destination, body, payload: JSON.stringify(body) });
+    const result = await sender.send({ destination, body, payload: JSON.stringify(body), ...ids });
     await sender.onApplicationShutdown();
     expect(result).toMatchObject({ ok: false, failure: 'retryable', statusCode: null });
     expect(!result.ok && result.message).toContain('ECONNREFUSED');
@@ -115,7 +119,7 @@ describe('EmailSender failures', () => {
       }),
     );
     const started = Date.now();
-    const result = await sender.send({ destination, body, payload: JSON.stringify(body) });
+    const result = await sender.send({ destination, body, payload: JSON.stringify(body), ...ids });
     const elapsed = Date.now() - started;
     await sender.onApplicationShutdown();
     await silent.close();
