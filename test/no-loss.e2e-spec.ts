@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { ApiClient, verifyWebhook, waitFor, type ReceivedRequest } from '@herald/testing';
 import { startHerald, untilMatcherKnows, type RunningHerald } from './support/herald-harness';
+import { SubscriptionIndexService } from '../apps/matcher/src/matching/subscription-index.service';
 import {
   buildDist,
   startServiceProcess,
@@ -249,3 +250,248 @@ describe.each(KILLED)(
     }, 240_000);
   },
 );
+
+/** What the README promises: the matcher sees a subscription change within two seconds of the API's answer. */
+const CHANGE_REACHES_MATCHER_MS = 2_000;
+/** Events published after the subscription changes, to show the matcher applies them. */
+const AFTER_CHANGE_EVENTS = 20;
+
+/**
+ * The subscription API is off the delivery path: killed with SIGKILL mid-stream (as its own OS
+ * process; the three consuming services run in this process), deliveries go on without it; started
+ * again, it is ready within the recovery bound, answers with what it stored, and a subscription change
+ * made through it still reaches the matcher (outbox, then changelog topic) within the promised window.
+ */
+describe('no loss: the subscription-api is killed with SIGKILL mid-stream and restarted', () => {
+  let herald: RunningHerald;
+  let receiver: SlowReceiver;
+  let producer: Producer;
+  const children: ServiceProcess[] = [];
+
+  async function startApi(): Promise<ServiceProcess> {
+    const service = await startServiceProcess(
+      'subscription-api',
+      {
+        KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+        DATABASE_URL: process.env.DATABASE_URL,
+        HERALD_ENCRYPTION_KEY: process.env.HERALD_TEST_ENCRYPTION_KEY,
+        HERALD_ADMIN_TOKEN: herald.config.adminToken ?? undefined,
+        HERALD_ALLOW_PRIVATE_DESTINATIONS: 'true',
+        HERALD_TOPIC_PARTITIONS: String(herald.config.topicPartitions),
+        HERALD_RETRY_SCHEDULE: herald.config.retrySchedule.map((ms) => `${ms}ms`).join(','),
+      },
+      60_000,
+    );
+    children.push(service);
+    return service;
+  }
+
+  beforeAll(async () => {
+    buildDist();
+    herald = await startHerald(undefined, { services: KILLED, api: false });
+    receiver = new SlowReceiver();
+    await receiver.start();
+    producer = new Kafka({
+      brokers: herald.config.kafkaBrokers,
+      logLevel: logLevel.NOTHING,
+    }).producer();
+    await producer.connect();
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const child of children) await stopServiceProcess(child, 'SIGKILL');
+    await producer?.disconnect();
+    await receiver?.stop();
+    await herald?.stop();
+  });
+
+  it('keeps delivering while it is down, is ready within 10 s of the restart, and its changes reach the matcher within 2 s', async () => {
+    expect(herald.apps).toHaveLength(3);
+    let api = await startApi();
+    const apiUrl = (): string => `http://127.0.0.1:${api.port}`;
+    const operator = new ApiClient(apiUrl(), herald.config.adminToken);
+    const { tenantId, apiKey, client: firstClient } = await operator.createTenant('no-loss-api');
+    const subscriptions: { id: string; secret: string; path: string }[] = [];
+    for (let index = 0; index < SUBSCRIPTIONS; index++) {
+      const path = `/no-loss-api/${index}`;
+      const created = await firstClient.request<{ id: string; secret: string }>(
+        'POST',
+        '/v1/subscriptions',
+        {
+          event_types: ['meter.reading'],
+          destination: { type: 'webhook', url: `${receiver.url}${path}` },
+        },
+      );
+      expect(created.status).toBe(201);
+      subscriptions.push({ ...created.body, path });
+    }
+    for (const { id } of subscriptions) await untilMatcherKnows(herald, id);
+
+    const publish = (seqs: number[]) =>
+      producer.send({
+        topic: 'herald.events.inbound',
+        messages: seqs.map((seq) => ({
+          value: JSON.stringify({ tenant_id: tenantId, type: 'meter.reading', data: { seq } }),
+        })),
+      });
+    const perChunk = EVENTS / CHUNKS;
+    const chunkPublishedAt: number[] = [];
+    const publishing = (async () => {
+      for (let chunk = 0; chunk < CHUNKS; chunk++) {
+        await publish(Array.from({ length: perChunk }, (_, index) => chunk * perChunk + index));
+        chunkPublishedAt[chunk] = Date.now();
+        await new Promise((resolve) => setTimeout(resolve, CHUNK_EVERY_MS));
+      }
+    })();
+
+    const pairOf = (request: ReceivedRequest): string => {
+      const body = JSON.parse(request.body) as DeliveredBody;
+      return `${request.path}#${body.data.seq}`;
+    };
+    const pairsOfStream = (): number =>
+      new Set(
+        receiver.requests
+          .filter((request) => (JSON.parse(request.body) as DeliveredBody).data.seq < EVENTS)
+          .map(pairOf),
+      ).size;
+
+    await waitFor(
+      'a fifth of the deliveries to arrive',
+      () => pairsOfStream() >= PAIRS / 5,
+      60_000,
+      5,
+    );
+    api.process.kill('SIGKILL');
+    const exit = await api.exited;
+    const killedAt = Date.now();
+    const pairsBeforeKill = pairsOfStream();
+    expect(exit.signal).toBe('SIGKILL');
+    expect(pairsBeforeKill).toBeLessThan(PAIRS);
+
+    // Off the delivery path: with the API gone, the rest of the stream — events published after the
+    // kill included — is delivered.
+    await publishing;
+    const firstChunkAfterKill = chunkPublishedAt.findIndex((at) => at >= killedAt);
+    expect(firstChunkAfterKill).toBeGreaterThanOrEqual(0);
+    await waitFor(
+      `all ${PAIRS} (subscription, event) pairs to arrive while the API is down`,
+      () => pairsOfStream() === PAIRS,
+      60_000,
+      50,
+    );
+    const streamDoneAt = Date.now();
+    await expect(fetch(`${apiUrl()}/health/live`)).rejects.toThrow();
+
+    // Started again: ready within the recovery bound of the restart, and answering with what it stored.
+    const restartedAt = Date.now();
+    api = await startApi();
+    const readyAt = Date.now();
+    expect(readyAt - restartedAt).toBeLessThanOrEqual(10_000);
+    const client = new ApiClient(apiUrl(), apiKey);
+    const listed = await client.request<{ data: { id: string }[] }>('GET', '/v1/subscriptions');
+    expect(listed.status).toBe(200);
+    expect(listed.body.data.map(({ id }) => id).sort()).toEqual(
+      subscriptions.map(({ id }) => id).sort(),
+    );
+
+    // A change made through the restarted API reaches the matcher within the promised window: one
+    // subscription added, one disabled.
+    const matcher = herald.matcher?.get(SubscriptionIndexService);
+    if (!matcher) throw new Error('no matcher runs in this Herald');
+    const heardWithin = async (what: string, holds: () => boolean, answeredAt: number) =>
+      (await waitFor(what, () => (holds() ? Date.now() : undefined), 30_000, 10)) - answeredAt;
+    const addedPath = '/no-loss-api/added';
+    const added = await client.request<{ id: string; secret: string }>(
+      'POST',
+      '/v1/subscriptions',
+      {
+        event_types: ['meter.reading'],
+        destination: { type: 'webhook', url: `${receiver.url}${addedPath}` },
+      },
+    );
+    const addedAnsweredAt = Date.now();
+    expect(added.status).toBe(201);
+    const addedHeardAfter = await heardWithin(
+      'the matcher to hold the added subscription as live',
+      () => matcher.index.isLive(added.body.id),
+      addedAnsweredAt,
+    );
+    const disabled = subscriptions[0];
+    const patched = await client.request('PATCH', `/v1/subscriptions/${disabled.id}`, {
+      enabled: false,
+    });
+    const disabledAnsweredAt = Date.now();
+    expect(patched.status).toBe(200);
+    const disabledHeardAfter = await heardWithin(
+      'the matcher to hold the disabled subscription as not live',
+      () => !matcher.index.isLive(disabled.id),
+      disabledAnsweredAt,
+    );
+    expect(addedHeardAfter).toBeLessThanOrEqual(CHANGE_REACHES_MATCHER_MS);
+    expect(disabledHeardAfter).toBeLessThanOrEqual(CHANGE_REACHES_MATCHER_MS);
+
+    // Events published now are matched with the changes: the added subscription gets them, the
+    // disabled one does not, the other two go on.
+    const later = Array.from({ length: AFTER_CHANGE_EVENTS }, (_, index) => EVENTS + index);
+    await publish(later);
+    const active = [...subscriptions.slice(1), { ...added.body, path: addedPath }];
+    await waitFor(
+      'the events published after the changes to reach the live subscriptions',
+      () =>
+        active.every(
+          ({ path }) =>
+            new Set(
+              receiver.requests
+                .filter((request) => request.path === path)
+                .map((request) => (JSON.parse(request.body) as DeliveredBody).data.seq)
+                .filter((seq) => seq >= EVENTS),
+            ).size === AFTER_CHANGE_EVENTS,
+        ),
+      60_000,
+      50,
+    );
+
+    const byPair = new Map<string, ReceivedRequest[]>();
+    for (const request of receiver.requests) {
+      const pair = pairOf(request);
+      byPair.set(pair, [...(byPair.get(pair) ?? []), request]);
+    }
+    const expected = [
+      ...subscriptions.map((subscription, index) => ({
+        ...subscription,
+        from: 0,
+        seqs: index === 0 ? EVENTS : EVENTS + AFTER_CHANGE_EVENTS,
+      })),
+      { ...added.body, path: addedPath, seqs: AFTER_CHANGE_EVENTS, from: EVENTS },
+    ];
+    for (const { path, secret, id, seqs, from } of expected) {
+      for (let seq = from; seq < from + seqs; seq++) {
+        const copies = byPair.get(`${path}#${seq}`) ?? [];
+        expect({ pair: `${path}#${seq}`, delivered: copies.length > 0 }).toEqual({
+          pair: `${path}#${seq}`,
+          delivered: true,
+        });
+        for (const request of copies) {
+          expect(verifyWebhook<DeliveredBody>(secret, request)).toMatchObject({
+            subscription_id: id,
+            data: { seq },
+          });
+        }
+        expect(new Set(copies.map((r) => r.headers['webhook-id'])).size).toBe(1);
+        expect(new Set(copies.map((r) => r.body)).size).toBe(1);
+      }
+    }
+    // Nothing else: the disabled subscription got none of the later events, the added one none before.
+    const pairs = expected.reduce((sum, { seqs }) => sum + seqs, 0);
+    expect(byPair.size).toBe(pairs);
+    expect(new Set(receiver.requests.map((r) => r.headers['webhook-id'])).size).toBe(pairs);
+
+    process.stderr.write(
+      `no-loss (subscription-api): ${pairsBeforeKill}/${PAIRS} pairs before SIGKILL; the rest ` +
+        `delivered ${streamDoneAt - killedAt} ms after it with the API down; restarted API ready ` +
+        `${readyAt - restartedAt} ms after the restart began (live after ${(api.liveAt ?? readyAt) - restartedAt} ms); ` +
+        `the matcher held an added subscription ${addedHeardAfter} ms and a disabled one ` +
+        `${disabledHeardAfter} ms after the API's answer; ${receiver.requests.length - pairs} duplicate requests\n`,
+    );
+  }, 240_000);
+});

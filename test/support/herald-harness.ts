@@ -18,6 +18,7 @@ import { SubscriptionIndexService } from '../../apps/matcher/src/matching/subscr
 
 export interface RunningHerald {
   config: HeraldConfig;
+  /** The subscription API's URL; empty when it runs elsewhere (`api: false`). */
   apiUrl: string;
   apps: INestApplication[];
   /** The matcher's application, when it runs in this process. */
@@ -35,6 +36,11 @@ export interface StartOptions {
    * runs the deliverer as a child process leaves it out here, or this one would take its partitions.
    */
   services?: readonly ServiceName[];
+  /**
+   * Whether the subscription API runs in this process (by default it does, whatever `services`
+   * says). A suite that runs it as a child process, to kill it, sets false.
+   */
+  api?: boolean;
 }
 
 /** The real services in this process, each a Nest application on its own loopback port. */
@@ -48,9 +54,10 @@ export async function startHerald(
     { name: 'matcher', module: () => MatcherModule.forRoot(config) },
     { name: 'deliverer', module: () => DelivererModule.forRoot(config) },
   ] as const;
-  const chosen = services.filter(
-    (service) =>
-      service.name === 'subscription-api' || (options.services ?? ALL).includes(service.name),
+  const chosen = services.filter((service) =>
+    service.name === 'subscription-api'
+      ? (options.api ?? true)
+      : (options.services ?? ALL).includes(service.name),
   );
   const started = await Promise.allSettled(
     chosen.map((service) => createService(service.name, service.module(), config)),
@@ -70,7 +77,7 @@ export async function startHerald(
   }
   return {
     config,
-    apiUrl: appUrl(apps[0]),
+    apiUrl: chosen[0].name === 'subscription-api' ? appUrl(apps[0]) : '',
     apps,
     matcher: apps[chosen.findIndex((service) => service.name === 'matcher')] ?? null,
     stop: async () => {
