@@ -11,7 +11,6 @@ import { ConsoleController } from './console/console.controller';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
 import { DeliveriesModule } from './deliveries/deliveries.module';
 import { DestinationTypesModule } from './destination-types/destination-types.module';
-import { DispatchModule } from './dispatch/dispatch.module';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { EventTypesModule } from './event-types/event-types.module';
 import { EventsModule } from './events/events.module';
@@ -31,7 +30,8 @@ export class SubscriptionApiModule {
         ConfigModule.forRoot(config),
         PersistenceModule,
         KafkaModule,
-        DispatchModule,
+        // Background work of their own besides what they export: the outbox relay's timer and the
+        // retention purge. The feature modules that use them import them too.
         OutboxModule,
         RetentionModule,
         TenantsModule,

@@ -1,6 +1,6 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { DeliveryDispatcher } from './delivery-dispatcher';
 
-@Global()
+/** Sends deliveries to the deliverer: events, redelivery and tests import it. */
 @Module({ providers: [DeliveryDispatcher], exports: [DeliveryDispatcher] })
 export class DispatchModule {}

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { DeliveriesModule } from '../deliveries/deliveries.module';
+import { OutboxModule } from '../outbox/outbox.module';
 import { SubscriptionActionsController } from './subscription-actions.controller';
 import { SubscriptionActionsGrpcController } from './subscription-actions.grpc';
 import { SubscriptionStatsController } from './subscription-stats.controller';
@@ -10,6 +12,7 @@ import { SubscriptionsService } from './subscriptions.service';
 import { SubscriptionPreviewService } from './subscription-preview.service';
 
 @Module({
+  imports: [OutboxModule, DeliveriesModule],
   controllers: [
     SubscriptionsController,
     SubscriptionActionsController,
