@@ -12,13 +12,14 @@ import { DeliveryTargets } from './delivery/delivery-targets';
 import { DeliveryBodies } from './delivery/delivery-bodies';
 import { SubscriptionChanges } from './delivery/subscription-changes';
 import { DeliveryRouter } from './delivery/delivery-router';
+import { OutboxModule } from './outbox/outbox.module';
 
 @Module({})
 export class DelivererModule {
   static forRoot(config: HeraldConfig): DynamicModule {
     return {
       module: DelivererModule,
-      imports: [ConfigModule.forRoot(config), PersistenceModule, KafkaModule],
+      imports: [ConfigModule.forRoot(config), PersistenceModule, KafkaModule, OutboxModule],
       providers: [
         ...destinationSenderProviders,
         SubscriptionHealth,

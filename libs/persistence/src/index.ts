@@ -1,4 +1,5 @@
 export * from './data-source';
+export * from './outbox-relay';
 export * from './persistence.module';
 export * from './repositories/console-sessions.repository';
 export * from './repositories/deliveries.repository';

@@ -1,7 +1,7 @@
 import { loadConfig } from '@herald/config';
 import type { DeliveryMessage } from '@herald/contracts';
 import type { TypedProducer } from '@herald/kafka';
-import type { SubscriptionsRepository } from '@herald/persistence';
+import type { OutboxRelay, SubscriptionsRepository } from '@herald/persistence';
 import { SubscriptionHealth } from './subscription-health';
 
 const message = (n: number): DeliveryMessage =>
@@ -39,6 +39,7 @@ describe('SubscriptionHealth after successes', () => {
       }),
       subscriptions,
       producer,
+      { nudge: () => undefined } as unknown as OutboxRelay,
     );
     const ok = { ok: true, statusCode: 200, responseExcerpt: null } as const;
     const done = { kind: 'done' } as const;

@@ -14,7 +14,7 @@ import {
   type SendResult,
 } from '@herald/domain';
 import { TypedProducer } from '@herald/kafka';
-import { SubscriptionsRepository } from '@herald/persistence';
+import { OutboxRelay, SubscriptionsRepository } from '@herald/persistence';
 
 /** How long a success that found a subscription not failing spares the next successes their write. */
 const HEALTHY_FOR_MS = 2_000;
@@ -53,6 +53,7 @@ export class SubscriptionHealth {
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly subscriptions: SubscriptionsRepository,
     private readonly producer: TypedProducer,
+    private readonly outbox: OutboxRelay,
   ) {
     this.logger = new JsonLogger('deliverer', config.logLevel);
   }
@@ -117,6 +118,8 @@ export class SubscriptionHealth {
           : undefined,
       );
       if (disabled) {
+        // The disable went to the outbox with it: on to the changelog, for the matchers.
+        this.outbox.nudge();
         this.logger.event('warn', 'subscription disabled', {
           tenant_id: tenantId,
           subscription_id: subscriptionId,

@@ -2,9 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
 import { Topics } from '@herald/contracts';
 import { newId } from '@herald/domain';
-import { TenantsRepository, type PageRequest } from '@herald/persistence';
+import { OutboxRelay, TenantsRepository, type PageRequest } from '@herald/persistence';
 import { pageResponse } from '../common/pagination';
-import { OutboxRelay } from '../outbox/outbox-relay';
 import { ApiError, notFound } from '../errors/api-error';
 import { presentApiKey, type ApiKeyView } from './api-key.view';
 

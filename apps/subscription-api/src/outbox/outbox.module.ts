@@ -1,9 +1,41 @@
-import { Module } from '@nestjs/common';
-import { OutboxRelay } from './outbox-relay';
+import {
+  Inject,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
+import { TypedProducer } from '@herald/kafka';
+import { OutboxRelay, OutboxRepository } from '@herald/persistence';
 
 /**
- * Publishes what the subscription and API-key changes wrote to the outbox: the modules that write to it
- * import this one (one relay per process: a module is a singleton).
+ * Publishes what the subscription and API-key changes wrote to the outbox, on the service's producer
+ * (the API's sends are few): the modules that write to it import this one (one relay per process: a
+ * module is a singleton).
  */
-@Module({ providers: [OutboxRelay], exports: [OutboxRelay] })
-export class OutboxModule {}
+@Module({
+  providers: [
+    {
+      provide: OutboxRelay,
+      inject: [OutboxRepository, TypedProducer, HERALD_CONFIG],
+      useFactory: (outbox: OutboxRepository, producer: TypedProducer, config: HeraldConfig) =>
+        new OutboxRelay(
+          outbox,
+          (topic, messages) => producer.sendRaw(topic, messages),
+          new JsonLogger('subscription-api', config.logLevel),
+        ),
+    },
+  ],
+  exports: [OutboxRelay],
+})
+export class OutboxModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(@Inject(OutboxRelay) private readonly relay: OutboxRelay) {}
+
+  onApplicationBootstrap(): void {
+    this.relay.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.relay.stop();
+  }
+}

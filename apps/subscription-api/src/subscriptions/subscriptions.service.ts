@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import {
+  OutboxRelay,
   SubscriptionsRepository,
   type NewSubscription,
   type PageRequest,
 } from '@herald/persistence';
 import { notFound } from '../errors/api-error';
 import { pageResponse } from '../common/pagination';
-import { OutboxRelay } from '../outbox/outbox-relay';
 import { presentSubscription, type SubscriptionView } from './subscription.view';
 import type { SubscriptionPatch } from './subscription-input';
 

@@ -46,16 +46,21 @@ export class OutboxRepository {
 
   /**
    * Publishes the oldest queued messages and deletes them once `publish` resolved, all in one
-   * transaction: a failed publish leaves them queued. One relay at a time holds the lock, so
-   * messages of one key are published in the order they were queued.
+   * transaction: a failed publish leaves them queued. One relay at a time holds the lock (whichever
+   * service or replica runs it), so messages of one key are published in the order they were
+   * queued. With `wait`, a relay held by another waits for it to end — when this one starts, what
+   * the other took is on Kafka — instead of giving up at once.
    */
   async relay(
     limit: number,
     publish: (messages: OutboxMessage[]) => Promise<void>,
+    wait = false,
   ): Promise<number> {
     return this.db.transaction(async (manager) => {
       const [lock]: { ok: boolean }[] = await manager.query(
-        'SELECT pg_try_advisory_xact_lock($1) AS ok',
+        wait
+          ? 'SELECT true AS ok FROM pg_advisory_xact_lock($1)'
+          : 'SELECT pg_try_advisory_xact_lock($1) AS ok',
         [RELAY_LOCK],
       );
       if (!lock.ok) return 0;
