@@ -9,6 +9,7 @@ import {
   type Subscription,
 } from '@herald/domain';
 import { checkFields, decodeJsonObject, type DecodeResult } from './decode';
+import type { DeadLetterCode } from './reason-codes';
 
 /** `herald.events.accepted`: an event ingest has stored, keyed by tenant so a tenant's events stay in order. */
 export interface AcceptedEventMessage {
@@ -141,7 +142,7 @@ export function decodeDelivery(raw: Buffer | null): DecodeResult<DeliveryMessage
 
 /** `herald.events.invalid`: what was rejected, why, and where it came from. */
 export interface InvalidEventMessage {
-  reason: { code: string; message: string; field?: string };
+  reason: { code: DeadLetterCode; message: string; field?: string };
   source: {
     transport: 'kafka' | 'http';
     topic?: string;

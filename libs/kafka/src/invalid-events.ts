@@ -2,6 +2,7 @@ import {
   Headers,
   Topics,
   toInvalidEventMessage,
+  type DeadLetterCode,
   type InvalidEventMessage,
 } from '@herald/contracts';
 import type { RawMessage } from './consumer-runner';
@@ -11,7 +12,7 @@ import type { TypedProducer } from './typed-producer';
 export async function sendInvalidEvent(
   producer: TypedProducer,
   raw: RawMessage,
-  code: string,
+  code: DeadLetterCode,
   reason: string,
   field?: string,
 ): Promise<InvalidEventMessage> {

@@ -1,3 +1,5 @@
+import type { DeadLetterCode } from '@herald/contracts';
+
 /** What a message handler decided; the consumer runner acts on it and commits. */
 export type HandlerOutcome =
   | { kind: 'ack' }
@@ -5,7 +7,7 @@ export type HandlerOutcome =
   | { kind: 'retry'; afterMs: number; reason: string }
   /** Not attempted now (rate limit, open circuit, a backed-up lane); try again after `afterMs`. */
   | { kind: 'defer'; afterMs: number; reason: string }
-  | { kind: 'deadLetter'; code: string; reason: string; field?: string };
+  | { kind: 'deadLetter'; code: DeadLetterCode; reason: string; field?: string };
 
 export type LaterOutcome = Extract<HandlerOutcome, { kind: 'retry' | 'defer' }>;
 
@@ -20,7 +22,11 @@ export const defer = (afterMs: number, reason: string): HandlerOutcome => ({
   afterMs,
   reason,
 });
-export const deadLetter = (code: string, reason: string, field?: string): HandlerOutcome => ({
+export const deadLetter = (
+  code: DeadLetterCode,
+  reason: string,
+  field?: string,
+): HandlerOutcome => ({
   kind: 'deadLetter',
   code,
   reason,

@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
-import { Headers, Topics, retryTopic, type DeliveryMessage } from '@herald/contracts';
+import {
+  Headers,
+  Topics,
+  retryTopic,
+  type DeadLetterCode,
+  type DeliveryMessage,
+} from '@herald/contracts';
 import { deliveryDeadline, formatDuration, RETRY_JITTER, retryBudgetMs } from '@herald/domain';
 import { TypedProducer, type LaterOutcome } from '@herald/kafka';
 import { HeraldMetrics } from '@herald/observability';
@@ -69,7 +75,7 @@ export class DeliveryRouter {
   async deadLetter(
     key: string | null,
     value: Buffer | DeliveryMessage | null,
-    code: string,
+    code: DeadLetterCode,
     reason: string,
   ): Promise<void> {
     await this.producer.sendRaw(Topics.deliveriesDlq.name, [

@@ -5,7 +5,7 @@ import {
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
-import { HERALD_ORIGIN, Headers, Topics } from '@herald/contracts';
+import { HERALD_ORIGIN, Headers, Topics, type DeadLetterCode } from '@herald/contracts';
 import {
   Consumers,
   type ConsumerRunner,
@@ -93,7 +93,7 @@ export class InboundConsumer implements OnApplicationBootstrap, BeforeApplicatio
 
   private async reject(
     raw: RawMessage,
-    code: string,
+    code: DeadLetterCode,
     reason: string,
     field?: string,
   ): Promise<void> {
