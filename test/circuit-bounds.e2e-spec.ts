@@ -212,8 +212,13 @@ describe('the retry schedule bounds the time to the DLQ while a circuit is open'
     // The schedule's time was given in full: none gave up before it; and none waited for the
     // circuit: each was given up within the schedule's bound (plus the pipeline's own latency).
     const gaveUp = letters.map((letter) => Date.parse(lastAttempt(letter).started_at));
-    expect(Math.min(...gaveUp) - first.receivedAt).toBeGreaterThanOrEqual(BUDGET_MS - 50);
-    expect(Math.max(...gaveUp) - first.receivedAt).toBeLessThan(BUDGET_MS + PIPELINE_MS);
+    const late = gaveUp.map((at) => at - first.receivedAt);
+    if (Math.max(...late) >= BUDGET_MS + PIPELINE_MS) {
+      // Which deliveries were late, and by how much: a whole partition held up shows as all of them.
+      console.error(`give-ups, ms after the first call: ${late.sort((a, b) => a - b).join(', ')}`);
+    }
+    expect(Math.min(...late)).toBeGreaterThanOrEqual(BUDGET_MS - 50);
+    expect(Math.max(...late)).toBeLessThan(BUDGET_MS + PIPELINE_MS);
 
     // The tenant hears of each one as of any delivery that spent its schedule.
     const told = await waitFor('herald.delivery.exhausted for every dead letter', () => {
