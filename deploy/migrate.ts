@@ -1,5 +1,5 @@
-import { JsonLogger } from '@herald/config';
 import { runMigrations } from '@herald/persistence';
+import { JsonLogger } from '@herald/observability';
 
 /**
  * The one-shot migration step of a deployment (the Helm chart's pre-install/pre-upgrade Job, the

@@ -1,4 +1,3 @@
 export * from './config.module';
 export * from './herald-config';
-export * from './logger';
 export * from './connection-security';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
-import type { JsonLogger } from '@herald/config';
 import { Topics, type SubscriptionChangeMessage } from '@herald/contracts';
+import type { JsonLogger } from '@herald/observability';
 
 /**
  * Follows `herald.subscriptions.changelog` in a consumer group of this process's own that never

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
-import { JsonLogger } from '@herald/config';
 import { decodeRaw, type TopicDefinition } from '@herald/contracts';
 import { waitFor } from '@herald/testing';
 import { ConsumerRunner, type ConsumerRunnerOptions } from './consumer-runner';
 import { ack, type HandlerOutcome } from './outcome';
 import { isPermanentFailure } from './permanent-failure';
+import { JsonLogger } from '@herald/observability';
 
 /** The consumer runner on a real broker: slow keys run past the batch, commits wait for them. */
 describe('ConsumerRunner', () => {

@@ -1,7 +1,6 @@
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { TopicDefinition } from '@herald/contracts';
-import type { JsonLogger } from '@herald/config';
-import { captureContext } from '@herald/observability';
+import { captureContext, type JsonLogger } from '@herald/observability';
 import type { HandlerOutcome, LaterOutcome } from './outcome';
 import { setFetchLinger } from './fetch-linger';
 import { InFlightBudget } from './in-flight-budget';

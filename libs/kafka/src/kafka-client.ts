@@ -1,7 +1,8 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
-import type { JsonLogger, KafkaSasl, KafkaTls } from '@herald/config';
+import type { KafkaSasl, KafkaTls } from '@herald/config';
 // Before any client connects: stops kafkajs's idle 1 ms timer loop on every connection.
 import './request-queue-fix';
+import type { JsonLogger } from '@herald/observability';
 
 // kafkajs logs every retried broker response at ERROR; what really fails reaches our code as an
 // exception, so its levels are taken one step down.

@@ -1,8 +1,8 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Admin, Kafka } from 'kafkajs';
-import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
 import { allTopics } from '@herald/contracts';
-import { Readiness } from '@herald/observability';
+import { Readiness, JsonLogger } from '@herald/observability';
 import { ConsumerLagMetric, KAFKA_ADMIN } from './consumer-lag';
 import { Consumers } from './consumers';
 import { createKafkaClient, describeKafkaConnectFailure, KAFKA_CLIENT } from './kafka-client';

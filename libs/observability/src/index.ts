@@ -6,3 +6,4 @@ export * from './observability.module';
 export * from './readiness';
 export * from './tracing';
 export * from './handling-summary';
+export * from './logger';

@@ -1,18 +1,27 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
+import type { LogLevel } from '@herald/config';
 import { HealthController } from './health.controller';
+import { JsonLogger } from './logger';
 import { HeraldMetrics } from './metrics';
 import { Readiness } from './readiness';
 
-/** Metrics, readiness and the health endpoints of one service; every other module may use them. */
+/**
+ * Metrics, readiness, the health endpoints and the logger of one service (its lines carry the
+ * service's name, at its level); every other module may use them.
+ */
 @Global()
 @Module({})
 export class ObservabilityModule {
-  static forService(service: string): DynamicModule {
+  static forService(service: string, logLevel: LogLevel = 'info'): DynamicModule {
     return {
       module: ObservabilityModule,
       controllers: [HealthController],
-      providers: [{ provide: HeraldMetrics, useValue: new HeraldMetrics(service) }, Readiness],
-      exports: [HeraldMetrics, Readiness],
+      providers: [
+        { provide: HeraldMetrics, useValue: new HeraldMetrics(service) },
+        { provide: JsonLogger, useValue: new JsonLogger(service, logLevel) },
+        Readiness,
+      ],
+      exports: [HeraldMetrics, Readiness, JsonLogger],
     };
   }
 }

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
-import { JsonLogger } from '@herald/config';
 import { testConfig } from '@herald/testing';
 import { dataSourceOptions } from './data-source';
 import { OutboxRelay, type OutboxPublish } from './outbox-relay';
 import { enqueueOutboxMessage, OutboxRepository } from './repositories/outbox.repository';
+import { JsonLogger } from '@herald/observability';
 
 /**
  * Relays of several services share the outbox (the API's and the deliverer's): one at a time holds

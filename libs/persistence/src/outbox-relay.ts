@@ -1,5 +1,5 @@
-import type { JsonLogger } from '@herald/config';
 import type { OutboxMessage, OutboxRepository } from './repositories/outbox.repository';
+import type { JsonLogger } from '@herald/observability';
 
 /** Sends one topic's relayed messages to Kafka (a service's producer). */
 export type OutboxPublish = (

@@ -10,8 +10,13 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { JsonLogger, loadConfig, type HeraldConfig } from '@herald/config';
-import { httpServerTracing, ObservabilityModule, startTracing } from '@herald/observability';
+import { loadConfig, type HeraldConfig } from '@herald/config';
+import {
+  httpServerTracing,
+  ObservabilityModule,
+  startTracing,
+  JsonLogger,
+} from '@herald/observability';
 import { httpMetrics } from './http-metrics';
 import { ManagementServer } from './management-server';
 
@@ -65,7 +70,7 @@ export async function createService(
 ): Promise<INestApplication> {
   const root: DynamicModule = {
     module: ServiceRoot,
-    imports: [ObservabilityModule.forService(name), module],
+    imports: [ObservabilityModule.forService(name, config.logLevel), module],
     providers: [
       ManagementServer,
       TracingFlush,

@@ -1,10 +1,8 @@
 import {
-  Inject,
   Injectable,
   type OnApplicationBootstrap,
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
-import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
 import {
   Headers,
   Topics,
@@ -17,6 +15,7 @@ import { Consumers, isPermanentFailure, type ConsumerRunner } from '@herald/kafk
 import { DeliveryService } from './delivery.service';
 import { DeliveryFlow } from './delivery-flow';
 import { DeliveryRouter } from './delivery-router';
+import { JsonLogger } from '@herald/observability';
 
 /** Dead letters the consumer runner makes itself, of messages whose handling kept failing. */
 const PARKED_BY_RUNNER = new Set(['unprocessable', 'handler_failed']);
@@ -27,18 +26,15 @@ const PARKED_BY_RUNNER = new Set(['unprocessable', 'handler_failed']);
  */
 @Injectable()
 export class DeliveriesConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger: JsonLogger;
   private runner: ConsumerRunner<DeliveryMessage> | null = null;
 
   constructor(
-    @Inject(HERALD_CONFIG) config: HeraldConfig,
     private readonly consumers: Consumers,
     private readonly flow: DeliveryFlow,
     private readonly router: DeliveryRouter,
     private readonly delivery: DeliveryService,
-  ) {
-    this.logger = new JsonLogger('deliverer', config.logLevel);
-  }
+    private readonly logger: JsonLogger,
+  ) {}
 
   onApplicationBootstrap(): void {
     this.runner = this.consumers.create<DeliveryMessage>({

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
 import type { DeliveryMessage } from '@herald/contracts';
 import {
   failedSend,
@@ -10,7 +10,7 @@ import {
   type NextStep,
   type SendResult,
 } from '@herald/domain';
-import { HeraldMetrics } from '@herald/observability';
+import { HeraldMetrics, JsonLogger } from '@herald/observability';
 import { SecretsUnreadableError } from '@herald/persistence';
 import { DeliveryTargets } from './delivery-targets';
 import { DeliveryBodies } from './delivery-bodies';
@@ -24,8 +24,6 @@ const ERROR_MESSAGE_LIMIT = 1000;
 /** Makes one attempt of one delivery, records it, and says what happens next. */
 @Injectable()
 export class DeliveryService {
-  private readonly logger: JsonLogger;
-
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly targets: DeliveryTargets,
@@ -34,9 +32,8 @@ export class DeliveryService {
     private readonly senders: DestinationSenders,
     private readonly health: SubscriptionHealth,
     private readonly metrics: HeraldMetrics,
-  ) {
-    this.logger = new JsonLogger('deliverer', config.logLevel);
-  }
+    private readonly logger: JsonLogger,
+  ) {}
 
   /** `heard` learns the next step as soon as the answer is in, before the attempt is recorded. */
   async attempt(message: DeliveryMessage, heard?: (step: NextStep) => void): Promise<NextStep> {

@@ -5,9 +5,9 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
 import { followChangelog, KAFKA_CLIENT } from '@herald/kafka';
 import { DeliveryTargets } from './delivery-targets';
+import { JsonLogger } from '@herald/observability';
 
 /**
  * Drops what this deliverer keeps of a subscription (destination, secrets, policy) as soon as the
@@ -17,16 +17,13 @@ import { DeliveryTargets } from './delivery-targets';
  */
 @Injectable()
 export class SubscriptionChanges implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger: JsonLogger;
   private changes: { stop(): Promise<void> } | null = null;
 
   constructor(
-    @Inject(HERALD_CONFIG) config: HeraldConfig,
     @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
     private readonly targets: DeliveryTargets,
-  ) {
-    this.logger = new JsonLogger('deliverer', config.logLevel);
-  }
+    private readonly logger: JsonLogger,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     this.changes = await followChangelog(this.kafka, {

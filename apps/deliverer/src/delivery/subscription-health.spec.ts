@@ -1,6 +1,7 @@
 import { loadConfig } from '@herald/config';
 import type { DeliveryMessage } from '@herald/contracts';
 import type { TypedProducer } from '@herald/kafka';
+import { JsonLogger } from '@herald/observability';
 import type { OutboxRelay, SubscriptionsRepository } from '@herald/persistence';
 import { SubscriptionHealth } from './subscription-health';
 
@@ -40,6 +41,7 @@ describe('SubscriptionHealth after successes', () => {
       subscriptions,
       producer,
       { nudge: () => undefined } as unknown as OutboxRelay,
+      new JsonLogger('deliverer', 'error'),
     );
     const ok = { ok: true, statusCode: 200, responseExcerpt: null } as const;
     const done = { kind: 'done' } as const;

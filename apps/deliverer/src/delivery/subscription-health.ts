@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
 import { HERALD_ORIGIN, Headers, Topics, type DeliveryMessage } from '@herald/contracts';
 import {
   OperationalEventTypes,
@@ -15,6 +15,7 @@ import {
 } from '@herald/domain';
 import { TypedProducer } from '@herald/kafka';
 import { OutboxRelay, SubscriptionsRepository } from '@herald/persistence';
+import { JsonLogger } from '@herald/observability';
 
 /** How long a success that found a subscription not failing spares the next successes their write. */
 const HEALTHY_FOR_MS = 2_000;
@@ -37,7 +38,6 @@ function verdictOf(result: SendResult): AttemptVerdict {
  */
 @Injectable()
 export class SubscriptionHealth {
-  private readonly logger: JsonLogger;
   /**
    * Subscriptions whose last success found them not failing, until when that is trusted: another
    * deliverer's failure is seen within that time.
@@ -54,9 +54,8 @@ export class SubscriptionHealth {
     private readonly subscriptions: SubscriptionsRepository,
     private readonly producer: TypedProducer,
     private readonly outbox: OutboxRelay,
-  ) {
-    this.logger = new JsonLogger('deliverer', config.logLevel);
-  }
+    private readonly logger: JsonLogger,
+  ) {}
 
   async afterAttempt(message: DeliveryMessage, result: SendResult, step: NextStep): Promise<void> {
     // Refused because the subscription is disabled or deleted: says nothing about its endpoint, and

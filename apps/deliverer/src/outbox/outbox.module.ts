@@ -5,9 +5,9 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
 import { KAFKA_CLIENT, TypedProducer } from '@herald/kafka';
 import { OutboxRelay, OutboxRepository } from '@herald/persistence';
+import { JsonLogger } from '@herald/observability';
 
 const OUTBOX_PRODUCER = Symbol('deliverer outbox producer');
 
@@ -26,13 +26,9 @@ const OUTBOX_PRODUCER = Symbol('deliverer outbox producer');
     },
     {
       provide: OutboxRelay,
-      inject: [OutboxRepository, OUTBOX_PRODUCER, HERALD_CONFIG],
-      useFactory: (outbox: OutboxRepository, producer: TypedProducer, config: HeraldConfig) =>
-        new OutboxRelay(
-          outbox,
-          (topic, messages) => producer.sendRaw(topic, messages),
-          new JsonLogger('deliverer', config.logLevel),
-        ),
+      inject: [OutboxRepository, OUTBOX_PRODUCER, JsonLogger],
+      useFactory: (outbox: OutboxRepository, producer: TypedProducer, logger: JsonLogger) =>
+        new OutboxRelay(outbox, (topic, messages) => producer.sendRaw(topic, messages), logger),
     },
   ],
   exports: [OutboxRelay],

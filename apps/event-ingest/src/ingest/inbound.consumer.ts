@@ -1,10 +1,8 @@
 import {
-  Inject,
   Injectable,
   type OnApplicationBootstrap,
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
-import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
 import { HERALD_ORIGIN, Headers, Topics, type DeadLetterCode } from '@herald/contracts';
 import {
   Consumers,
@@ -15,7 +13,7 @@ import {
   sendInvalidEvent,
   type RawMessage,
 } from '@herald/kafka';
-import { HeraldMetrics } from '@herald/observability';
+import { HeraldMetrics, JsonLogger } from '@herald/observability';
 import { IngestService } from './ingest.service';
 
 /** How an event reached Herald: through the API, or published to Kafka by a producer. */
@@ -25,18 +23,15 @@ const transportOf = (headers: Record<string, string>): 'http' | 'kafka' =>
 /** Consumes `herald.events.inbound`; rejected events go to `herald.events.invalid` with the reason. */
 @Injectable()
 export class InboundConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger: JsonLogger;
   private runner: ConsumerRunner<Buffer> | null = null;
 
   constructor(
-    @Inject(HERALD_CONFIG) config: HeraldConfig,
     private readonly consumers: Consumers,
     private readonly producer: TypedProducer,
     private readonly ingest: IngestService,
     private readonly metrics: HeraldMetrics,
-  ) {
-    this.logger = new JsonLogger('event-ingest', config.logLevel);
-  }
+    private readonly logger: JsonLogger,
+  ) {}
 
   onApplicationBootstrap(): void {
     this.runner = this.consumers.create<Buffer>({

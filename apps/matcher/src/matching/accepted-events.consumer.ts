@@ -1,10 +1,8 @@
 import {
-  Inject,
   Injectable,
   type OnApplicationBootstrap,
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
-import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
 import {
   Topics,
   decodeAcceptedEvent,
@@ -20,27 +18,24 @@ import {
   isPermanentFailure,
   sendInvalidEvent,
 } from '@herald/kafka';
-import { HeraldMetrics } from '@herald/observability';
+import { HeraldMetrics, JsonLogger } from '@herald/observability';
 import { MatchingService } from './matching.service';
 import { SubscriptionIndexService } from './subscription-index.service';
 
 /** Consumes `herald.events.accepted` and fans each event out to the subscriptions it matches. */
 @Injectable()
 export class AcceptedEventsConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger: JsonLogger;
   private runner: ConsumerRunner<AcceptedEventMessage> | null = null;
 
   constructor(
-    @Inject(HERALD_CONFIG) config: HeraldConfig,
     private readonly consumers: Consumers,
     private readonly producer: TypedProducer,
     private readonly matching: MatchingService,
     private readonly index: SubscriptionIndexService,
     private readonly metrics: HeraldMetrics,
     private readonly events: EventsRepository,
-  ) {
-    this.logger = new JsonLogger('matcher', config.logLevel);
-  }
+    private readonly logger: JsonLogger,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     // No event is matched before the index holds every subscription.

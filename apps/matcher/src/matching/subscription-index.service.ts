@@ -5,11 +5,11 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
 import type { SubscriptionChangeMessage } from '@herald/contracts';
 import { SubscriptionIndex } from '@herald/domain';
 import { followChangelog, KAFKA_CLIENT } from '@herald/kafka';
 import { SubscriptionsRepository } from '@herald/persistence';
+import { JsonLogger } from '@herald/observability';
 
 /**
  * Keeps this matcher's subscription index current: it loads every subscription from PostgreSQL,
@@ -21,19 +21,16 @@ import { SubscriptionsRepository } from '@herald/persistence';
 @Injectable()
 export class SubscriptionIndexService implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly index = new SubscriptionIndex();
-  private readonly logger: JsonLogger;
   private changes: { stop(): Promise<void> } | null = null;
   private resolveReady!: () => void;
   /** Resolves once the index holds every subscription; matching waits for it. */
   readonly ready = new Promise<void>((resolve) => (this.resolveReady = resolve));
 
   constructor(
-    @Inject(HERALD_CONFIG) config: HeraldConfig,
     @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
     private readonly subscriptions: SubscriptionsRepository,
-  ) {
-    this.logger = new JsonLogger('matcher', config.logLevel);
-  }
+    private readonly logger: JsonLogger,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const started = Date.now();

@@ -1,26 +1,24 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
 import { Topics } from '@herald/contracts';
 import { newId } from '@herald/domain';
 import { OutboxRelay, TenantsRepository, type PageRequest } from '@herald/persistence';
 import { pageResponse } from '../common/pagination';
 import { ApiError, notFound } from '../errors/api-error';
 import { presentApiKey, type ApiKeyView } from './api-key.view';
+import { JsonLogger } from '@herald/observability';
 
 export const API_KEYS_ROTATED = 'api_keys.rotated';
 
 /** API keys of one tenant: the operator lists and revokes them; a tenant rotates its own. */
 @Injectable()
 export class ApiKeysService {
-  private readonly logger: JsonLogger;
-
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly tenants: TenantsRepository,
     private readonly outbox: OutboxRelay,
-  ) {
-    this.logger = new JsonLogger('subscription-api', config.logLevel);
-  }
+    private readonly logger: JsonLogger,
+  ) {}
 
   async list(tenantId: string, page: PageRequest) {
     if (!(await this.tenants.exists(tenantId))) throw notFound('tenant', tenantId);

@@ -1,5 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
+import { Injectable } from '@nestjs/common';
 import {
   ConsoleSessionsRepository,
   TenantsRepository,
@@ -14,6 +13,7 @@ import {
   type ConsoleSessionView,
 } from './console-session.view';
 import type { NewConsoleSessionInput } from './console-session-input';
+import { JsonLogger } from '@herald/observability';
 
 /** Who manages console links: a tenant for itself, or the operator for any tenant. */
 type Manager = Extract<Principal, { kind: 'tenant' | 'operator' }>;
@@ -27,15 +27,11 @@ type Manager = Extract<Principal, { kind: 'tenant' | 'operator' }>;
  */
 @Injectable()
 export class ConsoleSessionsService {
-  private readonly logger: JsonLogger;
-
   constructor(
-    @Inject(HERALD_CONFIG) config: HeraldConfig,
     private readonly sessions: ConsoleSessionsRepository,
     private readonly tenants: TenantsRepository,
-  ) {
-    this.logger = new JsonLogger('subscription-api', config.logLevel);
-  }
+    private readonly logger: JsonLogger,
+  ) {}
 
   /**
    * A new link for the caller's tenant (or, for the operator, the one named). `consoleBase` is the

@@ -1,7 +1,12 @@
-import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import {
+  Catch,
+  HttpException,
+  Injectable,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
 import type { Response } from 'express';
 import { throwError, type Observable } from 'rxjs';
-import { JsonLogger } from '@herald/config';
 import {
   ApiError,
   grpcStatusOf,
@@ -10,8 +15,7 @@ import {
   type ApiErrorCode,
 } from './api-error';
 import { unavailableDependency, type Dependency } from './unavailable-dependency';
-
-const logger = new JsonLogger('subscription-api');
+import { JsonLogger } from '@herald/observability';
 
 function fromHttpException(exception: HttpException): ApiError {
   const status = exception.getStatus();
@@ -55,7 +59,7 @@ function fromBodyParser(exception: { status: number; message: string; type: stri
 const DEPENDENCY_NAMES: Record<Dependency, string> = { postgres: 'PostgreSQL', kafka: 'Kafka' };
 
 /** An error that is none of ours: the 503 of a dependency that is away, or else a 500. */
-function fromUnknown(exception: unknown): ApiError {
+function fromUnknown(exception: unknown, logger: JsonLogger): ApiError {
   const dependency = unavailableDependency(exception);
   if (dependency === null) return new ApiError('internal', 'internal error');
   logger.event('warn', 'request failed: dependency unavailable', {
@@ -73,7 +77,10 @@ function fromUnknown(exception: unknown): ApiError {
  * to: over REST the HTTP status, over gRPC the gRPC status with that body as JSON in the message.
  */
 @Catch()
+@Injectable()
 export class ApiExceptionFilter implements ExceptionFilter {
+  constructor(private readonly logger: JsonLogger) {}
+
   catch(exception: unknown, host: ArgumentsHost): void | Observable<never> {
     const error =
       exception instanceof ApiError
@@ -82,9 +89,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
           ? fromHttpException(exception)
           : isBodyParserError(exception)
             ? fromBodyParser(exception)
-            : fromUnknown(exception);
+            : fromUnknown(exception, this.logger);
     if (error.code === 'internal') {
-      logger.event('error', 'request failed', {
+      this.logger.event('error', 'request failed', {
         error: exception instanceof Error ? exception.message : String(exception),
         stack: exception instanceof Error ? exception.stack : undefined,
       });

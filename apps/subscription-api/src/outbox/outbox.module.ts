@@ -4,9 +4,9 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
 import { TypedProducer } from '@herald/kafka';
 import { OutboxRelay, OutboxRepository } from '@herald/persistence';
+import { JsonLogger } from '@herald/observability';
 
 /**
  * Publishes what the subscription and API-key changes wrote to the outbox, on the service's producer
@@ -17,13 +17,9 @@ import { OutboxRelay, OutboxRepository } from '@herald/persistence';
   providers: [
     {
       provide: OutboxRelay,
-      inject: [OutboxRepository, TypedProducer, HERALD_CONFIG],
-      useFactory: (outbox: OutboxRepository, producer: TypedProducer, config: HeraldConfig) =>
-        new OutboxRelay(
-          outbox,
-          (topic, messages) => producer.sendRaw(topic, messages),
-          new JsonLogger('subscription-api', config.logLevel),
-        ),
+      inject: [OutboxRepository, TypedProducer, JsonLogger],
+      useFactory: (outbox: OutboxRepository, producer: TypedProducer, logger: JsonLogger) =>
+        new OutboxRelay(outbox, (topic, messages) => producer.sendRaw(topic, messages), logger),
     },
   ],
   exports: [OutboxRelay],

@@ -5,9 +5,10 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { HERALD_CONFIG, JsonLogger, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
 import { ENDED_CONSOLE_SESSION_KEPT_MS, retentionCutoff } from '@herald/domain';
 import { ConsoleSessionsRepository, RetentionRepository, type Purged } from '@herald/persistence';
+import { JsonLogger } from '@herald/observability';
 
 /**
  * A breath between full chunks: a backlog (retention first turned on, or shortened) is purged at
@@ -29,7 +30,6 @@ export type PassPurged = Purged & { consoleSessions: number };
  */
 @Injectable()
 export class RetentionPurger implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger: JsonLogger;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
   private stopping = false;
@@ -38,9 +38,8 @@ export class RetentionPurger implements OnApplicationBootstrap, OnApplicationShu
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly retention: RetentionRepository,
     private readonly consoleSessions: ConsoleSessionsRepository,
-  ) {
-    this.logger = new JsonLogger('subscription-api', config.logLevel);
-  }
+    private readonly logger: JsonLogger,
+  ) {}
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => this.tick(), this.config.retentionIntervalMs);
