@@ -1,5 +1,5 @@
 import { readRedrive } from '../dead-letters/redrive-input';
-import { readRecover } from '../deliveries/subscription-delivery-input';
+import { readRecover } from '../subscriptions/subscription-delivery-input';
 import { eventTypePageRequest, readNewEventType } from '../event-types/event-type-input';
 import { readEventListQuery } from '../events/event-input';
 import { readNewSubscription } from '../subscriptions/subscription-input';

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { DeliveriesModule } from '../deliveries/deliveries.module';
+import { DeliveriesModule } from '../deliveries';
 import { DeadLettersController } from './dead-letters.controller';
 import { DeadLettersGrpcController } from './dead-letters.grpc';
 import { DeadLetterDepth } from './dead-letter-depth';

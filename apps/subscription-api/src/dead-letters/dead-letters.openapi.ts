@@ -1,4 +1,4 @@
-import { createdRangeParams } from '../deliveries/deliveries.openapi';
+import { createdRangeParams } from '../deliveries';
 import {
   errorResponses,
   jsonBody,

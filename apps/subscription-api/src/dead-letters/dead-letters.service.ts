@@ -6,12 +6,8 @@ import {
 } from '@herald/persistence';
 import { pageResponse } from '../common/pagination';
 import { ApiError, type ApiErrorDetail } from '../errors/api-error';
-import {
-  presentDelivery,
-  presentDeliveryDetail,
-  type DeliveryView,
-} from '../deliveries/delivery.view';
-import { Redelivery, type RedriveRange } from '../deliveries/redelivery.service';
+import { presentDelivery, presentDeliveryDetail, type DeliveryView } from '../deliveries';
+import { Redelivery, type RedriveRange } from '../deliveries';
 import { REDRIVE_MAX, type RedriveSelector } from './redrive-input';
 
 export interface RedriveResult {

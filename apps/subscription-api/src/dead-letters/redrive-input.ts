@@ -1,8 +1,8 @@
 import type { PageRequest } from '@herald/persistence';
 import { assertValid, BodyReader } from '../common/body-reader';
-import { QueryReader, type Query } from '../deliveries/query-reader';
-import type { RedriveRange } from '../deliveries/redelivery.service';
-import { readTime } from '../deliveries/subscription-delivery-input';
+import { QueryReader, type Query } from '../common/query-reader';
+import type { RedriveRange } from '../deliveries';
+import { readTime } from '../common/iso-time';
 
 /** The most dead letters one redrive sends; a range redrive past it answers `has_more: true`. */
 export const REDRIVE_MAX = 1000;

@@ -6,16 +6,15 @@ import { DeliveriesController } from './deliveries.controller';
 import { DeliveriesGrpcController } from './deliveries.grpc';
 import { DeliveriesService } from './deliveries.service';
 import { Redelivery } from './redelivery.service';
-import { SubscriptionDeliveriesService } from './subscription-deliveries.service';
 
 /**
- * The delivery history and sending again, exporting only the two services that dead letters and the
- * subscription actions (test, recover) build on: a module that needs them imports this one.
+ * The delivery history and sending again, exporting only what dead letters and the subscription
+ * actions (test, recover) build on: `Redelivery`. Code outside imports from `deliveries/index.ts`.
  */
 @Module({
   imports: [KafkaModule, DispatchModule, RetentionModule],
   controllers: [DeliveriesController, DeliveriesGrpcController],
-  providers: [DeliveriesService, Redelivery, SubscriptionDeliveriesService],
-  exports: [Redelivery, SubscriptionDeliveriesService],
+  providers: [DeliveriesService, Redelivery],
+  exports: [Redelivery],
 })
 export class DeliveriesModule {}

@@ -11,7 +11,7 @@ import {
   type Schema,
 } from '../openapi/openapi-builder';
 import { CSV_MAX_ROWS } from './delivery-list-query';
-import { DELIVERY_STATUSES } from './query-reader';
+import { DELIVERY_STATUSES } from '../common/query-reader';
 
 const time = (description: string): Schema => ({
   type: ['string', 'null'],

@@ -1,5 +1,5 @@
 import type { DeliveryFilter, PageRequest } from '@herald/persistence';
-import { QueryReader, type Query } from './query-reader';
+import { QueryReader, type Query } from '../common/query-reader';
 
 /** The most rows one CSV export answers with; the rest follow the `X-Next-Cursor` / `Link` header. */
 export const CSV_MAX_ROWS = 10_000;

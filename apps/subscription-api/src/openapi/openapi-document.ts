@@ -8,7 +8,7 @@ import {
   destinationTypeSchemas,
 } from '../destination-types/destination-types.openapi';
 import { deadLetterPaths, deadLetterSchemas } from '../dead-letters/dead-letters.openapi';
-import { deliveryPaths, deliverySchemas } from '../deliveries/deliveries.openapi';
+import { deliveryPaths, deliverySchemas } from '../deliveries';
 import { eventTypePaths, eventTypeSchemas } from '../event-types/event-types.openapi';
 import { eventPaths, eventSchemas } from '../events/events.openapi';
 import {

@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { Allow, TenantId } from '../auth/principal';
-import { SubscriptionDeliveriesService } from '../deliveries/subscription-deliveries.service';
-import { readRecover, readTestDelivery } from '../deliveries/subscription-delivery-input';
+import { SubscriptionDeliveriesService } from './subscription-deliveries.service';
+import { readRecover, readTestDelivery } from './subscription-delivery-input';
 import { readPreview } from '../common/preview';
 import { SubscriptionPreviewService } from './subscription-preview.service';
 

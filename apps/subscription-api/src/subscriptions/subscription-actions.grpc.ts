@@ -1,8 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { GrpcMethod, Payload } from '@nestjs/microservices';
 import { Allow, TenantId } from '../auth/principal';
-import { SubscriptionDeliveriesService } from '../deliveries/subscription-deliveries.service';
-import { readRecover, readTestDelivery } from '../deliveries/subscription-delivery-input';
+import { SubscriptionDeliveriesService } from './subscription-deliveries.service';
+import { readRecover, readTestDelivery } from './subscription-delivery-input';
 import { GrpcField } from '../grpc/grpc-field';
 import { payloadInData, restBody, withoutNulls } from '../grpc/grpc-mapping';
 import { previewBody, previewMessage } from '../grpc/preview-mapping';

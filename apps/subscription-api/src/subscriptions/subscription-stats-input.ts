@@ -1,4 +1,4 @@
-import { QueryReader, type Query } from '../deliveries/query-reader';
+import { QueryReader, type Query } from '../common/query-reader';
 import { STATS_WINDOWS, type StatsWindow } from './subscription-stats-window';
 
 /** `window` (default `24h`); any other parameter is refused, as on every list. */

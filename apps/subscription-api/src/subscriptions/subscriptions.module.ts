@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { DeliveriesModule } from '../deliveries/deliveries.module';
+import { DeliveriesModule } from '../deliveries';
+import { DispatchModule } from '../dispatch/dispatch.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { SubscriptionActionsController } from './subscription-actions.controller';
 import { SubscriptionActionsGrpcController } from './subscription-actions.grpc';
@@ -10,9 +11,10 @@ import { SubscriptionsController } from './subscriptions.controller';
 import { SubscriptionsGrpcController } from './subscriptions.grpc';
 import { SubscriptionsService } from './subscriptions.service';
 import { SubscriptionPreviewService } from './subscription-preview.service';
+import { SubscriptionDeliveriesService } from './subscription-deliveries.service';
 
 @Module({
-  imports: [OutboxModule, DeliveriesModule],
+  imports: [OutboxModule, DeliveriesModule, DispatchModule],
   controllers: [
     SubscriptionsController,
     SubscriptionActionsController,
@@ -21,7 +23,12 @@ import { SubscriptionPreviewService } from './subscription-preview.service';
     SubscriptionStatsController,
     SubscriptionStatsGrpcController,
   ],
-  providers: [SubscriptionsService, SubscriptionPreviewService, SubscriptionStatsService],
+  providers: [
+    SubscriptionsService,
+    SubscriptionPreviewService,
+    SubscriptionStatsService,
+    SubscriptionDeliveriesService,
+  ],
   exports: [SubscriptionsService],
 })
 export class SubscriptionsModule {}

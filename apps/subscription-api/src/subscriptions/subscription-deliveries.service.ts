@@ -15,8 +15,8 @@ import {
   presentDelivery,
   type AttemptView,
   type DeliveryView,
-} from './delivery.view';
-import { Redelivery } from './redelivery.service';
+} from '../deliveries';
+import { Redelivery } from '../deliveries';
 import { TEST_EVENT_TYPE, type TestDeliveryInput } from './subscription-delivery-input';
 
 const POLL_INTERVAL_MS = 100;

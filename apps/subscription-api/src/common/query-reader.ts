@@ -1,6 +1,6 @@
 import type { DeliveryStatus } from '@herald/domain';
 import type { PageRequest } from '@herald/persistence';
-import { pageRequest } from '../common/pagination';
+import { pageRequest } from './pagination';
 import { ApiError, type ApiErrorDetail } from '../errors/api-error';
 import { ISO_TIME_HINT, parseIsoTime } from './iso-time';
 

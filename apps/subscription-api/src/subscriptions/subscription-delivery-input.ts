@@ -1,6 +1,6 @@
 import { isJsonObject, validateInboundEvent, type EventData } from '@herald/domain';
 import { assertValid, BodyReader } from '../common/body-reader';
-import { ISO_TIME_HINT, parseIsoTime } from './iso-time';
+import { readTime } from '../common/iso-time';
 
 export const TEST_EVENT_TYPE = 'herald.test';
 
@@ -9,19 +9,6 @@ export interface TestDeliveryInput {
   eventType: string | null;
   /** Any JSON value, as an event's; null: an example from the catalog, else `{}`. */
   data: EventData | null;
-}
-
-/** A time field of a body; null when absent or bad (the reader then names it). */
-export function readTime(reader: BodyReader, field: string, required: boolean): Date | null {
-  const known = reader.problems.length;
-  const text = required
-    ? reader.string(field, { required: true, max: 100 })
-    : reader.string(field, { max: 100 });
-  // An empty string is a bad time, not a missing one.
-  if (text === undefined || reader.problems.length > known) return null;
-  const time = parseIsoTime(text);
-  if (!time) reader.problem(field, ISO_TIME_HINT);
-  return time;
 }
 
 /**

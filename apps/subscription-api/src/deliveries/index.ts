@@ -1,0 +1,11 @@
+/** What `deliveries/` shares with the rest of the API: its module, sending again, and its views. */
+export { DeliveriesModule } from './deliveries.module';
+export { createdRangeParams, deliveryPaths, deliverySchemas } from './deliveries.openapi';
+export {
+  presentAttempt,
+  presentDelivery,
+  presentDeliveryDetail,
+  type AttemptView,
+  type DeliveryView,
+} from './delivery.view';
+export { Redelivery, type RedriveRange } from './redelivery.service';
