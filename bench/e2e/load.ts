@@ -2,6 +2,9 @@ import { fork } from 'node:child_process';
 import { Kafka, logLevel, type Message } from 'kafkajs';
 import { Agent, request } from 'undici';
 import { generateSigningSecret, signatureHeaders } from '@herald/domain';
+// Loaded for its fix of kafkajs's idle 1 ms timer loop (libs/kafka/src/request-queue-fix.ts): the
+// bench's own clients must not spin beside the services it measures.
+import '@herald/kafka';
 import type { BenchEventData } from './receiver';
 
 /**

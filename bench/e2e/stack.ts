@@ -4,6 +4,9 @@ import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
 import { Topics } from '@herald/contracts';
+// Loaded for its fix of kafkajs's idle 1 ms timer loop (libs/kafka/src/request-queue-fix.ts): the
+// bench's own clients must not spin beside the services it measures.
+import '@herald/kafka';
 import {
   checkPrerequisites,
   findFreePort,

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
+// For its fix of kafkajs's idle 1 ms timer loop (libs/kafka/src/request-queue-fix.ts).
+import '@herald/kafka';
 
 export interface RecordedMessage {
   key: string | null;

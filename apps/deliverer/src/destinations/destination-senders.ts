@@ -1,5 +1,6 @@
 import { Inject, Injectable, type Provider, type Type } from '@nestjs/common';
 import type { Destination, DestinationType, SendResult } from '@herald/domain';
+import { AttemptDeadlines } from './attempt-deadlines';
 import type { DestinationSender, SendRequest } from './destination-sender';
 import { EmailSender } from './email/email.sender';
 import { OAuth2WebhookSender } from './oauth2-webhook/oauth2-webhook.sender';
@@ -44,6 +45,7 @@ export class DestinationSenders {
 
 /** The senders and their registry, for the deliverer's module. */
 export const destinationSenderProviders: Provider[] = [
+  AttemptDeadlines,
   ...SENDER_CLASSES,
   {
     provide: SENDER_LIST,

@@ -49,7 +49,7 @@ export class EmailSender implements DestinationSender<'email'>, OnApplicationShu
   send(request: EmailRequest): Promise<SendResult> {
     return clientSpan(
       'smtp send',
-      { ...this.server, 'herald.delivery.id': request.body.delivery_id },
+      () => ({ ...this.server, 'herald.delivery.id': request.body.delivery_id }),
       async (span) =>
         recordSendResult(span, await this.sendMail(request), 'herald.smtp.reply_code'),
     );

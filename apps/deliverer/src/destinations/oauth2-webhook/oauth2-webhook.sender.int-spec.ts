@@ -6,6 +6,7 @@ import {
   type OAuth2WebhookDestination,
 } from '@herald/domain';
 import { testConfig } from '@herald/testing';
+import { AttemptDeadlines } from '../attempt-deadlines';
 import { WebhookSender } from '../webhook/webhook.sender';
 import { OAuth2WebhookSender } from './oauth2-webhook.sender';
 
@@ -114,8 +115,8 @@ describe('OAuth2WebhookSender against a loopback token endpoint and receiver', (
   });
 
   beforeEach(() => {
-    webhooks = new WebhookSender(config);
-    sender = new OAuth2WebhookSender(config, webhooks);
+    webhooks = new WebhookSender(config, new AttemptDeadlines(config));
+    sender = new OAuth2WebhookSender(config, webhooks, new AttemptDeadlines(config));
     issued = 0;
     valid = new Set();
     tokens.reset(issue(3600));
@@ -274,8 +275,12 @@ describe('OAuth2WebhookSender against a loopback token endpoint and receiver', (
       HERALD_ALLOW_PRIVATE_DESTINATIONS: 'true',
       HERALD_DELIVERY_TIMEOUT_MS: '500',
     });
-    const quickWebhooks = new WebhookSender(quickConfig);
-    const quick = new OAuth2WebhookSender(quickConfig, quickWebhooks);
+    const quickWebhooks = new WebhookSender(quickConfig, new AttemptDeadlines(quickConfig));
+    const quick = new OAuth2WebhookSender(
+      quickConfig,
+      quickWebhooks,
+      new AttemptDeadlines(quickConfig),
+    );
     const slowly =
       (handler: Handler, ms: number): Handler =>
       (request, body, response) =>
@@ -310,8 +315,12 @@ describe('OAuth2WebhookSender against a loopback token endpoint and receiver', (
 
   it('refuses a token URL on a private address, as webhook URLs are, unless allowed', async () => {
     const strictConfig = testConfig({ HERALD_ALLOW_PRIVATE_DESTINATIONS: 'false' });
-    const strictWebhooks = new WebhookSender(strictConfig);
-    const strict = new OAuth2WebhookSender(strictConfig, strictWebhooks);
+    const strictWebhooks = new WebhookSender(strictConfig, new AttemptDeadlines(strictConfig));
+    const strict = new OAuth2WebhookSender(
+      strictConfig,
+      strictWebhooks,
+      new AttemptDeadlines(strictConfig),
+    );
     try {
       for (const tokenUrl of [`${tokens.url}/oauth/token`, 'http://localhost:1/oauth/token']) {
         const result = await strict.send({

@@ -20,6 +20,7 @@ import {
   PrivateDestinationError,
   unwrapPrivateDestination,
 } from '../guarded-lookup';
+import { AttemptDeadlines } from '../attempt-deadlines';
 import { describeNetworkError, WebhookSender } from '../webhook/webhook.sender';
 import { AccessTokens, reuseUntil, type AccessToken } from './access-tokens';
 
@@ -44,6 +45,7 @@ export class OAuth2WebhookSender
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly webhooks: WebhookSender,
+    private readonly deadlines: AttemptDeadlines,
   ) {
     this.agent = new Agent({
       keepAliveTimeout: 30_000,
@@ -65,7 +67,7 @@ export class OAuth2WebhookSender
     // Token fetches and POSTs of one attempt share one HERALD_DELIVERY_TIMEOUT_MS.
     const input = {
       ...request,
-      signal: request.signal ?? AbortSignal.timeout(this.config.deliveryTimeoutMs),
+      signal: request.signal ?? this.deadlines.signal(),
     };
     const first = await withinBudget(this.tokens.get(input.destination), input.signal);
     if (!('value' in first)) return first;
@@ -102,11 +104,11 @@ export class OAuth2WebhookSender
     const basic = Buffer.from(
       `${encodeURIComponent(destination.clientId)}:${encodeURIComponent(destination.clientSecret)}`,
     ).toString('base64');
-    const attributes = {
+    const attributes = () => ({
       [ATTR_HTTP_REQUEST_METHOD]: 'POST',
       [ATTR_SERVER_ADDRESS]: url.hostname,
       'herald.oauth2.token_request': true,
-    };
+    });
     return clientSpan('POST', attributes, async (span) => {
       try {
         const response = await request(url, {
@@ -119,7 +121,7 @@ export class OAuth2WebhookSender
           },
           body: form.toString(),
           dispatcher: this.agent,
-          signal: AbortSignal.timeout(this.config.deliveryTimeoutMs),
+          signal: this.deadlines.signal(),
         });
         span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.statusCode);
         const text = await readText(response.body);

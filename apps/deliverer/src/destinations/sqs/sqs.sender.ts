@@ -103,8 +103,11 @@ export class SqsSender implements DestinationSender<'sqs'>, OnApplicationShutdow
   }
 
   send(request: SqsRequest): Promise<SendResult> {
-    return clientSpan('SQS SendMessage', sqsSpanAttributes(request), async (span) =>
-      recordSendResult(span, await this.sendMessage(request), ATTR_HTTP_RESPONSE_STATUS_CODE),
+    return clientSpan(
+      'SQS SendMessage',
+      () => sqsSpanAttributes(request),
+      async (span) =>
+        recordSendResult(span, await this.sendMessage(request), ATTR_HTTP_RESPONSE_STATUS_CODE),
     );
   }
 

@@ -2,7 +2,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateSigningSecret, type DeliveredBody } from '@herald/domain';
 import { testConfig } from '@herald/testing';
+import { AttemptDeadlines } from '../attempt-deadlines';
 import { WebhookSender } from './webhook.sender';
+
+function senderWith(config: ReturnType<typeof testConfig>): WebhookSender {
+  return new WebhookSender(config, new AttemptDeadlines(config));
+}
 
 /** The standard body the ids come from; these tests send a payload of their own. */
 const standard: DeliveredBody = {
@@ -19,8 +24,8 @@ const standard: DeliveredBody = {
  * are checked before connecting, names when they resolve, and the checked address is the one used.
  */
 describe('webhook sender: private destinations', () => {
-  const strict = new WebhookSender(testConfig({ HERALD_ALLOW_PRIVATE_DESTINATIONS: 'false' }));
-  const relaxed = new WebhookSender(testConfig({ HERALD_ALLOW_PRIVATE_DESTINATIONS: 'true' }));
+  const strict = senderWith(testConfig({ HERALD_ALLOW_PRIVATE_DESTINATIONS: 'false' }));
+  const relaxed = senderWith(testConfig({ HERALD_ALLOW_PRIVATE_DESTINATIONS: 'true' }));
   let server: Server;
   let hits = 0;
 
@@ -79,7 +84,7 @@ describe('webhook sender: private destinations', () => {
  */
 describe('webhook sender: response bodies', () => {
   // Short enough that a sender waiting for the end of an endless answer would time out instead.
-  const sender = new WebhookSender(testConfig({ HERALD_DELIVERY_TIMEOUT_MS: '3000' }));
+  const sender = senderWith(testConfig({ HERALD_DELIVERY_TIMEOUT_MS: '3000' }));
   const large = 'abcdefghij'.repeat(10 * 1024); // 100 KiB
   const accented = 'é'.repeat(50 * 1024); // 100 KiB of two-byte characters
   let server: Server;

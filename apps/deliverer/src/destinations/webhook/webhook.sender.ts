@@ -16,6 +16,7 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_SCHEME,
 } from '@opentelemetry/semantic-conventions';
+import { AttemptDeadlines } from '../attempt-deadlines';
 import type { DestinationSender, SendRequest } from '../destination-sender';
 import {
   checkLiteralHost,
@@ -36,7 +37,10 @@ export class WebhookSender implements DestinationSender<'webhook'>, OnApplicatio
   readonly type = 'webhook';
   private readonly agent: Agent;
 
-  constructor(@Inject(HERALD_CONFIG) private readonly config: HeraldConfig) {
+  constructor(
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    private readonly deadlines: AttemptDeadlines,
+  ) {
     this.agent = new Agent({
       keepAliveTimeout: 30_000,
       connections: 128,
@@ -60,64 +64,68 @@ export class WebhookSender implements DestinationSender<'webhook'>, OnApplicatio
       timestamp,
       body: input.payload,
     });
-    return clientSpan('POST', webhookSpanAttributes(url, input.messageId), async (span) => {
-      try {
-        const response = await request(url, {
-          method: 'POST',
-          headers,
-          body: input.payload,
-          dispatcher: this.agent,
-          signal: input.signal ?? AbortSignal.timeout(this.config.deliveryTimeoutMs),
-        });
-        const excerpt = await readUpTo(
-          response.body,
-          input.debug ? DEBUG_BODY_BYTES : EXCERPT_BYTES,
-        );
-        const verdict = classifyHttpStatus(response.statusCode);
-        span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.statusCode);
-        if (verdict === 'success')
+    return clientSpan(
+      'POST',
+      () => webhookSpanAttributes(url, input.messageId),
+      async (span) => {
+        try {
+          const response = await request(url, {
+            method: 'POST',
+            headers,
+            body: input.payload,
+            dispatcher: this.agent,
+            signal: input.signal ?? this.deadlines.signal(),
+          });
+          const excerpt = await readUpTo(
+            response.body,
+            input.debug ? DEBUG_BODY_BYTES : EXCERPT_BYTES,
+          );
+          const verdict = classifyHttpStatus(response.statusCode);
+          span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.statusCode);
+          if (verdict === 'success')
+            return {
+              ok: true,
+              statusCode: response.statusCode,
+              responseExcerpt: excerpt,
+              requestBody,
+            };
+          const message = `receiver answered ${response.statusCode}`;
+          failSpan(span, String(response.statusCode), message);
+          const retryAfter = response.headers['retry-after'];
           return {
-            ok: true,
+            ok: false,
+            failure: verdict,
             statusCode: response.statusCode,
+            message,
             responseExcerpt: excerpt,
+            retryAfterMs:
+              response.statusCode === 429 || response.statusCode === 503
+                ? parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter)
+                : null,
+            gone: response.statusCode === 410,
             requestBody,
           };
-        const message = `receiver answered ${response.statusCode}`;
-        failSpan(span, String(response.statusCode), message);
-        const retryAfter = response.headers['retry-after'];
-        return {
-          ok: false,
-          failure: verdict,
-          statusCode: response.statusCode,
-          message,
-          responseExcerpt: excerpt,
-          retryAfterMs:
-            response.statusCode === 429 || response.statusCode === 503
-              ? parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter)
-              : null,
-          gone: response.statusCode === 410,
-          requestBody,
-        };
-      } catch (error) {
-        const cause = unwrapPrivateDestination(error);
-        if (cause instanceof PrivateDestinationError) {
-          failSpan(span, 'private_destination', cause.message);
-          return this.refusal(cause);
+        } catch (error) {
+          const cause = unwrapPrivateDestination(error);
+          if (cause instanceof PrivateDestinationError) {
+            failSpan(span, 'private_destination', cause.message);
+            return this.refusal(cause);
+          }
+          const message = describeNetworkError(cause);
+          failSpan(span, networkErrorType(cause), message);
+          return {
+            ok: false,
+            failure: 'retryable',
+            statusCode: null,
+            message,
+            responseExcerpt: null,
+            retryAfterMs: null,
+            gone: false,
+            requestBody,
+          };
         }
-        const message = describeNetworkError(cause);
-        failSpan(span, networkErrorType(cause), message);
-        return {
-          ok: false,
-          failure: 'retryable',
-          statusCode: null,
-          message,
-          responseExcerpt: null,
-          retryAfterMs: null,
-          gone: false,
-          requestBody,
-        };
-      }
-    });
+      },
+    );
   }
 
   private refusal(error: PrivateDestinationError): SendResult {

@@ -1,0 +1,38 @@
+import { AttemptDeadlines, DEADLINE_STEP_MS } from './attempt-deadlines';
+
+describe('attempt deadlines', () => {
+  beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
+  afterEach(() => jest.useRealTimers());
+
+  const deadlines = (timeoutMs = 1_000) => new AttemptDeadlines({ deliveryTimeoutMs: timeoutMs });
+
+  it('gives attempts that start within one step the same signal, and a later one its own', () => {
+    const clock = deadlines();
+    const first = clock.signal();
+    jest.advanceTimersByTime(DEADLINE_STEP_MS - 1);
+    expect(clock.signal()).toBe(first);
+    jest.advanceTimersByTime(1);
+    expect(clock.signal()).not.toBe(first);
+  });
+
+  it('never aborts an attempt before the timeout, and aborts it within one step after', () => {
+    const clock = deadlines(1_000);
+    const opened = clock.signal();
+    jest.advanceTimersByTime(DEADLINE_STEP_MS - 1);
+    const latest = clock.signal(); // the last attempt sharing the step
+    expect(latest).toBe(opened);
+    jest.advanceTimersByTime(1_000);
+    expect(latest.aborted).toBe(false); // 1,000 ms after the later attempt started: not yet
+    jest.advanceTimersByTime(1);
+    expect(latest.aborted).toBe(true); // 1,000 + step after the first one started
+  });
+
+  it('aborts with a TimeoutError, as AbortSignal.timeout does', () => {
+    const clock = deadlines(100);
+    const signal = clock.signal();
+    jest.advanceTimersByTime(100 + DEADLINE_STEP_MS);
+    expect(signal.aborted).toBe(true);
+    expect((signal.reason as Error).name).toBe('TimeoutError');
+    expect(clock.signal().aborted).toBe(false); // an attempt starting now gets a live one
+  });
+});
