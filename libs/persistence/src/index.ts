@@ -10,5 +10,7 @@ export * from './repositories/retention.repository';
 export * from './repositories/strict-order.repository';
 export * from './repositories/subscription-stats.repository';
 export * from './repositories/subscriptions.repository';
+export * from './repositories/subscription-ports';
+export * from './subscription-changes';
 export * from './repositories/tenants.repository';
 export * from './rows';

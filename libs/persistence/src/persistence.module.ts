@@ -13,6 +13,7 @@ import { RetentionRepository } from './repositories/retention.repository';
 import { StrictOrderRepository } from './repositories/strict-order.repository';
 import { SubscriptionStatsRepository } from './repositories/subscription-stats.repository';
 import { SubscriptionsRepository } from './repositories/subscriptions.repository';
+import { SubscriptionChanges } from './subscription-changes';
 import { TenantsRepository } from './repositories/tenants.repository';
 
 const POSTGRES_READINESS = Symbol('POSTGRES_READINESS');
@@ -89,6 +90,12 @@ const POSTGRES_READINESS = Symbol('POSTGRES_READINESS');
       useFactory: (db: DataSource, config: HeraldConfig) =>
         new SubscriptionsRepository(db, config.encryptionKey),
     },
+    {
+      provide: SubscriptionChanges,
+      inject: [DataSource, SubscriptionsRepository],
+      useFactory: (db: DataSource, subscriptions: SubscriptionsRepository) =>
+        new SubscriptionChanges(db, subscriptions),
+    },
   ],
   exports: [
     TenantsRepository,
@@ -97,6 +104,7 @@ const POSTGRES_READINESS = Symbol('POSTGRES_READINESS');
     EventsRepository,
     DeliveriesRepository,
     SubscriptionsRepository,
+    SubscriptionChanges,
     SubscriptionStatsRepository,
     StrictOrderRepository,
     RetentionRepository,

@@ -5,6 +5,7 @@ import {
   dataSourceOptions,
   DeliveriesRepository,
   EventsRepository,
+  SubscriptionChanges,
   SubscriptionsRepository,
   TenantsRepository,
   type AttemptRecord,
@@ -63,21 +64,21 @@ describe('attempt recorder: batched attempt writes in PostgreSQL', () => {
   /** A tenant with one subscription and `count` pending deliveries of one event each. */
   async function pendingDeliveries(name: string, count: number) {
     const tenant = await new TenantsRepository(db).create(name);
-    const { subscription } = await new SubscriptionsRepository(db, config.encryptionKey).create(
-      tenant.id,
-      {
-        description: name,
-        enabled: true,
-        debug: false,
-        eventTypes: ['meter.*'],
-        destination: { type: 'webhook', url: NOWHERE, headers: {} },
-        filter: null,
-        triggerFields: null,
-        payloadFields: null,
-        ordering: 'best_effort',
-        rateLimitPerSecond: null,
-      },
-    );
+    const { subscription } = await new SubscriptionChanges(
+      db,
+      new SubscriptionsRepository(db, config.encryptionKey),
+    ).create(tenant.id, {
+      description: name,
+      enabled: true,
+      debug: false,
+      eventTypes: ['meter.*'],
+      destination: { type: 'webhook', url: NOWHERE, headers: {} },
+      filter: null,
+      triggerFields: null,
+      payloadFields: null,
+      ordering: 'best_effort',
+      rateLimitPerSecond: null,
+    });
     const events = new EventsRepository(db);
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {

@@ -1,9 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { FreshCache, whyRefused } from '@herald/domain';
 import {
   SecretsUnreadableError,
   SubscriptionsRepository,
   type DeliveryTarget,
+  type DeliveryTargetReader,
 } from '@herald/persistence';
 
 const FRESH_MS = 2_000;
@@ -21,7 +22,9 @@ const MAX_ENTRIES = 50_000;
 export class DeliveryTargets {
   private readonly cache = new FreshCache<DeliveryTarget | null>(FRESH_MS, MAX_ENTRIES);
 
-  constructor(private readonly subscriptions: SubscriptionsRepository) {}
+  constructor(
+    @Inject(SubscriptionsRepository) private readonly subscriptions: DeliveryTargetReader,
+  ) {}
 
   /**
    * A paused or disabled subscription is read afresh every time rather than trusted from the cache:

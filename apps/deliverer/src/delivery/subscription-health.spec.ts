@@ -2,7 +2,11 @@ import { loadConfig } from '@herald/config';
 import type { DeliveryMessage } from '@herald/contracts';
 import type { TypedProducer } from '@herald/kafka';
 import { JsonLogger } from '@herald/observability';
-import type { OutboxRelay, SubscriptionsRepository } from '@herald/persistence';
+import type {
+  OutboxRelay,
+  SubscriptionDisabler,
+  SubscriptionHealthWriter,
+} from '@herald/persistence';
 import { SubscriptionHealth } from './subscription-health';
 
 const message = (n: number): DeliveryMessage =>
@@ -24,7 +28,7 @@ describe('SubscriptionHealth after successes', () => {
         written += 1;
         return new Promise<Date | null>((resolve) => (finishWrite = resolve));
       },
-    } as unknown as SubscriptionsRepository;
+    } as unknown as SubscriptionHealthWriter;
     const produced: unknown[] = [];
     const producer = {
       send: (_topic: string, messages: unknown[]) => {
@@ -39,6 +43,7 @@ describe('SubscriptionHealth after successes', () => {
         HERALD_LOG_LEVEL: 'error',
       }),
       subscriptions,
+      {} as SubscriptionDisabler,
       producer,
       { nudge: () => undefined } as unknown as OutboxRelay,
       new JsonLogger('deliverer', 'error'),

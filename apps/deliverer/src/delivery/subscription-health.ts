@@ -14,7 +14,13 @@ import {
   type SendResult,
 } from '@herald/domain';
 import { TypedProducer } from '@herald/kafka';
-import { OutboxRelay, SubscriptionsRepository } from '@herald/persistence';
+import {
+  OutboxRelay,
+  SubscriptionsRepository,
+  type SubscriptionHealthWriter,
+  SubscriptionChanges,
+  type SubscriptionDisabler,
+} from '@herald/persistence';
 import { JsonLogger } from '@herald/observability';
 
 /** How long a success that found a subscription not failing spares the next successes their write. */
@@ -51,7 +57,8 @@ export class SubscriptionHealth {
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
-    private readonly subscriptions: SubscriptionsRepository,
+    @Inject(SubscriptionsRepository) private readonly subscriptions: SubscriptionHealthWriter,
+    @Inject(SubscriptionChanges) private readonly changes: SubscriptionDisabler,
     private readonly producer: TypedProducer,
     private readonly outbox: OutboxRelay,
     private readonly logger: JsonLogger,
@@ -108,7 +115,7 @@ export class SubscriptionHealth {
       const disable = transitions.disable;
       // Emitted inside the disabling transaction: a failed emission leaves the subscription active
       // (the attempt is handled again and decides again), so a disable is never left untold.
-      const disabled = await this.subscriptions.disable(
+      const disabled = await this.changes.disable(
         tenantId,
         subscriptionId,
         disable.reason,

@@ -8,7 +8,7 @@ import type { Kafka } from 'kafkajs';
 import type { SubscriptionChangeMessage } from '@herald/contracts';
 import { SubscriptionIndex } from '@herald/domain';
 import { followChangelog, KAFKA_CLIENT } from '@herald/kafka';
-import { SubscriptionsRepository } from '@herald/persistence';
+import { SubscriptionsRepository, type MatchableSubscriptionReader } from '@herald/persistence';
 import { JsonLogger } from '@herald/observability';
 
 /**
@@ -28,7 +28,7 @@ export class SubscriptionIndexService implements OnApplicationBootstrap, OnAppli
 
   constructor(
     @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
-    private readonly subscriptions: SubscriptionsRepository,
+    @Inject(SubscriptionsRepository) private readonly subscriptions: MatchableSubscriptionReader,
     private readonly logger: JsonLogger,
   ) {}
 

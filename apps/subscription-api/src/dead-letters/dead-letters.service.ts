@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   DeliveriesRepository,
   SubscriptionsRepository,
   type PageRequest,
+  type SubscriptionReader,
 } from '@herald/persistence';
 import { pageResponse } from '../common/pagination';
 import { ApiError, type ApiErrorDetail } from '../errors/api-error';
@@ -21,7 +22,7 @@ export interface RedriveResult {
 export class DeadLettersService {
   constructor(
     private readonly deliveries: DeliveriesRepository,
-    private readonly subscriptions: SubscriptionsRepository,
+    @Inject(SubscriptionsRepository) private readonly subscriptions: SubscriptionReader,
     private readonly redelivery: Redelivery,
   ) {}
 

@@ -1,9 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   DeliveriesRepository,
   SubscriptionsRepository,
   type DeliveryFilter,
   type PageRequest,
+  type SubscriptionReader,
 } from '@herald/persistence';
 import { pageResponse } from '../common/pagination';
 import { ApiError } from '../errors/api-error';
@@ -22,7 +23,7 @@ import { Redelivery } from './redelivery.service';
 export class DeliveriesService {
   constructor(
     private readonly deliveries: DeliveriesRepository,
-    private readonly subscriptions: SubscriptionsRepository,
+    @Inject(SubscriptionsRepository) private readonly subscriptions: SubscriptionReader,
     private readonly redelivery: Redelivery,
     private readonly retention: RetentionPolicy,
   ) {}

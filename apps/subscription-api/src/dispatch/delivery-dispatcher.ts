@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Topics, toDeliveryMessage } from '@herald/contracts';
 import { payloadFor, type Delivery, type DeliveryOrigin, type HeraldEvent } from '@herald/domain';
 import { TypedProducer } from '@herald/kafka';
@@ -6,6 +6,7 @@ import {
   DeliveriesRepository,
   EventTypesRepository,
   SubscriptionsRepository,
+  type SubscriptionReader,
 } from '@herald/persistence';
 
 /**
@@ -16,7 +17,7 @@ import {
 export class DeliveryDispatcher {
   constructor(
     private readonly deliveries: DeliveriesRepository,
-    private readonly subscriptions: SubscriptionsRepository,
+    @Inject(SubscriptionsRepository) private readonly subscriptions: SubscriptionReader,
     private readonly eventTypes: EventTypesRepository,
     private readonly producer: TypedProducer,
   ) {}

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Headers, Topics } from '@herald/contracts';
 import { EventSchemas, matchSubscriptions, type HeraldEvent } from '@herald/domain';
 import { TypedProducer } from '@herald/kafka';
@@ -9,6 +9,7 @@ import {
   SubscriptionsRepository,
   type EventFilter,
   type EventPageRequest,
+  type SubscriptionReader,
 } from '@herald/persistence';
 import { pageResponse } from '../common/pagination';
 import { DeliveryDispatcher } from '../dispatch/delivery-dispatcher';
@@ -31,7 +32,7 @@ export class EventsService {
   constructor(
     private readonly events: EventsRepository,
     private readonly deliveries: DeliveriesRepository,
-    private readonly subscriptions: SubscriptionsRepository,
+    @Inject(SubscriptionsRepository) private readonly subscriptions: SubscriptionReader,
     private readonly producer: TypedProducer,
     private readonly dispatcher: DeliveryDispatcher,
     private readonly eventTypes: EventTypesRepository,

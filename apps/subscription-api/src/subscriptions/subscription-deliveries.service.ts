@@ -7,6 +7,7 @@ import {
   EventsRepository,
   EventTypesRepository,
   SubscriptionsRepository,
+  type SubscriptionReader,
 } from '@herald/persistence';
 import { DeliveryDispatcher } from '../dispatch/delivery-dispatcher';
 import { notFound } from '../errors/api-error';
@@ -30,7 +31,7 @@ export type TestDeliveryResult =
 export class SubscriptionDeliveriesService {
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
-    private readonly subscriptions: SubscriptionsRepository,
+    @Inject(SubscriptionsRepository) private readonly subscriptions: SubscriptionReader,
     private readonly events: EventsRepository,
     private readonly eventTypes: EventTypesRepository,
     private readonly deliveries: DeliveriesRepository,

@@ -1,10 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { newId, previewDelivery, previewHeaders, webhookHeaders } from '@herald/domain';
 import {
   EventsRepository,
   EventTypesRepository,
   SecretsUnreadableError,
   SubscriptionsRepository,
+  type DeliveryTargetReader,
 } from '@herald/persistence';
 import { ApiError, notFound } from '../errors/api-error';
 import { presentPreviewedEvent, previewedEvent, type PreviewSource } from '../common/preview';
@@ -18,7 +19,7 @@ import { presentPreviewedEvent, previewedEvent, type PreviewSource } from '../co
 @Injectable()
 export class SubscriptionPreviewService {
   constructor(
-    private readonly subscriptions: SubscriptionsRepository,
+    @Inject(SubscriptionsRepository) private readonly subscriptions: DeliveryTargetReader,
     private readonly events: EventsRepository,
     private readonly eventTypes: EventTypesRepository,
   ) {}

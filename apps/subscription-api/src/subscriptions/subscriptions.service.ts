@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
   OutboxRelay,
+  SubscriptionChanges,
   SubscriptionsRepository,
   type NewSubscription,
   type PageRequest,
@@ -18,6 +19,7 @@ const DEFAULT_ROTATION_OVERLAP_MS = 24 * 3_600_000;
 export class SubscriptionsService {
   constructor(
     private readonly subscriptions: SubscriptionsRepository,
+    private readonly changes: SubscriptionChanges,
     private readonly outbox: OutboxRelay,
   ) {}
 
@@ -25,7 +27,7 @@ export class SubscriptionsService {
     tenantId: string,
     input: NewSubscription,
   ): Promise<SubscriptionView & { secret: string }> {
-    const { subscription, secret } = await this.subscriptions.create(tenantId, input);
+    const { subscription, secret } = await this.changes.create(tenantId, input);
     await this.outbox.publishSoon();
     return { ...presentSubscription(subscription), secret };
   }
@@ -41,14 +43,14 @@ export class SubscriptionsService {
   }
 
   async update(tenantId: string, id: string, patch: SubscriptionPatch): Promise<SubscriptionView> {
-    const subscription = await this.subscriptions.update(tenantId, id, patch);
+    const subscription = await this.changes.update(tenantId, id, patch);
     if (!subscription) throw notFound('subscription', id);
     await this.outbox.publishSoon();
     return presentSubscription(subscription);
   }
 
   async delete(tenantId: string, id: string): Promise<void> {
-    if (!(await this.subscriptions.delete(tenantId, id))) throw notFound('subscription', id);
+    if (!(await this.changes.delete(tenantId, id))) throw notFound('subscription', id);
     await this.outbox.publishSoon();
   }
 
@@ -63,7 +65,7 @@ export class SubscriptionsService {
     id: string,
     overlapMs: number = DEFAULT_ROTATION_OVERLAP_MS,
   ): Promise<{ secret: string; previous_secret_expires_at: string }> {
-    const rotated = await this.subscriptions.rotateSigningSecret(tenantId, id, overlapMs);
+    const rotated = await this.changes.rotateSigningSecret(tenantId, id, overlapMs);
     if (!rotated) throw notFound('subscription', id);
     await this.outbox.publishSoon();
     return { secret: rotated.secret, previous_secret_expires_at: rotated.previousExpiresAt };

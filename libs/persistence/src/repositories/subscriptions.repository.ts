@@ -1,9 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { Topics, toSubscriptionChange } from '@herald/contracts';
 import {
   decryptSecret,
   encryptSecret,
-  generateSigningSecret,
   joinDestinationSecrets,
   keepMaskedSecrets,
   newId,
@@ -17,7 +15,6 @@ import {
   type SubscriptionStatus,
 } from '@herald/domain';
 import { iso, isoRequired, toPage, type Page, type PageRequest } from '../rows';
-import { enqueueOutbox } from './outbox.repository';
 
 /** A subscription's secrets do not open with this HERALD_ENCRYPTION_KEY (a wrong or rotated key). */
 export class SecretsUnreadableError extends Error {
@@ -141,44 +138,47 @@ export class SubscriptionsRepository {
     };
   }
 
-  /** Creates a subscription with a new signing secret, which is returned in the clear this once. */
-  async create(
+  /*
+   * Writes take the caller's transaction and only write: SubscriptionChanges opens the transaction
+   * and announces each change on the changelog in it.
+   */
+
+  /** Inserts a subscription signed by `secret` (sealed here, like its destination's secrets). */
+  async insert(
+    tx: EntityManager,
     tenantId: string,
     input: NewSubscription,
-  ): Promise<{ subscription: Subscription; secret: string }> {
-    const secret = generateSigningSecret();
+    secret: string,
+  ): Promise<Subscription> {
     const { open, sealed } = splitDestinationSecrets(input.destination);
-    return this.db.transaction(async (manager) => {
-      const rows: SubscriptionRow[] = await manager.query(
-        `INSERT INTO subscriptions (id, tenant_id, description, enabled, debug, event_types, destination_type,
-           destination, destination_secrets, signing_secret, filter, trigger_fields, payload_fields, ordering,
-           rate_limit_per_second, max_in_flight, transformation, metadata)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-         RETURNING *`,
-        [
-          newId('sub'),
-          tenantId,
-          input.description,
-          input.enabled,
-          input.debug,
-          input.eventTypes,
-          input.destination.type,
-          open,
-          sealed ? encryptSecret(this.key, JSON.stringify(sealed)) : null,
-          encryptSecret(this.key, secret),
-          input.filter,
-          jsonList(input.triggerFields),
-          jsonList(input.payloadFields),
-          input.ordering,
-          input.rateLimitPerSecond,
-          input.maxInFlight ?? null,
-          input.transformation ?? null,
-          input.metadata ?? {},
-        ],
-      );
-      const subscription = await this.announce(manager, rows[0], 'upsert');
-      return { subscription, secret };
-    });
+    const rows: SubscriptionRow[] = await tx.query(
+      `INSERT INTO subscriptions (id, tenant_id, description, enabled, debug, event_types, destination_type,
+         destination, destination_secrets, signing_secret, filter, trigger_fields, payload_fields, ordering,
+         rate_limit_per_second, max_in_flight, transformation, metadata)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+       RETURNING *`,
+      [
+        newId('sub'),
+        tenantId,
+        input.description,
+        input.enabled,
+        input.debug,
+        input.eventTypes,
+        input.destination.type,
+        open,
+        sealed ? encryptSecret(this.key, JSON.stringify(sealed)) : null,
+        encryptSecret(this.key, secret),
+        input.filter,
+        jsonList(input.triggerFields),
+        jsonList(input.payloadFields),
+        input.ordering,
+        input.rateLimitPerSecond,
+        input.maxInFlight ?? null,
+        input.transformation ?? null,
+        input.metadata ?? {},
+      ],
+    );
+    return this.toSubscription(rows[0]);
   }
 
   /**
@@ -186,100 +186,92 @@ export class SubscriptionsRepository {
    * kind marks them) that is the mask keeps its stored value, so a client can send back what it read.
    */
   async update(
+    tx: EntityManager,
     tenantId: string,
     id: string,
     patch: Partial<NewSubscription>,
   ): Promise<Subscription | null> {
-    return this.db.transaction(async (manager) => {
-      const current: SubscriptionRow[] = await manager.query(
-        'SELECT * FROM subscriptions WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE',
-        [tenantId, id],
+    const current: SubscriptionRow[] = await tx.query(
+      'SELECT * FROM subscriptions WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE',
+      [tenantId, id],
+    );
+    if (!current[0]) return null;
+    const sets: string[] = [];
+    const values: unknown[] = [tenantId, id];
+    const set = (column: string, value: unknown): void => {
+      values.push(value);
+      sets.push(`${column} = $${values.length}`);
+    };
+    if (patch.description !== undefined) set('description', patch.description);
+    if (patch.enabled !== undefined) set('enabled', patch.enabled);
+    if (patch.debug !== undefined) set('debug', patch.debug);
+    if (patch.eventTypes !== undefined) set('event_types', patch.eventTypes);
+    if (patch.filter !== undefined) set('filter', patch.filter);
+    if (patch.triggerFields !== undefined) set('trigger_fields', jsonList(patch.triggerFields));
+    if (patch.payloadFields !== undefined) set('payload_fields', jsonList(patch.payloadFields));
+    if (patch.ordering !== undefined) set('ordering', patch.ordering);
+    if (patch.rateLimitPerSecond !== undefined)
+      set('rate_limit_per_second', patch.rateLimitPerSecond);
+    if (patch.maxInFlight !== undefined) set('max_in_flight', patch.maxInFlight);
+    if (patch.transformation !== undefined) set('transformation', patch.transformation);
+    if (patch.metadata !== undefined) set('metadata', patch.metadata);
+    if (patch.destination !== undefined) {
+      const destination = keepMaskedSecrets(
+        patch.destination,
+        this.toSubscription(current[0]).destination,
       );
-      if (!current[0]) return null;
-      const sets: string[] = [];
-      const values: unknown[] = [tenantId, id];
-      const set = (column: string, value: unknown): void => {
-        values.push(value);
-        sets.push(`${column} = $${values.length}`);
-      };
-      if (patch.description !== undefined) set('description', patch.description);
-      if (patch.enabled !== undefined) set('enabled', patch.enabled);
-      if (patch.debug !== undefined) set('debug', patch.debug);
-      if (patch.eventTypes !== undefined) set('event_types', patch.eventTypes);
-      if (patch.filter !== undefined) set('filter', patch.filter);
-      if (patch.triggerFields !== undefined) set('trigger_fields', jsonList(patch.triggerFields));
-      if (patch.payloadFields !== undefined) set('payload_fields', jsonList(patch.payloadFields));
-      if (patch.ordering !== undefined) set('ordering', patch.ordering);
-      if (patch.rateLimitPerSecond !== undefined)
-        set('rate_limit_per_second', patch.rateLimitPerSecond);
-      if (patch.maxInFlight !== undefined) set('max_in_flight', patch.maxInFlight);
-      if (patch.transformation !== undefined) set('transformation', patch.transformation);
-      if (patch.metadata !== undefined) set('metadata', patch.metadata);
-      if (patch.destination !== undefined) {
-        const destination = keepMaskedSecrets(
-          patch.destination,
-          this.toSubscription(current[0]).destination,
-        );
-        const { open, sealed } = splitDestinationSecrets(destination);
-        set('destination_type', destination.type);
-        set('destination', open);
-        set('destination_secrets', sealed ? encryptSecret(this.key, JSON.stringify(sealed)) : null);
-      }
-      // Re-enabling a subscription that Herald disabled clears the reason and the run of failures.
-      if (patch.enabled === true) {
-        sets.push(`status = 'active'`, 'disabled_reason = NULL', 'failing_since = NULL');
-      }
-      sets.push('updated_at = now()');
-      const rows: [SubscriptionRow[], number] = await manager.query(
-        `UPDATE subscriptions SET ${sets.join(', ')} WHERE tenant_id = $1 AND id = $2 RETURNING *`,
-        values,
-      );
-      return this.announce(manager, rows[0][0], 'upsert');
-    });
+      const { open, sealed } = splitDestinationSecrets(destination);
+      set('destination_type', destination.type);
+      set('destination', open);
+      set('destination_secrets', sealed ? encryptSecret(this.key, JSON.stringify(sealed)) : null);
+    }
+    // Re-enabling a subscription that Herald disabled clears the reason and the run of failures.
+    if (patch.enabled === true) {
+      sets.push(`status = 'active'`, 'disabled_reason = NULL', 'failing_since = NULL');
+    }
+    sets.push('updated_at = now()');
+    const rows: [SubscriptionRow[], number] = await tx.query(
+      `UPDATE subscriptions SET ${sets.join(', ')} WHERE tenant_id = $1 AND id = $2 RETURNING *`,
+      values,
+    );
+    return this.toSubscription(rows[0][0]);
   }
 
-  /** Deletes a subscription; its deliveries and attempts stay in the history. */
-  async delete(tenantId: string, id: string): Promise<boolean> {
-    return this.db.transaction(async (manager) => {
-      const rows: [SubscriptionRow[], number] = await manager.query(
-        `UPDATE subscriptions SET deleted_at = now(), enabled = false, updated_at = now()
-         WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING *`,
-        [tenantId, id],
-      );
-      if (!rows[0][0]) return false;
-      await this.announce(manager, rows[0][0], 'delete');
-      return true;
-    });
+  /** Marks a subscription deleted (its deliveries and attempts stay in the history). */
+  async markDeleted(tx: EntityManager, tenantId: string, id: string): Promise<Subscription | null> {
+    const rows: [SubscriptionRow[], number] = await tx.query(
+      `UPDATE subscriptions SET deleted_at = now(), enabled = false, updated_at = now()
+       WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING *`,
+      [tenantId, id],
+    );
+    return rows[0][0] ? this.toSubscription(rows[0][0]) : null;
   }
 
   /**
-   * Replaces the signing secret; the previous one keeps signing too until `overlapMs` from now, so
-   * receivers can switch without dropping a delivery.
+   * Makes `secret` the signing secret; the previous one keeps signing too until `overlapMs` from now,
+   * so receivers can switch without dropping a delivery.
    */
-  async rotateSigningSecret(
+  async replaceSigningSecret(
+    tx: EntityManager,
     tenantId: string,
     id: string,
+    secret: string,
     overlapMs: number,
-  ): Promise<{ secret: string; previousExpiresAt: string } | null> {
-    const secret = generateSigningSecret();
-    // Announced like any change, so deliverers drop the secrets they keep and sign with the new one.
-    return this.db.transaction(async (manager) => {
-      // UPDATE … RETURNING comes back from TypeORM as [rows, count].
-      const [rows]: [SubscriptionRow[], number] = await manager.query(
-        `UPDATE subscriptions
-         SET previous_signing_secret = signing_secret, signing_secret = $3,
-             previous_secret_expires_at = now() + ($4 || ' milliseconds')::interval, updated_at = now()
-         WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL
-         RETURNING *`,
-        [tenantId, id, encryptSecret(this.key, secret), String(overlapMs)],
-      );
-      if (!rows[0]) return null;
-      await this.announce(manager, rows[0], 'upsert');
-      return {
-        secret,
-        previousExpiresAt: isoRequired(rows[0].previous_secret_expires_at as Date),
-      };
-    });
+  ): Promise<{ subscription: Subscription; previousExpiresAt: string } | null> {
+    // UPDATE … RETURNING comes back from TypeORM as [rows, count].
+    const [rows]: [SubscriptionRow[], number] = await tx.query(
+      `UPDATE subscriptions
+       SET previous_signing_secret = signing_secret, signing_secret = $3,
+           previous_secret_expires_at = now() + ($4 || ' milliseconds')::interval, updated_at = now()
+       WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL
+       RETURNING *`,
+      [tenantId, id, encryptSecret(this.key, secret), String(overlapMs)],
+    );
+    if (!rows[0]) return null;
+    return {
+      subscription: this.toSubscription(rows[0]),
+      previousExpiresAt: isoRequired(rows[0].previous_secret_expires_at as Date),
+    };
   }
 
   /**
@@ -327,44 +319,22 @@ export class SubscriptionsRepository {
   }
 
   /**
-   * Herald disables an active subscription (status `disabled` with the reason), announcing it on the
-   * changelog in the same transaction so matchers stop matching it. `whileDisabling` runs inside the
-   * transaction once the row changed; if it throws, nothing is disabled. Returns whether this call
-   * disabled it: false when it was already disabled or does not exist, so a repeat is harmless.
+   * Marks an active subscription `disabled` by Herald, with the reason; null when it was already
+   * disabled or does not exist.
    */
-  async disable(
+  async markDisabled(
+    tx: EntityManager,
     tenantId: string,
     id: string,
     reason: string,
-    whileDisabling?: (subscription: Subscription) => Promise<void>,
-  ): Promise<boolean> {
-    return this.db.transaction(async (manager) => {
-      const [rows]: [SubscriptionRow[], number] = await manager.query(
-        `UPDATE subscriptions SET status = 'disabled', disabled_reason = $3, updated_at = now()
-         WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL AND status = 'active'
-         RETURNING *`,
-        [tenantId, id, reason],
-      );
-      if (!rows[0]) return false;
-      const subscription = await this.announce(manager, rows[0], 'upsert');
-      await whileDisabling?.(subscription);
-      return true;
-    });
-  }
-
-  /** Queues the change for `herald.subscriptions.changelog` in the same transaction. */
-  private async announce(
-    manager: EntityManager,
-    row: SubscriptionRow,
-    op: 'upsert' | 'delete',
-  ): Promise<Subscription> {
-    const subscription = this.toSubscription(row);
-    await enqueueOutbox(
-      manager,
-      Topics.subscriptionsChangelog,
-      toSubscriptionChange(subscription, op),
+  ): Promise<Subscription | null> {
+    const [rows]: [SubscriptionRow[], number] = await tx.query(
+      `UPDATE subscriptions SET status = 'disabled', disabled_reason = $3, updated_at = now()
+       WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL AND status = 'active'
+       RETURNING *`,
+      [tenantId, id, reason],
     );
-    return subscription;
+    return rows[0] ? this.toSubscription(rows[0]) : null;
   }
 
   async get(tenantId: string, id: string): Promise<Subscription | null> {
