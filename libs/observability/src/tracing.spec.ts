@@ -225,7 +225,11 @@ describe('tracing on', () => {
   it('leaves probes and metric scrapes untraced', async () => {
     expect((await fetch(`${baseUrl}/health/ready`)).status).toBe(200);
     expect((await fetch(`${baseUrl}/metrics`)).status).toBe(200);
-    await clientSpan('marker', () => ({}), () => Promise.resolve());
+    await clientSpan(
+      'marker',
+      () => ({}),
+      () => Promise.resolve(),
+    );
     await exported(1, (span) => span.name === 'marker');
     expect(handed.filter((span) => span.kind === SpanKind.SERVER).map((span) => span.name)).toEqual(
       ['POST /v1/things/:id'],
@@ -260,8 +264,10 @@ describe('tracing on', () => {
       { topic: 'herald.events.accepted', partition: 2, offset: '41', key: 'ten_1', headers },
       (span) =>
         // Work inside is the consumer span's child: a CLIENT call, and a re-publish (a retry).
-        clientSpan('POST', () => ({ 'http.request.method': 'POST' }), () =>
-          Promise.resolve(injectTraceContext(headers)),
+        clientSpan(
+          'POST',
+          () => ({ 'http.request.method': 'POST' }),
+          () => Promise.resolve(injectTraceContext(headers)),
         ).then((republished) => ({ republished, consumerSpanId: span.spanContext().spanId })),
     );
 
@@ -305,8 +311,10 @@ describe('tracing on', () => {
       tracestate: 'vendor=stale',
       'x-other': 'kept',
     };
-    const injected = await clientSpan('x', () => ({}), (span) =>
-      Promise.resolve({ headers: injectTraceContext(stale), span: span.spanContext() }),
+    const injected = await clientSpan(
+      'x',
+      () => ({}),
+      (span) => Promise.resolve({ headers: injectTraceContext(stale), span: span.spanContext() }),
     );
     expect(injected.headers).toEqual({
       traceparent: `00-${injected.span.traceId}-${injected.span.spanId}-01`,
@@ -337,12 +345,18 @@ describe('tracing on', () => {
   });
 
   it('exports what is still buffered on shutdown, then records nothing more', async () => {
-    await clientSpan('last call', () => ({}), () => Promise.resolve());
+    await clientSpan(
+      'last call',
+      () => ({}),
+      () => Promise.resolve(),
+    );
     await tracing.shutdown();
     expect(handed.map((span) => span.name)).toContain('last call');
     const count = handed.length;
-    const after = await clientSpan('after shutdown', () => ({}), (span) =>
-      Promise.resolve(span.isRecording()),
+    const after = await clientSpan(
+      'after shutdown',
+      () => ({}),
+      (span) => Promise.resolve(span.isRecording()),
     );
     expect(after).toBe(false);
     expect(injectTraceContext({})).toEqual({});
