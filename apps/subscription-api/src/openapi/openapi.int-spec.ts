@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import type { INestApplication } from '@nestjs/common';
 import { createService } from '@herald/runtime';
-import { ApiClient, testConfig, appUrl } from '@herald/testing';
+import { ApiClient, testConfig, appUrl, launchChromium } from '@herald/testing';
 import { SubscriptionApiModule } from '../subscription-api.module';
 
 type Document = { openapi: string; paths: Record<string, Record<string, unknown>> };
@@ -71,6 +71,9 @@ describe('OpenAPI document', () => {
       'GET /metrics',
       'GET /openapi.json',
       'GET /docs',
+      // The docs viewer's files (Swagger UI, from swagger-ui-dist).
+      'GET /docs/start.js',
+      'GET /docs/viewer/{file}',
       // The console's static files (README "Console").
       'GET /console',
       'GET /console/assets/{file}',
@@ -123,10 +126,71 @@ describe('OpenAPI document', () => {
     expect(item.get.description).toContain('archived_at');
   });
 
-  it('serves a docs page at /docs', async () => {
-    const response = await fetch(`${appUrl(app)}/docs`);
-    expect(response.status).toBe(200);
-    expect(response.headers.get('content-type')).toContain('text/html');
-    expect(await response.text()).toContain('/openapi.json');
+  it('serves Swagger UI at /docs from the package, under a policy that allows no inline script', async () => {
+    const page = await fetch(`${appUrl(app)}/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const policy = page.headers.get('content-security-policy');
+    expect(policy).toContain("script-src 'self';");
+    expect(policy).toContain("style-src 'self';");
+    const html = await page.text();
+    expect(html).not.toMatch(/<script>/); // every script is a file
+    const start = await fetch(`${appUrl(app)}/docs/start.js`);
+    expect(await start.text()).toContain("url: '/openapi.json'");
+    for (const [file, type] of [
+      ['swagger-ui-bundle.js', 'text/javascript'],
+      ['swagger-ui.css', 'text/css'],
+      ['favicon-32x32.png', 'image/png'],
+    ]) {
+      expect(html).toContain(`/docs/viewer/${file}`);
+      const asset = await fetch(`${appUrl(app)}/docs/viewer/${file}`);
+      expect([file, asset.status, asset.headers.get('content-type')]).toEqual([
+        file,
+        200,
+        expect.stringContaining(type),
+      ]);
+    }
+    // Only the files the page loads: nothing else of the package, nothing outside it.
+    for (const file of [
+      'package.json',
+      'index.html',
+      '..%2Fpackage.json',
+      'swagger-ui-bundle.js.map',
+    ]) {
+      expect((await fetch(`${appUrl(app)}/docs/viewer/${file}`)).status).toBe(404);
+    }
   });
+
+  // Long enough for scripts/ensure-chromium.sh to install Chromium on a machine without it.
+  it('renders every operation of the document in a real browser, with no policy violation', async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'error') problems.push(message.text());
+      });
+      page.on('pageerror', (error) => problems.push(error.message));
+      await page.goto(`${appUrl(app)}/docs`);
+      const { paths } = (await client.request<Document>('GET', '/openapi.json')).body;
+      const operations = Object.values(paths).reduce(
+        (sum, item) => sum + Object.keys(item).length,
+        0,
+      );
+      // Swagger UI draws one block per operation, under its tag, once it has read the document.
+      await page
+        .locator('.opblock')
+        .nth(operations - 1)
+        .waitFor({ timeout: 30_000 });
+      expect(await page.locator('.opblock').count()).toBe(operations);
+      expect(await page.locator('.info .title').innerText()).toContain('Herald');
+      await page
+        .locator('.opblock-summary-path', { hasText: '/v1/subscriptions' })
+        .first()
+        .waitFor();
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 600_000);
 });
