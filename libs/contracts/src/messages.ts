@@ -8,20 +8,37 @@ import {
   type JsonObject,
   type Subscription,
 } from '@herald/domain';
-import { checkFields, decodeJsonObject, type DecodeResult } from './decode';
+import { Type, type Static } from '@sinclair/typebox';
+import { schemaDecoder, type DecodeResult } from './decode';
 import type { DeadLetterCode } from './reason-codes';
 
+/*
+ * Each topic's message is one TypeBox schema: its TypeScript type is derived from it, and so is its
+ * decoder (schemaDecoder, compiled with ajv), which checks nested bodies too. Fields a schema does
+ * not name are kept, so a newer producer may add one during a rolling upgrade.
+ */
+
+/** An event's `data`: any JSON value but null. */
+const EventDataSchema = Type.Unsafe<EventData>({
+  not: { type: 'null' },
+  description: 'a JSON value other than null',
+});
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
+
 /** `herald.events.accepted`: an event ingest has stored, keyed by tenant so a tenant's events stay in order. */
-export interface AcceptedEventMessage {
-  id: string;
-  tenant_id: string;
-  type: string;
-  occurred_at: string;
-  received_at: string;
-  subject: string | null;
-  changed_fields: string[] | null;
-  data: EventData;
-}
+export const AcceptedEventMessageSchema = Type.Object({
+  id: Type.String(),
+  tenant_id: Type.String(),
+  type: Type.String(),
+  occurred_at: Type.String(),
+  received_at: Type.String(),
+  subject: Nullable(Type.String()),
+  changed_fields: Nullable(Type.Array(Type.String())),
+  data: EventDataSchema,
+});
+export type AcceptedEventMessage = Static<typeof AcceptedEventMessageSchema>;
 
 export function toAcceptedEventMessage(event: HeraldEvent): AcceptedEventMessage {
   return {
@@ -49,51 +66,49 @@ export function fromAcceptedEventMessage(message: AcceptedEventMessage): HeraldE
   };
 }
 
-export function decodeAcceptedEvent(raw: Buffer | null): DecodeResult<AcceptedEventMessage> {
-  const decoded = decodeJsonObject(raw);
-  if (!decoded.ok) return decoded;
-  const problem = checkFields(decoded.value, {
-    id: 'string',
-    tenant_id: 'string',
-    type: 'string',
-    occurred_at: 'string',
-    received_at: 'string',
-    subject: 'string|null',
-    changed_fields: 'array|null',
-    data: 'json',
-  });
-  return problem
-    ? { ok: false, reason: problem }
-    : { ok: true, value: decoded.value as unknown as AcceptedEventMessage };
-}
+export const decodeAcceptedEvent: (raw: Buffer | null) => DecodeResult<AcceptedEventMessage> =
+  schemaDecoder(AcceptedEventMessageSchema);
+
+/** The standard body a delivery sends (libs/domain `DeliveredBody`). */
+const DeliveredBodySchema = Type.Unsafe<DeliveredBody>(
+  Type.Object({
+    id: Type.String(),
+    type: Type.String(),
+    timestamp: Type.String(),
+    subscription_id: Type.String(),
+    delivery_id: Type.String(),
+    data: EventDataSchema,
+  }),
+);
 
 /** `herald.deliveries` and the retry topics: one delivery of one event to one subscription. */
-export interface DeliveryMessage {
-  delivery_id: string;
+export const DeliveryMessageSchema = Type.Object({
+  delivery_id: Type.String(),
   /**
    * The `webhook-id` to send with, when not `delivery_id`: a retry or redrive keeps the id of the
    * delivery it resends. Absent on messages written before it existed.
    */
-  message_id?: string;
-  tenant_id: string;
-  subscription_id: string;
-  event_id: string;
-  event_type: string;
+  message_id: Type.Optional(Type.String()),
+  tenant_id: Type.String(),
+  subscription_id: Type.String(),
+  event_id: Type.String(),
+  event_type: Type.String(),
   /** Attempts already made before this one. */
-  attempt: number;
+  attempt: Type.Integer({ minimum: 0 }),
   /** When ingest accepted the event, for end-to-end latency. */
-  accepted_at: string;
+  accepted_at: Type.String(),
   /**
    * Until when an open circuit may keep deferring it (ISO time); past it the delivery is
    * dead-lettered. Stamped by the deliverer when the delivery first goes to a retry topic, carried by
    * its retries; absent before that (and on messages written before it existed).
    */
-  deadline?: string;
+  deadline: Type.Optional(Type.String()),
   /** The event's subject and changed fields, for a body transformation; absent when null. */
-  subject?: string;
-  changed_fields?: string[];
-  body: DeliveredBody;
-}
+  subject: Type.Optional(Type.String()),
+  changed_fields: Type.Optional(Type.Array(Type.String())),
+  body: DeliveredBodySchema,
+});
+export type DeliveryMessage = Static<typeof DeliveryMessageSchema>;
 
 /**
  * A delivery's first message (no attempt made yet): `data` is the event's data as the subscription's
@@ -120,60 +135,38 @@ export function toDeliveryMessage(
   };
 }
 
-export function decodeDelivery(raw: Buffer | null): DecodeResult<DeliveryMessage> {
-  const decoded = decodeJsonObject(raw);
-  if (!decoded.ok) return decoded;
-  const problem = checkFields(decoded.value, {
-    delivery_id: 'string',
-    tenant_id: 'string',
-    subscription_id: 'string',
-    event_id: 'string',
-    event_type: 'string',
-    attempt: 'number',
-    accepted_at: 'string',
-    body: 'object',
-  });
-  const deadline = decoded.value.deadline;
-  const badDeadline = deadline !== undefined && typeof deadline !== 'string';
-  return problem || badDeadline
-    ? { ok: false, reason: problem ?? 'field deadline must be string' }
-    : { ok: true, value: decoded.value as unknown as DeliveryMessage };
-}
+export const decodeDelivery: (raw: Buffer | null) => DecodeResult<DeliveryMessage> =
+  schemaDecoder(DeliveryMessageSchema);
 
 /** `herald.events.invalid`: what was rejected, why, and where it came from. */
-export interface InvalidEventMessage {
-  reason: { code: DeadLetterCode; message: string; field?: string };
-  source: {
-    transport: 'kafka' | 'http';
-    topic?: string;
-    partition?: number;
-    offset?: string;
-    key?: string | null;
-  };
-  rejected_at: string;
+export const InvalidEventMessageSchema = Type.Object({
+  reason: Type.Object({
+    code: Type.Unsafe<DeadLetterCode>(Type.String()),
+    message: Type.String(),
+    field: Type.Optional(Type.String()),
+  }),
+  source: Type.Object({
+    transport: Type.Union([Type.Literal('kafka'), Type.Literal('http')]),
+    topic: Type.Optional(Type.String()),
+    partition: Type.Optional(Type.Integer()),
+    offset: Type.Optional(Type.String()),
+    key: Type.Optional(Nullable(Type.String())),
+  }),
+  rejected_at: Type.String(),
   /**
    * The original bytes as UTF-8 text, or base64 when they are not valid UTF-8 or too long to keep
    * whole (then only the first INVALID_VALUE_LIMIT bytes, and `value_truncated`).
    */
-  value: string | null;
-  value_encoding: 'utf8' | 'base64';
+  value: Nullable(Type.String()),
+  value_encoding: Type.Union([Type.Literal('utf8'), Type.Literal('base64')]),
   /** How many bytes were sent. */
-  value_bytes?: number;
-  value_truncated?: boolean;
-}
+  value_bytes: Type.Optional(Type.Integer({ minimum: 0 })),
+  value_truncated: Type.Optional(Type.Boolean()),
+});
+export type InvalidEventMessage = Static<typeof InvalidEventMessageSchema>;
 
-export function decodeInvalidEvent(raw: Buffer | null): DecodeResult<InvalidEventMessage> {
-  const decoded = decodeJsonObject(raw);
-  if (!decoded.ok) return decoded;
-  const problem = checkFields(decoded.value, {
-    reason: 'object',
-    source: 'object',
-    rejected_at: 'string',
-  });
-  return problem
-    ? { ok: false, reason: problem }
-    : { ok: true, value: decoded.value as unknown as InvalidEventMessage };
-}
+export const decodeInvalidEvent: (raw: Buffer | null) => DecodeResult<InvalidEventMessage> =
+  schemaDecoder(InvalidEventMessageSchema);
 
 /** `herald.events.inbound` carries producer envelopes; ingest validates them itself. */
 export function decodeRaw(raw: Buffer | null): DecodeResult<Buffer> {
@@ -181,29 +174,31 @@ export function decodeRaw(raw: Buffer | null): DecodeResult<Buffer> {
 }
 
 /** What the matcher needs of a subscription; destinations and secrets never travel on the changelog. */
-export interface SubscriptionMatchState {
-  enabled: boolean;
-  status: 'active' | 'disabled';
-  event_types: string[];
-  filter: JsonObject | null;
-  trigger_fields: string[] | null;
-  payload_fields: string[] | null;
-  ordering: 'best_effort' | 'strict';
-  rate_limit_per_second: number | null;
-  updated_at: string;
-}
+export const SubscriptionMatchStateSchema = Type.Object({
+  enabled: Type.Boolean(),
+  status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
+  event_types: Type.Array(Type.String()),
+  filter: Nullable(Type.Unsafe<JsonObject>(Type.Object({}))),
+  trigger_fields: Nullable(Type.Array(Type.String())),
+  payload_fields: Nullable(Type.Array(Type.String())),
+  ordering: Type.Union([Type.Literal('best_effort'), Type.Literal('strict')]),
+  rate_limit_per_second: Nullable(Type.Number()),
+  updated_at: Type.String(),
+});
+export type SubscriptionMatchState = Static<typeof SubscriptionMatchStateSchema>;
 
 /**
  * `herald.subscriptions.changelog` (compacted, keyed by subscription id): the latest matching state
  * of each subscription; `subscription` is null once it is deleted.
  */
-export interface SubscriptionChangeMessage {
-  subscription_id: string;
-  tenant_id: string;
-  op: 'upsert' | 'delete';
-  changed_at: string;
-  subscription: SubscriptionMatchState | null;
-}
+export const SubscriptionChangeMessageSchema = Type.Object({
+  subscription_id: Type.String(),
+  tenant_id: Type.String(),
+  op: Type.Union([Type.Literal('upsert'), Type.Literal('delete')]),
+  changed_at: Type.String(),
+  subscription: Nullable(SubscriptionMatchStateSchema),
+});
+export type SubscriptionChangeMessage = Static<typeof SubscriptionChangeMessageSchema>;
 
 export function toSubscriptionChange(
   subscription: Subscription,
@@ -231,21 +226,9 @@ export function toSubscriptionChange(
   };
 }
 
-export function decodeSubscriptionChange(
+export const decodeSubscriptionChange: (
   raw: Buffer | null,
-): DecodeResult<SubscriptionChangeMessage> {
-  const decoded = decodeJsonObject(raw);
-  if (!decoded.ok) return decoded;
-  const problem = checkFields(decoded.value, {
-    subscription_id: 'string',
-    tenant_id: 'string',
-    op: 'string',
-    changed_at: 'string',
-  });
-  return problem
-    ? { ok: false, reason: problem }
-    : { ok: true, value: decoded.value as unknown as SubscriptionChangeMessage };
-}
+) => DecodeResult<SubscriptionChangeMessage> = schemaDecoder(SubscriptionChangeMessageSchema);
 
 /**
  * The most of a rejected message's bytes `herald.events.invalid` keeps (before base64), so the record
