@@ -45,6 +45,30 @@ export default tseslint.config(
     },
   },
   {
+    // The API's features export their OpenAPI parts and share helpers from common/; only openapi/
+    // (and the module) assemble the document, so nothing imports back up from it (issue 16).
+    files: ['apps/subscription-api/src/*/**/*.ts'],
+    ignores: ['apps/subscription-api/src/openapi/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/libs/*/src/**', '../../libs/**'],
+              message: 'import a lib as @herald/<lib>',
+            },
+            {
+              group: ['../openapi/*', '../../openapi/*'],
+              message:
+                'openapi/ assembles the document from the features; shared helpers are in common/',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['libs/domain/**/*.ts'],
     rules: {
       'no-restricted-imports': [

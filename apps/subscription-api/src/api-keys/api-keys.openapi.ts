@@ -9,7 +9,7 @@ import {
   ref,
   tenantKeyOnly,
   type Paths,
-} from '../openapi/openapi-builder';
+} from '../common/openapi-builder';
 
 // The ApiKey and NewApiKey schemas are the tenants feature's (key creation lives there).
 export const apiKeyPaths: Paths = {

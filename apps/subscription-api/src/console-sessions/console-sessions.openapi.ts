@@ -11,7 +11,7 @@ import {
   tenantKeyOrOperator,
   type Paths,
   type Schema,
-} from '../openapi/openapi-builder';
+} from '../common/openapi-builder';
 
 const tenantId = (use: string): Schema => ({
   type: ['string', 'null'],

@@ -10,7 +10,7 @@ import {
   tenantOnly,
   type Paths,
   type Schema,
-} from '../openapi/openapi-builder';
+} from '../common/openapi-builder';
 import { REDRIVE_MAX } from './redrive-input';
 
 const nullableTime: Schema = { oneOf: [{ type: 'string', format: 'date-time' }, { type: 'null' }] };

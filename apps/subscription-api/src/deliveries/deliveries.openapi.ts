@@ -9,7 +9,7 @@ import {
   tenantOnly,
   type Paths,
   type Schema,
-} from '../openapi/openapi-builder';
+} from '../common/openapi-builder';
 import { CSV_MAX_ROWS } from './delivery-list-query';
 import { DELIVERY_STATUSES } from '../common/query-reader';
 

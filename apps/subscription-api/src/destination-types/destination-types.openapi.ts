@@ -6,7 +6,7 @@ import {
   tenantOnly,
   type Paths,
   type Schema,
-} from '../openapi/openapi-builder';
+} from '../common/openapi-builder';
 
 export const destinationTypeSchemas: Record<string, Schema> = {
   DestinationSetting: {

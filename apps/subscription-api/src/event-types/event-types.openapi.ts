@@ -12,7 +12,7 @@ import {
   transformationSchema,
   type Paths,
   type Schema,
-} from '../openapi/openapi-builder';
+} from '../common/openapi-builder';
 
 const fieldList = (description: string): Schema => ({
   type: ['array', 'null'],

@@ -12,7 +12,7 @@ import {
   tenantOnly,
   type Paths,
   type Schema,
-} from '../openapi/openapi-builder';
+} from '../common/openapi-builder';
 
 const EVENT_ID_PATTERN = '^[A-Za-z0-9_.:-]{1,200}$';
 

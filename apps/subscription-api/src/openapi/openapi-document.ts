@@ -21,7 +21,7 @@ import {
 } from '../subscriptions/subscription-stats.openapi';
 import { subscriptionPaths, subscriptionSchemas } from '../subscriptions/subscriptions.openapi';
 import { tenantPaths, tenantSchemas } from '../tenants/tenants.openapi';
-import { errorResponses, type Operation, type Paths, type Schema } from './openapi-builder';
+import { errorResponses, type Operation, type Paths, type Schema } from '../common/openapi-builder';
 
 /**
  * Any request body can be malformed JSON (400 `invalid_json`) or larger than the JSON limit

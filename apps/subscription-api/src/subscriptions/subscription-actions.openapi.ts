@@ -9,7 +9,7 @@ import {
   tenantOnly,
   type Paths,
   type Schema,
-} from '../openapi/openapi-builder';
+} from '../common/openapi-builder';
 
 export const subscriptionActionSchemas: Record<string, Schema> = {
   PreviewRequest: {

@@ -7,7 +7,7 @@ import {
   tenantOnly,
   type Paths,
   type Schema,
-} from '../openapi/openapi-builder';
+} from '../common/openapi-builder';
 import { STATS_WINDOWS } from './subscription-stats-window';
 
 const count = (description: string): Schema => ({ type: 'integer', minimum: 0, description });

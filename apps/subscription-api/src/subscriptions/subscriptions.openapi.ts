@@ -16,7 +16,7 @@ import {
   transformationSchema,
   type Paths,
   type Schema,
-} from '../openapi/openapi-builder';
+} from '../common/openapi-builder';
 import { FIELD_PATH } from './subscription-input';
 
 /** `sqs` → `SqsDestination`, `oauth2_webhook` → `Oauth2WebhookDestination`. */

@@ -9,7 +9,7 @@ import {
   ref,
   type Paths,
   type Schema,
-} from '../openapi/openapi-builder';
+} from '../common/openapi-builder';
 
 const retention: Schema = {
   type: ['string', 'null'],
