@@ -202,3 +202,51 @@ export function useRefreshWhile(active: boolean, reload: () => void, everyMs = 1
     return () => clearTimeout(timer);
   });
 }
+
+/**
+ * What a page of one record shows until the record is ready: loading, not found (or purged by the
+ * retention) with a link to the list, or why it could not be loaded. Null once it is ready.
+ */
+export function NotLoaded<T>({
+  loaded,
+  noun,
+  id,
+  list,
+  listLabel,
+}: {
+  loaded: Loaded<T>;
+  /** `Delivery`, `Event`. */
+  noun: string;
+  id: string;
+  list: string;
+  listLabel: string;
+}) {
+  switch (loaded.status) {
+    case 'loading':
+      return <p aria-live="polite">Loading…</p>;
+    case 'missing':
+      return (
+        <section aria-labelledby="page-title">
+          <h1 id="page-title">{noun} not found</h1>
+          <p>
+            No {noun.toLowerCase()} <code>{id}</code> here
+            {loaded.expired
+              ? ': its history is older than the retention and was purged.'
+              : '.'}{' '}
+            <PageLink to={[list]}>{listLabel}</PageLink>
+          </p>
+        </section>
+      );
+    case 'failed':
+      return (
+        <section aria-labelledby="page-title">
+          <h1 id="page-title">{noun}</h1>
+          <p role="alert" class="error">
+            {loaded.message}
+          </p>
+        </section>
+      );
+    case 'ready':
+      return null;
+  }
+}

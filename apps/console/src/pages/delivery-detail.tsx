@@ -5,6 +5,7 @@ import {
   ActionResult,
   failure,
   inFlight,
+  NotLoaded,
   PageLink,
   StatusTag,
   Time,
@@ -72,33 +73,16 @@ export function DeliveryDetail({
     }
   };
 
-  switch (delivery.status) {
-    case 'loading':
-      return <p aria-live="polite">Loading…</p>;
-    case 'missing':
-      return (
-        <section aria-labelledby="page-title">
-          <h1 id="page-title">Delivery not found</h1>
-          <p>
-            No delivery <code>{id}</code> here
-            {delivery.expired
-              ? ': its history is older than the retention and was purged.'
-              : '.'}{' '}
-            <PageLink to={['deliveries']}>All deliveries</PageLink>
-          </p>
-        </section>
-      );
-    case 'failed':
-      return (
-        <section aria-labelledby="page-title">
-          <h1 id="page-title">Delivery</h1>
-          <p role="alert" class="error">
-            {delivery.message}
-          </p>
-        </section>
-      );
-    case 'ready':
-      break;
+  if (delivery.status !== 'ready') {
+    return (
+      <NotLoaded
+        loaded={delivery}
+        noun="Delivery"
+        id={id}
+        list="deliveries"
+        listLabel="All deliveries"
+      />
+    );
   }
   const shown = delivery.value;
   return (

@@ -5,6 +5,7 @@ import {
   ActionResult,
   failure,
   inFlight,
+  NotLoaded,
   PageLink,
   StatusTag,
   Time,
@@ -77,31 +78,8 @@ export function EventDetail({
     }
   };
 
-  switch (event.status) {
-    case 'loading':
-      return <p aria-live="polite">Loading…</p>;
-    case 'missing':
-      return (
-        <section aria-labelledby="page-title">
-          <h1 id="page-title">Event not found</h1>
-          <p>
-            No event <code>{id}</code> here
-            {event.expired ? ': its history is older than the retention and was purged.' : '.'}{' '}
-            <PageLink to={['events']}>All events</PageLink>
-          </p>
-        </section>
-      );
-    case 'failed':
-      return (
-        <section aria-labelledby="page-title">
-          <h1 id="page-title">Event</h1>
-          <p role="alert" class="error">
-            {event.message}
-          </p>
-        </section>
-      );
-    case 'ready':
-      break;
+  if (event.status !== 'ready') {
+    return <NotLoaded loaded={event} noun="Event" id={id} list="events" listLabel="All events" />;
   }
   const shown = event.value;
   return (
