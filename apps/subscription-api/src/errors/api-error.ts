@@ -39,39 +39,7 @@ export class ApiError extends Error {
   }
 }
 
-export function httpStatusOf(code: ApiErrorCode): number {
-  switch (code) {
-    case 'unauthorized':
-    case 'link_used':
-    case 'link_expired':
-    case 'link_revoked':
-    case 'session_expired':
-    case 'session_revoked':
-      return 401;
-    case 'forbidden':
-    case 'read_only':
-      return 403;
-    case 'not_found':
-    case 'expired':
-      return 404;
-    case 'validation_failed':
-    case 'invalid_text':
-      return 422;
-    case 'invalid_json':
-    case 'reserved_event_type':
-      return 400;
-    case 'payload_too_large':
-      return 413;
-    case 'conflict':
-      return 409;
-    case 'unavailable':
-      return 503;
-    case 'internal':
-      return 500;
-  }
-}
-
-/** gRPC status codes (google.rpc.Code), kept here so the mapping stays next to the HTTP one. */
+/** gRPC status codes (google.rpc.Code). */
 export const GrpcStatus = {
   INVALID_ARGUMENT: 3,
   NOT_FOUND: 5,
@@ -84,35 +52,34 @@ export const GrpcStatus = {
   UNAUTHENTICATED: 16,
 } as const;
 
+/** Each code's HTTP and gRPC status, side by side; a code without a row does not compile. */
+const STATUSES: Record<ApiErrorCode, { http: number; grpc: number }> = {
+  unauthorized: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED },
+  link_used: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED },
+  link_expired: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED },
+  link_revoked: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED },
+  session_expired: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED },
+  session_revoked: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED },
+  forbidden: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED },
+  read_only: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED },
+  not_found: { http: 404, grpc: GrpcStatus.NOT_FOUND },
+  expired: { http: 404, grpc: GrpcStatus.NOT_FOUND },
+  validation_failed: { http: 422, grpc: GrpcStatus.INVALID_ARGUMENT },
+  invalid_text: { http: 422, grpc: GrpcStatus.INVALID_ARGUMENT },
+  invalid_json: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT },
+  reserved_event_type: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT },
+  payload_too_large: { http: 413, grpc: GrpcStatus.RESOURCE_EXHAUSTED },
+  conflict: { http: 409, grpc: GrpcStatus.ALREADY_EXISTS },
+  unavailable: { http: 503, grpc: GrpcStatus.UNAVAILABLE },
+  internal: { http: 500, grpc: GrpcStatus.INTERNAL },
+};
+
+export function httpStatusOf(code: ApiErrorCode): number {
+  return STATUSES[code].http;
+}
+
 export function grpcStatusOf(code: ApiErrorCode): number {
-  switch (code) {
-    case 'unauthorized':
-    case 'link_used':
-    case 'link_expired':
-    case 'link_revoked':
-    case 'session_expired':
-    case 'session_revoked':
-      return GrpcStatus.UNAUTHENTICATED;
-    case 'forbidden':
-    case 'read_only':
-      return GrpcStatus.PERMISSION_DENIED;
-    case 'not_found':
-    case 'expired':
-      return GrpcStatus.NOT_FOUND;
-    case 'validation_failed':
-    case 'invalid_text':
-    case 'invalid_json':
-    case 'reserved_event_type':
-      return GrpcStatus.INVALID_ARGUMENT;
-    case 'payload_too_large':
-      return GrpcStatus.RESOURCE_EXHAUSTED;
-    case 'conflict':
-      return GrpcStatus.ALREADY_EXISTS;
-    case 'unavailable':
-      return GrpcStatus.UNAVAILABLE;
-    case 'internal':
-      return GrpcStatus.INTERNAL;
-  }
+  return STATUSES[code].grpc;
 }
 
 /**

@@ -18,7 +18,10 @@ interface EventRow {
 /** A time as PostgreSQL gives it back: UTC, to the millisecond. */
 const iso = (time: string): string => new Date(time).toISOString();
 
-const toEvent = (row: EventRow): HeraldEvent => ({
+/** An event without its data, as lists show it. */
+const toEventSummary = (
+  row: Omit<EventRow, 'data' | 'published_at'>,
+): Omit<HeraldEvent, 'data'> => ({
   id: row.id,
   tenantId: row.tenant_id,
   type: row.type,
@@ -26,8 +29,9 @@ const toEvent = (row: EventRow): HeraldEvent => ({
   receivedAt: isoRequired(row.received_at),
   subject: row.subject,
   changedFields: row.changed_fields,
-  data: row.data,
 });
+
+const toEvent = (row: EventRow): HeraldEvent => ({ ...toEventSummary(row), data: row.data });
 
 /** Why an accepted event could not be matched (the matcher parked it in `herald.events.invalid`). */
 export interface EventFailure {
@@ -284,15 +288,7 @@ export class EventsRepository {
     const data = rows.slice(0, page.limit);
     const last = data[data.length - 1];
     return {
-      data: data.map((row) => ({
-        id: row.id,
-        tenantId: row.tenant_id,
-        type: row.type,
-        occurredAt: isoRequired(row.occurred_at),
-        receivedAt: isoRequired(row.received_at),
-        subject: row.subject,
-        changedFields: row.changed_fields,
-      })),
+      data: data.map(toEventSummary),
       nextCursor: rows.length > page.limit ? `${last.position}|${last.id}` : null,
     };
   }
