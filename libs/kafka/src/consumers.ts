@@ -8,6 +8,19 @@ import { KAFKA_CLIENT } from './kafka-client';
 import { isPermanentFailure } from './permanent-failure';
 
 /**
+ * What a stage that handles whole batches (event-ingest, the matcher) holds and takes at once.
+ * Fetched batches queue while one is handled (the next handling takes them all together), so a
+ * fetch is not held up by the last batch's round trips; memory stays bounded however many
+ * partitions it holds (a burst spread over all of them); and 500 at a time lets a burst's first
+ * events go on to the next stage while the rest are handled.
+ */
+export const BATCH_STAGE_LIMITS = {
+  maxInFlightPerPartition: 10_000,
+  maxInFlightTotal: { messages: 4_000, bytes: 16 * 1024 * 1024 },
+  maxBatchMessages: 500,
+} as const satisfies Partial<ConsumerRunnerOptions<unknown>>;
+
+/**
  * Creates a service's consumer groups, observed: each message in a span and counted by outcome, the
  * group's lag reported, the service ready only while the group is joined, and not live once the
  * consumer failed for good. And guarded: a message that fails for a reason of its own is

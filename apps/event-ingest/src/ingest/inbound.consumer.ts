@@ -5,6 +5,7 @@ import {
 } from '@nestjs/common';
 import { HERALD_ORIGIN, Headers, Topics, type DeadLetterCode } from '@herald/contracts';
 import {
+  BATCH_STAGE_LIMITS,
   Consumers,
   type ConsumerRunner,
   TypedProducer,
@@ -38,13 +39,7 @@ export class InboundConsumer implements OnApplicationBootstrap, BeforeApplicatio
       groupId: 'herald.event-ingest',
       topics: [Topics.eventsInbound],
       logger: this.logger,
-      // Fetched batches queue while one is handled (the next handling takes them all together):
-      // a fetch is not held up by the last batch's round trips, and memory stays bounded by bytes.
-      maxInFlightPerPartition: 10_000,
-      // However many partitions it holds (a burst spread over all of them): bounded memory.
-      maxInFlightTotal: { messages: 4_000, bytes: 16 * 1024 * 1024 },
-      // 500 at a time: a burst's first events go on to the matchers while the next are stored.
-      maxBatchMessages: 500,
+      ...BATCH_STAGE_LIMITS,
       // A fetched batch at a time: one INSERT, one produce and one UPDATE for all its events.
       handleBatch: async (messages) => {
         const results = await this.ingest.ingestAll(

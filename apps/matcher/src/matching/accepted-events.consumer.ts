@@ -11,6 +11,7 @@ import {
 } from '@herald/contracts';
 import { EventsRepository } from '@herald/persistence';
 import {
+  BATCH_STAGE_LIMITS,
   Consumers,
   type ConsumerRunner,
   TypedProducer,
@@ -44,14 +45,7 @@ export class AcceptedEventsConsumer implements OnApplicationBootstrap, BeforeApp
       groupId: 'herald.matcher',
       topics: [Topics.eventsAccepted],
       logger: this.logger,
-      // Fetched batches queue while one is handled (the next handling takes them all together):
-      // a fetch is not held up by the last batch's round trips, and memory stays bounded by bytes.
-      maxInFlightPerPartition: 10_000,
-      // However many partitions it holds (a burst spread over all of them): bounded memory.
-      maxInFlightTotal: { messages: 4_000, bytes: 16 * 1024 * 1024 },
-      // An event may match many subscriptions: 500 events at a time lets the first deliveries of a
-      // burst reach the deliverers while the next ones are matched.
-      maxBatchMessages: 500,
+      ...BATCH_STAGE_LIMITS,
       // A fetched batch at a time: a tenant's events stay in order (one partition's batches run
       // one after another) and cost one INSERT, one produce and one UPDATE together.
       handleBatch: async (messages) => {
