@@ -10,7 +10,7 @@ import { SubscriptionHealth } from './delivery/subscription-health';
 import { DeliveryFlow } from './delivery/delivery-flow';
 import { DeliveryTargets } from './delivery/delivery-targets';
 import { DeliveryBodies } from './delivery/delivery-bodies';
-import { SubscriptionChanges } from './delivery/subscription-changes';
+import { SubscriptionChangeFollower } from './delivery/subscription-change-follower';
 import { DeliveryRouter } from './delivery/delivery-router';
 import { OutboxModule } from './outbox/outbox.module';
 
@@ -27,7 +27,7 @@ export class DelivererModule {
         DeliveryService,
         DeliveryTargets,
         DeliveryBodies,
-        SubscriptionChanges,
+        SubscriptionChangeFollower,
         DeliveryRouter,
         DeliveryFlow,
         DeliveriesConsumer,

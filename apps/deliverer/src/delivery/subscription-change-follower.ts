@@ -16,7 +16,7 @@ import { JsonLogger } from '@herald/observability';
  * consumer group of its own that never commits: what changed before it started, it never kept.
  */
 @Injectable()
-export class SubscriptionChanges implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SubscriptionChangeFollower implements OnApplicationBootstrap, OnApplicationShutdown {
   private changes: { stop(): Promise<void> } | null = null;
 
   constructor(
