@@ -8,7 +8,7 @@ import { ensureKafkaJars, KAFKA_VERSION, kafkaJarsMarker } from './kafka-jars';
 import { rotateLog, seconds, tailOf, waitUntilReady } from './log-files';
 import { canConnect, findFreePorts, resolvePort } from './ports';
 import { checkJava, javaCommand } from './prerequisites';
-import { keepRunning, type RestartPolicy, type ServerRun } from './keep-running';
+import { keepRunning, runOnce, type RestartPolicy, type ServerRun } from './keep-running';
 import { startSupervised } from './supervised-process';
 
 export interface LocalKafkaOptions {
@@ -394,21 +394,10 @@ export async function startLocalKafka(opts: LocalKafkaOptions): Promise<LocalKaf
     };
   }
 
-  let stopping = false;
-  void first.exited.then((exit) => {
-    if (!stopping)
-      log(
-        `Kafka exited unexpectedly (code ${exit.code}, signal ${exit.signal}); see ${layout.logFile}`,
-      );
-  });
   return {
     brokers,
     saslSslBrokers,
     mutualTlsBrokers,
-    pid: first.pid,
-    stop: async () => {
-      stopping = true;
-      await first.stop();
-    },
+    ...runOnce(first, 'Kafka', layout.logFile, log),
   };
 }

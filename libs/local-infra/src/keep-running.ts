@@ -43,6 +43,30 @@ export interface KeptProcess {
 
 const READY_POLL_MS = 500;
 
+/**
+ * A server run once, without restarts: an exit nobody asked for is logged (`Kafka exited
+ * unexpectedly (code …, signal …); see <log>`), and `stop()` stops it.
+ */
+export function runOnce(
+  run: ServerRun,
+  name: string,
+  logFile: string,
+  log: (line: string) => void,
+): KeptProcess {
+  let stopping = false;
+  void run.exited.then((exit) => {
+    if (!stopping)
+      log(`${name} exited unexpectedly (code ${exit.code}, signal ${exit.signal}); see ${logFile}`);
+  });
+  return {
+    pid: run.pid,
+    stop: async () => {
+      stopping = true;
+      await run.stop();
+    },
+  };
+}
+
 /** A server started under supervisor.cjs from the same spec on every run. */
 export function supervisedServer(spec: SupervisedSpec): RestartableServer {
   return { name: spec.name, logFile: spec.logFile, start: () => startSupervised(spec) };

@@ -16,7 +16,7 @@ import { Client } from 'pg';
 import { rotateLog, seconds, tailOf, waitUntilReady } from './log-files';
 import { postgresBinaries, type PostgresBinaries } from './paths';
 import { resolvePort } from './ports';
-import { keepRunning, type RestartPolicy, type ServerRun } from './keep-running';
+import { keepRunning, runOnce, type RestartPolicy, type ServerRun } from './keep-running';
 import { startSupervised, type SupervisedSpec } from './supervised-process';
 
 export interface LocalPostgresOptions {
@@ -387,19 +387,5 @@ export async function startLocalPostgres(opts: LocalPostgresOptions): Promise<Lo
     };
   }
 
-  let stopping = false;
-  void first.exited.then((exit) => {
-    if (!stopping)
-      log(
-        `PostgreSQL exited unexpectedly (code ${exit.code}, signal ${exit.signal}); see ${layout.logFile}`,
-      );
-  });
-  return {
-    url,
-    pid: first.pid,
-    stop: async () => {
-      stopping = true;
-      await first.stop();
-    },
-  };
+  return { url, ...runOnce(first, 'PostgreSQL', layout.logFile, log) };
 }
