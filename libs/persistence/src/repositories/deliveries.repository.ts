@@ -88,24 +88,15 @@ export interface PlannedDelivery {
 /** What the matcher needs of a delivery it plans: who it is for, and the `webhook-id` it carries. */
 export type PlannedRef = Pick<Delivery, 'id' | 'messageId' | 'tenantId' | 'subscriptionId'>;
 
-export interface AttemptRecord {
-  deliveryId: string;
-  tenantId: string;
-  subscriptionId: string;
-  attempt: number;
+/** An attempt as the deliverer records it (its id is given when written), with its delivery's new state. */
+export type AttemptRecord = Omit<Attempt, 'id' | 'startedAt' | 'requestBody'> & {
   startedAt: Date;
-  durationMs: number;
-  outcome: 'succeeded' | 'failed';
-  statusCode: number | null;
-  errorClass: FailureClass | null;
-  errorMessage: string | null;
-  responseExcerpt: string | null;
   /** The request body, kept only for subscriptions with `debug` on. */
-  requestBody?: string | null;
+  requestBody?: Attempt['requestBody'];
   /** The delivery's status after this attempt, and when the next attempt is due. */
   status: DeliveryStatus;
   nextAttemptAt: Date | null;
-}
+};
 
 /** Which deliveries a history view, a redrive or a recover selects; every field given narrows it. */
 export interface DeliveryFilter {

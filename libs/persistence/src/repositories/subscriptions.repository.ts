@@ -54,24 +54,27 @@ export interface DeliveryTarget extends SubscriptionLiveness {
   opened: SubscriptionForDelivery | SecretsUnreadableError;
 }
 
-export interface NewSubscription {
-  description: string;
-  enabled: boolean;
-  debug: boolean;
-  eventTypes: string[];
-  destination: Destination;
-  filter: JsonObject | null;
-  triggerFields: string[] | null;
-  payloadFields: string[] | null;
-  ordering: Ordering;
-  rateLimitPerSecond: number | null;
+/** What a subscription is created with: its own fields, the last three optional. */
+export type NewSubscription = Pick<
+  Subscription,
+  | 'description'
+  | 'enabled'
+  | 'debug'
+  | 'eventTypes'
+  | 'destination'
+  | 'filter'
+  | 'triggerFields'
+  | 'payloadFields'
+  | 'ordering'
+  | 'rateLimitPerSecond'
+> & {
   /** Left out or null: Herald's default window. */
-  maxInFlight?: number | null;
+  maxInFlight?: Subscription['maxInFlight'];
   /** Left out or null: the event type's transformation, or the standard body. */
-  transformation?: string | null;
+  transformation?: Subscription['transformation'];
   /** Left out: none (`{}`). */
-  metadata?: JsonObject;
-}
+  metadata?: Subscription['metadata'];
+};
 
 interface SubscriptionRow {
   id: string;
