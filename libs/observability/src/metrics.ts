@@ -8,7 +8,6 @@ export const DELIVERY_LATENCY_BUCKETS = [
 /** Seconds of one call (an HTTP request, one delivery attempt, one message handled). */
 export const CALL_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-
 /**
  * The one metrics provider: a Prometheus registry per service, every series labelled with the
  * service. Tenant and subscription ids are never labels (unbounded cardinality, and one tenant's
