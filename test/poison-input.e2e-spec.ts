@@ -377,13 +377,14 @@ describe('poison input never blocks a partition', () => {
       `/v1/events/${first.body.id}`,
     );
     const deliveryId = event.body.deliveries[0].id;
-    // The delivery again, as a retry topic would carry it, with a body too deep to send.
+    // The delivery again, as a retry topic would carry it, with a body whose data is too deep to send
+    // (the body's own fields are what its schema asks; only the data is poison).
     await producer.send({
       topic: 'herald.deliveries',
       messages: [
         {
           key: subscriptionId,
-          value: `{"delivery_id":"${deliveryId}","tenant_id":"${tenantId}","subscription_id":"${subscriptionId}","event_id":"${first.body.id}","event_type":"meter.created","attempt":1,"accepted_at":"${new Date().toISOString()}","body":${deepData(20_000)}}`,
+          value: `{"delivery_id":"${deliveryId}","tenant_id":"${tenantId}","subscription_id":"${subscriptionId}","event_id":"${first.body.id}","event_type":"meter.created","attempt":1,"accepted_at":"${new Date().toISOString()}","body":{"id":"${first.body.id}","type":"meter.created","timestamp":"${new Date().toISOString()}","subscription_id":"${subscriptionId}","delivery_id":"${deliveryId}","data":${deepData(20_000)}}}`,
         },
       ],
     });

@@ -138,6 +138,16 @@ export function toDeliveryMessage(
 export const decodeDelivery: (raw: Buffer | null) => DecodeResult<DeliveryMessage> =
   schemaDecoder(DeliveryMessageSchema);
 
+/** A delivery message without its body: what recording an attempt of it needs. */
+export type DeliveryEnvelope = Omit<DeliveryMessage, 'body'>;
+
+/**
+ * Decodes a delivery whatever its body: a message whose body cannot be sent (or decoded) can still
+ * be recorded as dead for its tenant, with the reason.
+ */
+export const decodeDeliveryEnvelope: (raw: Buffer | null) => DecodeResult<DeliveryEnvelope> =
+  schemaDecoder(Type.Omit(DeliveryMessageSchema, ['body']));
+
 /** `herald.events.invalid`: what was rejected, why, and where it came from. */
 export const InvalidEventMessageSchema = Type.Object({
   reason: Type.Object({

@@ -6,7 +6,7 @@ import {
 import {
   Headers,
   Topics,
-  decodeDelivery,
+  decodeDeliveryEnvelope,
   retryTopics,
   type DeliveryMessage,
 } from '@herald/contracts';
@@ -17,8 +17,8 @@ import { DeliveryFlow } from './delivery-flow';
 import { DeliveryRouter } from './delivery-router';
 import { JsonLogger } from '@herald/observability';
 
-/** Dead letters the consumer runner makes itself, of messages whose handling kept failing. */
-const PARKED_BY_RUNNER = new Set(['unprocessable', 'handler_failed']);
+/** Dead letters the consumer runner makes itself: handling kept failing, or the message (its body) does not decode. */
+const PARKED_BY_RUNNER = new Set(['unprocessable', 'handler_failed', 'undecodable']);
 
 /**
  * Consumes `herald.deliveries` and the retry topics. A failed attempt moves to the retry topic of
@@ -70,7 +70,7 @@ export class DeliveriesConsumer implements OnApplicationBootstrap, BeforeApplica
    * could never have been stored — leaves the DLQ record alone to tell.
    */
   private async markDead(value: Buffer | null, reason: string): Promise<void> {
-    const decoded = decodeDelivery(value);
+    const decoded = decodeDeliveryEnvelope(value);
     if (!decoded.ok) return;
     try {
       await this.delivery.refuse(decoded.value, failedSend('ours', `handling failed: ${reason}`));

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
-import type { DeliveryMessage } from '@herald/contracts';
+import type { DeliveryEnvelope, DeliveryMessage } from '@herald/contracts';
 import {
   failedSend,
   refusedSend,
@@ -51,7 +51,7 @@ export class DeliveryService {
    * the reason — the result's message — in its history and in the dead letters.
    */
   refuse(
-    message: DeliveryMessage,
+    message: DeliveryEnvelope,
     result: FailedSend,
     destinationType = 'none',
   ): Promise<NextStep> {
@@ -65,7 +65,7 @@ export class DeliveryService {
   }
 
   private async conclude(
-    message: DeliveryMessage,
+    message: DeliveryEnvelope,
     outcome: {
       startedAt: Date;
       result: SendResult;
@@ -114,7 +114,7 @@ export class DeliveryService {
   }
 
   private observe(
-    message: DeliveryMessage,
+    message: DeliveryEnvelope,
     destinationType: string,
     result: SendResult,
     step: NextStep,

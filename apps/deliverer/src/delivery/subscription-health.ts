@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
-import { HERALD_ORIGIN, Headers, Topics, type DeliveryMessage } from '@herald/contracts';
+import { HERALD_ORIGIN, Headers, Topics, type DeliveryEnvelope } from '@herald/contracts';
 import {
   OperationalEventTypes,
   assessAttempt,
@@ -64,7 +64,7 @@ export class SubscriptionHealth {
     private readonly logger: JsonLogger,
   ) {}
 
-  async afterAttempt(message: DeliveryMessage, result: SendResult, step: NextStep): Promise<void> {
+  async afterAttempt(message: DeliveryEnvelope, result: SendResult, step: NextStep): Promise<void> {
     // Refused because the subscription is disabled or deleted: says nothing about its endpoint, and
     // one event per pending delivery of such a subscription would only be noise.
     if (!result.ok && result.refused) return;
