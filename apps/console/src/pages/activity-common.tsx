@@ -35,6 +35,33 @@ export function failure(error: unknown, response: Response): Loaded<never> {
 
 export const UNREACHABLE = 'Herald could not be reached.';
 
+/** One record as the API client answers it. */
+export interface RecordAnswer<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}
+
+/**
+ * One record read from the API when the page opens (and when `deps` change): what it is so far, and
+ * a function that reads it again.
+ */
+export function useLoaded<T>(
+  fetchRecord: () => Promise<RecordAnswer<T>>,
+  deps: readonly unknown[],
+): [Loaded<T>, () => void] {
+  const [loaded, setLoaded] = useState<Loaded<T>>({ status: 'loading' });
+  const load = () => {
+    fetchRecord()
+      .then(({ data, error, response }) =>
+        setLoaded(data ? { status: 'ready', value: data } : failure(error, response)),
+      )
+      .catch(() => setLoaded({ status: 'failed', message: UNREACHABLE }));
+  };
+  useEffect(load, deps);
+  return [loaded, load];
+}
+
 /**
  * A `datetime-local` input's value (the browser's local time, no zone) as the ISO 8601 instant the
  * API asks for; undefined when empty or not a time.
@@ -84,6 +111,33 @@ export function ActionResult({ result }: { result: ActionOutcome | null }) {
 }
 
 export type ActionOutcome = { done: ComponentChildren } | { error: string };
+
+/** What an action button needs: whether its action runs, and what the last one came to. */
+export interface Action<R> {
+  busy: boolean;
+  /** What the last action came to (null: nothing to say). */
+  result: R | null;
+  /** Runs `act` (its buttons disabled meanwhile) and keeps what it came to. */
+  run: (act: () => Promise<R | null>) => Promise<void>;
+}
+
+/** An action's state; `unreachable` is what it came to when Herald could not be reached. */
+export function useAction<R>(unreachable: R): Action<R> {
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<R | null>(null);
+  const run = async (act: () => Promise<R | null>) => {
+    setBusy(true);
+    setResult(null);
+    try {
+      setResult(await act());
+    } catch {
+      setResult(unreachable);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, result, run };
+}
 
 /** A label and a `datetime-local` input. */
 export function TimeInput({

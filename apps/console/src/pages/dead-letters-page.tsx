@@ -8,8 +8,10 @@ import {
   Time,
   TimeInput,
   UNREACHABLE,
+  useAction,
   type ActionOutcome,
 } from './activity-common';
+import { ListMore, ListProblem, usePagedList } from './paged-list';
 import type { PageProps } from './page-props';
 import './activity.css';
 
@@ -44,60 +46,38 @@ function lastFailure(deadLetter: DeadLetter): string {
 export function DeadLettersPage({ client, readOnly }: PageProps) {
   const [draft, setDraft] = useState<DeadLetterFilter>(NO_FILTER);
   const [filter, setFilter] = useState<DeadLetterFilter>(NO_FILTER);
-  const [deadLetters, setDeadLetters] = useState<DeadLetter[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [state, setState] = useState<'loading' | 'idle' | { error: string }>('loading');
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
-  const [result, setResult] = useState<ActionOutcome | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, result, run } = useAction<ActionOutcome>({ error: UNREACHABLE });
 
-  const load = async (after: string | null) => {
-    setState('loading');
-    const since = localToIso(filter.since);
-    const until = localToIso(filter.until);
-    const { data, error, response } = await client.GET('/v1/dead-letters', {
-      params: {
-        query: {
-          limit: 20,
-          ...(filter.subscriptionId ? { subscription_id: filter.subscriptionId } : {}),
-          ...(since ? { since } : {}),
-          ...(until ? { until } : {}),
-          ...(filter.includeRedriven ? { include_redriven: true } : {}),
-          ...(after ? { cursor: after } : {}),
+  const list = usePagedList<DeadLetter>(
+    (after) => {
+      const since = localToIso(filter.since);
+      const until = localToIso(filter.until);
+      return client.GET('/v1/dead-letters', {
+        params: {
+          query: {
+            limit: 20,
+            ...(filter.subscriptionId ? { subscription_id: filter.subscriptionId } : {}),
+            ...(since ? { since } : {}),
+            ...(until ? { until } : {}),
+            ...(filter.includeRedriven ? { include_redriven: true } : {}),
+            ...(after ? { cursor: after } : {}),
+          },
         },
-      },
-    });
-    if (!data) {
-      setState({ error: errorMessage(error, response) });
-      return;
-    }
-    setDeadLetters((shown) => (after ? [...shown, ...data.data] : data.data));
-    if (!after) setSelected(new Set());
-    setCursor(data.next_cursor);
-    setState('idle');
-  };
-  const show = (after: string | null) => {
-    load(after).catch(() => setState({ error: UNREACHABLE }));
-  };
+      });
+    },
+    () => setSelected(new Set()),
+  );
+  const { items: deadLetters, state, show } = list;
   useEffect(() => show(null), [client, filter]);
 
-  const redrive = async (body: RedriveRequest) => {
-    setBusy(true);
-    setResult(null);
-    try {
+  const redrive = (body: RedriveRequest) =>
+    run(async () => {
       const { data, error, response } = await client.POST('/v1/dead-letters/redrive', { body });
-      if (!data) {
-        setResult({ error: errorMessage(error, response) });
-        return;
-      }
-      setResult({ done: <RedriveSummary redriven={data} /> });
+      if (!data) return { error: errorMessage(error, response) };
       show(null);
-    } catch {
-      setResult({ error: UNREACHABLE });
-    } finally {
-      setBusy(false);
-    }
-  };
+      return { done: <RedriveSummary redriven={data} /> };
+    });
 
   const toggle = (id: string, on: boolean) => {
     const next = new Set(selected);
@@ -155,11 +135,7 @@ export function DeadLettersPage({ client, readOnly }: PageProps) {
         </div>
       </form>
       <ActionResult result={result} />
-      {typeof state === 'object' && (
-        <p role="alert" class="error">
-          {state.error}
-        </p>
-      )}
+      <ListProblem state={state} />
       {!readOnly && deadLetters.length > 0 && (
         <p class="toolbar">
           <button
@@ -263,12 +239,7 @@ export function DeadLettersPage({ client, readOnly }: PageProps) {
           </tbody>
         </table>
       )}
-      {state === 'loading' && <p aria-live="polite">Loading…</p>}
-      {cursor && state !== 'loading' && (
-        <button type="button" onClick={() => show(cursor)}>
-          Load more
-        </button>
-      )}
+      <ListMore list={list} />
       {!readOnly && <RedriveRangeForm client={client} busy={busy} onRedrive={redrive} />}
     </section>
   );

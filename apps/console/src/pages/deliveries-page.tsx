@@ -13,6 +13,7 @@ import {
   type ActionOutcome,
   ActionResult,
 } from './activity-common';
+import { ListMore, ListProblem, usePagedList } from './paged-list';
 import { DeliveryDetail } from './delivery-detail';
 import type { PageProps } from './page-props';
 import './activity.css';
@@ -70,31 +71,18 @@ function DeliveryLog({ client, preset }: { client: ApiClient; preset: string }) 
       },
   );
   const [filter, setFilter] = useState<DeliveryFilter>(draft);
-  const [deliveries, setDeliveries] = useState<Delivery[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [state, setState] = useState<'loading' | 'idle' | { error: string }>('loading');
   const [exported, setExported] = useState<ActionOutcome | null>(null);
   const [exporting, setExporting] = useState(false);
 
-  const load = async (after: string | null) => {
-    setState('loading');
-    const { data, error, response } = await client.GET('/v1/deliveries', {
+  // Without `format=csv` the answer is the JSON page, never the CSV text.
+  const list = usePagedList<Delivery>((after) =>
+    client.GET('/v1/deliveries', {
       params: {
         query: { ...deliveryQuery(filter), limit: 20, ...(after ? { cursor: after } : {}) },
       },
-    });
-    // Without `format=csv` the answer is the JSON page, never the CSV text.
-    if (!data || typeof data === 'string') {
-      setState({ error: errorMessage(error, response) });
-      return;
-    }
-    setDeliveries((shown) => (after ? [...shown, ...data.data] : data.data));
-    setCursor(data.next_cursor);
-    setState('idle');
-  };
-  const show = (after: string | null) => {
-    load(after).catch(() => setState({ error: UNREACHABLE }));
-  };
+    }),
+  );
+  const { items: deliveries, state, show } = list;
   useEffect(() => {
     // A subscription's log (a link's preset) is not the log a person filtered by hand.
     if (!preset) lastFilter.set(client, filter);
@@ -206,19 +194,10 @@ function DeliveryLog({ client, preset }: { client: ApiClient; preset: string }) 
         </div>
       </form>
       <ActionResult result={exported} />
-      {typeof state === 'object' && (
-        <p role="alert" class="error">
-          {state.error}
-        </p>
-      )}
+      <ListProblem state={state} />
       {state === 'idle' && deliveries.length === 0 && <p>No deliveries found.</p>}
       {deliveries.length > 0 && <DeliveryTable deliveries={deliveries} />}
-      {state === 'loading' && <p aria-live="polite">Loading…</p>}
-      {cursor && state !== 'loading' && (
-        <button type="button" onClick={() => show(cursor)}>
-          Load more
-        </button>
-      )}
+      <ListMore list={list} />
     </section>
   );
 }

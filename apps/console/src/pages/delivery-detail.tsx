@@ -1,18 +1,17 @@
-import { useEffect, useState } from 'preact/hooks';
 import { errorMessage, type ApiClient, type Schemas } from '../api/client';
 import { href } from '../routes';
 import {
   ActionResult,
-  failure,
   inFlight,
   NotLoaded,
   PageLink,
   StatusTag,
   Time,
   UNREACHABLE,
+  useAction,
+  useLoaded,
   useRefreshWhile,
   type ActionOutcome,
-  type Loaded,
 } from './activity-common';
 
 type DeliveryDetailView = Schemas['DeliveryDetail'];
@@ -28,33 +27,21 @@ export function DeliveryDetail({
   id: string;
   readOnly: boolean;
 }) {
-  const [delivery, setDelivery] = useState<Loaded<DeliveryDetailView>>({ status: 'loading' });
-  const [result, setResult] = useState<ActionOutcome | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const load = () => {
-    client
-      .GET('/v1/deliveries/{id}', { params: { path: { id } } })
-      .then(({ data, error, response }) =>
-        setDelivery(data ? { status: 'ready', value: data } : failure(error, response)),
-      )
-      .catch(() => setDelivery({ status: 'failed', message: UNREACHABLE }));
-  };
-  useEffect(load, [client, id]);
+  const [delivery, load] = useLoaded<DeliveryDetailView>(
+    () => client.GET('/v1/deliveries/{id}', { params: { path: { id } } }),
+    [client, id],
+  );
+  const { busy, result, run } = useAction<ActionOutcome>({ error: UNREACHABLE });
   useRefreshWhile(delivery.status === 'ready' && inFlight(delivery.value.status), load);
 
-  const retry = async () => {
-    setBusy(true);
-    setResult(null);
-    try {
+  const retry = () =>
+    run(async () => {
       const { data, error, response } = await client.POST('/v1/deliveries/{id}/retry', {
         params: { path: { id } },
       });
-      if (!data) {
-        setResult({ error: errorMessage(error, response) });
-        return;
-      }
-      setResult({
+      if (!data) return { error: errorMessage(error, response) };
+      load();
+      return {
         done: (
           <>
             Sent again as delivery{' '}
@@ -64,14 +51,8 @@ export function DeliveryDetail({
             .
           </>
         ),
-      });
-      load();
-    } catch {
-      setResult({ error: UNREACHABLE });
-    } finally {
-      setBusy(false);
-    }
-  };
+      };
+    });
 
   if (delivery.status !== 'ready') {
     return (

@@ -1,18 +1,17 @@
-import { useEffect, useState } from 'preact/hooks';
 import { errorMessage, type ApiClient, type Schemas } from '../api/client';
 import { href } from '../routes';
 import {
   ActionResult,
-  failure,
   inFlight,
   NotLoaded,
   PageLink,
   StatusTag,
   Time,
   UNREACHABLE,
+  useAction,
+  useLoaded,
   useRefreshWhile,
   type ActionOutcome,
-  type Loaded,
 } from './activity-common';
 
 type HeraldEvent = Schemas['Event'];
@@ -32,51 +31,33 @@ export function EventDetail({
   id: string;
   readOnly: boolean;
 }) {
-  const [event, setEvent] = useState<Loaded<HeraldEvent>>({ status: 'loading' });
-  const [result, setResult] = useState<ActionOutcome | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const load = () => {
-    client
-      .GET('/v1/events/{id}', { params: { path: { id } } })
-      .then(({ data, error, response }) =>
-        setEvent(data ? { status: 'ready', value: data } : failure(error, response)),
-      )
-      .catch(() => setEvent({ status: 'failed', message: UNREACHABLE }));
-  };
-  useEffect(load, [client, id]);
+  const [event, load] = useLoaded<HeraldEvent>(
+    () => client.GET('/v1/events/{id}', { params: { path: { id } } }),
+    [client, id],
+  );
+  const { busy, result, run } = useAction<ActionOutcome>({ error: UNREACHABLE });
   useRefreshWhile(
     event.status === 'ready' && event.value.deliveries.some((one) => inFlight(one.status)),
     load,
   );
 
-  const replay = async () => {
-    setBusy(true);
-    setResult(null);
-    try {
+  const replay = () =>
+    run(async () => {
       const { data, error, response } = await client.POST('/v1/events/{id}/replay', {
         params: { path: { id } },
         body: {},
       });
-      if (!data) {
-        setResult({ error: errorMessage(error, response) });
-        return;
-      }
-      setResult({
+      if (!data) return { error: errorMessage(error, response) };
+      load();
+      return {
         done:
           data.deliveries.length === 0
             ? 'Replayed: no subscription matches this event now.'
             : `Replayed as ${data.deliveries.length} new ${
                 data.deliveries.length === 1 ? 'delivery' : 'deliveries'
               }.`,
-      });
-      load();
-    } catch {
-      setResult({ error: UNREACHABLE });
-    } finally {
-      setBusy(false);
-    }
-  };
+      };
+    });
 
   if (event.status !== 'ready') {
     return <NotLoaded loaded={event} noun="Event" id={id} list="events" listLabel="All events" />;

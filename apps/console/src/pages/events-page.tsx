@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
-import { errorMessage, type ApiClient, type Schemas } from '../api/client';
+import type { ApiClient, Schemas } from '../api/client';
 import { href } from '../routes';
-import { localToIso, PageLink, Time, TimeInput, UNREACHABLE } from './activity-common';
+import { localToIso, PageLink, Time, TimeInput } from './activity-common';
+import { ListMore, ListProblem, usePagedList } from './paged-list';
 import { EventDetail } from './event-detail';
 import type { PageProps } from './page-props';
 import './activity.css';
@@ -29,15 +30,11 @@ export function EventsPage({ client, parts, readOnly }: PageProps) {
 function EventList({ client }: Pick<PageProps, 'client'>) {
   const [draft, setDraft] = useState<EventSearch>(() => lastSearch.get(client) ?? NO_SEARCH);
   const [search, setSearch] = useState<EventSearch>(draft);
-  const [events, setEvents] = useState<EventSummary[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [state, setState] = useState<'loading' | 'idle' | { error: string }>('loading');
 
-  const load = async (after: string | null) => {
-    setState('loading');
+  const list = usePagedList<EventSummary>((after) => {
     const since = localToIso(search.since);
     const until = localToIso(search.until);
-    const { data, error, response } = await client.GET('/v1/events', {
+    return client.GET('/v1/events', {
       params: {
         query: {
           limit: 20,
@@ -48,17 +45,8 @@ function EventList({ client }: Pick<PageProps, 'client'>) {
         },
       },
     });
-    if (!data) {
-      setState({ error: errorMessage(error, response) });
-      return;
-    }
-    setEvents((shown) => (after ? [...shown, ...data.data] : data.data));
-    setCursor(data.next_cursor);
-    setState('idle');
-  };
-  const show = (after: string | null) => {
-    load(after).catch(() => setState({ error: UNREACHABLE }));
-  };
+  });
+  const { items: events, state, show } = list;
   useEffect(() => {
     lastSearch.set(client, search);
     show(null);
@@ -103,11 +91,7 @@ function EventList({ client }: Pick<PageProps, 'client'>) {
           <button type="submit">Search</button>
         </div>
       </form>
-      {typeof state === 'object' && (
-        <p role="alert" class="error">
-          {state.error}
-        </p>
-      )}
+      <ListProblem state={state} />
       {state === 'idle' && events.length === 0 && <p>No events found.</p>}
       {events.length > 0 && (
         <table class="activity">
@@ -141,12 +125,7 @@ function EventList({ client }: Pick<PageProps, 'client'>) {
           </tbody>
         </table>
       )}
-      {state === 'loading' && <p aria-live="polite">Loading…</p>}
-      {cursor && state !== 'loading' && (
-        <button type="button" onClick={() => show(cursor)}>
-          Load more
-        </button>
-      )}
+      <ListMore list={list} />
       <p class="muted">
         Deliveries of every event are in the <PageLink to={['deliveries']}>delivery log</PageLink>.
       </p>

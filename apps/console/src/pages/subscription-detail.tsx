@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient, Schemas } from '../api/client';
 import { go, href } from '../routes';
-import { Time } from './activity-common';
+import { Time, useAction } from './activity-common';
 import { settingLabel } from './subscription-destination-fields';
 import type { Subscription } from './subscription-form-state';
 import { JsonText } from './subscription-json-text';
@@ -73,20 +73,7 @@ function Actions({
 }) {
   const id = subscription.id ?? '';
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<Problem | null>(null);
-
-  const run = async (action: () => Promise<Problem | null>) => {
-    setBusy(true);
-    setProblem(null);
-    try {
-      setProblem(await action());
-    } catch {
-      setProblem(UNREACHABLE);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, result: problem, run } = useAction<Problem>(UNREACHABLE);
 
   const setEnabled = (enabled: boolean) =>
     run(async () => {

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { ApiClient } from '../api/client';
+import { useAction } from './activity-common';
 import { apiProblem, ProblemAlert, UNREACHABLE, type Problem } from './subscription-problems';
 
 type Shown =
@@ -11,20 +12,7 @@ type Shown =
 export function SubscriptionSecret({ client, id }: { client: ApiClient; id: string }) {
   const [shown, setShown] = useState<Shown>({ kind: 'hidden' });
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<Problem | null>(null);
-
-  const run = async (action: () => Promise<Problem | null>) => {
-    setBusy(true);
-    setProblem(null);
-    try {
-      setProblem(await action());
-    } catch {
-      setProblem(UNREACHABLE);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, result: problem, run } = useAction<Problem>(UNREACHABLE);
 
   const reveal = () =>
     run(async () => {

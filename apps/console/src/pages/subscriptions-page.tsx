@@ -1,8 +1,9 @@
-import { useEffect, useState } from 'preact/hooks';
-import { errorMessage, type Schemas } from '../api/client';
+import { useEffect } from 'preact/hooks';
+import type { Schemas } from '../api/client';
 import { href } from '../routes';
 import type { PageProps } from './page-props';
 import { Time } from './activity-common';
+import { ListMore, ListProblem, usePagedList } from './paged-list';
 import { SubscriptionDetail } from './subscription-detail';
 import { SubscriptionForm } from './subscription-form';
 import './subscriptions.css';
@@ -51,29 +52,13 @@ export function SubscriptionsPage({ client, parts, readOnly }: PageProps) {
 }
 
 function SubscriptionList({ client, readOnly }: Pick<PageProps, 'client' | 'readOnly'>) {
-  const [subscriptions, setSubscriptions] = useState<Subscription[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [state, setState] = useState<'loading' | 'idle' | { error: string }>('loading');
-
-  const load = async (after: string | null) => {
-    setState('loading');
-    const { data, error, response } = await client.GET('/v1/subscriptions', {
+  const list = usePagedList<Subscription>((after) =>
+    client.GET('/v1/subscriptions', {
       params: { query: { limit: 50, ...(after ? { cursor: after } : {}) } },
-    });
-    if (!data) {
-      setState({ error: errorMessage(error, response) });
-      return;
-    }
-    setSubscriptions((shown) => (after ? [...shown, ...data.data] : data.data));
-    setCursor(data.next_cursor ?? null);
-    setState('idle');
-  };
-
-  const show = (after: string | null) => {
-    load(after).catch(() => setState({ error: 'Herald could not be reached.' }));
-  };
-
-  useEffect(() => show(null), [client]);
+    }),
+  );
+  const { items: subscriptions, state } = list;
+  useEffect(() => list.show(null), [client]);
 
   return (
     <section aria-labelledby="subscriptions-title">
@@ -81,11 +66,7 @@ function SubscriptionList({ client, readOnly }: Pick<PageProps, 'client' | 'read
         <h1 id="subscriptions-title">Subscriptions</h1>
         {!readOnly && <a href={href('subscriptions', 'new')}>New subscription</a>}
       </div>
-      {typeof state === 'object' && (
-        <p role="alert" class="error">
-          {state.error}
-        </p>
-      )}
+      <ListProblem state={state} />
       {state !== 'loading' && subscriptions.length === 0 && typeof state !== 'object' && (
         <p>No subscriptions yet.</p>
       )}
@@ -126,12 +107,7 @@ function SubscriptionList({ client, readOnly }: Pick<PageProps, 'client' | 'read
           </tbody>
         </table>
       )}
-      {state === 'loading' && <p aria-live="polite">Loading…</p>}
-      {cursor && state !== 'loading' && (
-        <button type="button" onClick={() => show(cursor)}>
-          Load more
-        </button>
-      )}
+      <ListMore list={list} />
     </section>
   );
 }

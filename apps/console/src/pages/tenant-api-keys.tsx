@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { errorMessage, type ApiClient, type Schemas } from '../api/client';
+import { ListMore, ListProblem, usePagedList } from './paged-list';
 import { ConfirmButton, ShownOnce, when } from './operator-confirm';
 
 type ApiKey = Schemas['ApiKey'];
@@ -13,32 +14,19 @@ function keyStatus(key: ApiKey, now: number): string {
 
 /** A tenant's API keys for the operator: list, create (the key shown once) and revoke. */
 export function TenantApiKeys({ client, tenantId }: { client: ApiClient; tenantId: string }) {
-  const [keys, setKeys] = useState<ApiKey[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [state, setState] = useState<'loading' | 'idle' | { error: string }>('loading');
   const [name, setName] = useState('');
   const [created, setCreated] = useState<Schemas['NewApiKey'] | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
 
-  const load = async (after: string | null) => {
-    setState('loading');
-    const { data, error, response } = await client.GET('/v1/tenants/{id}/api-keys', {
+  const list = usePagedList<ApiKey>((after) =>
+    client.GET('/v1/tenants/{id}/api-keys', {
       params: {
         path: { id: tenantId },
         query: { limit: 50, ...(after ? { cursor: after } : {}) },
       },
-    });
-    if (!data) {
-      setState({ error: errorMessage(error, response) });
-      return;
-    }
-    setKeys((shown) => (after ? [...shown, ...data.data] : data.data));
-    setCursor(data.next_cursor ?? null);
-    setState('idle');
-  };
-  const show = (after: string | null) => {
-    load(after).catch(() => setState({ error: 'Herald could not be reached.' }));
-  };
+    }),
+  );
+  const { items: keys, state, show } = list;
   useEffect(() => show(null), [client, tenantId]);
 
   const create = async (event: Event) => {
@@ -104,11 +92,7 @@ export function TenantApiKeys({ client, tenantId }: { client: ApiClient; tenantI
           {actionError}
         </p>
       )}
-      {typeof state === 'object' && (
-        <p role="alert" class="error">
-          {state.error}
-        </p>
-      )}
+      <ListProblem state={state} />
       {state === 'idle' && keys.length === 0 && <p>No API keys yet.</p>}
       {keys.length > 0 && (
         <table>
@@ -153,12 +137,7 @@ export function TenantApiKeys({ client, tenantId }: { client: ApiClient; tenantI
           </tbody>
         </table>
       )}
-      {state === 'loading' && <p aria-live="polite">Loading…</p>}
-      {cursor && state !== 'loading' && (
-        <button type="button" onClick={() => show(cursor)}>
-          More keys
-        </button>
-      )}
+      <ListMore list={list} label="More keys" />
     </section>
   );
 }

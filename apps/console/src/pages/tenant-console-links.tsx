@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { errorMessage, type ApiClient, type Schemas } from '../api/client';
+import { ListMore, ListProblem, usePagedList } from './paged-list';
 import { ConfirmButton, ShownOnce, when } from './operator-confirm';
 
 type ConsoleSession = Schemas['ConsoleSession'];
@@ -35,9 +36,6 @@ function sessionStatus(session: ConsoleSession, now: number): string {
 
 /** A tenant's console links for the operator: make one (its URL shown once), list, revoke. */
 export function TenantConsoleLinks({ client, tenantId }: { client: ApiClient; tenantId: string }) {
-  const [sessions, setSessions] = useState<ConsoleSession[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [state, setState] = useState<'loading' | 'idle' | { error: string }>('loading');
   const [readOnly, setReadOnly] = useState(false);
   const [pages, setPages] = useState<ConsolePage[]>([]);
   const [expiresIn, setExpiresIn] = useState('1h');
@@ -45,22 +43,12 @@ export function TenantConsoleLinks({ client, tenantId }: { client: ApiClient; te
   const [actionError, setActionError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
-  const load = async (after: string | null) => {
-    setState('loading');
-    const { data, error, response } = await client.GET('/v1/console-sessions', {
+  const list = usePagedList<ConsoleSession>((after) =>
+    client.GET('/v1/console-sessions', {
       params: { query: { tenant_id: tenantId, limit: 50, ...(after ? { cursor: after } : {}) } },
-    });
-    if (!data) {
-      setState({ error: errorMessage(error, response) });
-      return;
-    }
-    setSessions((shown) => (after ? [...shown, ...data.data] : data.data));
-    setCursor(data.next_cursor ?? null);
-    setState('idle');
-  };
-  const show = (after: string | null) => {
-    load(after).catch(() => setState({ error: 'Herald could not be reached.' }));
-  };
+    }),
+  );
+  const { items: sessions, state, show } = list;
   useEffect(() => show(null), [client, tenantId]);
 
   /** Runs an action and reloads the list, or says why it failed. */
@@ -157,11 +145,7 @@ export function TenantConsoleLinks({ client, tenantId }: { client: ApiClient; te
         </p>
       )}
       {notice && <p role="status">{notice}</p>}
-      {typeof state === 'object' && (
-        <p role="alert" class="error">
-          {state.error}
-        </p>
-      )}
+      <ListProblem state={state} />
       {state === 'idle' && sessions.length === 0 && <p>No console links yet.</p>}
       {sessions.length > 0 && (
         <>
@@ -232,12 +216,7 @@ export function TenantConsoleLinks({ client, tenantId }: { client: ApiClient; te
           )}
         </>
       )}
-      {state === 'loading' && <p aria-live="polite">Loading…</p>}
-      {cursor && state !== 'loading' && (
-        <button type="button" onClick={() => show(cursor)}>
-          More links
-        </button>
-      )}
+      <ListMore list={list} label="More links" />
     </section>
   );
 }

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { errorMessage, type Schemas } from '../api/client';
 import { go, href } from '../routes';
 import { when } from './operator-confirm';
+import { ListMore, ListProblem, usePagedList } from './paged-list';
 import type { PageProps } from './page-props';
 import { TenantPage } from './tenant-page';
 import './operator.css';
@@ -15,30 +16,16 @@ export function TenantsPage(props: PageProps) {
 }
 
 function TenantList({ client }: PageProps) {
-  const [tenants, setTenants] = useState<Tenant[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [state, setState] = useState<'loading' | 'idle' | { error: string }>('loading');
   const [name, setName] = useState('');
   const [createError, setCreateError] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
 
-  const load = async (after: string | null) => {
-    setState('loading');
-    const { data, error, response } = await client.GET('/v1/tenants', {
+  const list = usePagedList<Tenant>((after) =>
+    client.GET('/v1/tenants', {
       params: { query: { limit: 50, ...(after ? { cursor: after } : {}) } },
-    });
-    if (!data) {
-      setState({ error: errorMessage(error, response) });
-      return;
-    }
-    setTenants((shown) => (after ? [...shown, ...data.data] : data.data));
-    setCursor(data.next_cursor ?? null);
-    setState('idle');
-  };
-
-  const show = (after: string | null) => {
-    load(after).catch(() => setState({ error: 'Herald could not be reached.' }));
-  };
+    }),
+  );
+  const { items: tenants, state, show } = list;
 
   useEffect(() => show(null), [client]);
 
@@ -83,11 +70,7 @@ function TenantList({ client }: PageProps) {
           </p>
         )}
       </form>
-      {typeof state === 'object' && (
-        <p role="alert" class="error">
-          {state.error}
-        </p>
-      )}
+      <ListProblem state={state} />
       {state === 'idle' && tenants.length === 0 && <p>No tenants yet.</p>}
       {tenants.length > 0 && (
         <table>
@@ -115,12 +98,7 @@ function TenantList({ client }: PageProps) {
           </tbody>
         </table>
       )}
-      {state === 'loading' && <p aria-live="polite">Loading…</p>}
-      {cursor && state !== 'loading' && (
-        <button type="button" onClick={() => show(cursor)}>
-          Load more
-        </button>
-      )}
+      <ListMore list={list} />
     </section>
   );
 }
