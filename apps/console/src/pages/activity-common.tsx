@@ -121,6 +121,18 @@ export interface Action<R> {
   run: (act: () => Promise<R | null>) => Promise<void>;
 }
 
+/** The state of an action whose outcome is shown by `ActionResult`. */
+export function useActionOutcome(): Action<ActionOutcome> {
+  return useAction<ActionOutcome>({ error: UNREACHABLE });
+}
+
+/** The page of one record, `#/<list>/<id>`. */
+export interface RecordPageProps {
+  client: ApiClient;
+  id: string;
+  readOnly: boolean;
+}
+
 /** An action's state; `unreachable` is what it came to when Herald could not be reached. */
 export function useAction<R>(unreachable: R): Action<R> {
   const [busy, setBusy] = useState(false);
@@ -303,4 +315,75 @@ export function NotLoaded<T>({
     case 'ready':
       return null;
   }
+}
+
+/** What a row of a delivery table shows: a delivery of the log, or of one event. */
+type DeliveryRow = Pick<
+  Schemas['EventDelivery'],
+  'id' | 'subscription_id' | 'origin' | 'status' | 'attempts' | 'created_at'
+> &
+  Partial<Pick<Schemas['Delivery'], 'event_id' | 'event_type'>> &
+  Pick<Schemas['EventDelivery'], 'next_attempt_at' | 'last_attempt_at'>;
+
+/**
+ * Deliveries as a table, each linked to its page and its subscription's log; with its event when
+ * the rows carry one, and when the next attempt is due (the log) or when the last was made (an
+ * event's page).
+ */
+export function DeliveryTable({
+  deliveries,
+  time,
+}: {
+  deliveries: readonly DeliveryRow[];
+  time: 'next' | 'last';
+}) {
+  const withEvent = deliveries.some((delivery) => delivery.event_id !== undefined);
+  return (
+    <table class="activity deliveries">
+      <thead>
+        <tr>
+          <th scope="col">Delivery</th>
+          {withEvent && <th scope="col">Event</th>}
+          <th scope="col">Subscription</th>
+          <th scope="col">Origin</th>
+          <th scope="col">Status</th>
+          <th scope="col">Attempts</th>
+          <th scope="col">Created</th>
+          <th scope="col">{time === 'next' ? 'Next attempt' : 'Last attempt'}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {deliveries.map((delivery) => (
+          <tr key={delivery.id} data-delivery-id={delivery.id}>
+            <td>
+              <a href={href('deliveries', delivery.id)}>
+                <code>{delivery.id}</code>
+              </a>
+            </td>
+            {withEvent && (
+              <td>
+                <a href={href('events', delivery.event_id ?? '')}>{delivery.event_type}</a>
+              </td>
+            )}
+            <td>
+              <a href={href('deliveries', 'subscription', delivery.subscription_id)}>
+                <code>{delivery.subscription_id}</code>
+              </a>
+            </td>
+            <td>{delivery.origin}</td>
+            <td>
+              <StatusTag status={delivery.status} />
+            </td>
+            <td>{delivery.attempts}</td>
+            <td>
+              <Time iso={delivery.created_at} />
+            </td>
+            <td>
+              <Time iso={time === 'next' ? delivery.next_attempt_at : delivery.last_attempt_at} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
 }

@@ -7,9 +7,7 @@ import {
   SubscriptionSelect,
   Time,
   TimeInput,
-  UNREACHABLE,
-  useAction,
-  type ActionOutcome,
+  useActionOutcome,
 } from './activity-common';
 import { ListMore, ListProblem, usePagedList } from './paged-list';
 import type { PageProps } from './page-props';
@@ -47,7 +45,7 @@ export function DeadLettersPage({ client, readOnly }: PageProps) {
   const [draft, setDraft] = useState<DeadLetterFilter>(NO_FILTER);
   const [filter, setFilter] = useState<DeadLetterFilter>(NO_FILTER);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
-  const { busy, result, run } = useAction<ActionOutcome>({ error: UNREACHABLE });
+  const { busy, result, run } = useActionOutcome();
 
   const list = usePagedList<DeadLetter>(
     (after) => {

@@ -1,13 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
 import { errorMessage, type ApiClient, type Schemas } from '../api/client';
-import { href } from '../routes';
 import {
   DELIVERY_STATUSES,
+  DeliveryTable,
   download,
   localToIso,
-  StatusTag,
   SubscriptionSelect,
-  Time,
   TimeInput,
   UNREACHABLE,
   type ActionOutcome,
@@ -196,57 +194,8 @@ function DeliveryLog({ client, preset }: { client: ApiClient; preset: string }) 
       <ActionResult result={exported} />
       <ListProblem state={state} />
       {state === 'idle' && deliveries.length === 0 && <p>No deliveries found.</p>}
-      {deliveries.length > 0 && <DeliveryTable deliveries={deliveries} />}
+      {deliveries.length > 0 && <DeliveryTable deliveries={deliveries} time="next" />}
       <ListMore list={list} />
     </section>
-  );
-}
-
-function DeliveryTable({ deliveries }: { deliveries: Delivery[] }) {
-  return (
-    <table class="activity deliveries">
-      <thead>
-        <tr>
-          <th scope="col">Delivery</th>
-          <th scope="col">Event</th>
-          <th scope="col">Subscription</th>
-          <th scope="col">Origin</th>
-          <th scope="col">Status</th>
-          <th scope="col">Attempts</th>
-          <th scope="col">Created</th>
-          <th scope="col">Next attempt</th>
-        </tr>
-      </thead>
-      <tbody>
-        {deliveries.map((delivery) => (
-          <tr key={delivery.id} data-delivery-id={delivery.id}>
-            <td>
-              <a href={href('deliveries', delivery.id)}>
-                <code>{delivery.id}</code>
-              </a>
-            </td>
-            <td>
-              <a href={href('events', delivery.event_id)}>{delivery.event_type}</a>
-            </td>
-            <td>
-              <a href={href('deliveries', 'subscription', delivery.subscription_id)}>
-                <code>{delivery.subscription_id}</code>
-              </a>
-            </td>
-            <td>{delivery.origin}</td>
-            <td>
-              <StatusTag status={delivery.status} />
-            </td>
-            <td>{delivery.attempts}</td>
-            <td>
-              <Time iso={delivery.created_at} />
-            </td>
-            <td>
-              <Time iso={delivery.next_attempt_at} />
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
   );
 }

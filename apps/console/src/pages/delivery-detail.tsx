@@ -1,4 +1,4 @@
-import { errorMessage, type ApiClient, type Schemas } from '../api/client';
+import { errorMessage, type Schemas } from '../api/client';
 import { href } from '../routes';
 import {
   ActionResult,
@@ -7,31 +7,22 @@ import {
   PageLink,
   StatusTag,
   Time,
-  UNREACHABLE,
-  useAction,
+  useActionOutcome,
   useLoaded,
   useRefreshWhile,
-  type ActionOutcome,
+  type RecordPageProps,
 } from './activity-common';
 
 type DeliveryDetailView = Schemas['DeliveryDetail'];
 type Attempt = Schemas['DeliveryAttempt'];
 
 /** `#/deliveries/<id>`: a delivery's fields, its attempts as a timeline, and retrying it now. */
-export function DeliveryDetail({
-  client,
-  id,
-  readOnly,
-}: {
-  client: ApiClient;
-  id: string;
-  readOnly: boolean;
-}) {
+export function DeliveryDetail({ client, id, readOnly }: RecordPageProps) {
   const [delivery, load] = useLoaded<DeliveryDetailView>(
     () => client.GET('/v1/deliveries/{id}', { params: { path: { id } } }),
     [client, id],
   );
-  const { busy, result, run } = useAction<ActionOutcome>({ error: UNREACHABLE });
+  const { busy, result, run } = useActionOutcome();
   useRefreshWhile(delivery.status === 'ready' && inFlight(delivery.value.status), load);
 
   const retry = () =>

@@ -1,17 +1,15 @@
-import { errorMessage, type ApiClient, type Schemas } from '../api/client';
-import { href } from '../routes';
+import { errorMessage, type Schemas } from '../api/client';
 import {
   ActionResult,
+  DeliveryTable,
   inFlight,
   NotLoaded,
   PageLink,
-  StatusTag,
   Time,
-  UNREACHABLE,
-  useAction,
+  useActionOutcome,
   useLoaded,
   useRefreshWhile,
-  type ActionOutcome,
+  type RecordPageProps,
 } from './activity-common';
 
 type HeraldEvent = Schemas['Event'];
@@ -22,20 +20,12 @@ export function payloadText(data: HeraldEvent['data']): string {
 }
 
 /** `#/events/<id>`: an event's fields, payload and deliveries, and replaying it. */
-export function EventDetail({
-  client,
-  id,
-  readOnly,
-}: {
-  client: ApiClient;
-  id: string;
-  readOnly: boolean;
-}) {
+export function EventDetail({ client, id, readOnly }: RecordPageProps) {
   const [event, load] = useLoaded<HeraldEvent>(
     () => client.GET('/v1/events/{id}', { params: { path: { id } } }),
     [client, id],
   );
-  const { busy, result, run } = useAction<ActionOutcome>({ error: UNREACHABLE });
+  const { busy, result, run } = useActionOutcome();
   useRefreshWhile(
     event.status === 'ready' && event.value.deliveries.some((one) => inFlight(one.status)),
     load,
@@ -115,46 +105,7 @@ export function EventDetail({
       {shown.deliveries.length === 0 ? (
         <p>No deliveries: no subscription matched this event.</p>
       ) : (
-        <table class="activity deliveries">
-          <thead>
-            <tr>
-              <th scope="col">Delivery</th>
-              <th scope="col">Subscription</th>
-              <th scope="col">Origin</th>
-              <th scope="col">Status</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last attempt</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.deliveries.map((delivery) => (
-              <tr key={delivery.id} data-delivery-id={delivery.id}>
-                <td>
-                  <a href={href('deliveries', delivery.id)}>
-                    <code>{delivery.id}</code>
-                  </a>
-                </td>
-                <td>
-                  <a href={href('deliveries', 'subscription', delivery.subscription_id)}>
-                    <code>{delivery.subscription_id}</code>
-                  </a>
-                </td>
-                <td>{delivery.origin}</td>
-                <td>
-                  <StatusTag status={delivery.status} />
-                </td>
-                <td>{delivery.attempts}</td>
-                <td>
-                  <Time iso={delivery.created_at} />
-                </td>
-                <td>
-                  <Time iso={delivery.last_attempt_at} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DeliveryTable deliveries={shown.deliveries} time="last" />
       )}
     </section>
   );

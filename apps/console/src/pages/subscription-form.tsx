@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient, Schemas } from '../api/client';
 import { go, href } from '../routes';
+import { TextField } from './form-field';
 import { DestinationFields } from './subscription-destination-fields';
 import { loadEventTypes, type EventType } from './subscription-event-types';
 import {
@@ -153,82 +154,47 @@ export function SubscriptionForm({ client, id }: { client: ApiClient; id: string
             </li>
           ))}
         </ul>
-        <div class="sub-field">
-          <label for="subscription-other-types">Other event types or patterns</label>
-          <input
-            id="subscription-other-types"
-            type="text"
-            spellcheck={false}
-            aria-describedby="subscription-other-types-help"
-            value={values.otherTypes}
-            onInput={(event) => set({ otherTypes: event.currentTarget.value })}
-          />
-          <small id="subscription-other-types-help" class="sub-help">
-            Separated by commas: types not in the catalog yet, or patterns such as meter_data.* or *
-            (every type).
-          </small>
-        </div>
+        <TextField
+          id="subscription-other-types"
+          label="Other event types or patterns"
+          help="Separated by commas: types not in the catalog yet, or patterns such as meter_data.* or * (every type)."
+          value={values.otherTypes}
+          onValue={(otherTypes) => set({ otherTypes })}
+        />
       </fieldset>
 
       <fieldset>
         <legend>What is delivered</legend>
-        <div class="sub-field">
-          <label for="subscription-filter">Filter (JSON)</label>
-          <textarea
-            id="subscription-filter"
-            rows={4}
-            spellcheck={false}
-            aria-describedby="subscription-filter-help"
-            value={values.filter}
-            onInput={(event) => set({ filter: event.currentTarget.value })}
-          />
-          <small id="subscription-filter-help" class="sub-help">
-            A predicate over subject and data paths, as a JSON object; empty for none.
-          </small>
-        </div>
-        <div class="sub-field">
-          <label for="subscription-trigger-fields">Trigger fields</label>
-          <input
-            id="subscription-trigger-fields"
-            type="text"
-            spellcheck={false}
-            aria-describedby="subscription-trigger-fields-help"
-            value={values.triggerFields}
-            onInput={(event) => set({ triggerFields: event.currentTarget.value })}
-          />
-          <small id="subscription-trigger-fields-help" class="sub-help">
-            Fire only when one of these dotted fields changed (e.g. project.address, model.*),
-            separated by commas; empty for the event type’s defaults.
-          </small>
-        </div>
-        <div class="sub-field">
-          <label for="subscription-payload-fields">Payload fields</label>
-          <input
-            id="subscription-payload-fields"
-            type="text"
-            spellcheck={false}
-            aria-describedby="subscription-payload-fields-help"
-            value={values.payloadFields}
-            onInput={(event) => set({ payloadFields: event.currentTarget.value })}
-          />
-          <small id="subscription-payload-fields-help" class="sub-help">
-            Fields of data to deliver, separated by commas; empty for the event type’s defaults.
-          </small>
-        </div>
-        <div class="sub-field">
-          <label for="subscription-transformation">Transformation (JSONata)</label>
-          <textarea
-            id="subscription-transformation"
-            rows={3}
-            spellcheck={false}
-            aria-describedby="subscription-transformation-help"
-            value={values.transformation}
-            onInput={(event) => set({ transformation: event.currentTarget.value })}
-          />
-          <small id="subscription-transformation-help" class="sub-help">
-            Shapes the delivered body; empty uses the event type’s transformation, if any.
-          </small>
-        </div>
+        <TextField
+          id="subscription-filter"
+          label="Filter (JSON)"
+          help="A predicate over subject and data paths, as a JSON object; empty for none."
+          value={values.filter}
+          onValue={(filter) => set({ filter })}
+          rows={4}
+        />
+        <TextField
+          id="subscription-trigger-fields"
+          label="Trigger fields"
+          help="Fire only when one of these dotted fields changed (e.g. project.address, model.*), separated by commas; empty for the event type’s defaults."
+          value={values.triggerFields}
+          onValue={(triggerFields) => set({ triggerFields })}
+        />
+        <TextField
+          id="subscription-payload-fields"
+          label="Payload fields"
+          help="Fields of data to deliver, separated by commas; empty for the event type’s defaults."
+          value={values.payloadFields}
+          onValue={(payloadFields) => set({ payloadFields })}
+        />
+        <TextField
+          id="subscription-transformation"
+          label="Transformation (JSONata)"
+          help="Shapes the delivered body; empty uses the event type’s transformation, if any."
+          value={values.transformation}
+          onValue={(transformation) => set({ transformation })}
+          rows={3}
+        />
       </fieldset>
 
       <fieldset>
@@ -251,38 +217,22 @@ export function SubscriptionForm({ client, id }: { client: ApiClient; id: string
             Strict: one at a time, a failing delivery holds the later ones.
           </small>
         </div>
-        <div class="sub-field">
-          <label for="subscription-max-in-flight">Max in flight</label>
-          <input
-            id="subscription-max-in-flight"
-            type="number"
-            min={1}
-            max={128}
-            step={1}
-            aria-describedby="subscription-max-in-flight-help"
-            value={values.maxInFlight}
-            onInput={(event) => set({ maxInFlight: event.currentTarget.value })}
-          />
-          <small id="subscription-max-in-flight-help" class="sub-help">
-            Best-effort deliveries at once, 1 to 128; empty for the default, 32.
-          </small>
-        </div>
-        <div class="sub-field">
-          <label for="subscription-rate-limit">Rate limit (per second)</label>
-          <input
-            id="subscription-rate-limit"
-            type="number"
-            min={1}
-            max={100000}
-            step={1}
-            aria-describedby="subscription-rate-limit-help"
-            value={values.rateLimit}
-            onInput={(event) => set({ rateLimit: event.currentTarget.value })}
-          />
-          <small id="subscription-rate-limit-help" class="sub-help">
-            At most this many deliveries a second, 1 to 100,000; empty for no limit.
-          </small>
-        </div>
+        <TextField
+          id="subscription-max-in-flight"
+          label="Max in flight"
+          help="Best-effort deliveries at once, 1 to 128; empty for the default, 32."
+          value={values.maxInFlight}
+          onValue={(maxInFlight) => set({ maxInFlight })}
+          range={{ min: 1, max: 128 }}
+        />
+        <TextField
+          id="subscription-rate-limit"
+          label="Rate limit (per second)"
+          help="At most this many deliveries a second, 1 to 100,000; empty for no limit."
+          value={values.rateLimit}
+          onValue={(rateLimit) => set({ rateLimit })}
+          range={{ min: 1, max: 100000 }}
+        />
         <div class="sub-check">
           <input
             id="subscription-enabled"
@@ -309,20 +259,14 @@ export function SubscriptionForm({ client, id }: { client: ApiClient; id: string
 
       <fieldset>
         <legend>Metadata</legend>
-        <div class="sub-field">
-          <label for="subscription-metadata">Metadata (JSON)</label>
-          <textarea
-            id="subscription-metadata"
-            rows={3}
-            spellcheck={false}
-            aria-describedby="subscription-metadata-help"
-            value={values.metadata}
-            onInput={(event) => set({ metadata: event.currentTarget.value })}
-          />
-          <small id="subscription-metadata-help" class="sub-help">
-            Your own JSON object, at most 4 KiB, readable by the transformation; empty for none.
-          </small>
-        </div>
+        <TextField
+          id="subscription-metadata"
+          label="Metadata (JSON)"
+          help="Your own JSON object, at most 4 KiB, readable by the transformation; empty for none."
+          value={values.metadata}
+          onValue={(metadata) => set({ metadata })}
+          rows={3}
+        />
       </fieldset>
 
       <div class="sub-actions">

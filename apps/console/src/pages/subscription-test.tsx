@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient, Schemas } from '../api/client';
 import { href } from '../routes';
+import { TextField } from './form-field';
 import type { Subscription } from './subscription-form-state';
 import { apiProblem, ProblemAlert, UNREACHABLE, type Problem } from './subscription-problems';
 
@@ -167,20 +168,14 @@ export function SubscriptionTest({
             Empty: the first of the subscription’s event types with an example in the catalog.
           </small>
         </div>
-        <div class="sub-field">
-          <label for="test-data">Data (JSON)</label>
-          <textarea
-            id="test-data"
-            rows={3}
-            spellcheck={false}
-            aria-describedby="test-data-help"
-            value={data}
-            onInput={(event) => setData(event.currentTarget.value)}
-          />
-          <small id="test-data-help" class="sub-help">
-            Empty: the event type’s first example, or {'{}'}.
-          </small>
-        </div>
+        <TextField
+          id="test-data"
+          label="Data (JSON)"
+          help="Empty: the event type’s first example, or {}."
+          rows={3}
+          value={data}
+          onValue={setData}
+        />
         <div class="sub-actions">
           <button type="submit" disabled={busy}>
             Send test event
