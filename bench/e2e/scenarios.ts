@@ -17,6 +17,7 @@ export const SCENARIOS = [
   'transformed',
   'fanout',
   'steady',
+  'retention',
   'strict',
   'slow',
 ] as const;
@@ -150,6 +151,10 @@ interface PipelineSpec {
   ratePerSecond: number | null;
   capSeconds: number;
   subscriptions: SubscriptionSpec[];
+  /** The tenant's own retention (e.g. `10s`); unset: the default, 30 days. */
+  retention?: string;
+  /** Settings the services run with for this scenario only. */
+  settings?: Record<string, string>;
 }
 
 interface Created extends SubscriptionSpec {
@@ -265,9 +270,16 @@ class Api {
   }
 }
 
-async function createTenant(ctx: ScenarioContext, name: string): Promise<{ id: string; api: Api }> {
+async function createTenant(
+  ctx: ScenarioContext,
+  name: string,
+  retention?: string,
+): Promise<{ id: string; api: Api }> {
   const operator = new Api(ctx.stack.apiUrl, ctx.stack.adminToken);
-  const tenant = await operator.call<{ id: string }>('POST', '/v1/tenants', { name });
+  const tenant = await operator.call<{ id: string }>('POST', '/v1/tenants', {
+    name,
+    ...(retention ? { retention } : {}),
+  });
   const key = await operator.call<{ key: string }>('POST', `/v1/tenants/${tenant.id}/api-keys`, {
     name: 'bench',
   });
@@ -342,8 +354,8 @@ async function untilMatched(
 async function runPipeline(ctx: ScenarioContext, spec: PipelineSpec): Promise<ScenarioResult> {
   const run = `${spec.name}-${Date.now().toString(36)}`;
   ctx.log(`${spec.name}: ${spec.title}`);
-  await ctx.stack.restartServices(spec.name);
-  const tenant = await createTenant(ctx, `bench ${run}`);
+  await ctx.stack.restartServices(spec.name, spec.settings);
+  const tenant = await createTenant(ctx, `bench ${run}`, spec.retention);
   const subscriptions = await createSubscriptions(ctx, tenant.api, spec.subscriptions);
   await untilMatched(ctx, tenant.id, run, subscriptions);
   const measured = subscriptions.filter((subscription) => subscription.measured !== false);
@@ -464,6 +476,13 @@ async function runPipeline(ctx: ScenarioContext, spec: PipelineSpec): Promise<Sc
   const notes: string[] = [];
   if (capped) notes.push(`capped at ${spec.capSeconds} s`);
   for (const exit of exited) notes.push(exit);
+  if (spec.retention) {
+    const kept = await ctx.stack.historyRows(tenant.id);
+    notes.push(
+      `history kept at the end: ${kept.events} events, ${kept.deliveries} deliveries, ` +
+        `${kept.attempts} attempts of ${spec.events} each`,
+    );
+  }
   const cpuCores = coresBetween(cpuBefore, cpuAfter, (until - forkedAt) / 1000);
   if (report) cpuCores.load = report.cpuSeconds / ((until - forkedAt) / 1000);
   return {
@@ -622,6 +641,22 @@ export async function runScenario(
           subscriptions: [fast('steady')],
         }),
       ];
+    case 'retention': {
+      // The steady stream again, its tenant keeping 10 s of history, purged every 2 s: what the
+      // purge (chunked deletes beside the hot statements, and the vacuum after them) costs it.
+      const { ratePerSecond, seconds, capSeconds } = sizes.steady;
+      const result = await runPipeline(ctx, {
+        name,
+        title: `the same with 10 s of history kept, purged every 2 s`,
+        events: ratePerSecond * seconds,
+        ratePerSecond,
+        capSeconds,
+        subscriptions: [fast('retention')],
+        retention: '10s',
+        settings: { HERALD_RETENTION_INTERVAL: '2s' },
+      });
+      return [result];
+    }
     case 'strict':
       return [
         await runPipeline(ctx, {

@@ -151,9 +151,10 @@ export class HeraldStack {
 
   /**
    * Stops the services, deletes every record left on Herald's topics (all but the subscription
-   * changelog), and starts the services again; `label` names their CPU profiles.
+   * changelog), and starts the services again; `label` names their CPU profiles, `settings` are
+   * settings of the scenario's own (environment variables).
    */
-  async restartServices(label: string): Promise<void> {
+  async restartServices(label: string, settings: Record<string, string> = {}): Promise<void> {
     await this.stopServices();
     if (this.servicesEverStarted) await this.purgeTopics();
     this.servicesEverStarted = true;
@@ -169,6 +170,7 @@ export class HeraldStack {
       HERALD_ENCRYPTION_KEY: this.encryptionKey,
       HERALD_ALLOW_PRIVATE_DESTINATIONS: 'true',
       HERALD_GRPC_PORT: '0',
+      ...settings,
     };
     this.services = await Promise.all(
       SERVICES.map(async (name, index) => ({
@@ -220,6 +222,29 @@ export class HeraldStack {
    * PostgreSQL's write counters so far: WAL bytes written and transactions committed (cluster-wide;
    * the bench is the database's only user).
    */
+  /** A tenant's history rows (events, deliveries, attempts) now: what retention has left of it. */
+  async historyRows(
+    tenantId: string,
+  ): Promise<{ events: number; deliveries: number; attempts: number }> {
+    const client = new Client({ connectionString: this.databaseUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query<Record<'events' | 'deliveries' | 'attempts', string>>(
+        `SELECT (SELECT count(*) FROM events WHERE tenant_id = $1)::text AS events,
+                (SELECT count(*) FROM deliveries WHERE tenant_id = $1)::text AS deliveries,
+                (SELECT count(*) FROM attempts WHERE tenant_id = $1)::text AS attempts`,
+        [tenantId],
+      );
+      return {
+        events: Number(rows[0].events),
+        deliveries: Number(rows[0].deliveries),
+        attempts: Number(rows[0].attempts),
+      };
+    } finally {
+      await client.end();
+    }
+  }
+
   async postgresWrites(): Promise<{ walBytes: number; commits: number }> {
     const client = new Client({ connectionString: this.databaseUrl });
     await client.connect();
