@@ -17,12 +17,12 @@ export { ConfigError } from './config-error';
  * A service declares the areas it reads as its own type (`ConfigOf<...>`, e.g. `DelivererConfig`),
  * and its classes take that type, so a deliverer class cannot read the admin token. The object each
  * process holds is still this whole config: `loadConfig` validates every variable, including the
- * areas the starting service never reads. That is on purpose: one environment (the Helm chart's,
- * `npm start`'s) is given to all four services, so a wrong value is a deployment mistake that should
- * stop every service at once, naming the variable, rather than start three of them and surface in
- * the fourth on its next roll-out; and which service reads an area changes with the code (the API
- * sends test deliveries, every service creates the retry topics), while what a deployment must get
- * right should not.
+ * areas the starting service never reads. That is on purpose: one environment (the Helm chart's
+ * settings ConfigMap and Secret, `npm start`'s) is given to all four services, so a wrong value is a
+ * deployment mistake that should stop every service at once, naming the variable, rather than let
+ * three of them start and the fourth fail on its next roll-out; and which service reads an area
+ * changes with the code (the API awaits a test delivery for the attempt timeout, every service
+ * creates the retry topics of the retry schedule), while what a deployment must get right should not.
  */
 export interface HeraldConfig {
   server: ServerConfig;
