@@ -85,6 +85,21 @@ export default tseslint.config(
     },
   },
   {
+    // A service's classes take its own config type (DelivererConfig, …: the areas it reads), so a
+    // deliverer class cannot read the admin token; only runService holds every area (issue 16).
+    files: ['apps/{deliverer,event-ingest,matcher,subscription-api}/src/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.int-spec.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportSpecifier[imported.name='HeraldConfig']",
+          message: "take the service's own config type (e.g. DelivererConfig), not HeraldConfig",
+        },
+      ],
+    },
+  },
+  {
     // The console shows tenants' payloads, URLs and descriptions: as text only, never as HTML.
     files: ['apps/console/**/*.ts', 'apps/console/**/*.tsx'],
     rules: {

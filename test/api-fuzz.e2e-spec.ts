@@ -117,7 +117,7 @@ describe('the API under an OpenAPI-driven fuzzer (schemathesis)', () => {
     herald = await startHerald(testConfig({ HERALD_DELIVERY_TIMEOUT_MS: '100' }), {
       services: [],
     });
-    operatorToken = herald.config.adminToken ?? '';
+    operatorToken = herald.config.auth.adminToken ?? '';
     const tenant = await new ApiClient(herald.apiUrl, operatorToken).createTenant('api-fuzz');
     tenantId = tenant.tenantId;
     apiKey = tenant.apiKey;

@@ -17,7 +17,7 @@ describe('api_keys.rotated: a key rotation reaches the tenant’s own subscripti
   beforeAll(async () => {
     herald = await startHerald();
     receiver = await WebhookReceiver.start();
-    operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+    operator = new ApiClient(herald.apiUrl, herald.config.auth.adminToken);
   });
 
   afterAll(async () => {

@@ -26,7 +26,7 @@ describe('attempt bodies in the delivery history', () => {
     herald = await startHerald();
     receiver = await WebhookReceiver.start();
     receiver.respondWith(() => ({ status: 200, body: answer }));
-    operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+    operator = new ApiClient(herald.apiUrl, herald.config.auth.adminToken);
   });
 
   afterAll(async () => {

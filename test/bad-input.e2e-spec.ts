@@ -59,9 +59,9 @@ describe('bad input on both ingest paths: refused with the reason, the pipeline 
   beforeAll(async () => {
     herald = await startHerald(testConfig({ HERALD_MAX_EVENT_BYTES: String(MAX_EVENT_BYTES) }));
     receiver = await WebhookReceiver.start();
-    operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+    operator = new ApiClient(herald.apiUrl, herald.config.auth.adminToken);
     invalid = await TopicRecorder.start<InvalidRecord>(
-      herald.config.kafkaBrokers,
+      herald.config.kafka.brokers,
       'herald.events.invalid',
       ({ value, headers }) =>
         value && value.includes('bad-input-marker')

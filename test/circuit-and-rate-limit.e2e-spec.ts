@@ -38,7 +38,7 @@ describe('circuit breaker and rate limit per subscription', () => {
     HERALD_CIRCUIT_BREAKER_OPEN: `${OPEN_MS / 1000}s`,
   });
   const producer = new Kafka({
-    brokers: config.kafkaBrokers,
+    brokers: config.kafka.brokers,
     logLevel: logLevel.NOTHING,
   }).producer();
   let herald: RunningHerald;
@@ -77,7 +77,7 @@ describe('circuit breaker and rate limit per subscription', () => {
     const setup = await startHerald(config, { services: [] });
     let keys: string[];
     try {
-      const operator = new ApiClient(setup.apiUrl, config.adminToken);
+      const operator = new ApiClient(setup.apiUrl, config.auth.adminToken);
       const circuitTenant = await operator.createTenant('circuit');
       circuit.tenantId = circuitTenant.tenantId;
       // One call at a time: calls already in flight when the circuit opens are not recalled, so a

@@ -44,7 +44,7 @@ function session(overrides: Record<string, string>) {
     state.receiver.respondWith((request) =>
       request.path.startsWith('/down') ? { status: 500, body: 'down' } : { status: 200 },
     );
-    state.operator = new ApiClient(state.herald.apiUrl, state.herald.config.adminToken);
+    state.operator = new ApiClient(state.herald.apiUrl, state.herald.config.auth.adminToken);
   });
   afterAll(async () => {
     await state.receiver?.stop();
@@ -147,8 +147,8 @@ async function retryTrips(
   subscriptionId: string,
 ): Promise<{ count(): number; stop(): Promise<void> }> {
   const recorders = await Promise.all(
-    retryTopics(herald.config.retrySchedule).map((topic) =>
-      TopicRecorder.start<true>(herald.config.kafkaBrokers, topic.name, ({ key }) =>
+    retryTopics(herald.config.delivery.retrySchedule).map((topic) =>
+      TopicRecorder.start<true>(herald.config.kafka.brokers, topic.name, ({ key }) =>
         key === subscriptionId ? true : undefined,
       ),
     ),

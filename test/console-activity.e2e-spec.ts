@@ -104,11 +104,11 @@ describe('the console: events, deliveries and dead letters in a real browser', (
     );
     producer = new Kafka({
       clientId: 'console-activity-e2e',
-      brokers: herald.config.kafkaBrokers,
+      brokers: herald.config.kafka.brokers,
       logLevel: logLevel.NOTHING,
     }).producer();
     await producer.connect();
-    const operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+    const operator = new ApiClient(herald.apiUrl, herald.config.auth.adminToken);
     tenant = await operator.createTenant('console activity e2e');
     other = await operator.createTenant('console activity e2e, another tenant');
     meters = await subscribe(tenant, {

@@ -55,11 +55,11 @@ describe('the console: a new tenant’s first journey, from its API key to a rep
     receiver = await WebhookReceiver.start();
     // The tenant's own service publishes to Kafka with Herald's producer library.
     publisher = await HeraldPublisher.connect({
-      brokers: herald.config.kafkaBrokers,
+      brokers: herald.config.kafka.brokers,
       clientId: 'console-journey-e2e',
     });
     // The operator creates the tenant and its first API key, through the API.
-    const operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+    const operator = new ApiClient(herald.apiUrl, herald.config.auth.adminToken);
     tenant = await operator.createTenant('console journey e2e');
   }, 600_000);
 

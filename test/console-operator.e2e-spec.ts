@@ -36,7 +36,7 @@ describe("the console's operator pages in a real browser", () => {
     buildStatsHarness();
     herald = await startHerald(testConfig());
     browser = await launchChromium();
-    operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+    operator = new ApiClient(herald.apiUrl, herald.config.auth.adminToken);
     anonymous = new ApiClient(herald.apiUrl, null);
   }, 600_000);
 
@@ -81,7 +81,7 @@ describe("the console's operator pages in a real browser", () => {
     await page.goto(`${herald.apiUrl}/console`);
     await page.keyboard.press('Tab');
     await expect(page.locator('#api-key:focus').count()).resolves.toBe(1);
-    await page.keyboard.type(herald.config.adminToken ?? '');
+    await page.keyboard.type(herald.config.auth.adminToken ?? '');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Tenants', exact: true }).waitFor();
   }
@@ -99,7 +99,7 @@ describe("the console's operator pages in a real browser", () => {
         () => JSON.parse(sessionStorage.getItem('herald.console.view') ?? '{}') as object,
       ),
     ).resolves.toMatchObject({ operator: true, readOnly: false });
-    expect(page.url()).not.toContain(herald.config.adminToken ?? '');
+    expect(page.url()).not.toContain(herald.config.auth.adminToken ?? '');
     await everyInputIsLabelled();
 
     await page.getByLabel('New tenant’s name').fill('Acme Solar');

@@ -53,7 +53,7 @@ describe('the console’s subscription and event type pages in a real browser', 
     herald = await startHerald(testConfig());
     browser = await launchChromium();
     receiver = await WebhookReceiver.start();
-    operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+    operator = new ApiClient(herald.apiUrl, herald.config.auth.adminToken);
     tenant = await operator.createTenant('console subscriptions e2e');
     for (const body of [
       {

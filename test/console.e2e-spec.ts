@@ -27,7 +27,7 @@ describe('the console in a real browser', () => {
     buildConsole();
     herald = await startHerald(testConfig());
     browser = await launchChromium();
-    const operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+    const operator = new ApiClient(herald.apiUrl, herald.config.auth.adminToken);
     tenant = await operator.createTenant('console e2e');
     for (const body of [
       {
@@ -183,7 +183,7 @@ describe('the console in a real browser', () => {
   });
 
   it('opens a console link once, as a read-only session that lists but cannot change anything, until it is revoked', async () => {
-    const operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+    const operator = new ApiClient(herald.apiUrl, herald.config.auth.adminToken);
     const link = await operator.request<{ url: string }>('POST', '/v1/console-sessions', {
       tenant_id: tenant.tenantId,
       read_only: true,
@@ -256,7 +256,7 @@ describe('the console in a real browser', () => {
   });
 
   it('stops a console session when it expires, and refuses a link past its ten minutes', async () => {
-    const db = new Client({ connectionString: herald.config.databaseUrl });
+    const db = new Client({ connectionString: herald.config.database.url });
     await db.connect();
     try {
       const link = await tenant.client.request<{ id: string; url: string }>(

@@ -22,7 +22,7 @@ describe('a subscription the deliverer disables, with no subscription API runnin
     // The API runs only to set up the tenant and its subscription, then stops.
     const setup = await startHerald(config, { services: [] });
     try {
-      const operator = new ApiClient(setup.apiUrl, config.adminToken);
+      const operator = new ApiClient(setup.apiUrl, config.auth.adminToken);
       const tenant = await operator.createTenant('deliverer outbox');
       tenantId = tenant.tenantId;
       const created = await tenant.client.request<{ id: string }>('POST', '/v1/subscriptions', {
@@ -35,7 +35,7 @@ describe('a subscription the deliverer disables, with no subscription API runnin
       await setup.stop();
     }
     herald = await startHerald(config, { api: false });
-    producer = new Kafka({ brokers: config.kafkaBrokers, logLevel: logLevel.NOTHING }).producer();
+    producer = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING }).producer();
     await producer.connect();
   });
 
@@ -48,7 +48,7 @@ describe('a subscription the deliverer disables, with no subscription API runnin
   it('reaches the changelog and the matcher, which matches it no more', async () => {
     await untilMatcherKnows(herald, subscriptionId);
     const changelog = await TopicRecorder.start<SubscriptionChangeMessage>(
-      config.kafkaBrokers,
+      config.kafka.brokers,
       Topics.subscriptionsChangelog.name,
       ({ key, value }) =>
         key === subscriptionId && value

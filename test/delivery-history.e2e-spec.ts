@@ -82,7 +82,7 @@ describe('delivery history: dead letters, redrive, retry, test, recover and CSV 
         ? { status: 500, body: 'receiver is down for maintenance' }
         : { status: 200, body: 'ok' },
     );
-    operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+    operator = new ApiClient(herald.apiUrl, herald.config.auth.adminToken);
   });
 
   afterAll(async () => {

@@ -183,7 +183,7 @@ describe('delivery order and isolation', () => {
 
   it('a slow endpoint does not delay another subscription on the same partition', async () => {
     const { tenantId, client } = await pipeline.operator.createTenant('isolation');
-    const partitions = pipeline.herald.config.topicPartitions;
+    const partitions = pipeline.herald.config.kafka.topicPartitions;
     pipeline.receiver.respondWith((request) =>
       request.path === '/slow' ? { status: 200, delayMs: 5_000 } : { status: 200 },
     );

@@ -35,7 +35,7 @@ describe('email destination: events mailed through SMTP', () => {
   beforeAll(async () => {
     smtp = await SmtpReceiver.start();
     herald = await startHerald(testConfig({ HERALD_SMTP_URL: smtp.url }));
-    operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+    operator = new ApiClient(herald.apiUrl, herald.config.auth.adminToken);
   });
 
   afterAll(async () => {

@@ -257,7 +257,7 @@ describe('fault soak: faults one after another under a steady stream', () => {
   });
 
   it('delivers every pair, resumes within 10 s of each component being back, and leaves nothing waiting', async () => {
-    const operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+    const operator = new ApiClient(herald.apiUrl, herald.config.auth.adminToken);
     const { tenantId, client } = await operator.createTenant('fault-soak');
     const paths = ['/steady', '/errors', '/resets', '/hangs'];
     for (const path of paths) {

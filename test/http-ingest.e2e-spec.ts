@@ -20,7 +20,7 @@ describe('HTTP ingest: POST /v1/events to a webhook, idempotent by id, replayabl
   beforeAll(async () => {
     herald = await startHerald();
     receiver = await WebhookReceiver.start();
-    operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+    operator = new ApiClient(herald.apiUrl, herald.config.auth.adminToken);
   });
 
   afterAll(async () => {

@@ -34,7 +34,7 @@ describe('tenant isolation matrix: every endpoint with another tenant’s ids', 
     receiver.respondWith((request) =>
       request.path === '/owner-failing' ? { status: 500 } : { status: 200 },
     );
-    operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+    operator = new ApiClient(herald.apiUrl, herald.config.auth.adminToken);
   });
 
   afterAll(async () => {

@@ -98,8 +98,8 @@ describe('Kafka over SASL_SSL', () => {
     });
 
     it('delivers an event published with the producer library over SASL_SSL, end to end', async () => {
-      expect(herald.config.kafkaBrokers).toEqual([brokers]);
-      const operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+      expect(herald.config.kafka.brokers).toEqual([brokers]);
+      const operator = new ApiClient(herald.apiUrl, herald.config.auth.adminToken);
       const { tenantId, client } = await operator.createTenant('secured');
       const created = await client.request<{ id: string }>('POST', '/v1/subscriptions', {
         event_types: ['meter_data.*'],

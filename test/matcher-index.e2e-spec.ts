@@ -18,7 +18,7 @@ describe('the matcher’s subscription index', () => {
   beforeAll(async () => {
     herald = await startHerald();
     receiver = await WebhookReceiver.start();
-    operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+    operator = new ApiClient(herald.apiUrl, herald.config.auth.adminToken);
     await producer.connect();
   });
 

@@ -29,7 +29,7 @@ describe('metrics, readiness and graceful shutdown of every service', () => {
   beforeAll(async () => {
     herald = await startHerald(testConfig({ HERALD_RETRY_SCHEDULE: '300ms' }));
     receiver = await WebhookReceiver.start();
-    operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+    operator = new ApiClient(herald.apiUrl, herald.config.auth.adminToken);
     herald.apps.forEach((app, index) => urls.set(SERVICES[index], appUrl(app)));
   });
 

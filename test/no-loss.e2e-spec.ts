@@ -83,8 +83,10 @@ describe.each(KILLED)(
           DATABASE_URL: process.env.DATABASE_URL,
           HERALD_ENCRYPTION_KEY: process.env.HERALD_TEST_ENCRYPTION_KEY,
           HERALD_ALLOW_PRIVATE_DESTINATIONS: 'true',
-          HERALD_TOPIC_PARTITIONS: String(herald.config.topicPartitions),
-          HERALD_RETRY_SCHEDULE: herald.config.retrySchedule.map((ms) => `${ms}ms`).join(','),
+          HERALD_TOPIC_PARTITIONS: String(herald.config.kafka.topicPartitions),
+          HERALD_RETRY_SCHEDULE: herald.config.delivery.retrySchedule
+            .map((ms) => `${ms}ms`)
+            .join(','),
         },
         60_000,
       );
@@ -100,7 +102,7 @@ describe.each(KILLED)(
       receiver = new SlowReceiver();
       await receiver.start();
       producer = new Kafka({
-        brokers: herald.config.kafkaBrokers,
+        brokers: herald.config.kafka.brokers,
         logLevel: logLevel.NOTHING,
       }).producer();
       await producer.connect();
@@ -116,7 +118,7 @@ describe.each(KILLED)(
 
     it('delivers every (subscription, event) pair at least once; duplicates repeat the same webhook-id and body', async () => {
       expect(herald.apps).toHaveLength(3);
-      const operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+      const operator = new ApiClient(herald.apiUrl, herald.config.auth.adminToken);
       const { tenantId, client } = await operator.createTenant(`no-loss-${killed}`);
       const subscriptions: { id: string; secret: string; path: string }[] = [];
       for (let index = 0; index < SUBSCRIPTIONS; index++) {
@@ -275,10 +277,12 @@ describe('no loss: the subscription-api is killed with SIGKILL mid-stream and re
         KAFKA_BROKERS: process.env.KAFKA_BROKERS,
         DATABASE_URL: process.env.DATABASE_URL,
         HERALD_ENCRYPTION_KEY: process.env.HERALD_TEST_ENCRYPTION_KEY,
-        HERALD_ADMIN_TOKEN: herald.config.adminToken ?? undefined,
+        HERALD_ADMIN_TOKEN: herald.config.auth.adminToken ?? undefined,
         HERALD_ALLOW_PRIVATE_DESTINATIONS: 'true',
-        HERALD_TOPIC_PARTITIONS: String(herald.config.topicPartitions),
-        HERALD_RETRY_SCHEDULE: herald.config.retrySchedule.map((ms) => `${ms}ms`).join(','),
+        HERALD_TOPIC_PARTITIONS: String(herald.config.kafka.topicPartitions),
+        HERALD_RETRY_SCHEDULE: herald.config.delivery.retrySchedule
+          .map((ms) => `${ms}ms`)
+          .join(','),
       },
       60_000,
     );
@@ -292,7 +296,7 @@ describe('no loss: the subscription-api is killed with SIGKILL mid-stream and re
     receiver = new SlowReceiver();
     await receiver.start();
     producer = new Kafka({
-      brokers: herald.config.kafkaBrokers,
+      brokers: herald.config.kafka.brokers,
       logLevel: logLevel.NOTHING,
     }).producer();
     await producer.connect();
@@ -309,7 +313,7 @@ describe('no loss: the subscription-api is killed with SIGKILL mid-stream and re
     expect(herald.apps).toHaveLength(3);
     let api = await startApi();
     const apiUrl = (): string => `http://127.0.0.1:${api.port}`;
-    const operator = new ApiClient(apiUrl(), herald.config.adminToken);
+    const operator = new ApiClient(apiUrl(), herald.config.auth.adminToken);
     const { tenantId, apiKey, client: firstClient } = await operator.createTenant('no-loss-api');
     const subscriptions: { id: string; secret: string; path: string }[] = [];
     for (let index = 0; index < SUBSCRIPTIONS; index++) {

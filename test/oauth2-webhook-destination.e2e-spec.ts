@@ -63,7 +63,7 @@ describe('oauth2_webhook destination: events POSTed with a client-credentials to
       response.writeHead(204).end();
     });
     herald = await startHerald(testConfig({ HERALD_RETRY_SCHEDULE: '300ms' }));
-    operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+    operator = new ApiClient(herald.apiUrl, herald.config.auth.adminToken);
   });
 
   afterAll(async () => {

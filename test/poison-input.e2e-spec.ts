@@ -52,9 +52,9 @@ describe('poison input never blocks a partition', () => {
   beforeAll(async () => {
     herald = await startHerald(testConfig());
     receiver = await WebhookReceiver.start();
-    operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+    operator = new ApiClient(herald.apiUrl, herald.config.auth.adminToken);
     invalid = await TopicRecorder.start<InvalidRecord>(
-      herald.config.kafkaBrokers,
+      herald.config.kafka.brokers,
       'herald.events.invalid',
       ({ key, value, headers }) =>
         value
@@ -319,7 +319,7 @@ describe('poison input never blocks a partition', () => {
 
   it('tells the tenant why an accepted event could not be matched, and dead-letters its unsent deliveries', async () => {
     const { tenantId, client, path } = await tenantWithHook('matcher failure');
-    const db = await new DataSource(dataSourceOptions(herald.config.databaseUrl)).initialize();
+    const db = await new DataSource(dataSourceOptions(herald.config.database.url)).initialize();
     const now = new Date().toISOString();
     const id = `evt_unmatchable_${Date.now()}`;
     try {

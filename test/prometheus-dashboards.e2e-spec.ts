@@ -256,7 +256,7 @@ describe('Grafana dashboards: every panel query returns data from a Prometheus s
 
     /** One tenant whose every event fans out to each destination type and each kind of endpoint. */
     async function subscribeEverywhere(): Promise<void> {
-      const operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+      const operator = new ApiClient(herald.apiUrl, herald.config.auth.adminToken);
       tenant = await operator.createTenant('dashboards');
       const queue = await queues.create('dashboards');
       queueUrl = queue.url;

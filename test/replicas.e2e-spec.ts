@@ -50,8 +50,10 @@ describe('many replicas: two matchers and two deliverers under load, one of each
         DATABASE_URL: process.env.DATABASE_URL,
         HERALD_ENCRYPTION_KEY: process.env.HERALD_TEST_ENCRYPTION_KEY,
         HERALD_ALLOW_PRIVATE_DESTINATIONS: 'true',
-        HERALD_TOPIC_PARTITIONS: String(herald.config.topicPartitions),
-        HERALD_RETRY_SCHEDULE: herald.config.retrySchedule.map((ms) => `${ms}ms`).join(','),
+        HERALD_TOPIC_PARTITIONS: String(herald.config.kafka.topicPartitions),
+        HERALD_RETRY_SCHEDULE: herald.config.delivery.retrySchedule
+          .map((ms) => `${ms}ms`)
+          .join(','),
       },
       90_000,
     );
@@ -66,7 +68,7 @@ describe('many replicas: two matchers and two deliverers under load, one of each
     receiver = await WebhookReceiver.start();
     receiver.respondWith(() => ({ status: 200, body: 'ok', delayMs: ANSWER_AFTER_MS }));
     producer = new Kafka({
-      brokers: herald.config.kafkaBrokers,
+      brokers: herald.config.kafka.brokers,
       logLevel: logLevel.NOTHING,
     }).producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
@@ -81,7 +83,7 @@ describe('many replicas: two matchers and two deliverers under load, one of each
 
   it('share the work, and lose nothing, keep webhook-ids and strict order across the kills', async () => {
     // The partition a key lands on, as Herald's producers place it.
-    const partitions = herald.config.topicPartitions;
+    const partitions = herald.config.kafka.topicPartitions;
     const place = Partitioners.DefaultPartitioner();
     const metadata = Array.from(
       { length: partitions },
@@ -92,7 +94,7 @@ describe('many replicas: two matchers and two deliverers under load, one of each
 
     // Tenants whose accepted events (keyed by tenant) cover every partition, so each matcher has
     // some; subscriptions whose deliveries (keyed by subscription) cover every partition too.
-    const operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+    const operator = new ApiClient(herald.apiUrl, herald.config.auth.adminToken);
     const tenants: { tenantId: string; client: ApiClient }[] = [];
     const tenantPartitions = new Set<number>();
     for (let index = 0; tenantPartitions.size < partitions; index++) {

@@ -19,8 +19,8 @@ describe('retries: a failed delivery is retried from the retry topics, then dead
   beforeAll(async () => {
     herald = await startHerald();
     receiver = await WebhookReceiver.start();
-    operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
-    db = await new DataSource(dataSourceOptions(herald.config.databaseUrl)).initialize();
+    operator = new ApiClient(herald.apiUrl, herald.config.auth.adminToken);
+    db = await new DataSource(dataSourceOptions(herald.config.database.url)).initialize();
     await producer.connect();
   });
 

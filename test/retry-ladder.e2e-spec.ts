@@ -49,23 +49,23 @@ describe('retry ladder: 200ms, 400ms, 800ms, then the dead-letter topic', () => 
 
   beforeAll(async () => {
     const config = testConfig({ HERALD_RETRY_SCHEDULE: '200ms,400ms,800ms' });
-    expect(config.retrySchedule).toEqual(SCHEDULE_MS);
+    expect(config.delivery.retrySchedule).toEqual(SCHEDULE_MS);
     // Global setup creates the retry topics of the default test schedule only.
     await ensureTopics(
-      createKafkaClient({ brokers: config.kafkaBrokers, clientId: 'retry-ladder-setup' }),
-      allTopics(config.retrySchedule),
-      { partitions: config.topicPartitions, replicationFactor: 1 },
+      createKafkaClient({ brokers: config.kafka.brokers, clientId: 'retry-ladder-setup' }),
+      allTopics(config.delivery.retrySchedule),
+      { partitions: config.kafka.topicPartitions, replicationFactor: 1 },
     );
     herald = await startHerald(config);
     receiver = await WebhookReceiver.start();
     receiver.respondWith(
       (request) => routes.get(request.path)?.(request) ?? { status: 404, body: 'no route' },
     );
-    operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
-    producer = new Kafka({ brokers: config.kafkaBrokers, logLevel: logLevel.NOTHING }).producer();
+    operator = new ApiClient(herald.apiUrl, herald.config.auth.adminToken);
+    producer = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING }).producer();
     await producer.connect();
     deadLetters = await TopicRecorder.start(
-      config.kafkaBrokers,
+      config.kafka.brokers,
       'herald.deliveries.dlq',
       ({ value, headers }) => ({
         deliveryId: (JSON.parse(String(value)) as { delivery_id: string }).delivery_id,

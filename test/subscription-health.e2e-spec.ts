@@ -91,9 +91,9 @@ function heraldSession(config?: Record<string, string>) {
     session.herald = await startHerald(testConfig(config));
     session.receiver = await WebhookReceiver.start();
     session.receiver.respondWith(session.routes.responder);
-    session.operator = new ApiClient(session.herald.apiUrl, session.herald.config.adminToken);
+    session.operator = new ApiClient(session.herald.apiUrl, session.herald.config.auth.adminToken);
     session.db = await new DataSource(
-      dataSourceOptions(session.herald.config.databaseUrl),
+      dataSourceOptions(session.herald.config.database.url),
     ).initialize();
   });
   afterAll(async () => {
@@ -401,7 +401,7 @@ describe('subscription health (schedule 1s,2s; auto-disable after the default 5d
     let producer: Producer;
     beforeAll(async () => {
       producer = new Kafka({
-        brokers: session.herald.config.kafkaBrokers,
+        brokers: session.herald.config.kafka.brokers,
         logLevel: logLevel.NOTHING,
       }).producer();
       await producer.connect();
@@ -427,7 +427,7 @@ describe('subscription health (schedule 1s,2s; auto-disable after the default 5d
     it('sends a herald.* event from Kafka to herald.events.invalid with reserved_event_type', async () => {
       const { tenantId, client } = await session.operator.createTenant('reserved kafka');
       const rejected = await TopicRecorder.start(
-        session.herald.config.kafkaBrokers,
+        session.herald.config.kafka.brokers,
         'herald.events.invalid',
         (message) => {
           const value = JSON.parse(String(message.value)) as {

@@ -77,14 +77,14 @@ describe('tracing: one event is one connected trace across the four services', (
     env: Record<string, string> = {},
   ): Promise<ServiceProcess> {
     const started = await startServiceProcess(role, {
-      KAFKA_BROKERS: config.kafkaBrokers.join(','),
+      KAFKA_BROKERS: config.kafka.brokers.join(','),
       DATABASE_URL: process.env.DATABASE_URL,
       HERALD_ENCRYPTION_KEY: process.env.HERALD_TEST_ENCRYPTION_KEY,
-      HERALD_ADMIN_TOKEN: config.adminToken ?? undefined,
+      HERALD_ADMIN_TOKEN: config.auth.adminToken ?? undefined,
       HERALD_ALLOW_PRIVATE_DESTINATIONS: 'true',
-      HERALD_TOPIC_PARTITIONS: String(config.topicPartitions),
-      HERALD_RETRY_SCHEDULE: config.retrySchedule.map((ms) => `${ms}ms`).join(','),
-      HERALD_CIRCUIT_BREAKER_THRESHOLD: String(config.circuitBreakerThreshold),
+      HERALD_TOPIC_PARTITIONS: String(config.kafka.topicPartitions),
+      HERALD_RETRY_SCHEDULE: config.delivery.retrySchedule.map((ms) => `${ms}ms`).join(','),
+      HERALD_CIRCUIT_BREAKER_THRESHOLD: String(config.delivery.circuitBreaker.threshold),
       OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
       ...env,
     });
@@ -211,7 +211,7 @@ describe('tracing: one event is one connected trace across the four services', (
     );
 
     const apiChild = await start('subscription-api', { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
-    api = new ApiClient(`http://127.0.0.1:${apiChild.port}`, config.adminToken);
+    api = new ApiClient(`http://127.0.0.1:${apiChild.port}`, config.auth.adminToken);
     webhookTenant = await tenant('tracing-webhook', {
       webhook: { type: 'webhook', url: `${receiver.url}/traced` },
     });

@@ -27,7 +27,7 @@ describe('body transformations', () => {
   beforeAll(async () => {
     herald = await startHerald();
     receiver = await WebhookReceiver.start();
-    operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+    operator = new ApiClient(herald.apiUrl, herald.config.auth.adminToken);
   });
 
   afterAll(async () => {

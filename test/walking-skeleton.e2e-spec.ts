@@ -17,7 +17,7 @@ describe('walking skeleton: one event from Kafka to a webhook', () => {
   beforeAll(async () => {
     herald = await startHerald();
     receiver = await WebhookReceiver.start();
-    operator = new ApiClient(herald.apiUrl, herald.config.adminToken);
+    operator = new ApiClient(herald.apiUrl, herald.config.auth.adminToken);
     await producer.connect();
   });
 

@@ -24,7 +24,7 @@ async function ensureBootstrapTenant(
   settings: LocalSettings,
   file: string,
 ): Promise<void> {
-  const db = new DataSource(dataSourceOptions(config.databaseUrl, config.databaseCaFile));
+  const db = new DataSource(dataSourceOptions(config.database.url, config.database.caFile));
   await db.initialize();
   try {
     const tenants = new TenantsRepository(db);
@@ -76,9 +76,9 @@ function securityWithoutOwnServers(env: NodeJS.ProcessEnv): string | undefined {
 /** How the services reach Kafka, for the summary: never the password. */
 function kafkaSecurity(config: HeraldConfig): string {
   const parts = [
-    ...(config.kafkaTls ? ['TLS'] : []),
-    ...(config.kafkaSasl
-      ? [`SASL ${config.kafkaSasl.mechanism.toUpperCase()} as ${config.kafkaSasl.username}`]
+    ...(config.kafka.tls ? ['TLS'] : []),
+    ...(config.kafka.sasl
+      ? [`SASL ${config.kafka.sasl.mechanism.toUpperCase()} as ${config.kafka.sasl.username}`]
       : []),
   ];
   return parts.length > 0 ? `, ${parts.join(', ')}` : '';
@@ -151,7 +151,7 @@ async function main(): Promise<void> {
     // Validate once here so a bad setting is reported before four services fail on it.
     const config = loadConfig({ ...env, HERALD_HTTP_PORT: String(apiPort) });
 
-    const applied = await runMigrations(databaseUrl, config.databaseCaFile);
+    const applied = await runMigrations(databaseUrl, config.database.caFile);
     if (applied.length > 0) say(`applied migrations: ${applied.join(', ')}`);
     await ensureBootstrapTenant(config, settings, settingsFile);
 

@@ -120,14 +120,14 @@ export async function startPipeline(clientId: string): Promise<PipelineFixture> 
   const receiver = await WebhookReceiver.start();
   const producer = new Kafka({
     clientId,
-    brokers: herald.config.kafkaBrokers,
+    brokers: herald.config.kafka.brokers,
     logLevel: logLevel.NOTHING,
   }).producer();
   await producer.connect();
   return {
     herald,
     receiver,
-    operator: new ApiClient(herald.apiUrl, herald.config.adminToken),
+    operator: new ApiClient(herald.apiUrl, herald.config.auth.adminToken),
     producer,
     stop: async () => {
       await producer.disconnect();

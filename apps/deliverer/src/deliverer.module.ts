@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ConfigModule, type HeraldConfig } from '@herald/config';
+import { ConfigModule } from '@herald/config';
 import { KafkaModule } from '@herald/kafka';
 import { PersistenceModule } from '@herald/persistence';
 import { destinationSenderProviders } from './destinations/destination-senders';
@@ -13,10 +13,11 @@ import { DeliveryBodies } from './delivery/delivery-bodies';
 import { SubscriptionChangeFollower } from './delivery/subscription-change-follower';
 import { DeliveryRouter } from './delivery/delivery-router';
 import { OutboxModule } from './outbox/outbox.module';
+import type { DelivererConfig } from './deliverer.config';
 
 @Module({})
 export class DelivererModule {
-  static forRoot(config: HeraldConfig): DynamicModule {
+  static forRoot(config: DelivererConfig): DynamicModule {
     return {
       module: DelivererModule,
       imports: [ConfigModule.forRoot(config), PersistenceModule, KafkaModule, OutboxModule],

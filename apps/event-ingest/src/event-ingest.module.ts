@@ -1,14 +1,15 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ConfigModule, type HeraldConfig } from '@herald/config';
+import { ConfigModule } from '@herald/config';
 import { KafkaModule } from '@herald/kafka';
 import { PersistenceModule } from '@herald/persistence';
 import { InboundConsumer } from './ingest/inbound.consumer';
 import { IngestService } from './ingest/ingest.service';
 import { TenantDirectory } from './ingest/tenant-directory';
+import type { EventIngestConfig } from './event-ingest.config';
 
 @Module({})
 export class EventIngestModule {
-  static forRoot(config: HeraldConfig): DynamicModule {
+  static forRoot(config: EventIngestConfig): DynamicModule {
     return {
       module: EventIngestModule,
       imports: [ConfigModule.forRoot(config), PersistenceModule, KafkaModule],

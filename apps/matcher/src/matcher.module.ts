@@ -1,15 +1,16 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ConfigModule, type HeraldConfig } from '@herald/config';
+import { ConfigModule } from '@herald/config';
 import { KafkaModule } from '@herald/kafka';
 import { PersistenceModule } from '@herald/persistence';
 import { AcceptedEventsConsumer } from './matching/accepted-events.consumer';
 import { EventTypeDefaultsCache } from './matching/event-type-defaults';
 import { MatchingService } from './matching/matching.service';
 import { SubscriptionIndexService } from './matching/subscription-index.service';
+import type { MatcherConfig } from './matcher.config';
 
 @Module({})
 export class MatcherModule {
-  static forRoot(config: HeraldConfig): DynamicModule {
+  static forRoot(config: MatcherConfig): DynamicModule {
     return {
       module: MatcherModule,
       imports: [ConfigModule.forRoot(config), PersistenceModule, KafkaModule],

@@ -28,7 +28,7 @@ describe('secrets at rest', () => {
 
   beforeAll(async () => {
     app = await createService('subscription-api', SubscriptionApiModule.forRoot(config), config);
-    db = await new DataSource(dataSourceOptions(config.databaseUrl)).initialize();
+    db = await new DataSource(dataSourceOptions(config.database.url)).initialize();
   });
 
   afterAll(async () => {
@@ -37,7 +37,7 @@ describe('secrets at rest', () => {
   });
 
   it('keeps no plaintext signing secret, destination credential or API key in the database', async () => {
-    const operator = new ApiClient(appUrl(app), config.adminToken);
+    const operator = new ApiClient(appUrl(app), config.auth.adminToken);
     const { tenantId, apiKey, client } = await operator.createTenant('secrets');
     const second = await operator.request<{ key: string }>(
       'POST',
@@ -75,7 +75,7 @@ describe('secrets at rest', () => {
       rotated.body.secret.slice('whsec_'.length),
       'header-credential-1234567890',
       'second-credential-0987654321',
-      config.adminToken ?? 'no-admin-token',
+      config.auth.adminToken ?? 'no-admin-token',
     ];
     const dump = await dumpDatabase(db);
     expect(dump).toContain(created.body.id);
@@ -83,7 +83,7 @@ describe('secrets at rest', () => {
   });
 
   it('seals an oauth2_webhook client secret, and a PATCH that sends the mask back keeps it', async () => {
-    const operator = new ApiClient(appUrl(app), config.adminToken);
+    const operator = new ApiClient(appUrl(app), config.auth.adminToken);
     const { tenantId, client } = await operator.createTenant('oauth2-secrets');
     const destination = {
       type: 'oauth2_webhook',

@@ -25,9 +25,9 @@ describe('subscription-api on a real PostgreSQL', () => {
   beforeAll(async () => {
     app = await createService('subscription-api', SubscriptionApiModule.forRoot(config), config);
     apiUrl = appUrl(app);
-    operator = new ApiClient(apiUrl, config.adminToken);
+    operator = new ApiClient(apiUrl, config.auth.adminToken);
     anonymous = new ApiClient(apiUrl, null);
-    db = await new DataSource(dataSourceOptions(config.databaseUrl)).initialize();
+    db = await new DataSource(dataSourceOptions(config.database.url)).initialize();
   });
 
   afterAll(async () => {
@@ -419,7 +419,9 @@ describe('subscription-api on a real PostgreSQL', () => {
       );
       expect(rows[0].destination_secrets).not.toContain('new-value');
       const { decryptSecret } = await import('@herald/domain');
-      expect(JSON.parse(decryptSecret(config.encryptionKey, rows[0].destination_secrets))).toEqual({
+      expect(
+        JSON.parse(decryptSecret(config.secrets.encryptionKey, rows[0].destination_secrets)),
+      ).toEqual({
         headers: { Authorization: 'Token very-secret-value', 'X-Extra': 'new-value' },
       });
     });
@@ -433,7 +435,7 @@ describe('subscription-api on a real PostgreSQL', () => {
         );
         const { decryptSecret } = await import('@herald/domain');
         return (
-          JSON.parse(decryptSecret(config.encryptionKey, rows[0].destination_secrets)) as {
+          JSON.parse(decryptSecret(config.secrets.encryptionKey, rows[0].destination_secrets)) as {
             headers: unknown;
           }
         ).headers;

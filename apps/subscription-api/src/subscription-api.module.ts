@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
-import { ConfigModule, type HeraldConfig } from '@herald/config';
+import { ConfigModule } from '@herald/config';
 import { KafkaModule } from '@herald/kafka';
 import { PersistenceModule } from '@herald/persistence';
 import { ApiKeysModule } from './api-keys/api-keys.module';
@@ -19,11 +19,12 @@ import { OutboxModule } from './outbox/outbox.module';
 import { RetentionModule } from './retention/retention.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { TenantsModule } from './tenants/tenants.module';
+import type { SubscriptionApiConfig } from './subscription-api.config';
 
 /** The admin API: one feature module per resource. */
 @Module({})
 export class SubscriptionApiModule {
-  static forRoot(config: HeraldConfig): DynamicModule {
+  static forRoot(config: SubscriptionApiConfig): DynamicModule {
     return {
       module: SubscriptionApiModule,
       imports: [

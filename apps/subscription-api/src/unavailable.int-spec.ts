@@ -164,7 +164,7 @@ describe('subscription-api while PostgreSQL is down', () => {
     {
       name: 'GET /v1/tenants (operator)',
       ok: 200,
-      run: () => call(config.adminToken ?? '', 'GET', '/v1/tenants'),
+      run: () => call(config.auth.adminToken ?? '', 'GET', '/v1/tenants'),
     },
     { name: 'POST /v1/events', ok: 202, run: () => call(apiKey, 'POST', '/v1/events', EVENT) },
   ];
@@ -182,14 +182,19 @@ describe('subscription-api while PostgreSQL is down', () => {
       config,
       (created) => attachGrpc(created, config),
     );
-    grpc = adminClient(`127.0.0.1:${config.grpcPort}`);
-    const tenant = await call(config.adminToken ?? '', 'POST', '/v1/tenants', {
+    grpc = adminClient(`127.0.0.1:${config.server.grpcPort}`);
+    const tenant = await call(config.auth.adminToken ?? '', 'POST', '/v1/tenants', {
       name: 'unavailable',
     });
     ({ id: tenantId } = tenant.body as { id: string });
-    const key = await call(config.adminToken ?? '', 'POST', `/v1/tenants/${tenantId}/api-keys`, {
-      name: 'unavailable',
-    });
+    const key = await call(
+      config.auth.adminToken ?? '',
+      'POST',
+      `/v1/tenants/${tenantId}/api-keys`,
+      {
+        name: 'unavailable',
+      },
+    );
     apiKey = (key.body as { key: string }).key;
   });
 
@@ -229,7 +234,7 @@ describe('subscription-api while PostgreSQL is down', () => {
     }
     for (const [method, token] of [
       ['ListSubscriptions', apiKey],
-      ['ListTenants', config.adminToken ?? ''],
+      ['ListTenants', config.auth.adminToken ?? ''],
     ] as const) {
       const answer = await grpcCall(grpc, method, token);
       expect({ method, code: answer.code, error: answer.body?.error.code }).toEqual({
@@ -262,7 +267,7 @@ describe('subscription-api while PostgreSQL is down', () => {
           : 'sub_01hzzzzzzzzzzzzzzzzzzzzzzz',
       );
       const answer = await call(
-        operator ? (config.adminToken ?? '') : apiKey,
+        operator ? (config.auth.adminToken ?? '') : apiKey,
         method,
         concrete,
         operation.requestBody ? VALID_BODIES[operation.operationId] : undefined,

@@ -24,11 +24,11 @@ const base = {
 
 describe('Kafka TLS and SASL settings', () => {
   it('are off by default', () => {
-    expect(loadConfig(base)).toMatchObject({ kafkaTls: null, kafkaSasl: null });
+    expect(loadConfig(base)).toMatchObject({ kafka: { tls: null, sasl: null } });
   });
 
   it('turn TLS on with the switch alone (system CAs), or with any of its files', () => {
-    expect(loadConfig({ ...base, HERALD_KAFKA_TLS: 'true' }).kafkaTls).toEqual({
+    expect(loadConfig({ ...base, HERALD_KAFKA_TLS: 'true' }).kafka.tls).toEqual({
       ca: null,
       cert: null,
       key: null,
@@ -41,7 +41,7 @@ describe('Kafka TLS and SASL settings', () => {
         HERALD_KAFKA_TLS_CERT_FILE: cert,
         HERALD_KAFKA_TLS_KEY_FILE: key,
         HERALD_KAFKA_TLS_SERVERNAME: 'kafka.internal',
-      }).kafkaTls,
+      }).kafka.tls,
     ).toEqual({ ca: CERT, cert: CERT, key: KEY, servername: 'kafka.internal' });
   });
 
@@ -56,7 +56,7 @@ describe('Kafka TLS and SASL settings', () => {
         HERALD_KAFKA_SASL_MECHANISM: given,
         HERALD_KAFKA_SASL_USERNAME: 'herald',
         HERALD_KAFKA_SASL_PASSWORD: ' with spaces ',
-      }).kafkaSasl,
+      }).kafka.sasl,
     ).toEqual({ mechanism, username: 'herald', password: ' with spaces ' });
   });
 
@@ -67,7 +67,7 @@ describe('Kafka TLS and SASL settings', () => {
         HERALD_KAFKA_SASL_MECHANISM: 'scram-sha-512',
         HERALD_KAFKA_SASL_USERNAME: 'herald',
         HERALD_KAFKA_SASL_PASSWORD_FILE: passwordFile,
-      }).kafkaSasl?.password,
+      }).kafka.sasl?.password,
     ).toBe('s3cret-from-file');
   });
 
@@ -187,7 +187,7 @@ describe('PostgreSQL sslmode, as libpq reads it', () => {
         ...base,
         DATABASE_URL: `${url}?sslmode=verify-full`,
         HERALD_DATABASE_CA_FILE: ca,
-      }).databaseCaFile,
+      }).database.caFile,
     ).toBe(ca);
   });
 });

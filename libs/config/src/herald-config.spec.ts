@@ -9,40 +9,37 @@ describe('configuration', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig(base);
     expect(config).toMatchObject({
-      httpPort: 3000,
-      grpcPort: 50051,
-      kafkaBrokers: ['127.0.0.1:9092'],
-      topicPartitions: 12,
-      deliveryTimeoutMs: 10_000,
-      autoDisableAfterMs: 5 * 86_400_000,
-      allowPrivateDestinations: false,
-      maxEventBytes: 262_144,
-      fetchLingerMs: 25,
-      adminToken: null,
-      smtpUrl: null,
-      smtpFrom: 'Herald <herald@localhost>',
+      server: { httpPort: 3000, grpcPort: 50051 },
+      kafka: { brokers: ['127.0.0.1:9092'], topicPartitions: 12, fetchLingerMs: 25 },
+      delivery: {
+        timeoutMs: 10_000,
+        autoDisableAfterMs: 5 * 86_400_000,
+        allowPrivateDestinations: false,
+        smtp: { url: null, from: 'Herald <herald@localhost>' },
+      },
+      ingest: { maxEventBytes: 262_144 },
+      auth: { adminToken: null },
     });
-    expect(config.retrySchedule).toEqual([
+    expect(config.delivery.retrySchedule).toEqual([
       5000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000, 43_200_000,
       86_400_000,
     ]);
   });
 
   it('keeps a rotated API key for HERALD_API_KEY_ROTATION_GRACE, 24h by default', () => {
-    expect(loadConfig(base).apiKeyRotationGraceMs).toBe(86_400_000);
+    expect(loadConfig(base).auth.apiKeyRotationGraceMs).toBe(86_400_000);
     expect(
-      loadConfig({ ...base, HERALD_API_KEY_ROTATION_GRACE: '90s' }).apiKeyRotationGraceMs,
+      loadConfig({ ...base, HERALD_API_KEY_ROTATION_GRACE: '90s' }).auth.apiKeyRotationGraceMs,
     ).toBe(90_000);
   });
 
   it('keeps history for HERALD_RETENTION, 30d by default, purging every HERALD_RETENTION_INTERVAL', () => {
     expect(loadConfig(base)).toMatchObject({
-      retentionMs: 30 * 86_400_000,
-      retentionIntervalMs: 60_000,
+      retention: { ms: 30 * 86_400_000, intervalMs: 60_000 },
     });
     expect(
       loadConfig({ ...base, HERALD_RETENTION: '7d', HERALD_RETENTION_INTERVAL: '10s' }),
-    ).toMatchObject({ retentionMs: 7 * 86_400_000, retentionIntervalMs: 10_000 });
+    ).toMatchObject({ retention: { ms: 7 * 86_400_000, intervalMs: 10_000 } });
   });
 
   it.each([
@@ -57,7 +54,7 @@ describe('configuration', () => {
     'lets HERALD_CONSOLE_FRAME_ANCESTORS=$value frame the console: $origins',
     ({ value, origins }) => {
       expect(
-        loadConfig({ ...base, HERALD_CONSOLE_FRAME_ANCESTORS: value }).consoleFrameAncestors,
+        loadConfig({ ...base, HERALD_CONSOLE_FRAME_ANCESTORS: value }).console.frameAncestors,
       ).toEqual(origins);
     },
   );
@@ -68,7 +65,7 @@ describe('configuration', () => {
     { value: ' https://example.com/herald/ ', url: 'https://example.com/herald' },
     { value: 'http://127.0.0.1:8080', url: 'http://127.0.0.1:8080' },
   ])('reads HERALD_PUBLIC_URL=$value as $url', ({ value, url }) => {
-    expect(loadConfig({ ...base, HERALD_PUBLIC_URL: value }).publicUrl).toBe(url);
+    expect(loadConfig({ ...base, HERALD_PUBLIC_URL: value }).console.publicUrl).toBe(url);
   });
 
   it.each([
@@ -90,9 +87,9 @@ describe('configuration', () => {
   );
 
   it('reads hex and base64 encryption keys', () => {
-    expect(loadConfig({ ...base, HERALD_ENCRYPTION_KEY: 'ab'.repeat(32) }).encryptionKey).toEqual(
-      Buffer.alloc(32, 0xab),
-    );
+    expect(
+      loadConfig({ ...base, HERALD_ENCRYPTION_KEY: 'ab'.repeat(32) }).secrets.encryptionKey,
+    ).toEqual(Buffer.alloc(32, 0xab));
   });
 
   it.each([
@@ -122,12 +119,12 @@ describe('configuration', () => {
 
   it('turns tracing on with an OTLP endpoint, off without one, and honours the traces endpoint and protocol', () => {
     expect(loadConfig(base)).toMatchObject({
-      otelTracesUrl: null,
-      otelProtocol: 'http/protobuf',
-      metricsPort: null,
+      telemetry: { otel: { tracesUrl: null, protocol: 'http/protobuf' } },
+      server: { metricsPort: null },
     });
     expect(
-      loadConfig({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).otelTracesUrl,
+      loadConfig({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).telemetry.otel
+        .tracesUrl,
     ).toBe('http://collector:4318/v1/traces');
     expect(
       loadConfig({
@@ -137,10 +134,9 @@ describe('configuration', () => {
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       }),
     ).toMatchObject({
-      otelTracesUrl: 'https://traces.example.com/otlp',
-      otelProtocol: 'http/json',
+      telemetry: { otel: { tracesUrl: 'https://traces.example.com/otlp', protocol: 'http/json' } },
     });
-    expect(loadConfig({ ...base, HERALD_METRICS_PORT: '9464' }).metricsPort).toBe(9464);
+    expect(loadConfig({ ...base, HERALD_METRICS_PORT: '9464' }).server.metricsPort).toBe(9464);
   });
 
   it('refuses OTLP settings it cannot honour, naming the variable', () => {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG, type ConfigOf } from '@herald/config';
 import { HandlingSummary, HeraldMetrics, messageObserver, Readiness } from '@herald/observability';
 import { ConsumerLagMetric } from './consumer-lag';
 import { ConsumerRunner, type ConsumerRunnerOptions } from './consumer-runner';
@@ -33,7 +33,7 @@ export class Consumers {
 
   constructor(
     @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
-    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    @Inject(HERALD_CONFIG) private readonly config: ConfigOf<'kafka'>,
     private readonly metrics: HeraldMetrics,
     private readonly readiness: Readiness,
     private readonly lag: ConsumerLagMetric,
@@ -62,7 +62,7 @@ export class Consumers {
   ): ConsumerRunner<T> {
     const runner = new ConsumerRunner<T>({
       isPermanent: isPermanentFailure,
-      fetchLingerMs: this.config.fetchLingerMs,
+      fetchLingerMs: this.config.kafka.fetchLingerMs,
       ...options,
       kafka: this.kafka,
       observe: messageObserver(

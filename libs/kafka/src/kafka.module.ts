@@ -1,6 +1,6 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Admin, Kafka } from 'kafkajs';
-import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG, type ConfigOf, type DeliveryConfig } from '@herald/config';
 import { allTopics } from '@herald/contracts';
 import { Readiness, JsonLogger } from '@herald/observability';
 import { ConsumerLagMetric, KAFKA_ADMIN } from './consumer-lag';
@@ -8,6 +8,14 @@ import { Consumers } from './consumers';
 import { createKafkaClient, describeKafkaConnectFailure, KAFKA_CLIENT } from './kafka-client';
 import { createMissingTopics } from './topic-admin';
 import { TypedProducer } from './typed-producer';
+
+/**
+ * What the Kafka setup reads: the connection, the topic layout, the log level, and the retry schedule,
+ * since every service creates the retry topics (one per distinct delay) and nothing else of delivery.
+ */
+export type KafkaModuleConfig = ConfigOf<'kafka' | 'telemetry'> & {
+  delivery: Pick<DeliveryConfig, 'retrySchedule'>;
+};
 
 /**
  * The Kafka client, one shared producer and one admin client per service. The admin creates the
@@ -20,13 +28,13 @@ import { TypedProducer } from './typed-producer';
     {
       provide: KAFKA_CLIENT,
       inject: [HERALD_CONFIG],
-      useFactory: (config: HeraldConfig): Kafka =>
+      useFactory: (config: KafkaModuleConfig): Kafka =>
         createKafkaClient({
-          brokers: config.kafkaBrokers,
-          clientId: config.kafkaClientId,
-          logger: new JsonLogger('kafka', config.logLevel),
-          tls: config.kafkaTls,
-          sasl: config.kafkaSasl,
+          brokers: config.kafka.brokers,
+          clientId: config.kafka.clientId,
+          logger: new JsonLogger('kafka', config.telemetry.logLevel),
+          tls: config.kafka.tls,
+          sasl: config.kafka.sasl,
         }),
     },
     {
@@ -34,7 +42,7 @@ import { TypedProducer } from './typed-producer';
       inject: [KAFKA_CLIENT, HERALD_CONFIG, Readiness],
       useFactory: async (
         kafka: Kafka,
-        config: HeraldConfig,
+        config: KafkaModuleConfig,
         readiness: Readiness,
       ): Promise<Admin> => {
         const admin = kafka.admin();
@@ -42,14 +50,14 @@ import { TypedProducer } from './typed-producer';
         // start here, with what to check, instead of surfacing later as retries.
         await admin.connect().catch((error: unknown) => {
           throw describeKafkaConnectFailure(error, {
-            brokers: config.kafkaBrokers,
-            tls: config.kafkaTls,
-            sasl: config.kafkaSasl,
+            brokers: config.kafka.brokers,
+            tls: config.kafka.tls,
+            sasl: config.kafka.sasl,
           });
         });
-        await createMissingTopics(admin, allTopics(config.retrySchedule), {
-          partitions: config.topicPartitions,
-          replicationFactor: config.topicReplicationFactor,
+        await createMissingTopics(admin, allTopics(config.delivery.retrySchedule), {
+          partitions: config.kafka.topicPartitions,
+          replicationFactor: config.kafka.topicReplicationFactor,
         });
         readiness.register('kafka', async () => {
           await admin.describeCluster();

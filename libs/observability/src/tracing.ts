@@ -100,7 +100,7 @@ let enabled = false;
  */
 export function startTracing(options: {
   serviceName: string;
-  /** The OTLP/HTTP traces URL (`HeraldConfig.otelTracesUrl`); null leaves tracing off. */
+  /** The OTLP/HTTP traces URL (`HeraldConfig.telemetry.otel.tracesUrl`); null leaves tracing off. */
   url: string | null;
   protocol?: OtlpProtocol;
   /** Replaces the OTLP exporter (a unit test's in-memory one). */

@@ -18,7 +18,7 @@ describe('OutboxRelay', () => {
   const logger = new JsonLogger('outbox-test', 'error');
 
   beforeAll(async () => {
-    db = await new DataSource(dataSourceOptions(testConfig().databaseUrl)).initialize();
+    db = await new DataSource(dataSourceOptions(testConfig().database.url)).initialize();
     outbox = new OutboxRepository(db);
   });
 

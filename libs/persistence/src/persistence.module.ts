@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG, type ConfigOf } from '@herald/config';
 import { Readiness } from '@herald/observability';
 import { dataSourceOptions } from './data-source';
 import { ConsoleSessionsRepository } from './repositories/console-sessions.repository';
@@ -16,6 +16,9 @@ import { SubscriptionsRepository } from './repositories/subscriptions.repository
 import { SubscriptionChanges } from './subscription-changes';
 import { TenantsRepository } from './repositories/tenants.repository';
 
+/** What the persistence layer reads: where the database is, and the key of the secrets at rest. */
+export type PersistenceConfig = ConfigOf<'database' | 'secrets'>;
+
 const POSTGRES_READINESS = Symbol('POSTGRES_READINESS');
 
 /** The database connection and the repositories; every query a service makes goes through these. */
@@ -24,8 +27,8 @@ const POSTGRES_READINESS = Symbol('POSTGRES_READINESS');
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [HERALD_CONFIG],
-      useFactory: (config: HeraldConfig) =>
-        dataSourceOptions(config.databaseUrl, config.databaseCaFile),
+      useFactory: (config: PersistenceConfig) =>
+        dataSourceOptions(config.database.url, config.database.caFile),
     }),
   ],
   providers: [
@@ -87,8 +90,8 @@ const POSTGRES_READINESS = Symbol('POSTGRES_READINESS');
     {
       provide: SubscriptionsRepository,
       inject: [DataSource, HERALD_CONFIG],
-      useFactory: (db: DataSource, config: HeraldConfig) =>
-        new SubscriptionsRepository(db, config.encryptionKey),
+      useFactory: (db: DataSource, config: PersistenceConfig) =>
+        new SubscriptionsRepository(db, config.secrets.encryptionKey),
     },
     {
       provide: SubscriptionChanges,

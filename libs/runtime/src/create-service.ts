@@ -10,7 +10,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { loadConfig, type HeraldConfig } from '@herald/config';
+import { loadConfig, type ConfigOf, type HeraldConfig } from '@herald/config';
 import {
   httpServerTracing,
   ObservabilityModule,
@@ -51,6 +51,12 @@ class TracingFlush implements OnApplicationShutdown {
   }
 }
 
+/**
+ * What the runtime reads of every service's config: its ports, logging and tracing, and the JSON body
+ * limit (events may be up to `ingest.maxEventBytes`). A service's own config type includes these.
+ */
+export type RuntimeConfig = ConfigOf<'server' | 'telemetry' | 'ingest'>;
+
 /** The application root: the service's own module beside its metrics, readiness and health. */
 @Module({})
 class ServiceRoot {}
@@ -62,7 +68,7 @@ class ServiceRoot {}
 export async function createService(
   name: string,
   module: DynamicModule,
-  config: HeraldConfig,
+  config: RuntimeConfig,
   /** Runs before the HTTP port opens, e.g. to attach the gRPC server. */
   setup?: (app: INestApplication) => Promise<void>,
   /** The process's tracing, flushed when this service shuts down (`runService` starts it). */
@@ -70,7 +76,7 @@ export async function createService(
 ): Promise<INestApplication> {
   const root: DynamicModule = {
     module: ServiceRoot,
-    imports: [ObservabilityModule.forService(name, config.logLevel), module],
+    imports: [ObservabilityModule.forService(name, config.telemetry.logLevel), module],
     providers: [
       ManagementServer,
       TracingFlush,
@@ -78,17 +84,20 @@ export async function createService(
     ],
   };
   const app = await NestFactory.create<NestExpressApplication>(root, {
-    logger: new JsonLogger(name, config.logLevel),
+    logger: new JsonLogger(name, config.telemetry.logLevel),
     abortOnError: false,
   });
   app.use(httpServerTracing());
   app.use(httpMetrics(app));
   // Express's default JSON limit is 100 kB; events may be up to maxEventBytes. The slack lets
   // POST /v1/events itself answer a slightly oversized event, with its size, against the exact limit.
-  app.useBodyParser('json', { limit: config.maxEventBytes + 16 * 1024, verify: refuseBadUtf8 });
+  app.useBodyParser('json', {
+    limit: config.ingest.maxEventBytes + 16 * 1024,
+    verify: refuseBadUtf8,
+  });
   app.enableShutdownHooks();
   await setup?.(app);
-  await app.listen(config.httpPort, '0.0.0.0');
+  await app.listen(config.server.httpPort, '0.0.0.0');
   return app;
 }
 
@@ -104,9 +113,9 @@ export function runService(
   const start = async (): Promise<void> => {
     const config = loadConfig();
     const tracing = startTracing({
-      serviceName: config.otelServiceName ?? `herald-${name}`,
-      url: config.otelTracesUrl,
-      protocol: config.otelProtocol,
+      serviceName: config.telemetry.otel.serviceName ?? `herald-${name}`,
+      url: config.telemetry.otel.tracesUrl,
+      protocol: config.telemetry.otel.protocol,
     });
     await createService(
       name,

@@ -6,7 +6,7 @@ import {
 } from '@nestjs/common';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG, type ConfigOf } from '@herald/config';
 import { answerManagement, HeraldMetrics, Readiness } from '@herald/observability';
 
 /**
@@ -18,7 +18,7 @@ export class ManagementServer implements OnApplicationBootstrap, OnApplicationSh
   private server: Server | null = null;
 
   constructor(
-    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    @Inject(HERALD_CONFIG) private readonly config: ConfigOf<'server'>,
     private readonly metrics: HeraldMetrics,
     private readonly readiness: Readiness,
   ) {}
@@ -28,7 +28,7 @@ export class ManagementServer implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    if (this.config.metricsPort === null) return;
+    if (this.config.server.metricsPort === null) return;
     const server = createServer((request, response) => {
       const path = (request.url ?? '/').split('?')[0];
       void answerManagement(path, this.readiness, this.metrics).then(
@@ -44,7 +44,7 @@ export class ManagementServer implements OnApplicationBootstrap, OnApplicationSh
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.config.metricsPort ?? 0, '0.0.0.0', () => resolve());
+      server.listen(this.config.server.metricsPort ?? 0, '0.0.0.0', () => resolve());
     });
     this.server = server;
   }

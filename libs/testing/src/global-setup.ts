@@ -63,8 +63,8 @@ export default async function globalSetup(): Promise<void> {
   const { createKafkaClient, ensureTopics } = await import('@herald/kafka');
   const config = testConfig();
   await ensureTopics(
-    createKafkaClient({ brokers: config.kafkaBrokers, clientId: 'herald-test-setup' }),
-    allTopics(config.retrySchedule),
-    { partitions: config.topicPartitions, replicationFactor: 1 },
+    createKafkaClient({ brokers: config.kafka.brokers, clientId: 'herald-test-setup' }),
+    allTopics(config.delivery.retrySchedule),
+    { partitions: config.kafka.topicPartitions, replicationFactor: 1 },
   );
 }

@@ -47,7 +47,7 @@ describe('attempt recorder: batched attempt writes in PostgreSQL', () => {
   beforeAll(async () => {
     config = testConfig();
     db = await new DataSource({
-      ...dataSourceOptions(config.databaseUrl),
+      ...dataSourceOptions(config.database.url),
       logger: counter,
     }).initialize();
     deliveries = new DeliveriesRepository(db);
@@ -66,7 +66,7 @@ describe('attempt recorder: batched attempt writes in PostgreSQL', () => {
     const tenant = await new TenantsRepository(db).create(name);
     const { subscription } = await new SubscriptionChanges(
       db,
-      new SubscriptionsRepository(db, config.encryptionKey),
+      new SubscriptionsRepository(db, config.secrets.encryptionKey),
     ).create(tenant.id, {
       description: name,
       enabled: true,

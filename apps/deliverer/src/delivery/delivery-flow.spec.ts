@@ -1,4 +1,3 @@
-import type { HeraldConfig } from '@herald/config';
 import type { DeliveryMessage } from '@herald/contracts';
 import {
   DEFAULT_MAX_IN_FLIGHT,
@@ -13,6 +12,7 @@ import { DeliveryFlow } from './delivery-flow';
 import type { DeliveryRouter } from './delivery-router';
 import type { DeliveryService } from './delivery.service';
 import type { DeliveryTargets } from './delivery-targets';
+import type { DelivererConfig } from '../deliverer.config';
 
 const TENANT = 'ten_a';
 const SUBSCRIPTION = 'sub_a';
@@ -180,9 +180,8 @@ function setUp(failureThreshold = 5) {
   const router = new FakeRouter();
   const targets = new FakeTargets();
   const config = {
-    circuitBreakerThreshold: failureThreshold,
-    circuitBreakerOpenMs: 30_000,
-  } as HeraldConfig;
+    delivery: { circuitBreaker: { threshold: failureThreshold, openMs: 30_000 } },
+  } as DelivererConfig;
   const metrics = { gauge: () => undefined } as unknown as HeraldMetrics;
   const flow = new DeliveryFlow(
     config,

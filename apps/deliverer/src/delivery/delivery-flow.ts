@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG } from '@herald/config';
 import type { DeliveryMessage } from '@herald/contracts';
 import {
   CircuitBreakers,
@@ -20,6 +20,7 @@ import { DeliveryService } from './delivery.service';
 import { DeliveryTargets } from './delivery-targets';
 import { DeliveryRouter } from './delivery-router';
 import { outcomeOf } from './step-outcome';
+import type { DelivererConfig } from '../deliverer.config';
 
 /** Longest a best-effort delivery waits in its lane for the rate limit before it is deferred. */
 const MAX_RATE_WAIT_MS = 1_000;
@@ -38,7 +39,7 @@ export class DeliveryFlow {
   private readonly limiter = new RateLimiter();
 
   constructor(
-    @Inject(HERALD_CONFIG) config: HeraldConfig,
+    @Inject(HERALD_CONFIG) config: DelivererConfig,
     private readonly delivery: DeliveryService,
     private readonly targets: DeliveryTargets,
     private readonly strict: StrictOrderRepository,
@@ -46,8 +47,8 @@ export class DeliveryFlow {
     metrics: HeraldMetrics,
   ) {
     const breakers = new CircuitBreakers({
-      failureThreshold: config.circuitBreakerThreshold,
-      openMs: config.circuitBreakerOpenMs,
+      failureThreshold: config.delivery.circuitBreaker.threshold,
+      openMs: config.delivery.circuitBreaker.openMs,
     });
     this.breakers = breakers;
     metrics.gauge(

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG } from '@herald/config';
 import {
   Headers,
   Topics,
@@ -11,6 +11,7 @@ import { deliveryDeadline, formatDuration, RETRY_JITTER, retryBudgetMs } from '@
 import { TypedProducer, type LaterOutcome } from '@herald/kafka';
 import { HeraldMetrics } from '@herald/observability';
 import { DeliveryTargets } from './delivery-targets';
+import type { DelivererConfig } from '../deliverer.config';
 
 /** Where deliveries go when they are not done now: the retry topic of their delay, or the DLQ. */
 @Injectable()
@@ -21,13 +22,13 @@ export class DeliveryRouter {
   readonly budgetMs: number;
 
   constructor(
-    @Inject(HERALD_CONFIG) config: HeraldConfig,
+    @Inject(HERALD_CONFIG) config: DelivererConfig,
     private readonly producer: TypedProducer,
     private readonly targets: DeliveryTargets,
     private readonly metrics: HeraldMetrics,
   ) {
-    this.delays = [...new Set(config.retrySchedule)].sort((a, b) => a - b);
-    this.budgetMs = retryBudgetMs(config.retrySchedule, config.deliveryTimeoutMs);
+    this.delays = [...new Set(config.delivery.retrySchedule)].sort((a, b) => a - b);
+    this.budgetMs = retryBudgetMs(config.delivery.retrySchedule, config.delivery.timeoutMs);
   }
 
   /** When an open circuit stops deferring this delivery (epoch ms); see `later`. */

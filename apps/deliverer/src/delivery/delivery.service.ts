@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG } from '@herald/config';
 import type { DeliveryEnvelope, DeliveryMessage } from '@herald/contracts';
 import {
   failedSend,
@@ -18,6 +18,7 @@ import { outcomeOf } from './step-outcome';
 import { DestinationSenders } from '../destinations/destination-senders';
 import { AttemptRecorder } from './attempt-recorder';
 import { SubscriptionHealth } from './subscription-health';
+import type { DelivererConfig } from '../deliverer.config';
 
 const ERROR_MESSAGE_LIMIT = 1000;
 
@@ -25,7 +26,7 @@ const ERROR_MESSAGE_LIMIT = 1000;
 @Injectable()
 export class DeliveryService {
   constructor(
-    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    @Inject(HERALD_CONFIG) private readonly config: DelivererConfig,
     private readonly targets: DeliveryTargets,
     private readonly bodies: DeliveryBodies,
     private readonly attempts: AttemptRecorder,
@@ -39,7 +40,7 @@ export class DeliveryService {
   async attempt(message: DeliveryMessage, heard?: (step: NextStep) => void): Promise<NextStep> {
     const startedAt = new Date();
     const { result, destinationType, called } = await this.send(message, startedAt);
-    const step = nextStep(result, message.attempt + 1, this.config.retrySchedule);
+    const step = nextStep(result, message.attempt + 1, this.config.delivery.retrySchedule);
     heard?.(step);
     return this.conclude(message, { startedAt, result, destinationType, step, called });
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG } from '@herald/config';
 import { HERALD_ORIGIN, Headers, Topics, type DeliveryEnvelope } from '@herald/contracts';
 import {
   OperationalEventTypes,
@@ -22,6 +22,7 @@ import {
   type SubscriptionDisabler,
 } from '@herald/persistence';
 import { JsonLogger } from '@herald/observability';
+import type { DelivererConfig } from '../deliverer.config';
 
 /** How long a success that found a subscription not failing spares the next successes their write. */
 const HEALTHY_FOR_MS = 2_000;
@@ -56,7 +57,7 @@ export class SubscriptionHealth {
   private readonly notingSuccess = new Set<string>();
 
   constructor(
-    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    @Inject(HERALD_CONFIG) private readonly config: DelivererConfig,
     @Inject(SubscriptionsRepository) private readonly subscriptions: SubscriptionHealthWriter,
     @Inject(SubscriptionChanges) private readonly changes: SubscriptionDisabler,
     private readonly producer: TypedProducer,
@@ -96,7 +97,7 @@ export class SubscriptionHealth {
       exhausted: step.kind === 'dead',
       failingSince,
       now,
-      autoDisableAfterMs: this.config.autoDisableAfterMs,
+      autoDisableAfterMs: this.config.delivery.autoDisableAfterMs,
     });
     const context: OperationalEventContext = {
       tenantId,

@@ -4,7 +4,7 @@ describe('attempt deadlines', () => {
   beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
   afterEach(() => jest.useRealTimers());
 
-  const deadlines = (timeoutMs = 1_000) => new AttemptDeadlines({ deliveryTimeoutMs: timeoutMs });
+  const deadlines = (timeoutMs = 1_000) => new AttemptDeadlines({ delivery: { timeoutMs } });
 
   it('gives attempts that start within one step the same signal, and a later one its own', () => {
     const clock = deadlines();

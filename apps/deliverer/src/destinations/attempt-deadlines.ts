@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG, type DeliveryConfig } from '@herald/config';
 
 /** Attempts that start within this long of each other share one deadline signal. */
 export const DEADLINE_STEP_MS = 50;
@@ -18,8 +18,8 @@ export class AttemptDeadlines {
   private current: AbortController | null = null;
   private currentSince = 0;
 
-  constructor(@Inject(HERALD_CONFIG) config: Pick<HeraldConfig, 'deliveryTimeoutMs'>) {
-    this.timeoutMs = config.deliveryTimeoutMs;
+  constructor(@Inject(HERALD_CONFIG) config: { delivery: Pick<DeliveryConfig, 'timeoutMs'> }) {
+    this.timeoutMs = config.delivery.timeoutMs;
   }
 
   /** The signal for an attempt starting at `now`. */

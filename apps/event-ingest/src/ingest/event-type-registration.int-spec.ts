@@ -48,8 +48,8 @@ describe('event types registered on first sight by event-ingest', () => {
     await untilReady(ingest);
     api = await createService('subscription-api', SubscriptionApiModule.forRoot(config), config);
     const url = appUrl(api);
-    operator = new ApiClient(url, config.adminToken);
-    db = await new DataSource(dataSourceOptions(config.databaseUrl)).initialize();
+    operator = new ApiClient(url, config.auth.adminToken);
+    db = await new DataSource(dataSourceOptions(config.database.url)).initialize();
     await producer.connect();
   });
 

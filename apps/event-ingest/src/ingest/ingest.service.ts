@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG } from '@herald/config';
 import { Topics, toAcceptedEventMessage } from '@herald/contracts';
 import {
   EventSchemas,
@@ -14,6 +14,7 @@ import { TypedProducer } from '@herald/kafka';
 import { EventsRepository, EventTypesRepository, type StoredEvent } from '@herald/persistence';
 import { EventTypeRegistrar } from './event-type-registrar';
 import { TenantDirectory } from './tenant-directory';
+import type { EventIngestConfig } from '../event-ingest.config';
 
 /** Where an inbound message came from: Herald's own events may use the reserved `herald.*` types. */
 export interface IngestSource {
@@ -35,7 +36,7 @@ export class IngestService {
   private readonly schemas: EventSchemas;
 
   constructor(
-    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    @Inject(HERALD_CONFIG) private readonly config: EventIngestConfig,
     private readonly tenants: TenantDirectory,
     private readonly events: EventsRepository,
     private readonly producer: TypedProducer,
@@ -94,7 +95,7 @@ export class IngestService {
     now: Date,
     source: IngestSource,
   ): Promise<{ ok: true; event: HeraldEvent } | { ok: false; error: InvalidEvent }> {
-    const parsed = parseInboundEvent(raw, this.config.maxEventBytes);
+    const parsed = parseInboundEvent(raw, this.config.ingest.maxEventBytes);
     if (!parsed.ok) return parsed;
     const inbound = parsed.value;
     const reserved = isReservedEventType(inbound.type);

@@ -33,7 +33,7 @@ async function startApi(
     config,
   );
   const url = appUrl(app);
-  return { app, operator: new ApiClient(url, config.adminToken) };
+  return { app, operator: new ApiClient(url, config.auth.adminToken) };
 }
 
 const works = async (client: ApiClient): Promise<number> =>

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG } from '@herald/config';
 import { Topics } from '@herald/contracts';
 import { newId } from '@herald/domain';
 import { OutboxRelay, TenantsRepository, type PageRequest } from '@herald/persistence';
@@ -7,6 +7,7 @@ import { pageResponse } from '../common/pagination';
 import { ApiError, notFound } from '../errors/api-error';
 import { presentApiKey, type ApiKeyView } from './api-key.view';
 import { JsonLogger } from '@herald/observability';
+import type { SubscriptionApiConfig } from '../subscription-api.config';
 
 export const API_KEYS_ROTATED = 'api_keys.rotated';
 
@@ -14,7 +15,7 @@ export const API_KEYS_ROTATED = 'api_keys.rotated';
 @Injectable()
 export class ApiKeysService {
   constructor(
-    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    @Inject(HERALD_CONFIG) private readonly config: SubscriptionApiConfig,
     private readonly tenants: TenantsRepository,
     private readonly outbox: OutboxRelay,
     private readonly logger: JsonLogger,
@@ -44,7 +45,7 @@ export class ApiKeysService {
     const rotated = await this.tenants.rotateApiKey(
       tenantId,
       callerKeyId,
-      this.config.apiKeyRotationGraceMs,
+      this.config.auth.apiKeyRotationGraceMs,
       name,
       ({ apiKey, previous }) => ({
         topic: Topics.eventsInbound.name,

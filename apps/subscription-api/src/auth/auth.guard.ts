@@ -2,7 +2,7 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@ne
 import { Reflector } from '@nestjs/core';
 import { PATTERN_METADATA } from '@nestjs/microservices/constants';
 import type { Metadata } from '@grpc/grpc-js';
-import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG } from '@herald/config';
 import { constantTimeEqual, isConsoleSessionKey } from '@herald/domain';
 import { ConsoleSessionsRepository, TenantsRepository } from '@herald/persistence';
 import { PUBLIC_ROUTE } from '@herald/observability';
@@ -14,6 +14,7 @@ import {
   type AuthenticatedRequest,
   type Principal,
 } from './principal';
+import type { SubscriptionApiConfig } from '../subscription-api.config';
 
 const WHO: Record<Access, string> = {
   operator: 'the operator token',
@@ -61,7 +62,7 @@ function onlyReads(context: ExecutionContext): boolean {
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    @Inject(HERALD_CONFIG) private readonly config: SubscriptionApiConfig,
     private readonly tenants: TenantsRepository,
     private readonly consoleSessions: ConsoleSessionsRepository,
   ) {}
@@ -90,7 +91,7 @@ export class AuthGuard implements CanActivate {
   private async authenticate(token: string | undefined): Promise<Principal> {
     if (!token)
       throw new ApiError('unauthorized', 'missing bearer token in the Authorization header');
-    if (this.config.adminToken && constantTimeEqual(token, this.config.adminToken))
+    if (this.config.auth.adminToken && constantTimeEqual(token, this.config.auth.adminToken))
       return { kind: 'operator' };
     if (isConsoleSessionKey(token)) return this.consoleSession(token);
     const key = await this.tenants.tenantForApiKey(token);

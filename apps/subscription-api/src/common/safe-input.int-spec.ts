@@ -122,7 +122,7 @@ describe('NUL characters and unpaired surrogates on a real PostgreSQL', () => {
   beforeAll(async () => {
     const config = testConfig();
     app = await createService('subscription-api', SubscriptionApiModule.forRoot(config), config);
-    const operator = new ApiClient(appUrl(app), config.adminToken);
+    const operator = new ApiClient(appUrl(app), config.auth.adminToken);
     ({ client } = await operator.createTenant('safe-input'));
     const created = await client.request('POST', '/v1/event-types', { name: 'meter.created' });
     expect(created.status).toBe(201);

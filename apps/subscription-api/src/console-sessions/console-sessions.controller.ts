@@ -10,7 +10,7 @@ import {
   Query,
   Req,
 } from '@nestjs/common';
-import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG } from '@herald/config';
 import type { Request } from 'express';
 import { PublicRoute } from '@herald/observability';
 import { Allow, Caller, type Principal } from '../auth/principal';
@@ -22,6 +22,7 @@ import {
   readRevokeAll,
 } from './console-session-input';
 import { ConsoleSessionsService } from './console-sessions.service';
+import type { SubscriptionApiConfig } from '../subscription-api.config';
 
 type Manager = Extract<Principal, { kind: 'tenant' | 'operator' }>;
 
@@ -46,7 +47,7 @@ const consoleBase = (publicUrl: string | null, request: Request): string => {
 export class ConsoleSessionsController {
   constructor(
     private readonly sessions: ConsoleSessionsService,
-    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    @Inject(HERALD_CONFIG) private readonly config: SubscriptionApiConfig,
   ) {}
 
   /** The link's token is in this answer's `url` only. */
@@ -56,7 +57,7 @@ export class ConsoleSessionsController {
     return this.sessions.create(
       caller,
       readNewConsoleSession(body),
-      consoleBase(this.config.publicUrl, request),
+      consoleBase(this.config.console.publicUrl, request),
     );
   }
 

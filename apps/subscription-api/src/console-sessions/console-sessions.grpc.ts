@@ -1,5 +1,5 @@
 import { Controller, Inject } from '@nestjs/common';
-import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG } from '@herald/config';
 import { GrpcMethod, Payload } from '@nestjs/microservices';
 import { Allow, Caller, type Principal } from '../auth/principal';
 import { GrpcField } from '../grpc/grpc-field';
@@ -11,6 +11,7 @@ import {
 } from './console-session-input';
 import type { ConsoleSessionView } from './console-session.view';
 import { ConsoleSessionsService } from './console-sessions.service';
+import type { SubscriptionApiConfig } from '../subscription-api.config';
 
 type Manager = Extract<Principal, { kind: 'tenant' | 'operator' }>;
 
@@ -31,7 +32,7 @@ const grpcSession = <T extends ConsoleSessionView>(session: T) => ({
 export class ConsoleSessionsGrpcController {
   constructor(
     private readonly sessions: ConsoleSessionsService,
-    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    @Inject(HERALD_CONFIG) private readonly config: SubscriptionApiConfig,
   ) {}
 
   @GrpcMethod('AdminService', 'CreateConsoleSession')
@@ -40,7 +41,7 @@ export class ConsoleSessionsGrpcController {
       await this.sessions.create(
         caller,
         readNewConsoleSession(restBody(request)),
-        this.config.publicUrl ?? '',
+        this.config.console.publicUrl ?? '',
       ),
     );
   }

@@ -132,10 +132,10 @@ describe('console links on a real PostgreSQL', () => {
       config,
       (created) => attachGrpc(created, config),
     );
-    adminToken = config.adminToken ?? '';
+    adminToken = config.auth.adminToken ?? '';
     operator = new ApiClient(appUrl(app), adminToken);
     anonymous = new ApiClient(appUrl(app), null);
-    db = await new DataSource(dataSourceOptions(config.databaseUrl)).initialize();
+    db = await new DataSource(dataSourceOptions(config.database.url)).initialize();
     const definition = loadSync(ADMIN_PROTO, {
       keepCase: true,
       defaults: false,
@@ -146,7 +146,7 @@ describe('console links on a real PostgreSQL', () => {
     };
     const Service = loaded.herald.admin.v1.AdminService as ServiceClientConstructor;
     grpc = new Service(
-      `127.0.0.1:${config.grpcPort}`,
+      `127.0.0.1:${config.server.grpcPort}`,
       credentials.createInsecure(),
     ) as unknown as Client & Record<string, Call>;
   });
@@ -725,7 +725,7 @@ describe('console links on a real PostgreSQL', () => {
         loadPackageDefinition(definition) as unknown as { herald: { admin: { v1: GrpcObject } } }
       ).herald.admin.v1.AdminService as ServiceClientConstructor;
       const proxiedGrpc = new Service(
-        `127.0.0.1:${config.grpcPort}`,
+        `127.0.0.1:${config.server.grpcPort}`,
         credentials.createInsecure(),
       ) as unknown as Client & Record<string, Call>;
       const metadata = new Metadata();

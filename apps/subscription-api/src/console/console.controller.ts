@@ -2,9 +2,10 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Controller, Get, Inject, NotFoundException, Param, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG } from '@herald/config';
 import { PublicRoute } from '@herald/observability';
 import { consoleHeaders } from './console-headers';
+import type { SubscriptionApiConfig } from '../subscription-api.config';
 
 /**
  * dist/console, built by `npm run build` (Vite): beside the compiled services, or, when the API runs
@@ -31,8 +32,8 @@ export class ConsoleController {
   private readonly root = builtConsole();
   private readonly headers: Record<string, string>;
 
-  constructor(@Inject(HERALD_CONFIG) config: HeraldConfig) {
-    this.headers = consoleHeaders(config.consoleFrameAncestors);
+  constructor(@Inject(HERALD_CONFIG) config: SubscriptionApiConfig) {
+    this.headers = consoleHeaders(config.console.frameAncestors);
   }
 
   @Get()

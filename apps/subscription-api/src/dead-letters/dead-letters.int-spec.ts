@@ -41,11 +41,11 @@ describe('dead letters API: list and redrive', () => {
     const config = testConfig();
     app = await createService('subscription-api', SubscriptionApiModule.forRoot(config), config);
     const url = appUrl(app);
-    operator = new ApiClient(url, config.adminToken);
-    db = await new DataSource(dataSourceOptions(config.databaseUrl)).initialize();
+    operator = new ApiClient(url, config.auth.adminToken);
+    db = await new DataSource(dataSourceOptions(config.database.url)).initialize();
     events = new EventsRepository(db);
     deliveries = new DeliveriesRepository(db);
-    recorder = await TopicRecorder.start(config.kafkaBrokers, 'herald.deliveries', ({ value }) => {
+    recorder = await TopicRecorder.start(config.kafka.brokers, 'herald.deliveries', ({ value }) => {
       const decoded = decodeDelivery(value);
       return decoded.ok ? decoded.value : undefined;
     });

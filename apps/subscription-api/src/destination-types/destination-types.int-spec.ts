@@ -22,7 +22,7 @@ describe('destination types', () => {
     const config = testConfig();
     app = await createService('subscription-api', SubscriptionApiModule.forRoot(config), config);
     const url = appUrl(app);
-    operator = new ApiClient(url, config.adminToken);
+    operator = new ApiClient(url, config.auth.adminToken);
   });
 
   afterAll(async () => {

@@ -37,7 +37,7 @@ describe('event types on a real PostgreSQL', () => {
     const config = testConfig();
     app = await createService('subscription-api', SubscriptionApiModule.forRoot(config), config);
     const url = appUrl(app);
-    operator = new ApiClient(url, config.adminToken);
+    operator = new ApiClient(url, config.auth.adminToken);
   });
 
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG } from '@herald/config';
 import { exampleProblems, type JsonObject, type JsonValue } from '@herald/domain';
 import {
   EventTypesRepository,
@@ -12,6 +12,7 @@ import { assertNoProblems } from '../common/body-reader';
 import { pageResponse } from '../common/pagination';
 import { ApiError, notFound } from '../errors/api-error';
 import { presentEventType, type EventTypeView } from './event-type.view';
+import type { SubscriptionApiConfig } from '../subscription-api.config';
 
 const found = (name: string, eventType: EventType | null): EventTypeView => {
   if (!eventType) throw notFound('event type', name);
@@ -22,13 +23,13 @@ const found = (name: string, eventType: EventType | null): EventTypeView => {
 @Injectable()
 export class EventTypesService {
   constructor(
-    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    @Inject(HERALD_CONFIG) private readonly config: SubscriptionApiConfig,
     private readonly eventTypes: EventTypesRepository,
   ) {}
 
   /** A type's examples must stay what its events may carry, so a schema change is checked too. */
   private assertExamples(examples: readonly JsonValue[], schema: JsonObject | null): void {
-    assertNoProblems(exampleProblems(examples, schema, this.config.maxEventBytes));
+    assertNoProblems(exampleProblems(examples, schema, this.config.ingest.maxEventBytes));
   }
 
   async create(tenantId: string, input: NewEventType): Promise<EventTypeView> {

@@ -9,7 +9,7 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG } from '@herald/config';
 import { HeraldMetrics } from '@herald/observability';
 import { ApiError } from '../errors/api-error';
 import { Allow, TenantId } from '../auth/principal';
@@ -20,13 +20,14 @@ import {
   type EventListQuery,
 } from './event-input';
 import { EventsService } from './events.service';
+import type { SubscriptionApiConfig } from '../subscription-api.config';
 
 /** Tenant routes: HTTP ingest, the event history and replay, scoped by the caller's tenant. */
 @Controller('v1/events')
 @Allow('tenant')
 export class EventsController {
   constructor(
-    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    @Inject(HERALD_CONFIG) private readonly config: SubscriptionApiConfig,
     private readonly events: EventsService,
     private readonly metrics: HeraldMetrics,
   ) {}
@@ -44,7 +45,7 @@ export class EventsController {
       const envelope = readInboundEvent(
         { body, idempotencyKey, contentLength },
         tenantId,
-        this.config.maxEventBytes,
+        this.config.ingest.maxEventBytes,
       );
       return await this.events.ingest(tenantId, envelope);
     } catch (error) {

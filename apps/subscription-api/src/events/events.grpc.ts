@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod, Payload } from '@nestjs/microservices';
-import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG } from '@herald/config';
 import { isJsonObject } from '@herald/domain';
 import { Allow, TenantId } from '../auth/principal';
 import { GrpcField } from '../grpc/grpc-field';
@@ -17,6 +17,7 @@ import { toStruct, toValue } from '../grpc/struct';
 import { readEventListQuery, readInboundEvent, readReplay } from './event-input';
 import type { EventSummaryView, EventView } from './event.view';
 import { EventsService } from './events.service';
+import type { SubscriptionApiConfig } from '../subscription-api.config';
 
 function summaryMessage(view: EventSummaryView) {
   return withoutNulls({ ...view, changed_fields: stringList(view.changed_fields) });
@@ -38,7 +39,7 @@ function eventMessage({ data, ...view }: EventView) {
 @Allow('tenant')
 export class EventsGrpcController {
   constructor(
-    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    @Inject(HERALD_CONFIG) private readonly config: SubscriptionApiConfig,
     private readonly events: EventsService,
   ) {}
 
@@ -53,7 +54,7 @@ export class EventsGrpcController {
         contentLength: undefined,
       },
       tenantId,
-      this.config.maxEventBytes,
+      this.config.ingest.maxEventBytes,
     );
     return this.events.ingest(tenantId, envelope);
   }

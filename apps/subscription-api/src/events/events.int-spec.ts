@@ -58,11 +58,11 @@ describe('events API: HTTP ingest, history and replay', () => {
     config = testConfig({ HERALD_MAX_EVENT_BYTES: String(MAX_EVENT_BYTES) });
     app = await createService('subscription-api', SubscriptionApiModule.forRoot(config), config);
     url = appUrl(app);
-    operator = new ApiClient(url, config.adminToken);
-    db = await new DataSource(dataSourceOptions(config.databaseUrl)).initialize();
+    operator = new ApiClient(url, config.auth.adminToken);
+    db = await new DataSource(dataSourceOptions(config.database.url)).initialize();
     events = new EventsRepository(db);
     deliveries = new DeliveriesRepository(db);
-    const kafka = new Kafka({ brokers: config.kafkaBrokers, logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
     consumer = kafka.consumer({ groupId: `events-int-spec-${newId('evt')}` });
     await consumer.connect();
     await consumer.subscribe({

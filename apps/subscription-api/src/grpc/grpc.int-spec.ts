@@ -148,13 +148,13 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
       config,
       (created) => attachGrpc(created, config),
     );
-    address = `127.0.0.1:${config.grpcPort}`;
+    address = `127.0.0.1:${config.server.grpcPort}`;
     client = adminClient(address);
-    db = await new DataSource(dataSourceOptions(config.databaseUrl)).initialize();
+    db = await new DataSource(dataSourceOptions(config.database.url)).initialize();
     events = new EventsRepository(db);
     deliveries = new DeliveriesRepository(db);
     inbound = await TopicRecorder.start(
-      config.kafkaBrokers,
+      config.kafka.brokers,
       'herald.events.inbound',
       ({ value }) => (value ? (JSON.parse(value.toString()) as JsonObject) : undefined),
     );
@@ -181,13 +181,13 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
       client,
       'CreateTenant',
       { name },
-      config.adminToken ?? '',
+      config.auth.adminToken ?? '',
     );
     const key = await call<{ id: string; key: string }>(
       client,
       'CreateApiKey',
       { tenant_id: tenant.id, name: 'grpc' },
-      config.adminToken ?? '',
+      config.auth.adminToken ?? '',
     );
     return { tenantId: tenant.id, key: key.key, keyId: key.id };
   }
@@ -246,9 +246,9 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
   it('runs the same operations as REST: tenants, keys and the subscription lifecycle', async () => {
     const { tenantId, key } = await tenantWithKey('grpc-tenant');
     expect(
-      await call(client, 'GetTenant', { id: tenantId }, config.adminToken ?? ''),
+      await call(client, 'GetTenant', { id: tenantId }, config.auth.adminToken ?? ''),
     ).toMatchObject({ id: tenantId, name: 'grpc-tenant' });
-    const admin = config.adminToken ?? '';
+    const admin = config.auth.adminToken ?? '';
     expect(
       await call(client, 'UpdateTenant', { id: tenantId, retention: '7d' }, admin),
     ).toMatchObject({ id: tenantId, retention: '7d' });
@@ -495,7 +495,7 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
   });
   describe('API keys', () => {
     it('lists a tenant’s keys, rotates the calling key and revokes a key', async () => {
-      const admin = config.adminToken ?? '';
+      const admin = config.auth.adminToken ?? '';
       const { tenantId, key, keyId } = await tenantWithKey('grpc-keys');
       const page = await call<GrpcPage<Record<string, unknown>>>(
         client,
@@ -536,7 +536,7 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
     });
 
     it('names bad fields: limit, key_id, name', async () => {
-      const admin = config.adminToken ?? '';
+      const admin = config.auth.adminToken ?? '';
       const { tenantId, key } = await tenantWithKey('grpc-keys-invalid');
       const limit = await failure(
         call(client, 'ListApiKeys', { tenant_id: tenantId, limit: 0 }, admin),
@@ -554,7 +554,7 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
     });
 
     it('answers NOT_FOUND for another tenant’s key and leaves it working; tokens keep their roles', async () => {
-      const admin = config.adminToken ?? '';
+      const admin = config.auth.adminToken ?? '';
       const owner = await tenantWithKey('grpc-keys-owner');
       const other = await tenantWithKey('grpc-keys-other');
       const revoke = await failure(
@@ -829,7 +829,7 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
       expect.objectContaining({ name: 'headers', type: 'string_map', secret: true }),
     ]);
     expect(
-      (await failure(call(client, 'ListDestinationTypes', {}, config.adminToken ?? ''))).code,
+      (await failure(call(client, 'ListDestinationTypes', {}, config.auth.adminToken ?? ''))).code,
     ).toBe(status.PERMISSION_DENIED);
   });
 

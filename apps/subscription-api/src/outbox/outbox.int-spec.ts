@@ -12,12 +12,12 @@ describe('subscription changes reach herald.subscriptions.changelog through the 
   let app: INestApplication;
   let operator: ApiClient;
   let db: DataSource;
-  const kafka = new Kafka({ brokers: config.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
 
   beforeAll(async () => {
     app = await createService('subscription-api', SubscriptionApiModule.forRoot(config), config);
-    operator = new ApiClient(appUrl(app), config.adminToken);
-    db = await new DataSource(dataSourceOptions(config.databaseUrl)).initialize();
+    operator = new ApiClient(appUrl(app), config.auth.adminToken);
+    db = await new DataSource(dataSourceOptions(config.database.url)).initialize();
   });
 
   afterAll(async () => {

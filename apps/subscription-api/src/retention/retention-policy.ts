@@ -1,14 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG } from '@herald/config';
 import { formatDuration, isPastRetention, retentionCutoff } from '@herald/domain';
 import { RetentionRepository } from '@herald/persistence';
 import { ApiError, notFound } from '../errors/api-error';
+import type { SubscriptionApiConfig } from '../subscription-api.config';
 
 /** Tells history purged past retention apart from ids that were never there. */
 @Injectable()
 export class RetentionPolicy {
   constructor(
-    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    @Inject(HERALD_CONFIG) private readonly config: SubscriptionApiConfig,
     private readonly retention: RetentionRepository,
   ) {}
 
@@ -18,7 +19,7 @@ export class RetentionPolicy {
    * `not_found`. Both answer 404; the code says which.
    */
   async missing(tenantId: string, what: string, id: string): Promise<ApiError> {
-    const retentionMs = await this.retention.retentionOf(tenantId, this.config.retentionMs);
+    const retentionMs = await this.retention.retentionOf(tenantId, this.config.retention.ms);
     if (!isPastRetention(id, retentionCutoff(Date.now(), retentionMs))) return notFound(what, id);
     return new ApiError(
       'expired',

@@ -5,10 +5,11 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG } from '@herald/config';
 import { ENDED_CONSOLE_SESSION_KEPT_MS, retentionCutoff } from '@herald/domain';
 import { ConsoleSessionsRepository, RetentionRepository, type Purged } from '@herald/persistence';
 import { JsonLogger } from '@herald/observability';
+import type { SubscriptionApiConfig } from '../subscription-api.config';
 
 /**
  * A breath between full chunks: a backlog (retention first turned on, or shortened) is purged at
@@ -35,14 +36,14 @@ export class RetentionPurger implements OnApplicationBootstrap, OnApplicationShu
   private stopping = false;
 
   constructor(
-    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    @Inject(HERALD_CONFIG) private readonly config: SubscriptionApiConfig,
     private readonly retention: RetentionRepository,
     private readonly consoleSessions: ConsoleSessionsRepository,
     private readonly logger: JsonLogger,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.tick(), this.config.retentionIntervalMs);
+    this.timer = setInterval(() => this.tick(), this.config.retention.intervalMs);
     this.timer.unref();
   }
 
@@ -76,7 +77,7 @@ export class RetentionPurger implements OnApplicationBootstrap, OnApplicationShu
       const consoleSessions = await this.consoleSessions.purgeEnded(ENDED_CONSOLE_SESSION_KEPT_MS);
       const total: PassPurged = { events: 0, deliveries: 0, attempts: 0, consoleSessions };
       for (const { tenantId, retentionMs } of await this.retention.tenants(
-        this.config.retentionMs,
+        this.config.retention.ms,
         now,
       )) {
         if (this.stopping) break;

@@ -20,8 +20,8 @@ describe('retention in subscription-api', () => {
   beforeAll(async () => {
     const config = testConfig({ HERALD_RETENTION_INTERVAL: '500ms' });
     app = await createService('subscription-api', SubscriptionApiModule.forRoot(config), config);
-    operator = new ApiClient(appUrl(app), config.adminToken);
-    db = await new DataSource(dataSourceOptions(config.databaseUrl)).initialize();
+    operator = new ApiClient(appUrl(app), config.auth.adminToken);
+    db = await new DataSource(dataSourceOptions(config.database.url)).initialize();
     events = new EventsRepository(db);
     deliveries = new DeliveriesRepository(db);
   });

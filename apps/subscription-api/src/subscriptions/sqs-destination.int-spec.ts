@@ -30,7 +30,7 @@ describe('sqs destinations in the subscription API', () => {
   beforeAll(async () => {
     app = await createService('subscription-api', SubscriptionApiModule.forRoot(config), config);
     const url = appUrl(app);
-    operator = new ApiClient(url, config.adminToken);
+    operator = new ApiClient(url, config.auth.adminToken);
   });
 
   afterAll(async () => {

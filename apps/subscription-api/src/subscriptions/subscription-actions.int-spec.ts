@@ -54,8 +54,8 @@ describe('subscription actions: test and recover', () => {
     const config = testConfig({ HERALD_DELIVERY_TIMEOUT_MS: String(DELIVERY_TIMEOUT_MS) });
     app = await createService('subscription-api', SubscriptionApiModule.forRoot(config), config);
     const url = appUrl(app);
-    operator = new ApiClient(url, config.adminToken);
-    db = await new DataSource(dataSourceOptions(config.databaseUrl)).initialize();
+    operator = new ApiClient(url, config.auth.adminToken);
+    db = await new DataSource(dataSourceOptions(config.database.url)).initialize();
     events = new EventsRepository(db);
     deliveries = new DeliveriesRepository(db);
     slow = createServer((_request, response) => {
@@ -63,7 +63,7 @@ describe('subscription actions: test and recover', () => {
     });
     await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
     slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/hooks`;
-    recorder = await TopicRecorder.start(config.kafkaBrokers, 'herald.deliveries', ({ value }) => {
+    recorder = await TopicRecorder.start(config.kafka.brokers, 'herald.deliveries', ({ value }) => {
       const decoded = decodeDelivery(value);
       return decoded.ok ? decoded.value : undefined;
     });

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
-import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG } from '@herald/config';
 import { exampleData, newId, pickExampleType, type HeraldEvent } from '@herald/domain';
 import {
   DeliveriesRepository,
@@ -19,6 +19,7 @@ import {
 } from '../deliveries';
 import { Redelivery } from '../deliveries';
 import { TEST_EVENT_TYPE, type TestDeliveryInput } from './subscription-delivery-input';
+import type { SubscriptionApiConfig } from '../subscription-api.config';
 
 const POLL_INTERVAL_MS = 100;
 
@@ -30,7 +31,7 @@ export type TestDeliveryResult =
 @Injectable()
 export class SubscriptionDeliveriesService {
   constructor(
-    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    @Inject(HERALD_CONFIG) private readonly config: SubscriptionApiConfig,
     @Inject(SubscriptionsRepository) private readonly subscriptions: SubscriptionReader,
     private readonly events: EventsRepository,
     private readonly eventTypes: EventTypesRepository,
@@ -67,7 +68,7 @@ export class SubscriptionDeliveriesService {
     await this.events.markPublished(tenantId, event.id);
     const [delivery] = await this.dispatcher.dispatch(event, [subscriptionId], 'test');
 
-    const deadline = Date.now() + this.config.deliveryTimeoutMs + 2000;
+    const deadline = Date.now() + this.config.delivery.timeoutMs + 2000;
     for (;;) {
       const [first] = await this.deliveries.listAttempts(tenantId, delivery.id);
       if (first) {

@@ -88,9 +88,9 @@ describe('GET /v1/subscriptions/{id}/stats', () => {
       config,
       (created) => attachGrpc(created, config),
     );
-    operator = new ApiClient(appUrl(app), config.adminToken ?? '');
+    operator = new ApiClient(appUrl(app), config.auth.adminToken ?? '');
     anonymous = new ApiClient(appUrl(app), null);
-    db = await new DataSource(dataSourceOptions(config.databaseUrl)).initialize();
+    db = await new DataSource(dataSourceOptions(config.database.url)).initialize();
     events = new EventsRepository(db);
     deliveries = new DeliveriesRepository(db);
     const definition = loadSync(ADMIN_PROTO, {
@@ -103,7 +103,7 @@ describe('GET /v1/subscriptions/{id}/stats', () => {
     };
     const Service = loaded.herald.admin.v1.AdminService as ServiceClientConstructor;
     grpc = new Service(
-      `127.0.0.1:${config.grpcPort}`,
+      `127.0.0.1:${config.server.grpcPort}`,
       credentials.createInsecure(),
     ) as unknown as Record<string, Call> & { close(): void };
   });

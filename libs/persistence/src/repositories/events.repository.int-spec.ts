@@ -12,7 +12,7 @@ describe('EventsRepository.storeAll', () => {
   let tenantId: string;
 
   beforeAll(async () => {
-    db = await new DataSource(dataSourceOptions(testConfig().databaseUrl)).initialize();
+    db = await new DataSource(dataSourceOptions(testConfig().database.url)).initialize();
     events = new EventsRepository(db);
     tenantId = (await new TenantsRepository(db).create('store-all')).id;
   });

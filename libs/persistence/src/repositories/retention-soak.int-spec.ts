@@ -29,7 +29,7 @@ describe('retention soak', () => {
   let retention: RetentionRepository;
 
   beforeAll(async () => {
-    db = await new DataSource(dataSourceOptions(testConfig().databaseUrl)).initialize();
+    db = await new DataSource(dataSourceOptions(testConfig().database.url)).initialize();
     events = new EventsRepository(db);
     deliveries = new DeliveriesRepository(db);
     retention = new RetentionRepository(db);

@@ -18,7 +18,7 @@ describe('RetentionRepository', () => {
   let tenants: TenantsRepository;
 
   beforeAll(async () => {
-    db = await new DataSource(dataSourceOptions(testConfig().databaseUrl)).initialize();
+    db = await new DataSource(dataSourceOptions(testConfig().database.url)).initialize();
     events = new EventsRepository(db);
     deliveries = new DeliveriesRepository(db);
     retention = new RetentionRepository(db);

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { createTransport, type Transporter } from 'nodemailer';
-import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG } from '@herald/config';
 import {
   failedSend,
   type DeliveredBody,
@@ -11,6 +11,7 @@ import { clientSpan, type Attributes } from '@herald/observability';
 import { ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions';
 import type { DestinationSender, SendRequest } from '../destination-sender';
 import { recordSendResult } from '../send-span';
+import type { DelivererConfig } from '../../deliverer.config';
 
 type EmailRequest = SendRequest<EmailDestination>;
 
@@ -32,16 +33,16 @@ export class EmailSender implements DestinationSender<'email'>, OnApplicationShu
   /** The SMTP server's address for spans; never the URL, which may hold a password. */
   private readonly server: Attributes;
 
-  constructor(@Inject(HERALD_CONFIG) private readonly config: HeraldConfig) {
-    this.server = smtpServer(config.smtpUrl);
-    this.transport = config.smtpUrl
+  constructor(@Inject(HERALD_CONFIG) private readonly config: DelivererConfig) {
+    this.server = smtpServer(config.delivery.smtp.url);
+    this.transport = config.delivery.smtp.url
       ? createTransport({
-          url: config.smtpUrl,
+          url: config.delivery.smtp.url,
           pool: true,
           maxConnections: 5,
-          connectionTimeout: config.deliveryTimeoutMs,
-          greetingTimeout: config.deliveryTimeoutMs,
-          socketTimeout: config.deliveryTimeoutMs,
+          connectionTimeout: config.delivery.timeoutMs,
+          greetingTimeout: config.delivery.timeoutMs,
+          socketTimeout: config.delivery.timeoutMs,
         })
       : null;
   }
@@ -61,7 +62,7 @@ export class EmailSender implements DestinationSender<'email'>, OnApplicationShu
     }
     try {
       const info = (await this.transport.sendMail({
-        from: this.config.smtpFrom,
+        from: this.config.delivery.smtp.from,
         to: destination.to,
         subject: `[Herald] ${body.type}`,
         text: textBody(body, payload),

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Agent, request } from 'undici';
-import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG } from '@herald/config';
 import {
   failedSend,
   type FailedSend,
@@ -23,6 +23,7 @@ import {
 import { AttemptDeadlines } from '../attempt-deadlines';
 import { describeNetworkError, WebhookSender } from '../webhook/webhook.sender';
 import { AccessTokens, reuseUntil, type AccessToken } from './access-tokens';
+import type { DelivererConfig } from '../../deliverer.config';
 
 /** Enough of a token endpoint's answer for its error; the answer is never kept otherwise. */
 const ERROR_EXCERPT_CHARS = 1024;
@@ -43,18 +44,18 @@ export class OAuth2WebhookSender
   private readonly tokens: AccessTokens<FailedSend>;
 
   constructor(
-    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    @Inject(HERALD_CONFIG) private readonly config: DelivererConfig,
     private readonly webhooks: WebhookSender,
     private readonly deadlines: AttemptDeadlines,
   ) {
     this.agent = new Agent({
       keepAliveTimeout: 30_000,
       connections: 16,
-      headersTimeout: config.deliveryTimeoutMs,
-      bodyTimeout: config.deliveryTimeoutMs,
+      headersTimeout: config.delivery.timeoutMs,
+      bodyTimeout: config.delivery.timeoutMs,
       connect: {
-        timeout: config.deliveryTimeoutMs,
-        lookup: guardedLookup(config.allowPrivateDestinations),
+        timeout: config.delivery.timeoutMs,
+        lookup: guardedLookup(config.delivery.allowPrivateDestinations),
       },
     });
     this.tokens = new AccessTokens(
@@ -96,7 +97,7 @@ export class OAuth2WebhookSender
     destination: OAuth2WebhookDestination,
   ): Promise<AccessToken | FailedSend> {
     const url = new URL(destination.tokenUrl);
-    const refused = checkLiteralHost(url, this.config.allowPrivateDestinations);
+    const refused = checkLiteralHost(url, this.config.delivery.allowPrivateDestinations);
     if (refused) return tokenRefusal(refused);
     const form = new URLSearchParams({ grant_type: 'client_credentials' });
     if (destination.scope !== null) form.set('scope', destination.scope);

@@ -8,7 +8,7 @@ import {
   SQSClient,
   type SendMessageCommandInput,
 } from '@aws-sdk/client-sqs';
-import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG } from '@herald/config';
 import { failedSend, type SendResult, type SqsDestination } from '@herald/domain';
 import {
   clientSpan,
@@ -23,6 +23,7 @@ import {
 import { checkLiteralHost, guardedLookup, PrivateDestinationError } from '../guarded-lookup';
 import type { DestinationSender, SendRequest } from '../destination-sender';
 import { recordSendResult } from '../send-span';
+import type { DelivererConfig } from '../../deliverer.config';
 
 type SqsRequest = SendRequest<SqsDestination>;
 
@@ -92,11 +93,11 @@ export class SqsSender implements DestinationSender<'sqs'>, OnApplicationShutdow
   private readonly clients = new Lru<SQSClient>(MAX_CLIENTS);
   private readonly queueUrls = new Lru<string>(MAX_QUEUE_URLS);
 
-  constructor(@Inject(HERALD_CONFIG) private readonly config: HeraldConfig) {
+  constructor(@Inject(HERALD_CONFIG) private readonly config: DelivererConfig) {
     const agentOptions = {
       keepAlive: true,
       maxSockets: 128,
-      lookup: guardedLookup(config.allowPrivateDestinations),
+      lookup: guardedLookup(config.delivery.allowPrivateDestinations),
     };
     this.httpAgent = new HttpAgent(agentOptions);
     this.httpsAgent = new HttpsAgent(agentOptions);
@@ -114,7 +115,7 @@ export class SqsSender implements DestinationSender<'sqs'>, OnApplicationShutdow
   private async sendMessage({ destination, body, payload }: SqsRequest): Promise<SendResult> {
     const queue = destination.queueUrl ?? destination.queueName ?? '';
     // One budget for the whole attempt, the queue URL lookup included.
-    const abortSignal = AbortSignal.timeout(this.config.deliveryTimeoutMs);
+    const abortSignal = AbortSignal.timeout(this.config.delivery.timeoutMs);
     const key = clientKey(destination);
     try {
       const refused = this.checkHosts(destination.endpointUrl, destination.queueUrl);
@@ -176,7 +177,7 @@ export class SqsSender implements DestinationSender<'sqs'>, OnApplicationShutdow
   private checkHosts(...urls: (string | null)[]): PrivateDestinationError | null {
     for (const url of urls) {
       if (url === null) continue;
-      const refused = checkLiteralHost(new URL(url), this.config.allowPrivateDestinations);
+      const refused = checkLiteralHost(new URL(url), this.config.delivery.allowPrivateDestinations);
       if (refused) return refused;
     }
     return null;
@@ -198,8 +199,8 @@ export class SqsSender implements DestinationSender<'sqs'>, OnApplicationShutdow
         requestHandler: {
           httpAgent: this.httpAgent,
           httpsAgent: this.httpsAgent,
-          connectionTimeout: this.config.deliveryTimeoutMs,
-          requestTimeout: this.config.deliveryTimeoutMs,
+          connectionTimeout: this.config.delivery.timeoutMs,
+          requestTimeout: this.config.delivery.timeoutMs,
         },
       });
       // An evicted client is dropped, not destroyed: destroying it would close the shared agents.

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Agent, request, type Dispatcher } from 'undici';
-import { HERALD_CONFIG, type HeraldConfig } from '@herald/config';
+import { HERALD_CONFIG } from '@herald/config';
 import {
   classifyHttpStatus,
   parseRetryAfter,
@@ -24,6 +24,7 @@ import {
   PrivateDestinationError,
   unwrapPrivateDestination,
 } from '../guarded-lookup';
+import type { DelivererConfig } from '../../deliverer.config';
 
 const EXCERPT_BYTES = 4096;
 /** With `debug` on, the whole answer and request are kept up to this size. */
@@ -38,24 +39,24 @@ export class WebhookSender implements DestinationSender<'webhook'>, OnApplicatio
   private readonly agent: Agent;
 
   constructor(
-    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    @Inject(HERALD_CONFIG) private readonly config: DelivererConfig,
     private readonly deadlines: AttemptDeadlines,
   ) {
     this.agent = new Agent({
       keepAliveTimeout: 30_000,
       connections: 128,
-      headersTimeout: config.deliveryTimeoutMs,
-      bodyTimeout: config.deliveryTimeoutMs,
+      headersTimeout: config.delivery.timeoutMs,
+      bodyTimeout: config.delivery.timeoutMs,
       connect: {
-        timeout: config.deliveryTimeoutMs,
-        lookup: guardedLookup(config.allowPrivateDestinations),
+        timeout: config.delivery.timeoutMs,
+        lookup: guardedLookup(config.delivery.allowPrivateDestinations),
       },
     });
   }
 
   async send(input: SendRequest<WebhookDestination>): Promise<SendResult> {
     const url = new URL(input.destination.url);
-    const refused = checkLiteralHost(url, this.config.allowPrivateDestinations);
+    const refused = checkLiteralHost(url, this.config.delivery.allowPrivateDestinations);
     if (refused) return this.refusal(refused);
     const requestBody = input.debug ? truncateUtf8(input.payload, DEBUG_BODY_BYTES) : null;
     const timestamp = Math.floor((input.now ?? new Date()).getTime() / 1000);

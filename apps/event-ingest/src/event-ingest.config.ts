@@ -1,0 +1,13 @@
+import type { ConfigOf } from '@herald/config';
+import type { KafkaModuleConfig } from '@herald/kafka';
+import type { PersistenceConfig } from '@herald/persistence';
+import type { RuntimeConfig } from '@herald/runtime';
+
+/**
+ * The config event-ingest reads: the largest event it accepts, besides what its runtime, Kafka and
+ * database read.
+ */
+export type EventIngestConfig = ConfigOf<'ingest'> &
+  KafkaModuleConfig &
+  PersistenceConfig &
+  RuntimeConfig;
