@@ -13,10 +13,10 @@ import {
   pathParam,
   ref,
   tenantOnly,
-  transformationSchema,
   type Paths,
   type Schema,
 } from '../common/openapi-builder';
+import { transformationSchema } from '../common/field-schemas';
 import { FIELD_PATH } from './subscription-input';
 
 /** `sqs` → `SqsDestination`, `oauth2_webhook` → `Oauth2WebhookDestination`. */
