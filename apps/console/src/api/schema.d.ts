@@ -1737,6 +1737,7 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
+                    /** @description Name of the key; when rotating, the calling key’s name by default (or when null). */
                     name?: string | null;
                 };
             };
@@ -1898,7 +1899,7 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
-                    /** @description Name of the new key; the calling key’s name by default (or when null). */
+                    /** @description Name of the key; when rotating, the calling key’s name by default (or when null). */
                     name?: string | null;
                 };
             };

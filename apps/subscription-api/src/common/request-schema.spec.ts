@@ -7,7 +7,7 @@ const read = bodyValidator(
       name: Type.String({
         maxLength: 5,
         pattern: '^[a-z]+$',
-        [PROBLEM]: 'must be lower-case letters',
+        [PROBLEM]: { pattern: 'must be lower-case letters' },
       }),
       note: Type.Optional(Nullable(Type.String({ minLength: 1 }))),
       tags: Type.Optional(
@@ -84,7 +84,7 @@ describe('bodyValidator names each problem as the API always has', () => {
       { name: 5, colour: 'red', flag: 1 },
       [
         { field: 'colour', message: 'is not a known field' },
-        { field: 'name', message: 'must be lower-case letters' },
+        { field: 'name', message: 'must be a string' },
         { field: 'flag', message: 'must be true or false' },
       ],
     ],

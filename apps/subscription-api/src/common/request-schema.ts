@@ -4,9 +4,9 @@ import { isJsonObject } from '@herald/domain';
 import type { ApiErrorDetail } from '../errors/api-error';
 
 /**
- * The problem reported when a value does not have the shape its schema gives (its type, its items'
- * type, its pattern), where the default wording would say less; size limits keep theirs. An
- * OpenAPI extension keyword, so the document may carry it.
+ * The problem reported when a value does not fit its schema, where the default wording would say
+ * less: a string for any mismatch of the schema or its items (size limits keep their own words), or
+ * one per keyword (`{pattern: '…'}`). An OpenAPI extension keyword, so the document may carry it.
  */
 export const PROBLEM = 'x-problem';
 
@@ -28,7 +28,7 @@ type Node = TSchema & {
   properties?: Record<string, Node>;
   items?: Node;
   required?: string[];
-  [PROBLEM]?: string;
+  [PROBLEM]?: string | Partial<Record<string, string>>;
 };
 
 /** Limits keep their own wording even inside a schema that names its problem. */
@@ -96,7 +96,9 @@ function problemOf(root: Node, error: ErrorObject): ApiErrorDetail {
       required = false;
       path.push(`[${instance[path.length]}]`);
     } else break;
-    owner ??= schema[PROBLEM] ? { field: fieldName(path), message: schema[PROBLEM] } : undefined;
+    const named = schema[PROBLEM];
+    const message = typeof named === 'string' ? named : named?.[error.keyword];
+    owner ??= message === undefined ? undefined : { field: fieldName(path), message };
   }
   const missing = error.keyword === 'type' && error.data === null && required;
   if (owner && !missing && !LIMITS.has(error.keyword)) return owner;

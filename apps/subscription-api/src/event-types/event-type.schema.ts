@@ -54,7 +54,7 @@ export const NewEventTypeBody = Type.Object(
     name: Type.String({
       maxLength: 200,
       pattern: EVENT_TYPE_PATTERN,
-      [PROBLEM]: NAME_HINT,
+      [PROBLEM]: { pattern: NAME_HINT },
       example: 'meter_data.received',
     }),
     description: Type.Optional(Nullable(changeableFields.description)),
