@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { MAX_TRANSFORMATION_LENGTH } from '@herald/domain';
-import { Nullable, PROBLEM } from './request-schema';
+import { MAX_TRANSFORMATION_LENGTH, Transformation, type JsonObject } from '@herald/domain';
+import { Nullable, PROBLEM, type BodyCheck } from './request-schema';
 
 /**
  * A JSONata body transformation, as subscriptions and event types carry it; that it compiles is
@@ -23,3 +23,18 @@ export const transformationSchema = (description: string) =>
       example: '{"event_id": event.type, "delivery_id": delivery_id, "payload": event.data}',
     }),
   );
+
+/** A transformation that does not compile is refused with the compiler's error and position. */
+export function checkTransformation({
+  value,
+  problems,
+  fits,
+}: BodyCheck<{ transformation?: string | null }>): void {
+  if (typeof value.transformation !== 'string' || !fits('transformation')) return;
+  const compiled = Transformation.compile(value.transformation);
+  if (!compiled.ok) problems.push({ field: 'transformation', message: compiled.message });
+}
+
+/** Any JSON object, or null (a filter, metadata, an event type's JSON Schema). */
+export const nullableObject = (options: { description: string; example?: JsonObject }) =>
+  Type.Unsafe<JsonObject | null>({ type: ['object', 'null'], ...options });

@@ -32,7 +32,14 @@ const read = bodyValidator(
 describe('bodyValidator names each problem as the API always has', () => {
   it.each<[string, unknown, { field: string; message: string }[]]>([
     ['a fitting body', { name: 'abc', note: null }, []],
-    ['a body that is not an object', [], [{ field: 'body', message: 'must be a JSON object' }]],
+    [
+      'a body that is not an object, and what it lacks',
+      [],
+      [
+        { field: 'body', message: 'must be a JSON object' },
+        { field: 'name', message: 'is required' },
+      ],
+    ],
     ['a missing field', {}, [{ field: 'name', message: 'is required' }]],
     ['a required field that is null', { name: null }, [{ field: 'name', message: 'is required' }]],
     [

@@ -5,8 +5,8 @@ import type { ApiErrorDetail } from '../errors/api-error';
 
 /**
  * The problem reported when a value does not fit its schema, where the default wording would say
- * less: a string for any mismatch of the schema or its items (size limits keep their own words), or
- * one per keyword (`{pattern: '…'}`). An OpenAPI extension keyword, so the document may carry it.
+ * less: one per keyword (`{pattern: '…'}`, also for the keywords of its items), or a string for any
+ * mismatch but a size limit. An OpenAPI extension keyword, so the document may carry it.
  */
 export const PROBLEM = 'x-problem';
 
@@ -97,11 +97,16 @@ function problemOf(root: Node, error: ErrorObject): ApiErrorDetail {
       path.push(`[${instance[path.length]}]`);
     } else break;
     const named = schema[PROBLEM];
-    const message = typeof named === 'string' ? named : named?.[error.keyword];
+    const message =
+      typeof named === 'string'
+        ? LIMITS.has(error.keyword)
+          ? undefined
+          : named
+        : named?.[error.keyword];
     owner ??= message === undefined ? undefined : { field: fieldName(path), message };
   }
   const missing = error.keyword === 'type' && error.data === null && required;
-  if (owner && !missing && !LIMITS.has(error.keyword)) return owner;
+  if (owner) return owner;
   const field = fieldName(path) || 'body';
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
@@ -154,20 +159,36 @@ export interface BodyCheck<T> {
 /**
  * The validator of a request body that `schema` describes, compiled once: every problem, one per
  * field (the first ajv reports), named as the API always has; unknown fields by name when the
- * schema says `additionalProperties: false`.
+ * schema says `additionalProperties: false`. The properties in `readElsewhere` are documented by the
+ * schema but read by code of their own (a destination, by its kind), so the validator takes any
+ * value there.
  */
 export function bodyValidator<S extends TSchema>(
   schema: S,
+  readElsewhere: readonly string[] = [],
 ): (body: unknown) => BodyCheck<Static<S>> {
-  const validate = ajv.compile<Static<S>>(schema);
-  return (body) => {
+  const properties = (schema as Node).properties ?? {};
+  const checked: Node = {
+    ...schema,
+    properties: {
+      ...properties,
+      ...Object.fromEntries(readElsewhere.map((name) => [name, {} as Node])),
+    },
+  };
+  const validate = ajv.compile<Static<S>>(readElsewhere.length > 0 ? checked : schema);
+  const problemsOf = (body: unknown): ApiErrorDetail[] => {
     const problems: ApiErrorDetail[] = [];
-    if (!validate(body)) {
-      for (const error of validate.errors ?? []) {
-        const problem = problemOf(schema, error);
-        if (!problems.some((known) => known.field === problem.field)) problems.push(problem);
-      }
+    for (const error of validate(body) ? [] : (validate.errors ?? [])) {
+      const problem = problemOf(checked, error);
+      if (!problems.some((known) => known.field === problem.field)) problems.push(problem);
     }
+    return problems;
+  };
+  return (body) => {
+    // A body that is not an object is read as an empty one too, so its required fields are named.
+    const problems = isJsonObject(body)
+      ? problemsOf(body)
+      : [{ field: 'body', message: 'must be a JSON object' }, ...problemsOf({})];
     const value = (isJsonObject(body) ? body : {}) as Static<S>;
     return {
       value,

@@ -1,7 +1,8 @@
 import Ajv from 'ajv';
-import { isValidEventTypeGlob, Transformation } from '@herald/domain';
+import { isValidEventTypeGlob } from '@herald/domain';
 import type { EventTypeChanges, EventTypePageRequest, NewEventType } from '@herald/persistence';
 import { assertNoProblems } from '../common/body-reader';
+import { checkTransformation } from '../common/field-schemas';
 import { bodyValidator, type BodyCheck } from '../common/request-schema';
 import { EventTypeChangesBody, NAME_HINT, NewEventTypeBody } from './event-type.schema';
 import { pageRequest } from '../common/pagination';
@@ -32,10 +33,7 @@ function checkCompiled(body: BodyCheck<EventTypeChangesBody>): void {
       });
     }
   }
-  if (typeof value.transformation === 'string' && fits('transformation')) {
-    const compiled = Transformation.compile(value.transformation);
-    if (!compiled.ok) problems.push({ field: 'transformation', message: compiled.message });
-  }
+  checkTransformation(body);
 }
 
 export function readNewEventType(body: unknown): NewEventType {

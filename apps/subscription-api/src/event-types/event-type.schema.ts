@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { JsonObject, JsonValue } from '@herald/domain';
+import type { JsonValue } from '@herald/domain';
 import { EVENT_TYPE_PATTERN } from '../common/openapi-builder';
-import { transformationSchema } from '../common/field-schemas';
+import { nullableObject, transformationSchema } from '../common/field-schemas';
 import { Nullable, PROBLEM } from '../common/request-schema';
 
 /** The shape of an event type on the wire: what the catalog answers, takes and changes. */
@@ -17,8 +17,7 @@ const fieldList = (description: string) =>
 
 const changeableFields = {
   description: Type.String({ maxLength: 1000 }),
-  schema: Type.Unsafe<JsonObject | null>({
-    type: ['object', 'null'],
+  schema: nullableObject({
     description: 'A JSON Schema (draft-07) for the `data` of events of this type; null for none.',
   }),
   trigger_fields: fieldList(
@@ -32,7 +31,10 @@ const changeableFields = {
     Type.Array(
       Type.Unsafe<JsonValue>({
         type: ['object', 'array', 'string', 'number', 'boolean'],
-        [PROBLEM]: 'must not be null',
+        // What the examples' check (exampleProblems) said of a null before the schema did.
+        [PROBLEM]:
+          'is not what an event may carry: data is required: null is not a payload (send {} or [] ' +
+          'for an event without one)',
       }),
       {
         maxItems: 10,
