@@ -1291,9 +1291,15 @@ export interface components {
             /** @description Dead deliveries to send again, even if an earlier redrive already did. Each must be a dead delivery of a subscription that still exists. */
             ids?: string[] | null;
             subscription_id?: string | null;
-            /** @description Created at or after. */
+            /**
+             * Format: date-time
+             * @description Created at or after.
+             */
             since?: string | null;
-            /** @description Created before. */
+            /**
+             * Format: date-time
+             * @description Created before.
+             */
             until?: string | null;
         } & ({
             ids: unknown[];

@@ -38,3 +38,6 @@ export function checkTransformation({
 /** Any JSON object, or null (a filter, metadata, an event type's JSON Schema). */
 export const nullableObject = (options: { description: string; example?: JsonObject }) =>
   Type.Unsafe<JsonObject | null>({ type: ['object', 'null'], ...options });
+
+/** A list of strings says so when an entry is not one (`trigger_fields`, not `trigger_fields[0]`). */
+export const STRING_LIST_PROBLEM = { type: 'must be an array of strings' };

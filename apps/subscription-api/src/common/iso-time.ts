@@ -1,4 +1,6 @@
+import { Type } from '@sinclair/typebox';
 import type { BodyReader } from './body-reader';
+import type { BodyCheck } from './request-schema';
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
 
 export const ISO_TIME_HINT = 'must be an ISO 8601 time with a zone, e.g. 2024-05-02T12:00:00Z';
@@ -22,3 +24,22 @@ export function readTime(reader: BodyReader, field: string, required: boolean): 
   if (!time) reader.problem(field, ISO_TIME_HINT);
   return time;
 }
+
+/**
+ * A time field of a body its schema has checked as a string (at most 100 characters, as
+ * `timeField` says): the time, or null when absent or bad (then named among the problems).
+ */
+export function checkTime(
+  { value, problems, fits }: BodyCheck<Record<string, unknown>>,
+  field: string,
+): Date | null {
+  const text = value[field];
+  if (typeof text !== 'string' || !fits(field)) return null;
+  const time = parseIsoTime(text);
+  if (!time) problems.push({ field, message: ISO_TIME_HINT });
+  return time;
+}
+
+/** A time as a body carries it; that it is one (with a zone) is `checkTime`'s. */
+export const timeField = (description: string) =>
+  Type.String({ format: 'date-time', maxLength: 100, description });

@@ -1,15 +1,13 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { EVENT_TYPE_GLOB, MAX_IN_FLIGHT_LIMIT, type JsonObject } from '@herald/domain';
 import { ref } from '../common/openapi-builder';
-import { nullableObject, transformationSchema } from '../common/field-schemas';
+import { nullableObject, STRING_LIST_PROBLEM, transformationSchema } from '../common/field-schemas';
 import { Nullable, PROBLEM } from '../common/request-schema';
 
 /** The shape of a subscription on the wire: what the API answers, takes and changes. */
 
 /** Trigger and payload fields are dotted paths, `model.*`, or `*`. */
 export const FIELD_PATH = /^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?)$/;
-
-const STRINGS = { type: 'must be an array of strings' };
 
 const fieldPaths = (description: string) =>
   Nullable(
@@ -18,7 +16,7 @@ const fieldPaths = (description: string) =>
         pattern: FIELD_PATH.source,
         [PROBLEM]: { pattern: 'must be a dotted path such as project.address, or model.*' },
       }),
-      { maxItems: 500, [PROBLEM]: STRINGS, description },
+      { maxItems: 500, [PROBLEM]: STRING_LIST_PROBLEM, description },
     ),
   );
 
@@ -41,7 +39,7 @@ const subscriptionFields = {
       pattern: EVENT_TYPE_GLOB.source,
       [PROBLEM]: { pattern: GLOB_HINT, maxLength: GLOB_HINT },
     }),
-    { minItems: 1, maxItems: 100, [PROBLEM]: STRINGS, example: ['meter_data.*'] },
+    { minItems: 1, maxItems: 100, [PROBLEM]: STRING_LIST_PROBLEM, example: ['meter_data.*'] },
   ),
   destination,
   filter: nullableObject({
