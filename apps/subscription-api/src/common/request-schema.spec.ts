@@ -20,6 +20,9 @@ const read = bodyValidator(
       size: Type.Optional(Type.Integer({ minimum: 1, maximum: 9 })),
       mode: Type.Optional(Type.Union([Type.Literal('a'), Type.Literal('b')])),
       flag: Type.Optional(Type.Boolean()),
+      pick: Type.Optional(
+        Type.Array(Type.String({ enum: ['x', 'y'] }), { [PROBLEM]: { type: 'must be x or y' } }),
+      ),
       list: Type.Optional(Type.Array(Type.Integer())),
       destination: Type.Optional(
         Type.Object({ url: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
@@ -75,6 +78,11 @@ describe('bodyValidator names each problem as the API always has', () => {
       'an item by index',
       { name: 'a', list: [1, 'x'] },
       [{ field: 'list[1]', message: 'must be an integer' }],
+    ],
+    [
+      'nothing inside a field that is itself wrong',
+      { name: 'a', pick: [5] },
+      [{ field: 'pick', message: 'must be x or y' }],
     ],
     [
       'a nested field',

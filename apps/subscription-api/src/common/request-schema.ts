@@ -182,7 +182,15 @@ export function bodyValidator<S extends TSchema>(
       const problem = problemOf(checked, error);
       if (!problems.some((known) => known.field === problem.field)) problems.push(problem);
     }
-    return problems;
+    // Nothing is said inside a field that is itself wrong (a list that is not of strings).
+    return problems.filter(
+      (problem) =>
+        !problems.some(
+          (outer) =>
+            problem.field.startsWith(`${outer.field}[`) ||
+            problem.field.startsWith(`${outer.field}.`),
+        ),
+    );
   };
   return (body) => {
     // A body that is not an object is read as an empty one too, so its required fields are named.
