@@ -1291,9 +1291,15 @@ export interface components {
             /** @description Dead deliveries to send again, even if an earlier redrive already did. Each must be a dead delivery of a subscription that still exists. */
             ids?: string[] | null;
             subscription_id?: string | null;
-            /** @description Created at or after. */
+            /**
+             * Format: date-time
+             * @description Created at or after.
+             */
             since?: string | null;
-            /** @description Created before. */
+            /**
+             * Format: date-time
+             * @description Created before.
+             */
             until?: string | null;
         } & ({
             ids: unknown[];
@@ -1737,6 +1743,7 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
+                    /** @description Name of the key; when rotating, the calling key’s name by default (or when null). */
                     name?: string | null;
                 };
             };
@@ -1898,7 +1905,7 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
-                    /** @description Name of the new key; the calling key’s name by default (or when null). */
+                    /** @description Name of the key; when rotating, the calling key’s name by default (or when null). */
                     name?: string | null;
                 };
             };

@@ -1,10 +1,15 @@
-import { assertValid, BodyReader } from '../common/body-reader';
+import { assertNoProblems } from '../common/body-reader';
+import { bodyValidator } from '../common/request-schema';
+import { ApiKeyNameBody } from './api-key.schema';
 
-/** `POST /v1/api-keys/rotate` `{name?}`: the new key's name, else the calling key's. */
-export function readApiKeyRotation(body: unknown): { name: string | undefined } {
-  const reader = new BodyReader(body ?? {});
-  const name = reader.string('name', { max: 200 });
-  reader.onlyKnown(['name']);
-  assertValid(reader);
-  return { name };
+const readBody = bodyValidator(ApiKeyNameBody);
+
+/**
+ * `POST /v1/api-keys/rotate` and `POST /v1/tenants/{id}/api-keys` `{name?}`: the key's name;
+ * undefined when left out or null (the calling key's name, or none).
+ */
+export function readApiKeyName(body: unknown): string | undefined {
+  const { value, problems } = readBody(body ?? {});
+  assertNoProblems(problems);
+  return value.name ?? undefined;
 }

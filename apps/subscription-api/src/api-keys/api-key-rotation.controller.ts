@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { Allow, TenantId } from '../auth/principal';
-import { readApiKeyRotation } from './api-key-input';
+import { readApiKeyName } from './api-key-input';
 import { ApiKeysService } from './api-keys.service';
 import { CallerKeyId } from './caller-key-id';
 
@@ -14,6 +14,6 @@ export class ApiKeyRotationController {
   @Post('rotate')
   @HttpCode(201)
   rotate(@TenantId() tenantId: string, @CallerKeyId() keyId: string, @Body() body: unknown) {
-    return this.apiKeys.rotate(tenantId, keyId, readApiKeyRotation(body).name);
+    return this.apiKeys.rotate(tenantId, keyId, readApiKeyName(body));
   }
 }

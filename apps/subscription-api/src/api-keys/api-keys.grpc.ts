@@ -10,7 +10,7 @@ import {
   withoutNulls,
   type GrpcListRequest,
 } from '../grpc/grpc-mapping';
-import { readApiKeyRotation } from './api-key-input';
+import { readApiKeyName } from './api-key-input';
 import { ApiKeysService } from './api-keys.service';
 import { CallerKeyId } from './caller-key-id';
 
@@ -42,7 +42,7 @@ export class ApiKeysGrpcController {
     @TenantId() tenantId: string,
     @CallerKeyId() keyId: string,
   ) {
-    const { name } = readApiKeyRotation(restBody(request));
+    const name = readApiKeyName(restBody(request));
     return withoutNulls(await this.apiKeys.rotate(tenantId, keyId, name));
   }
 }

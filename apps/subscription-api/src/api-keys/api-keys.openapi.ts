@@ -9,9 +9,15 @@ import {
   ref,
   tenantKeyOnly,
   type Paths,
+  type Schema,
 } from '../common/openapi-builder';
+import { ApiKeyNameBody, ApiKeySchema, NewApiKeySchema } from './api-key.schema';
 
-// The ApiKey and NewApiKey schemas are the tenants feature's (key creation lives there).
+export const apiKeySchemas: Record<string, Schema> = {
+  ApiKey: ApiKeySchema,
+  NewApiKey: NewApiKeySchema,
+};
+
 export const apiKeyPaths: Paths = {
   '/v1/tenants/{id}/api-keys': {
     get: {
@@ -51,17 +57,7 @@ export const apiKeyPaths: Paths = {
       tags: ['API keys'],
       security: tenantKeyOnly,
       requestBody: {
-        ...jsonBody({
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            name: {
-              type: ['string', 'null'],
-              maxLength: 200,
-              description: 'Name of the new key; the calling key’s name by default (or when null).',
-            },
-          },
-        }),
+        ...jsonBody(ApiKeyNameBody),
         required: false,
       },
       responses: {

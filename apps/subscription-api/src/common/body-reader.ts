@@ -1,10 +1,4 @@
-import {
-  findUnsafeJson,
-  isJsonObject,
-  Transformation,
-  type JsonObject,
-  type JsonValue,
-} from '@herald/domain';
+import { findUnsafeJson, isJsonObject, type JsonObject } from '@herald/domain';
 import { ApiError, type ApiErrorDetail } from '../errors/api-error';
 
 /**
@@ -35,11 +29,6 @@ export class BodyReader {
     return this.body[field] !== undefined;
   }
 
-  /** Present and not null. */
-  given(field: string): boolean {
-    return this.body[field] !== undefined && this.body[field] !== null;
-  }
-
   problem(field: string, message: string): void {
     this.problems.push({ field: this.name(field), message });
   }
@@ -68,35 +57,6 @@ export class BodyReader {
     }
     if (options.pattern && !options.pattern.test(value)) {
       return this.fail(field, options.hint ?? `must match ${String(options.pattern)}`, value);
-    }
-    return value;
-  }
-
-  boolean(field: string): boolean | undefined {
-    const value = this.body[field];
-    if (value === undefined) return undefined;
-    return typeof value === 'boolean'
-      ? value
-      : this.fail(field, 'must be true or false', undefined);
-  }
-
-  /**
-   * A JSONata body transformation: null clears it; one that does not compile is refused with the
-   * compiler's error and position.
-   */
-  transformation(field: string): string | null | undefined {
-    const value = this.body[field];
-    if (value === undefined || value === null) return value;
-    if (typeof value !== 'string') return this.fail(field, 'must be a string or null', undefined);
-    const compiled = Transformation.compile(value);
-    return compiled.ok ? value : this.fail(field, compiled.message, undefined);
-  }
-
-  integer(field: string, min: number, max: number): number | null | undefined {
-    const value = this.body[field];
-    if (value === undefined || value === null) return value;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      return this.fail(field, `must be an integer from ${min} to ${max}`, undefined);
     }
     return value;
   }
@@ -136,22 +96,6 @@ export class BodyReader {
     return items;
   }
 
-  /** An array of any JSON values; `null` is kept as null. */
-  list(field: string): JsonValue[] | null | undefined {
-    const value = this.body[field];
-    if (value === undefined || value === null) return value;
-    return Array.isArray(value) ? value : this.fail(field, 'must be an array', undefined);
-  }
-
-  object(field: string, options: { required?: boolean } = {}): JsonObject | null | undefined {
-    const value = this.body[field];
-    if (value === undefined || (value === null && !options.required)) {
-      if (options.required) this.problem(field, 'is required');
-      return value;
-    }
-    return isJsonObject(value) ? value : this.fail(field, 'must be a JSON object', undefined);
-  }
-
   /**
    * An object, or a string holding one as JSON (OpenSolar's API sends `headers` that way); either
    * way the object is returned. `hint` is the problem for anything else.
@@ -178,11 +122,6 @@ export class BodyReader {
     for (const field of Object.keys(this.body)) {
       if (!known.includes(field)) this.problem(field, 'is not a known field');
     }
-  }
-
-  child(field: string, options: { required?: boolean } = {}): BodyReader | undefined {
-    const value = this.object(field, options);
-    return value ? new BodyReader(value, this.name(field)) : undefined;
   }
 
   private fail<T>(field: string, message: string, result: T): T {

@@ -1,4 +1,5 @@
-import type { BodyReader } from './body-reader';
+import { Type } from '@sinclair/typebox';
+import type { BodyCheck } from './request-schema';
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
 
 export const ISO_TIME_HINT = 'must be an ISO 8601 time with a zone, e.g. 2024-05-02T12:00:00Z';
@@ -10,15 +11,21 @@ export function parseIsoTime(text: string): Date | null {
   return Number.isNaN(time.getTime()) ? null : time;
 }
 
-/** A time field of a body; null when absent or bad (the reader then names it). */
-export function readTime(reader: BodyReader, field: string, required: boolean): Date | null {
-  const known = reader.problems.length;
-  const text = required
-    ? reader.string(field, { required: true, max: 100 })
-    : reader.string(field, { max: 100 });
-  // An empty string is a bad time, not a missing one.
-  if (text === undefined || reader.problems.length > known) return null;
+/**
+ * A time field of a body its schema has checked as a string (at most 100 characters, as
+ * `timeField` says): the time, or null when absent or bad (then named among the problems).
+ */
+export function checkTime(
+  { value, problems, fits }: BodyCheck<Record<string, unknown>>,
+  field: string,
+): Date | null {
+  const text = value[field];
+  if (typeof text !== 'string' || !fits(field)) return null;
   const time = parseIsoTime(text);
-  if (!time) reader.problem(field, ISO_TIME_HINT);
+  if (!time) problems.push({ field, message: ISO_TIME_HINT });
   return time;
 }
+
+/** A time as a body carries it; that it is one (with a zone) is `checkTime`'s. */
+export const timeField = (description: string) =>
+  Type.String({ format: 'date-time', maxLength: 100, description });

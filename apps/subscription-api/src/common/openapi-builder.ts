@@ -1,4 +1,3 @@
-import { MAX_TRANSFORMATION_LENGTH } from '@herald/domain';
 /** Small helpers to write the OpenAPI 3.1 document by hand, feature by feature. */
 export type Schema = Record<string, unknown>;
 export type PathItem = Record<string, Operation>;
@@ -119,22 +118,6 @@ export const errorResponses = (
     '503': unavailableResponse,
   };
 };
-
-/** A JSONata body transformation, as subscriptions and event types carry it. */
-export const transformationSchema = (description: string): Schema => ({
-  type: ['string', 'null'],
-  minLength: 1,
-  maxLength: MAX_TRANSFORMATION_LENGTH,
-  description:
-    `${description} A [JSONata](https://jsonata.org) expression evaluated for each attempt: its root ` +
-    'holds `event` (`id`, `type`, `occurred_at`, `subject`, `changed_fields`, `data` after ' +
-    '`payload_fields`), `subscription_id`, `delivery_id`, `attempt` (from 1) and `tenant_id`, and ' +
-    'what it returns is the JSON body sent (and signed). One that does not compile, or that uses a ' +
-    'regular expression, is refused with 422; one that fails on an event fails that delivery, which ' +
-    'is dead-lettered with the reason. Evaluation is bounded: 100 ms, 300 levels, 100,000-item ' +
-    'sequences, a 256 KiB body. Null: the standard body.',
-  example: '{"event_id": event.type, "delivery_id": delivery_id, "payload": event.data}',
-});
 
 type Security = Record<string, string[]>[];
 

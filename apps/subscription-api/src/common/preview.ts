@@ -1,7 +1,11 @@
 import { isJsonObject, newId, validateInboundEvent, type HeraldEvent } from '@herald/domain';
 import { type EventsRepository } from '@herald/persistence';
 import { ApiError, notFound } from '../errors/api-error';
-import { assertValid, BodyReader } from './body-reader';
+import { assertNoProblems } from './body-reader';
+import { PREVIEW_READ_ELSEWHERE, PreviewBody } from './preview.schema';
+import { bodyValidator } from './request-schema';
+
+const readBody = bodyValidator(PreviewBody, PREVIEW_READ_ELSEWHERE);
 
 /** A preview renders a stored event (`event_id`) or one given whole (`event`), never both. */
 export type PreviewSource = { eventId: string } | { event: HeraldEvent };
@@ -17,14 +21,14 @@ export function readPreview(
   options: { now?: Date; /** The type a given event has when it names none. */ type?: string } = {},
 ): PreviewSource {
   const now = options.now ?? new Date();
-  const reader = new BodyReader(body ?? {});
-  const eventId = reader.string('event_id', { max: 200 });
-  const given = isJsonObject(body) ? body.event : undefined;
-  reader.onlyKnown(['event_id', 'event']);
+  const { value, problems } = readBody(body ?? {});
+  // An id too long is still an id given: only that is said of it.
+  const eventId = typeof value.event_id === 'string' ? value.event_id : undefined;
+  const given = value.event;
   if ((eventId === undefined) === (given === undefined || given === null)) {
-    reader.problem('event_id', 'give either event_id or event');
+    problems.push({ field: 'event_id', message: 'give either event_id or event' });
   }
-  assertValid(reader);
+  assertNoProblems(problems);
   if (eventId !== undefined) return { eventId };
   const parsed = validateInboundEvent(
     isJsonObject(given)

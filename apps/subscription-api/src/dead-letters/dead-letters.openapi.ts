@@ -11,66 +11,11 @@ import {
   type Paths,
   type Schema,
 } from '../common/openapi-builder';
-import { REDRIVE_MAX } from './redrive-input';
-
-const nullableTime: Schema = { oneOf: [{ type: 'string', format: 'date-time' }, { type: 'null' }] };
+import { REDRIVE_MAX, RedriveRequestSchema, RedriveResultSchema } from './dead-letter.schema';
 
 export const deadLetterSchemas: Record<string, Schema> = {
-  RedriveRequest: {
-    type: 'object',
-    additionalProperties: false,
-    description:
-      'Either `ids`, or a range of `subscription_id`, `since` and `until` (at least one of them; ' +
-      '`until` later than `since`). Null is the same as left out.',
-    oneOf: [
-      {
-        required: ['ids'],
-        properties: {
-          ids: { type: 'array' },
-          subscription_id: { type: 'null' },
-          since: { type: 'null' },
-          until: { type: 'null' },
-        },
-      },
-      {
-        properties: { ids: { type: 'null' } },
-        anyOf: ['subscription_id', 'since', 'until'].map((field) => ({
-          required: [field],
-          properties: { [field]: { type: 'string' } },
-        })),
-      },
-    ],
-    properties: {
-      ids: {
-        type: ['array', 'null'],
-        minItems: 1,
-        maxItems: REDRIVE_MAX,
-        items: { type: 'string' },
-        description:
-          'Dead deliveries to send again, even if an earlier redrive already did. Each must be a ' +
-          'dead delivery of a subscription that still exists.',
-      },
-      subscription_id: { type: ['string', 'null'], maxLength: 200 },
-      since: { ...nullableTime, description: 'Created at or after.' },
-      until: { ...nullableTime, description: 'Created before.' },
-    },
-  },
-  RedriveResult: {
-    type: 'object',
-    required: ['redriven', 'deliveries', 'has_more'],
-    properties: {
-      redriven: { type: 'integer', minimum: 0 },
-      deliveries: {
-        type: 'array',
-        items: ref('Delivery'),
-        description: 'The new deliveries (origin `retry`), queued.',
-      },
-      has_more: {
-        type: 'boolean',
-        description: `A range redrive stopped at ${REDRIVE_MAX}; the same call again continues.`,
-      },
-    },
-  },
+  RedriveRequest: RedriveRequestSchema,
+  RedriveResult: RedriveResultSchema,
 };
 
 export const deadLetterPaths: Paths = {

@@ -9,7 +9,8 @@ import { pageResponse } from '../common/pagination';
 import { ApiError, type ApiErrorDetail } from '../errors/api-error';
 import { presentDelivery, presentDeliveryDetail, type DeliveryView } from '../deliveries';
 import { Redelivery, type RedriveRange } from '../deliveries';
-import { REDRIVE_MAX, type RedriveSelector } from './redrive-input';
+import { REDRIVE_MAX } from './dead-letter.schema';
+import type { RedriveSelector } from './redrive-input';
 
 export interface RedriveResult {
   redriven: number;

@@ -1,11 +1,10 @@
 import type { PageRequest } from '@herald/persistence';
-import { assertValid, BodyReader } from '../common/body-reader';
+import { assertNoProblems } from '../common/body-reader';
+import { bodyValidator } from '../common/request-schema';
+import { RedriveBody } from './dead-letter.schema';
 import { QueryReader, type Query } from '../common/query-reader';
 import type { RedriveRange } from '../deliveries';
-import { readTime } from '../common/iso-time';
-
-/** The most dead letters one redrive sends; a range redrive past it answers `has_more: true`. */
-export const REDRIVE_MAX = 1000;
+import { checkTime } from '../common/iso-time';
 
 export type RedriveSelector = { ids: string[] } | { range: RedriveRange };
 
@@ -29,34 +28,43 @@ export function readDeadLetterListQuery(query: Query): DeadLetterListRequest {
   return { range, includeRedriven, page };
 }
 
+const readBody = bodyValidator(RedriveBody);
+
 /**
  * `POST /v1/dead-letters/redrive`: either explicit `ids`, or a range of `subscription_id`, `since`
  * and `until` (at least one); an unselective redrive of everything is refused.
  */
 export function readRedrive(body: unknown): RedriveSelector {
-  const reader = new BodyReader(body);
-  const ids = reader.stringList('ids', { max: REDRIVE_MAX });
-  const subscriptionId = reader.string('subscription_id', { max: 200 });
-  const since = readTime(reader, 'since', false);
-  const until = readTime(reader, 'until', false);
+  const checked = readBody(body);
+  const { value, problems, fits } = checked;
+  const since = checkTime(checked, 'since');
+  const until = checkTime(checked, 'until');
   if (since && until && until.getTime() <= since.getTime()) {
-    reader.problem('until', 'must be later than since');
+    problems.push({ field: 'until', message: 'must be later than since' });
   }
-  reader.onlyKnown(['ids', 'subscription_id', 'since', 'until']);
   // Null is left out: `{subscription_id: null}` must not select every dead letter.
-  const hasRange = ['subscription_id', 'since', 'until'].some((field) => reader.given(field));
-  if (ids !== undefined && ids !== null && hasRange) {
-    reader.problem('ids', 'cannot be combined with subscription_id, since or until');
-  } else if (ids !== undefined && ids !== null && ids.length === 0) {
-    reader.problem('ids', 'must not be empty');
-  } else if ((ids === undefined || ids === null) && !hasRange) {
-    reader.problem('ids', 'is required unless subscription_id, since or until selects a range');
+  const hasRange = [value.subscription_id, value.since, value.until].some((field) => field != null);
+  // A bad `ids` selects nothing (with no range either, that is said too); an empty one is a list.
+  const ids = fits('ids') || value.ids?.length === 0 ? (value.ids ?? null) : null;
+  if (ids !== null && hasRange) {
+    // Said instead of the list's own problem: giving both is the mistake.
+    const own = problems.findIndex((problem) => problem.field === 'ids');
+    if (own >= 0) problems.splice(own, 1);
+    problems.push({
+      field: 'ids',
+      message: 'cannot be combined with subscription_id, since or until',
+    });
+  } else if (ids === null && !hasRange) {
+    problems.push({
+      field: 'ids',
+      message: 'is required unless subscription_id, since or until selects a range',
+    });
   }
-  assertValid(reader);
+  assertNoProblems(problems);
   if (ids) return { ids: [...new Set(ids)] };
   return {
     range: {
-      subscriptionId,
+      subscriptionId: value.subscription_id ?? undefined,
       since: since ?? undefined,
       until: until ?? undefined,
     },

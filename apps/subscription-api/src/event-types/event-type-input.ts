@@ -1,59 +1,57 @@
 import Ajv from 'ajv';
-import { isJsonObject, isValidEventTypeGlob, type JsonObject } from '@herald/domain';
+import { isValidEventTypeGlob } from '@herald/domain';
 import type { EventTypeChanges, EventTypePageRequest, NewEventType } from '@herald/persistence';
-import { assertValid, BodyReader } from '../common/body-reader';
+import { assertNoProblems } from '../common/body-reader';
+import { checkTransformation } from '../common/field-schemas';
+import { bodyValidator, type BodyCheck } from '../common/request-schema';
+import { EventTypeChangesBody, NAME_HINT, NewEventTypeBody } from './event-type.schema';
 import { pageRequest } from '../common/pagination';
 import { ApiError } from '../errors/api-error';
 
-const NAME_HINT = 'must be dot-separated words of letters, digits, _ - /, e.g. meter_data.received';
-const FIELD_LIST = { max: 500 };
-const EVENT_TYPE_FIELDS = [
-  'name',
-  'description',
-  'schema',
-  'trigger_fields',
-  'payload_fields',
-  'transformation',
-  'examples',
-];
+const readNew = bodyValidator(NewEventTypeBody);
+const readChanges = bodyValidator(EventTypeChangesBody);
 
 /** An event type name is an event type glob without wildcards: exactly what ingest accepts as `type`. */
 export function isEventTypeName(name: string): boolean {
   return !name.includes('*') && isValidEventTypeGlob(name);
 }
 
-/** A JSON Schema for events' `data`; one that does not compile is refused now rather than at ingest. */
-function readSchema(reader: BodyReader): JsonObject | null | undefined {
-  const schema = reader.object('schema');
-  if (schema) {
+/**
+ * What the schema cannot say: a JSON Schema for events' `data` that does not compile is refused
+ * now rather than at ingest, and so is a transformation that does not compile.
+ */
+function checkCompiled(body: BodyCheck<EventTypeChangesBody>): void {
+  const { value, problems, fits } = body;
+  if (value.schema && fits('schema')) {
     try {
       // A fresh instance per schema: tenants' schemas may reuse the same `$id`.
-      new Ajv({ strict: false }).compile(schema);
+      new Ajv({ strict: false }).compile(value.schema);
     } catch (error) {
-      reader.problem('schema', `is not a valid JSON Schema: ${(error as Error).message}`);
+      problems.push({
+        field: 'schema',
+        message: `is not a valid JSON Schema: ${(error as Error).message}`,
+      });
     }
   }
-  return schema;
+  checkTransformation(body);
 }
 
 export function readNewEventType(body: unknown): NewEventType {
-  const reader = new BodyReader(body);
-  const known = reader.problems.length;
-  const name = reader.string('name', { required: true, max: 200 });
-  // An empty name is a name like any other here: it must be one too.
-  if (reader.problems.length === known && !isEventTypeName(name)) reader.problem('name', NAME_HINT);
-  const eventType: NewEventType = {
-    name,
-    description: reader.string('description', { max: 1000 }) ?? '',
-    schema: readSchema(reader) ?? null,
-    triggerFields: reader.stringList('trigger_fields', FIELD_LIST) ?? null,
-    payloadFields: reader.stringList('payload_fields', FIELD_LIST) ?? null,
-    transformation: reader.transformation('transformation') ?? null,
-    examples: reader.list('examples') ?? [],
+  const checked = readNew(body);
+  const { value, problems, fits } = checked;
+  if (fits('name') && !isEventTypeName(value.name))
+    problems.push({ field: 'name', message: NAME_HINT });
+  checkCompiled({ ...checked, value: { ...value, description: value.description ?? undefined } });
+  assertNoProblems(problems);
+  return {
+    name: value.name,
+    description: value.description ?? '',
+    schema: value.schema ?? null,
+    triggerFields: value.trigger_fields ?? null,
+    payloadFields: value.payload_fields ?? null,
+    transformation: value.transformation ?? null,
+    examples: value.examples ?? [],
   };
-  reader.onlyKnown(EVENT_TYPE_FIELDS);
-  assertValid(reader);
-  return eventType;
 }
 
 /**
@@ -61,21 +59,18 @@ export function readNewEventType(body: unknown): NewEventType {
  * transformation or the examples.
  */
 export function readEventTypeChanges(body: unknown): EventTypeChanges {
-  const reader = new BodyReader(body);
-  if (isJsonObject(body) && body.description === null)
-    reader.problem('description', 'must be a string');
-  const examples = reader.list('examples');
-  const changes: EventTypeChanges = {
-    description: reader.string('description', { max: 1000 }),
-    schema: readSchema(reader),
-    triggerFields: reader.stringList('trigger_fields', FIELD_LIST),
-    payloadFields: reader.stringList('payload_fields', FIELD_LIST),
-    transformation: reader.transformation('transformation'),
-    examples: examples === null ? [] : examples,
+  const checked = readChanges(body);
+  checkCompiled(checked);
+  assertNoProblems(checked.problems);
+  const { value } = checked;
+  return {
+    description: value.description,
+    schema: value.schema,
+    triggerFields: value.trigger_fields,
+    payloadFields: value.payload_fields,
+    transformation: value.transformation,
+    examples: value.examples === null ? [] : value.examples,
   };
-  reader.onlyKnown(EVENT_TYPE_FIELDS.filter((field) => field !== 'name'));
-  assertValid(reader);
-  return changes;
 }
 
 export interface EventTypeListQuery {

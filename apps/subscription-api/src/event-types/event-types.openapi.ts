@@ -1,6 +1,5 @@
 import {
   errorResponses,
-  EVENT_TYPE_PATTERN,
   jsonBody,
   jsonResponse,
   pageOf,
@@ -9,116 +8,23 @@ import {
   queryParam,
   ref,
   tenantOnly,
-  transformationSchema,
   type Paths,
   type Schema,
 } from '../common/openapi-builder';
-
-const fieldList = (description: string): Schema => ({
-  type: ['array', 'null'],
-  maxItems: 500,
-  items: { type: 'string' },
-  description,
-});
-
-const changeableFields: Record<string, Schema> = {
-  description: { type: 'string', maxLength: 1000 },
-  schema: {
-    type: ['object', 'null'],
-    description: 'A JSON Schema (draft-07) for the `data` of events of this type; null for none.',
-  },
-  trigger_fields: fieldList(
-    'Default dotted fields whose change fires a subscription; null means none.',
-  ),
-  payload_fields: fieldList('Default fields of `data` to deliver; null means none.'),
-  transformation: transformationSchema(
-    'The default body transformation of subscriptions of this type that have none of their own.',
-  ),
-  examples: {
-    type: ['array', 'null'],
-    maxItems: 10,
-    items: { type: ['object', 'array', 'string', 'number', 'boolean'] },
-    description:
-      'Sample `data` of events of this type, each valid as an event’s `data` and against `schema` ' +
-      'when there is one; together at most HERALD_MAX_EVENT_BYTES of JSON. A test send without ' +
-      '`data` sends the first. Null in a PATCH clears them; an answer always has the list.',
-    example: [{ meter_id: 'm-1', reading_count: 48 }],
-  },
-};
+import {
+  EventTypeChangesBody,
+  EventTypePreviewSchema,
+  EventTypeSchema,
+  NewEventTypeBody,
+} from './event-type.schema';
 
 const nameParam = pathParam('name', 'Event type name, e.g. `meter_data.received`.');
 
 export const eventTypeSchemas: Record<string, Schema> = {
-  EventType: {
-    type: 'object',
-    required: [
-      'name',
-      'description',
-      'schema',
-      'trigger_fields',
-      'payload_fields',
-      'transformation',
-      'examples',
-      'archived_at',
-      'created_at',
-      'updated_at',
-    ],
-    properties: {
-      name: { type: 'string', example: 'meter_data.received' },
-      ...changeableFields,
-      archived_at: {
-        type: ['string', 'null'],
-        format: 'date-time',
-        description: 'When the type was archived; archived types are hidden from the list.',
-      },
-      created_at: { type: 'string', format: 'date-time' },
-      updated_at: { type: 'string', format: 'date-time' },
-    },
-  },
-  NewEventType: {
-    type: 'object',
-    required: ['name'],
-    additionalProperties: false,
-    properties: {
-      name: {
-        type: 'string',
-        maxLength: 200,
-        pattern: EVENT_TYPE_PATTERN,
-        example: 'meter_data.received',
-      },
-      ...changeableFields,
-      description: { type: ['string', 'null'], maxLength: 1000 },
-    },
-  },
-  EventTypePreview: {
-    type: 'object',
-    required: ['schema_error', 'event', 'transformation', 'body', 'raw_body', 'error'],
-    properties: {
-      schema_error: {
-        type: ['object', 'null'],
-        properties: { field: { type: 'string' }, message: { type: 'string' } },
-        description:
-          'Where the event’s data breaks the type’s schema (ingest would refuse it); null when it matches.',
-      },
-      event: ref('PreviewedEvent'),
-      transformation: {
-        type: 'boolean',
-        description: 'Whether the type’s transformation shaped the body.',
-      },
-      body: {
-        description:
-          'The body a subscription of this type that sets nothing of its own would get (its ' +
-          'subscription_id is `sub_preview`); null when the transformation fails on this event.',
-      },
-      raw_body: { type: ['string', 'null'], description: 'The exact bytes that would be sent.' },
-      error: { type: ['string', 'null'], description: 'Why the transformation gives no body.' },
-    },
-  },
-  EventTypeChanges: {
-    type: 'object',
-    additionalProperties: false,
-    properties: changeableFields,
-  },
+  EventType: EventTypeSchema,
+  NewEventType: NewEventTypeBody,
+  EventTypePreview: EventTypePreviewSchema,
+  EventTypeChanges: EventTypeChangesBody,
 };
 
 export const eventTypePaths: Paths = {

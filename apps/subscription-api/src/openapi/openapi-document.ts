@@ -1,4 +1,4 @@
-import { apiKeyPaths } from '../api-keys/api-keys.openapi';
+import { apiKeyPaths, apiKeySchemas } from '../api-keys/api-keys.openapi';
 import {
   consoleSessionPaths,
   consoleSessionSchemas,
@@ -35,7 +35,7 @@ function withBodyErrors(operation: Operation): Operation {
 /** Every feature's paths and schemas; a feature adds its pair here. */
 const features: { paths: Paths; schemas: Record<string, Schema> }[] = [
   { paths: tenantPaths, schemas: tenantSchemas },
-  { paths: apiKeyPaths, schemas: {} },
+  { paths: apiKeyPaths, schemas: apiKeySchemas },
   { paths: consoleSessionPaths, schemas: consoleSessionSchemas },
   { paths: eventTypePaths, schemas: eventTypeSchemas },
   { paths: destinationTypePaths, schemas: destinationTypeSchemas },

@@ -1,8 +1,13 @@
-import { isJsonObject, validateInboundEvent, type EventData } from '@herald/domain';
-import { assertValid, BodyReader } from '../common/body-reader';
-import { readTime } from '../common/iso-time';
+import type { EventData } from '@herald/domain';
+import { assertNoProblems } from '../common/body-reader';
+import { checkTime } from '../common/iso-time';
+import { bodyValidator } from '../common/request-schema';
+import { RecoverBody, TestDeliveryBody } from './subscription-actions.schema';
 
 export const TEST_EVENT_TYPE = 'herald.test';
+
+const readTest = bodyValidator(TestDeliveryBody);
+const readRecoverBody = bodyValidator(RecoverBody);
 
 /** What a test send asks for; null where the request leaves it to Herald. */
 export interface TestDeliveryInput {
@@ -16,27 +21,21 @@ export interface TestDeliveryInput {
  * is; left out or null, the type's example from the catalog, or `{}` when there is none.
  */
 export function readTestDelivery(body: unknown): TestDeliveryInput {
-  const reader = new BodyReader(body ?? {});
-  const eventType = reader.string('event_type', { max: 200 }) ?? null;
-  if (
-    eventType !== null &&
-    !validateInboundEvent({ tenant_id: 't', type: eventType, data: {} }).ok
-  ) {
-    reader.problem('event_type', 'must be dot-separated words, e.g. meter_data.received');
-  }
-  const data = (isJsonObject(body) ? body.data : undefined) ?? null;
-  reader.onlyKnown(['event_type', 'data']);
-  assertValid(reader);
-  return { eventType, data };
+  const { value, problems } = readTest(body ?? {});
+  assertNoProblems(problems);
+  return {
+    eventType: value.event_type ?? null,
+    data: (value.data as EventData | undefined) ?? null,
+  };
 }
 
 /** `POST /v1/subscriptions/{id}/recover` `{since}`: a time, not in the future. */
 export function readRecover(body: unknown, now: Date = new Date()): { since: Date } {
-  const reader = new BodyReader(body);
-  const since = readTime(reader, 'since', true);
-  if (since && since.getTime() > now.getTime())
-    reader.problem('since', 'must not be in the future');
-  reader.onlyKnown(['since']);
-  assertValid(reader);
+  const checked = readRecoverBody(body);
+  const since = checkTime(checked, 'since');
+  if (since && since.getTime() > now.getTime()) {
+    checked.problems.push({ field: 'since', message: 'must not be in the future' });
+  }
+  assertNoProblems(checked.problems);
   return { since: since ?? now };
 }

@@ -1,98 +1,95 @@
 import {
   DESTINATION_TYPES,
-  isValidEventTypeGlob,
-  MAX_IN_FLIGHT_LIMIT,
   readDestination,
   validateFilter,
-  type JsonObject,
+  type Destination,
 } from '@herald/domain';
 import type { NewSubscription } from '@herald/persistence';
-import { assertValid, BodyReader } from '../common/body-reader';
-
-const SUBSCRIPTION_FIELDS = [
-  'description',
-  'enabled',
-  'debug',
-  'event_types',
-  'destination',
-  'filter',
-  'trigger_fields',
-  'payload_fields',
-  'ordering',
-  'rate_limit_per_second',
-  'max_in_flight',
-  'transformation',
-  'metadata',
-] as const;
+import { assertNoProblems, BodyReader } from '../common/body-reader';
+import { checkTransformation } from '../common/field-schemas';
+import { bodyValidator, type BodyCheck } from '../common/request-schema';
+import type { ApiErrorDetail } from '../errors/api-error';
+import {
+  NewSubscriptionBody,
+  READ_BY_KIND,
+  RotateSecretBody,
+  SubscriptionChangesBody,
+  type SubscriptionChangesBody as Changes,
+} from './subscription.schema';
 
 /** The most JSON a subscription's metadata may hold. */
 export const MAX_METADATA_BYTES = 4096;
 
-export const FIELD_PATH = /^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?)$/;
-
-/** Trigger and payload fields are dotted paths, `model.*`, or `*`. */
-function fieldPathProblem(path: string): string | null {
-  return FIELD_PATH.test(path) ? null : 'must be a dotted path such as project.address, or model.*';
-}
-
 export type SubscriptionPatch = Partial<NewSubscription>;
 
-/** Reads the subscription fields present in a body; `creating` makes the required ones required. */
-function readFields(body: unknown, creating: boolean): SubscriptionPatch {
-  const reader = new BodyReader(body);
-  const fields: SubscriptionPatch = {};
-  const destinationReader = reader.child('destination', { required: creating });
-  if (destinationReader) {
-    const type = destinationReader.oneOf('type', DESTINATION_TYPES);
-    if (type === undefined && !destinationReader.has('type')) {
-      destinationReader.problem('type', 'is required');
-    }
-    fields.destination = readDestination(type, destinationReader);
+const readNew = bodyValidator(NewSubscriptionBody, READ_BY_KIND);
+const readChanges = bodyValidator(SubscriptionChangesBody, READ_BY_KIND);
+const readRotation = bodyValidator(RotateSecretBody);
+
+/** The destination, read by its kind, which names its own problems (`destination.url`). */
+function destinationIn(
+  value: unknown,
+  creating: boolean,
+  problems: ApiErrorDetail[],
+): Destination | undefined {
+  if (value === undefined) return undefined;
+  if (value === null) {
+    // A PATCH's null keeps the destination; a new subscription must have one.
+    if (creating) problems.push({ field: 'destination', message: 'must be a JSON object' });
+    return undefined;
   }
-  const read: SubscriptionPatch = {
-    description: reader.string('description', { max: 1000 }),
-    enabled: reader.boolean('enabled'),
-    debug: reader.boolean('debug'),
-    eventTypes:
-      reader.stringList('event_types', {
-        required: creating || reader.has('event_types'),
-        max: 100,
-        each: (glob) =>
-          isValidEventTypeGlob(glob)
-            ? null
-            : 'is not an event type or glob such as meter_data.* or *',
-      }) ?? undefined,
-    filter: reader.object('filter'),
-    triggerFields: reader.stringList('trigger_fields', { max: 500, each: fieldPathProblem }),
-    payloadFields: reader.stringList('payload_fields', { max: 500, each: fieldPathProblem }),
-    ordering: reader.oneOf('ordering', ['best_effort', 'strict'] as const),
-    rateLimitPerSecond: reader.integer('rate_limit_per_second', 1, 100_000),
-    maxInFlight: reader.integer('max_in_flight', 1, MAX_IN_FLIGHT_LIMIT),
-    transformation: reader.transformation('transformation'),
-    metadata: readMetadata(reader),
-  };
-  if (read.filter) {
-    for (const problem of validateFilter(read.filter))
-      reader.problem(problem.path, problem.message);
+  const reader = new BodyReader(value, 'destination');
+  if (reader.problems.length > 0) {
+    problems.push(...reader.problems);
+    return undefined;
   }
-  for (const [key, value] of Object.entries(read)) {
-    if (value !== undefined) Object.assign(fields, { [key]: value });
-  }
-  reader.onlyKnown(SUBSCRIPTION_FIELDS);
-  assertValid(reader, destinationReader);
-  return fields;
+  const type = reader.oneOf('type', DESTINATION_TYPES);
+  if (type === undefined && !reader.has('type')) reader.problem('type', 'is required');
+  const destination = readDestination(type, reader);
+  problems.push(...reader.problems);
+  return destination;
 }
 
-/** The tenant's own JSON object, at most MAX_METADATA_BYTES; null clears it to `{}`. */
-function readMetadata(reader: BodyReader): JsonObject | undefined {
-  const metadata = reader.object('metadata');
-  if (metadata === undefined) return undefined;
-  if (metadata === null) return {};
-  const bytes = Buffer.byteLength(JSON.stringify(metadata));
-  if (bytes > MAX_METADATA_BYTES) {
-    reader.problem('metadata', `must be at most ${MAX_METADATA_BYTES} bytes of JSON (is ${bytes})`);
+/**
+ * What the schema cannot say: the filter's predicates, a transformation that compiles, the size of
+ * the metadata, and the destination (its kind's rules).
+ */
+function readFields(checked: BodyCheck<Changes>, creating: boolean): SubscriptionPatch {
+  const { value, problems, fits } = checked;
+  if (value.filter && fits('filter')) {
+    for (const problem of validateFilter(value.filter)) {
+      problems.push({ field: problem.path, message: problem.message });
+    }
   }
-  return metadata;
+  checkTransformation(checked);
+  if (value.metadata && fits('metadata')) {
+    const bytes = Buffer.byteLength(JSON.stringify(value.metadata));
+    if (bytes > MAX_METADATA_BYTES) {
+      problems.push({
+        field: 'metadata',
+        message: `must be at most ${MAX_METADATA_BYTES} bytes of JSON (is ${bytes})`,
+      });
+    }
+  }
+  const destination = destinationIn(value.destination, creating, problems);
+  assertNoProblems(problems);
+  const read: SubscriptionPatch = {
+    destination,
+    description: value.description ?? undefined,
+    enabled: value.enabled,
+    debug: value.debug,
+    eventTypes: value.event_types,
+    filter: value.filter,
+    triggerFields: value.trigger_fields,
+    payloadFields: value.payload_fields,
+    ordering: value.ordering,
+    rateLimitPerSecond: value.rate_limit_per_second,
+    maxInFlight: value.max_in_flight,
+    transformation: value.transformation,
+    // The tenant's own JSON object; null clears it to `{}`.
+    metadata: value.metadata === null ? {} : value.metadata,
+  };
+  return Object.fromEntries(Object.entries(read).filter(([, field]) => field !== undefined));
 }
 
 /** Validates a create-subscription body into what the repository stores, naming every bad field. */
@@ -111,11 +108,18 @@ export function readNewSubscription(body: unknown): NewSubscription {
     maxInFlight: null,
     transformation: null,
     metadata: {},
-    ...readFields(body, true),
+    ...readFields(readNew(body), true),
   };
 }
 
 /** Validates a PATCH body: only the fields given change; `destination` is replaced whole. */
 export function readSubscriptionPatch(body: unknown): SubscriptionPatch {
-  return readFields(body, false);
+  return readFields(readChanges(body), false);
+}
+
+/** `{overlap_seconds?}`: how long the old secret keeps signing too; undefined for the default. */
+export function readSecretOverlapMs(body: unknown): number | undefined {
+  const { value, problems } = readRotation(body ?? {});
+  assertNoProblems(problems);
+  return value.overlap_seconds == null ? undefined : value.overlap_seconds * 1000;
 }

@@ -1,8 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { Allow, TenantId } from '../auth/principal';
-import { assertValid, BodyReader } from '../common/body-reader';
 import { pageRequest, type ListQuery } from '../common/pagination';
-import { readNewSubscription, readSubscriptionPatch } from './subscription-input';
+import {
+  readNewSubscription,
+  readSecretOverlapMs,
+  readSubscriptionPatch,
+} from './subscription-input';
 import { SubscriptionsService } from './subscriptions.service';
 
 /** Tenant routes: a tenant's subscriptions; every query is scoped by the caller's tenant. */
@@ -48,14 +51,6 @@ export class SubscriptionsController {
   @Post(':id/secret/rotate')
   @HttpCode(200)
   rotateSecret(@TenantId() tenantId: string, @Param('id') id: string, @Body() body: unknown) {
-    const reader = new BodyReader(body ?? {});
-    const overlap = reader.integer('overlap_seconds', 0, 7 * 86_400);
-    reader.onlyKnown(['overlap_seconds']);
-    assertValid(reader);
-    return this.subscriptions.rotateSecret(
-      tenantId,
-      id,
-      overlap == null ? undefined : overlap * 1000,
-    );
+    return this.subscriptions.rotateSecret(tenantId, id, readSecretOverlapMs(body));
   }
 }

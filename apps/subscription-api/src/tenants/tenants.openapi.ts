@@ -10,59 +10,10 @@ import {
   type Paths,
   type Schema,
 } from '../common/openapi-builder';
+import { ApiKeyNameBody } from '../api-keys/api-key.schema';
+import { NewTenantBody, TenantChangesBody, TenantSchema } from './tenant.schema';
 
-const retention: Schema = {
-  type: ['string', 'null'],
-  pattern: '^\\d+(ms|s|m|h|d)$',
-  maxLength: 20,
-  description:
-    'How long the tenant’s events, deliveries and attempts are kept, from 1s to 3650d (e.g. `90d`); ' +
-    'null: `HERALD_RETENTION` (30d by default). Older history is purged, except deliveries still ' +
-    'pending or retrying (and their events and attempts); looking up a purged event or delivery ' +
-    'answers 404 with code `expired`.',
-  example: '90d',
-};
-
-export const tenantSchemas: Record<string, Schema> = {
-  Tenant: {
-    type: 'object',
-    required: ['id', 'name', 'created_at', 'retention'],
-    properties: {
-      id: { type: 'string', example: 'ten_01hz…' },
-      name: { type: 'string' },
-      created_at: { type: 'string', format: 'date-time' },
-      retention,
-    },
-  },
-  ApiKey: {
-    type: 'object',
-    required: ['id', 'tenant_id', 'name', 'prefix', 'created_at', 'expires_at', 'revoked_at'],
-    properties: {
-      id: { type: 'string' },
-      tenant_id: { type: 'string' },
-      name: { type: 'string' },
-      prefix: {
-        type: 'string',
-        description: 'The first characters of the key, to tell keys apart.',
-      },
-      created_at: { type: 'string', format: 'date-time' },
-      expires_at: { type: ['string', 'null'], format: 'date-time' },
-      revoked_at: { type: ['string', 'null'], format: 'date-time' },
-    },
-  },
-  NewApiKey: {
-    allOf: [
-      ref('ApiKey'),
-      {
-        type: 'object',
-        required: ['key'],
-        properties: {
-          key: { type: 'string', description: 'Shown once; Herald keeps only its hash.' },
-        },
-      },
-    ],
-  },
-};
+export const tenantSchemas: Record<string, Schema> = { Tenant: TenantSchema };
 
 export const tenantPaths: Paths = {
   '/v1/tenants': {
@@ -71,12 +22,7 @@ export const tenantPaths: Paths = {
       summary: 'Create a tenant',
       tags: ['Tenants'],
       security: operatorOnly,
-      requestBody: jsonBody({
-        type: 'object',
-        required: ['name'],
-        additionalProperties: false,
-        properties: { name: { type: 'string', maxLength: 200 }, retention },
-      }),
+      requestBody: jsonBody(NewTenantBody),
       responses: {
         '201': jsonResponse('The tenant.', ref('Tenant')),
         ...errorResponses('400', '422'),
@@ -109,11 +55,7 @@ export const tenantPaths: Paths = {
       tags: ['Tenants'],
       security: operatorOnly,
       parameters: [pathParam('id', 'Tenant id.')],
-      requestBody: jsonBody({
-        type: 'object',
-        additionalProperties: false,
-        properties: { retention },
-      }),
+      requestBody: jsonBody(TenantChangesBody),
       responses: {
         '200': jsonResponse('The tenant.', ref('Tenant')),
         ...errorResponses('400', '404', '422'),
@@ -128,11 +70,7 @@ export const tenantPaths: Paths = {
       security: operatorOnly,
       parameters: [pathParam('id', 'Tenant id.')],
       requestBody: {
-        ...jsonBody({
-          type: 'object',
-          additionalProperties: false,
-          properties: { name: { type: ['string', 'null'], maxLength: 200 } },
-        }),
+        ...jsonBody(ApiKeyNameBody),
         required: false,
       },
       responses: {

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { formatDuration, parseDuration, type Tenant } from '@herald/domain';
+import { formatDuration, type Tenant } from '@herald/domain';
 import { RetentionRepository, TenantsRepository, type PageRequest } from '@herald/persistence';
-import { assertValid, BodyReader } from '../common/body-reader';
 import { pageResponse } from '../common/pagination';
 import { presentApiKey } from '../api-keys/api-key.view';
+import { readApiKeyName } from '../api-keys/api-key-input';
+import { readNewTenant, readTenantChanges } from './tenant-input';
 import { notFound } from '../errors/api-error';
 
 export const presentTenant = (tenant: Tenant) => ({
@@ -12,29 +13,6 @@ export const presentTenant = (tenant: Tenant) => ({
   created_at: tenant.createdAt,
   retention: tenant.retentionMs === null ? null : formatDuration(tenant.retentionMs),
 });
-
-const MAX_RETENTION_MS = 3650 * 86_400_000;
-
-/**
- * `retention`: a duration such as `90d` (1s to 3650d) for the tenant's own retention, null for
- * `HERALD_RETENTION`; undefined when the body leaves it out.
- */
-function retentionIn(reader: BodyReader, body: unknown): number | null | undefined {
-  if (!reader.has('retention')) return undefined;
-  if ((body as { retention: unknown }).retention === null) return null;
-  const text = reader.string('retention', {
-    max: 20,
-    pattern: /^\d+(ms|s|m|h|d)$/,
-    hint: 'must be a duration such as 30s, 12h or 90d, or null for the default',
-  });
-  const ms = text === undefined ? null : parseDuration(text);
-  if (ms === null) return undefined;
-  if (ms < 1000 || ms > MAX_RETENTION_MS) {
-    reader.problem('retention', 'must be from 1s to 3650d');
-    return undefined;
-  }
-  return ms;
-}
 
 /** Tenants and the creation of their API keys (operator); REST and gRPC call this. */
 @Injectable()
@@ -45,20 +23,13 @@ export class TenantsService {
   ) {}
 
   async create(body: unknown) {
-    const reader = new BodyReader(body);
-    const name = reader.string('name', { required: true, max: 200 });
-    const retention = retentionIn(reader, body);
-    reader.onlyKnown(['name', 'retention']);
-    assertValid(reader);
-    return presentTenant(await this.tenants.create(name, retention ?? null));
+    const { name, retention } = readNewTenant(body);
+    return presentTenant(await this.tenants.create(name, retention));
   }
 
   /** Changes what the body names; today that is the tenant's retention. */
   async update(id: string, body: unknown) {
-    const reader = new BodyReader(body);
-    const retention = retentionIn(reader, body);
-    reader.onlyKnown(['retention']);
-    assertValid(reader);
+    const { retention } = readTenantChanges(body);
     if (retention !== undefined && !(await this.retention.setRetention(id, retention))) {
       throw notFound('tenant', id);
     }
@@ -77,10 +48,7 @@ export class TenantsService {
 
   /** The key is in this response only; Herald keeps its hash. */
   async createApiKey(tenantId: string, body: unknown) {
-    const reader = new BodyReader(body ?? {});
-    const name = reader.string('name', { max: 200 }) ?? '';
-    reader.onlyKnown(['name']);
-    assertValid(reader);
+    const name = readApiKeyName(body) ?? '';
     if (!(await this.tenants.exists(tenantId))) throw notFound('tenant', tenantId);
     const { apiKey, key } = await this.tenants.createApiKey(tenantId, name);
     return { ...presentApiKey(apiKey), key };
