@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { JsonValue } from '@herald/domain';
 import { EVENT_TYPE_PATTERN } from '../common/openapi-builder';
-import { nullableObject, transformationSchema } from '../common/field-schemas';
+import { dateTime, nullableObject, transformationSchema } from '../common/field-schemas';
 import { Nullable, PROBLEM } from '../common/request-schema';
 
 /** The shape of an event type on the wire: what the catalog answers, takes and changes. */
@@ -74,9 +74,6 @@ export const EventTypeChangesBody = Type.Partial(Type.Object(changeableFields), 
   additionalProperties: false,
 });
 export type EventTypeChangesBody = Static<typeof EventTypeChangesBody>;
-
-const dateTime = (description?: string) =>
-  Type.String({ format: 'date-time', ...(description ? { description } : {}) });
 
 export const EventTypeSchema = Type.Object({
   name: Type.String({ example: 'meter_data.received' }),

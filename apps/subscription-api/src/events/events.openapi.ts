@@ -5,7 +5,6 @@ import {
   jsonBody,
   jsonResponse,
   pageOf,
-  pageParams,
   pathParam,
   queryParam,
   ref,
@@ -13,6 +12,7 @@ import {
   type Paths,
   type Schema,
 } from '../common/openapi-builder';
+import { pageParams } from '../common/query-schema';
 
 const EVENT_ID_PATTERN = '^[A-Za-z0-9_.:-]{1,200}$';
 
