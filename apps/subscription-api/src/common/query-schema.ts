@@ -63,7 +63,7 @@ function typed(schema: TSchema, text: string): unknown {
 
 /**
  * The validator of a query string that `schema` describes, compiled once: every problem, one per
- * parameter, unknown parameters by name, and a known one given twice (a list) as such.
+ * parameter, unknown parameters by name, and a known one given twice (a list) or empty as such.
  */
 export function queryValidator<S extends TObject>(
   schema: S,
@@ -73,9 +73,16 @@ export function queryValidator<S extends TObject>(
     const value: Query = {};
     const problems: ApiErrorDetail[] = [];
     for (const [name, given] of Object.entries(query)) {
-      if (!Object.hasOwn(schema.properties, name)) value[name] = given;
-      else if (typeof given === 'string') value[name] = typed(schema.properties[name], given);
-      else problems.push({ field: name, message: 'must be given once' });
+      const property: TSchema | undefined = Object.hasOwn(schema.properties, name)
+        ? schema.properties[name]
+        : undefined;
+      if (!property) value[name] = given;
+      else if (typeof given !== 'string')
+        problems.push({ field: name, message: 'must be given once' });
+      // Said before anything else of it (ajv would say an enum's words first).
+      else if (given === '' && property.minLength)
+        problems.push({ field: name, message: 'must not be empty' });
+      else value[name] = typed(property, given);
     }
     problems.push(...problemsOf(value));
     return {
