@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { DeliveryStatus } from '@herald/domain';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '@herald/domain';
 import type { DeliveryFilter, PageRequest } from '@herald/persistence';
 import { assertNoProblems } from '../common/body-reader';
 import { checkTimeRange } from '../common/iso-time';
@@ -13,7 +13,6 @@ import {
   queryWord,
   type Query,
 } from '../common/query-schema';
-import { DELIVERY_STATUSES } from './delivery.schema';
 
 /** The most rows one CSV export answers with; the rest follow the `X-Next-Cursor` / `Link` header. */
 export const CSV_MAX_ROWS = 10_000;

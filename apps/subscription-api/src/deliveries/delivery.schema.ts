@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { DeliveryStatus } from '@herald/domain';
+import { DELIVERY_ORIGINS, DELIVERY_STATUSES } from '@herald/domain';
 import { ref } from '../common/openapi-builder';
 import { dateTime } from '../common/field-schemas';
 import { Nullable } from '../common/request-schema';
@@ -9,16 +9,6 @@ import { Nullable } from '../common/request-schema';
 const time = (description: string) => Nullable(dateTime(description));
 const oneOf = <T extends string>(values: readonly T[], description?: string) =>
   Type.Unsafe<T>({ type: 'string', enum: values, ...(description ? { description } : {}) });
-
-export const DELIVERY_STATUSES: readonly DeliveryStatus[] = [
-  'pending',
-  'succeeded',
-  'retrying',
-  'failed',
-  'dead',
-];
-
-const DELIVERY_ORIGINS = ['event', 'replay', 'test', 'retry'] as const;
 
 export const deliveryFields = {
   id: Type.String({ example: 'dlv_01hz…' }),

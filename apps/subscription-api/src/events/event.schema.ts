@@ -98,16 +98,10 @@ const summaryFields = {
 export const EventSummarySchema = Type.Object(summaryFields);
 
 /** A delivery as its event lists it: who it went to and how it went, without the event's own ids. */
-export const EventDeliverySchema = Type.Pick(DeliverySchema, [
-  'id',
-  'webhook_id',
-  'subscription_id',
-  'origin',
-  'status',
-  'attempts',
-  'next_attempt_at',
-  'last_attempt_at',
-  'created_at',
+export const EventDeliverySchema = Type.Omit(DeliverySchema, [
+  'event_id',
+  'event_type',
+  'updated_at',
 ]);
 
 export const EventSchema = Type.Object({
