@@ -48,6 +48,10 @@ export const queryCursor = queryText({
 export const queryLimit = (max: number, description: string) =>
   Type.Optional(Type.Integer({ minimum: 1, maximum: max, description }));
 
+/** A yes/no parameter, `true` or `false`, false when left out. */
+export const queryFlag = (description: string) =>
+  Type.Optional(Type.Boolean({ default: false, description }));
+
 /** A list's page: `limit` (1 to 100, default 20) and `cursor`. */
 export const pageQuery = {
   limit: queryLimit(100, 'Page size, 1 to 100 (default 20).'),

@@ -3,7 +3,7 @@ import { ref } from '../common/openapi-builder';
 import { STRING_LIST_PROBLEM } from '../common/field-schemas';
 import { timeField } from '../common/iso-time';
 import { Nullable, PROBLEM } from '../common/request-schema';
-import { pageQuery, queryText } from '../common/query-schema';
+import { pageQuery, queryFlag, queryText } from '../common/query-schema';
 import { createdRange } from '../deliveries';
 
 /** The most dead letters one redrive sends; a range redrive past it answers `has_more: true`. */
@@ -17,12 +17,8 @@ export const DeadLetterListQuery = Type.Object(
       description: 'Only dead deliveries to this subscription.',
     }),
     ...createdRange,
-    include_redriven: Type.Optional(
-      Type.Boolean({
-        default: false,
-        description:
-          'Also those already sent again by a retry, redrive or recover (default false).',
-      }),
+    include_redriven: queryFlag(
+      'Also those already sent again by a retry, redrive or recover (default false).',
     ),
     ...pageQuery,
   },

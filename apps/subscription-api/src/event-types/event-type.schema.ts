@@ -3,6 +3,7 @@ import type { JsonValue } from '@herald/domain';
 import { EVENT_TYPE_PATTERN } from '../common/openapi-builder';
 import { dateTime, nullableObject, transformationSchema } from '../common/field-schemas';
 import { Nullable, PROBLEM } from '../common/request-schema';
+import { pageQuery, queryFlag } from '../common/query-schema';
 
 /** The shape of an event type on the wire: what the catalog answers, takes and changes. */
 
@@ -106,4 +107,13 @@ export const EventTypePreviewSchema = Type.Object({
   }),
   raw_body: Nullable(Type.String({ description: 'The exact bytes that would be sent.' })),
   error: Nullable(Type.String({ description: 'Why the transformation gives no body.' })),
+});
+
+/**
+ * `GET /v1/event-types` parameters. Other parameters are ignored, as they always were (a list of
+ * names cannot be widened by a misspelt filter: there is none).
+ */
+export const EventTypeListQuery = Type.Object({
+  ...pageQuery,
+  include_archived: queryFlag('Include archived types (default false).'),
 });
