@@ -1,5 +1,7 @@
-export type DeliveryStatus = 'pending' | 'succeeded' | 'retrying' | 'failed' | 'dead';
-export type DeliveryOrigin = 'event' | 'replay' | 'test' | 'retry';
+export const DELIVERY_STATUSES = ['pending', 'succeeded', 'retrying', 'failed', 'dead'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+export const DELIVERY_ORIGINS = ['event', 'replay', 'test', 'retry'] as const;
+export type DeliveryOrigin = (typeof DELIVERY_ORIGINS)[number];
 
 export interface Delivery {
   id: string;

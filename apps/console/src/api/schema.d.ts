@@ -994,17 +994,30 @@ export interface components {
         EventDelivery: {
             /** @example dlv_01hz… */
             id: string;
-            /** @description The `webhook-id` header: its own `id`, or that of the delivery it resends. */
+            /**
+             * @description The `webhook-id` header it is sent with: its own `id`, or for a retry, redrive or recover (origin `retry`) the `webhook_id` of the delivery it resends, so receivers that de-duplicate on it recognise the message.
+             * @example dlv_01hz…
+             */
             webhook_id: string;
             subscription_id: string;
-            /** @enum {string} */
+            /**
+             * @description `event`: the event’s first flow; `replay`, `test`; `retry`: a retry, redrive or recover.
+             * @enum {string}
+             */
             origin: "event" | "replay" | "test" | "retry";
             /** @enum {string} */
             status: "pending" | "succeeded" | "retrying" | "failed" | "dead";
+            /** @description Attempts made so far. */
             attempts: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the next attempt is due, while `retrying`.
+             */
             next_attempt_at: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the last attempt started.
+             */
             last_attempt_at: string | null;
             /** Format: date-time */
             created_at: string;

@@ -4,13 +4,13 @@ import {
   jsonResponse,
   operatorOnly,
   pageOf,
-  pageParams,
   pathParam,
   ref,
   tenantKeyOnly,
   type Paths,
   type Schema,
 } from '../common/openapi-builder';
+import { pageParams } from '../common/query-schema';
 import { ApiKeyNameBody, ApiKeySchema, NewApiKeySchema } from './api-key.schema';
 
 export const apiKeySchemas: Record<string, Schema> = {

@@ -41,3 +41,10 @@ export const nullableObject = (options: { description: string; example?: JsonObj
 
 /** A list of strings says so when an entry is not one (`trigger_fields`, not `trigger_fields[0]`). */
 export const STRING_LIST_PROBLEM = { type: 'must be an array of strings' };
+
+/** What is said of a text that is not an event type or a glob of them (a subscription's, a list's). */
+export const GLOB_HINT = 'is not an event type or glob such as meter_data.* or *';
+
+/** A time in an answer (ISO 8601, UTC). */
+export const dateTime = (description?: string) =>
+  Type.String({ format: 'date-time', ...(description ? { description } : {}) });

@@ -26,6 +26,22 @@ export function checkTime(
   return time;
 }
 
+/**
+ * `since` (inclusive) and `until` (exclusive) of a checked body or query, each an ISO 8601 time,
+ * and not the wrong way round; a bound absent or bad is undefined (and a bad one named).
+ */
+export function checkTimeRange(check: BodyCheck<Record<string, unknown>>): {
+  since: Date | undefined;
+  until: Date | undefined;
+} {
+  const since = checkTime(check, 'since') ?? undefined;
+  const until = checkTime(check, 'until') ?? undefined;
+  if (since && until && until.getTime() <= since.getTime()) {
+    check.problems.push({ field: 'until', message: 'must be later than since' });
+  }
+  return { since, until };
+}
+
 /** A time as a body carries it; that it is one (with a zone) is `checkTime`'s. */
 export const timeField = (description: string) =>
   Type.String({ format: 'date-time', maxLength: 100, description });

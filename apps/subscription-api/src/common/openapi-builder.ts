@@ -36,32 +36,8 @@ export const queryParam = (
   schema,
 });
 
-/**
- * What the API returns as `next_cursor`; one it did not return is refused with 422 (a rule the
- * document can state but not check).
- */
-export const cursorSchema: Schema = {
-  type: 'string',
-  minLength: 1,
-  maxLength: 200,
-  pattern: '^[A-Za-z0-9_-]+$',
-};
-
 /** An event type name, as events and the catalog carry it. */
 export const EVENT_TYPE_PATTERN = '^[A-Za-z0-9_\\-/]+(\\.[A-Za-z0-9_\\-/]+)*$';
-
-export const pageParams: Schema[] = [
-  queryParam('limit', 'Page size, 1 to 100 (default 20).', {
-    type: 'integer',
-    minimum: 1,
-    maximum: 100,
-  }),
-  queryParam(
-    'cursor',
-    'The `next_cursor` of the previous page; any other value is refused with 422.',
-    cursorSchema,
-  ),
-];
 
 export const jsonBody = (schema: Schema, description?: string): Schema => ({
   required: true,
@@ -81,6 +57,13 @@ export const pageOf = (item: Schema): Schema => ({
 });
 
 const errorResponse = (description: string): Schema => jsonResponse(description, ref('Error'));
+
+/** The 404 of a lookup by id of history: unknown, another tenant's, or purged past the tenant's retention. */
+export const historyNotFound: Schema = errorResponse(
+  'Not found (also for another tenant’s ids). Code `expired` when the id dates from before the ' +
+    'tenant’s retention (`HERALD_RETENTION`, or the tenant’s own `retention`): its history was ' +
+    'purged and is not coming back; code `not_found` otherwise.',
+);
 
 /** Every route reads or writes PostgreSQL (a tenant's API key is checked there), so all can answer it. */
 const unavailableResponse: Schema = {

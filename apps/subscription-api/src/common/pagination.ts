@@ -6,6 +6,8 @@ export interface ListQuery {
   cursor?: string;
 }
 
+export const NOT_A_CURSOR = 'is not a cursor this API returned';
+
 /** `limit` (1-100, default 20) and an opaque `cursor` taken from the previous page's `next_cursor`. */
 export function pageRequest(query: ListQuery): PageRequest {
   const limit = query.limit === undefined ? 20 : Number(query.limit);
@@ -14,16 +16,22 @@ export function pageRequest(query: ListQuery): PageRequest {
       { field: 'limit', message: 'must be an integer from 1 to 100' },
     ]);
   }
-  let after: string | null = null;
-  if (query.cursor !== undefined) {
-    after = Buffer.from(query.cursor, 'base64url').toString('utf8');
-    if (!/^[a-z]{3}_[0-9a-z]{26}$/.test(after)) {
-      throw new ApiError('validation_failed', 'cursor is not a cursor this API returned', [
-        { field: 'cursor', message: 'is not a cursor this API returned' },
-      ]);
-    }
+  const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
+  if (after === null && query.cursor !== undefined) {
+    throw new ApiError('validation_failed', `cursor ${NOT_A_CURSOR}`, [
+      { field: 'cursor', message: NOT_A_CURSOR },
+    ]);
   }
   return { after, limit };
+}
+
+/** A list ordered by id pages after an id (`evt_…`). */
+const isIdCursor = (after: string): boolean => /^[a-z]{3}_[0-9a-z]{26}$/.test(after);
+
+/** What a `next_cursor` stands for, or null when it is not one the API returned. */
+export function decodeCursor(cursor: string, isCursor = isIdCursor): string | null {
+  const after = Buffer.from(cursor, 'base64url').toString('utf8');
+  return isCursor(after) ? after : null;
 }
 
 export function pageResponse<T, R>(

@@ -77,7 +77,7 @@ function limitWords(keyword: string, limit: number): string {
 }
 
 /** One ajv error as Herald's detail: the field as the API names it (`destination.url`, `examples[0]`). */
-function problemOf(root: Node, error: ErrorObject): ApiErrorDetail {
+function problemOf(root: Node, error: ErrorObject, unknownWords: string): ApiErrorDetail {
   const instance = error.instancePath.split('/').slice(1).map(unescape);
   const steps = error.schemaPath.replace(/^#\/?/, '').split('/').map(unescape);
   const path: string[] = [];
@@ -118,7 +118,7 @@ function problemOf(root: Node, error: ErrorObject): ApiErrorDetail {
     case 'additionalProperties':
       return {
         field: fieldName([...path, String(params.additionalProperty)]),
-        message: 'is not a known field',
+        message: unknownWords,
       };
     case 'type':
       return { field, message: missing ? 'is required' : typeWords(schema) };
@@ -168,30 +168,17 @@ export function bodyValidator<S extends TSchema>(
   readElsewhere: readonly string[] = [],
 ): (body: unknown) => BodyCheck<Static<S>> {
   const properties = (schema as Node).properties ?? {};
-  const checked: Node = {
+  const checked = {
     ...schema,
     properties: {
       ...properties,
       ...Object.fromEntries(readElsewhere.map((name) => [name, {} as Node])),
     },
   };
-  const validate = ajv.compile<Static<S>>(readElsewhere.length > 0 ? checked : schema);
-  const problemsOf = (body: unknown): ApiErrorDetail[] => {
-    const problems: ApiErrorDetail[] = [];
-    for (const error of validate(body) ? [] : (validate.errors ?? [])) {
-      const problem = problemOf(checked, error);
-      if (!problems.some((known) => known.field === problem.field)) problems.push(problem);
-    }
-    // Nothing is said inside a field that is itself wrong (a list that is not of strings).
-    return problems.filter(
-      (problem) =>
-        !problems.some(
-          (outer) =>
-            problem.field.startsWith(`${outer.field}[`) ||
-            problem.field.startsWith(`${outer.field}.`),
-        ),
-    );
-  };
+  const problemsOf = schemaProblems(
+    readElsewhere.length > 0 ? checked : schema,
+    'is not a known field',
+  );
   return (body) => {
     // A body that is not an object is read as an empty one too, so its required fields are named.
     const problems = isJsonObject(body)
@@ -204,5 +191,32 @@ export function bodyValidator<S extends TSchema>(
       fits: (field) =>
         !problems.some((problem) => problem.field === field || problem.field === 'body'),
     };
+  };
+}
+
+/**
+ * The problems of a value against `schema`, compiled once: one per field (the first ajv reports),
+ * named as the API always has; a property `additionalProperties: false` refuses is `unknownWords`.
+ */
+export function schemaProblems(
+  schema: TSchema,
+  unknownWords: string,
+): (value: unknown) => ApiErrorDetail[] {
+  const validate = ajv.compile(schema);
+  return (value) => {
+    const problems: ApiErrorDetail[] = [];
+    for (const error of validate(value) ? [] : (validate.errors ?? [])) {
+      const problem = problemOf(schema, error, unknownWords);
+      if (!problems.some((known) => known.field === problem.field)) problems.push(problem);
+    }
+    // Nothing is said inside a field that is itself wrong (a list that is not of strings).
+    return problems.filter(
+      (problem) =>
+        !problems.some(
+          (outer) =>
+            problem.field.startsWith(`${outer.field}[`) ||
+            problem.field.startsWith(`${outer.field}.`),
+        ),
+    );
   };
 }

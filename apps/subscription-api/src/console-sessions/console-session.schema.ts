@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CONSOLE_PAGES, CONSOLE_THEME_MODES } from '@herald/domain';
 import { ref } from '../common/openapi-builder';
-import { STRING_LIST_PROBLEM } from '../common/field-schemas';
+import { dateTime, STRING_LIST_PROBLEM } from '../common/field-schemas';
 import { Nullable, PROBLEM } from '../common/request-schema';
 
 /** The shape of console links and sessions on the wire: what the API answers and takes. */
@@ -76,9 +76,6 @@ const theme = Nullable(
     description: 'How the console looks in the session; null: the console’s own look.',
   }),
 );
-
-const dateTime = (description?: string) =>
-  Type.String({ format: 'date-time', ...(description ? { description } : {}) });
 
 export const NewConsoleSessionBody = Type.Object(
   {

@@ -3,7 +3,6 @@ import {
   jsonBody,
   jsonResponse,
   pageOf,
-  pageParams,
   pathParam,
   queryParam,
   ref,
@@ -11,6 +10,7 @@ import {
   type Paths,
   type Schema,
 } from '../common/openapi-builder';
+import { pageParams } from '../common/query-schema';
 import {
   ConsoleSessionSchema,
   ExchangeBody,

@@ -3,9 +3,27 @@ import { ref } from '../common/openapi-builder';
 import { STRING_LIST_PROBLEM } from '../common/field-schemas';
 import { timeField } from '../common/iso-time';
 import { Nullable, PROBLEM } from '../common/request-schema';
+import { pageQuery, queryFlag, queryText } from '../common/query-schema';
+import { createdRange } from '../deliveries';
 
 /** The most dead letters one redrive sends; a range redrive past it answers `has_more: true`. */
 export const REDRIVE_MAX = 1000;
+
+/** `GET /v1/dead-letters` parameters. */
+export const DeadLetterListQuery = Type.Object(
+  {
+    subscription_id: queryText({
+      maxLength: 200,
+      description: 'Only dead deliveries to this subscription.',
+    }),
+    ...createdRange,
+    include_redriven: queryFlag(
+      'Also those already sent again by a retry, redrive or recover (default false).',
+    ),
+    ...pageQuery,
+  },
+  { additionalProperties: false },
+);
 
 /** The fields of a redrive; which of them may go together is the code's (`readRedrive`). */
 export const RedriveBody = Type.Object(

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { Allow, TenantId } from '../auth/principal';
-import type { Query as QueryParameters } from '../common/query-reader';
+import type { Query as QueryParameters } from '../common/query-schema';
 import { DeadLettersService } from './dead-letters.service';
 import { readDeadLetterListQuery, readRedrive } from './redrive-input';
 

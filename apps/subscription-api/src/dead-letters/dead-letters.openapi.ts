@@ -1,17 +1,20 @@
-import { createdRangeParams } from '../deliveries';
 import {
   errorResponses,
   jsonBody,
   jsonResponse,
   pageOf,
-  pageParams,
-  queryParam,
   ref,
   tenantOnly,
   type Paths,
   type Schema,
 } from '../common/openapi-builder';
-import { REDRIVE_MAX, RedriveRequestSchema, RedriveResultSchema } from './dead-letter.schema';
+import { queryParameters } from '../common/query-schema';
+import {
+  DeadLetterListQuery,
+  REDRIVE_MAX,
+  RedriveRequestSchema,
+  RedriveResultSchema,
+} from './dead-letter.schema';
 
 export const deadLetterSchemas: Record<string, Schema> = {
   RedriveRequest: RedriveRequestSchema,
@@ -25,16 +28,7 @@ export const deadLetterPaths: Paths = {
       summary: 'List dead deliveries, newest first, with their attempts',
       tags: ['Dead letters'],
       security: tenantOnly,
-      parameters: [
-        queryParam('subscription_id', 'Only dead deliveries to this subscription.'),
-        ...createdRangeParams,
-        queryParam(
-          'include_redriven',
-          'Also those already sent again by a retry, redrive or recover (default false).',
-          { type: 'boolean', default: false },
-        ),
-        ...pageParams,
-      ],
+      parameters: queryParameters(DeadLetterListQuery),
       responses: {
         '200': jsonResponse('A page of dead deliveries.', pageOf(ref('DeliveryDetail'))),
         ...errorResponses('422'),

@@ -1,10 +1,10 @@
 import type { PageRequest } from '@herald/persistence';
 import { assertNoProblems } from '../common/body-reader';
 import { bodyValidator } from '../common/request-schema';
-import { RedriveBody } from './dead-letter.schema';
-import { QueryReader, type Query } from '../common/query-reader';
+import { DeadLetterListQuery, RedriveBody } from './dead-letter.schema';
+import { checkCursor, queryValidator, type Query } from '../common/query-schema';
 import type { RedriveRange } from '../deliveries';
-import { checkTime } from '../common/iso-time';
+import { checkTimeRange } from '../common/iso-time';
 
 export type RedriveSelector = { ids: string[] } | { range: RedriveRange };
 
@@ -14,18 +14,20 @@ export interface DeadLetterListRequest {
   page: PageRequest;
 }
 
+const readListQuery = queryValidator(DeadLetterListQuery);
+
 /** `GET /v1/dead-letters` parameters. */
 export function readDeadLetterListQuery(query: Query): DeadLetterListRequest {
-  const reader = new QueryReader(query);
-  const range: RedriveRange = {
-    subscriptionId: reader.string('subscription_id', 200),
-    ...reader.timeRange(),
+  const checked = readListQuery(query);
+  const { value, problems } = checked;
+  const range = checkTimeRange(checked);
+  const after = checkCursor(checked);
+  assertNoProblems(problems);
+  return {
+    range: { subscriptionId: value.subscription_id, ...range },
+    includeRedriven: value.include_redriven ?? false,
+    page: { after, limit: value.limit ?? 20 },
   };
-  const includeRedriven = reader.boolean('include_redriven') ?? false;
-  const page = reader.page();
-  reader.onlyKnown(['subscription_id', 'since', 'until', 'include_redriven', 'limit', 'cursor']);
-  reader.assertValid();
-  return { range, includeRedriven, page };
 }
 
 const readBody = bodyValidator(RedriveBody);
@@ -37,11 +39,7 @@ const readBody = bodyValidator(RedriveBody);
 export function readRedrive(body: unknown): RedriveSelector {
   const checked = readBody(body);
   const { value, problems, fits } = checked;
-  const since = checkTime(checked, 'since');
-  const until = checkTime(checked, 'until');
-  if (since && until && until.getTime() <= since.getTime()) {
-    problems.push({ field: 'until', message: 'must be later than since' });
-  }
+  const { since, until } = checkTimeRange(checked);
   // Null is left out: `{subscription_id: null}` must not select every dead letter.
   const hasRange = [value.subscription_id, value.since, value.until].some((field) => field != null);
   // A bad `ids` selects nothing (with no range either, that is said too); an empty one is a list.
@@ -65,8 +63,8 @@ export function readRedrive(body: unknown): RedriveSelector {
   return {
     range: {
       subscriptionId: value.subscription_id ?? undefined,
-      since: since ?? undefined,
-      until: until ?? undefined,
+      since,
+      until,
     },
   };
 }

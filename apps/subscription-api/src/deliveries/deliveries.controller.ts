@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { Allow, TenantId } from '../auth/principal';
 import { DeliveriesService } from './deliveries.service';
 import { nextPageUrl, readDeliveryListQuery } from './delivery-list-query';
-import type { Query as QueryParameters } from '../common/query-reader';
+import type { Query as QueryParameters } from '../common/query-schema';
 
 /** Tenant routes: the delivery history (OpenSolar's queue view and process log) and retry. */
 @Controller('v1/deliveries')

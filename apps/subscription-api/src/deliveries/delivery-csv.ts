@@ -1,19 +1,8 @@
+import { deliveryFields } from './delivery.schema';
 import type { DeliveryView } from './delivery.view';
 
-const COLUMNS = [
-  'id',
-  'webhook_id',
-  'subscription_id',
-  'event_id',
-  'event_type',
-  'origin',
-  'status',
-  'attempts',
-  'next_attempt_at',
-  'last_attempt_at',
-  'created_at',
-  'updated_at',
-] as const satisfies readonly (keyof DeliveryView)[];
+/** The columns: a delivery's fields, in the order the document lists them. */
+const COLUMNS = Object.keys(deliveryFields) as (keyof DeliveryView)[];
 
 /**
  * One RFC 4180 field: quoted when it holds a comma, a quote or a line break; null is empty. Text

@@ -1,6 +1,8 @@
 /** What `deliveries/` shares with the rest of the API: its module, sending again, and its views. */
 export { DeliveriesModule } from './deliveries.module';
-export { createdRangeParams, deliveryPaths, deliverySchemas } from './deliveries.openapi';
+export { deliveryPaths, deliverySchemas } from './deliveries.openapi';
+export { createdRange } from './delivery-list-query';
+export { DeliverySchema } from './delivery.schema';
 export {
   presentAttempt,
   presentDelivery,

@@ -4,9 +4,13 @@ import type { EventTypeChanges, EventTypePageRequest, NewEventType } from '@hera
 import { assertNoProblems } from '../common/body-reader';
 import { checkTransformation } from '../common/field-schemas';
 import { bodyValidator, type BodyCheck } from '../common/request-schema';
-import { EventTypeChangesBody, NAME_HINT, NewEventTypeBody } from './event-type.schema';
-import { pageRequest } from '../common/pagination';
-import { ApiError } from '../errors/api-error';
+import { checkCursor, queryValidator, type Query } from '../common/query-schema';
+import {
+  EventTypeChangesBody,
+  EventTypeListQuery,
+  NAME_HINT,
+  NewEventTypeBody,
+} from './event-type.schema';
 
 const readNew = bodyValidator(NewEventTypeBody);
 const readChanges = bodyValidator(EventTypeChangesBody);
@@ -73,29 +77,16 @@ export function readEventTypeChanges(body: unknown): EventTypeChanges {
   };
 }
 
-export interface EventTypeListQuery {
-  limit?: string;
-  cursor?: string;
-  include_archived?: string;
-}
+const readListQuery = queryValidator(EventTypeListQuery);
 
 /** Pages of the catalog go by name, so the cursor carries the last name of the previous page. */
-export function eventTypePageRequest(query: EventTypeListQuery): EventTypePageRequest {
-  const { limit } = pageRequest({ limit: query.limit });
-  let after: string | null = null;
-  if (query.cursor !== undefined) {
-    after = Buffer.from(query.cursor, 'base64url').toString('utf8');
-    if (!isEventTypeName(after)) {
-      throw new ApiError('validation_failed', 'cursor is not a cursor this API returned', [
-        { field: 'cursor', message: 'is not a cursor this API returned' },
-      ]);
-    }
-  }
-  const includeArchived = query.include_archived ?? 'false';
-  if (includeArchived !== 'true' && includeArchived !== 'false') {
-    throw new ApiError('validation_failed', 'include_archived must be true or false', [
-      { field: 'include_archived', message: 'must be true or false' },
-    ]);
-  }
-  return { after, limit, includeArchived: includeArchived === 'true' };
+export function eventTypePageRequest(query: Query): EventTypePageRequest {
+  const checked = readListQuery(query);
+  const after = checkCursor(checked, isEventTypeName);
+  assertNoProblems(checked.problems);
+  return {
+    after,
+    limit: checked.value.limit ?? 20,
+    includeArchived: checked.value.include_archived ?? false,
+  };
 }

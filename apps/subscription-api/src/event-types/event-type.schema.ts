@@ -1,8 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { JsonValue } from '@herald/domain';
 import { EVENT_TYPE_PATTERN } from '../common/openapi-builder';
-import { nullableObject, transformationSchema } from '../common/field-schemas';
+import { dateTime, nullableObject, transformationSchema } from '../common/field-schemas';
 import { Nullable, PROBLEM } from '../common/request-schema';
+import { pageQuery, queryFlag } from '../common/query-schema';
 
 /** The shape of an event type on the wire: what the catalog answers, takes and changes. */
 
@@ -75,9 +76,6 @@ export const EventTypeChangesBody = Type.Partial(Type.Object(changeableFields), 
 });
 export type EventTypeChangesBody = Static<typeof EventTypeChangesBody>;
 
-const dateTime = (description?: string) =>
-  Type.String({ format: 'date-time', ...(description ? { description } : {}) });
-
 export const EventTypeSchema = Type.Object({
   name: Type.String({ example: 'meter_data.received' }),
   ...changeableFields,
@@ -109,4 +107,13 @@ export const EventTypePreviewSchema = Type.Object({
   }),
   raw_body: Nullable(Type.String({ description: 'The exact bytes that would be sent.' })),
   error: Nullable(Type.String({ description: 'Why the transformation gives no body.' })),
+});
+
+/**
+ * `GET /v1/event-types` parameters. Other parameters are ignored, as they always were (a list of
+ * names cannot be widened by a misspelt filter: there is none).
+ */
+export const EventTypeListQuery = Type.Object({
+  ...pageQuery,
+  include_archived: queryFlag('Include archived types (default false).'),
 });

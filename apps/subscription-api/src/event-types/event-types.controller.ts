@@ -1,11 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { Allow, TenantId } from '../auth/principal';
-import {
-  eventTypePageRequest,
-  readEventTypeChanges,
-  readNewEventType,
-  type EventTypeListQuery,
-} from './event-type-input';
+import { eventTypePageRequest, readEventTypeChanges, readNewEventType } from './event-type-input';
+import type { Query as QueryParameters } from '../common/query-schema';
 import { EventTypesService } from './event-types.service';
 import { EventTypePreviewService } from './event-type-preview.service';
 import { readPreview } from '../common/preview';
@@ -26,7 +22,7 @@ export class EventTypesController {
   }
 
   @Get()
-  list(@TenantId() tenantId: string, @Query() query: EventTypeListQuery) {
+  list(@TenantId() tenantId: string, @Query() query: QueryParameters) {
     return this.eventTypes.list(tenantId, eventTypePageRequest(query));
   }
 

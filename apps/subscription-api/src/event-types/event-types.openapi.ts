@@ -3,16 +3,16 @@ import {
   jsonBody,
   jsonResponse,
   pageOf,
-  pageParams,
   pathParam,
-  queryParam,
   ref,
   tenantOnly,
   type Paths,
   type Schema,
 } from '../common/openapi-builder';
+import { queryParameters } from '../common/query-schema';
 import {
   EventTypeChangesBody,
+  EventTypeListQuery,
   EventTypePreviewSchema,
   EventTypeSchema,
   NewEventTypeBody,
@@ -45,13 +45,7 @@ export const eventTypePaths: Paths = {
       summary: 'List event types by name (also those registered on first sight of an event)',
       tags: ['Event types'],
       security: tenantOnly,
-      parameters: [
-        ...pageParams,
-        queryParam('include_archived', 'Include archived types (default false).', {
-          type: 'boolean',
-          default: false,
-        }),
-      ],
+      parameters: queryParameters(EventTypeListQuery),
       responses: {
         '200': jsonResponse('A page of event types.', pageOf(ref('EventType'))),
         ...errorResponses('422'),

@@ -1,15 +1,17 @@
 import {
   isJsonObject,
   isReservedEventType,
-  isValidEventTypeGlob,
   newId,
   validateInboundEvent,
   type EventData,
   type JsonObject,
 } from '@herald/domain';
 import { isEventCursor, type EventFilter, type EventPageRequest } from '@herald/persistence';
-import { assertValid, BodyReader } from '../common/body-reader';
-import { pageRequest } from '../common/pagination';
+import { assertNoProblems } from '../common/body-reader';
+import { checkTimeRange } from '../common/iso-time';
+import { checkCursor, queryValidator, type Query } from '../common/query-schema';
+import { bodyValidator } from '../common/request-schema';
+import { EventListQuery, ReplayBody } from './event.schema';
 import { ApiError } from '../errors/api-error';
 
 /** An envelope ready for `herald.events.inbound`: its id and tenant filled in, as compact JSON. */
@@ -102,69 +104,39 @@ export function readInboundEvent(
   return { id, type: event.type, data: event.data, bytes };
 }
 
-export type EventListQuery = Record<string, unknown>;
-
-const LIST_PARAMETERS = ['type', 'since', 'until', 'limit', 'cursor'];
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
-
-function single(query: EventListQuery, name: string): string | undefined {
-  const value = query[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw invalid(name, 'must be given once');
-  return value;
-}
-
-function time(query: EventListQuery, name: string): string | null {
-  const value = single(query, name);
-  if (value === undefined) return null;
-  if (!ISO_TIME.test(value) || Number.isNaN(Date.parse(value))) {
-    throw invalid(name, 'must be an ISO 8601 time with a zone, e.g. 2024-05-02T12:31:26Z');
-  }
-  return new Date(value).toISOString();
-}
+const readListQuery = queryValidator(EventListQuery);
 
 /**
  * `GET /v1/events` parameters: `type` (an event type or a glob such as `meter_data.*`), `since`
  * (inclusive) and `until` (exclusive) over the received time, `limit` and `cursor`. Unknown
  * parameters are refused, so a misspelt filter does not silently list everything.
  */
-export function readEventListQuery(query: EventListQuery): {
+export function readEventListQuery(query: Query): {
   filter: EventFilter;
   page: EventPageRequest;
 } {
-  for (const name of Object.keys(query)) {
-    if (!LIST_PARAMETERS.includes(name)) throw invalid(name, 'is not a known parameter');
-  }
-  const type = single(query, 'type') ?? null;
-  if (type !== null && !isValidEventTypeGlob(type)) {
-    throw invalid('type', 'is not an event type or glob such as meter_data.* or *');
-  }
-  const since = time(query, 'since');
-  const until = time(query, 'until');
-  if (since !== null && until !== null && until <= since) {
-    throw invalid('until', 'must be later than since');
-  }
-  const { limit } = pageRequest({ limit: single(query, 'limit') });
-  const cursor = single(query, 'cursor');
-  let after: string | null = null;
-  if (cursor !== undefined) {
-    after = Buffer.from(cursor, 'base64url').toString('utf8');
-    if (!isEventCursor(after)) throw invalid('cursor', 'is not a cursor this API returned');
-  }
-  return { filter: { type, since, until }, page: { after, limit } };
+  const checked = readListQuery(query);
+  const { since, until } = checkTimeRange(checked);
+  const after = checkCursor(checked, isEventCursor);
+  assertNoProblems(checked.problems);
+  return {
+    filter: {
+      type: checked.value.type ?? null,
+      since: since?.toISOString() ?? null,
+      until: until?.toISOString() ?? null,
+    },
+    page: { after, limit: checked.value.limit ?? 20 },
+  };
 }
+
+const readReplayBody = bodyValidator(ReplayBody);
 
 /**
  * `POST /v1/events/{id}/replay` body: `{subscription_ids?}`; without it (or null), every subscription
  * that matches the event now. Ids are kept as sent, so problems can name their position.
  */
 export function readReplay(body: unknown): { subscriptionIds: string[] | null } {
-  const reader = new BodyReader(body ?? {});
-  const ids = reader.stringList('subscription_ids', { max: 100 });
-  if (ids !== undefined && ids !== null && ids.length === 0) {
-    reader.problem('subscription_ids', 'must not be empty; leave it out to replay to every match');
-  }
-  reader.onlyKnown(['subscription_ids']);
-  assertValid(reader);
-  return { subscriptionIds: ids ?? null };
+  const { value, problems } = readReplayBody(body ?? {});
+  assertNoProblems(problems);
+  return { subscriptionIds: value.subscription_ids ?? null };
 }

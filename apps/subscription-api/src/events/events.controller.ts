@@ -13,12 +13,8 @@ import { HERALD_CONFIG } from '@herald/config';
 import { HeraldMetrics } from '@herald/observability';
 import { ApiError } from '../errors/api-error';
 import { Allow, TenantId } from '../auth/principal';
-import {
-  readEventListQuery,
-  readInboundEvent,
-  readReplay,
-  type EventListQuery,
-} from './event-input';
+import type { Query as QueryParameters } from '../common/query-schema';
+import { readEventListQuery, readInboundEvent, readReplay } from './event-input';
 import { EventsService } from './events.service';
 import type { SubscriptionApiConfig } from '../subscription-api.config';
 
@@ -58,7 +54,7 @@ export class EventsController {
   }
 
   @Get()
-  list(@TenantId() tenantId: string, @Query() query: EventListQuery) {
+  list(@TenantId() tenantId: string, @Query() query: QueryParameters) {
     const { filter, page } = readEventListQuery(query);
     return this.events.list(tenantId, filter, page);
   }

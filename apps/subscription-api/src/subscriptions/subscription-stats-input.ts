@@ -1,11 +1,13 @@
-import { QueryReader, type Query } from '../common/query-reader';
-import { STATS_WINDOWS, type StatsWindow } from './subscription-stats-window';
+import { assertNoProblems } from '../common/body-reader';
+import { queryValidator, type Query } from '../common/query-schema';
+import { StatsQuery } from './subscription-stats.schema';
+import type { StatsWindow } from './subscription-stats-window';
+
+const readQuery = queryValidator(StatsQuery);
 
 /** `window` (default `24h`); any other parameter is refused, as on every list. */
 export function readStatsQuery(query: Query): { window: StatsWindow } {
-  const reader = new QueryReader(query);
-  const window = reader.oneOf('window', STATS_WINDOWS);
-  reader.onlyKnown(['window']);
-  reader.assertValid();
-  return { window: window ?? '24h' };
+  const { value, problems } = readQuery(query);
+  assertNoProblems(problems);
+  return { window: value.window ?? '24h' };
 }

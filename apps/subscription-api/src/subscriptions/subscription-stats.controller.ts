@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { Allow, TenantId } from '../auth/principal';
-import type { Query as QueryParameters } from '../common/query-reader';
+import type { Query as QueryParameters } from '../common/query-schema';
 import { readStatsQuery } from './subscription-stats-input';
 import { SubscriptionStatsService } from './subscription-stats.service';
 

@@ -1,7 +1,13 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { EVENT_TYPE_GLOB, MAX_IN_FLIGHT_LIMIT, type JsonObject } from '@herald/domain';
 import { ref } from '../common/openapi-builder';
-import { nullableObject, STRING_LIST_PROBLEM, transformationSchema } from '../common/field-schemas';
+import {
+  dateTime,
+  GLOB_HINT,
+  nullableObject,
+  STRING_LIST_PROBLEM,
+  transformationSchema,
+} from '../common/field-schemas';
 import { Nullable, PROBLEM } from '../common/request-schema';
 
 /** The shape of a subscription on the wire: what the API answers, takes and changes. */
@@ -20,7 +26,6 @@ const fieldPaths = (description: string) =>
     ),
   );
 
-const GLOB_HINT = 'is not an event type or glob such as meter_data.* or *';
 const ORDERINGS = ['best_effort', 'strict'] as const;
 
 /** Documented here, read by its kind (`readDestination`): each kind names its own problems. */
@@ -108,9 +113,6 @@ export type SubscriptionChangesBody = Static<typeof SubscriptionChangesBody>;
 
 /** Properties that are the destination's kind's to read. */
 export const READ_BY_KIND = ['destination'];
-
-const dateTime = (description?: string) =>
-  Type.String({ format: 'date-time', ...(description ? { description } : {}) });
 
 export const SubscriptionSchema = Type.Partial(
   Type.Object({

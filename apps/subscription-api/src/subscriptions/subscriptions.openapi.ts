@@ -4,13 +4,13 @@ import {
   jsonBody,
   jsonResponse,
   pageOf,
-  pageParams,
   pathParam,
   ref,
   tenantOnly,
   type Paths,
   type Schema,
 } from '../common/openapi-builder';
+import { pageParams } from '../common/query-schema';
 import {
   CreatedSubscriptionSchema,
   NewSubscriptionBody,

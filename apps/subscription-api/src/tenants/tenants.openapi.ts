@@ -4,12 +4,12 @@ import {
   jsonResponse,
   operatorOnly,
   pageOf,
-  pageParams,
   pathParam,
   ref,
   type Paths,
   type Schema,
 } from '../common/openapi-builder';
+import { pageParams } from '../common/query-schema';
 import { ApiKeyNameBody } from '../api-keys/api-key.schema';
 import { NewTenantBody, TenantChangesBody, TenantSchema } from './tenant.schema';
 
