@@ -778,6 +778,7 @@ export interface components {
              * @enum {string}
              */
             type: "email";
+            /** @description The email addresses to send to. */
             to: string[];
         };
         /** @description Sends each event as one message to an Amazon SQS (or SQS-compatible) queue: the delivered body as message body, with event_type, event_id and delivery_id message attributes. A FIFO queue (its name ending in .fifo) gets the subscription id as MessageGroupId and the delivery id as MessageDeduplicationId. Give queue_name or queue_url, not both. Without keys Herald uses its own AWS credentials (the SDK default chain). */

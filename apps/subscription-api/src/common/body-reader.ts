@@ -7,7 +7,7 @@ import { ApiError, type ApiErrorDetail } from '../errors/api-error';
  */
 export class BodyReader {
   readonly problems: ApiErrorDetail[] = [];
-  private readonly body: JsonObject;
+  readonly body: JsonObject;
 
   constructor(
     body: unknown,

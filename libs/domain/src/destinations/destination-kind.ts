@@ -1,4 +1,6 @@
+import type { Static, TObject, TSchema } from '@sinclair/typebox';
 import type { JsonObject } from '../json';
+import { SECRET, schemaProblems, type FieldProblem } from '../schema-problems';
 
 /**
  * How a setting is entered: `string` and `url` are single values, `string_list` a list of values,
@@ -43,6 +45,8 @@ export const SECRET_MASK = '********';
  */
 export interface DestinationInput {
   readonly problems: readonly unknown[];
+  /** The destination object as given. */
+  readonly body: JsonObject;
   has(field: string): boolean;
   problem(field: string, message: string): void;
   string(
@@ -97,3 +101,86 @@ export const setting = <D extends DestinationShape>(
   secret: options.secret ?? false,
   description,
 });
+
+/**
+ * What a kind's own code may say of a value its schema has checked: `fits` tells whether a field
+ * passed the schema (so its value has the schema's type), `problem` adds what the schema cannot state.
+ */
+export interface SchemaCheck {
+  fits(field: string): boolean;
+  problem(field: string, message: string): void;
+}
+
+/** How a setting is entered, told by its schema: a list, a name → value map, a URL, or a string. */
+function settingTypeOf(schema: TSchema): DestinationSettingType {
+  const types = ([] as unknown[]).concat(
+    schema.type,
+    ((schema.oneOf ?? []) as TSchema[]).map((option): unknown => option.type),
+  );
+  if (types.includes('array')) return 'string_list';
+  if (types.includes('object')) return 'string_map';
+  return schema.format === 'uri' ? 'url' : 'string';
+}
+
+const fieldOf = (name: string): string =>
+  name.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
+
+/** A kind's settings, as its schema states them: every property but `type`, in the schema's order. */
+function settingsOf<D extends DestinationShape>(schema: TObject): KindSetting<D>[] {
+  return Object.entries(schema.properties)
+    .filter(([name]) => name !== 'type')
+    .map(([name, property]) => ({
+      name,
+      field: fieldOf(name) as KindSetting<D>['field'],
+      type: settingTypeOf(property),
+      required: schema.required?.includes(name) ?? false,
+      secret: (property as Record<string, unknown>)[SECRET] === true,
+      description: String(property.description ?? ''),
+    }));
+}
+
+/**
+ * A kind described by one schema: its OpenAPI component, the shape of its input, the first check of
+ * that input (ajv, through the translator the API's bodies use) and its settings. `read` holds only
+ * the rules the schema cannot state and builds the destination from a value; problems are given in
+ * the order of the schema's properties (a list's entries by index), unknown fields last, as a reader
+ * going field by field would find them.
+ */
+export function schemaKind<S extends TObject, D extends DestinationShape>(definition: {
+  type: D['type'];
+  name: string;
+  description: string;
+  schema: S;
+  read: (value: Static<S>, check: SchemaCheck) => D;
+  previewHeaders?: (destination: D) => Record<string, string>;
+}): DestinationKind<D> {
+  const { schema, read, ...rest } = definition;
+  const problemsOf = schemaProblems(schema);
+  const order = Object.keys(schema.properties);
+  const rank = (problem: FieldProblem): [number, number] => {
+    const [, name, index] = /^([^.[]*)(?:\[(\d+)\])?/.exec(problem.field) ?? [];
+    const position = order.indexOf(name);
+    return [position === -1 ? order.length : position, Number(index ?? -1)];
+  };
+  return {
+    ...rest,
+    settings: settingsOf<D>(schema),
+    openApiSchema: schema,
+    read(input: DestinationInput): D {
+      const problems = problemsOf(input.body);
+      const outside = problems.map((problem) => problem.field);
+      const destination = read(input.body, {
+        fits: (field) =>
+          !outside.some(
+            (wrong) =>
+              field === wrong || field.startsWith(`${wrong}.`) || field.startsWith(`${wrong}[`),
+          ),
+        problem: (field, message) => problems.push({ field, message }),
+      });
+      const ranked = problems.map((problem, at) => ({ problem, at, rank: rank(problem) }));
+      ranked.sort((a, b) => a.rank[0] - b.rank[0] || a.rank[1] - b.rank[1] || a.at - b.at);
+      for (const { problem } of ranked) input.problem(problem.field, problem.message);
+      return destination;
+    },
+  };
+}
