@@ -1,4 +1,4 @@
-import type { TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
 import Ajv, { type ErrorObject } from 'ajv';
 
 /** A value's problem, named by the field it is in (`destination.url`, `examples[0]`). */
@@ -16,6 +16,11 @@ export const PROBLEM = 'x-problem';
 
 /** A setting whose value is sealed at rest and masked in answers; an OpenAPI extension keyword. */
 export const SECRET = 'x-secret';
+
+/** A schema that also takes null (`type: [t, 'null']`, as the document has always written it). */
+export function Nullable<T extends TSchema>(schema: T): TUnsafe<Static<T> | null> {
+  return Type.Unsafe<Static<T> | null>({ ...schema, type: [schema.type as string, 'null'] });
+}
 
 /** Every schema's validator; every problem is collected, so one answer tells them all. */
 const ajv = new Ajv({

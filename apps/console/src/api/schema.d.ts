@@ -788,22 +788,31 @@ export interface components {
              * @enum {string}
              */
             type: "sqs";
-            /** @example eu-west-1 */
+            /**
+             * @description The AWS region of the queue, e.g. eu-west-1.
+             * @example eu-west-1
+             */
             region: string;
-            /** @example billing-events */
+            /**
+             * @description The queue name; give this or queue_url.
+             * @example billing-events
+             */
             queue_name?: string | null;
-            /** Format: uri */
+            /**
+             * Format: uri
+             * @description The queue URL; give this or queue_name.
+             */
             queue_url?: string | null;
             /**
-             * @description Given with secret_access_key, or neither.
+             * @description The AWS access key id; given with secret_access_key, or neither.
              * @example AKIAIOSFODNN7EXAMPLE
              */
             access_key_id?: string | null;
-            /** @description Required with access_key_id. Encrypted at rest and masked (********) in responses; sending the mask back on update keeps the stored key. */
+            /** @description The AWS secret access key for access_key_id, required with it. Encrypted at rest and masked (********) in responses; sending the mask back on update keeps the stored key. */
             secret_access_key?: string | null;
             /**
              * Format: uri
-             * @description Another SQS endpoint, for SQS-compatible servers or VPC endpoints.
+             * @description A different SQS endpoint, for SQS-compatible servers or VPC endpoints.
              */
             endpoint_url?: string | null;
         } & ({

@@ -1,14 +1,9 @@
-import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import type { Static, TSchema } from '@sinclair/typebox';
 import { isJsonObject, schemaProblems } from '@herald/domain';
 import type { ApiErrorDetail } from '../errors/api-error';
 
 /** The request schemas word their problems with the translator the destination kinds use too. */
-export { PROBLEM } from '@herald/domain';
-
-/** A schema that also takes null (`type: [t, 'null']`, as the document has always written it). */
-export function Nullable<T extends TSchema>(schema: T): TUnsafe<Static<T> | null> {
-  return Type.Unsafe<Static<T> | null>({ ...schema, type: [schema.type as string, 'null'] });
-}
+export { Nullable, PROBLEM } from '@herald/domain';
 
 /**
  * A request body read against its schema. `value` has the schema's type only in the fields that

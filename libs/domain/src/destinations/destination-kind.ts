@@ -151,10 +151,15 @@ export function schemaKind<S extends TObject, D extends DestinationShape>(defini
   name: string;
   description: string;
   schema: S;
+  /**
+   * How fields go together, which the kind's code checks (so its messages are its own), laid over
+   * the schema in the document only.
+   */
+  documented?: Record<string, unknown>;
   read: (value: Static<S>, check: SchemaCheck) => D;
   previewHeaders?: (destination: D) => Record<string, string>;
 }): DestinationKind<D> {
-  const { schema, read, ...rest } = definition;
+  const { schema, documented, read, ...rest } = definition;
   const problemsOf = schemaProblems(schema);
   const order = Object.keys(schema.properties);
   const rank = (problem: FieldProblem): [number, number] => {
@@ -165,7 +170,7 @@ export function schemaKind<S extends TObject, D extends DestinationShape>(defini
   return {
     ...rest,
     settings: settingsOf<D>(schema),
-    openApiSchema: schema,
+    openApiSchema: { ...schema, ...documented },
     read(input: DestinationInput): D {
       const problems = problemsOf(input.body);
       const outside = problems.map((problem) => problem.field);
