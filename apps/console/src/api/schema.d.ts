@@ -764,9 +764,12 @@ export interface components {
              * @enum {string}
              */
             type: "webhook";
-            /** Format: uri */
+            /**
+             * Format: uri
+             * @description The http or https URL to POST to; redirects are not followed.
+             */
             url: string;
-            /** @description Extra request headers: an object, or a string holding one as JSON (stored and returned as the object); null for none. Values are encrypted at rest and masked in responses. */
+            /** @description Extra request headers, e.g. an Authorization token: an object, or a string holding one as JSON (stored and returned as the object); null for none. Values are encrypted at rest and masked in responses. */
             headers?: null | {
                 [key: string]: string;
             } | string;
@@ -829,19 +832,30 @@ export interface components {
              * @enum {string}
              */
             type: "oauth2_webhook";
-            /** Format: uri */
+            /**
+             * Format: uri
+             * @description The http or https URL to POST to; redirects are not followed.
+             */
             url: string;
-            /** @description Extra request headers (not Authorization): an object, or a string holding one as JSON; null for none. Values are encrypted at rest and masked in responses. */
+            /** @description Extra request headers (not Authorization, which carries the token): an object, or a string holding one as JSON; null for none. Values are encrypted at rest and masked in responses. */
             headers?: null | {
                 [key: string]: string;
             } | string;
-            /** Format: uri */
+            /**
+             * Format: uri
+             * @description The authorization server’s token endpoint, asked with grant_type=client_credentials.
+             */
             token_url: string;
+            /** @description The client id Herald authenticates as (HTTP Basic). */
             client_id: string;
-            /** @description Encrypted at rest and masked (********) in responses; sending the mask back on update keeps the stored secret. */
+            /** @description The client secret for client_id. Encrypted at rest and masked (********) in responses; sending the mask back on update keeps the stored secret. */
             client_secret: string;
-            /** @example events:write */
+            /**
+             * @description The scopes to ask for, separated by spaces.
+             * @example events:write
+             */
             scope?: string | null;
+            /** @description The audience to ask for (sent as `audience`, as Auth0 and others expect). */
             audience?: string | null;
         };
         Destination: components["schemas"]["WebhookDestination"] | components["schemas"]["EmailDestination"] | components["schemas"]["SqsDestination"] | components["schemas"]["Oauth2WebhookDestination"];

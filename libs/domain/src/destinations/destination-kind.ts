@@ -40,29 +40,16 @@ export interface KindSetting<D extends DestinationShape> extends DestinationSett
 export const SECRET_MASK = '********';
 
 /**
- * The reader a kind validates its input with: the API's body reader, which names every bad field
- * and refuses unknown ones. Declared here so kinds stay free of the API's framework.
+ * Where a kind reads its input: the destination object of the API's body reader, which names each
+ * problem with the destination's prefix (`destination.url`). Declared here so kinds stay free of the
+ * API's framework.
  */
 export interface DestinationInput {
-  readonly problems: readonly unknown[];
   /** The destination object as given. */
   readonly body: JsonObject;
-  has(field: string): boolean;
+  /** The field's name in the request (`url` → `destination.url`). */
+  name(field: string): string;
   problem(field: string, message: string): void;
-  string(
-    field: string,
-    options: { required: true; max?: number; pattern?: RegExp; hint?: string },
-  ): string;
-  string(
-    field: string,
-    options: { required?: false; max?: number; pattern?: RegExp; hint?: string },
-  ): string | undefined;
-  stringList(
-    field: string,
-    options?: { required?: boolean; max?: number; each?: (item: string) => string | null },
-  ): string[] | null | undefined;
-  objectOrJsonText(field: string, hint: string): JsonObject | null | undefined;
-  onlyKnown(known: readonly string[]): void;
 }
 
 /**
@@ -87,27 +74,13 @@ export interface DestinationKind<D extends DestinationShape> {
   previewHeaders?(destination: D): Record<string, string>;
 }
 
-export const setting = <D extends DestinationShape>(
-  name: string,
-  field: KindSetting<D>['field'],
-  type: DestinationSettingType,
-  description: string,
-  options: { required?: boolean; secret?: boolean } = {},
-): KindSetting<D> => ({
-  name,
-  field,
-  type,
-  required: options.required ?? false,
-  secret: options.secret ?? false,
-  description,
-});
-
 /**
  * What a kind's own code may say of a value its schema has checked: `fits` tells whether a field
  * passed the schema (so its value has the schema's type), `problem` adds what the schema cannot state.
  */
 export interface SchemaCheck {
   fits(field: string): boolean;
+  name(field: string): string;
   problem(field: string, message: string): void;
 }
 
@@ -156,11 +129,24 @@ export function schemaKind<S extends TObject, D extends DestinationShape>(defini
    * the schema in the document only.
    */
   documented?: Record<string, unknown>;
+  /** Properties the schema documents but the kind's code checks whole (headers given as JSON text). */
+  checkedByCode?: readonly string[];
   read: (value: Static<S>, check: SchemaCheck) => D;
   previewHeaders?: (destination: D) => Record<string, string>;
 }): DestinationKind<D> {
-  const { schema, documented, read, ...rest } = definition;
-  const problemsOf = schemaProblems(schema);
+  const { schema, documented, checkedByCode = [], read, ...rest } = definition;
+  // `type` is the registry's to check: it chose this kind by it. Compiled on the first read, so
+  // the services that only send to destinations do not pay for it.
+  let problemsOf: ((value: unknown) => FieldProblem[]) | undefined;
+  const checked = (): ((value: unknown) => FieldProblem[]) =>
+    (problemsOf ??= schemaProblems({
+      ...schema,
+      required: schema.required?.filter((name) => name !== 'type'),
+      properties: {
+        ...schema.properties,
+        ...Object.fromEntries(['type', ...checkedByCode].map((name) => [name, {}])),
+      },
+    }));
   const order = Object.keys(schema.properties);
   const rank = (problem: FieldProblem): [number, number] => {
     const [, name, index] = /^([^.[]*)(?:\[(\d+)\])?/.exec(problem.field) ?? [];
@@ -172,7 +158,7 @@ export function schemaKind<S extends TObject, D extends DestinationShape>(defini
     settings: settingsOf<D>(schema),
     openApiSchema: { ...schema, ...documented },
     read(input: DestinationInput): D {
-      const problems = problemsOf(input.body);
+      const problems = checked()(input.body);
       const outside = problems.map((problem) => problem.field);
       const destination = read(input.body, {
         fits: (field) =>
@@ -180,6 +166,7 @@ export function schemaKind<S extends TObject, D extends DestinationShape>(defini
             (wrong) =>
               field === wrong || field.startsWith(`${wrong}.`) || field.startsWith(`${wrong}[`),
           ),
+        name: (field) => input.name(field),
         problem: (field, message) => problems.push({ field, message }),
       });
       const ranked = problems.map((problem, at) => ({ problem, at, rank: rank(problem) }));

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { Nullable, PROBLEM, SECRET } from '../../schema-problems';
-import { schemaKind, type SchemaCheck } from '../destination-kind';
+import { schemaKind } from '../destination-kind';
+import { checkHttpUrl } from '../http-settings';
 
 export interface SqsDestination {
   type: 'sqs';
@@ -80,21 +81,6 @@ export const SqsDestinationSchema = Type.Object(
   },
 );
 
-/** A URL the schema let through must parse, be http(s) and carry no credentials. */
-function checkUrl(value: unknown, field: string, check: SchemaCheck): void {
-  if (typeof value !== 'string' || !check.fits(field)) return;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    check.problem(field, 'must be an absolute URL');
-    return;
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    check.problem(field, 'must be an http or https URL');
-  else if (url.username || url.password) check.problem(field, 'must not carry credentials');
-}
-
 const given = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
 export const sqsKind = schemaKind<typeof SqsDestinationSchema, SqsDestination>({
@@ -123,7 +109,7 @@ export const sqsKind = schemaKind<typeof SqsDestinationSchema, SqsDestination>({
   read(value, check): SqsDestination {
     const queueName = given(value.queue_name);
     const queueUrl = given(value.queue_url);
-    checkUrl(queueUrl, 'queue_url', check);
+    checkHttpUrl(queueUrl, 'queue_url', check, true);
     if (queueName === null && queueUrl === null)
       check.problem('queue_name', 'is required unless queue_url is given');
     if (queueName !== null && queueUrl !== null)
@@ -135,7 +121,7 @@ export const sqsKind = schemaKind<typeof SqsDestinationSchema, SqsDestination>({
     if (accessKeyId === null && secretAccessKey !== null)
       check.problem('access_key_id', 'is required with secret_access_key');
     const endpointUrl = given(value.endpoint_url);
-    checkUrl(endpointUrl, 'endpoint_url', check);
+    checkHttpUrl(endpointUrl, 'endpoint_url', check, true);
     return {
       type: 'sqs',
       region: given(value.region) ?? '',
