@@ -30,3 +30,4 @@ export * from './transformation';
 export * from './delivery-preview';
 export * from './retention';
 export * from './console-sessions';
+export * from './schema-problems';

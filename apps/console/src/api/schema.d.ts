@@ -764,9 +764,12 @@ export interface components {
              * @enum {string}
              */
             type: "webhook";
-            /** Format: uri */
+            /**
+             * Format: uri
+             * @description The http or https URL to POST to; redirects are not followed.
+             */
             url: string;
-            /** @description Extra request headers: an object, or a string holding one as JSON (stored and returned as the object); null for none. Values are encrypted at rest and masked in responses. */
+            /** @description Extra request headers, e.g. an Authorization token: an object, or a string holding one as JSON (stored and returned as the object); null for none. Values are encrypted at rest and masked in responses. */
             headers?: null | {
                 [key: string]: string;
             } | string;
@@ -778,6 +781,7 @@ export interface components {
              * @enum {string}
              */
             type: "email";
+            /** @description The email addresses to send to. */
             to: string[];
         };
         /** @description Sends each event as one message to an Amazon SQS (or SQS-compatible) queue: the delivered body as message body, with event_type, event_id and delivery_id message attributes. A FIFO queue (its name ending in .fifo) gets the subscription id as MessageGroupId and the delivery id as MessageDeduplicationId. Give queue_name or queue_url, not both. Without keys Herald uses its own AWS credentials (the SDK default chain). */
@@ -787,22 +791,31 @@ export interface components {
              * @enum {string}
              */
             type: "sqs";
-            /** @example eu-west-1 */
+            /**
+             * @description The AWS region of the queue, e.g. eu-west-1.
+             * @example eu-west-1
+             */
             region: string;
-            /** @example billing-events */
+            /**
+             * @description The queue name; give this or queue_url.
+             * @example billing-events
+             */
             queue_name?: string | null;
-            /** Format: uri */
+            /**
+             * Format: uri
+             * @description The queue URL; give this or queue_name.
+             */
             queue_url?: string | null;
             /**
-             * @description Given with secret_access_key, or neither.
+             * @description The AWS access key id; given with secret_access_key, or neither.
              * @example AKIAIOSFODNN7EXAMPLE
              */
             access_key_id?: string | null;
-            /** @description Required with access_key_id. Encrypted at rest and masked (********) in responses; sending the mask back on update keeps the stored key. */
+            /** @description The AWS secret access key for access_key_id, required with it. Encrypted at rest and masked (********) in responses; sending the mask back on update keeps the stored key. */
             secret_access_key?: string | null;
             /**
              * Format: uri
-             * @description Another SQS endpoint, for SQS-compatible servers or VPC endpoints.
+             * @description A different SQS endpoint, for SQS-compatible servers or VPC endpoints.
              */
             endpoint_url?: string | null;
         } & ({
@@ -819,19 +832,30 @@ export interface components {
              * @enum {string}
              */
             type: "oauth2_webhook";
-            /** Format: uri */
+            /**
+             * Format: uri
+             * @description The http or https URL to POST to; redirects are not followed.
+             */
             url: string;
-            /** @description Extra request headers (not Authorization): an object, or a string holding one as JSON; null for none. Values are encrypted at rest and masked in responses. */
+            /** @description Extra request headers (not Authorization, which carries the token): an object, or a string holding one as JSON; null for none. Values are encrypted at rest and masked in responses. */
             headers?: null | {
                 [key: string]: string;
             } | string;
-            /** Format: uri */
+            /**
+             * Format: uri
+             * @description The authorization server’s token endpoint, asked with grant_type=client_credentials.
+             */
             token_url: string;
+            /** @description The client id Herald authenticates as (HTTP Basic). */
             client_id: string;
-            /** @description Encrypted at rest and masked (********) in responses; sending the mask back on update keeps the stored secret. */
+            /** @description The client secret for client_id. Encrypted at rest and masked (********) in responses; sending the mask back on update keeps the stored secret. */
             client_secret: string;
-            /** @example events:write */
+            /**
+             * @description The scopes to ask for, separated by spaces.
+             * @example events:write
+             */
             scope?: string | null;
+            /** @description The audience to ask for (sent as `audience`, as Auth0 and others expect). */
             audience?: string | null;
         };
         Destination: components["schemas"]["WebhookDestination"] | components["schemas"]["EmailDestination"] | components["schemas"]["SqsDestination"] | components["schemas"]["Oauth2WebhookDestination"];

@@ -1,4 +1,4 @@
-import { findUnsafeJson, isJsonObject, type JsonObject } from '@herald/domain';
+import { isJsonObject, type JsonObject } from '@herald/domain';
 import { ApiError, type ApiErrorDetail } from '../errors/api-error';
 
 /**
@@ -7,7 +7,7 @@ import { ApiError, type ApiErrorDetail } from '../errors/api-error';
  */
 export class BodyReader {
   readonly problems: ApiErrorDetail[] = [];
-  private readonly body: JsonObject;
+  readonly body: JsonObject;
 
   constructor(
     body: unknown,
@@ -21,7 +21,7 @@ export class BodyReader {
     }
   }
 
-  private name(field: string): string {
+  name(field: string): string {
     return this.prefix ? `${this.prefix}.${field}` : field;
   }
 
@@ -94,27 +94,6 @@ export class BodyReader {
       if (problem) this.problem(`${field}[${index}]`, problem);
     });
     return items;
-  }
-
-  /**
-   * An object, or a string holding one as JSON (OpenSolar's API sends `headers` that way); either
-   * way the object is returned. `hint` is the problem for anything else.
-   */
-  objectOrJsonText(field: string, hint: string): JsonObject | null | undefined {
-    const value = this.body[field];
-    if (value === undefined || value === null) return value;
-    if (typeof value !== 'string')
-      return isJsonObject(value) ? value : this.fail(field, hint, undefined);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      return this.fail(field, hint, undefined);
-    }
-    if (!isJsonObject(parsed)) return this.fail(field, hint, undefined);
-    // The body was checked at the door as text; what the text decodes to must pass the same check.
-    const unsafe = findUnsafeJson(parsed, this.name(field));
-    return unsafe ? this.fail(field, `holds JSON where ${unsafe.message}`, undefined) : parsed;
   }
 
   /** Unknown fields are refused, so a misspelt option is not silently ignored. */

@@ -8,7 +8,8 @@ import {
 import type { ApiErrorDetail } from '../errors/api-error';
 import type { Schema } from './openapi-builder';
 import { decodeCursor, NOT_A_CURSOR } from './pagination';
-import { PROBLEM, schemaProblems, type BodyCheck } from './request-schema';
+import { PROBLEM, schemaProblems } from '@herald/domain';
+import type { BodyCheck } from './request-schema';
 
 /** A query string as Express parses it: a repeated parameter is a list. */
 export type Query = Record<string, unknown>;

@@ -1,13 +1,11 @@
+import { Type } from '@sinclair/typebox';
+import { Nullable, PROBLEM, SECRET } from '../../schema-problems';
+import { SECRET_MASK, schemaKind } from '../destination-kind';
 import {
-  SECRET_MASK,
-  setting,
-  type DestinationInput,
-  type DestinationKind,
-} from '../destination-kind';
-import {
+  checkEndpoint,
+  checkHttpUrl,
+  endpointUrlSchema,
   extraHeadersSchema,
-  readEndpointUrl,
-  readExtraHeaders,
   RESERVED_HEADERS,
 } from '../http-settings';
 
@@ -27,105 +25,65 @@ export interface OAuth2WebhookDestination {
 const RESERVED = new Set([...RESERVED_HEADERS, 'authorization']);
 /** RFC 6749 appendix A: client ids and secrets are VSCHARs. */
 const VSCHARS = /^[\x20-\x7E]+$/;
+const VSCHARS_HINT = 'must be one or more printable ASCII characters';
 /** RFC 6749 §3.3: scope tokens of NQCHARs separated by single spaces. */
 const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
-const FIELDS = [
-  'type',
-  'url',
-  'headers',
-  'token_url',
-  'client_id',
-  'client_secret',
-  'scope',
-  'audience',
-] as const;
 
-function readOAuth2Webhook(input: DestinationInput): OAuth2WebhookDestination {
-  const url = readEndpointUrl(input, 'url');
-  const headers = readExtraHeaders(input, RESERVED);
-  const tokenUrl = readEndpointUrl(input, 'token_url');
-  const clientId = input.string('client_id', {
-    required: true,
-    max: 256,
-    pattern: VSCHARS,
-    hint: 'must be one or more printable ASCII characters',
-  });
-  const clientSecret = input.string('client_secret', {
-    required: true,
-    max: 1024,
-    pattern: VSCHARS,
-    hint: 'must be one or more printable ASCII characters',
-  });
-  const scope =
-    input.string('scope', {
-      max: 1000,
-      pattern: SCOPE,
-      hint: 'must be scope tokens separated by single spaces, such as "events:write audit"',
-    }) ?? null;
-  const audience = input.string('audience', { max: 2048, pattern: VSCHARS }) ?? null;
-  input.onlyKnown(FIELDS);
-  return {
-    type: 'oauth2_webhook',
-    url,
-    headers,
-    tokenUrl,
-    clientId,
-    clientSecret,
-    scope,
-    audience,
-  };
-}
-
-export const oauth2WebhookKind: DestinationKind<OAuth2WebhookDestination> = {
-  type: 'oauth2_webhook',
-  name: 'Webhook with OAuth 2.0',
-  description:
-    'POSTs each event as JSON to an HTTP endpoint, signed like a webhook, with an OAuth 2.0 access ' +
-    'token from the client-credentials grant as `Authorization: Bearer`. The token is reused until ' +
-    'shortly before it expires and fetched again once when the endpoint answers 401.',
-  settings: [
-    setting('url', 'url', 'url', 'The http or https URL to POST to; redirects are not followed.', {
-      required: true,
-    }),
-    setting(
-      'headers',
-      'headers',
-      'string_map',
-      'Extra request headers (not Authorization, which carries the token); values are encrypted at rest and masked in responses.',
-      { secret: true },
+export const OAuth2WebhookDestinationSchema = Type.Object(
+  {
+    type: Type.Literal('oauth2_webhook'),
+    url: endpointUrlSchema('The http or https URL to POST to; redirects are not followed.'),
+    headers: Type.Optional(
+      extraHeadersSchema(
+        RESERVED,
+        'Extra request headers (not Authorization, which carries the token): an object, or a string holding one as JSON; null for none. Values are encrypted at rest and masked in responses.',
+        '{"X-Team": "billing"}',
+      ),
     ),
-    setting(
-      'token_url',
-      'tokenUrl',
-      'url',
+    token_url: endpointUrlSchema(
       'The authorization server’s token endpoint, asked with grant_type=client_credentials.',
-      { required: true },
     ),
-    setting(
-      'client_id',
-      'clientId',
-      'string',
-      'The client id Herald authenticates as (HTTP Basic).',
-      {
-        required: true,
-      },
-    ),
-    setting('client_secret', 'clientSecret', 'string', 'The client secret for client_id.', {
-      required: true,
-      secret: true,
+    client_id: Type.String({
+      maxLength: 256,
+      pattern: VSCHARS.source,
+      [PROBLEM]: { pattern: VSCHARS_HINT },
+      description: 'The client id Herald authenticates as (HTTP Basic).',
     }),
-    setting('scope', 'scope', 'string', 'The scopes to ask for, separated by spaces.'),
-    setting(
-      'audience',
-      'audience',
-      'string',
-      'The audience to ask for (sent as `audience`, as Auth0 and others expect).',
+    client_secret: Type.String({
+      maxLength: 1024,
+      pattern: VSCHARS.source,
+      [PROBLEM]: { pattern: VSCHARS_HINT },
+      [SECRET]: true,
+      description:
+        'The client secret for client_id. Encrypted at rest and masked (********) in responses; ' +
+        'sending the mask back on update keeps the stored secret.',
+    }),
+    scope: Type.Optional(
+      Nullable(
+        Type.String({
+          maxLength: 1000,
+          pattern: SCOPE.source,
+          example: 'events:write',
+          [PROBLEM]: {
+            pattern:
+              'must be scope tokens separated by single spaces, such as "events:write audit"',
+          },
+          description: 'The scopes to ask for, separated by spaces.',
+        }),
+      ),
     ),
-  ],
-  read: readOAuth2Webhook,
-  openApiSchema: {
-    type: 'object',
-    required: ['type', 'url', 'token_url', 'client_id', 'client_secret'],
+    audience: Type.Optional(
+      Nullable(
+        Type.String({
+          maxLength: 2048,
+          pattern: VSCHARS.source,
+          [PROBLEM]: { pattern: `must match ${String(VSCHARS)}` },
+          description: 'The audience to ask for (sent as `audience`, as Auth0 and others expect).',
+        }),
+      ),
+    ),
+  },
+  {
     additionalProperties: false,
     description:
       'A webhook (signed the same way) whose receiver wants an OAuth 2.0 access token: Herald gets one ' +
@@ -133,36 +91,38 @@ export const oauth2WebhookKind: DestinationKind<OAuth2WebhookDestination> = {
       'sends it as `Authorization: Bearer`, reuses it until shortly before it expires, and fetches a ' +
       'new one once when the receiver answers 401. A failing token endpoint fails the attempt, which ' +
       'is retried on the schedule.',
-    properties: {
-      type: { const: 'oauth2_webhook' },
-      url: { type: 'string', format: 'uri', maxLength: 2048 },
-      headers: extraHeadersSchema(
-        RESERVED,
-        'Extra request headers (not Authorization): an object, or a string holding one as JSON; null for none. Values are encrypted at rest and masked in responses.',
-        '{"X-Team": "billing"}',
-      ),
-      token_url: { type: 'string', format: 'uri', maxLength: 2048 },
-      client_id: { type: 'string', minLength: 1, maxLength: 256, pattern: '^[\\x20-\\x7E]+$' },
-      client_secret: {
-        type: 'string',
-        minLength: 1,
-        maxLength: 1024,
-        pattern: '^[\\x20-\\x7E]+$',
-        description:
-          'Encrypted at rest and masked (********) in responses; sending the mask back on update ' +
-          'keeps the stored secret.',
-      },
-      scope: {
-        type: ['string', 'null'],
-        maxLength: 1000,
-        pattern: SCOPE.source,
-        example: 'events:write',
-      },
-      audience: { type: ['string', 'null'], maxLength: 2048, pattern: '^[\\x20-\\x7E]+$' },
-    },
+  },
+);
+
+const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+export const oauth2WebhookKind = schemaKind<
+  typeof OAuth2WebhookDestinationSchema,
+  OAuth2WebhookDestination
+>({
+  type: 'oauth2_webhook',
+  name: 'Webhook with OAuth 2.0',
+  description:
+    'POSTs each event as JSON to an HTTP endpoint, signed like a webhook, with an OAuth 2.0 access ' +
+    'token from the client-credentials grant as `Authorization: Bearer`. The token is reused until ' +
+    'shortly before it expires and fetched again once when the endpoint answers 401.',
+  schema: OAuth2WebhookDestinationSchema,
+  checkedByCode: ['headers'],
+  read(value, check): OAuth2WebhookDestination {
+    const endpoint = checkEndpoint(value, check, RESERVED);
+    checkHttpUrl(value.token_url, 'token_url', check);
+    return {
+      type: 'oauth2_webhook',
+      ...endpoint,
+      tokenUrl: text(value.token_url) ?? '',
+      clientId: text(value.client_id) ?? '',
+      clientSecret: text(value.client_secret) ?? '',
+      scope: text(value.scope),
+      audience: text(value.audience),
+    };
   },
   previewHeaders: (destination) => ({
     ...Object.fromEntries(Object.keys(destination.headers).map((name) => [name, SECRET_MASK])),
     Authorization: `Bearer ${SECRET_MASK}`,
   }),
-};
+});
