@@ -172,9 +172,11 @@ describe('seed: SolarNetwork node event hooks', () => {
       return requests.length >= 3 && requests;
     });
     expect(all).toHaveLength(3);
-    const matched = await waitFor('the node 3 /prod aggregate', () =>
-      requestsTo('/solarnetwork/subject'),
-    );
+    // An empty list is not the aggregate: wait until it has come.
+    const matched = await waitFor('the node 3 /prod aggregate', () => {
+      const requests = requestsTo('/solarnetwork/subject');
+      return requests.length >= 1 && requests;
+    });
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(requestsTo('/solarnetwork/subject')).toHaveLength(1);
     expect(JSON.parse(matched[0].body)).toMatchObject({
