@@ -35,7 +35,7 @@ interface Sizes {
   ceilingSeconds: number;
   single: { events: number; capSeconds: number };
   fanout: { events: number; subscriptions: number; capSeconds: number };
-  steady: { ratePerSecond: number; seconds: number; capSeconds: number };
+  steady: { ratePerSecond: number; seconds: number; capSeconds: number; warmUpSeconds: number };
   strict: { events: number; capSeconds: number };
   slow: { events: number; capSeconds: number; delayMs: number };
 }
@@ -45,7 +45,7 @@ export const SIZES: Record<'full' | 'quick', Sizes> = {
     ceilingSeconds: 10,
     single: { events: 20_000, capSeconds: 120 },
     fanout: { events: 2_000, subscriptions: 10, capSeconds: 120 },
-    steady: { ratePerSecond: 1_000, seconds: 30, capSeconds: 120 },
+    steady: { ratePerSecond: 1_000, seconds: 30, capSeconds: 120, warmUpSeconds: 10 },
     strict: { events: 2_000, capSeconds: 60 },
     slow: { events: 1_000, capSeconds: 60, delayMs: 2_000 },
   },
@@ -53,7 +53,7 @@ export const SIZES: Record<'full' | 'quick', Sizes> = {
     ceilingSeconds: 3,
     single: { events: 2_000, capSeconds: 40 },
     fanout: { events: 200, subscriptions: 10, capSeconds: 40 },
-    steady: { ratePerSecond: 200, seconds: 10, capSeconds: 40 },
+    steady: { ratePerSecond: 200, seconds: 10, capSeconds: 40, warmUpSeconds: 3 },
     strict: { events: 500, capSeconds: 30 },
     slow: { events: 300, capSeconds: 30, delayMs: 2_000 },
   },
@@ -117,6 +117,11 @@ export interface ScenarioResult {
     p50: number | null;
     p99: number | null;
   }[];
+  /**
+   * The unmeasured warm-up before the run, when the scenario has one: how the first seconds after a
+   * restart went (accepted→2xx of what it delivered, and how long it took to deliver all of it).
+   */
+  coldStart?: { events: number; seconds: number; latencyMs: Percentiles | null };
   /** Unconsumed messages by topic when the scenario ended: where the pipeline stood. */
   backlogAtEnd: Record<string, number>;
   subscriptions: SubscriptionResult[];
@@ -155,6 +160,12 @@ interface PipelineSpec {
   retention?: string;
   /** Settings the services run with for this scenario only. */
   settings?: Record<string, string>;
+  /**
+   * Seconds of the same load, unmeasured, between the restart and the measured run: a rate scenario
+   * measures a running Herald, not the first seconds of freshly started processes (code not yet
+   * optimised, pools and caches empty), which `coldStart` in the results reports instead.
+   */
+  warmUpSeconds?: number;
 }
 
 interface Created extends SubscriptionSpec {
@@ -162,6 +173,9 @@ interface Created extends SubscriptionSpec {
   /** Its partition of herald.deliveries, when its spec asked about partitions. */
   placed: number | null;
 }
+
+/** A count as the titles and notes show it: 20,000. */
+const n = (count: number): string => count.toLocaleString('en');
 
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
@@ -351,6 +365,42 @@ async function untilMatched(
   }
 }
 
+/**
+ * Publishes `spec.warmUpSeconds` of the scenario's load under a run of its own and waits until all of
+ * it is delivered (or the scenario's cap), so the measured run starts on a Herald that is running.
+ */
+async function warmUp(
+  ctx: ScenarioContext,
+  spec: PipelineSpec,
+  tenantId: string,
+  run: string,
+  measured: Created[],
+): Promise<NonNullable<ScenarioResult['coldStart']>> {
+  const events = Math.round((spec.ratePerSecond ?? 1_000) * (spec.warmUpSeconds ?? 0));
+  ctx.log(`${spec.name}: warming up with ${events} events, not measured`);
+  const started = Date.now();
+  await runLoad('publish', {
+    brokers: ctx.stack.brokers,
+    tenantId,
+    run,
+    count: events,
+    ratePerSecond: spec.ratePerSecond,
+  });
+  const expected = events * measured.length;
+  const deadline = started + spec.capSeconds * 1_000;
+  for (;;) {
+    const { bySubscription } = await ctx.receiver.progress(run);
+    const done = measured.reduce((sum, s) => sum + (bySubscription[s.id] ?? 0), 0);
+    if (done >= expected || Date.now() > deadline) break;
+    await sleep(250);
+  }
+  const seconds = (Date.now() - started) / 1000;
+  const stats = await ctx.receiver.stats(run, Date.now());
+  await ctx.receiver.forget(run);
+  const latencies = measured.flatMap((s) => stats.acceptedMs[s.id] ?? []);
+  return { events, seconds, latencyMs: percentiles(latencies, expected) };
+}
+
 async function runPipeline(ctx: ScenarioContext, spec: PipelineSpec): Promise<ScenarioResult> {
   const run = `${spec.name}-${Date.now().toString(36)}`;
   ctx.log(`${spec.name}: ${spec.title}`);
@@ -360,6 +410,9 @@ async function runPipeline(ctx: ScenarioContext, spec: PipelineSpec): Promise<Sc
   await untilMatched(ctx, tenant.id, run, subscriptions);
   const measured = subscriptions.filter((subscription) => subscription.measured !== false);
   const expected = spec.events * measured.length;
+  const coldStart = spec.warmUpSeconds
+    ? await warmUp(ctx, spec, tenant.id, `${run}-warm`, measured)
+    : undefined;
   ctx.log(`${spec.name}: ${subscriptions.length} subscription(s) matched; publishing`);
 
   let loadPid = 0;
@@ -476,6 +529,14 @@ async function runPipeline(ctx: ScenarioContext, spec: PipelineSpec): Promise<Sc
   const notes: string[] = [];
   if (capped) notes.push(`capped at ${spec.capSeconds} s`);
   for (const exit of exited) notes.push(exit);
+  if (coldStart) {
+    const p99 = coldStart.latencyMs?.delivered.p99;
+    notes.push(
+      `after ${n(coldStart.events)} events of warm-up (not measured; accepted→2xx p99 ` +
+        `${p99 === null || p99 === undefined ? '—' : `${n(p99)} ms`} in those first ` +
+        `${coldStart.seconds.toFixed(0)} s after the restart)`,
+    );
+  }
   if (spec.retention) {
     const kept = await ctx.stack.historyRows(tenant.id);
     notes.push(
@@ -520,6 +581,7 @@ async function runPipeline(ctx: ScenarioContext, spec: PipelineSpec): Promise<Sc
     },
     timeline,
     latencyTimeline,
+    ...(coldStart ? { coldStart } : {}),
     backlogAtEnd,
     subscriptions: subscriptionResults,
     loadAverage: { start: loadStart, end: loadEnd },
@@ -591,7 +653,6 @@ export async function runScenario(
   name: ScenarioName,
 ): Promise<ScenarioResult[]> {
   const sizes = ctx.sizes;
-  const n = (count: number): string => count.toLocaleString('en');
   switch (name) {
     case 'ceiling':
       return [await ceiling(ctx)];
@@ -638,19 +699,21 @@ export async function runScenario(
           events: sizes.steady.ratePerSecond * sizes.steady.seconds,
           ratePerSecond: sizes.steady.ratePerSecond,
           capSeconds: sizes.steady.capSeconds,
+          warmUpSeconds: sizes.steady.warmUpSeconds,
           subscriptions: [fast('steady')],
         }),
       ];
     case 'retention': {
       // The steady stream again, its tenant keeping 10 s of history, purged every 2 s: what the
       // purge (chunked deletes beside the hot statements, and the vacuum after them) costs it.
-      const { ratePerSecond, seconds, capSeconds } = sizes.steady;
+      const { ratePerSecond, seconds, capSeconds, warmUpSeconds } = sizes.steady;
       const result = await runPipeline(ctx, {
         name,
         title: `the same with 10 s of history kept, purged every 2 s`,
         events: ratePerSecond * seconds,
         ratePerSecond,
         capSeconds,
+        warmUpSeconds,
         subscriptions: [fast('retention')],
         retention: '10s',
         settings: { HERALD_RETENTION_INTERVAL: '2s' },
