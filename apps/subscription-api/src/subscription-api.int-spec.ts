@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createService } from '@herald/runtime';
 import { dataSourceOptions } from '@herald/persistence';
-import { ApiClient, testConfig, appUrl } from '@herald/testing';
+import { ApiClient, appUrl, listQueryRefusals, refusalOf, testConfig } from '@herald/testing';
 import { SubscriptionApiModule } from './subscription-api.module';
 
 type ErrorBody = {
@@ -114,6 +114,13 @@ describe('subscription-api on a real PostgreSQL', () => {
       expect(badLimit.body.error.details[0].field).toBe('limit');
     });
 
+    it.each(listQueryRefusals('status'))(
+      'refuses %s on the tenant list with 422 naming it, as every list does',
+      async (_name, query, answer) => {
+        expect(refusalOf(await operator.request('GET', `/v1/tenants?${query}`))).toEqual(answer);
+      },
+    );
+
     it('answers 404 for a tenant that does not exist', async () => {
       expect(
         (await operator.request<ErrorBody>('GET', '/v1/tenants/ten_missing')).body.error.code,
@@ -223,6 +230,16 @@ describe('subscription-api on a real PostgreSQL', () => {
       expect(second.body.data.map((s) => s.destination.url)).toEqual(['https://example.com/2']);
       expect(second.body.next_cursor).toBeNull();
     });
+
+    it.each(listQueryRefusals('event_type'))(
+      'refuses %s on the subscription list with 422 naming it, as every list does',
+      async (_name, query, answer) => {
+        const { client } = await operator.createTenant('list-query');
+        expect(refusalOf(await client.request('GET', `/v1/subscriptions?${query}`))).toEqual(
+          answer,
+        );
+      },
+    );
 
     it('answers 404, leaking nothing, for another tenant’s subscription', async () => {
       const owner = await operator.createTenant('owner');

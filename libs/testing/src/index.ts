@@ -12,3 +12,4 @@ export * from './recording-exporter';
 export * from './loopback';
 export * from './tcp-proxy';
 export * from './chromium';
+export * from './list-query-refusals';

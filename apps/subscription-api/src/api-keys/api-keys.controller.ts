@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Param, Query } from '@nestjs/common';
 import { Allow } from '../auth/principal';
-import { pageRequest, type ListQuery } from '../common/pagination';
+import { readPageQuery, type Query as QueryParameters } from '../common/query-schema';
 import { ApiKeysService } from './api-keys.service';
 
 /** Operator routes: a tenant's API keys (creating one stays on TenantsController). */
@@ -10,8 +10,8 @@ export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
 
   @Get()
-  list(@Param('id') tenantId: string, @Query() query: ListQuery) {
-    return this.apiKeys.list(tenantId, pageRequest(query));
+  list(@Param('id') tenantId: string, @Query() query: QueryParameters) {
+    return this.apiKeys.list(tenantId, readPageQuery(query));
   }
 
   @Delete(':key_id')

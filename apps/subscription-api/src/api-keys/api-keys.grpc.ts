@@ -1,15 +1,9 @@
 import { Controller } from '@nestjs/common';
 import { GrpcMethod, Payload } from '@nestjs/microservices';
 import { Allow, TenantId } from '../auth/principal';
-import { pageRequest } from '../common/pagination';
+import { readPageQuery } from '../common/query-schema';
 import { GrpcField } from '../grpc/grpc-field';
-import {
-  grpcPage,
-  requiredStrings,
-  restBody,
-  withoutNulls,
-  type GrpcListRequest,
-} from '../grpc/grpc-mapping';
+import { grpcPage, requiredStrings, restBody, restQuery, withoutNulls } from '../grpc/grpc-mapping';
 import { readApiKeyName } from './api-key-input';
 import { ApiKeysService } from './api-keys.service';
 import { CallerKeyId } from './caller-key-id';
@@ -24,8 +18,9 @@ export class ApiKeysGrpcController {
   constructor(private readonly apiKeys: ApiKeysService) {}
 
   @GrpcMethod('AdminService', 'ListApiKeys')
-  async list(@GrpcField('tenant_id') tenantId: string, @Payload() request: GrpcListRequest) {
-    return grpcPage(await this.apiKeys.list(tenantId, pageRequest(request)), (key) => key);
+  async list(@GrpcField('tenant_id') tenantId: string, @Payload() request: object) {
+    const page = readPageQuery(restQuery(request, ['tenant_id']));
+    return grpcPage(await this.apiKeys.list(tenantId, page), (key) => key);
   }
 
   @GrpcMethod('AdminService', 'RevokeApiKey')

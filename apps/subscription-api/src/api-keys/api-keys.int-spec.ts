@@ -1,7 +1,14 @@
 import type { INestApplication } from '@nestjs/common';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { createService } from '@herald/runtime';
-import { ApiClient, testConfig, waitFor, appUrl } from '@herald/testing';
+import {
+  ApiClient,
+  appUrl,
+  listQueryRefusals,
+  refusalOf,
+  testConfig,
+  waitFor,
+} from '@herald/testing';
 import { SubscriptionApiModule } from '../subscription-api.module';
 
 /** Typed asymmetric matchers, so object literals in `toEqual` stay free of `any`. */
@@ -105,6 +112,15 @@ describe('API keys on a real PostgreSQL and Kafka', () => {
       );
       expect(badCursor.body.error.details[0].field).toBe('cursor');
     });
+
+    it.each(listQueryRefusals('revoked'))(
+      'refuses %s on the key list with 422 naming it, as every list does',
+      async (_name, query, answer) => {
+        const { tenantId } = await operator.createTenant('list-query');
+        const path = `/v1/tenants/${tenantId}/api-keys?${query}`;
+        expect(refusalOf(await operator.request('GET', path))).toEqual(answer);
+      },
+    );
 
     it('lists only the tenant’s own keys', async () => {
       const one = await operator.createTenant('one');

@@ -10,7 +10,7 @@ import {
   type Paths,
   type Schema,
 } from '../common/openapi-builder';
-import { pageParams } from '../common/query-schema';
+import { PageQuery, queryParameters } from '../common/query-schema';
 import { ApiKeyNameBody, ApiKeySchema, NewApiKeySchema } from './api-key.schema';
 
 export const apiKeySchemas: Record<string, Schema> = {
@@ -25,7 +25,7 @@ export const apiKeyPaths: Paths = {
       summary: 'List a tenant’s API keys (never the keys themselves)',
       tags: ['API keys'],
       security: operatorOnly,
-      parameters: [pathParam('id', 'Tenant id.'), ...pageParams],
+      parameters: [pathParam('id', 'Tenant id.'), ...queryParameters(PageQuery)],
       responses: {
         '200': jsonResponse(
           'A page of keys, revoked and expired ones included.',

@@ -4,7 +4,7 @@ import { eventTypePageRequest, readNewEventType } from '../event-types/event-typ
 import { readEventListQuery } from '../events/event-input';
 import { readNewSubscription } from '../subscriptions/subscription-input';
 import { ApiError } from '../errors/api-error';
-import { pageRequest } from './pagination';
+import { readPageQuery } from './query-schema';
 
 /** The problem a reader throws, as `{code, fields}`, or null when it takes the input. */
 function refusal(read: () => unknown): { code: string; fields: string[] } | null {
@@ -36,7 +36,7 @@ describe('input the document refuses is refused', () => {
       () => readRedrive({ subscription_id: null }),
       ['ids'],
     ],
-    ['an empty cursor', () => pageRequest({ cursor: '' }), ['cursor']],
+    ['an empty cursor', () => readPageQuery({ cursor: '' }), ['cursor']],
     [
       'an empty cursor of the event type list',
       () => eventTypePageRequest({ cursor: '' }),
@@ -55,6 +55,6 @@ describe('input the document refuses is refused', () => {
     expect(readRecover({ since: '2020-01-01T00:00:00Z' }).since.toISOString()).toBe(
       '2020-01-01T00:00:00.000Z',
     );
-    expect(pageRequest({})).toEqual({ after: null, limit: 20 });
+    expect(readPageQuery({})).toEqual({ after: null, limit: 20 });
   });
 });

@@ -24,18 +24,6 @@ export const pathParam = (name: string, description: string): Schema => ({
   schema: { type: 'string', minLength: 1 },
 });
 
-export const queryParam = (
-  name: string,
-  description: string,
-  schema: Schema = { type: 'string', minLength: 1 },
-): Schema => ({
-  name,
-  in: 'query',
-  required: false,
-  description,
-  schema,
-});
-
 /** An event type name, as events and the catalog carry it. */
 export const EVENT_TYPE_PATTERN = '^[A-Za-z0-9_\\-/]+(\\.[A-Za-z0-9_\\-/]+)*$';
 

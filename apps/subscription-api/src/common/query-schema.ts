@@ -5,7 +5,9 @@ import {
   type TObject,
   type TSchema,
 } from '@sinclair/typebox';
+import type { PageRequest } from '@herald/persistence';
 import type { ApiErrorDetail } from '../errors/api-error';
+import { assertNoProblems } from './body-reader';
 import type { Schema } from './openapi-builder';
 import { decodeCursor, NOT_A_CURSOR } from './pagination';
 import { PROBLEM, schemaProblems } from '@herald/domain';
@@ -112,9 +114,6 @@ export function queryParameters(schema: TObject): Schema[] {
   });
 }
 
-/** The page parameters as the document states them, for lists that read them with `pageRequest`. */
-export const pageParams = queryParameters(Type.Object(pageQuery));
-
 /** The page a checked `cursor` continues after; one the API did not return is named a problem. */
 export function checkCursor(
   { value, problems, fits }: BodyCheck<{ cursor?: string }>,
@@ -124,4 +123,17 @@ export function checkCursor(
   const after = decodeCursor(value.cursor, isCursor);
   if (after === null) problems.push({ field: 'cursor', message: NOT_A_CURSOR });
   return after;
+}
+
+/** The query of a list that has nothing to filter by: its page alone (tenants, API keys, subscriptions). */
+export const PageQuery = Type.Object(pageQuery, { additionalProperties: false });
+
+const readPage = queryValidator(PageQuery);
+
+/** `limit` (default 20) and `cursor` of a `PageQuery` list, every bad or unknown parameter named. */
+export function readPageQuery(query: Query): PageRequest {
+  const checked = readPage(query);
+  const after = checkCursor(checked);
+  assertNoProblems(checked.problems);
+  return { after, limit: checked.value.limit ?? 20 };
 }

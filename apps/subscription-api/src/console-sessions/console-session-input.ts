@@ -7,17 +7,16 @@ import {
   type ConsolePage,
   type ConsoleTheme,
 } from '@herald/domain';
-import { assertNoProblems, assertValid, BodyReader } from '../common/body-reader';
+import { assertNoProblems } from '../common/body-reader';
 import { bodyValidator } from '../common/request-schema';
-import { ExchangeBody, NewConsoleSessionBody, RevokeAllBody } from './console-session.schema';
-import { pageRequest, type ListQuery } from '../common/pagination';
+import {
+  ConsoleSessionListQuery,
+  ExchangeBody,
+  NewConsoleSessionBody,
+  RevokeAllBody,
+} from './console-session.schema';
+import { checkCursor, queryValidator } from '../common/query-schema';
 import type { PageRequest } from '@herald/persistence';
-
-function tenantIdIn(reader: BodyReader): string | undefined {
-  const tenantId = reader.string('tenant_id', { max: 200 });
-  if (tenantId === '') reader.problem('tenant_id', 'must not be empty');
-  return tenantId;
-}
 
 export interface NewConsoleSessionInput {
   /** Required of the operator; a tenant may name only itself. */
@@ -92,14 +91,19 @@ export function readRevokeAll(body: unknown): { tenantId: string | undefined } {
   return { tenantId: value.tenant_id ?? undefined };
 }
 
-/** `GET /v1/console-sessions?tenant_id=&limit=&cursor=`. */
-export function readConsoleSessionListQuery(query: ListQuery & { tenant_id?: unknown }): {
+const readListQuery = queryValidator(ConsoleSessionListQuery);
+
+/** `GET /v1/console-sessions?tenant_id=&limit=&cursor=`; any other parameter is refused by name. */
+export function readConsoleSessionListQuery(query: {
+  tenant_id?: unknown;
+  limit?: unknown;
+  cursor?: unknown;
+}): {
   tenantId: string | undefined;
   page: PageRequest;
 } {
-  const reader = new BodyReader(query);
-  const tenantId = tenantIdIn(reader);
-  reader.onlyKnown(['tenant_id', 'limit', 'cursor']);
-  assertValid(reader);
-  return { tenantId, page: pageRequest(query) };
+  const checked = readListQuery(query);
+  const after = checkCursor(checked);
+  assertNoProblems(checked.problems);
+  return { tenantId: checked.value.tenant_id, page: { after, limit: checked.value.limit ?? 20 } };
 }

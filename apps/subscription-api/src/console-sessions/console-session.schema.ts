@@ -3,6 +3,7 @@ import { CONSOLE_PAGES, CONSOLE_THEME_MODES } from '@herald/domain';
 import { ref } from '../common/openapi-builder';
 import { dateTime, STRING_LIST_PROBLEM } from '../common/field-schemas';
 import { Nullable, PROBLEM } from '../common/request-schema';
+import { pageQuery, queryText } from '../common/query-schema';
 
 /** The shape of console links and sessions on the wire: what the API answers and takes. */
 
@@ -182,3 +183,16 @@ export const ExchangedSessionSchema = Type.Object({
 });
 
 export const RevokedCountSchema = Type.Object({ revoked: Type.Integer({ minimum: 0 }) });
+
+/** `GET /v1/console-sessions` parameters. */
+export const ConsoleSessionListQuery = Type.Object(
+  {
+    tenant_id: queryText({
+      maxLength: 200,
+      description:
+        'The operator’s filter (all tenants without it); with an API key, only the key’s own tenant.',
+    }),
+    ...pageQuery,
+  },
+  { additionalProperties: false },
+);

@@ -14,7 +14,7 @@ import { HERALD_CONFIG } from '@herald/config';
 import type { Request } from 'express';
 import { PublicRoute } from '@herald/observability';
 import { Allow, Caller, type Principal } from '../auth/principal';
-import type { ListQuery } from '../common/pagination';
+import type { Query as QueryParameters } from '../common/query-schema';
 import {
   readConsoleSessionListQuery,
   readExchange,
@@ -70,7 +70,7 @@ export class ConsoleSessionsController {
   }
 
   @Get()
-  list(@Caller() caller: Manager, @Query() query: ListQuery & { tenant_id?: unknown }) {
+  list(@Caller() caller: Manager, @Query() query: QueryParameters) {
     const { tenantId, page } = readConsoleSessionListQuery(query);
     return this.sessions.list(caller, tenantId, page);
   }

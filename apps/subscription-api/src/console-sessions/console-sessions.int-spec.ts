@@ -16,7 +16,7 @@ import { hashApiKey } from '@herald/domain';
 import { findFreePort } from '@herald/local-infra';
 import { dataSourceOptions } from '@herald/persistence';
 import { createService } from '@herald/runtime';
-import { ApiClient, appUrl, testConfig } from '@herald/testing';
+import { ApiClient, appUrl, listQueryRefusals, refusalOf, testConfig } from '@herald/testing';
 import { attachGrpc } from '../grpc/attach-grpc';
 import { RetentionPurger } from '../retention/retention-purger';
 import { SubscriptionApiModule } from '../subscription-api.module';
@@ -547,6 +547,20 @@ describe('console links on a real PostgreSQL', () => {
       );
       expect((await session.client.request('GET', '/v1/subscriptions')).status).toBe(401);
     });
+
+    it.each(
+      listQueryRefusals(
+        'status',
+        ['a tenant_id given twice', 'tenant_id=a&tenant_id=b', 'tenant_id', 'must be given once'],
+        ['an empty tenant_id', 'tenant_id=', 'tenant_id', 'must not be empty'],
+      ),
+    )(
+      'refuses %s on the list with 422 naming it, as every list does',
+      async (_name, query, answer) => {
+        const path = `/v1/console-sessions?${query}`;
+        expect(refusalOf(await operator.request('GET', path))).toEqual(answer);
+      },
+    );
 
     it('keeps tenants apart: another tenant’s sessions are not found, listed or revoked', async () => {
       const owner = await operator.createTenant('cs-owner');

@@ -4,14 +4,14 @@ import {
   jsonResponse,
   pageOf,
   pathParam,
-  queryParam,
   ref,
   tenantKeyOrOperator,
   type Paths,
   type Schema,
 } from '../common/openapi-builder';
-import { pageParams } from '../common/query-schema';
+import { queryParameters } from '../common/query-schema';
 import {
+  ConsoleSessionListQuery,
   ConsoleSessionSchema,
   ExchangeBody,
   ExchangedSessionSchema,
@@ -58,14 +58,7 @@ export const consoleSessionPaths: Paths = {
       summary: 'List console links and sessions (never their tokens or keys)',
       tags: ['Console links'],
       security: tenantKeyOrOperator,
-      parameters: [
-        queryParam(
-          'tenant_id',
-          'The operator’s filter (all tenants without it); with an API key, only the key’s own tenant.',
-          { type: 'string', minLength: 1, maxLength: 200 },
-        ),
-        ...pageParams,
-      ],
+      parameters: queryParameters(ConsoleSessionListQuery),
       responses: {
         '200': jsonResponse(
           'A page of links and sessions, oldest first, revoked and expired ones included.',

@@ -3,12 +3,6 @@ import { assertValid, BodyReader } from '../common/body-reader';
 import { ApiError } from '../errors/api-error';
 import { fromListValue, fromStruct, fromValue } from './struct';
 
-/** A list request as gRPC delivers it; the same `limit` and `cursor` as the REST query. */
-export interface GrpcListRequest {
-  limit?: number;
-  cursor?: string;
-}
-
 /** `StringList`: a list of strings that may be absent, which a plain `repeated` cannot tell from empty. */
 export interface GrpcStringList {
   values?: string[];
@@ -95,10 +89,13 @@ function queryText(value: JsonValue): string {
   return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
 }
 
-/** A gRPC list request as the REST query string it means: every set field as text, lists comma-separated. */
-export function restQuery(request: object): Record<string, string> {
+/**
+ * A gRPC list request as the REST query string it means: every set field as text, lists
+ * comma-separated, the fields in `omit` (ids that REST has in the path) dropped.
+ */
+export function restQuery(request: object, omit: readonly string[] = []): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(restBody(request)).map(([field, value]) => [field, queryText(value)]),
+    Object.entries(restBody(request, {}, omit)).map(([field, value]) => [field, queryText(value)]),
   );
 }
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { Allow, TenantId } from '../auth/principal';
-import { pageRequest, type ListQuery } from '../common/pagination';
+import { readPageQuery, type Query as QueryParameters } from '../common/query-schema';
 import {
   readNewSubscription,
   readSecretOverlapMs,
@@ -22,8 +22,8 @@ export class SubscriptionsController {
   }
 
   @Get()
-  list(@TenantId() tenantId: string, @Query() query: ListQuery) {
-    return this.subscriptions.list(tenantId, pageRequest(query));
+  list(@TenantId() tenantId: string, @Query() query: QueryParameters) {
+    return this.subscriptions.list(tenantId, readPageQuery(query));
   }
 
   @Get(':id')

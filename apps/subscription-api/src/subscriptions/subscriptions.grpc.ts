@@ -2,8 +2,8 @@ import { Controller } from '@nestjs/common';
 import { GrpcMethod, Payload } from '@nestjs/microservices';
 import { destinationTypes, type JsonObject } from '@herald/domain';
 import { Allow, TenantId } from '../auth/principal';
-import { pageRequest } from '../common/pagination';
-import { grpcPage, withCleared, withoutNulls, type GrpcListRequest } from '../grpc/grpc-mapping';
+import { readPageQuery } from '../common/query-schema';
+import { grpcPage, restQuery, withCleared, withoutNulls } from '../grpc/grpc-mapping';
 
 /** Fields an update may set back to null (the defaults, or none). */
 const CLEARABLE = [
@@ -102,8 +102,11 @@ export class SubscriptionsGrpcController {
   }
 
   @GrpcMethod('AdminService', 'ListSubscriptions')
-  async list(@Payload() request: GrpcListRequest, @TenantId() tenantId: string) {
-    return grpcPage(await this.subscriptions.list(tenantId, pageRequest(request)), toMessage);
+  async list(@Payload() request: object, @TenantId() tenantId: string) {
+    return grpcPage(
+      await this.subscriptions.list(tenantId, readPageQuery(restQuery(request))),
+      toMessage,
+    );
   }
 
   @GrpcMethod('AdminService', 'GetSubscription')

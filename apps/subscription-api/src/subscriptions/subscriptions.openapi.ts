@@ -10,7 +10,7 @@ import {
   type Paths,
   type Schema,
 } from '../common/openapi-builder';
-import { pageParams } from '../common/query-schema';
+import { PageQuery, queryParameters } from '../common/query-schema';
 import {
   CreatedSubscriptionSchema,
   NewSubscriptionBody,
@@ -68,7 +68,7 @@ export const subscriptionPaths: Paths = {
       summary: 'List subscriptions',
       tags: ['Subscriptions'],
       security: tenantOnly,
-      parameters: pageParams,
+      parameters: queryParameters(PageQuery),
       responses: {
         '200': jsonResponse('A page of subscriptions.', pageOf(ref('Subscription'))),
         ...errorResponses('422'),

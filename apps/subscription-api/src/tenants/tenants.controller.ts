@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { Allow } from '../auth/principal';
-import { pageRequest, type ListQuery } from '../common/pagination';
+import { readPageQuery, type Query as QueryParameters } from '../common/query-schema';
 import { TenantsService } from './tenants.service';
 
 /** Operator routes: tenants and their API keys. */
@@ -16,8 +16,8 @@ export class TenantsController {
   }
 
   @Get()
-  list(@Query() query: ListQuery) {
-    return this.tenants.list(pageRequest(query));
+  list(@Query() query: QueryParameters) {
+    return this.tenants.list(readPageQuery(query));
   }
 
   @Get(':id')

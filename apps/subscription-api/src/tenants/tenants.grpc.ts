@@ -1,8 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { GrpcMethod, Payload } from '@nestjs/microservices';
 import { Allow } from '../auth/principal';
-import { pageRequest } from '../common/pagination';
-import { grpcPage, withoutNulls, type GrpcListRequest } from '../grpc/grpc-mapping';
+import { readPageQuery } from '../common/query-schema';
+import { grpcPage, restQuery, withoutNulls } from '../grpc/grpc-mapping';
 import { TenantsService } from './tenants.service';
 
 /** `herald.admin.v1.AdminService` tenant operations; the same service as REST. */
@@ -17,8 +17,8 @@ export class TenantsGrpcController {
   }
 
   @GrpcMethod('AdminService', 'ListTenants')
-  async list(@Payload() request: GrpcListRequest) {
-    return grpcPage(await this.tenants.list(pageRequest(request)), (tenant) => tenant);
+  async list(@Payload() request: object) {
+    return grpcPage(await this.tenants.list(readPageQuery(restQuery(request))), (tenant) => tenant);
   }
 
   @GrpcMethod('AdminService', 'GetTenant')

@@ -9,7 +9,7 @@ import {
   type Paths,
   type Schema,
 } from '../common/openapi-builder';
-import { pageParams } from '../common/query-schema';
+import { PageQuery, queryParameters } from '../common/query-schema';
 import { ApiKeyNameBody } from '../api-keys/api-key.schema';
 import { NewTenantBody, TenantChangesBody, TenantSchema } from './tenant.schema';
 
@@ -33,7 +33,7 @@ export const tenantPaths: Paths = {
       summary: 'List tenants',
       tags: ['Tenants'],
       security: operatorOnly,
-      parameters: pageParams,
+      parameters: queryParameters(PageQuery),
       responses: {
         '200': jsonResponse('A page of tenants.', pageOf(ref('Tenant'))),
         ...errorResponses('422'),
