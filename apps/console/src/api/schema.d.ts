@@ -660,7 +660,7 @@ export interface components {
              *       }
              *     ]
              */
-            examples: (Record<string, never> | unknown[] | string | number | boolean)[] | null;
+            examples: (Record<string, never> | unknown[] | string | number | boolean)[];
             /**
              * Format: date-time
              * @description When the type was archived; archived types are hidden from the list.
@@ -904,8 +904,8 @@ export interface components {
             transformation?: string | null;
         };
         Subscription: {
-            id?: string;
-            description?: string | null;
+            id: string;
+            description: string | null;
             /** @default true */
             enabled: boolean;
             /**
@@ -918,47 +918,47 @@ export interface components {
              *       "meter_data.*"
              *     ]
              */
-            event_types?: string[];
-            destination?: components["schemas"]["Destination"];
+            event_types: string[];
+            destination: components["schemas"]["Destination"];
             /** @description A predicate over `subject` and `data` paths. */
-            filter?: Record<string, never> | null;
+            filter: Record<string, never> | null;
             /** @description Fire only when one of these dotted fields changed; null means the defaults. */
-            trigger_fields?: string[] | null;
+            trigger_fields: string[] | null;
             /** @description Fields of `data` to deliver; null means the defaults. */
-            payload_fields?: string[] | null;
+            payload_fields: string[] | null;
             /**
              * @description `best_effort`: deliveries start in event order, up to `max_in_flight` at once, and a failed one retries while later ones go on. `strict`: one at a time, and a failing delivery holds the later ones until it succeeds or is dead-lettered.
              * @default best_effort
              * @enum {string}
              */
             ordering: "best_effort" | "strict";
-            rate_limit_per_second?: number | null;
+            rate_limit_per_second: number | null;
             /** @description Best-effort deliveries of this subscription in flight at once; null for the default, 32. Strict subscriptions always have one. */
-            max_in_flight?: number | null;
+            max_in_flight: number | null;
             /**
              * @description Your own JSON object (at most 4 KiB), kept with the subscription and readable by its transformation as `metadata`; null clears it to `{}`.
              * @example {
              *       "hookId": 7
              *     }
              */
-            metadata?: Record<string, never> | null;
+            metadata: Record<string, never>;
             /**
              * @description Shapes the delivered body; null uses the event type's transformation, if any. A [JSONata](https://jsonata.org) expression evaluated for each attempt: its root holds `event` (`id`, `type`, `occurred_at`, `subject`, `changed_fields`, `data` after `payload_fields`), `subscription_id`, `delivery_id`, `attempt` (from 1) and `tenant_id`, and what it returns is the JSON body sent (and signed). One that does not compile, or that uses a regular expression, is refused with 422; one that fails on an event fails that delivery, which is dead-lettered with the reason. Evaluation is bounded: 100 ms, 300 levels, 100,000-item sequences, a 256 KiB body. Null: the standard body.
              * @example {"event_id": event.type, "delivery_id": delivery_id, "payload": event.data}
              */
-            transformation?: string | null;
+            transformation: string | null;
             /** @enum {string} */
-            status?: "active" | "disabled";
-            disabled_reason?: string | null;
+            status: "active" | "disabled";
+            disabled_reason: string | null;
             /**
              * Format: date-time
              * @description Since when its attempts have failed with no success between (a run that lasts `HERALD_AUTO_DISABLE_AFTER` disables it); null: not failing.
              */
-            failing_since?: string | null;
+            failing_since: string | null;
             /** Format: date-time */
-            created_at?: string;
+            created_at: string;
             /** Format: date-time */
-            updated_at?: string;
+            updated_at: string;
         };
         CreatedSubscription: components["schemas"]["Subscription"] & {
             /** @example whsec_… */

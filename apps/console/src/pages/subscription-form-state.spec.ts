@@ -163,6 +163,10 @@ describe('formValues', () => {
     transformation: null,
     metadata: {},
     status: 'active',
+    disabled_reason: null,
+    failing_since: null,
+    created_at: '2026-01-01T00:00:00Z',
+    updated_at: '2026-01-01T00:00:00Z',
   };
 
   it('shows what the API answered, catalog types as checked boxes and others as text', () => {

@@ -1,11 +1,15 @@
+import type { Static } from '@sinclair/typebox';
 import type { ConsoleSession, ConsoleTheme } from '@herald/domain';
+import type { ConsoleSessionSchema } from './console-session.schema';
+
+export type ConsoleSessionView = Static<typeof ConsoleSessionSchema>;
 
 /** A theme as the API shows it; null: the console's own look. */
-export const presentConsoleTheme = (theme: ConsoleTheme | null) =>
+export const presentConsoleTheme = (theme: ConsoleTheme | null): ConsoleSessionView['theme'] =>
   theme && { accent: theme.accent, logo_url: theme.logoUrl, mode: theme.mode };
 
 /** A console session as the API shows it: never its link token, its key nor their hashes. */
-export const presentConsoleSession = (session: ConsoleSession) => ({
+export const presentConsoleSession = (session: ConsoleSession): ConsoleSessionView => ({
   id: session.id,
   tenant_id: session.tenantId,
   created_by: session.createdBy,
@@ -18,5 +22,3 @@ export const presentConsoleSession = (session: ConsoleSession) => ({
   revoked_at: session.revokedAt,
   created_at: session.createdAt,
 });
-
-export type ConsoleSessionView = ReturnType<typeof presentConsoleSession>;

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { DELIVERY_ORIGINS, DELIVERY_STATUSES } from '@herald/domain';
 import { ref } from '../common/openapi-builder';
 import { dateTime } from '../common/field-schemas';
@@ -64,7 +64,7 @@ export const DeliveryAttemptSchema = Type.Object({
 
 export const DeliveryDetailSchema = Type.Object({
   ...deliveryFields,
-  attempts: Type.Array(Type.Unsafe(ref('DeliveryAttempt')), {
+  attempts: Type.Array(Type.Unsafe<Static<typeof DeliveryAttemptSchema>>(ref('DeliveryAttempt')), {
     description: 'Every attempt, in order.',
   }),
   redriven_at: time(

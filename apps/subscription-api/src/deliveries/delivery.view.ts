@@ -1,7 +1,17 @@
 import type { Attempt, Delivery } from '@herald/domain';
 import type { DeliveryRecord } from '@herald/persistence';
+import type { Static } from '@sinclair/typebox';
+import type {
+  DeliveryAttemptSchema,
+  DeliveryDetailSchema,
+  DeliverySchema,
+} from './delivery.schema';
 
-export const presentDelivery = (delivery: Delivery) => ({
+export type DeliveryView = Static<typeof DeliverySchema>;
+export type AttemptView = Static<typeof DeliveryAttemptSchema>;
+export type DeliveryDetailView = Static<typeof DeliveryDetailSchema>;
+
+export const presentDelivery = (delivery: Delivery): DeliveryView => ({
   id: delivery.id,
   webhook_id: delivery.messageId,
   subscription_id: delivery.subscriptionId,
@@ -16,9 +26,7 @@ export const presentDelivery = (delivery: Delivery) => ({
   updated_at: delivery.updatedAt,
 });
 
-export type DeliveryView = ReturnType<typeof presentDelivery>;
-
-export const presentAttempt = (attempt: Attempt) => ({
+export const presentAttempt = (attempt: Attempt): AttemptView => ({
   attempt: attempt.attempt,
   started_at: attempt.startedAt,
   duration_ms: attempt.durationMs,
@@ -31,13 +39,12 @@ export const presentAttempt = (attempt: Attempt) => ({
   ...(attempt.requestBody === null ? {} : { request_body: attempt.requestBody }),
 });
 
-export type AttemptView = ReturnType<typeof presentAttempt>;
-
 /** A delivery with its whole attempt history (the queue view), and when it was last sent again. */
-export const presentDeliveryDetail = (delivery: DeliveryRecord, attempts: readonly Attempt[]) => ({
+export const presentDeliveryDetail = (
+  delivery: DeliveryRecord,
+  attempts: readonly Attempt[],
+): DeliveryDetailView => ({
   ...presentDelivery(delivery),
   attempts: attempts.map(presentAttempt),
   redriven_at: delivery.redrivenAt,
 });
-
-export type DeliveryDetailView = ReturnType<typeof presentDeliveryDetail>;

@@ -16,6 +16,25 @@ const fieldList = (description: string) =>
     }),
   );
 
+/** Null only clears them in a request: an answer always has the list. */
+const examples = Type.Array(
+  Type.Unsafe<JsonValue>({
+    type: ['object', 'array', 'string', 'number', 'boolean'],
+    // What the examples' check (exampleProblems) said of a null before the schema did.
+    [PROBLEM]:
+      'is not what an event may carry: data is required: null is not a payload (send {} or [] ' +
+      'for an event without one)',
+  }),
+  {
+    maxItems: 10,
+    description:
+      'Sample `data` of events of this type, each valid as an event’s `data` and against `schema` ' +
+      'when there is one; together at most HERALD_MAX_EVENT_BYTES of JSON. A test send without ' +
+      '`data` sends the first. Null in a PATCH clears them; an answer always has the list.',
+    example: [{ meter_id: 'm-1', reading_count: 48 }],
+  },
+);
+
 const changeableFields = {
   description: Type.String({ maxLength: 1000 }),
   schema: nullableObject({
@@ -28,25 +47,7 @@ const changeableFields = {
   transformation: transformationSchema(
     'The default body transformation of subscriptions of this type that have none of their own.',
   ),
-  examples: Nullable(
-    Type.Array(
-      Type.Unsafe<JsonValue>({
-        type: ['object', 'array', 'string', 'number', 'boolean'],
-        // What the examples' check (exampleProblems) said of a null before the schema did.
-        [PROBLEM]:
-          'is not what an event may carry: data is required: null is not a payload (send {} or [] ' +
-          'for an event without one)',
-      }),
-      {
-        maxItems: 10,
-        description:
-          'Sample `data` of events of this type, each valid as an event’s `data` and against `schema` ' +
-          'when there is one; together at most HERALD_MAX_EVENT_BYTES of JSON. A test send without ' +
-          '`data` sends the first. Null in a PATCH clears them; an answer always has the list.',
-        example: [{ meter_id: 'm-1', reading_count: 48 }],
-      },
-    ),
-  ),
+  examples: Nullable(examples),
 };
 
 export const NAME_HINT =
@@ -79,6 +80,7 @@ export type EventTypeChangesBody = Static<typeof EventTypeChangesBody>;
 export const EventTypeSchema = Type.Object({
   name: Type.String({ example: 'meter_data.received' }),
   ...changeableFields,
+  examples,
   archived_at: Nullable(
     dateTime('When the type was archived; archived types are hidden from the list.'),
   ),

@@ -1,6 +1,10 @@
+import type { Static } from '@sinclair/typebox';
 import type { EventType } from '@herald/persistence';
+import type { EventTypeSchema } from './event-type.schema';
 
-export const presentEventType = (eventType: EventType) => ({
+export type EventTypeView = Static<typeof EventTypeSchema>;
+
+export const presentEventType = (eventType: EventType): EventTypeView => ({
   name: eventType.name,
   description: eventType.description,
   schema: eventType.schema,
@@ -12,5 +16,3 @@ export const presentEventType = (eventType: EventType) => ({
   created_at: eventType.createdAt,
   updated_at: eventType.updatedAt,
 });
-
-export type EventTypeView = ReturnType<typeof presentEventType>;

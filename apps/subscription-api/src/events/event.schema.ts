@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { EVENT_TYPE_GLOB } from '@herald/domain';
+import { EVENT_TYPE_GLOB, type EventData } from '@herald/domain';
 import { EVENT_TYPE_PATTERN, ref } from '../common/openapi-builder';
 import { dateTime, GLOB_HINT, STRING_LIST_PROBLEM } from '../common/field-schemas';
 import { pageQuery, queryText, queryTime } from '../common/query-schema';
@@ -11,7 +11,7 @@ import { DeliverySchema } from '../deliveries';
 export const EVENT_ID_PATTERN = '^[A-Za-z0-9_.:-]{1,200}$';
 
 /** An event's payload: any JSON value but null (issue 13: Openvolt's readings are a list). */
-const eventData = Type.Unsafe<unknown>({
+const eventData = Type.Unsafe<EventData>({
   type: ['object', 'array', 'string', 'number', 'boolean'],
   description:
     'The payload: any JSON value but null — an object, a list (such as Openvolt’s ' +
@@ -121,7 +121,7 @@ export const EventSchema = Type.Object({
       },
     ),
   ),
-  deliveries: Type.Array(Type.Unsafe(ref('EventDelivery')), {
+  deliveries: Type.Array(Type.Unsafe<Static<typeof EventDeliverySchema>>(ref('EventDelivery')), {
     description: 'Every delivery of the event, oldest first: its first flow, replays, retries.',
   }),
 });

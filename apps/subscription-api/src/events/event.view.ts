@@ -1,8 +1,14 @@
 import type { Delivery, HeraldEvent } from '@herald/domain';
 import type { EventFailure, EventSummary } from '@herald/persistence';
+import type { Static } from '@sinclair/typebox';
+import type { EventDeliverySchema, EventSchema, EventSummarySchema } from './event.schema';
+
+export type EventSummaryView = Static<typeof EventSummarySchema>;
+export type EventDeliveryView = Static<typeof EventDeliverySchema>;
+export type EventView = Static<typeof EventSchema>;
 
 /** A list item: no `data`, like Svix and Stripe lists; `GET /v1/events/{id}` has it. */
-export const presentEventSummary = (event: EventSummary) => ({
+export const presentEventSummary = (event: EventSummary): EventSummaryView => ({
   id: event.id,
   type: event.type,
   occurred_at: event.occurredAt,
@@ -11,7 +17,7 @@ export const presentEventSummary = (event: EventSummary) => ({
   changed_fields: event.changedFields,
 });
 
-export const presentEventDelivery = (delivery: Delivery) => ({
+export const presentEventDelivery = (delivery: Delivery): EventDeliveryView => ({
   id: delivery.id,
   webhook_id: delivery.messageId,
   subscription_id: delivery.subscriptionId,
@@ -27,7 +33,7 @@ export const presentEvent = (
   event: HeraldEvent,
   deliveries: readonly Delivery[],
   failure: EventFailure | null,
-) => ({
+): EventView => ({
   ...presentEventSummary(event),
   data: event.data,
   deliveries: deliveries.map(presentEventDelivery),
@@ -35,7 +41,3 @@ export const presentEvent = (
     ? { code: failure.code, message: failure.message, failed_at: failure.failedAt }
     : null,
 });
-
-export type EventSummaryView = ReturnType<typeof presentEventSummary>;
-export type EventDeliveryView = ReturnType<typeof presentEventDelivery>;
-export type EventView = ReturnType<typeof presentEvent>;

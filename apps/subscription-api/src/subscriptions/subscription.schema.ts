@@ -114,22 +114,22 @@ export type SubscriptionChangesBody = Static<typeof SubscriptionChangesBody>;
 /** Properties that are the destination's kind's to read. */
 export const READ_BY_KIND = ['destination'];
 
-export const SubscriptionSchema = Type.Partial(
-  Type.Object({
-    id: Type.String(),
-    ...subscriptionFields,
-    status: Type.Unsafe<'active' | 'disabled'>({ type: 'string', enum: ['active', 'disabled'] }),
-    disabled_reason: Nullable(Type.String()),
-    failing_since: Nullable(
-      dateTime(
-        'Since when its attempts have failed with no success between (a run that lasts ' +
-          '`HERALD_AUTO_DISABLE_AFTER` disables it); null: not failing.',
-      ),
+/** What the API answers: every field, and `metadata` always an object (`{}` for none). */
+export const SubscriptionSchema = Type.Object({
+  id: Type.String(),
+  ...subscriptionFields,
+  metadata: Type.Unsafe<JsonObject>({ ...subscriptionFields.metadata, type: 'object' }),
+  status: Type.Unsafe<'active' | 'disabled'>({ type: 'string', enum: ['active', 'disabled'] }),
+  disabled_reason: Nullable(Type.String()),
+  failing_since: Nullable(
+    dateTime(
+      'Since when its attempts have failed with no success between (a run that lasts ' +
+        '`HERALD_AUTO_DISABLE_AFTER` disables it); null: not failing.',
     ),
-    created_at: dateTime(),
-    updated_at: dateTime(),
-  }),
-);
+  ),
+  created_at: dateTime(),
+  updated_at: dateTime(),
+});
 
 export const CreatedSubscriptionSchema = Type.Intersect([
   Type.Unsafe(ref('Subscription')),

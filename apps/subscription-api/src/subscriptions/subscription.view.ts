@@ -1,6 +1,10 @@
+import type { Static } from '@sinclair/typebox';
 import { presentDestination, type Subscription } from '@herald/domain';
+import type { SubscriptionSchema } from './subscription.schema';
 
-export const presentSubscription = (subscription: Subscription) => ({
+export type SubscriptionView = Static<typeof SubscriptionSchema>;
+
+export const presentSubscription = (subscription: Subscription): SubscriptionView => ({
   id: subscription.id,
   description: subscription.description,
   enabled: subscription.enabled,
@@ -21,5 +25,3 @@ export const presentSubscription = (subscription: Subscription) => ({
   created_at: subscription.createdAt,
   updated_at: subscription.updatedAt,
 });
-
-export type SubscriptionView = ReturnType<typeof presentSubscription>;

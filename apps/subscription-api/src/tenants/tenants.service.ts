@@ -1,18 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { formatDuration, type Tenant } from '@herald/domain';
 import { RetentionRepository, TenantsRepository, type PageRequest } from '@herald/persistence';
 import { pageResponse } from '../common/pagination';
+import { presentTenant } from './tenant.view';
 import { presentApiKey } from '../api-keys/api-key.view';
 import { readApiKeyName } from '../api-keys/api-key-input';
 import { readNewTenant, readTenantChanges } from './tenant-input';
 import { notFound } from '../errors/api-error';
-
-export const presentTenant = (tenant: Tenant) => ({
-  id: tenant.id,
-  name: tenant.name,
-  created_at: tenant.createdAt,
-  retention: tenant.retentionMs === null ? null : formatDuration(tenant.retentionMs),
-});
 
 /** Tenants and the creation of their API keys (operator); REST and gRPC call this. */
 @Injectable()

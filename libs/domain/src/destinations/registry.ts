@@ -1,4 +1,4 @@
-import type { JsonObject } from '../json';
+import type { JsonObject, JsonValue } from '../json';
 import {
   SECRET_MASK,
   type DestinationInput,
@@ -84,12 +84,12 @@ function mask(setting: KindSetting<DestinationShape>, value: unknown): unknown {
 }
 
 /** The destination as answers show it: its settings by name, secret values masked. */
-export function presentDestination(destination: Destination): Record<string, unknown> {
+export function presentDestination(destination: Destination): JsonObject {
   const fields = fieldsOf(destination);
-  const view: Record<string, unknown> = { type: destination.type };
+  const view: JsonObject = { type: destination.type };
   for (const setting of kindOf(destination).settings) {
     const value = fields[setting.field] ?? null;
-    view[setting.name] = setting.secret ? mask(setting, value) : value;
+    view[setting.name] = (setting.secret ? mask(setting, value) : value) as JsonValue;
   }
   return view;
 }
