@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { errorMessage, type ApiClient, type Schemas } from '../api/client';
+import { deliveryStatusValues } from '../api/schema';
 import { href } from '../routes';
 
 /** What a page loading one thing from the API shows: the thing, or why there is none. */
@@ -13,13 +14,8 @@ export type Loaded<T> =
 
 export type DeliveryStatus = Schemas['Delivery']['status'];
 
-export const DELIVERY_STATUSES: readonly DeliveryStatus[] = [
-  'pending',
-  'succeeded',
-  'retrying',
-  'failed',
-  'dead',
-];
+/** In the document's order, which is the domain's (libs/domain lists them once). */
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = deliveryStatusValues;
 
 /** Statuses that will change by themselves: a page showing one refreshes until it settles. */
 export function inFlight(status: DeliveryStatus): boolean {

@@ -5,7 +5,7 @@ import './stats.css';
 type Stats = Schemas['SubscriptionStats'];
 type Bucket = Schemas['SubscriptionStatsBucket'];
 type Window = Stats['window'];
-type Outcome = 'succeeded' | 'retrying' | 'pending' | 'failed' | 'dead';
+type Outcome = Schemas['Delivery']['status'];
 
 const WINDOWS: { value: Window; label: string }[] = [
   { value: '1h', label: 'Last hour' },

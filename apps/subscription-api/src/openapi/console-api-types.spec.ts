@@ -18,7 +18,7 @@ describe("the console's generated API types", () => {
         [join(ROOT, 'scripts/console-api-types.js'), file],
         { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
       );
-      const committed = readFileSync(join(ROOT, 'apps/console/src/api/schema.d.ts'), 'utf8');
+      const committed = readFileSync(join(ROOT, 'apps/console/src/api/schema.ts'), 'utf8');
       expect(committed).toBe(generated);
     } finally {
       rmSync(dir, { recursive: true, force: true });

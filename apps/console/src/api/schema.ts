@@ -4763,3 +4763,4 @@ export interface operations {
         };
     };
 }
+export const deliveryStatusValues = ["pending","succeeded","retrying","failed","dead"] as const satisfies readonly components["schemas"]["Delivery"]["status"][];
