@@ -25,10 +25,7 @@ const destinationSchemaName = (type: DestinationType): string =>
 
 /** Each kind's own schema, as its folder in the domain describes it. */
 const destinationSchemas: Record<string, Schema> = Object.fromEntries(
-  DESTINATION_TYPES.map((type) => [
-    destinationSchemaName(type),
-    DESTINATION_KINDS[type].openApiSchema,
-  ]),
+  DESTINATION_TYPES.map((type) => [destinationSchemaName(type), DESTINATION_KINDS[type].schema]),
 );
 
 export const subscriptionSchemas: Record<string, Schema> = {

@@ -66,7 +66,7 @@ export interface DestinationKind<D extends DestinationShape> {
   /** Reads `{type, ...settings}` from a request body, naming every problem on `input`. */
   read(input: DestinationInput): D;
   /** The OpenAPI 3.1 schema of the destination as a request body and a view. */
-  openApiSchema: Record<string, unknown>;
+  schema: Record<string, unknown>;
   /**
    * The extra HTTP headers a request to it carries, secret values masked, for previews; omitted
    * for kinds that do not send HTTP requests.
@@ -156,7 +156,7 @@ export function schemaKind<S extends TObject, D extends DestinationShape>(defini
   return {
     ...rest,
     settings: settingsOf<D>(schema),
-    openApiSchema: { ...schema, ...documented },
+    schema: { ...schema, ...documented },
     read(input: DestinationInput): D {
       const problems = checked()(input.body);
       const outside = problems.map((problem) => problem.field);
