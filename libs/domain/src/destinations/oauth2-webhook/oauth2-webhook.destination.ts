@@ -9,7 +9,12 @@ import {
   RESERVED_HEADERS,
 } from '../http-settings';
 
-/** A webhook whose receiver wants an OAuth 2.0 access token, got with the client-credentials grant. */
+/**
+ * A webhook whose receiver wants an OAuth 2.0 access token, got with the client-credentials grant.
+ * Kept beside the schema's snake_case input rather than derived from it, as `SqsDestination` is: its
+ * names are the stored ones (`tokenUrl`, the sealed `clientSecret`), the headers are parsed from
+ * either form the input takes, and a setting left out is null.
+ */
 export interface OAuth2WebhookDestination {
   type: 'oauth2_webhook';
   url: string;

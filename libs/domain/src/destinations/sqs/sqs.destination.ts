@@ -3,6 +3,12 @@ import { Nullable, PROBLEM, SECRET } from '../../schema-problems';
 import { schemaKind } from '../destination-kind';
 import { checkHttpUrl } from '../http-settings';
 
+/**
+ * The destination as Herald keeps it, beside the schema's snake_case input (`Static<typeof
+ * SqsDestinationSchema>`) rather than derived from it: its names are the stored ones (subscriptions'
+ * `destination` JSON, its sealed secrets, the SQL that reads `queueUrl`), and every setting left out
+ * is null here. Each setting's `field` maps one name to the other.
+ */
 export interface SqsDestination {
   type: 'sqs';
   region: string;
