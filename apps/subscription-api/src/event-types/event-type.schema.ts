@@ -115,7 +115,10 @@ export const EventTypePreviewSchema = Type.Object({
  * `GET /v1/event-types` parameters. Other parameters are ignored, as they always were (a list of
  * names cannot be widened by a misspelt filter: there is none).
  */
-export const EventTypeListQuery = Type.Object({
-  ...pageQuery,
-  include_archived: queryFlag('Include archived types (default false).'),
-});
+export const EventTypeListQuery = Type.Object(
+  {
+    ...pageQuery,
+    include_archived: queryFlag('Include archived types (default false).'),
+  },
+  { additionalProperties: false },
+);

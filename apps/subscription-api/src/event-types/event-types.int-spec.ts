@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { createService } from '@herald/runtime';
-import { ApiClient, testConfig, appUrl } from '@herald/testing';
+import { ApiClient, testConfig, appUrl, listQueryRefusals, refusalOf } from '@herald/testing';
 import { SubscriptionApiModule } from '../subscription-api.module';
 
 /** Typed asymmetric matchers, so object literals in `toEqual` stay free of `any`. */
@@ -452,6 +452,14 @@ describe('event types on a real PostgreSQL', () => {
     expect(response.status).toBe(422);
     expect(response.body.error.details[0].field).toBe(field);
   });
+
+  it.each(listQueryRefusals('archived'))(
+    'refuses %s on the event-type list with 422 naming it, as every list does',
+    async (_name, query, answer) => {
+      const { client } = await operator.createTenant('list-query');
+      expect(refusalOf(await client.request('GET', `/v1/event-types?${query}`))).toEqual(answer);
+    },
+  );
 
   it.each([
     ['GET', '/v1/event-types/nothing.here', undefined],
