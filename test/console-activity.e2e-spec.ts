@@ -4,7 +4,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import type { Browser, Page } from 'playwright-core';
 import { ApiClient, launchChromium, testConfig, waitFor, WebhookReceiver } from '@herald/testing';
 import { buildConsole } from './support/build-console';
-import { startHerald, untilMatcherKnows, type RunningHerald } from './support/herald-harness';
+import { startHerald, untilIngestKnows, type RunningHerald } from './support/herald-harness';
 
 const ROOT = resolve(__dirname, '..');
 const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
@@ -55,7 +55,7 @@ describe('the console: events, deliveries and dead letters in a real browser', (
     });
     expect(created.status).toBe(201);
     // Publishing before the matcher holds the subscription would race it.
-    await untilMatcherKnows(herald, created.body.id);
+    await untilIngestKnows(herald, created.body.id);
     return created.body;
   }
 

@@ -1,7 +1,7 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { Topics, type SubscriptionChangeMessage } from '@herald/contracts';
 import { ApiClient, testConfig, TopicRecorder, waitFor, WebhookReceiver } from '@herald/testing';
-import { startHerald, untilMatcherKnows, type RunningHerald } from './support/herald-harness';
+import { startHerald, untilIngestKnows, type RunningHerald } from './support/herald-harness';
 
 /**
  * The deliverer writes to the outbox when it disables a subscription, and relays the outbox itself:
@@ -46,7 +46,7 @@ describe('a subscription the deliverer disables, with no subscription API runnin
   });
 
   it('reaches the changelog and the matcher, which matches it no more', async () => {
-    await untilMatcherKnows(herald, subscriptionId);
+    await untilIngestKnows(herald, subscriptionId);
     const changelog = await TopicRecorder.start<SubscriptionChangeMessage>(
       config.kafka.brokers,
       Topics.subscriptionsChangelog.name,
@@ -68,7 +68,7 @@ describe('a subscription the deliverer disables, with no subscription API runnin
       // The receiver answers 410: the deliverer disables the subscription, and its own relay
       // publishes the change.
       await waitFor('the delivery to be refused with 410', () => receiver.requests.length > 0);
-      await untilMatcherKnows(herald, subscriptionId, false);
+      await untilIngestKnows(herald, subscriptionId, false);
       await waitFor('the disable on the changelog', () =>
         changelog.messages.some((message) => message.subscription?.status === 'disabled'),
       );

@@ -16,7 +16,7 @@ import {
 import { runMigrations } from '@herald/persistence';
 import { RETRY_JITTER } from '@herald/domain';
 import { ApiClient, appUrl, testConfig, waitFor } from '@herald/testing';
-import { startHerald, untilMatcherKnows, type RunningHerald } from './support/herald-harness';
+import { startHerald, untilIngestKnows, type RunningHerald } from './support/herald-harness';
 import {
   buildDist,
   startServiceProcess,
@@ -266,7 +266,7 @@ describe('fault soak: faults one after another under a steady stream', () => {
         destination: { type: 'webhook', url: `${receiver.url}${path}` },
       });
       expect(created.status).toBe(201);
-      await untilMatcherKnows(herald, created.body.id);
+      await untilIngestKnows(herald, created.body.id);
     }
     let deliverer = await startDeliverer();
 

@@ -12,7 +12,7 @@ import {
 } from '@herald/local-infra';
 import { HeraldPublisher, KafkaAuthenticationError } from '@herald/producer';
 import { ApiClient, freePortRun, testConfig, waitFor, WebhookReceiver } from '@herald/testing';
-import { startHerald, untilMatcherKnows, type RunningHerald } from './support/herald-harness';
+import { startHerald, untilIngestKnows, type RunningHerald } from './support/herald-harness';
 import { buildDist } from './support/service-process';
 
 const root = join(__dirname, '..');
@@ -106,7 +106,7 @@ describe('Kafka over SASL_SSL', () => {
         destination: { type: 'webhook', url: `${receiver.url}/hooks/secured` },
       });
       expect(created.status).toBe(201);
-      await untilMatcherKnows(herald, created.body.id);
+      await untilIngestKnows(herald, created.body.id);
 
       const publisher = await HeraldPublisher.connect({
         brokers: [brokers],

@@ -1,5 +1,5 @@
 import { ApiClient, testConfig, waitFor, WebhookReceiver, appUrl } from '@herald/testing';
-import { startHerald, untilMatcherKnows, type RunningHerald } from './support/herald-harness';
+import { startHerald, untilIngestKnows, type RunningHerald } from './support/herald-harness';
 
 const SERVICES = ['subscription-api', 'event-ingest', 'matcher', 'deliverer'] as const;
 
@@ -67,8 +67,8 @@ describe('metrics, readiness and graceful shutdown of every service', () => {
     receiver.respondWith((request) =>
       request.path === '/down' ? { status: 503 } : { status: 200 },
     );
-    await untilMatcherKnows(herald, ok.body.id);
-    await untilMatcherKnows(herald, failing.body.id);
+    await untilIngestKnows(herald, ok.body.id);
+    await untilIngestKnows(herald, failing.body.id);
     const published = await client.request('POST', '/v1/events', {
       type: 'meter.created',
       data: { meter_id: 'm-1' },
@@ -222,7 +222,7 @@ describe('metrics, readiness and graceful shutdown of every service', () => {
     receiver.respondWith((request) =>
       request.path === '/slow' ? { status: 200, delayMs: 2_000 } : { status: 200 },
     );
-    await untilMatcherKnows(herald, slow.body.id);
+    await untilIngestKnows(herald, slow.body.id);
     const event = await client.request<{ id: string }>('POST', '/v1/events', {
       type: 'meter.created',
       data: { meter_id: 'm-2' },

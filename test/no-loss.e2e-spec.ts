@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { ApiClient, verifyWebhook, waitFor, type ReceivedRequest } from '@herald/testing';
-import { startHerald, untilMatcherKnows, type RunningHerald } from './support/herald-harness';
+import { startHerald, untilIngestKnows, type RunningHerald } from './support/herald-harness';
 import { SubscriptionIndexService } from '../apps/matcher/src/matching/subscription-index.service';
 import {
   buildDist,
@@ -136,7 +136,7 @@ describe.each(KILLED)(
       }
       const first = await startKilled();
       if (killed !== 'matcher')
-        for (const { id } of subscriptions) await untilMatcherKnows(herald, id);
+        for (const { id } of subscriptions) await untilIngestKnows(herald, id);
 
       // Published in chunks, in the background: the stream goes on while the service is down.
       const perChunk = EVENTS / CHUNKS;
@@ -329,7 +329,7 @@ describe('no loss: the subscription-api is killed with SIGKILL mid-stream and re
       expect(created.status).toBe(201);
       subscriptions.push({ ...created.body, path });
     }
-    for (const { id } of subscriptions) await untilMatcherKnows(herald, id);
+    for (const { id } of subscriptions) await untilIngestKnows(herald, id);
 
     const publish = (seqs: number[]) =>
       producer.send({

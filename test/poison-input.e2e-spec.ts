@@ -9,7 +9,7 @@ import {
   WebhookReceiver,
   type ReceivedRequest,
 } from '@herald/testing';
-import { startHerald, untilMatcherKnows, type RunningHerald } from './support/herald-harness';
+import { startHerald, untilIngestKnows, type RunningHerald } from './support/herald-harness';
 
 type ErrorBody = { error: { code: string; message: string; details: { field: string }[] } };
 type InvalidRecord = {
@@ -92,7 +92,7 @@ describe('poison input never blocks a partition', () => {
       max_in_flight: 1,
     });
     expect(hook.status).toBe(201);
-    await untilMatcherKnows(herald, hook.body.id);
+    await untilIngestKnows(herald, hook.body.id);
     return { ...tenant, path, subscriptionId: hook.body.id };
   }
 

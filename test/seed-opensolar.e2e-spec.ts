@@ -6,7 +6,7 @@ import {
   type ReceivedRequest,
   verifyWebhook,
 } from '@herald/testing';
-import { startPipeline, untilMatcherKnows, type PipelineFixture } from './support/herald-harness';
+import { startPipeline, untilIngestKnows, type PipelineFixture } from './support/herald-harness';
 import { exampleTransformation } from './support/example-transformations';
 
 type DeliveredBody = {
@@ -499,7 +499,7 @@ describe('seed: OpenSolar org webhooks', () => {
     );
     expect(shown.body.enabled).toBe(false);
     // A change reaches the matchers shortly after, not at once (matcher-index checks the second).
-    await untilMatcherKnows(fixture.herald, toggled.body.id, false);
+    await untilIngestKnows(fixture.herald, toggled.body.id, false);
 
     await publish(tenantId, [
       {
@@ -521,7 +521,7 @@ describe('seed: OpenSolar org webhooks', () => {
       { enabled: true },
     );
     expect(enabled.body.enabled).toBe(true);
-    await untilMatcherKnows(fixture.herald, toggled.body.id);
+    await untilIngestKnows(fixture.herald, toggled.body.id);
     await publish(tenantId, [{ id: 'e-3', type: 'project.deleted', data: { project: { id: 1 } } }]);
     await waitFor('the third event at both hooks', () =>
       ['/opensolar/toggled', '/opensolar/steady'].every((path) => idsAt(path).includes('e-3')),
