@@ -498,7 +498,7 @@ describe('seed: OpenSolar org webhooks', () => {
       `/v1/subscriptions/${toggled.body.id}`,
     );
     expect(shown.body.enabled).toBe(false);
-    // A change reaches the matchers shortly after, not at once (matcher-index checks the second).
+    // A change reaches event-ingest's index shortly after, not at once (ingest-index checks the second).
     await untilIngestKnows(fixture.herald, toggled.body.id, false);
 
     await publish(tenantId, [
