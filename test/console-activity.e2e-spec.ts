@@ -54,7 +54,7 @@ describe('the console: events, deliveries and dead letters in a real browser', (
       destination: { type: 'webhook', url: `${receiver.url}${body.path}` },
     });
     expect(created.status).toBe(201);
-    // Publishing before the matcher holds the subscription would race it.
+    // Publishing before event-ingest holds the subscription would race it.
     await untilIngestKnows(herald, created.body.id);
     return created.body;
   }

@@ -200,7 +200,7 @@ describe('the console: a new tenant’s first journey, from its API key to a rep
     expect(secret.status).toBe(200);
 
     // The tenant's service publishes an event of that type to Kafka's inbound topic. (Publishing
-    // before the matcher holds the new subscription would race it.)
+    // before event-ingest holds the new subscription would race it.)
     await untilIngestKnows(herald, subscriptionId);
     const [eventId, otherId] = await publisher.publish(
       { tenant_id: tenant.tenantId, type: EVENT_TYPE, subject: 'site/7/meter/m-42', data: DATA },

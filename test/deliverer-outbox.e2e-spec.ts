@@ -5,7 +5,7 @@ import { startHerald, untilIngestKnows, type RunningHerald } from './support/her
 
 /**
  * The deliverer writes to the outbox when it disables a subscription, and relays the outbox itself:
- * with no API replica running, the disable still reaches the changelog and the matchers stop
+ * with no API replica running, the disable still reaches the changelog and event-ingest stops
  * matching the subscription.
  */
 describe('a subscription the deliverer disables, with no subscription API running', () => {
@@ -45,7 +45,7 @@ describe('a subscription the deliverer disables, with no subscription API runnin
     await receiver?.stop();
   });
 
-  it('reaches the changelog and the matcher, which matches it no more', async () => {
+  it('reaches the changelog and event-ingest, which matches it no more', async () => {
     await untilIngestKnows(herald, subscriptionId);
     const changelog = await TopicRecorder.start<SubscriptionChangeMessage>(
       config.kafka.brokers,

@@ -37,7 +37,7 @@ describe('retries: a failed delivery is retried from the retry topics, then dead
       event_types: ['*'],
       destination: { type: 'webhook', url: `${receiver.url}${path}` },
     });
-    // The subscription reaches the matcher through the outbox and the changelog; publishing before
+    // The subscription reaches event-ingest through the outbox and the changelog; publishing before
     // it did would race it.
     await untilIngestKnows(herald, created.body.id);
     await producer.send({

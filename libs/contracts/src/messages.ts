@@ -141,7 +141,7 @@ export function decodeRaw(raw: Buffer | null): DecodeResult<Buffer> {
   return raw === null ? { ok: false, reason: 'message has no value' } : { ok: true, value: raw };
 }
 
-/** What the matcher needs of a subscription; destinations and secrets never travel on the changelog. */
+/** What event-ingest's matching needs of a subscription; destinations and secrets never travel on the changelog. */
 export const SubscriptionMatchStateSchema = Type.Object({
   enabled: Type.Boolean(),
   status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
