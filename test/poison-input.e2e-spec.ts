@@ -279,6 +279,16 @@ describe('poison input never blocks a partition', () => {
     }
   });
 
+  /** The event once the API shows why it failed, with its deliveries. */
+  const failureShown = (client: ApiClient, id: string) =>
+    waitFor('the failure on the event', async () => {
+      const event = await client.request<{
+        failure: { code: string; message: string; failed_at: string } | null;
+        deliveries: { status: string }[];
+      }>('GET', `/v1/events/${id}`);
+      return event.body.failure !== null && event.body;
+    });
+
   /** A subscription change on the changelog as no API would write it: its id holds a NUL. */
   const poisonChange = (tenantId: string, id: string, op: 'upsert' | 'delete') => ({
     key: id,
@@ -337,13 +347,7 @@ describe('poison input never blocks a partition', () => {
       );
       expect(parked.code).toBe('unprocessable');
       expect(parked.body.reason.message).toMatch(/0x00|UTF8/);
-      const shown = await waitFor('the failure on the event', async () => {
-        const event = await client.request<{
-          failure: { code: string; message: string; failed_at: string } | null;
-          deliveries: { status: string }[];
-        }>('GET', `/v1/events/${poisoned.body.id}`);
-        return event.body.failure !== null && event.body;
-      });
+      const shown = await failureShown(client, poisoned.body.id);
       expect(shown.failure?.code).toBe('unprocessable');
       expect(shown.failure?.message).toMatch(/0x00|UTF8/);
       // The INSERT of its deliveries failed as a whole: none was made, none sent.
@@ -393,13 +397,7 @@ describe('poison input never blocks a partition', () => {
         data: { after: 'matching-failure' },
       });
       await deliveredInOrder(path, [good.body.id]);
-      const shown = await waitFor('the failure on the event', async () => {
-        const event = await client.request<{
-          failure: { code: string; message: string; failed_at: string } | null;
-          deliveries: { status: string }[];
-        }>('GET', `/v1/events/${unsendable.body.id}`);
-        return event.body.failure !== null && event.body;
-      });
+      const shown = await failureShown(client, unsendable.body.id);
       expect(shown.failure?.code).toBe('unprocessable');
       expect(shown.failure?.message).toContain('larger than the max');
       expect(shown.deliveries.map((delivery) => delivery.status)).toEqual(['dead']);

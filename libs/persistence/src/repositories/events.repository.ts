@@ -134,9 +134,9 @@ export class EventsRepository {
    * `store` for many events in one INSERT (and one SELECT for those stored before), aligned with
    * `events`. `records` (aligned too) name the Kafka record each came in (`topic/partition/offset`),
    * kept with the event stored first. Of an event stored before, `published` says whether to leave it
-   * be: the same record read again (a crash came between storing and emitting, or not) emits it
-   * again — at least once — while another record with its id is a producer's duplicate, emitted by
-   * the record that stored it. An event given twice in the batch is a duplicate the second time.
+   * be: the same record read again (a crash came between storing and emitting, or not) matches and
+   * emits it again — at least once — while another record with its id is a producer's duplicate,
+   * matched and emitted by the record that stored it. An event given twice in the batch is a duplicate the second time.
    */
   async storeAll(
     events: readonly HeraldEvent[],
@@ -205,6 +205,10 @@ export class EventsRepository {
     });
   }
 
+  /**
+   * Marks an event stored without a record (the API's test sends) as matched and emitted, so that no
+   * record bringing its id fans it out. Events stored from a record need no mark: see `storeAll`.
+   */
   async markPublished(tenantId: string, id: string): Promise<void> {
     await this.db.query('UPDATE events SET published_at = now() WHERE tenant_id = $1 AND id = $2', [
       tenantId,
