@@ -72,7 +72,7 @@ describe('circuit breaker and rate limit per subscription', () => {
       answered.set(request, status);
       return { status, body: status === 500 ? 'down' : 'ok' };
     });
-    // The subscriptions exist before the matcher starts and loads them from PostgreSQL, so no test
+    // The subscriptions exist before event-ingest starts and loads them from PostgreSQL, so no test
     // waits for the changelog to reach it.
     const setup = await startHerald(config, { services: [] });
     let keys: string[];

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { retryTopics } from '@herald/contracts';
 import { ApiClient, testConfig, TopicRecorder, waitFor, WebhookReceiver } from '@herald/testing';
-import { startHerald, untilMatcherKnows, type RunningHerald } from './support/herald-harness';
+import { startHerald, untilIngestKnows, type RunningHerald } from './support/herald-harness';
 
 interface AttemptView {
   attempt: number;
@@ -71,7 +71,7 @@ async function subscribe(
     max_in_flight: 1,
   });
   expect(created.status).toBe(201);
-  await untilMatcherKnows(state.herald, created.body.id);
+  await untilIngestKnows(state.herald, created.body.id);
   return created.body.id;
 }
 

@@ -4,7 +4,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import type { Browser, Page } from 'playwright-core';
 import { ApiClient, launchChromium, testConfig, waitFor, WebhookReceiver } from '@herald/testing';
 import { buildConsole } from './support/build-console';
-import { startHerald, untilMatcherKnows, type RunningHerald } from './support/herald-harness';
+import { startHerald, untilIngestKnows, type RunningHerald } from './support/herald-harness';
 
 const ROOT = resolve(__dirname, '..');
 const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
@@ -54,8 +54,8 @@ describe('the console: events, deliveries and dead letters in a real browser', (
       destination: { type: 'webhook', url: `${receiver.url}${body.path}` },
     });
     expect(created.status).toBe(201);
-    // Publishing before the matcher holds the subscription would race it.
-    await untilMatcherKnows(herald, created.body.id);
+    // Publishing before event-ingest holds the subscription would race it.
+    await untilIngestKnows(herald, created.body.id);
     return created.body;
   }
 

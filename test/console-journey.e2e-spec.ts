@@ -10,7 +10,7 @@ import {
   WebhookReceiver,
 } from '@herald/testing';
 import { buildConsole } from './support/build-console';
-import { startHerald, untilMatcherKnows, type RunningHerald } from './support/herald-harness';
+import { startHerald, untilIngestKnows, type RunningHerald } from './support/herald-harness';
 
 const ROOT = resolve(__dirname, '..');
 const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
@@ -200,8 +200,8 @@ describe('the console: a new tenant’s first journey, from its API key to a rep
     expect(secret.status).toBe(200);
 
     // The tenant's service publishes an event of that type to Kafka's inbound topic. (Publishing
-    // before the matcher holds the new subscription would race it.)
-    await untilMatcherKnows(herald, subscriptionId);
+    // before event-ingest holds the new subscription would race it.)
+    await untilIngestKnows(herald, subscriptionId);
     const [eventId, otherId] = await publisher.publish(
       { tenant_id: tenant.tenantId, type: EVENT_TYPE, subject: 'site/7/meter/m-42', data: DATA },
       // Another type, which nothing subscribes to: the search by type leaves it out.

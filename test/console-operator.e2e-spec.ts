@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ApiClient, launchChromium, testConfig, waitFor, WebhookReceiver } from '@herald/testing';
 import { buildConsole } from './support/build-console';
-import { startHerald, untilMatcherKnows, type RunningHerald } from './support/herald-harness';
+import { startHerald, untilIngestKnows, type RunningHerald } from './support/herald-harness';
 import { buildStatsHarness, serveStatsHarness } from './support/stats-harness';
 
 const ROOT = resolve(__dirname, '..');
@@ -302,7 +302,7 @@ describe("the console's operator pages in a real browser", () => {
       });
       expect(created.status).toBe(201);
       const subscriptionId = created.body.id;
-      await untilMatcherKnows(herald, subscriptionId);
+      await untilIngestKnows(herald, subscriptionId);
       for (let n = 0; n < 3; n++) {
         const accepted = await tenant.client.request('POST', '/v1/events', {
           type: 'meter.created',

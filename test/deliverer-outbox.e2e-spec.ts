@@ -1,11 +1,11 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { Topics, type SubscriptionChangeMessage } from '@herald/contracts';
 import { ApiClient, testConfig, TopicRecorder, waitFor, WebhookReceiver } from '@herald/testing';
-import { startHerald, untilMatcherKnows, type RunningHerald } from './support/herald-harness';
+import { startHerald, untilIngestKnows, type RunningHerald } from './support/herald-harness';
 
 /**
  * The deliverer writes to the outbox when it disables a subscription, and relays the outbox itself:
- * with no API replica running, the disable still reaches the changelog and the matchers stop
+ * with no API replica running, the disable still reaches the changelog and event-ingest stops
  * matching the subscription.
  */
 describe('a subscription the deliverer disables, with no subscription API running', () => {
@@ -45,8 +45,8 @@ describe('a subscription the deliverer disables, with no subscription API runnin
     await receiver?.stop();
   });
 
-  it('reaches the changelog and the matcher, which matches it no more', async () => {
-    await untilMatcherKnows(herald, subscriptionId);
+  it('reaches the changelog and event-ingest, which matches it no more', async () => {
+    await untilIngestKnows(herald, subscriptionId);
     const changelog = await TopicRecorder.start<SubscriptionChangeMessage>(
       config.kafka.brokers,
       Topics.subscriptionsChangelog.name,
@@ -68,7 +68,7 @@ describe('a subscription the deliverer disables, with no subscription API runnin
       // The receiver answers 410: the deliverer disables the subscription, and its own relay
       // publishes the change.
       await waitFor('the delivery to be refused with 410', () => receiver.requests.length > 0);
-      await untilMatcherKnows(herald, subscriptionId, false);
+      await untilIngestKnows(herald, subscriptionId, false);
       await waitFor('the disable on the changelog', () =>
         changelog.messages.some((message) => message.subscription?.status === 'disabled'),
       );

@@ -1,7 +1,7 @@
 import { Partitioners } from 'kafkajs';
 import { Topics } from '@herald/contracts';
 import { type ApiClient, type ReceivedRequest, waitFor } from '@herald/testing';
-import { startPipeline, untilMatcherKnows, type PipelineFixture } from './support/herald-harness';
+import { startPipeline, untilIngestKnows, type PipelineFixture } from './support/herald-harness';
 
 /** The partition of `herald.deliveries` a subscription's deliveries go to (keyed by its id). */
 function deliveriesPartition(subscriptionId: string, partitions: number): number {
@@ -49,7 +49,7 @@ describe('delivery order and isolation', () => {
       ...extra,
     });
     expect(created.status).toBe(201);
-    await untilMatcherKnows(pipeline.herald, created.body.id);
+    await untilIngestKnows(pipeline.herald, created.body.id);
     return created.body.id;
   }
 

@@ -16,7 +16,7 @@ import {
 import { runMigrations } from '@herald/persistence';
 import { RETRY_JITTER } from '@herald/domain';
 import { ApiClient, appUrl, testConfig, waitFor } from '@herald/testing';
-import { startHerald, untilMatcherKnows, type RunningHerald } from './support/herald-harness';
+import { startHerald, untilIngestKnows, type RunningHerald } from './support/herald-harness';
 import {
   buildDist,
   startServiceProcess,
@@ -233,7 +233,7 @@ describe('fault soak: faults one after another under a steady stream', () => {
     await runMigrations(postgres.url);
     herald = await startHerald(
       testConfig({ ...settings, KAFKA_BROKERS: kafka.brokers, DATABASE_URL: postgres.url }),
-      { services: ['event-ingest', 'matcher'] },
+      { services: ['event-ingest'] },
     );
     receiver = new FaultyReceiver();
     await receiver.start();
@@ -266,7 +266,7 @@ describe('fault soak: faults one after another under a steady stream', () => {
         destination: { type: 'webhook', url: `${receiver.url}${path}` },
       });
       expect(created.status).toBe(201);
-      await untilMatcherKnows(herald, created.body.id);
+      await untilIngestKnows(herald, created.body.id);
     }
     let deliverer = await startDeliverer();
 
@@ -373,7 +373,7 @@ describe('fault soak: faults one after another under a steady stream', () => {
       return recovered;
     };
     // startHerald runs the API first, then the services asked for, in that order.
-    const inProcess = ['subscription-api', 'event-ingest', 'matcher'];
+    const inProcess = ['subscription-api', 'event-ingest'];
     expect(herald.apps).toHaveLength(inProcess.length);
     /** Per component and service, how long after the component was back the service was ready. */
     const readiness: Record<string, number> = {};
@@ -586,7 +586,7 @@ describe('fault soak: faults one after another under a steady stream', () => {
       });
     }
 
-    // Nothing is left waiting: in the deliverer (retry topics included), the matcher and ingest.
+    // Nothing is left waiting: in the deliverer (retry topics included) and in event-ingest.
     const exposures = [
       `http://127.0.0.1:${deliverer.port}/metrics`,
       ...herald.apps.map((app) => `${appUrl(app)}/metrics`),

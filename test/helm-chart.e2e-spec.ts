@@ -7,7 +7,7 @@ import { parse, parseAllDocuments } from 'yaml';
 
 const root = join(__dirname, '..');
 const chart = join(root, 'helm', 'herald');
-const ROLES = ['subscription-api', 'event-ingest', 'matcher', 'deliverer'] as const;
+const ROLES = ['subscription-api', 'event-ingest', 'deliverer'] as const;
 const VALUES = {
   defaults: [] as string[],
   allOn: [join(chart, 'ci', 'all-on-values.yaml')],
@@ -231,7 +231,7 @@ describe('Helm chart helm/herald', () => {
 
     it('the schemas do reject a broken Deployment and a broken ServiceMonitor', () => {
       const { manifests } = render(VALUES.allOn);
-      const deployment = structuredClone(named(manifests, 'Deployment', 'herald-matcher'));
+      const deployment = structuredClone(named(manifests, 'Deployment', 'herald-event-ingest'));
       setAt(deployment, 'spec.replicas', 'two');
       setAt(deployment, 'spec.template.spec.containers.0.imagePullPolicyy', 'Always');
       setAt(deployment, 'spec.template.spec.containers.0.resources.limits.memory', 'lots');
@@ -298,7 +298,7 @@ describe('Helm chart helm/herald', () => {
     });
 
     it('one Service per service: http 8080, metrics 9464, gRPC 50051 on the API only', () => {
-      expect(ofKind(manifests, 'Service')).toHaveLength(4);
+      expect(ofKind(manifests, 'Service')).toHaveLength(3);
       for (const role of ROLES) {
         const service = named(manifests, 'Service', `herald-${role}`);
         const ports = Object.fromEntries(
@@ -390,7 +390,6 @@ describe('Helm chart helm/herald', () => {
       const hpas = ofKind(manifests, 'HorizontalPodAutoscaler');
       expect(hpas.map((h) => h.metadata.name).sort()).toEqual([
         'herald-event-ingest',
-        'herald-matcher',
         'herald-subscription-api',
       ]);
       expect(hpas.every((h) => h.apiVersion === 'autoscaling/v2')).toBe(true);
@@ -401,11 +400,15 @@ describe('Helm chart helm/herald', () => {
         minReplicas: 2,
         maxReplicas: 8,
       });
-      // A consuming service may scale on its consumer group's lag (an External metric).
+      // A consuming service may scale on its consumer group's lag (an External metric), besides CPU.
       expect(
         at(named(manifests, 'HorizontalPodAutoscaler', 'herald-event-ingest'), 'spec.metrics'),
       ).toEqual(
         expect.arrayContaining([
+          {
+            type: 'Resource',
+            resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 75 } },
+          },
           {
             type: 'External',
             external: {
@@ -418,10 +421,12 @@ describe('Helm chart helm/herald', () => {
           },
         ]),
       );
-      expect(at(named(manifests, 'Deployment', 'herald-matcher'), 'spec.replicas')).toBeUndefined();
+      expect(
+        at(named(manifests, 'Deployment', 'herald-event-ingest'), 'spec.replicas'),
+      ).toBeUndefined();
       expect(at(named(manifests, 'Deployment', 'herald-deliverer'), 'spec.replicas')).toBe(6);
       const pdbs = ofKind(manifests, 'PodDisruptionBudget');
-      expect(pdbs).toHaveLength(4);
+      expect(pdbs).toHaveLength(3);
       expect(pdbs.every((p) => p.apiVersion === 'policy/v1')).toBe(true);
       expect(
         at(named(manifests, 'PodDisruptionBudget', 'herald-subscription-api'), 'spec.minAvailable'),
@@ -473,7 +478,7 @@ describe('Helm chart helm/herald', () => {
 
     it('NetworkPolicies: API ports from the configured peers, metrics from the monitoring namespace', () => {
       const policies = ofKind(manifests, 'NetworkPolicy');
-      expect(policies).toHaveLength(4);
+      expect(policies).toHaveLength(3);
       const api = named(manifests, 'NetworkPolicy', 'herald-subscription-api');
       expect(at(api, 'spec.policyTypes')).toEqual(['Ingress', 'Egress']);
       expect(at(api, 'spec.ingress.0.ports')).toEqual([
@@ -481,8 +486,8 @@ describe('Helm chart helm/herald', () => {
         { port: 'grpc', protocol: 'TCP' },
       ]);
       expect(at(api, 'spec.ingress.0.from')).toHaveLength(2);
-      const matcher = named(manifests, 'NetworkPolicy', 'herald-matcher');
-      expect(at(matcher, 'spec.ingress')).toEqual([
+      const ingest = named(manifests, 'NetworkPolicy', 'herald-event-ingest');
+      expect(at(ingest, 'spec.ingress')).toEqual([
         {
           ports: [{ port: 'metrics', protocol: 'TCP' }],
           from: [
@@ -490,13 +495,13 @@ describe('Helm chart helm/herald', () => {
           ],
         },
       ]);
-      expect(at(matcher, 'spec.egress.0')).toEqual({
+      expect(at(ingest, 'spec.egress.0')).toEqual({
         ports: [
           { port: 53, protocol: 'UDP' },
           { port: 53, protocol: 'TCP' },
         ],
       });
-      expect(at(matcher, 'spec.egress')).toHaveLength(3);
+      expect(at(ingest, 'spec.egress')).toHaveLength(3);
     });
 
     it('the chart-made Secret and the hook Secret the migrations Job reads before it exists', () => {
@@ -783,7 +788,7 @@ describe('deploy/: the image and docker compose', () => {
     it('conforms to the Compose specification (and the check catches a misspelt key)', () => {
       expect(validate(compose)).toEqual([]);
       const broken = structuredClone(compose);
-      setAt(broken, 'services.matcher.restrat', 'always');
+      setAt(broken, 'services.event-ingest.restrat', 'always');
       expect(validate(broken).join('\n')).toContain('restrat');
     });
 
@@ -823,7 +828,7 @@ describe('deploy/: the image and docker compose', () => {
       ]);
     });
 
-    it("Prometheus scrapes the four services' metrics port; Grafana loads deploy/grafana/dashboards", () => {
+    it("Prometheus scrapes the three services' metrics port; Grafana loads deploy/grafana/dashboards", () => {
       const targets = at(
         readYaml('prometheus/prometheus.yml'),
         'scrape_configs.0.static_configs.0.targets',

@@ -1,5 +1,5 @@
 import { ApiClient, waitFor, WebhookReceiver } from '@herald/testing';
-import { startHerald, untilMatcherKnows, type RunningHerald } from './support/herald-harness';
+import { startHerald, untilIngestKnows, type RunningHerald } from './support/herald-harness';
 
 type Operation = { operationId: string; security?: Record<string, string[]>[] };
 type Document = { paths: Record<string, Record<string, Operation>> };
@@ -64,7 +64,7 @@ describe('tenant isolation matrix: every endpoint with another tenant’s ids', 
         },
       },
     );
-    await untilMatcherKnows(herald, subscription.body.id);
+    await untilIngestKnows(herald, subscription.body.id);
     const event = await owner.client.request<{ id: string }>('POST', '/v1/events', {
       type: 'isolation_owner.only',
       data: { marker },

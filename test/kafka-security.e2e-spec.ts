@@ -12,7 +12,7 @@ import {
 } from '@herald/local-infra';
 import { HeraldPublisher, KafkaAuthenticationError } from '@herald/producer';
 import { ApiClient, freePortRun, testConfig, waitFor, WebhookReceiver } from '@herald/testing';
-import { startHerald, untilMatcherKnows, type RunningHerald } from './support/herald-harness';
+import { startHerald, untilIngestKnows, type RunningHerald } from './support/herald-harness';
 import { buildDist } from './support/service-process';
 
 const root = join(__dirname, '..');
@@ -106,7 +106,7 @@ describe('Kafka over SASL_SSL', () => {
         destination: { type: 'webhook', url: `${receiver.url}/hooks/secured` },
       });
       expect(created.status).toBe(201);
-      await untilMatcherKnows(herald, created.body.id);
+      await untilIngestKnows(herald, created.body.id);
 
       const publisher = await HeraldPublisher.connect({
         brokers: [brokers],
@@ -137,7 +137,7 @@ describe('Kafka over SASL_SSL', () => {
   it('stops a service at start-up when the password is wrong, naming SASL, the mechanism and the user', async () => {
     const started = Date.now();
     const attempt = startHerald(testConfig(securedSettings('not-the-password')), {
-      services: ['matcher'],
+      services: ['event-ingest'],
     });
     const error = await attempt.then(
       () => new Error('Herald started with a wrong Kafka password'),
@@ -155,7 +155,7 @@ describe('Kafka over SASL_SSL', () => {
     const settings = securedSettings(user.password);
     // The system's CAs: the test CA is not among them. kafkajs retries this (about 10 s here).
     delete settings.HERALD_KAFKA_TLS_CA_FILE;
-    const error = await startHerald(testConfig(settings), { services: ['matcher'] }).then(
+    const error = await startHerald(testConfig(settings), { services: ['event-ingest'] }).then(
       () => new Error('Herald started against an untrusted broker'),
       (failure: unknown) => failure as Error,
     );
@@ -174,7 +174,7 @@ describe('Kafka over SASL_SSL', () => {
         HERALD_KAFKA_TLS_CERT_FILE: certificates.clientCert,
         HERALD_KAFKA_TLS_KEY_FILE: certificates.clientKey,
       }),
-      { services: ['matcher'] },
+      { services: ['event-ingest'] },
     );
     await herald.stop();
     const ca = readFileSync(certificates.caCert, 'utf8');
@@ -219,21 +219,21 @@ describe('Kafka over SASL_SSL', () => {
     beforeAll(() => buildDist(), 120_000);
 
     it('ends a service process with the SASL error at start-up', async () => {
-      const matcher = runCompiled('dist/apps/matcher/src/main.js', {
+      const ingest = runCompiled('dist/apps/event-ingest/src/main.js', {
         ...securedSettings('not-the-password'),
         HERALD_ENCRYPTION_KEY: process.env.HERALD_TEST_ENCRYPTION_KEY,
         HERALD_HTTP_PORT: '0',
         HERALD_LOG_LEVEL: 'error',
       });
-      expect(await matcher.exited).toBe(1);
-      expect(matcher.output()).toMatch(
-        /^matcher failed to start: Kafka SASL authentication failed for user "herald" with SCRAM-SHA-512 at 127\.0\.0\.1:\d+ over TLS/m,
+      expect(await ingest.exited).toBe(1);
+      expect(ingest.output()).toMatch(
+        /^event-ingest failed to start: Kafka SASL authentication failed for user "herald" with SCRAM-SHA-512 at 127\.0\.0\.1:\d+ over TLS/m,
       );
-      expect(matcher.output()).not.toContain('not-the-password');
+      expect(ingest.output()).not.toContain('not-the-password');
     }, 30_000);
 
     it('npm start passes the settings to its services when pointed at secured brokers', async () => {
-      const apiPort = await freePortRun(4);
+      const apiPort = await freePortRun(3);
       const receiver = await WebhookReceiver.start();
       const launcher = runCompiled('dist/deploy/local/start.js', {
         ...securedSettings(user.password),
@@ -271,7 +271,7 @@ describe('Kafka over SASL_SSL', () => {
           sasl: { mechanism: 'scram-sha-512', username: user.name, password: user.password },
         });
         try {
-          // The matcher learns of the subscription through the outbox; publish until it matches.
+          // Event-ingest learns of the subscription through the outbox; publish until it matches.
           await waitFor(
             'a webhook from the launched services',
             async () => {
@@ -291,7 +291,10 @@ describe('Kafka over SASL_SSL', () => {
         }
         // The services' own logs, at info with kafkajs's lines in them, hold no password either.
         const logs = join(dir, 'npm-start', 'logs');
-        expect(readdirSync(logs).length).toBeGreaterThanOrEqual(4);
+        // One a service: the API, event-ingest (which matches) and the deliverer.
+        expect(readdirSync(logs)).toEqual(
+          expect.arrayContaining(['subscription-api.log', 'event-ingest.log', 'deliverer.log']),
+        );
         for (const file of readdirSync(logs))
           expect(readFileSync(join(logs, file), 'utf8')).not.toContain(user.password);
       } finally {

@@ -1,7 +1,7 @@
 import { ApiClient, testConfig, waitFor, WebhookReceiver, appUrl } from '@herald/testing';
-import { startHerald, untilMatcherKnows, type RunningHerald } from './support/herald-harness';
+import { startHerald, untilIngestKnows, type RunningHerald } from './support/herald-harness';
 
-const SERVICES = ['subscription-api', 'event-ingest', 'matcher', 'deliverer'] as const;
+const SERVICES = ['subscription-api', 'event-ingest', 'deliverer'] as const;
 
 async function text(url: string): Promise<{ status: number; body: string }> {
   const response = await fetch(url);
@@ -67,8 +67,8 @@ describe('metrics, readiness and graceful shutdown of every service', () => {
     receiver.respondWith((request) =>
       request.path === '/down' ? { status: 503 } : { status: 200 },
     );
-    await untilMatcherKnows(herald, ok.body.id);
-    await untilMatcherKnows(herald, failing.body.id);
+    await untilIngestKnows(herald, ok.body.id);
+    await untilIngestKnows(herald, failing.body.id);
     const published = await client.request('POST', '/v1/events', {
       type: 'meter.created',
       data: { meter_id: 'm-1' },
@@ -123,12 +123,13 @@ describe('metrics, readiness and graceful shutdown of every service', () => {
       }),
     ).toBeGreaterThanOrEqual(1);
 
-    const matcher = scraped.get('matcher') ?? '';
-    expect(sample(matcher, 'herald_deliveries_created_total', {})).toBeGreaterThanOrEqual(2);
+    // Event-ingest matches what it stores: the deliveries it created, and the lag of the one topic
+    // it reads, herald.events.inbound.
+    expect(sample(ingest, 'herald_deliveries_created_total', {})).toBeGreaterThanOrEqual(2);
     expect(
-      sample(matcher, 'herald_consumer_lag', {
-        group: 'herald.matcher',
-        topic: 'herald.events.accepted',
+      sample(ingest, 'herald_consumer_lag', {
+        group: 'herald.event-ingest',
+        topic: 'herald.events.inbound',
       }),
     ).not.toBeNull();
 
@@ -222,7 +223,7 @@ describe('metrics, readiness and graceful shutdown of every service', () => {
     receiver.respondWith((request) =>
       request.path === '/slow' ? { status: 200, delayMs: 2_000 } : { status: 200 },
     );
-    await untilMatcherKnows(herald, slow.body.id);
+    await untilIngestKnows(herald, slow.body.id);
     const event = await client.request<{ id: string }>('POST', '/v1/events', {
       type: 'meter.created',
       data: { meter_id: 'm-2' },

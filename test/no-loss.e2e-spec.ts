@@ -2,8 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { ApiClient, verifyWebhook, waitFor, type ReceivedRequest } from '@herald/testing';
-import { startHerald, untilMatcherKnows, type RunningHerald } from './support/herald-harness';
-import { SubscriptionIndexService } from '../apps/matcher/src/matching/subscription-index.service';
+import { startHerald, untilIngestKnows, type RunningHerald } from './support/herald-harness';
+import { SubscriptionIndexService } from '../apps/event-ingest/src/matching/subscription-index.service';
 import {
   buildDist,
   startServiceProcess,
@@ -54,17 +54,16 @@ class SlowReceiver {
   }
 }
 
-/** The three consuming services, each killed in turn; the others run in the test's process. */
-const KILLED: readonly Exclude<ServiceRole, 'subscription-api'>[] = [
-  'deliverer',
-  'matcher',
-  'event-ingest',
-];
+/**
+ * The two consuming services, each killed in turn; the other runs in the test's process. Killing
+ * event-ingest kills matching too: it stores, matches and emits in one step.
+ */
+const KILLED: readonly Exclude<ServiceRole, 'subscription-api'>[] = ['deliverer', 'event-ingest'];
 
 /**
  * At least once across a crash: one consuming service, compiled and run as its own OS process (as
  * `npm start` and the images run it), is killed with SIGKILL half-way through a stream of events and
- * started again. The subscription API and the other two services run in this process.
+ * started again. The subscription API and the other consuming service run in this process.
  */
 describe.each(KILLED)(
   'no loss: the %s is killed with SIGKILL mid-stream and restarted',
@@ -117,7 +116,8 @@ describe.each(KILLED)(
     });
 
     it('delivers every (subscription, event) pair at least once; duplicates repeat the same webhook-id and body', async () => {
-      expect(herald.apps).toHaveLength(3);
+      // The API and the consuming service not killed.
+      expect(herald.apps).toHaveLength(2);
       const operator = new ApiClient(herald.apiUrl, herald.config.auth.adminToken);
       const { tenantId, client } = await operator.createTenant(`no-loss-${killed}`);
       const subscriptions: { id: string; secret: string; path: string }[] = [];
@@ -135,8 +135,10 @@ describe.each(KILLED)(
         subscriptions.push({ ...created.body, path });
       }
       const first = await startKilled();
-      if (killed !== 'matcher')
-        for (const { id } of subscriptions) await untilMatcherKnows(herald, id);
+      // A killed event-ingest, started after the subscriptions were made, loaded them from
+      // PostgreSQL before it reported ready.
+      if (killed !== 'event-ingest')
+        for (const { id } of subscriptions) await untilIngestKnows(herald, id);
 
       // Published in chunks, in the background: the stream goes on while the service is down.
       const perChunk = EVENTS / CHUNKS;
@@ -253,16 +255,16 @@ describe.each(KILLED)(
   },
 );
 
-/** What the README promises: the matcher sees a subscription change within two seconds of the API's answer. */
-const CHANGE_REACHES_MATCHER_MS = 2_000;
-/** Events published after the subscription changes, to show the matcher applies them. */
+/** What the README promises: event-ingest sees a subscription change within two seconds of the API's answer. */
+const CHANGE_REACHES_INGEST_MS = 2_000;
+/** Events published after the subscription changes, to show event-ingest applies them. */
 const AFTER_CHANGE_EVENTS = 20;
 
 /**
  * The subscription API is off the delivery path: killed with SIGKILL mid-stream (as its own OS
- * process; the three consuming services run in this process), deliveries go on without it; started
+ * process; the two consuming services run in this process), deliveries go on without it; started
  * again, it is ready within the recovery bound, answers with what it stored, and a subscription change
- * made through it still reaches the matcher (outbox, then changelog topic) within the promised window.
+ * made through it still reaches event-ingest's index (outbox, then changelog topic) within the promised window.
  */
 describe('no loss: the subscription-api is killed with SIGKILL mid-stream and restarted', () => {
   let herald: RunningHerald;
@@ -309,8 +311,9 @@ describe('no loss: the subscription-api is killed with SIGKILL mid-stream and re
     await herald?.stop();
   });
 
-  it('keeps delivering while it is down, is ready within 10 s of the restart, and its changes reach the matcher within 2 s', async () => {
-    expect(herald.apps).toHaveLength(3);
+  it('keeps delivering while it is down, is ready within 10 s of the restart, and its changes reach event-ingest within 2 s', async () => {
+    // The two consuming services.
+    expect(herald.apps).toHaveLength(2);
     let api = await startApi();
     const apiUrl = (): string => `http://127.0.0.1:${api.port}`;
     const operator = new ApiClient(apiUrl(), herald.config.auth.adminToken);
@@ -329,7 +332,7 @@ describe('no loss: the subscription-api is killed with SIGKILL mid-stream and re
       expect(created.status).toBe(201);
       subscriptions.push({ ...created.body, path });
     }
-    for (const { id } of subscriptions) await untilMatcherKnows(herald, id);
+    for (const { id } of subscriptions) await untilIngestKnows(herald, id);
 
     const publish = (seqs: number[]) =>
       producer.send({
@@ -398,10 +401,10 @@ describe('no loss: the subscription-api is killed with SIGKILL mid-stream and re
       subscriptions.map(({ id }) => id).sort(),
     );
 
-    // A change made through the restarted API reaches the matcher within the promised window: one
-    // subscription added, one disabled.
-    const matcher = herald.matcher?.get(SubscriptionIndexService);
-    if (!matcher) throw new Error('no matcher runs in this Herald');
+    // A change made through the restarted API reaches event-ingest's index within the promised
+    // window: one subscription added, one disabled.
+    const ingest = herald.ingest?.get(SubscriptionIndexService);
+    if (!ingest) throw new Error('no event-ingest runs in this Herald');
     const heardWithin = async (what: string, holds: () => boolean, answeredAt: number) =>
       (await waitFor(what, () => (holds() ? Date.now() : undefined), 30_000, 10)) - answeredAt;
     const addedPath = '/no-loss-api/added';
@@ -416,8 +419,8 @@ describe('no loss: the subscription-api is killed with SIGKILL mid-stream and re
     const addedAnsweredAt = Date.now();
     expect(added.status).toBe(201);
     const addedHeardAfter = await heardWithin(
-      'the matcher to hold the added subscription as live',
-      () => matcher.index.isLive(added.body.id),
+      'event-ingest to hold the added subscription as live',
+      () => ingest.index.isLive(added.body.id),
       addedAnsweredAt,
     );
     const disabled = subscriptions[0];
@@ -427,12 +430,12 @@ describe('no loss: the subscription-api is killed with SIGKILL mid-stream and re
     const disabledAnsweredAt = Date.now();
     expect(patched.status).toBe(200);
     const disabledHeardAfter = await heardWithin(
-      'the matcher to hold the disabled subscription as not live',
-      () => !matcher.index.isLive(disabled.id),
+      'event-ingest to hold the disabled subscription as not live',
+      () => !ingest.index.isLive(disabled.id),
       disabledAnsweredAt,
     );
-    expect(addedHeardAfter).toBeLessThanOrEqual(CHANGE_REACHES_MATCHER_MS);
-    expect(disabledHeardAfter).toBeLessThanOrEqual(CHANGE_REACHES_MATCHER_MS);
+    expect(addedHeardAfter).toBeLessThanOrEqual(CHANGE_REACHES_INGEST_MS);
+    expect(disabledHeardAfter).toBeLessThanOrEqual(CHANGE_REACHES_INGEST_MS);
 
     // Events published now are matched with the changes: the added subscription gets them, the
     // disabled one does not, the other two go on.
@@ -494,7 +497,7 @@ describe('no loss: the subscription-api is killed with SIGKILL mid-stream and re
       `no-loss (subscription-api): ${pairsBeforeKill}/${PAIRS} pairs before SIGKILL; the rest ` +
         `delivered ${streamDoneAt - killedAt} ms after it with the API down; restarted API ready ` +
         `${readyAt - restartedAt} ms after the restart began (live after ${(api.liveAt ?? readyAt) - restartedAt} ms); ` +
-        `the matcher held an added subscription ${addedHeardAfter} ms and a disabled one ` +
+        `event-ingest held an added subscription ${addedHeardAfter} ms and a disabled one ` +
         `${disabledHeardAfter} ms after the API's answer; ${receiver.requests.length - pairs} duplicate requests\n`,
     );
   }, 240_000);

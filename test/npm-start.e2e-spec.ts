@@ -48,7 +48,7 @@ function servicePids(launcherPid: number, service: string): number[] {
 }
 
 /**
- * What `npm start` runs after its build step: the launcher compiled to dist/, spawning the four
+ * What `npm start` runs after its build step: the launcher compiled to dist/, spawning the three
  * compiled services. Kafka and PostgreSQL are the test run's (the launcher's own broker and
  * database start-up is covered by libs/local-infra's integration spec).
  */
@@ -68,7 +68,7 @@ describe('npm start: the compiled launcher and services', () => {
       },
     );
     buildConsole();
-    apiPort = await freePortRun(4);
+    apiPort = await freePortRun(3);
     receiver = await WebhookReceiver.start();
     launcher = spawn(
       process.execPath,
@@ -120,12 +120,7 @@ describe('npm start: the compiled launcher and services', () => {
     expect(consolePage.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(output).toContain('private destinations (localhost, 10.x, 192.168.x) are ALLOWED');
     // Each service's health and metrics are where the launcher says.
-    for (const [index, service] of [
-      'subscription-api',
-      'event-ingest',
-      'matcher',
-      'deliverer',
-    ].entries()) {
+    for (const [index, service] of ['subscription-api', 'event-ingest', 'deliverer'].entries()) {
       expect(output).toContain(`${apiPort + index} (${service})`);
       expect((await fetch(`http://127.0.0.1:${apiPort + index}/health/ready`)).status).toBe(200);
       const metrics = await (await fetch(`http://127.0.0.1:${apiPort + index}/metrics`)).text();
@@ -182,31 +177,31 @@ describe('npm start: the compiled launcher and services', () => {
   });
 
   it('restarts a service that dies, and the pipeline delivers again', async () => {
-    const [matcher, ...others] = servicePids(launcher.pid as number, 'matcher');
-    expect(matcher).toBeDefined();
+    const [ingest, ...others] = servicePids(launcher.pid as number, 'event-ingest');
+    expect(ingest).toBeDefined();
     expect(others).toEqual([]);
-    process.kill(matcher, 'SIGKILL');
+    process.kill(ingest, 'SIGKILL');
 
     await waitFor(
       'the launcher to announce the restart',
       () =>
         output.includes(
-          '[herald] matcher exited (code null, signal SIGKILL); restarting in 1 s (restart 1) — see ',
+          '[herald] event-ingest exited (code null, signal SIGKILL); restarting in 1 s (restart 1) — see ',
         ),
       15_000,
     );
-    expect(output).toMatch(/restart 1\) — see \S+\/logs\/matcher\.log/);
+    expect(output).toMatch(/restart 1\) — see \S+\/logs\/event-ingest\.log/);
     await waitFor(
-      'the launcher to report the matcher healthy again',
-      () => output.includes('[herald] matcher is healthy again'),
+      'the launcher to report event-ingest healthy again',
+      () => output.includes('[herald] event-ingest is healthy again'),
       90_000,
       200,
     );
     expect(launcher.exitCode).toBeNull();
-    const restarted = servicePids(launcher.pid as number, 'matcher');
+    const restarted = servicePids(launcher.pid as number, 'event-ingest');
     expect(restarted).toHaveLength(1);
-    expect(restarted[0]).not.toBe(matcher);
-    expect((await fetch(`http://127.0.0.1:${apiPort + 2}/health/ready`)).status).toBe(200);
+    expect(restarted[0]).not.toBe(ingest);
+    expect((await fetch(`http://127.0.0.1:${apiPort + 1}/health/ready`)).status).toBe(200);
 
     const tenantId = printed('tenant');
     const client = new ApiClient(`http://127.0.0.1:${apiPort}`, printed('tenant API key'));
@@ -235,7 +230,7 @@ describe('npm start: the compiled launcher and services', () => {
     await producer.disconnect();
 
     const request = await waitFor(
-      'the webhook matched by the restarted matcher',
+      'the webhook matched by the restarted event-ingest',
       () => receiver.requests.find((received) => received.path === '/after-restart'),
       90_000,
       200,

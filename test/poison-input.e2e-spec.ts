@@ -1,6 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { DataSource } from 'typeorm';
-import { dataSourceOptions, EventsRepository } from '@herald/persistence';
+import { TypedProducer } from '@herald/kafka';
 import {
   ApiClient,
   testConfig,
@@ -9,7 +8,7 @@ import {
   WebhookReceiver,
   type ReceivedRequest,
 } from '@herald/testing';
-import { startHerald, untilMatcherKnows, type RunningHerald } from './support/herald-harness';
+import { startHerald, untilIngestKnows, type RunningHerald } from './support/herald-harness';
 
 type ErrorBody = { error: { code: string; message: string; details: { field: string }[] } };
 type InvalidRecord = {
@@ -75,7 +74,7 @@ describe('poison input never blocks a partition', () => {
     await herald.stop();
   });
 
-  /** A tenant with a catch-all webhook the matcher already knows. */
+  /** A tenant with a catch-all webhook event-ingest already knows. */
   async function tenantWithHook(name: string): Promise<{
     tenantId: string;
     apiKey: string;
@@ -92,7 +91,7 @@ describe('poison input never blocks a partition', () => {
       max_in_flight: 1,
     });
     expect(hook.status).toBe(201);
-    await untilMatcherKnows(herald, hook.body.id);
+    await untilIngestKnows(herald, hook.body.id);
     return { ...tenant, path, subscriptionId: hook.body.id };
   }
 
@@ -280,89 +279,145 @@ describe('poison input never blocks a partition', () => {
     }
   });
 
-  it('parks an accepted event the matcher cannot store, and the next event on its partition is delivered', async () => {
-    const { tenantId, client, path } = await tenantWithHook('matcher poison');
-    const now = new Date().toISOString();
-    // Ingest refuses this at the door now; an older Herald (or a bug) could still have accepted it.
-    await producer.send({
-      topic: 'herald.events.accepted',
-      messages: [
-        {
-          key: tenantId,
-          value: JSON.stringify({
-            id: 'evt_\u0000poison',
-            tenant_id: tenantId,
-            type: 'meter.created',
-            occurred_at: now,
-            received_at: now,
-            subject: null,
-            changed_fields: null,
-            data: {},
-          }),
-        },
-      ],
-    });
-    const good = await client.request<{ id: string }>('POST', '/v1/events', {
-      type: 'meter.created',
-      data: { after: 'matcher-poison' },
-    });
-    await deliveredInOrder(path, [good.body.id]);
-    const parked = await waitFor('the poison accepted event in herald.events.invalid', () =>
-      invalid.messages.find(
-        (record) =>
-          record.key === tenantId && record.body.source.topic === 'herald.events.accepted',
-      ),
-    );
-    expect(parked.code).toBe('unprocessable');
-    expect(parked.body.reason.message).toMatch(/0x00|UTF8/);
-  });
-
-  it('tells the tenant why an accepted event could not be matched, and dead-letters its unsent deliveries', async () => {
-    const { tenantId, client, path } = await tenantWithHook('matcher failure');
-    const db = await new DataSource(dataSourceOptions(herald.config.database.url)).initialize();
-    const now = new Date().toISOString();
-    const id = `evt_unmatchable_${Date.now()}`;
-    try {
-      await new EventsRepository(db).store({
-        id,
-        tenantId,
-        type: 'meter.created',
-        occurredAt: now,
-        receivedAt: now,
-        subject: null,
-        changedFields: null,
-        data: { small: true },
-      });
-    } finally {
-      await db.destroy();
-    }
-    // The stored event, as the matcher would read it, with data too deep to encode again.
-    await producer.send({
-      topic: 'herald.events.accepted',
-      messages: [
-        {
-          key: tenantId,
-          value: `{"id":"${id}","tenant_id":"${tenantId}","type":"meter.created","occurred_at":"${now}","received_at":"${now}","subject":null,"changed_fields":null,"data":${deepData(20_000)}}`,
-        },
-      ],
-    });
-    const good = await client.request<{ id: string }>('POST', '/v1/events', {
-      type: 'meter.created',
-      data: { after: 'matcher-failure' },
-    });
-    await deliveredInOrder(path, [good.body.id]);
-    const shown = await waitFor('the failure on the event', async () => {
+  /** The event once the API shows why it failed, with its deliveries. */
+  const failureShown = (client: ApiClient, id: string) =>
+    waitFor('the failure on the event', async () => {
       const event = await client.request<{
         failure: { code: string; message: string; failed_at: string } | null;
         deliveries: { status: string }[];
       }>('GET', `/v1/events/${id}`);
       return event.body.failure !== null && event.body;
     });
-    expect(shown.failure?.code).toBe('unprocessable');
-    expect(shown.failure?.message).toContain('Maximum call stack size exceeded');
-    expect(shown.deliveries.map((delivery) => delivery.status)).toEqual(['dead']);
-    const healthy = await client.request<{ failure: unknown }>('GET', `/v1/events/${good.body.id}`);
-    expect(healthy.body.failure).toBeNull();
+
+  /** A subscription change on the changelog as no API would write it: its id holds a NUL. */
+  const poisonChange = (tenantId: string, id: string, op: 'upsert' | 'delete') => ({
+    key: id,
+    value: JSON.stringify({
+      subscription_id: id,
+      tenant_id: tenantId,
+      op,
+      changed_at: new Date().toISOString(),
+      subscription:
+        op === 'delete'
+          ? null
+          : {
+              enabled: true,
+              status: 'active',
+              event_types: ['poison.matched'],
+              filter: null,
+              trigger_fields: null,
+              payload_fields: null,
+              ordering: 'best_effort',
+              rate_limit_per_second: null,
+              updated_at: new Date().toISOString(),
+            },
+    }),
+  });
+
+  // Before matching moved into event-ingest this was an accepted event the matcher could not store
+  // (herald.events.accepted); now the same failure — PostgreSQL refusing the event's deliveries — hits
+  // event-ingest on the inbound record, after the event was stored.
+  it('parks a stored event whose deliveries PostgreSQL refuses, tells its tenant, and the next event on its partition is delivered', async () => {
+    const { tenantId, client, path } = await tenantWithHook('matching poison');
+    // A subscription only a bug (or an older Herald) could have put on the changelog.
+    const poisonId = `sub_\u0000poison_${Date.now()}`;
+    await producer.send({
+      topic: 'herald.subscriptions.changelog',
+      messages: [poisonChange(tenantId, poisonId, 'upsert')],
+    });
+    await untilIngestKnows(herald, poisonId);
+    try {
+      const poisoned = await client.request<{ id: string }>('POST', '/v1/events', {
+        type: 'poison.matched',
+        data: { poison: true },
+      });
+      expect(poisoned.status).toBe(202);
+      const good = await client.request<{ id: string }>('POST', '/v1/events', {
+        type: 'meter.created',
+        data: { after: 'matching-poison' },
+      });
+      await deliveredInOrder(path, [good.body.id]);
+      const parked = await waitFor('the poisoned event in herald.events.invalid', () =>
+        invalid.messages.find(
+          (record) =>
+            record.key === tenantId &&
+            record.body.source.topic === 'herald.events.inbound' &&
+            record.body.value?.includes(poisoned.body.id),
+        ),
+      );
+      expect(parked.code).toBe('unprocessable');
+      expect(parked.body.reason.message).toMatch(/0x00|UTF8/);
+      const shown = await failureShown(client, poisoned.body.id);
+      expect(shown.failure?.code).toBe('unprocessable');
+      expect(shown.failure?.message).toMatch(/0x00|UTF8/);
+      // The INSERT of its deliveries failed as a whole: none was made, none sent.
+      expect(shown.deliveries).toEqual([]);
+      expect(bodiesTo(path).map((body) => body.id)).not.toContain(poisoned.body.id);
+      const healthy = await client.request<{ failure: unknown }>(
+        'GET',
+        `/v1/events/${good.body.id}`,
+      );
+      expect(healthy.body.failure).toBeNull();
+    } finally {
+      await producer.send({
+        topic: 'herald.subscriptions.changelog',
+        messages: [poisonChange(tenantId, poisonId, 'delete')],
+      });
+    }
+  });
+
+  // Before matching moved into event-ingest, the matcher was handed a stored event whose deliveries
+  // it planned and could not send (data too deep to encode again, on herald.events.accepted). Ingest
+  // refuses such data at the door now, so Kafka refusing the deliveries as too large — a failure
+  // bound to the message — is injected on event-ingest's producer for this one event.
+  it('tells the tenant why a stored event could not be matched, and dead-letters its unsent deliveries', async () => {
+    const { tenantId, client, path } = await tenantWithHook('matching failure');
+    const producerOfIngest = herald.ingest?.get(TypedProducer);
+    if (!producerOfIngest) throw new Error('no event-ingest runs in this Herald');
+    const marker = `unsendable-${Date.now()}`;
+    const send = producerOfIngest.send.bind(producerOfIngest);
+    const refused = jest.spyOn(producerOfIngest, 'send').mockImplementation((topic, messages) =>
+      topic.name === 'herald.deliveries' && JSON.stringify(messages).includes(marker)
+        ? Promise.reject(
+            Object.assign(new Error('The request included a message larger than the max'), {
+              name: 'KafkaJSProtocolError',
+              type: 'MESSAGE_TOO_LARGE',
+            }),
+          )
+        : send(topic, messages),
+    );
+    try {
+      const unsendable = await client.request<{ id: string }>('POST', '/v1/events', {
+        type: 'meter.created',
+        data: { marker },
+      });
+      expect(unsendable.status).toBe(202);
+      const good = await client.request<{ id: string }>('POST', '/v1/events', {
+        type: 'meter.created',
+        data: { after: 'matching-failure' },
+      });
+      await deliveredInOrder(path, [good.body.id]);
+      const shown = await failureShown(client, unsendable.body.id);
+      expect(shown.failure?.code).toBe('unprocessable');
+      expect(shown.failure?.message).toContain('larger than the max');
+      expect(shown.deliveries.map((delivery) => delivery.status)).toEqual(['dead']);
+      const parked = await waitFor('the event in herald.events.invalid', () =>
+        invalid.messages.find(
+          (record) =>
+            record.key === tenantId &&
+            record.body.source.topic === 'herald.events.inbound' &&
+            record.body.value?.includes(marker),
+        ),
+      );
+      expect(parked.code).toBe('unprocessable');
+      const healthy = await client.request<{ failure: unknown }>(
+        'GET',
+        `/v1/events/${good.body.id}`,
+      );
+      expect(healthy.body.failure).toBeNull();
+    } finally {
+      refused.mockRestore();
+    }
   });
 
   it('parks a delivery the deliverer cannot handle, tells its tenant why, and the next delivery of the subscription goes out', async () => {

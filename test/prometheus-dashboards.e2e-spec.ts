@@ -228,7 +228,7 @@ describe('Grafana dashboards: every panel query returns data from a Prometheus s
       queues = new SqsQueues();
       herald = await startHerald(testConfig({ HERALD_SMTP_URL: smtp.url }));
       const targets = herald.apps.map((app) => new URL(appUrl(app)).host);
-      // Every series carries its own `service` label, so one job covers the four services.
+      // Every series carries its own `service` label, so one job covers the three services.
       prometheus = await PrometheusServer.start({ jobs: [{ job: 'herald', targets }] });
       await producer.connect();
     }, 240_000);
@@ -328,14 +328,14 @@ describe('Grafana dashboards: every panel query returns data from a Prometheus s
       }
     }
 
-    it('scrapes all four services and every panel query returns data', async () => {
+    it('scrapes all three services and every panel query returns data', async () => {
       const targets = await prometheus.waitForTargetsUp();
-      expect(targets).toHaveLength(4);
+      expect(targets).toHaveLength(3);
       const services = await waitFor('the service label of every target', async () => {
         const found = await prometheus.samples('count by (service) (nodejs_eventloop_lag_seconds)');
-        return found.length === 4 && found.map((sample) => sample.metric.service);
+        return found.length === 3 && found.map((sample) => sample.metric.service);
       });
-      expect(services.sort()).toEqual(['deliverer', 'event-ingest', 'matcher', 'subscription-api']);
+      expect(services.sort()).toEqual(['deliverer', 'event-ingest', 'subscription-api']);
 
       await subscribeEverywhere();
       flowing = true;
@@ -370,7 +370,6 @@ describe('Grafana dashboards: every panel query returns data from a Prometheus s
       expect(listedValues.service?.sort()).toEqual([
         'deliverer',
         'event-ingest',
-        'matcher',
         'subscription-api',
       ]);
 
@@ -429,14 +428,11 @@ describe('Grafana dashboards: every panel query returns data from a Prometheus s
       expect(await labelValues('sum by (group) (herald_consumer_lag)', 'group')).toEqual([
         'herald.deliverer',
         'herald.event-ingest',
-        'herald.matcher',
       ]);
       // Every consuming service reports how long its oldest due message has waited, per topic.
       expect(
         await labelValues('max by (group) (herald_consumer_oldest_due_seconds)', 'group'),
-      ).toEqual(
-        expect.arrayContaining(['herald.deliverer', 'herald.event-ingest', 'herald.matcher']),
-      );
+      ).toEqual(expect.arrayContaining(['herald.deliverer', 'herald.event-ingest']));
       // /down's deliveries reached the DLQ (the dead-lettered rate panel had data), so the API's
       // gauge must count them once its cached reading expires.
       await waitFor(

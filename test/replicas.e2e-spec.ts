@@ -31,18 +31,19 @@ async function metricsOf(service: ServiceProcess): Promise<string> {
 }
 
 /**
- * Two matchers and two deliverers, each its own OS process, in one consumer group per role: they
+ * Two event-ingests (which match what they store) and two deliverers, each its own OS process, in
+ * one consumer group per role: they
  * share the partitions (both replicas of each do work), and when one of each is killed with SIGKILL
  * mid-stream and started again, nothing is lost, a duplicate repeats its webhook-id, and strict
  * subscriptions still receive their events in order.
  */
-describe('many replicas: two matchers and two deliverers under load, one of each killed and restarted', () => {
+describe('many replicas: two event-ingests and two deliverers under load, one of each killed and restarted', () => {
   let herald: RunningHerald;
   let receiver: WebhookReceiver;
   let producer: Producer;
   const children: ServiceProcess[] = [];
 
-  async function startReplica(role: 'matcher' | 'deliverer'): Promise<ServiceProcess> {
+  async function startReplica(role: 'event-ingest' | 'deliverer'): Promise<ServiceProcess> {
     const service = await startServiceProcess(
       role,
       {
@@ -63,8 +64,8 @@ describe('many replicas: two matchers and two deliverers under load, one of each
 
   beforeAll(async () => {
     buildDist();
-    // Only the API and event-ingest in this process: the matchers and deliverers are the replicas.
-    herald = await startHerald(undefined, { services: ['event-ingest'] });
+    // Only the API in this process: the event-ingests and deliverers are the replicas.
+    herald = await startHerald(undefined, { services: [] });
     receiver = await WebhookReceiver.start();
     receiver.respondWith(() => ({ status: 200, body: 'ok', delayMs: ANSWER_AFTER_MS }));
     producer = new Kafka({
@@ -92,8 +93,9 @@ describe('many replicas: two matchers and two deliverers under load, one of each
     const partitionOf = (key: string): number =>
       place({ topic: 'any', partitionMetadata: metadata, message: { key, value: null } });
 
-    // Tenants whose accepted events (keyed by tenant) cover every partition, so each matcher has
-    // some; subscriptions whose deliveries (keyed by subscription) cover every partition too.
+    // Tenants whose inbound events (published keyed by tenant) cover every partition, so each
+    // event-ingest has some; subscriptions whose deliveries (keyed by subscription) cover every
+    // partition too.
     const operator = new ApiClient(herald.apiUrl, herald.config.auth.adminToken);
     const tenants: { tenantId: string; client: ApiClient }[] = [];
     const tenantPartitions = new Set<number>();
@@ -126,8 +128,8 @@ describe('many replicas: two matchers and two deliverers under load, one of each
     expect(subscriptionPartitions.size).toBe(partitions);
     const pairs = subscriptions.length * EVENTS_PER_TENANT;
 
-    // Started after the subscriptions exist: a matcher loads them all before it takes an event.
-    const matchers = [await startReplica('matcher'), await startReplica('matcher')];
+    // Started after the subscriptions exist: an event-ingest loads them all before it takes an event.
+    const ingests = [await startReplica('event-ingest'), await startReplica('event-ingest')];
     const deliverers = [await startReplica('deliverer'), await startReplica('deliverer')];
 
     // Each tenant's events in order on one inbound partition (keyed by tenant), in chunks.
@@ -155,10 +157,10 @@ describe('many replicas: two matchers and two deliverers under load, one of each
 
     // Both replicas of each role do work before the kills.
     const shares = await waitFor(
-      'both matchers and both deliverers to have done work',
+      'both event-ingests and both deliverers to have done work',
       async () => {
         const created = await Promise.all(
-          matchers.map(async (m) => total(await metricsOf(m), 'herald_deliveries_created_total')),
+          ingests.map(async (m) => total(await metricsOf(m), 'herald_deliveries_created_total')),
         );
         const delivered = await Promise.all(
           deliverers.map(async (d) =>
@@ -174,13 +176,13 @@ describe('many replicas: two matchers and two deliverers under load, one of each
     );
     expect(distinctPairs()).toBeLessThan(pairs);
 
-    matchers[0].process.kill('SIGKILL');
+    ingests[0].process.kill('SIGKILL');
     deliverers[0].process.kill('SIGKILL');
-    await Promise.all([matchers[0].exited, deliverers[0].exited]);
+    await Promise.all([ingests[0].exited, deliverers[0].exited]);
     const pairsAtKill = distinctPairs();
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const [matcherAgain, delivererAgain] = await Promise.all([
-      startReplica('matcher'),
+    const [ingestAgain, delivererAgain] = await Promise.all([
+      startReplica('event-ingest'),
       startReplica('deliverer'),
     ]);
     await publishing;
@@ -188,7 +190,7 @@ describe('many replicas: two matchers and two deliverers under load, one of each
     await waitFor(
       `all ${pairs} (subscription, event) pairs to arrive`,
       () => {
-        for (const child of [matchers[1], deliverers[1], matcherAgain, delivererAgain]) {
+        for (const child of [ingests[1], deliverers[1], ingestAgain, delivererAgain]) {
           if (child.process.exitCode !== null)
             throw new Error(`a replica exited:\n${child.output()}`);
         }
@@ -219,7 +221,7 @@ describe('many replicas: two matchers and two deliverers under load, one of each
     // role both did some (each holds a partition its role has work on).
     const after = {
       created: await Promise.all(
-        [matchers[1], matcherAgain].map(async (m) =>
+        [ingests[1], ingestAgain].map(async (m) =>
           total(await metricsOf(m), 'herald_deliveries_created_total'),
         ),
       ),
@@ -237,8 +239,8 @@ describe('many replicas: two matchers and two deliverers under load, one of each
     const duplicates = receiver.requests.length - pairs;
     process.stderr.write(
       `replicas: ${subscriptions.length} subscriptions (${subscriptions.filter((s) => s.strict).length} strict) of ${tenants.length} tenants, ${pairs} pairs; ` +
-        `before the kills the matchers created ${shares.created.join(' + ')} deliveries and the deliverers made ${shares.delivered.join(' + ')}; ` +
-        `${pairsAtKill} pairs had arrived at the kills; over the whole run the surviving and restarted matchers ` +
+        `before the kills the event-ingests created ${shares.created.join(' + ')} deliveries and the deliverers made ${shares.delivered.join(' + ')}; ` +
+        `${pairsAtKill} pairs had arrived at the kills; over the whole run the surviving and restarted event-ingests ` +
         `created ${after.created.join(' + ')} and the deliverers made ${after.delivered.join(' + ')}; ${duplicates} duplicate requests\n`,
     );
   }, 300_000);

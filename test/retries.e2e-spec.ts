@@ -2,7 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '@herald/persistence';
 import { ApiClient, waitFor, WebhookReceiver } from '@herald/testing';
-import { startHerald, untilMatcherKnows, type RunningHerald } from './support/herald-harness';
+import { startHerald, untilIngestKnows, type RunningHerald } from './support/herald-harness';
 
 /** The retry ladder as far as the walking skeleton goes: schedule 1s,2s in tests. */
 describe('retries: a failed delivery is retried from the retry topics, then dead-lettered', () => {
@@ -37,9 +37,9 @@ describe('retries: a failed delivery is retried from the retry topics, then dead
       event_types: ['*'],
       destination: { type: 'webhook', url: `${receiver.url}${path}` },
     });
-    // The subscription reaches the matcher through the outbox and the changelog; publishing before
+    // The subscription reaches event-ingest through the outbox and the changelog; publishing before
     // it did would race it.
-    await untilMatcherKnows(herald, created.body.id);
+    await untilIngestKnows(herald, created.body.id);
     await producer.send({
       topic: 'herald.events.inbound',
       messages: [

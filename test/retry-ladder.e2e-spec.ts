@@ -11,7 +11,7 @@ import {
   type ReceivedRequest,
   type Responder,
 } from '@herald/testing';
-import { startHerald, untilMatcherKnows, type RunningHerald } from './support/herald-harness';
+import { startHerald, untilIngestKnows, type RunningHerald } from './support/herald-harness';
 
 const SCHEDULE_MS = [200, 400, 800];
 
@@ -96,7 +96,7 @@ describe('retry ladder: 200ms, 400ms, 800ms, then the dead-letter topic', () => 
       },
     );
     expect(subscription.status).toBe(201);
-    await untilMatcherKnows(herald, subscription.body.id);
+    await untilIngestKnows(herald, subscription.body.id);
     await producer.send({
       topic: 'herald.events.inbound',
       messages: [

@@ -6,7 +6,7 @@ import {
   type ReceivedRequest,
   verifyWebhook,
 } from '@herald/testing';
-import { startPipeline, untilMatcherKnows, type PipelineFixture } from './support/herald-harness';
+import { startPipeline, untilIngestKnows, type PipelineFixture } from './support/herald-harness';
 import { exampleTransformation } from './support/example-transformations';
 
 type DeliveredBody = {
@@ -498,8 +498,8 @@ describe('seed: OpenSolar org webhooks', () => {
       `/v1/subscriptions/${toggled.body.id}`,
     );
     expect(shown.body.enabled).toBe(false);
-    // A change reaches the matchers shortly after, not at once (matcher-index checks the second).
-    await untilMatcherKnows(fixture.herald, toggled.body.id, false);
+    // A change reaches event-ingest's index shortly after, not at once (ingest-index checks the second).
+    await untilIngestKnows(fixture.herald, toggled.body.id, false);
 
     await publish(tenantId, [
       {
@@ -521,7 +521,7 @@ describe('seed: OpenSolar org webhooks', () => {
       { enabled: true },
     );
     expect(enabled.body.enabled).toBe(true);
-    await untilMatcherKnows(fixture.herald, toggled.body.id);
+    await untilIngestKnows(fixture.herald, toggled.body.id);
     await publish(tenantId, [{ id: 'e-3', type: 'project.deleted', data: { project: { id: 1 } } }]);
     await waitFor('the third event at both hooks', () =>
       ['/opensolar/toggled', '/opensolar/steady'].every((path) => idsAt(path).includes('e-3')),

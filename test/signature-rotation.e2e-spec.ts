@@ -1,7 +1,7 @@
 import { Webhook as SvixWebhook } from 'svix';
 import { Topics } from '@herald/contracts';
 import { type ReceivedRequest, verifyWebhook, waitFor } from '@herald/testing';
-import { startPipeline, untilMatcherKnows, type PipelineFixture } from './support/herald-harness';
+import { startPipeline, untilIngestKnows, type PipelineFixture } from './support/herald-harness';
 
 /** A delivered webhook checks out with the standardwebhooks and svix packages, also mid-rotation. */
 describe('signatures through a secret rotation', () => {
@@ -35,7 +35,7 @@ describe('signatures through a secret rotation', () => {
     );
     expect(created.status).toBe(201);
     const oldSecret = created.body.secret;
-    await untilMatcherKnows(pipeline.herald, created.body.id);
+    await untilIngestKnows(pipeline.herald, created.body.id);
 
     const publish = (seq: number): Promise<unknown> =>
       pipeline.producer.send({

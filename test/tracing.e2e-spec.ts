@@ -25,13 +25,8 @@ interface Tenant {
   subscriptions: Record<string, string>;
 }
 
-const EVENT_TOPICS = ['herald.events.inbound', 'herald.events.accepted', 'herald.deliveries'];
-const SERVICES = [
-  'herald-subscription-api',
-  'herald-event-ingest',
-  'herald-matcher',
-  'herald-deliverer',
-];
+const EVENT_TOPICS = ['herald.events.inbound', 'herald.deliveries'];
+const SERVICES = ['herald-subscription-api', 'herald-event-ingest', 'herald-deliverer'];
 
 /** Every span's parent is in the trace, and only `root` has none. */
 function expectConnected(trace: ReceivedSpan[], root: ReceivedSpan): void {
@@ -54,11 +49,11 @@ function expectChain(chain: ReceivedSpan[]): void {
 }
 
 /**
- * One trace per event, across processes: the four services run compiled, each as its own OS process
+ * One trace per event, across processes: the three services run compiled, each as its own OS process
  * with its own `service.name` (as the images run them), exporting to an OTLP collector on loopback.
  * The API exports OTLP/JSON and the pipeline the default OTLP/protobuf, so both encodings are used.
  */
-describe('tracing: one event is one connected trace across the four services', () => {
+describe('tracing: one event is one connected trace across the three services', () => {
   const config = testConfig();
   const children: ServiceProcess[] = [];
   const figures: string[] = [];
@@ -190,9 +185,8 @@ describe('tracing: one event is one connected trace across the four services', (
     ['herald-subscription-api', 'server', 'POST /v1/events'],
     ['herald-subscription-api', 'producer', 'send herald.events.inbound'],
     ['herald-event-ingest', 'consumer', 'process herald.events.inbound'],
-    ['herald-event-ingest', 'producer', 'send herald.events.accepted'],
-    ['herald-matcher', 'consumer', 'process herald.events.accepted'],
-    ['herald-matcher', 'producer', 'send herald.deliveries'],
+    // Matched where it is stored: event-ingest publishes the deliveries in the event's consume span.
+    ['herald-event-ingest', 'producer', 'send herald.deliveries'],
   ] as const;
 
   beforeAll(async () => {
@@ -229,13 +223,9 @@ describe('tracing: one event is one connected trace across the four services', (
     retryTenant = await tenant('tracing-retry', {
       webhook: { type: 'webhook', url: `${receiver.url}/flaky` },
     });
-    // Started after the subscriptions exist: the matcher loads them from PostgreSQL at start.
+    // Started after the subscriptions exist: event-ingest loads them from PostgreSQL at start.
     const pipelineStarted = Date.now();
-    await Promise.all([
-      start('event-ingest'),
-      start('matcher'),
-      start('deliverer', { HERALD_SMTP_URL: smtp.url }),
-    ]);
+    await Promise.all([start('event-ingest'), start('deliverer', { HERALD_SMTP_URL: smtp.url })]);
     figures.push(`pipeline services ready in ${Date.now() - pipelineStarted} ms`);
   }, 240_000);
 
@@ -269,13 +259,14 @@ describe('tracing: one event is one connected trace across the four services', (
       ['herald-deliverer', 'consumer', 'process herald.deliveries'],
       ['herald-deliverer', 'client', 'POST'],
     ]);
-    const [server, apiSend, ingest, ingestSend, matcher, matcherSend, deliverer, call] = chain;
+    const [server, apiSend, ingest, ingestSend, deliverer, call] = chain;
     const trace = await connectedTrace(traceId);
     figures.push(`${trace.length} spans in the webhook event's trace`);
 
-    // One trace for the event: every span about it, wherever it was made, carries the same id.
+    // One trace for the event: every span about it, wherever it was made, carries the same id: the
+    // publish and consume of herald.events.inbound and of herald.deliveries.
     const about = spansAbout(webhookTenant);
-    expect(about.length).toBe(6);
+    expect(about.length).toBe(4);
     expect(new Set(about.map((span) => span.traceId))).toEqual(new Set([traceId]));
     expect(new Set(trace.map((span) => span.serviceName))).toEqual(new Set(SERVICES));
     // The API request is the root; the hops form one chain: request → publish → consume → …
@@ -290,8 +281,7 @@ describe('tracing: one event is one connected trace across the four services', (
     });
     for (const [send, topic, key] of [
       [apiSend, 'herald.events.inbound', webhookTenant.id],
-      [ingestSend, 'herald.events.accepted', webhookTenant.id],
-      [matcherSend, 'herald.deliveries', webhookTenant.subscriptions.webhook],
+      [ingestSend, 'herald.deliveries', webhookTenant.subscriptions.webhook],
     ] as const) {
       expect(send.attributes).toMatchObject({
         'messaging.system': 'kafka',
@@ -305,7 +295,6 @@ describe('tracing: one event is one connected trace across the four services', (
     }
     for (const [consume, topic, group, key] of [
       [ingest, 'herald.events.inbound', 'herald.event-ingest', webhookTenant.id],
-      [matcher, 'herald.events.accepted', 'herald.matcher', webhookTenant.id],
       [deliverer, 'herald.deliveries', 'herald.deliverer', webhookTenant.subscriptions.webhook],
     ] as const) {
       expect(consume.attributes).toMatchObject({
@@ -337,7 +326,6 @@ describe('tracing: one event is one connected trace across the four services', (
       new Set([
         'herald-subscription-api application/json',
         'herald-event-ingest application/x-protobuf',
-        'herald-matcher application/x-protobuf',
         'herald-deliverer application/x-protobuf',
       ]),
     );
@@ -353,7 +341,7 @@ describe('tracing: one event is one connected trace across the four services', (
     const mailDelivery = String(mailHeader(mail.raw, 'X-Herald-Delivery-Id'));
     const traceId = await traceOfDelivery(mailDelivery);
     expect(await traceOfDelivery(message.attributes.delivery_id)).toBe(traceId);
-    const [server, , , , , matcherSend, ...rest] = await hops(traceId, [
+    const [server, , , ingestSend, ...rest] = await hops(traceId, [
       ...ingestHops,
       ['herald-deliverer', 'consumer', 'process herald.deliveries'],
       ['herald-deliverer', 'consumer', 'process herald.deliveries'],
@@ -367,10 +355,10 @@ describe('tracing: one event is one connected trace across the four services', (
       new Set([traceId]),
     );
     // One publish of both deliveries; each is consumed and sent in a span of its own.
-    expect(matcherSend.attributes['messaging.batch.message_count']).toBe(2);
-    expect(matcherSend.attributes).not.toHaveProperty('messaging.kafka.message.key');
+    expect(ingestSend.attributes['messaging.batch.message_count']).toBe(2);
+    expect(ingestSend.attributes).not.toHaveProperty('messaging.kafka.message.key');
     for (const consume of [firstConsume, secondConsume]) {
-      expect(consume.parentSpanId).toBe(matcherSend.spanId);
+      expect(consume.parentSpanId).toBe(ingestSend.spanId);
     }
     const consumers = [firstConsume.spanId, secondConsume.spanId];
     expect(consumers).toContain(smtpSend.parentSpanId);
@@ -419,17 +407,14 @@ describe('tracing: one event is one connected trace across the four services', (
     expect(succeeded.headers).not.toHaveProperty('traceparent');
 
     const traceId = await traceOfDelivery(String(failed.headers['webhook-id']));
-    const [server, , , , , , firstConsume, retrySend, retryConsume, ...calls] = await hops(
-      traceId,
-      [
-        ...ingestHops,
-        ['herald-deliverer', 'consumer', 'process herald.deliveries'],
-        ['herald-deliverer', 'producer', /^send herald\.deliveries\.retry\./],
-        ['herald-deliverer', 'consumer', /^process herald\.deliveries\.retry\./],
-        ['herald-deliverer', 'client', 'POST'],
-        ['herald-deliverer', 'client', 'POST'],
-      ],
-    );
+    const [server, , , , firstConsume, retrySend, retryConsume, ...calls] = await hops(traceId, [
+      ...ingestHops,
+      ['herald-deliverer', 'consumer', 'process herald.deliveries'],
+      ['herald-deliverer', 'producer', /^send herald\.deliveries\.retry\./],
+      ['herald-deliverer', 'consumer', /^process herald\.deliveries\.retry\./],
+      ['herald-deliverer', 'client', 'POST'],
+      ['herald-deliverer', 'client', 'POST'],
+    ]);
     const trace = await connectedTrace(traceId);
     expectConnected(trace, server);
     expect(new Set(spansAbout(retryTenant).map((span) => span.traceId))).toEqual(

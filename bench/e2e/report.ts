@@ -45,7 +45,6 @@ const count = (value: number | null): string =>
 function backlog(byTopic: Record<string, number>): string {
   const stages: [string, number][] = [
     ['ingest', byTopic['herald.events.inbound'] ?? 0],
-    ['matcher', byTopic['herald.events.accepted'] ?? 0],
     ['deliverer', byTopic['herald.deliveries'] ?? 0],
     [
       'retry topics',
@@ -73,14 +72,14 @@ export function resultsTable(results: readonly ScenarioResult[]): string {
       'deferrals',
       'lost',
       'dup',
-      'peak RSS MB api / ingest / matcher / deliverer',
+      'peak RSS MB api / ingest / deliverer',
       'unconsumed at end',
     ]),
     row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---']),
   ];
   for (const r of results) {
     const rss = r.peakRssBytes;
-    const services = ['subscription-api', 'event-ingest', 'matcher', 'deliverer'];
+    const services = ['subscription-api', 'event-ingest', 'deliverer'];
     lines.push(
       row([
         `${r.title}${r.capped ? ` (cap ${r.capSeconds} s)` : ''}`,
@@ -104,7 +103,6 @@ export function resultsTable(results: readonly ScenarioResult[]): string {
 const PROCESSES = [
   'subscription-api',
   'event-ingest',
-  'matcher',
   'deliverer',
   'kafka',
   'postgres',

@@ -59,7 +59,7 @@ export const SIZES: Record<'full' | 'quick', Sizes> = {
   },
 };
 
-const MATCHER_KNOWS_WITHIN_MS = 120_000;
+const INDEX_KNOWS_WITHIN_MS = 120_000;
 const CEILING_CONCURRENCY = 64;
 
 export interface Percentiles {
@@ -338,7 +338,7 @@ async function createSubscriptions(
 
 /**
  * Publishes a probe event of the run each second until every subscription has received one: /v1 has
- * no way to ask whether the matcher already knows a subscription.
+ * no way to ask whether event-ingest's subscription index already knows a subscription.
  */
 async function untilMatched(
   ctx: ScenarioContext,
@@ -346,7 +346,7 @@ async function untilMatched(
   run: string,
   subscriptions: Created[],
 ): Promise<void> {
-  const deadline = Date.now() + MATCHER_KNOWS_WITHIN_MS;
+  const deadline = Date.now() + INDEX_KNOWS_WITHIN_MS;
   for (;;) {
     await ctx.stack.producer.send({
       topic: INBOUND_TOPIC,
@@ -360,7 +360,7 @@ async function untilMatched(
       if (subscriptions.every((subscription) => probed.includes(subscription.id))) return;
     }
     if (Date.now() > deadline) {
-      throw new Error(`the subscriptions got no probe within ${MATCHER_KNOWS_WITHIN_MS / 1000} s`);
+      throw new Error(`the subscriptions got no probe within ${INDEX_KNOWS_WITHIN_MS / 1000} s`);
     }
   }
 }

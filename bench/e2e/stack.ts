@@ -22,13 +22,13 @@ import { runMigrations } from '@herald/persistence';
 
 /**
  * Herald as `npm start` runs it, for the benchmark: a local Kafka broker and PostgreSQL (durable,
- * in a data dir of the run) unless KAFKA_BROKERS / DATABASE_URL name existing ones, and the four
+ * in a data dir of the run) unless KAFKA_BROKERS / DATABASE_URL name existing ones, and the three
  * compiled services, each its own OS process on its own port. The services are started anew for
  * each scenario, after the previous scenario's backlog was deleted from the topics, so one scenario's
  * leftovers cost the next nothing and each service's peak memory is the scenario's own.
  */
 
-export const SERVICES = ['subscription-api', 'event-ingest', 'matcher', 'deliverer'] as const;
+export const SERVICES = ['subscription-api', 'event-ingest', 'deliverer'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 const ROOT = resolve(__dirname, '..', '..', '..');
@@ -37,7 +37,6 @@ const READY_WITHIN_MS = 120_000;
 /** Which consumer group reads which topics (topic names starting so), for the lag report. */
 const CONSUMERS: readonly { group: string; topics: (topic: string) => boolean }[] = [
   { group: 'herald.event-ingest', topics: (topic) => topic === Topics.eventsInbound.name },
-  { group: 'herald.matcher', topics: (topic) => topic === Topics.eventsAccepted.name },
   {
     group: 'herald.deliverer',
     topics: (topic) =>
@@ -340,7 +339,7 @@ export class HeraldStack {
     );
   }
 
-  /** Deletes what is left on every topic but the compacted changelog (the matcher's index needs it). */
+  /** Deletes what is left on every topic but the compacted changelog (event-ingest's subscription index needs it). */
   private async purgeTopics(): Promise<void> {
     const topics = (await this.admin.listTopics()).filter(
       (topic) => topic.startsWith('herald.') && topic !== Topics.subscriptionsChangelog.name,

@@ -15,7 +15,7 @@ import { loadLocalSettings, saveLocalSettings, type LocalSettings } from './loca
 
 const root = resolve(__dirname, '..', '..', '..');
 const dataDir = resolve(process.env.HERALD_DATA_DIR ?? join(root, '.herald'));
-const SERVICES = ['subscription-api', 'event-ingest', 'matcher', 'deliverer'] as const;
+const SERVICES = ['subscription-api', 'event-ingest', 'deliverer'] as const;
 
 const say = (line: string): void => void process.stdout.write(`[herald] ${line}\n`);
 
@@ -60,7 +60,7 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
 /**
  * The broker and the database `npm start` runs itself speak plain TCP on loopback: security settings
  * make sense only for your own (KAFKA_BROKERS, DATABASE_URL), and are refused otherwise rather than
- * left to fail in four services.
+ * left to fail in three services.
  */
 function securityWithoutOwnServers(env: NodeJS.ProcessEnv): string | undefined {
   const kafkaSetting = Object.keys(env).find(
@@ -148,7 +148,7 @@ async function main(): Promise<void> {
       HERALD_ENCRYPTION_KEY: settings.encryptionKey,
       HERALD_ALLOW_PRIVATE_DESTINATIONS: process.env.HERALD_ALLOW_PRIVATE_DESTINATIONS ?? 'true',
     };
-    // Validate once here so a bad setting is reported before four services fail on it.
+    // Validate once here so a bad setting is reported before three services fail on it.
     const config = loadConfig({ ...env, HERALD_HTTP_PORT: String(apiPort) });
 
     const applied = await runMigrations(databaseUrl, config.database.caFile);

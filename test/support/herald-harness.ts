@@ -12,27 +12,26 @@ import {
 import { createService } from '@herald/runtime';
 import { SubscriptionApiModule } from '../../apps/subscription-api/src/subscription-api.module';
 import { EventIngestModule } from '../../apps/event-ingest/src/event-ingest.module';
-import { MatcherModule } from '../../apps/matcher/src/matcher.module';
 import { DelivererModule } from '../../apps/deliverer/src/deliverer.module';
-import { SubscriptionIndexService } from '../../apps/matcher/src/matching/subscription-index.service';
+import { SubscriptionIndexService } from '../../apps/event-ingest/src/matching/subscription-index.service';
 
 export interface RunningHerald {
   config: HeraldConfig;
   /** The subscription API's URL; empty when it runs elsewhere (`api: false`). */
   apiUrl: string;
   apps: INestApplication[];
-  /** The matcher's application, when it runs in this process. */
-  matcher: INestApplication | null;
+  /** Event-ingest's application (which matches events), when it runs in this process. */
+  ingest: INestApplication | null;
   stop(): Promise<void>;
 }
 
-export type ServiceName = 'subscription-api' | 'event-ingest' | 'matcher' | 'deliverer';
+export type ServiceName = 'subscription-api' | 'event-ingest' | 'deliverer';
 
-const ALL: readonly ServiceName[] = ['subscription-api', 'event-ingest', 'matcher', 'deliverer'];
+const ALL: readonly ServiceName[] = ['subscription-api', 'event-ingest', 'deliverer'];
 
 export interface StartOptions {
   /**
-   * The services to run in this process (all four by default; the API always runs). A suite that
+   * The services to run in this process (all three by default; the API always runs). A suite that
    * runs the deliverer as a child process leaves it out here, or this one would take its partitions.
    */
   services?: readonly ServiceName[];
@@ -51,7 +50,6 @@ export async function startHerald(
   const services = [
     { name: 'subscription-api', module: () => SubscriptionApiModule.forRoot(config) },
     { name: 'event-ingest', module: () => EventIngestModule.forRoot(config) },
-    { name: 'matcher', module: () => MatcherModule.forRoot(config) },
     { name: 'deliverer', module: () => DelivererModule.forRoot(config) },
   ] as const;
   const chosen = services.filter((service) =>
@@ -79,7 +77,7 @@ export async function startHerald(
     config,
     apiUrl: chosen[0].name === 'subscription-api' ? appUrl(apps[0]) : '',
     apps,
-    matcher: apps[chosen.findIndex((service) => service.name === 'matcher')] ?? null,
+    ingest: apps[chosen.findIndex((service) => service.name === 'event-ingest')] ?? null,
     stop: async () => {
       await Promise.all(apps.map((app) => app.close()));
     },
@@ -87,21 +85,21 @@ export async function startHerald(
 }
 
 /**
- * Waits until the in-process matcher's index holds a subscription as live (or, with `live` false, no
+ * Waits until the in-process event-ingest's subscription index holds a subscription as live (or, with `live` false, no
  * longer does). Changes travel through the
  * outbox and the changelog topic, so a test that publishes right after creating a subscription would
  * otherwise race them (a loaded machine can take more than a second).
  */
-export async function untilMatcherKnows(
+export async function untilIngestKnows(
   herald: RunningHerald,
   subscriptionId: string,
   live = true,
 ): Promise<void> {
-  const matcher = herald.matcher?.get(SubscriptionIndexService);
-  if (!matcher) throw new Error('no matcher runs in this Herald');
+  const subscriptions = herald.ingest?.get(SubscriptionIndexService);
+  if (!subscriptions) throw new Error('no event-ingest runs in this Herald');
   await waitFor(
-    `the matcher to hold subscription ${subscriptionId} as ${live ? 'live' : 'not live'}`,
-    () => matcher.index.isLive(subscriptionId) === live,
+    `event-ingest to hold subscription ${subscriptionId} as ${live ? 'live' : 'not live'}`,
+    () => subscriptions.index.isLive(subscriptionId) === live,
   );
 }
 

@@ -5,7 +5,7 @@ import { closedPort, waitFor } from '@herald/testing';
 
 const root = join(__dirname, '..', '..');
 
-export type ServiceRole = 'subscription-api' | 'event-ingest' | 'matcher' | 'deliverer';
+export type ServiceRole = 'subscription-api' | 'event-ingest' | 'deliverer';
 
 /** A Herald service compiled and run as its own OS process, as `npm start` and the images run it. */
 export interface ServiceProcess {

@@ -5,6 +5,9 @@ import { PersistenceModule } from '@herald/persistence';
 import { InboundConsumer } from './ingest/inbound.consumer';
 import { IngestService } from './ingest/ingest.service';
 import { TenantDirectory } from './ingest/tenant-directory';
+import { EventTypeDefaultsCache } from './matching/event-type-defaults';
+import { MatchingService } from './matching/matching.service';
+import { SubscriptionIndexService } from './matching/subscription-index.service';
 import type { EventIngestConfig } from './event-ingest.config';
 
 @Module({})
@@ -13,7 +16,14 @@ export class EventIngestModule {
     return {
       module: EventIngestModule,
       imports: [ConfigModule.forRoot(config), PersistenceModule, KafkaModule],
-      providers: [TenantDirectory, IngestService, InboundConsumer],
+      providers: [
+        TenantDirectory,
+        SubscriptionIndexService,
+        EventTypeDefaultsCache,
+        MatchingService,
+        IngestService,
+        InboundConsumer,
+      ],
     };
   }
 }

@@ -2,7 +2,6 @@
 {{- define "herald.components" -}}
 subscription-api: subscriptionApi
 event-ingest: eventIngest
-matcher: matcher
 deliverer: deliverer
 {{- end -}}
 
@@ -40,7 +39,7 @@ app.kubernetes.io/part-of: herald
 {{- end }}
 {{- end -}}
 
-{{/* Labels of one service's objects; call with (dict "root" $ "role" "matcher"). */}}
+{{/* Labels of one service's objects; call with (dict "root" $ "role" "deliverer"). */}}
 {{- define "herald.componentLabels" -}}
 {{ include "herald.labels" .root }}
 app.kubernetes.io/component: {{ .role }}

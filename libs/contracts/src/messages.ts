@@ -27,48 +27,6 @@ const EventDataSchema = Type.Unsafe<EventData>({
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
 
-/** `herald.events.accepted`: an event ingest has stored, keyed by tenant so a tenant's events stay in order. */
-export const AcceptedEventMessageSchema = Type.Object({
-  id: Type.String(),
-  tenant_id: Type.String(),
-  type: Type.String(),
-  occurred_at: Type.String(),
-  received_at: Type.String(),
-  subject: Nullable(Type.String()),
-  changed_fields: Nullable(Type.Array(Type.String())),
-  data: EventDataSchema,
-});
-export type AcceptedEventMessage = Static<typeof AcceptedEventMessageSchema>;
-
-export function toAcceptedEventMessage(event: HeraldEvent): AcceptedEventMessage {
-  return {
-    id: event.id,
-    tenant_id: event.tenantId,
-    type: event.type,
-    occurred_at: event.occurredAt,
-    received_at: event.receivedAt,
-    subject: event.subject,
-    changed_fields: event.changedFields,
-    data: event.data,
-  };
-}
-
-export function fromAcceptedEventMessage(message: AcceptedEventMessage): HeraldEvent {
-  return {
-    id: message.id,
-    tenantId: message.tenant_id,
-    type: message.type,
-    occurredAt: message.occurred_at,
-    receivedAt: message.received_at,
-    subject: message.subject,
-    changedFields: message.changed_fields,
-    data: message.data,
-  };
-}
-
-export const decodeAcceptedEvent: (raw: Buffer | null) => DecodeResult<AcceptedEventMessage> =
-  schemaDecoder(AcceptedEventMessageSchema);
-
 /** The standard body a delivery sends (libs/domain `DeliveredBody`). */
 const DeliveredBodySchema = Type.Unsafe<DeliveredBody>(
   Type.Object({
@@ -183,7 +141,7 @@ export function decodeRaw(raw: Buffer | null): DecodeResult<Buffer> {
   return raw === null ? { ok: false, reason: 'message has no value' } : { ok: true, value: raw };
 }
 
-/** What the matcher needs of a subscription; destinations and secrets never travel on the changelog. */
+/** What event-ingest's matching needs of a subscription; destinations and secrets never travel on the changelog. */
 export const SubscriptionMatchStateSchema = Type.Object({
   enabled: Type.Boolean(),
   status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),

@@ -1,11 +1,9 @@
 import { formatDuration } from '@herald/domain';
 import {
-  decodeAcceptedEvent,
   decodeDelivery,
   decodeInvalidEvent,
   decodeRaw,
   decodeSubscriptionChange,
-  type AcceptedEventMessage,
   type DeliveryMessage,
   type InvalidEventMessage,
   type SubscriptionChangeMessage,
@@ -44,11 +42,6 @@ export const Topics = {
     encode: (message: Buffer) => message,
     decode: decodeRaw,
   } satisfies TopicDefinition<Buffer>,
-  eventsAccepted: jsonTopic<AcceptedEventMessage>(
-    'herald.events.accepted',
-    (m) => m.tenant_id,
-    decodeAcceptedEvent,
-  ),
   eventsInvalid: jsonTopic<InvalidEventMessage>(
     'herald.events.invalid',
     (m) => m.source.key ?? null,

@@ -14,7 +14,7 @@ interface TenantIndex {
 }
 
 /**
- * The matcher's in-memory view of every live subscription, by tenant and event type, so matching an
+ * Event-ingest's in-memory view of every live subscription, by tenant and event type, so matching an
  * event looks only at the subscriptions that can want it. Changes may arrive late or twice (the
  * database bootstrap and the changelog overlap): a change older than what is held is ignored, and a
  * deletion is remembered so a late upsert cannot bring a subscription back.

@@ -35,7 +35,7 @@ export interface Subscription {
   updatedAt: string;
 }
 
-/** What matching needs of a subscription; the matcher's index keeps only this. */
+/** What matching needs of a subscription; event-ingest's index keeps only this. */
 export type MatchableSubscription = Pick<
   Subscription,
   | 'id'

@@ -8,7 +8,7 @@ import { KAFKA_CLIENT } from './kafka-client';
 import { isPermanentFailure } from './permanent-failure';
 
 /**
- * What a stage that handles whole batches (event-ingest, the matcher) holds and takes at once.
+ * What a stage that handles whole batches (event-ingest) holds and takes at once.
  * Fetched batches queue while one is handled (the next handling takes them all together), so a
  * fetch is not held up by the last batch's round trips; memory stays bounded however many
  * partitions it holds (a burst spread over all of them); and 500 at a time lets a burst's first

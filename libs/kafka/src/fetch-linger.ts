@@ -5,7 +5,7 @@
  * (`minBytes` 1) and long-polls the consumer's usual idle wait.
  *
  * Why: at a moderate rate every stage fetched, stored and produced per one or two messages. At 300
- * events/s event-ingest and the matcher each made about 165 fetch and 165 produce requests a second,
+ * events/s event-ingest and the matcher (then a service of its own) each made about 165 fetch and 165 produce requests a second,
  * and the broker — whose cost is per request, not per message — took half a core. Lingering while
  * busy turns that into a few requests per linger, and costs a quiet stream nothing: the first message
  * after a pause is fetched at once, as before.

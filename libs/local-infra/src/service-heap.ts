@@ -10,8 +10,9 @@ export const SERVICE_HEAP_MB = 144;
 /**
  * The young generation's semi-space, in MiB, named rather than left to V8. Node 20's V8 sized it at
  * 16 whatever the old-generation cap; Node 24's derives it from the cap and, under 144 MiB, chose 64
- * (a heap limit of 336 MiB instead of 192), and event-ingest and the matcher then spent 84–90 % of
- * their time collecting: 178 deliveries/s in the bench's burst instead of 1,567 with 16. Four
+ * (a heap limit of 336 MiB instead of 192), and event-ingest and the matcher (a service of its own
+ * then) spent 84–90 % of their time collecting: 178 deliveries/s in the bench's burst instead of
+ * 1,567 with 16. Four
  * alternating rounds of 16 against 8 (README, Performance) gave the same throughput and every
  * service 15–25 MB less at its peak with 8 (the deliverer in fan-out 211–214 MB against 227–228);
  * 32 made fan-out slower and passed 250 MB.

@@ -65,7 +65,7 @@ describe('Readiness', () => {
       postgresUp ? Promise.resolve() : Promise.reject(new Error('connection refused')),
     );
     readiness.register('kafka', () => Promise.resolve());
-    readiness.register('consumer herald.matcher', () => Promise.reject(new Error('joining')), {
+    readiness.register('consumer herald.event-ingest', () => Promise.reject(new Error('joining')), {
       dependency: false,
     });
     expect(await readiness.dependenciesUp()).toBe(true);

@@ -97,7 +97,7 @@ describe('tracing off: no OTLP endpoint', () => {
     });
     expect(sent).toEqual({});
     const consumed = await off.consumeSpan(
-      'herald.matcher',
+      'herald.event-ingest',
       { topic: 't', partition: 0, offset: '1', key: null, headers: {} },
       async (span) => Promise.resolve(span.isRecording()),
     );
@@ -255,13 +255,13 @@ describe('tracing on', () => {
   });
 
   it('processes a message in a CONSUMER span whose parent is the producer span named in its headers', async () => {
-    const headers = await producerSpan('herald.events.accepted', [{ key: 'a' }, { key: 'b' }], () =>
+    const headers = await producerSpan('herald.events.inbound', [{ key: 'a' }, { key: 'b' }], () =>
       Promise.resolve(injectTraceContext({ 'not-before': '1' })),
     );
     const sent = parentOf(headers);
     const result = await consumeSpan(
-      'herald.matcher',
-      { topic: 'herald.events.accepted', partition: 2, offset: '41', key: 'ten_1', headers },
+      'herald.event-ingest',
+      { topic: 'herald.events.inbound', partition: 2, offset: '41', key: 'ten_1', headers },
       (span) =>
         // Work inside is the consumer span's child: a CLIENT call, and a re-publish (a retry).
         clientSpan(
@@ -276,13 +276,13 @@ describe('tracing on', () => {
       traceId: sent.traceId,
       parentSpanId: sent.spanId,
       spanId: result.consumerSpanId,
-      name: 'process herald.events.accepted',
+      name: 'process herald.events.inbound',
       attributes: {
         'messaging.system': 'kafka',
         'messaging.system.name': 'kafka',
         'messaging.operation.type': 'process',
-        'messaging.destination.name': 'herald.events.accepted',
-        'messaging.consumer.group.name': 'herald.matcher',
+        'messaging.destination.name': 'herald.events.inbound',
+        'messaging.consumer.group.name': 'herald.event-ingest',
         'messaging.destination.partition.id': '2',
         'messaging.kafka.offset': 41,
         'kafka.offset': 41,
@@ -292,7 +292,7 @@ describe('tracing on', () => {
     });
     const [producer] = await exported(
       1,
-      (span) => span.name === 'send herald.events.accepted' && span.spanId === sent.spanId,
+      (span) => span.name === 'send herald.events.inbound' && span.spanId === sent.spanId,
     );
     expect(producer.attributes['messaging.batch.message_count']).toBe(2);
     // Two messages: no single key to name.

@@ -66,7 +66,7 @@ export class OutboxRelay {
   }
 
   /**
-   * Relays now and waits, at most `withinMs`, until what is queued is on Kafka — so the matcher
+   * Relays now and waits, at most `withinMs`, until what is queued is on Kafka — so event-ingest
    * hears of a subscription change before the API answers, and events published after that answer
    * are matched with it. With Kafka away the answer comes after `withinMs` and the relay keeps trying.
    */

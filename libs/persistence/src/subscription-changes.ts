@@ -9,7 +9,7 @@ import type {
 
 /**
  * Every change to a subscription, each in one transaction with its announcement on
- * `herald.subscriptions.changelog` (through the outbox), so matchers and deliverers hear of every
+ * `herald.subscriptions.changelog` (through the outbox), so event-ingests and deliverers hear of every
  * change that commits and of none that rolls back. SubscriptionsRepository only reads and writes
  * rows; this is the one place that decides what a change announces. Callers nudge their OutboxRelay
  * afterwards to publish at once.
@@ -81,7 +81,7 @@ export class SubscriptionChanges {
 
   /**
    * Herald disables an active subscription (status `disabled` with the reason), announced so
-   * matchers stop matching it. `whileDisabling` runs inside the transaction once the row changed;
+   * event-ingests stop matching it. `whileDisabling` runs inside the transaction once the row changed;
    * if it throws, nothing is disabled. Returns whether this call disabled it: false when it was
    * already disabled or does not exist, so a repeat is harmless.
    */

@@ -1155,7 +1155,7 @@ export interface components {
         RecoverResult: {
             recovered: number;
         };
-        /** @description Latency of the successful deliveries: from the delivery’s creation (the matcher records it as soon as ingest has accepted the event; a replay, retry or test when it is asked for) to the end of its successful attempt — queueing, retries and the receiver’s answer included. */
+        /** @description Latency of the successful deliveries: from the delivery’s creation (event-ingest records it as soon as it has accepted the event; a replay, retry or test when it is asked for) to the end of its successful attempt — queueing, retries and the receiver’s answer included. */
         DeliveryLatency: {
             /** @description The 50th percentile in milliseconds; null without a successful delivery. */
             p50: number | null;

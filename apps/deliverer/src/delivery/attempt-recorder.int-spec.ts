@@ -132,7 +132,7 @@ describe('attempt recorder: batched attempt writes in PostgreSQL', () => {
 
   it('plans a batch of events once: planned again, a pending delivery is to go out again, an attempted one is not', async () => {
     const owner = await pendingDeliveries('replanned', 2);
-    // A second event of the same tenant, planned by the matcher's batch statement.
+    // A second event of the same tenant, planned by event-ingest's batch statement.
     const now = new Date().toISOString();
     const { event } = await new EventsRepository(db).store({
       id: newId('evt'),

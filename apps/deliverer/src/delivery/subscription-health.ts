@@ -125,7 +125,7 @@ export class SubscriptionHealth {
           : undefined,
       );
       if (disabled) {
-        // The disable went to the outbox with it: on to the changelog, for the matchers.
+        // The disable went to the outbox with it: on to the changelog, for the event-ingests.
         this.outbox.nudge();
         this.logger.event('warn', 'subscription disabled', {
           tenant_id: tenantId,

@@ -13,7 +13,7 @@ const OUTBOX_PRODUCER = Symbol('deliverer outbox producer');
 
 /**
  * The deliverer writes to the outbox when it disables a subscription (`SubscriptionHealth`), and
- * relays it itself: the matchers hear of the disable whether or not an API replica runs. The relay
+ * relays it itself: the event-ingests hear of the disable whether or not an API replica runs. The relay
  * has a producer of its own, which connects only when there is something to publish, so its sends
  * never queue behind the deliveries' retries and dead letters, nor they behind it.
  */

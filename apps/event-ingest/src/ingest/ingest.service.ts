@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HERALD_CONFIG } from '@herald/config';
-import { Topics, toAcceptedEventMessage } from '@herald/contracts';
 import {
   EventSchemas,
   isReservedEventType,
@@ -10,10 +9,10 @@ import {
   type HeraldEvent,
   type InvalidEvent,
 } from '@herald/domain';
-import { TypedProducer } from '@herald/kafka';
 import { EventsRepository, EventTypesRepository, type StoredEvent } from '@herald/persistence';
 import { EventTypeRegistrar } from './event-type-registrar';
 import { TenantDirectory } from './tenant-directory';
+import { MatchingService, type MatchResult } from '../matching/matching.service';
 import type { EventIngestConfig } from '../event-ingest.config';
 
 /** Where an inbound message came from: Herald's own events may use the reserved `herald.*` types. */
@@ -27,7 +26,13 @@ export interface IngestSource {
 }
 
 export type IngestResult =
-  | { status: 'accepted'; event: HeraldEvent; duplicate: boolean }
+  | {
+      status: 'accepted';
+      event: HeraldEvent;
+      duplicate: boolean;
+      /** What matching the event made of it; null for a duplicate left to the record that stored it. */
+      match: MatchResult | null;
+    }
   | { status: 'rejected'; error: InvalidEvent };
 
 @Injectable()
@@ -39,7 +44,7 @@ export class IngestService {
     @Inject(HERALD_CONFIG) private readonly config: EventIngestConfig,
     private readonly tenants: TenantDirectory,
     private readonly events: EventsRepository,
-    private readonly producer: TypedProducer,
+    private readonly matching: MatchingService,
     eventTypes: EventTypesRepository,
   ) {
     this.eventTypes = new EventTypeRegistrar(eventTypes);
@@ -49,10 +54,12 @@ export class IngestService {
   }
 
   /**
-   * Validates, stores and emits a batch of inbound events, in order: one INSERT for all and their
-   * sends coalesced into one request (each in its own trace context). A record read again after a
-   * crash emits its event again (it may not have gone out); another record with an event id stored
-   * before is a duplicate and emits nothing.
+   * Validates, stores and matches a batch of inbound events, in order: one INSERT for all the events,
+   * one for their deliveries, and the deliveries' sends coalesced into one request (each event's in
+   * its own trace context). Only once it resolves may the records' offsets be committed: every event
+   * is then stored and its deliveries stored and on `herald.deliveries`. A record read again after a
+   * crash matches its event again (it may not have gone out; its deliveries keep their ids, so their
+   * `webhook-id`); another record with an event id stored before is a duplicate and emits nothing.
    */
   async ingestAll(
     items: readonly {
@@ -73,20 +80,36 @@ export class IngestService {
       valid.map(({ index }) => recordName(items[index].source?.record)),
     );
     const storedAt = new Map(valid.map(({ index }, position) => [index, stored[position]]));
-    const sends: Promise<void>[] = [];
-    const results = checked.map((result, index): IngestResult => {
-      if (!result.ok) return { status: 'rejected', error: result.error };
-      const { event, created, published: before } = storedAt.get(index) as StoredEvent;
-      if (!before) {
-        const send = () =>
-          this.producer.send(Topics.eventsAccepted, [{ value: toAcceptedEventMessage(event) }]);
-        const within = items[index].within;
-        sends.push(within ? within(send) : send());
-      }
-      return { status: 'accepted', event, duplicate: !created };
+    const toMatch = valid.flatMap(({ index }) => {
+      const { event, published } = storedAt.get(index) as StoredEvent;
+      return published ? [] : [{ index, event, within: items[index].within }];
     });
-    await Promise.all(sends);
-    return results;
+    const matched = await this.matching.matchAll(toMatch);
+    const matchAt = new Map(toMatch.map(({ index }, position) => [index, matched[position]]));
+    return checked.map((result, index): IngestResult => {
+      if (!result.ok) return { status: 'rejected', error: result.error };
+      const { event, created } = storedAt.get(index) as StoredEvent;
+      return { status: 'accepted', event, duplicate: !created, match: matchAt.get(index) ?? null };
+    });
+  }
+
+  /**
+   * Records on the stored event why its record was parked — matching it failed for good — and
+   * dead-letters its deliveries that never went out, so a redrive sends them once the cause is
+   * fixed. Only the record that stored the event speaks for it: a producer's duplicate parked for
+   * its own reasons leaves the event alone. A message that is not an event was never stored.
+   */
+  async markFailed(
+    raw: Buffer | null,
+    record: NonNullable<IngestSource['record']>,
+    code: string,
+    reason: string,
+  ): Promise<void> {
+    if (raw === null) return;
+    const parsed = parseInboundEvent(raw, this.config.ingest.maxEventBytes);
+    if (!parsed.ok) return;
+    const id = parsed.value.id ?? idFor(record, new Date());
+    await this.events.markFailed(parsed.value.tenantId, id, code, reason, recordName(record));
   }
 
   /** Everything but storing: the envelope, the reserved types, the tenant, the schema, the type's registration. */

@@ -203,8 +203,8 @@ describe('gRPC admin API (herald.admin.v1.AdminService)', () => {
   }
 
   /**
-   * A stored event and its delivery to `subscriptionId`, as ingest and the matcher leave them (they
-   * do not run here); with `failedAs`, one failed attempt as the deliverer records it.
+   * A stored event and its delivery to `subscriptionId`, as event-ingest leaves them (it does not
+   * run here); with `failedAs`, one failed attempt as the deliverer records it.
    */
   async function delivered(
     tenantId: string,

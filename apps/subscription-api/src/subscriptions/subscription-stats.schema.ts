@@ -42,8 +42,8 @@ export const DeliveryLatencySchema = Type.Object(
   { p50: percentile('50th'), p95: percentile('95th'), p99: percentile('99th') },
   {
     description:
-      'Latency of the successful deliveries: from the delivery’s creation (the matcher records it ' +
-      'as soon as ingest has accepted the event; a replay, retry or test when it is asked for) to ' +
+      'Latency of the successful deliveries: from the delivery’s creation (event-ingest records it ' +
+      'as soon as it has accepted the event; a replay, retry or test when it is asked for) to ' +
       'the end of its successful attempt — queueing, retries and the receiver’s answer included.',
   },
 );

@@ -85,7 +85,7 @@ export interface PlannedDelivery {
   published: boolean;
 }
 
-/** What the matcher needs of a delivery it plans: who it is for, and the `webhook-id` it carries. */
+/** What matching needs of a delivery it plans: who it is for, and the `webhook-id` it carries. */
 export type PlannedRef = Pick<Delivery, 'id' | 'messageId' | 'tenantId' | 'subscriptionId'>;
 
 /** An attempt as the deliverer records it (its id is given when written), with its delivery's new state. */
@@ -195,7 +195,7 @@ export class DeliveriesRepository {
    * deliveries of each event's first flow to the subscriptions it matched, created once (a repeat
    * finds those made before). Planned deliveries by event id, in subscription id order.
    *
-   * The matcher does not mark what it emits (an UPDATE of every new row): a delivery found here again
+   * Matching does not mark what it emits (an UPDATE of every new row): a delivery found here again
    * — its batch handled a second time, after a crash or a rebalance — counts as gone out once its
    * deliverer attempted it, and one still pending is emitted again, with the same id (so the same
    * `webhook-id`): at least once, as after any crash.
@@ -215,7 +215,7 @@ export class DeliveriesRepository {
       events.map((e) => [e.eventId, []]),
     );
     if (rows.length === 0) return planned;
-    // Only what the matcher uses comes back: no timestamps to parse for every new row.
+    // Only what matching uses comes back: no timestamps to parse for every new row.
     const inserted: PlannedRow[] = await this.db.query(
       `INSERT INTO deliveries (id, tenant_id, subscription_id, event_id, event_type, origin)
        SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]),

@@ -104,4 +104,26 @@ describe('EventsRepository.storeAll', () => {
     // Either way what is emitted is the event as first stored.
     expect(again.event.data).toEqual({ n: 1 });
   });
+
+  it('marks an event failed for the record that stored it, never for a duplicate record', async () => {
+    const id = newId('evt');
+    await events.storeAll([event(id)], ['inbound/4/20']);
+    // Another record with the same id is a producer's duplicate: parked, it leaves the event alone.
+    await events.markFailed(tenantId, id, 'handler_failed', 'not this one', 'inbound/2/5');
+    expect(await events.failureOf(tenantId, id)).toBeNull();
+    await events.markFailed(tenantId, id, 'unprocessable', 'refused', 'inbound/4/20');
+    const failure = await events.failureOf(tenantId, id);
+    expect([failure?.code, failure?.message]).toEqual(['unprocessable', 'refused']);
+    expect(failure?.failedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    // An event no record stored (the API's test sends) is marked while it is not emitted.
+    const unrecorded = newId('evt');
+    await events.store(event(unrecorded));
+    await events.markFailed(tenantId, unrecorded, 'unprocessable', 'refused', 'inbound/4/21');
+    expect((await events.failureOf(tenantId, unrecorded))?.code).toBe('unprocessable');
+    const emitted = newId('evt');
+    await events.store(event(emitted));
+    await events.markPublished(tenantId, emitted);
+    await events.markFailed(tenantId, emitted, 'unprocessable', 'refused', 'inbound/4/22');
+    expect(await events.failureOf(tenantId, emitted)).toBeNull();
+  });
 });

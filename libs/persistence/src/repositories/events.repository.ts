@@ -33,7 +33,7 @@ const toEventSummary = (
 
 const toEvent = (row: EventRow): HeraldEvent => ({ ...toEventSummary(row), data: row.data });
 
-/** Why an accepted event could not be matched (the matcher parked it in `herald.events.invalid`). */
+/** Why a stored event could not be matched (event-ingest parked its record in `herald.events.invalid`). */
 export interface EventFailure {
   code: string;
   message: string;
@@ -89,7 +89,10 @@ export interface StoredEvent {
   event: HeraldEvent;
   /** False when the event was already stored (a producer retry or a Kafka redelivery). */
   created: boolean;
-  /** Whether it already reached `herald.events.accepted`; if not, it must be emitted (again). */
+  /**
+   * Whether it is left be: already matched and its deliveries emitted, or to be by the record that
+   * stored it. If not, it must be matched and emitted (again).
+   */
   published: boolean;
 }
 
@@ -131,9 +134,9 @@ export class EventsRepository {
    * `store` for many events in one INSERT (and one SELECT for those stored before), aligned with
    * `events`. `records` (aligned too) name the Kafka record each came in (`topic/partition/offset`),
    * kept with the event stored first. Of an event stored before, `published` says whether to leave it
-   * be: the same record read again (a crash came between storing and emitting, or not) emits it
-   * again — at least once — while another record with its id is a producer's duplicate, emitted by
-   * the record that stored it. An event given twice in the batch is a duplicate the second time.
+   * be: the same record read again (a crash came between storing and emitting, or not) matches and
+   * emits it again — at least once — while another record with its id is a producer's duplicate,
+   * matched and emitted by the record that stored it. An event given twice in the batch is a duplicate the second time.
    */
   async storeAll(
     events: readonly HeraldEvent[],
@@ -202,6 +205,10 @@ export class EventsRepository {
     });
   }
 
+  /**
+   * Marks an event stored without a record (the API's test sends) as matched and emitted, so that no
+   * record bringing its id fans it out. Events stored from a record need no mark: see `storeAll`.
+   */
   async markPublished(tenantId: string, id: string): Promise<void> {
     await this.db.query('UPDATE events SET published_at = now() WHERE tenant_id = $1 AND id = $2', [
       tenantId,
@@ -212,15 +219,30 @@ export class EventsRepository {
   /**
    * Records why the event could not be matched, and dead-letters the deliveries planned for it that
    * were never sent (the event's own flow stopped there); a redrive sends them from the stored event.
+   * Given `record` (`topic/partition/offset`), only an event that record stored is marked: another
+   * record with the same event id is a duplicate, and the event's flow is the first record's.
    */
-  async markFailed(tenantId: string, id: string, code: string, message: string): Promise<void> {
+  async markFailed(
+    tenantId: string,
+    id: string,
+    code: string,
+    message: string,
+    record: string | null = null,
+  ): Promise<void> {
     await this.db.transaction(async (manager) => {
-      await manager.query(
-        `UPDATE events SET failure = jsonb_build_object('code', $3::text, 'message', $4::text,
-           'failed_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
-         WHERE tenant_id = $1 AND id = $2`,
-        [tenantId, id, code, message],
+      // A SELECT around it: TypeORM answers a bare UPDATE … RETURNING with [rows, count].
+      const marked: unknown[] = await manager.query(
+        `WITH marked AS (
+           UPDATE events SET failure = jsonb_build_object('code', $3::text, 'message', $4::text,
+             'failed_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+           WHERE tenant_id = $1 AND id = $2
+             AND ($5::text IS NULL OR source_record = $5
+                  OR (source_record IS NULL AND published_at IS NULL))
+           RETURNING id)
+         SELECT id FROM marked`,
+        [tenantId, id, code, message, record],
       );
+      if (marked.length === 0) return;
       await manager.query(
         `UPDATE deliveries SET status = 'dead', next_attempt_at = NULL, updated_at = now()
          WHERE tenant_id = $1 AND event_id = $2 AND origin = 'event'

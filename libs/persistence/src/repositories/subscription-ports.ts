@@ -6,7 +6,7 @@ import type { SubscriptionsRepository } from './subscriptions.repository';
  * repository under the face it needs (`@Inject(SubscriptionsRepository) subscriptions:
  * DeliveryTargetReader`), as the deliverer's recorder takes `DeliveriesRepository` as an
  * AttemptWriter: only the subscription API's own feature writes subscriptions, and a deliverer or
- * matcher line cannot call `delete`.
+ * event-ingest line cannot call `delete`.
  */
 
 /** What the deliverer (and the API's preview) reads of a subscription before an attempt. */
@@ -15,7 +15,7 @@ export type DeliveryTargetReader = Pick<SubscriptionsRepository, 'getDeliveryTar
 /** The deliverer's only writes to rows: a subscription's run of failures (disabling is a change). */
 export type SubscriptionHealthWriter = Pick<SubscriptionsRepository, 'noteFailure' | 'noteSuccess'>;
 
-/** What a matcher loads to match events. */
+/** What event-ingest loads to match events. */
 export type MatchableSubscriptionReader = Pick<SubscriptionsRepository, 'listMatchable'>;
 
 /** What the API's features other than subscriptions read: never a write, never a secret. */

@@ -1,12 +1,12 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { createService } from '@herald/runtime';
 import { ApiClient, untilReady, waitFor, WebhookReceiver } from '@herald/testing';
-import { MatcherModule } from '../apps/matcher/src/matcher.module';
+import { EventIngestModule } from '../apps/event-ingest/src/event-ingest.module';
 import { startHerald, type RunningHerald } from './support/herald-harness';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('the matcher’s subscription index', () => {
+describe('event-ingest’s subscription index', () => {
   let herald: RunningHerald;
   let receiver: WebhookReceiver;
   let operator: ApiClient;
@@ -77,7 +77,7 @@ describe('the matcher’s subscription index', () => {
     expect(received('/index-changes')).toEqual(['after-create', 'new-type', 're-enabled']);
   });
 
-  it('misses nothing when the matcher restarts mid-stream, and matches each event once', async () => {
+  it('misses nothing when event-ingest restarts mid-stream, and matches each event once', async () => {
     const { tenantId, client } = await operator.createTenant('index-restart');
     await client.request('POST', '/v1/subscriptions', {
       event_types: ['*'],
@@ -87,20 +87,22 @@ describe('the matcher’s subscription index', () => {
     const markers = Array.from({ length: 30 }, (_, i) => `m-${i}`);
     for (const marker of markers.slice(0, 10)) await publish(tenantId, 'meter.created', marker);
 
-    const matcher = herald.apps[2];
-    await matcher.close();
+    const position = herald.apps.findIndex((app) => app === herald.ingest);
+    expect(position).toBeGreaterThanOrEqual(0);
+    await herald.apps[position].close();
     for (const marker of markers.slice(10, 20)) await publish(tenantId, 'meter.created', marker);
-    // A subscription created while no matcher runs is known to the next one from PostgreSQL.
+    // A subscription created while no event-ingest runs is known to the next one from PostgreSQL.
     await client.request('POST', '/v1/subscriptions', {
       event_types: ['*'],
       destination: { type: 'webhook', url: `${receiver.url}/index-restart-late` },
     });
     const restarted = await createService(
-      'matcher',
-      MatcherModule.forRoot(herald.config),
+      'event-ingest',
+      EventIngestModule.forRoot(herald.config),
       herald.config,
     );
-    herald.apps[2] = restarted;
+    herald.apps[position] = restarted;
+    herald.ingest = restarted;
     await untilReady(restarted);
     for (const marker of markers.slice(20)) await publish(tenantId, 'meter.created', marker);
 

@@ -12,11 +12,11 @@ import { SubscriptionsRepository, type MatchableSubscriptionReader } from '@hera
 import { JsonLogger } from '@herald/observability';
 
 /**
- * Keeps this matcher's subscription index current: it loads every subscription from PostgreSQL,
+ * Keeps this event-ingest's subscription index current: it loads every subscription from PostgreSQL,
  * then reads the whole compacted changelog (one latest record per subscription), so nothing changed
  * during the load is missed; what is older than the index holds is ignored by version, and a
- * deletion stays a deletion. Every matcher instance reads the changelog in a consumer group of its
- * own that never commits.
+ * deletion stays a deletion. Every event-ingest instance reads the changelog in a consumer group of
+ * its own that never commits.
  */
 @Injectable()
 export class SubscriptionIndexService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -38,7 +38,7 @@ export class SubscriptionIndexService implements OnApplicationBootstrap, OnAppli
       this.index.upsert(subscription);
 
     this.changes = await followChangelog(this.kafka, {
-      group: 'herald.matcher.index',
+      group: 'herald.event-ingest.index',
       fromBeginning: true,
       logger: this.logger,
       onChange: (change) => this.apply(change),

@@ -1,5 +1,0 @@
-import 'reflect-metadata';
-import { runService } from '@herald/runtime';
-import { MatcherModule } from './matcher.module';
-
-runService('matcher', (config) => MatcherModule.forRoot(config));
