@@ -1,3 +1,5 @@
+// First, before anything loads kafkajs (see the file).
+import './producer-grouping-fix';
 export * from './changelog-follower';
 export * from './consumer-lag';
 export * from './consumer-runner';
