@@ -105,6 +105,8 @@ describe('storableText', () => {
     [null, null],
     ['plain', 'plain'],
     ['a\u0000b\u0000', 'a\uFFFDb\uFFFD'],
+    ['cut \ud83d', 'cut \uFFFD'],
+    ['\ude00 and a whole \ud83d\ude00', '\uFFFD and a whole \ud83d\ude00'],
   ])('%j becomes %j', (text, stored) => {
     expect(storableText(text)).toBe(stored);
   });

@@ -43,7 +43,11 @@ export function deliveryUpdatesOf(records: readonly AttemptEffect[]): DeliveryUp
   return [...byDelivery.values()];
 }
 
-/** PostgreSQL text cannot hold NUL; a receiver's binary answer must not make the write fail. */
+/**
+ * PostgreSQL text cannot hold NUL, nor half of a UTF-16 surrogate pair (rows travel as JSON, where
+ * one is an escape PostgreSQL refuses): each becomes U+FFFD, so a receiver's binary answer or a body
+ * cut mid-character never makes the write fail.
+ */
 export function storableText(text: string | null): string | null {
-  return text === null ? null : text.replaceAll('\u0000', '\uFFFD');
+  return text === null ? null : text.replaceAll('\u0000', '\uFFFD').toWellFormed();
 }

@@ -218,16 +218,21 @@ export class DeliveriesRepository {
     // Only what matching uses comes back: no timestamps to parse for every new row.
     const inserted: PlannedRow[] = await this.db.query(
       `INSERT INTO deliveries (id, tenant_id, subscription_id, event_id, event_type, origin)
-       SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]),
-              unnest($5::text[]), 'event'
+       SELECT id, tenant_id, subscription_id, event_id, event_type, 'event'
+       FROM json_to_recordset($1::json)
+         AS p(id text, tenant_id text, subscription_id text, event_id text, event_type text)
        ON CONFLICT (event_id, subscription_id) WHERE origin = 'event' DO NOTHING
        RETURNING ${PLANNED_COLUMNS}`,
       [
-        rows.map(() => newId('dlv')),
-        rows.map((row) => row.tenantId),
-        rows.map((row) => row.subscriptionId),
-        rows.map((row) => row.eventId),
-        rows.map((row) => row.eventType),
+        JSON.stringify(
+          rows.map((row) => ({
+            id: newId('dlv'),
+            tenant_id: row.tenantId,
+            subscription_id: row.subscriptionId,
+            event_id: row.eventId,
+            event_type: row.eventType,
+          })),
+        ),
       ],
     );
     // Planned before (the batch is handled again): those rows are read, with whether they went out.
@@ -347,38 +352,52 @@ export class DeliveriesRepository {
     );
     // `d.id = ANY(…)` gives the planner the rows by the primary key: joined on the unnest alone, it
     // estimates a handful of matches and, on a young table, hashes a sequential scan of all of it.
+    // Rows go as one JSON document per table (JSON.stringify is native; pg encodes array parameters
+    // element by element in JavaScript, which was most of what a batch allocated).
     await this.db.query(
       `WITH recorded AS (
          INSERT INTO attempts (id, delivery_id, tenant_id, subscription_id, attempt, started_at, duration_ms,
            outcome, status_code, error_class, error_message, response_excerpt, request_body)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[],
-           $7::int[], $8::text[], $9::int[], $10::text[], $11::text[], $12::text[], $13::text[])
+         SELECT id, delivery_id, tenant_id, subscription_id, attempt, started_at, duration_ms,
+           outcome, status_code, error_class, error_message, response_excerpt, request_body
+         FROM json_to_recordset($1::json) AS a(id text, delivery_id text, tenant_id text,
+           subscription_id text, attempt int, started_at timestamptz, duration_ms int, outcome text,
+           status_code int, error_class text, error_message text, response_excerpt text, request_body text)
        )
        UPDATE deliveries d SET status = v.status, attempts = GREATEST(d.attempts, v.attempts),
          last_attempt_at = v.last_attempt_at, next_attempt_at = v.next_attempt_at, updated_at = now()
-       FROM unnest($14::text[], $15::text[], $16::text[], $17::int[], $18::timestamptz[], $19::timestamptz[])
-         AS v(tenant_id, id, status, attempts, last_attempt_at, next_attempt_at)
-       WHERE d.id = ANY($15::text[]) AND d.tenant_id = v.tenant_id AND d.id = v.id`,
+       FROM json_to_recordset($2::json) AS v(tenant_id text, id text, status text, attempts int,
+         last_attempt_at timestamptz, next_attempt_at timestamptz)
+       WHERE d.id = ANY($3::text[]) AND d.tenant_id = v.tenant_id AND d.id = v.id`,
       [
-        records.map(() => newId('att')),
-        records.map((r) => r.deliveryId),
-        records.map((r) => r.tenantId),
-        records.map((r) => r.subscriptionId),
-        records.map((r) => r.attempt),
-        records.map((r) => r.startedAt),
-        records.map((r) => r.durationMs),
-        records.map((r) => r.outcome),
-        records.map((r) => r.statusCode),
-        records.map((r) => r.errorClass),
-        records.map((r) => storableText(r.errorMessage)),
-        records.map((r) => storableText(r.responseExcerpt)),
-        records.map((r) => storableText(r.requestBody ?? null)),
-        updates.map((u) => u.tenantId),
+        JSON.stringify(
+          records.map((r) => ({
+            id: newId('att'),
+            delivery_id: r.deliveryId,
+            tenant_id: r.tenantId,
+            subscription_id: r.subscriptionId,
+            attempt: r.attempt,
+            started_at: r.startedAt,
+            duration_ms: r.durationMs,
+            outcome: r.outcome,
+            status_code: r.statusCode,
+            error_class: r.errorClass,
+            error_message: storableText(r.errorMessage),
+            response_excerpt: storableText(r.responseExcerpt),
+            request_body: storableText(r.requestBody ?? null),
+          })),
+        ),
+        JSON.stringify(
+          updates.map((u) => ({
+            tenant_id: u.tenantId,
+            id: u.deliveryId,
+            status: u.status,
+            attempts: u.attempts,
+            last_attempt_at: u.lastAttemptAt,
+            next_attempt_at: u.nextAttemptAt,
+          })),
+        ),
         updates.map((u) => u.deliveryId),
-        updates.map((u) => u.status),
-        updates.map((u) => u.attempts),
-        updates.map((u) => u.lastAttemptAt),
-        updates.map((u) => u.nextAttemptAt),
       ],
     );
   }

@@ -144,25 +144,30 @@ export class EventsRepository {
   ): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
     // Only the keys come back: a new event is what was given (its times as PostgreSQL keeps them).
+    // The rows go as one JSON document: JSON.stringify is native, where pg would escape every
+    // event's data again, character by character in JavaScript, as an element of a jsonb[] array.
     const inserted: { tenant_id: string; id: string }[] = await this.db.query(
       `INSERT INTO events (tenant_id, id, type, occurred_at, received_at, subject, changed_fields, data,
                            source_record)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[],
-                            $5::timestamptz[], $6::text[], $7::jsonb[], $8::jsonb[], $9::text[])
+       SELECT tenant_id, id, type, occurred_at, received_at, subject, changed_fields, data, source_record
+       FROM json_to_recordset($1::json) AS e(tenant_id text, id text, type text, occurred_at timestamptz,
+         received_at timestamptz, subject text, changed_fields jsonb, data jsonb, source_record text)
        ON CONFLICT (tenant_id, id) DO NOTHING
        RETURNING tenant_id, id`,
       [
-        events.map((event) => event.tenantId),
-        events.map((event) => event.id),
-        events.map((event) => event.type),
-        events.map((event) => event.occurredAt),
-        events.map((event) => event.receivedAt),
-        events.map((event) => event.subject),
-        events.map((event) =>
-          event.changedFields === null ? null : JSON.stringify(event.changedFields),
+        JSON.stringify(
+          events.map((event, index) => ({
+            tenant_id: event.tenantId,
+            id: event.id,
+            type: event.type,
+            occurred_at: event.occurredAt,
+            received_at: event.receivedAt,
+            subject: event.subject,
+            changed_fields: event.changedFields,
+            data: event.data,
+            source_record: records[index] ?? null,
+          })),
         ),
-        events.map((event) => JSON.stringify(event.data)),
-        events.map((_, index) => records[index] ?? null),
       ],
     );
     const key = (tenantId: string, id: string): string => `${tenantId}\u0000${id}`;
