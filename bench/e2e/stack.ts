@@ -217,10 +217,6 @@ export class HeraldStack {
     return response.text();
   }
 
-  /**
-   * PostgreSQL's write counters so far: WAL bytes written and transactions committed (cluster-wide;
-   * the bench is the database's only user).
-   */
   /** A tenant's history rows (events, deliveries, attempts) now: what retention has left of it. */
   async historyRows(
     tenantId: string,
@@ -244,6 +240,10 @@ export class HeraldStack {
     }
   }
 
+  /**
+   * PostgreSQL's write counters so far: WAL bytes written and transactions committed (cluster-wide;
+   * the bench is the database's only user).
+   */
   async postgresWrites(): Promise<{ walBytes: number; commits: number }> {
     const client = new Client({ connectionString: this.databaseUrl });
     await client.connect();

@@ -16,6 +16,7 @@ import { LeanDeliveryWrites1764000013000 } from './1764000013000-lean-delivery-w
 import { Retention1764000014000 } from './1764000014000-retention';
 import { ConsoleSessions1764000015000 } from './1764000015000-console-sessions';
 import { ConsoleSessionTheme1764000017000 } from './1764000017000-console-session-theme';
+import { DeliveryHotUpdates1764000018000 } from './1764000018000-delivery-hot-updates';
 
 /** Every migration, in order; new ones are appended here. */
 export const migrations = [
@@ -37,4 +38,5 @@ export const migrations = [
   Retention1764000014000,
   ConsoleSessions1764000015000,
   ConsoleSessionTheme1764000017000,
+  DeliveryHotUpdates1764000018000,
 ];

@@ -127,6 +127,9 @@ const toRecord = (row: DeliveryRow): DeliveryRecord => ({
 });
 
 /** Escapes LIKE wildcards so user text matches literally (backslash is the default LIKE escape). */
+/** Statuses the `attention` column repeats (migration DeliveryHotUpdates1764000018000). */
+const ATTENTION_STATUSES: ReadonlySet<DeliveryStatus> = new Set(['retrying', 'failed', 'dead']);
+
 const containing = (text: string): string => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /** A parameterised WHERE over `deliveries d`, scoped by tenant first. */
@@ -140,7 +143,12 @@ function whereOf(tenantId: string, filter: DeliveryFilter): { sql: string; param
   if (filter.subscriptionId !== undefined)
     add((p) => `d.subscription_id = ${p}`, filter.subscriptionId);
   if (filter.eventId !== undefined) add((p) => `d.event_id = ${p}`, filter.eventId);
-  if (filter.statuses !== undefined) add((p) => `d.status = ANY(${p}::text[])`, filter.statuses);
+  if (filter.statuses !== undefined) {
+    // The failing statuses are also `attention`, which has an index (`status` has none: a delivery's
+    // attempt updates its row in place); the same rows either way.
+    const failing = filter.statuses.every((status) => ATTENTION_STATUSES.has(status));
+    add((p) => `d.${failing ? 'attention' : 'status'} = ANY(${p}::text[])`, filter.statuses);
+  }
   if (filter.since !== undefined) add((p) => `d.created_at >= ${p}`, filter.since);
   if (filter.until !== undefined) add((p) => `d.created_at < ${p}`, filter.until);
   if (filter.redriven !== undefined) {
@@ -415,7 +423,7 @@ export class DeliveriesRepository {
   /** Dead deliveries not yet redriven, across every tenant (an operator's metric, no tenant in it). */
   async countPendingDeadLetters(): Promise<number> {
     const rows: { pending: string }[] = await this.db.query(
-      `SELECT count(*) AS pending FROM deliveries WHERE status = 'dead' AND redriven_at IS NULL`,
+      `SELECT count(*) AS pending FROM deliveries WHERE attention = 'dead' AND redriven_at IS NULL`,
     );
     return Number(rows[0]?.pending ?? 0);
   }
