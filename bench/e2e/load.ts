@@ -28,7 +28,24 @@ export interface PublishPlan {
   count: number;
   /** Events per second; null publishes as fast as the broker takes them. */
   ratePerSecond: number | null;
+  /**
+   * Events published first, at the same rate under a run of their own: at least `minCount`, and on
+   * until the parent says `go` (it waits until Herald keeps up). The measured events follow without a
+   * pause, on a pipeline (and a producer) already running at the rate. The parent hears `measuring`
+   * when the lead-in is over, and its report tells how many it held.
+   */
+  leadIn?: { run: string; minCount: number };
 }
+
+/** What the load process tells its parent before its report: the measured events start now. */
+export interface MeasuringSignal {
+  measuring: true;
+  /** Events the lead-in published. */
+  leadIn: number;
+}
+
+/** What the parent tells a load process with a lead-in: the measured events may start. */
+export const GO = 'go';
 
 export interface PublishReport {
   published: number;
@@ -95,33 +112,40 @@ async function publish(plan: PublishPlan): Promise<PublishReport> {
     logLevel: logLevel.NOTHING,
   }).producer({ allowAutoTopicCreation: false });
   await producer.connect();
+  let run = plan.run;
   const message = (seq: number): Message => ({
     key: `k${seq % KEYS}`,
-    value: benchEvent(plan.tenantId, { run: plan.run, seq, sent_at: Date.now() }),
+    value: benchEvent(plan.tenantId, { run, seq, sent_at: Date.now() }),
   });
   const send = async (from: number, to: number): Promise<void> => {
     const messages: Message[] = [];
     for (let seq = from; seq < to; seq++) messages.push(message(seq));
     await producer.send({ topic: INBOUND_TOPIC, messages });
   };
-  const cpu = process.cpuUsage();
-  const startedAt = Date.now();
-  let next = 0;
   let maxBehind = 0;
-  if (plan.ratePerSecond === null) {
-    const worker = async (): Promise<void> => {
-      while (next < plan.count) {
-        const from = next;
-        next = Math.min(plan.count, next + BATCH);
-        await send(from, next);
-      }
-    };
-    await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
-  } else {
+  /**
+   * Publishes `count` events at the plan's rate (or as fast as the broker takes them); with `more`,
+   * on past `count` while it says so. The number published.
+   */
+  const publishAll = async (count: number, more = (): boolean => false): Promise<number> => {
+    let next = 0;
+    if (plan.ratePerSecond === null) {
+      const worker = async (): Promise<void> => {
+        while (next < count) {
+          const from = next;
+          next = Math.min(count, next + BATCH);
+          await send(from, next);
+        }
+      };
+      await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+      return next;
+    }
     const rate = plan.ratePerSecond;
+    const startedAt = Date.now();
     const inFlight = new Set<Promise<void>>();
-    while (next < plan.count) {
-      const due = Math.min(plan.count, Math.floor(((Date.now() - startedAt) * rate) / 1000));
+    while (next < count || more()) {
+      const scheduled = Math.floor(((Date.now() - startedAt) * rate) / 1000);
+      const due = more() ? scheduled : Math.min(count, scheduled);
       maxBehind = Math.max(maxBehind, due - next);
       // A broker that falls behind the schedule is not sent to ever harder: at most 16 requests wait.
       if (due > next && inFlight.size < 16) {
@@ -133,7 +157,21 @@ async function publish(plan: PublishPlan): Promise<PublishReport> {
       await sleep(5);
     }
     await Promise.all(inFlight);
+    return next;
+  };
+  if (plan.leadIn) {
+    let go = false;
+    process.on('message', (message) => (go ||= message === GO));
+    run = plan.leadIn.run;
+    const leadIn = await publishAll(plan.leadIn.minCount, () => !go);
+    run = plan.run;
+    maxBehind = 0;
+    const signal: MeasuringSignal = { measuring: true, leadIn };
+    process.send?.(signal);
   }
+  const cpu = process.cpuUsage();
+  const startedAt = Date.now();
+  await publishAll(plan.count);
   const finishedAt = Date.now();
   await producer.disconnect();
   return { published: plan.count, startedAt, finishedAt, cpuSeconds: cpuSince(cpu), maxBehind };
@@ -204,11 +242,20 @@ async function ceiling(plan: CeilingPlan): Promise<CeilingReport> {
   return { requests: counted, seconds, perSecond: counted / seconds, failures, cpuSeconds };
 }
 
+/** How the parent ends a publish load's lead-in, and hears that it ended. */
+export interface LeadInControl {
+  /** Settles when the measured events may start. */
+  done: Promise<void>;
+  /** The measured events start now; the lead-in published `events`. */
+  measuring(events: number): void;
+}
+
 /** Runs one load in a fresh child process; `onStart` gets its pid (to sample it). */
 export function runLoad(
   role: 'publish',
   plan: PublishPlan,
   onStart?: (pid: number) => void,
+  leadIn?: LeadInControl,
 ): Promise<PublishReport>;
 export function runLoad(
   role: 'ceiling',
@@ -219,13 +266,18 @@ export function runLoad(
   role: 'publish' | 'ceiling',
   plan: PublishPlan | CeilingPlan,
   onStart?: (pid: number) => void,
+  leadIn?: LeadInControl,
 ): Promise<PublishReport | CeilingReport> {
   const child = fork(__filename, [role, JSON.stringify(plan)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   if (child.pid) onStart?.(child.pid);
+  void leadIn?.done.then(() => child.connected && child.send(GO));
   return new Promise((resolve, reject) => {
-    child.once('message', (report: PublishReport | CeilingReport) => resolve(report));
+    child.on('message', (message: PublishReport | CeilingReport | MeasuringSignal) => {
+      if ('measuring' in message) leadIn?.measuring(message.leadIn);
+      else resolve(message);
+    });
     child.once('exit', (code) => reject(new Error(`the ${role} load exited with ${code}`)));
   });
 }

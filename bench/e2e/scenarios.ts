@@ -119,7 +119,7 @@ export interface ScenarioResult {
   }[];
   /**
    * The unmeasured warm-up before the run, when the scenario has one: how the first seconds after a
-   * restart went (accepted→2xx of what it delivered, and how long it took to deliver all of it).
+   * restart went (accepted→2xx of its events, and how long publishing them took).
    */
   coldStart?: { events: number; seconds: number; latencyMs: Percentiles | null };
   /** Unconsumed messages by topic when the scenario ended: where the pipeline stood. */
@@ -161,9 +161,10 @@ interface PipelineSpec {
   /** Settings the services run with for this scenario only. */
   settings?: Record<string, string>;
   /**
-   * Seconds of the same load, unmeasured, between the restart and the measured run: a rate scenario
-   * measures a running Herald, not the first seconds of freshly started processes (code not yet
-   * optimised, pools and caches empty), which `coldStart` in the results reports instead.
+   * Seconds of the same load, unmeasured, between the restart and the measured run, published by the
+   * same load process with no pause before the measured events: a rate scenario measures a running
+   * Herald (and a running load generator), not the first seconds of freshly started processes (code
+   * not yet optimised, pools and caches empty), which `coldStart` in the results reports instead.
    */
   warmUpSeconds?: number;
 }
@@ -185,7 +186,7 @@ function percentile(sorted: readonly number[], p: number, population: number): n
   return rank < sorted.length ? sorted[rank] : null;
 }
 
-const LATENCY_WINDOW_MS = 5_000;
+const LATENCY_WINDOW_MS = Number(process.env.HERALD_BENCH_WINDOW_MS ?? 5_000);
 
 /** p50 and p99 of the latencies received in each window after `from` (a window with none is left out). */
 function latencyByWindow(
@@ -366,39 +367,58 @@ async function untilMatched(
 }
 
 /**
- * Publishes `spec.warmUpSeconds` of the scenario's load under a run of its own and waits until all of
- * it is delivered (or the scenario's cap), so the measured run starts on a Herald that is running.
+ * A lead-in ends once Herald keeps up with it: what the measured subscriptions received in the last
+ * second took at most this long from accepted to 2xx, at the median (a backlog makes every receipt
+ * late; a running Herald's median is about half of this).
  */
-async function warmUp(
+const KEEPING_UP_P50_MS = 100;
+
+/**
+ * Settles once the lead-in has run its seconds and Herald keeps up with it (KEEPING_UP_P50_MS), or
+ * at the scenario's cap, whichever comes first.
+ */
+async function keepingUp(
   ctx: ScenarioContext,
   spec: PipelineSpec,
-  tenantId: string,
   run: string,
   measured: Created[],
-): Promise<NonNullable<ScenarioResult['coldStart']>> {
-  const events = Math.round((spec.ratePerSecond ?? 1_000) * (spec.warmUpSeconds ?? 0));
-  ctx.log(`${spec.name}: warming up with ${events} events, not measured`);
-  const started = Date.now();
-  await runLoad('publish', {
-    brokers: ctx.stack.brokers,
-    tenantId,
-    run,
-    count: events,
-    ratePerSecond: spec.ratePerSecond,
-  });
-  const expected = events * measured.length;
-  const deadline = started + spec.capSeconds * 1_000;
+  startedAt: number,
+): Promise<void> {
+  const earliest = startedAt + (spec.warmUpSeconds ?? 0) * 1_000;
+  const latest = startedAt + spec.capSeconds * 1_000;
   for (;;) {
-    const { bySubscription } = await ctx.receiver.progress(run);
-    const done = measured.reduce((sum, s) => sum + (bySubscription[s.id] ?? 0), 0);
-    if (done >= expected || Date.now() > deadline) break;
-    await sleep(250);
+    await sleep(500);
+    const now = Date.now();
+    if (now >= latest) return;
+    if (now < earliest) continue;
+    const stats = await ctx.receiver.stats(run, now);
+    const recent = measured
+      .flatMap((s) => {
+        const received = stats.receivedAt[s.id] ?? [];
+        return (stats.acceptedMs[s.id] ?? []).filter((_, i) => received[i] >= now - 1_000);
+      })
+      .sort((a, b) => a - b);
+    const p50 = percentile(recent, 50, recent.length);
+    if (p50 !== null && p50 <= KEEPING_UP_P50_MS) return;
   }
-  const seconds = (Date.now() - started) / 1000;
+}
+
+/**
+ * How the unmeasured lead-in went: it is published by the same load process right before the
+ * measured events, at the same rate under a run of its own, starting just after the restart. Read
+ * once the measured run is over (by then all of it is delivered, or never will be).
+ */
+async function coldStartOf(
+  ctx: ScenarioContext,
+  run: string,
+  events: number,
+  seconds: number,
+  measured: Created[],
+): Promise<NonNullable<ScenarioResult['coldStart']>> {
   const stats = await ctx.receiver.stats(run, Date.now());
   await ctx.receiver.forget(run);
   const latencies = measured.flatMap((s) => stats.acceptedMs[s.id] ?? []);
-  return { events, seconds, latencyMs: percentiles(latencies, expected) };
+  return { events, seconds, latencyMs: percentiles(latencies, events * measured.length) };
 }
 
 async function runPipeline(ctx: ScenarioContext, spec: PipelineSpec): Promise<ScenarioResult> {
@@ -410,10 +430,18 @@ async function runPipeline(ctx: ScenarioContext, spec: PipelineSpec): Promise<Sc
   await untilMatched(ctx, tenant.id, run, subscriptions);
   const measured = subscriptions.filter((subscription) => subscription.measured !== false);
   const expected = spec.events * measured.length;
-  const coldStart = spec.warmUpSeconds
-    ? await warmUp(ctx, spec, tenant.id, `${run}-warm`, measured)
+  const leadIn = spec.warmUpSeconds
+    ? {
+        run: `${run}-warm`,
+        minCount: Math.round((spec.ratePerSecond ?? 1_000) * spec.warmUpSeconds),
+      }
     : undefined;
-  ctx.log(`${spec.name}: ${subscriptions.length} subscription(s) matched; publishing`);
+  ctx.log(
+    `${spec.name}: ${subscriptions.length} subscription(s) matched; publishing` +
+      (leadIn
+        ? ` (first at least ${leadIn.minCount} events at the same rate, until Herald keeps up; not measured)`
+        : ''),
+  );
 
   let loadPid = 0;
   const pids = (): Record<string, number> => ({
@@ -422,24 +450,15 @@ async function runPipeline(ctx: ScenarioContext, spec: PipelineSpec): Promise<Sc
     ...(loadPid ? { load: loadPid } : {}),
   });
   // PostgreSQL's memory is its backends' and shared buffers, which a per-process RSS misstates.
-  const sampled = Object.fromEntries(
-    Object.entries(pids()).filter(([name]) => name !== 'postgres'),
-  );
   const sampler = new RssSampler(
-    () => ({ ...sampled, ...(loadPid ? { load: loadPid } : {}) }),
+    () => Object.fromEntries(Object.entries(pids()).filter(([name]) => name !== 'postgres')),
     new Set(SERVICES),
   );
-  const deferredBefore = counterSum(
-    await ctx.stack.metrics('deliverer'),
-    'herald_deliveries_total',
-    'outcome="deferred"',
-  );
-  const writesBefore = await ctx.stack.postgresWrites();
-  const loadStart = loadavg();
-  const cpuBefore = cpuNow(pids());
   sampler.start();
-  const forkedAt = Date.now();
-  const capEnd = forkedAt + spec.capSeconds * 1_000;
+  const leadInStarted = Date.now();
+  let leadInEvents = 0;
+  let measuring: () => void = () => undefined;
+  const measuringStarted = new Promise<void>((resolve) => (measuring = resolve));
   let publishError: unknown = null;
   let published: PublishReport | null = null;
   const publishing = runLoad(
@@ -450,12 +469,32 @@ async function runPipeline(ctx: ScenarioContext, spec: PipelineSpec): Promise<Sc
       run,
       count: spec.events,
       ratePerSecond: spec.ratePerSecond,
+      ...(leadIn ? { leadIn } : {}),
     },
     (pid) => (loadPid = pid),
+    leadIn && {
+      done: keepingUp(ctx, spec, leadIn.run, measured, leadInStarted),
+      measuring: (events) => {
+        leadInEvents = events;
+        measuring();
+      },
+    },
   ).then(
     (report) => (published = report),
     (error: unknown) => (publishError = error),
   );
+  if (leadIn) await Promise.race([measuringStarted, publishing]);
+  const leadInSeconds = (Date.now() - leadInStarted) / 1000;
+  const deferredBefore = counterSum(
+    await ctx.stack.metrics('deliverer'),
+    'herald_deliveries_total',
+    'outcome="deferred"',
+  );
+  const writesBefore = await ctx.stack.postgresWrites();
+  const loadStart = loadavg();
+  const cpuBefore = cpuNow(pids());
+  const forkedAt = Date.now();
+  const capEnd = forkedAt + spec.capSeconds * 1_000;
 
   let lastLog = Date.now();
   const timeline: ScenarioResult['timeline'] = [];
@@ -490,6 +529,9 @@ async function runPipeline(ctx: ScenarioContext, spec: PipelineSpec): Promise<Sc
   const report = published as PublishReport | null;
   const stats: ReceiverStats = await ctx.receiver.stats(run, until);
   await ctx.receiver.forget(run);
+  const coldStart = leadIn
+    ? await coldStartOf(ctx, leadIn.run, leadInEvents, leadInSeconds, measured)
+    : undefined;
 
   const startedAt = report?.startedAt ?? forkedAt;
   const delivered = measured.reduce(
@@ -532,7 +574,8 @@ async function runPipeline(ctx: ScenarioContext, spec: PipelineSpec): Promise<Sc
   if (coldStart) {
     const p99 = coldStart.latencyMs?.delivered.p99;
     notes.push(
-      `after ${n(coldStart.events)} events of warm-up (not measured; accepted→2xx p99 ` +
+      `after ${n(coldStart.events)} events of warm-up at the same rate, the measured ones following ` +
+        `without a pause (not measured; accepted→2xx p99 ` +
         `${p99 === null || p99 === undefined ? '—' : `${n(p99)} ms`} in those first ` +
         `${coldStart.seconds.toFixed(0)} s after the restart)`,
     );
