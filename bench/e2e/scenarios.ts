@@ -369,9 +369,10 @@ async function untilMatched(
 /**
  * A lead-in ends once Herald keeps up with it: what the measured subscriptions received in the last
  * second took at most this long from accepted to 2xx, at the median (a backlog makes every receipt
- * late; a running Herald's median is about half of this).
+ * late; a running Herald's median is about half of this), at KEEPING_UP_CHECKS checks in a row.
  */
 const KEEPING_UP_P50_MS = 100;
+const KEEPING_UP_CHECKS = 4;
 
 /**
  * Settles once the lead-in has run its seconds and Herald keeps up with it (KEEPING_UP_P50_MS), or
@@ -386,6 +387,7 @@ async function keepingUp(
 ): Promise<void> {
   const earliest = startedAt + (spec.warmUpSeconds ?? 0) * 1_000;
   const latest = startedAt + spec.capSeconds * 1_000;
+  let inARow = 0;
   for (;;) {
     await sleep(500);
     const now = Date.now();
@@ -399,7 +401,8 @@ async function keepingUp(
       })
       .sort((a, b) => a - b);
     const p50 = percentile(recent, 50, recent.length);
-    if (p50 !== null && p50 <= KEEPING_UP_P50_MS) return;
+    inARow = p50 !== null && p50 <= KEEPING_UP_P50_MS ? inARow + 1 : 0;
+    if (inARow >= KEEPING_UP_CHECKS) return;
   }
 }
 
