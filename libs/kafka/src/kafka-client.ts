@@ -4,6 +4,8 @@ import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { KafkaSasl, KafkaTls } from '@herald/config';
 // Before any client connects: stops kafkajs's idle 1 ms timer loop on every connection.
 import './request-queue-fix';
+// And their records' varints encoded and decoded without a garbage of Buffers and BigInts.
+import './varint-fix';
 import type { JsonLogger } from '@herald/observability';
 
 // kafkajs logs every retried broker response at ERROR; what really fails reaches our code as an
