@@ -18,7 +18,8 @@ describe('delivery rows updated by their attempts', () => {
 
   beforeAll(async () => {
     const options = dataSourceOptions(testConfig().database.url);
-    db = await new DataSource({ ...options, extra: { ...options.extra, max: 1 } }).initialize();
+    const extra = options.extra as Record<string, unknown>;
+    db = await new DataSource({ ...options, extra: { ...extra, max: 1 } }).initialize();
     deliveries = new DeliveriesRepository(db);
     tenantId = (await new TenantsRepository(db).create('hot-updates')).id;
   });
