@@ -35,4 +35,28 @@ describe('attempt deadlines', () => {
     expect((signal.reason as Error).name).toBe('TimeoutError');
     expect(clock.signal().aborted).toBe(false); // an attempt starting now gets a live one
   });
+
+  it('calls a watched attempt with a TimeoutError within one step after the timeout, never before', () => {
+    const clock = deadlines(1_000);
+    const ended: Error[] = [];
+    clock.watch((reason) => ended.push(reason));
+    jest.advanceTimersByTime(DEADLINE_STEP_MS - 1);
+    clock.watch((reason) => ended.push(reason)); // the last attempt sharing the step
+    jest.advanceTimersByTime(1_000);
+    expect(ended).toHaveLength(0);
+    jest.advanceTimersByTime(1);
+    expect(ended.map((reason) => reason.name)).toEqual(['TimeoutError', 'TimeoutError']);
+  });
+
+  it('never calls a watched attempt that ended first, and keeps watching the others', () => {
+    const clock = deadlines(100);
+    const ended: string[] = [];
+    const disarm = clock.watch(() => ended.push('finished'));
+    clock.watch(() => ended.push('still running'));
+    const signal = clock.signal(); // the same step's signal ends with them
+    disarm();
+    jest.advanceTimersByTime(100 + DEADLINE_STEP_MS);
+    expect(ended).toEqual(['still running']);
+    expect(signal.aborted).toBe(true);
+  });
 });

@@ -158,3 +158,112 @@ describe('webhook sender: response bodies', () => {
     expect(debug.responseExcerpt).toBe(accented.slice(0, 32 * 1024));
   });
 });
+
+/**
+ * The call itself: its deadline, what of the answer's headers an attempt keeps, and the keep-alive
+ * connection it leaves behind for the next attempt.
+ */
+describe('webhook sender: deadlines, headers and connections', () => {
+  const timeoutMs = 400;
+  const sender = senderWith(
+    testConfig({
+      HERALD_DELIVERY_TIMEOUT_MS: String(timeoutMs),
+      HERALD_ALLOW_PRIVATE_DESTINATIONS: 'true',
+    }),
+  );
+  const large = 'abcdefghij'.repeat(10 * 1024); // 100 KiB
+  let server: Server;
+  let base: string;
+  const connections = { opened: 0, closed: 0 };
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      req.resume();
+      if (req.url === '/silent') return; // never answers
+      if (req.url === '/busy') {
+        res.writeHead(503, { 'retry-after': '7' });
+        return res.end('busy');
+      }
+      if (req.url === '/broken') {
+        res.writeHead(500, { 'retry-after': '7' });
+        return res.end('broken');
+      }
+      if (req.url === '/gone') {
+        res.writeHead(410);
+        return res.end();
+      }
+      if (req.url === '/huge') {
+        // 96 KiB past the excerpt, more than is drained (64 KiB): the connection is not kept
+        res.writeHead(200);
+        return res.end(large);
+      }
+      res.writeHead(200);
+      res.end(req.url === '/long' ? large.slice(0, 50 * 1024) : 'ok');
+    });
+    server.keepAliveTimeout = 30_000;
+    server.on('connection', (socket) => {
+      connections.opened++;
+      socket.on('close', () => connections.closed++);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await sender.onApplicationShutdown();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const send = (path: string) =>
+    sender.send({
+      destination: { type: 'webhook', url: base + path, headers: {} },
+      signingSecrets: [generateSigningSecret()],
+      messageId: 'dlv_call',
+      body: standard,
+      payload: '{}',
+    });
+
+  it('ends a call that gets no answer at the timeout, as a retryable failure', async () => {
+    const started = Date.now();
+    const result = await send('/silent');
+    const took = Date.now() - started;
+    expect(result).toMatchObject({
+      ok: false,
+      failure: 'retryable',
+      statusCode: null,
+      message: 'timed out',
+    });
+    expect(took).toBeGreaterThanOrEqual(timeoutMs);
+    expect(took).toBeLessThan(timeoutMs + 1_500);
+  });
+
+  it("keeps a 503's Retry-After, ignores a 500's, and marks a 410 gone", async () => {
+    expect(await send('/busy')).toMatchObject({
+      ok: false,
+      statusCode: 503,
+      retryAfterMs: 7_000,
+      responseExcerpt: 'busy',
+    });
+    expect(await send('/broken')).toMatchObject({ ok: false, statusCode: 500, retryAfterMs: null });
+    expect(await send('/gone')).toMatchObject({
+      ok: false,
+      failure: 'permanent',
+      statusCode: 410,
+      gone: true,
+    });
+  });
+
+  it('keeps the connection after an answer longer than the excerpt, and closes one too long to drain', async () => {
+    await send('/ok');
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 100)); // drained in the background
+    const before = { ...connections };
+    await send('/long');
+    await settle();
+    await send('/ok');
+    expect(connections).toEqual(before); // 50 KiB: drained, kept and used again
+    await send('/huge');
+    await settle();
+    expect(connections.closed).toBe(before.closed + 1); // 100 KiB: closed instead
+  });
+});

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent } from 'undici';
 import { HERALD_CONFIG } from '@herald/config';
 import {
   classifyHttpStatus,
@@ -16,7 +16,8 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_SCHEME,
 } from '@opentelemetry/semantic-conventions';
-import { AttemptDeadlines } from '../attempt-deadlines';
+import { AttemptDeadlines, type Abort } from '../attempt-deadlines';
+import { deadlineOf, post, truncateUtf8 } from './webhook-call';
 import type { DestinationSender, SendRequest } from '../destination-sender';
 import {
   checkLiteralHost,
@@ -29,8 +30,6 @@ import type { DelivererConfig } from '../../deliverer.config';
 const EXCERPT_BYTES = 4096;
 /** With `debug` on, the whole answer and request are kept up to this size. */
 const DEBUG_BODY_BYTES = 64 * 1024;
-/** Past the kept part, this much more is read and dropped so the connection can be reused. */
-const DRAIN_LIMIT_BYTES = 64 * 1024;
 
 /** Sends signed webhook POSTs over a keep-alive pool; redirects are not followed. */
 @Injectable()
@@ -70,16 +69,13 @@ export class WebhookSender implements DestinationSender<'webhook'>, OnApplicatio
       () => webhookSpanAttributes(url, input.messageId),
       async (span) => {
         try {
-          const response = await request(url, {
-            method: 'POST',
+          const response = await post(
+            this.agent,
+            url,
             headers,
-            body: input.payload,
-            dispatcher: this.agent,
-            signal: input.signal ?? this.deadlines.signal(),
-          });
-          const excerpt = await readUpTo(
-            response.body,
+            input.payload,
             input.debug ? DEBUG_BODY_BYTES : EXCERPT_BYTES,
+            input.signal ? deadlineOf(input.signal) : this.watchDeadline,
           );
           const verdict = classifyHttpStatus(response.statusCode);
           span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.statusCode);
@@ -87,21 +83,20 @@ export class WebhookSender implements DestinationSender<'webhook'>, OnApplicatio
             return {
               ok: true,
               statusCode: response.statusCode,
-              responseExcerpt: excerpt,
+              responseExcerpt: response.excerpt,
               requestBody,
             };
           const message = `receiver answered ${response.statusCode}`;
           failSpan(span, String(response.statusCode), message);
-          const retryAfter = response.headers['retry-after'];
           return {
             ok: false,
             failure: verdict,
             statusCode: response.statusCode,
             message,
-            responseExcerpt: excerpt,
+            responseExcerpt: response.excerpt,
             retryAfterMs:
               response.statusCode === 429 || response.statusCode === 503
-                ? parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter)
+                ? parseRetryAfter(response.retryAfter)
                 : null,
             gone: response.statusCode === 410,
             requestBody,
@@ -129,6 +124,8 @@ export class WebhookSender implements DestinationSender<'webhook'>, OnApplicatio
     );
   }
 
+  private readonly watchDeadline = (abort: Abort): (() => void) => this.deadlines.watch(abort);
+
   private refusal(error: PrivateDestinationError): SendResult {
     return {
       ok: false,
@@ -144,40 +141,6 @@ export class WebhookSender implements DestinationSender<'webhook'>, OnApplicatio
   async onApplicationShutdown(): Promise<void> {
     await this.agent.close();
   }
-}
-
-/**
- * The first `limit` bytes of the answer as text. Reading stops there, so an endless or huge answer
- * costs at most `limit` bytes of memory; the rest is dropped in the background (up to
- * DRAIN_LIMIT_BYTES more, then the connection is closed instead) and the attempt does not wait for it.
- */
-function readUpTo(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const stop = (): void => {
-      body.off('data', onData).off('end', stop).off('error', onError).pause();
-      void body.dump({ limit: size + DRAIN_LIMIT_BYTES }).catch(() => undefined);
-      resolve(truncateUtf8(Buffer.concat(chunks), limit));
-    };
-    const onData = (chunk: Buffer): void => {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size >= limit) stop();
-    };
-    const onError = (error: Error): void => reject(error);
-    body.on('data', onData).once('end', stop).once('error', onError);
-  });
-}
-
-/** At most `limit` bytes of UTF-8, never ending in a cut character. */
-function truncateUtf8(text: string | Buffer, limit: number): string {
-  const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
-  if (bytes.length <= limit) return bytes.toString('utf8');
-  let end = limit;
-  // A continuation byte (10xxxxxx) at the cut means the character started before it.
-  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--;
-  return bytes.subarray(0, end).toString('utf8');
 }
 
 /**
