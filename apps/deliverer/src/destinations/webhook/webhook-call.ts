@@ -43,7 +43,7 @@ export function post(
       );
     } catch (error) {
       call.disarm();
-      reject(error);
+      reject(error instanceof Error ? error : new Error(String(error)));
     }
   });
 }
