@@ -36,6 +36,17 @@ describe('FreshCache', () => {
     expect([kept.last('a'), kept.last('c')]).toEqual(['1 again', '3']);
   });
 
+  it('gives a fresh value without waiting only when it is usable, as load would take it', () => {
+    const kept = cache();
+    kept.set('a', 'paused');
+    expect(kept.usable('a')).toBe('paused');
+    expect(kept.usable('a', (value) => value !== 'paused')).toBeUndefined();
+    kept.set('gone', null);
+    expect(kept.usable('gone')).toBeNull(); // a kept null is a value, not a miss
+    time = 1_000;
+    expect(kept.usable('a')).toBeUndefined(); // stale: load would read
+  });
+
   describe('load', () => {
     /** A read that resolves when told to, counting how often it was started. */
     function deferredReads() {

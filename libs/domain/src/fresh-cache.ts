@@ -20,6 +20,15 @@ export class FreshCache<V> {
     return entry && this.now() - entry.at < this.freshMs ? entry.value : undefined;
   }
 
+  /**
+   * The fresh value when `usable` accepts it, without waiting; undefined when `load` would read.
+   * What a hot path asks first, so a cached key costs no promise.
+   */
+  usable(key: string, usable: (value: V) => boolean = () => true): V | undefined {
+    const cached = this.fresh(key);
+    return cached !== undefined && usable(cached) ? cached : undefined;
+  }
+
   /** The last value set, however old; undefined when none is kept. */
   last(key: string): V | undefined {
     return this.entries.get(key)?.value;
@@ -45,8 +54,8 @@ export class FreshCache<V> {
     read: () => Promise<V>,
     usable: (value: V) => boolean = () => true,
   ): Promise<V> {
-    const cached = this.fresh(key);
-    if (cached !== undefined && usable(cached)) return Promise.resolve(cached);
+    const cached = this.usable(key, usable);
+    if (cached !== undefined) return Promise.resolve(cached);
     const underway = this.reading.get(key);
     if (underway) return underway;
     const reading: Promise<V> = read().then(

@@ -214,11 +214,15 @@ class Slots {
     this.free = size;
   }
 
+  /** Takes a slot if one is free, without waiting. */
+  tryAcquire(): boolean {
+    if (this.free === 0) return false;
+    this.free--;
+    return true;
+  }
+
   async acquire(): Promise<void> {
-    if (this.free > 0) {
-      this.free--;
-      return;
-    }
+    if (this.tryAcquire()) return;
     await new Promise<void>((resolve) => this.waiting.push(resolve));
   }
 
@@ -487,17 +491,20 @@ export class ConsumerRunner<T> {
    */
   private weigh(track: PartitionTrack, raws: RawMessage[], work: Promise<void>): Promise<void> {
     const bytes = raws.reduce((sum, raw) => sum + (raw.value?.length ?? 0), 0);
-    return work.finally(() => {
-      const roomHere = track.budget.release(raws.length, bytes);
-      const roomOverall = this.total.release(raws.length, bytes);
-      const ready = roomOverall ? [...this.waitingForRoom] : [];
-      if (roomOverall) this.waitingForRoom.clear();
-      if (roomHere && !ready.includes(track)) ready.push(track);
-      const where = ready
-        .filter((paused) => !paused.recovering && !this.isHeldBack(paused))
-        .map((paused) => ({ topic: paused.topic, partitions: [paused.partition] }));
-      if (where.length > 0) this.resume(where);
-    });
+    return work.finally(() => this.giveBack(track, raws.length, bytes));
+  }
+
+  private giveBack(track: PartitionTrack, messages: number, bytes: number): void {
+    const roomHere = track.budget.release(messages, bytes);
+    const roomOverall = this.total.release(messages, bytes);
+    if (!roomHere && !roomOverall) return;
+    const ready = roomOverall ? [...this.waitingForRoom] : [];
+    if (roomOverall) this.waitingForRoom.clear();
+    if (roomHere && !ready.includes(track)) ready.push(track);
+    const where = ready
+      .filter((paused) => !paused.recovering && !this.isHeldBack(paused))
+      .map((paused) => ({ topic: paused.topic, partitions: [paused.partition] }));
+    if (where.length > 0) this.resume(where);
   }
 
   /** Paused for want of room: in its own budget, or in the consumer's. */
@@ -526,9 +533,19 @@ export class ConsumerRunner<T> {
     }
   }
 
-  /** Queues a message on its key's lane; the promise settles when it is handled or handed back. */
+  /**
+   * Queues a message on its key's lane; the promise settles when it is handled or handed back (and
+   * its place in the budgets is given back). One message's bookkeeping in one reaction: this runs
+   * for every delivery.
+   */
   private dispatch(track: PartitionTrack, raw: RawMessage): Promise<void> {
-    return this.track$(this.weigh(track, [raw], this.lanes.enqueue(laneId(raw), [raw])));
+    const size = raw.value?.length ?? 0;
+    const work: Promise<void> = this.lanes.enqueue(laneId(raw), [raw]).then(() => {
+      this.running.delete(work);
+      this.giveBack(track, 1, size);
+    });
+    this.running.add(work);
+    return work;
   }
 
   /**
@@ -700,10 +717,10 @@ export class ConsumerRunner<T> {
     track: PartitionTrack,
     raw: RawMessage,
     releaseLane: () => void,
-    run: (release: () => void) => Promise<void>,
+    run: (release: () => void) => Promise<unknown>,
   ): Promise<void> {
     const offset = BigInt(raw.offset);
-    await this.slots.acquire();
+    if (!this.slots.tryAcquire()) await this.slots.acquire();
     let holdsSlot = true;
     const release = (): void => {
       if (!holdsSlot) return;
@@ -849,26 +866,20 @@ export class ConsumerRunner<T> {
     }
   }
 
-  /** Runs the handler; an error bound to the message itself becomes its dead letter. */
-  private async handleOrRefuse(consumed: ConsumedMessage<T>): Promise<HandlerOutcome> {
-    try {
-      if (!this.options.handle) throw new Error('a consumer runner needs handle or handleBatch');
-      return await this.options.handle(consumed);
-    } catch (error) {
-      if (!this.options.isPermanent?.(error)) throw error;
-      return { kind: 'deadLetter', code: 'unprocessable', reason: describe(error) };
-    }
+  /** An error bound to the message itself is its dead letter; any other is thrown again. */
+  private refusal(error: unknown): HandlerOutcome {
+    if (!this.options.isPermanent?.(error)) throw error;
+    return { kind: 'deadLetter', code: 'unprocessable', reason: describe(error) };
   }
 
-  private async handleMessage(
+  private handleMessage(
     definition: TopicDefinition<T>,
     raw: RawMessage,
     decided: HandlerOutcome | null,
     release: () => void,
-  ): Promise<void> {
+  ): Promise<HandlerOutcome> {
     const work = () => this.applyOutcome(definition, raw, decided, release);
-    if (this.options.observe) await this.options.observe(raw, work);
-    else await work();
+    return this.options.observe ? this.options.observe(raw, work) : work();
   }
 
   /** Decodes and handles a message (unless its outcome is already decided), then applies the outcome. */
@@ -889,10 +900,18 @@ export class ConsumerRunner<T> {
       return outcome;
     }
     const consumed: ConsumedMessage<T> = { ...raw, message: decoded.value, release };
-    const outcome = decided ?? (await this.handleOrRefuse(consumed));
+    let outcome = decided;
+    if (outcome === null) {
+      try {
+        if (!this.options.handle) throw new Error('a consumer runner needs handle or handleBatch');
+        outcome = await this.options.handle(consumed);
+      } catch (error) {
+        outcome = this.refusal(error);
+      }
+    }
     switch (outcome.kind) {
       case 'ack':
-        break;
+        return outcome;
       case 'deadLetter':
         await this.options.deadLetter(raw, outcome);
         break;

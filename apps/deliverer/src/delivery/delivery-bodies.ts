@@ -44,13 +44,29 @@ export class DeliveryBodies {
     return transformation.render(transformationInput(message, subscription.metadata));
   }
 
+  /**
+   * The standard body when no transformation applies and that is known without reading (the event
+   * type's default is cached): the common case, without a promise. Null when `render` must be asked.
+   */
+  renderedNow(
+    message: DeliveryMessage,
+    subscription: Pick<Subscription, 'transformation'>,
+  ): Rendered | null {
+    if (subscription.transformation !== null) return null;
+    const typeDefault = this.typeDefaults.usable(typeKey(message.tenant_id, message.event_type));
+    if (typeDefault !== null) return null; // unknown yet (undefined), or a transformation
+    return { ok: true, body: JSON.stringify(message.body) };
+  }
+
   private typeDefault(tenantId: string, type: string): Promise<string | null> {
     return this.typeDefaults.load(
-      `${tenantId}\u0000${type}`,
+      typeKey(tenantId, type),
       async () => (await this.eventTypes.get(tenantId, type))?.transformation ?? null,
     );
   }
 }
+
+const typeKey = (tenantId: string, type: string): string => `${tenantId}\u0000${type}`;
 
 /** What a transformation sees of one attempt of a delivery. */
 function transformationInput(message: DeliveryMessage, metadata: JsonObject): TransformationInput {

@@ -169,6 +169,11 @@ class FakeTargets {
     return this.read ? this.current : null;
   }
 
+  /** Nothing is taken from a cache here: every delivery reads through `get`. */
+  cached(): DeliveryTarget | null | undefined {
+    return undefined;
+  }
+
   forget(subscription: string): void {
     this.forgotten.push(subscription);
   }

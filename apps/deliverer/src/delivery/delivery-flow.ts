@@ -67,7 +67,11 @@ export class DeliveryFlow {
    * window counts calls in flight, not attempts being written.
    */
   async handle(message: DeliveryMessage, release: () => void = noop): Promise<HandlerOutcome> {
-    const target = await this.targets.get(message.tenant_id, message.subscription_id);
+    const cached = this.targets.cached(message.subscription_id);
+    const target =
+      cached !== undefined
+        ? cached
+        : await this.targets.get(message.tenant_id, message.subscription_id);
     if (target === null) return this.refuse(message, 'deleted');
     const refusal = whyRefused(target);
     if (target.ordering === 'strict') return this.handleStrict(message, target, refusal, release);

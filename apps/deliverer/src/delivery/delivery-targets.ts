@@ -40,6 +40,14 @@ export class DeliveryTargets {
     );
   }
 
+  /**
+   * The target `get` would give without reading, or undefined when it would read: a busy
+   * subscription's deliveries take it without a promise each.
+   */
+  cached(subscriptionId: string): DeliveryTarget | null | undefined {
+    return this.cache.usable(subscriptionId, trusted);
+  }
+
   /** Reads the subscription afresh next time (it changed, or this deliverer changed it). */
   forget(subscriptionId: string): void {
     this.cache.delete(subscriptionId);

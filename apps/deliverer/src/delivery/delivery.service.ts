@@ -110,7 +110,9 @@ export class DeliveryService {
       next: step.kind,
       duration_ms: durationMs,
     });
-    await this.health.afterAttempt(message, result, step);
+    if (!this.health.unchangedBy(message.subscription_id, result)) {
+      await this.health.afterAttempt(message, result, step);
+    }
     return step;
   }
 
@@ -148,7 +150,11 @@ export class DeliveryService {
   ): Promise<{ result: SendResult; destinationType: string; called: boolean }> {
     const none = (result: SendResult) => ({ result, destinationType: 'none', called: false });
     // The same read the flow made, unless it changed since (a strict delivery may have waited).
-    const target = await this.targets.get(message.tenant_id, message.subscription_id);
+    const cached = this.targets.cached(message.subscription_id);
+    const target =
+      cached !== undefined
+        ? cached
+        : await this.targets.get(message.tenant_id, message.subscription_id);
     if (!target) return none(refusedSend('deleted'));
     // Herald's own fault for this one delivery: it follows the retry schedule (an operator may fix
     // the key meanwhile) instead of stalling every subscription of the partition.
@@ -164,7 +170,9 @@ export class DeliveryService {
     const destination = subscription.destination;
     // A transformation that fails on this event fails this delivery for good, with its reason: the
     // same event would fail it again on every retry.
-    const rendered = await this.bodies.render(message, subscription);
+    const rendered =
+      this.bodies.renderedNow(message, subscription) ??
+      (await this.bodies.render(message, subscription));
     if (!rendered.ok) {
       return {
         result: failedSend('permanent', rendered.message),

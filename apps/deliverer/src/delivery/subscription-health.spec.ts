@@ -66,4 +66,42 @@ describe('SubscriptionHealth after successes', () => {
     await health.afterAttempt(message(200), ok, done);
     expect(written).toBe(1);
   });
+
+  it('says without waiting what an attempt leaves unchanged: a refusal, or a success while known healthy', async () => {
+    const subscriptions = {
+      noteSuccess: () => Promise.resolve(null),
+      noteFailure: () => Promise.resolve(null),
+    } as unknown as SubscriptionHealthWriter;
+    const health = new SubscriptionHealth(
+      loadConfig({
+        DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/herald',
+        HERALD_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+        HERALD_LOG_LEVEL: 'error',
+      }),
+      subscriptions,
+      {} as SubscriptionDisabler,
+      {} as TypedProducer,
+      { nudge: () => undefined } as unknown as OutboxRelay,
+      new JsonLogger('deliverer', 'error'),
+    );
+    const ok = { ok: true, statusCode: 200, responseExcerpt: null } as const;
+    const failed = {
+      ok: false,
+      failure: 'retryable',
+      statusCode: 500,
+      message: 'receiver answered 500',
+      responseExcerpt: null,
+      retryAfterMs: null,
+      gone: false,
+    } as const;
+    const refused = { ...failed, failure: 'permanent', refused: 'disabled' } as const;
+
+    expect(health.unchangedBy('sub_busy', refused)).toBe(true);
+    expect(health.unchangedBy('sub_busy', ok)).toBe(false); // not known healthy yet
+    await health.afterAttempt(message(1), ok, { kind: 'done' });
+    expect(health.unchangedBy('sub_busy', ok)).toBe(true);
+    expect(health.unchangedBy('sub_busy', failed)).toBe(false); // a failure is always noted
+    await health.afterAttempt(message(2), failed, { kind: 'retry', delayMs: 5_000 });
+    expect(health.unchangedBy('sub_busy', ok)).toBe(false); // failing now: a success ends it
+  });
 });

@@ -65,19 +65,29 @@ export class SubscriptionHealth {
     private readonly logger: JsonLogger,
   ) {}
 
+  /**
+   * Whether an attempt with this result leaves nothing to write or tell, known without waiting: a
+   * refusal — the subscription is disabled or deleted, which says nothing about its endpoint, and one
+   * event per pending delivery of such a subscription would only be noise — or a success while the
+   * subscription was known healthy a moment ago, or while another success is being written (the hot
+   * path of a busy endpoint, which then costs no promise).
+   */
+  unchangedBy(subscriptionId: string, result: SendResult): boolean {
+    if (!result.ok) return result.refused !== undefined;
+    return (
+      (this.healthyUntil.get(subscriptionId) ?? 0) > Date.now() ||
+      this.notingSuccess.has(subscriptionId)
+    );
+  }
+
   async afterAttempt(message: DeliveryEnvelope, result: SendResult, step: NextStep): Promise<void> {
-    // Refused because the subscription is disabled or deleted: says nothing about its endpoint, and
-    // one event per pending delivery of such a subscription would only be noise.
-    if (!result.ok && result.refused) return;
     const { tenant_id: tenantId, subscription_id: subscriptionId } = message;
+    if (this.unchangedBy(subscriptionId, result)) return;
     const now = new Date();
     const verdict = verdictOf(result);
 
     let failingSince: Date | null = null;
     if (verdict === 'succeeded') {
-      // Known healthy a moment ago: nothing to end, so no write (the hot path of a busy endpoint).
-      if ((this.healthyUntil.get(subscriptionId) ?? 0) > now.getTime()) return;
-      if (this.notingSuccess.has(subscriptionId)) return;
       this.notingSuccess.add(subscriptionId);
       try {
         failingSince = await this.subscriptions.noteSuccess(tenantId, subscriptionId);
