@@ -21,4 +21,13 @@ esac
   echo "docker-entrypoint.sh: $main is missing (not built?)" >&2
   exit 1
 }
+# The role's heap cap and semi-space (libs/local-infra/src/service-heap.ts says why, and checks these
+# numbers), unless NODE_OPTIONS is set (the chart's extraEnv): then it is the operator's, whole.
+if [ -z "${NODE_OPTIONS:-}" ]; then
+  case "$role" in
+    deliverer) semi_space=16 ;;
+    *) semi_space=8 ;;
+  esac
+  export NODE_OPTIONS="--max-old-space-size=144 --max-semi-space-size=$semi_space"
+fi
 exec node -r ./scripts/register-aliases.js "$main" "$@"

@@ -186,7 +186,7 @@ export class HeraldStack {
           ],
           env: {
             ...env,
-            NODE_OPTIONS: serviceNodeOptions(process.env.NODE_OPTIONS),
+            NODE_OPTIONS: serviceNodeOptions(process.env.NODE_OPTIONS, name),
             HERALD_HTTP_PORT: String(ports[index]),
             HERALD_BENCH_ALLOC_NAME: `${label}.${name}`,
           },

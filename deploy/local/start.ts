@@ -168,7 +168,7 @@ async function main(): Promise<void> {
             ],
             env: {
               ...env,
-              NODE_OPTIONS: serviceNodeOptions(process.env.NODE_OPTIONS),
+              NODE_OPTIONS: serviceNodeOptions(process.env.NODE_OPTIONS, service),
               HERALD_HTTP_PORT: String(apiPort + index),
             },
             logFile: join(dataDir, 'logs', `${service}.log`),

@@ -1,44 +1,68 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SERVICE_HEAP_MB, SERVICE_SEMI_SPACE_MB, serviceNodeOptions } from './service-heap';
+import {
+  SERVICE_HEAP_MB,
+  SERVICE_SEMI_SPACE_MB,
+  serviceNodeOptions,
+  type HeapRole,
+} from './service-heap';
 
-const DEFAULTS = `--max-old-space-size=${SERVICE_HEAP_MB} --max-semi-space-size=${SERVICE_SEMI_SPACE_MB}`;
+const semiSpace = (role: HeapRole): string =>
+  `--max-semi-space-size=${SERVICE_SEMI_SPACE_MB[role]}`;
+const defaults = (role: HeapRole): string =>
+  `--max-old-space-size=${SERVICE_HEAP_MB} ${semiSpace(role)}`;
+const ROLES = Object.keys(SERVICE_SEMI_SPACE_MB) as HeapRole[];
 
 describe('serviceNodeOptions', () => {
-  it('caps the heap and names the semi-space when nothing is given', () => {
-    expect(serviceNodeOptions(undefined)).toBe(DEFAULTS);
-    expect(serviceNodeOptions('  ')).toBe(DEFAULTS);
+  it('caps the heap and names the semi-space of each role when nothing is given', () => {
+    for (const role of ROLES) {
+      expect(serviceNodeOptions(undefined, role)).toBe(defaults(role));
+      expect(serviceNodeOptions('  ', role)).toBe(defaults(role));
+    }
+    expect(SERVICE_SEMI_SPACE_MB).toEqual({
+      'subscription-api': 8,
+      'event-ingest': 8,
+      deliverer: 16,
+    });
   });
 
   it('keeps the options given, after its own', () => {
-    expect(serviceNodeOptions('--enable-source-maps')).toBe(`${DEFAULTS} --enable-source-maps`);
+    expect(serviceNodeOptions('--enable-source-maps', 'deliverer')).toBe(
+      `${defaults('deliverer')} --enable-source-maps`,
+    );
   });
 
   it("leaves an operator's own cap alone, in either spelling", () => {
-    expect(serviceNodeOptions('--max-old-space-size=384')).toBe(
-      `--max-semi-space-size=${SERVICE_SEMI_SPACE_MB} --max-old-space-size=384`,
+    expect(serviceNodeOptions('--max-old-space-size=384', 'event-ingest')).toBe(
+      `${semiSpace('event-ingest')} --max-old-space-size=384`,
     );
-    expect(serviceNodeOptions('--max_old_space_size=512 --trace-warnings')).toBe(
-      `--max-semi-space-size=${SERVICE_SEMI_SPACE_MB} --max_old_space_size=512 --trace-warnings`,
+    expect(serviceNodeOptions('--max_old_space_size=512 --trace-warnings', 'deliverer')).toBe(
+      `${semiSpace('deliverer')} --max_old_space_size=512 --trace-warnings`,
     );
   });
 
   it("leaves an operator's own semi-space alone", () => {
-    expect(serviceNodeOptions('--max-semi-space-size=32')).toBe(
+    expect(serviceNodeOptions('--max-semi-space-size=32', 'deliverer')).toBe(
       `--max-old-space-size=${SERVICE_HEAP_MB} --max-semi-space-size=32`,
     );
-    expect(serviceNodeOptions('--max_semi_space_size=8 --max-old-space-size=200')).toBe(
-      '--max_semi_space_size=8 --max-old-space-size=200',
-    );
+    expect(
+      serviceNodeOptions('--max_semi_space_size=8 --max-old-space-size=200', 'deliverer'),
+    ).toBe('--max_semi_space_size=8 --max-old-space-size=200');
   });
 });
 
 describe('the image', () => {
-  it('sets the heap as the local launchers do', () => {
-    const dockerfile = readFileSync(
-      join(__dirname, '..', '..', '..', 'deploy', 'Dockerfile'),
-      'utf8',
+  const deploy = join(__dirname, '..', '..', '..', 'deploy');
+
+  it("leaves the heap to the entrypoint, which sets each role's as the local launchers do", () => {
+    expect(readFileSync(join(deploy, 'Dockerfile'), 'utf8')).not.toMatch(/^ENV NODE_OPTIONS/m);
+    const entrypoint = readFileSync(join(deploy, 'docker-entrypoint.sh'), 'utf8');
+    expect(entrypoint).toContain(
+      'export NODE_OPTIONS="--max-old-space-size=144 --max-semi-space-size=$semi_space"',
     );
-    expect(dockerfile).toContain(`ENV NODE_OPTIONS="${DEFAULTS}"\n`);
+    expect(SERVICE_HEAP_MB).toBe(144);
+    expect(entrypoint).toContain(`deliverer) semi_space=${SERVICE_SEMI_SPACE_MB.deliverer} ;;`);
+    expect(entrypoint).toContain(`*) semi_space=${SERVICE_SEMI_SPACE_MB['event-ingest']} ;;`);
+    expect(SERVICE_SEMI_SPACE_MB['subscription-api']).toBe(SERVICE_SEMI_SPACE_MB['event-ingest']);
   });
 });

@@ -12,25 +12,39 @@ export const SERVICE_HEAP_MB = 144;
  * 16 whatever the old-generation cap; Node 24's derives it from the cap and, under 144 MiB, chose 64
  * (a heap limit of 336 MiB instead of 192), and event-ingest and the matcher (a service of its own
  * then) spent 84–90 % of their time collecting: 178 deliveries/s in the bench's burst instead of
- * 1,567 with 16. Four
- * alternating rounds of 16 against 8 (README, Performance) gave the same throughput and every
- * service 15–25 MB less at its peak with 8 (the deliverer in fan-out 211–214 MB against 227–228);
- * 32 made fan-out slower and passed 250 MB.
+ * 1,567 with 16. Four alternating rounds of 16 against 8 (README, Performance) then gave the same
+ * throughput and every service 15–25 MB less at its peak with 8; 32 made fan-out slower and passed
+ * 250 MB.
+ *
+ * The deliverer's is 16 (measured 2026-12-04, once a delivery allocated about 45 KB instead of
+ * 60): at thousands of deliveries a second the deliverer scavenged 25 times a second, 5 ms each,
+ * copying the same in-flight deliveries every time (12–13 % of its thread, and what survived two
+ * scavenges went on to the old generation: 4–5 % more). 16 halves the scavenges for the same
+ * copying: its CPU per delivery in fan-out fell 18 % (fan-out 4,655–4,810 → 5,110–5,645/s, single
+ * 3,889–4,041 → 4,155–4,187/s, alternating runs) for 228 MB at its peak instead of 209; 32 passed
+ * 250 MB. The other services gained nothing measurable from 16 and keep 8.
  */
-export const SERVICE_SEMI_SPACE_MB = 8;
+export const SERVICE_SEMI_SPACE_MB = {
+  'subscription-api': 8,
+  'event-ingest': 8,
+  deliverer: 16,
+} as const;
+
+/** A process the launchers start with these settings. */
+export type HeapRole = keyof typeof SERVICE_SEMI_SPACE_MB;
 
 const OLD_SPACE = /--max[-_]old[-_]space[-_]size\b/;
 const SEMI_SPACE = /--max[-_]semi[-_]space[-_]size\b/;
 
 /**
- * `NODE_OPTIONS` for a service process: the given options with the service heap cap and semi-space
- * in front, each unless the options set it themselves (theirs then wins).
+ * `NODE_OPTIONS` for a service process: the given options with the service heap cap and the role's
+ * semi-space in front, each unless the options set it themselves (theirs then wins).
  */
-export function serviceNodeOptions(given: string | undefined): string {
+export function serviceNodeOptions(given: string | undefined, role: HeapRole): string {
   const options = given?.trim() ?? '';
   return [
     OLD_SPACE.test(options) ? '' : `--max-old-space-size=${SERVICE_HEAP_MB}`,
-    SEMI_SPACE.test(options) ? '' : `--max-semi-space-size=${SERVICE_SEMI_SPACE_MB}`,
+    SEMI_SPACE.test(options) ? '' : `--max-semi-space-size=${SERVICE_SEMI_SPACE_MB[role]}`,
     options,
   ]
     .filter(Boolean)
