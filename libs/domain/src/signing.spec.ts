@@ -27,6 +27,19 @@ describe('Standard Webhooks signing', () => {
     expect(new Webhook(newSecret).verify(input.body, headers)).toEqual({ a: 1 });
   });
 
+  it('signs a list of secrets used again (a cached target) as it signed it the first time, and a new list with its own secrets', () => {
+    const secrets = [generateSigningSecret()];
+    const first = signatureHeaders(secrets, input);
+    const again = signatureHeaders(secrets, { ...input, body: '{"a":2}' });
+    expect(new Webhook(secrets[0]).verify('{"a":2}', again)).toEqual({ a: 2 });
+    expect(again['webhook-signature']).not.toBe(first['webhook-signature']);
+    expect(signatureHeaders(secrets, input)).toEqual(first);
+    const rotated = [generateSigningSecret()];
+    const headers = signatureHeaders(rotated, input);
+    expect(new Webhook(rotated[0]).verify(input.body, headers)).toEqual({ a: 1 });
+    expect(() => new Webhook(secrets[0]).verify(input.body, headers)).toThrow();
+  });
+
   it('changes the signature when the body, id or timestamp change', () => {
     const secret = generateSigningSecret();
     const base = sign(secret, input);

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 
 const SECRET_PREFIX = 'whsec_';
 
@@ -19,9 +19,35 @@ export interface SignatureInput {
   body: string;
 }
 
+/** The HMAC key a secret stands for: the bytes after `whsec_`, base64-decoded. */
+function keyOf(secret: string): KeyObject {
+  return createSecretKey(
+    Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(6) : secret, 'base64'),
+  );
+}
+
+/**
+ * The keys of a list of secrets, decoded once per list: a busy subscription's deliveries share the
+ * list its cached target holds, so they sign with keys decoded once instead of every time — and the
+ * keys go when the target does (nothing keeps a rotated-out secret's key alive).
+ */
+const KEYS = new WeakMap<readonly string[], readonly KeyObject[]>();
+
+function keysOf(secrets: readonly string[]): readonly KeyObject[] {
+  let keys = KEYS.get(secrets);
+  if (keys === undefined) {
+    keys = secrets.map(keyOf);
+    KEYS.set(secrets, keys);
+  }
+  return keys;
+}
+
 /** `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` with the key decoded from the secret. */
 export function sign(secret: string, input: SignatureInput): string {
-  const key = Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(6) : secret, 'base64');
+  return signWith(keyOf(secret), input);
+}
+
+function signWith(key: KeyObject, input: SignatureInput): string {
   const mac = createHmac('sha256', key)
     .update(`${input.messageId}.${input.timestamp}.${input.body}`)
     .digest('base64');
@@ -36,7 +62,9 @@ export function signatureHeaders(
   return {
     'webhook-id': input.messageId,
     'webhook-timestamp': String(input.timestamp),
-    'webhook-signature': secrets.map((secret) => sign(secret, input)).join(' '),
+    'webhook-signature': keysOf(secrets)
+      .map((key) => signWith(key, input))
+      .join(' '),
   };
 }
 

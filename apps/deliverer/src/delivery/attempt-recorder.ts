@@ -18,11 +18,6 @@ export interface AttemptWriter {
   recordAttempts(records: readonly AttemptRecord[]): Promise<void>;
 }
 
-/** What a receiver answers is kept as text; PostgreSQL text cannot hold a NUL, so it is shown as U+FFFD. */
-function storable(text: string | null | undefined): string | null {
-  return text ? text.replace(/\0/g, '\uFFFD') : (text ?? null);
-}
-
 interface Queued {
   record: AttemptRecord;
   queuedAt: number;
@@ -48,14 +43,10 @@ export class AttemptRecorder implements OnApplicationShutdown {
   constructor(@Inject(DeliveriesRepository) private readonly writer: AttemptWriter) {}
 
   record(record: AttemptRecord): Promise<void> {
+    // Text PostgreSQL cannot hold (a NUL in a receiver's answer) is made storable where the batch
+    // is written (`storableText`), not copied here first.
     return new Promise((resolve, reject) => {
-      const kept: AttemptRecord = {
-        ...record,
-        errorMessage: storable(record.errorMessage),
-        responseExcerpt: storable(record.responseExcerpt),
-        requestBody: storable(record.requestBody),
-      };
-      this.queue.push({ record: kept, queuedAt: Date.now(), resolve, reject });
+      this.queue.push({ record, queuedAt: Date.now(), resolve, reject });
       this.schedule();
     });
   }
