@@ -1,6 +1,7 @@
 import { loadConfig } from '@herald/config';
 import type { DeliveryMessage } from '@herald/contracts';
 import type { TypedProducer } from '@herald/kafka';
+import { failedSend, refusedSend } from '@herald/domain';
 import { JsonLogger } from '@herald/observability';
 import type {
   OutboxRelay,
@@ -19,6 +20,25 @@ const message = (n: number): DeliveryMessage =>
     attempt: 0,
   }) as DeliveryMessage;
 
+/** A deliverer's SubscriptionHealth writing to `subscriptions` and producing with `producer`. */
+function healthWith(
+  subscriptions: SubscriptionHealthWriter,
+  producer: TypedProducer,
+): SubscriptionHealth {
+  return new SubscriptionHealth(
+    loadConfig({
+      DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/herald',
+      HERALD_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+      HERALD_LOG_LEVEL: 'error',
+    }),
+    subscriptions,
+    {} as SubscriptionDisabler,
+    producer,
+    { nudge: () => undefined } as unknown as OutboxRelay,
+    new JsonLogger('deliverer', 'error'),
+  );
+}
+
 describe('SubscriptionHealth after successes', () => {
   it('writes one success for the successes of a subscription that finish while it is written, then none while known healthy', async () => {
     let written = 0;
@@ -36,18 +56,7 @@ describe('SubscriptionHealth after successes', () => {
         return Promise.resolve();
       },
     } as unknown as TypedProducer;
-    const health = new SubscriptionHealth(
-      loadConfig({
-        DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/herald',
-        HERALD_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
-        HERALD_LOG_LEVEL: 'error',
-      }),
-      subscriptions,
-      {} as SubscriptionDisabler,
-      producer,
-      { nudge: () => undefined } as unknown as OutboxRelay,
-      new JsonLogger('deliverer', 'error'),
-    );
+    const health = healthWith(subscriptions, producer);
     const ok = { ok: true, statusCode: 200, responseExcerpt: null } as const;
     const done = { kind: 'done' } as const;
 
@@ -72,29 +81,10 @@ describe('SubscriptionHealth after successes', () => {
       noteSuccess: () => Promise.resolve(null),
       noteFailure: () => Promise.resolve(null),
     } as unknown as SubscriptionHealthWriter;
-    const health = new SubscriptionHealth(
-      loadConfig({
-        DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/herald',
-        HERALD_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
-        HERALD_LOG_LEVEL: 'error',
-      }),
-      subscriptions,
-      {} as SubscriptionDisabler,
-      {} as TypedProducer,
-      { nudge: () => undefined } as unknown as OutboxRelay,
-      new JsonLogger('deliverer', 'error'),
-    );
+    const health = healthWith(subscriptions, {} as TypedProducer);
     const ok = { ok: true, statusCode: 200, responseExcerpt: null } as const;
-    const failed = {
-      ok: false,
-      failure: 'retryable',
-      statusCode: 500,
-      message: 'receiver answered 500',
-      responseExcerpt: null,
-      retryAfterMs: null,
-      gone: false,
-    } as const;
-    const refused = { ...failed, failure: 'permanent', refused: 'disabled' } as const;
+    const failed = failedSend('retryable', 'receiver answered 500', 500);
+    const refused = refusedSend('disabled');
 
     expect(health.unchangedBy('sub_busy', refused)).toBe(true);
     expect(health.unchangedBy('sub_busy', ok)).toBe(false); // not known healthy yet

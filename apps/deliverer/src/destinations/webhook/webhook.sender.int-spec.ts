@@ -9,6 +9,19 @@ function senderWith(config: ReturnType<typeof testConfig>): WebhookSender {
   return new WebhookSender(config, new AttemptDeadlines(config));
 }
 
+/** Starts `server` on a free loopback port; its base URL. */
+async function listenOnLoopback(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** Closes the receiver (its kept-alive connections too) and the sender's pool. */
+async function closeBoth(server: Server, sender: WebhookSender): Promise<void> {
+  server.closeAllConnections();
+  await sender.onApplicationShutdown();
+  await new Promise((resolve) => server.close(resolve));
+}
+
 /** The standard body the ids come from; these tests send a payload of their own. */
 const standard: DeliveredBody = {
   id: 'evt_1',
@@ -99,15 +112,10 @@ describe('webhook sender: response bodies', () => {
       // /endless: 100 KiB and then nothing, the response never ends.
       res.write(large);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    base = await listenOnLoopback(server);
   });
 
-  afterAll(async () => {
-    server.closeAllConnections();
-    await sender.onApplicationShutdown();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  afterAll(() => closeBoth(server, sender));
 
   const send = (path: string, debug: boolean | undefined, body = '{"hello":"world"}') =>
     sender.send({
@@ -205,15 +213,10 @@ describe('webhook sender: deadlines, headers and connections', () => {
       connections.opened++;
       socket.on('close', () => connections.closed++);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    base = await listenOnLoopback(server);
   });
 
-  afterAll(async () => {
-    server.closeAllConnections();
-    await sender.onApplicationShutdown();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  afterAll(() => closeBoth(server, sender));
 
   const send = (path: string) =>
     sender.send({
