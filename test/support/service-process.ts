@@ -55,7 +55,7 @@ export async function startServiceProcess(
         HERALD_GRPC_PORT: '0',
         HERALD_LOG_LEVEL: 'warn',
         ...env,
-        NODE_OPTIONS: serviceNodeOptions(env.NODE_OPTIONS ?? inherited.NODE_OPTIONS),
+        NODE_OPTIONS: serviceNodeOptions(env.NODE_OPTIONS ?? inherited.NODE_OPTIONS, role),
         HERALD_HTTP_PORT: String(port),
       },
       stdio: ['ignore', 'pipe', 'pipe'],

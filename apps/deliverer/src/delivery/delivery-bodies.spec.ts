@@ -46,6 +46,6 @@ describe('DeliveryBodies.renderedNow', () => {
     await bodies.render(message, plain);
     expect(bodies.renderedNow(message, plain)).toBeNull();
     expect(await bodies.render(message, plain)).toEqual({ ok: true, body: '{"x":1}' });
-    expect(bodies.renderedNow(message, { transformation: '{"x": 1}', metadata: {} })).toBeNull();
+    expect(bodies.renderedNow(message, { transformation: '{"x": 1}' })).toBeNull();
   });
 });

@@ -91,7 +91,7 @@ describe('SubscriptionHealth after successes', () => {
     await health.afterAttempt(message(1), ok, { kind: 'done' });
     expect(health.unchangedBy('sub_busy', ok)).toBe(true);
     expect(health.unchangedBy('sub_busy', failed)).toBe(false); // a failure is always noted
-    await health.afterAttempt(message(2), failed, { kind: 'retry', delayMs: 5_000 });
+    await health.afterAttempt(message(2), failed, { kind: 'retry', delayMs: 5_000, attempt: 2 });
     expect(health.unchangedBy('sub_busy', ok)).toBe(false); // failing now: a success ends it
   });
 });
