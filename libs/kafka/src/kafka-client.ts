@@ -1,5 +1,7 @@
 // Before kafkajs loads: its producer takes Herald's linear grouping of messages into partitions.
 import './producer-grouping-fix';
+// And its records encoded in one exact buffer each, their batches checksummed faster.
+import './record-encoding-fix';
 import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { KafkaSasl, KafkaTls } from '@herald/config';
 // Before any client connects: stops kafkajs's idle 1 ms timer loop on every connection.
