@@ -10,6 +10,12 @@ import { TenantsRepository } from './tenants.repository';
  * updates its row in place (a HOT update, no new index entries); the failing statuses are found
  * through `attention`. Against the real PostgreSQL, on one connection, so PostgreSQL's own counters
  * of this transaction tell what kind of update it made.
+ *
+ * Whether an update is HOT also depends on room on its page, which other suites' rows and updates
+ * in the shared test database take: the updates are counted in this connection's own copies of
+ * `deliveries` and `attempts` (temporary tables, which PostgreSQL finds first), made from the real
+ * ones with their indexes, generated column and fill factor. The real table's design is checked in
+ * the catalog.
  */
 describe('delivery rows updated by their attempts', () => {
   let db: DataSource;
@@ -19,9 +25,38 @@ describe('delivery rows updated by their attempts', () => {
   beforeAll(async () => {
     const options = dataSourceOptions(testConfig().database.url);
     const extra = options.extra as Record<string, unknown>;
-    db = await new DataSource({ ...options, extra: { ...extra, max: 1 } }).initialize();
+    // One connection, never closed while idle: the temporary tables live as long as it does.
+    db = await new DataSource({
+      ...options,
+      extra: { ...extra, max: 1, idleTimeoutMillis: 0 },
+    }).initialize();
     deliveries = new DeliveriesRepository(db);
     tenantId = (await new TenantsRepository(db).create('hot-updates')).id;
+    const [{ reloptions }]: { reloptions: string[] | null }[] = await db.query(
+      `SELECT reloptions FROM pg_class WHERE oid = 'public.deliveries'::regclass`,
+    );
+    await db.query(
+      `CREATE TEMPORARY TABLE deliveries (LIKE public.deliveries INCLUDING ALL)
+         WITH (${(reloptions ?? []).join(', ') || 'fillfactor = 100'})`,
+    );
+    await db.query(`CREATE TEMPORARY TABLE attempts (LIKE public.attempts INCLUDING ALL)`);
+  });
+
+  it('keeps `status` out of every index of the real table, whose pages are filled to 80 %', async () => {
+    const indexes: { indexdef: string }[] = await db.query(
+      `SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'deliveries'`,
+    );
+    expect(indexes.length).toBeGreaterThan(3);
+    expect(indexes.filter(({ indexdef }) => /\bstatus\b/.test(indexdef))).toEqual([]);
+    expect(indexes.some(({ indexdef }) => /\battention\b/.test(indexdef))).toBe(true);
+    const [{ reloptions }]: { reloptions: string[] | null }[] = await db.query(
+      `SELECT reloptions FROM pg_class WHERE oid = 'public.deliveries'::regclass`,
+    );
+    expect(reloptions).toContain('fillfactor=80');
+    const [{ temporary }]: { temporary: boolean }[] = await db.query(
+      `SELECT relpersistence = 't' AS temporary FROM pg_class WHERE oid = 'deliveries'::regclass`,
+    );
+    expect(temporary).toBe(true); // what the tests below count is this connection's copy
   });
 
   afterAll(async () => {
