@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterKafkajsLoads } from '@herald/testing';
 import { GROUPING_MODULE, groupMessagesPerPartition } from './producer-grouping-fix';
 
 const byKey = ({ message }: { message: { key: string } }) => Number(message.key.split('-')[0]);
@@ -16,28 +16,12 @@ describe("kafkajs's grouping of a send's messages into partitions, as Herald rep
   });
 
   it('is what kafkajs loads once Herald is imported first (plain Node: Jest keeps its own module registry)', () => {
-    // The fix compiled as tsc would, loaded into a fresh Node, then kafkajs itself.
-    const script = `
-      const ts = require('typescript');
-      const { readFileSync } = require('node:fs');
-      const Module = require('node:module');
-      const file = ${JSON.stringify(join(__dirname, 'producer-grouping-fix.ts'))};
-      const compiled = ts.transpileModule(readFileSync(file, 'utf8'), {
-        compilerOptions: { module: ts.ModuleKind.CommonJS, esModuleInterop: true },
-      }).outputText;
-      const fix = new Module(file);
-      fix.filename = file;
-      fix.paths = Module._nodeModulePaths(require('node:path').dirname(file));
-      fix._compile(compiled, file);
-      const { Kafka } = require('kafkajs');
-      new Kafka({ brokers: ['127.0.0.1:1'] }).producer();
-      process.stdout.write(String(require(fix.exports.GROUPING_MODULE) === fix.exports.groupMessagesPerPartition));
-    `;
-    const out = execFileSync(process.execPath, ['-e', script], {
-      cwd: __dirname,
-      encoding: 'utf8',
-    });
-    expect(out).toBe('true');
+    expect(
+      afterKafkajsLoads(
+        join(__dirname, 'producer-grouping-fix.ts'),
+        'require(fix.GROUPING_MODULE) === fix.groupMessagesPerPartition',
+      ),
+    ).toBe(true);
   });
 
   it('groups messages by the partitioner, keeping their order within each partition', () => {

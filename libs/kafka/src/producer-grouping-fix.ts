@@ -1,4 +1,4 @@
-import Module from 'node:module';
+import { replaceModule } from './module-replacement';
 
 /**
  * kafkajs 2.2.4 (its last release) sorts a send's messages into partitions by copying the whole
@@ -40,10 +40,4 @@ export function groupMessagesPerPartition<M>({
 /** Where kafkajs's producer requires it from (part of its published package). */
 export const GROUPING_MODULE = require.resolve('kafkajs/src/producer/groupMessagesPerPartition');
 
-if (require.cache[GROUPING_MODULE] === undefined) {
-  const replacement = new Module(GROUPING_MODULE);
-  replacement.filename = GROUPING_MODULE;
-  replacement.loaded = true;
-  replacement.exports = groupMessagesPerPartition;
-  require.cache[GROUPING_MODULE] = replacement;
-}
+replaceModule(GROUPING_MODULE, groupMessagesPerPartition);

@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterKafkajsLoads } from '@herald/testing';
 import { CRC32C_MODULE, RECORD_MODULE, crc32c, encodeRecord } from './record-encoding-fix';
 
 /** kafkajs's own modules: Jest keeps a registry of its own, which the fix does not touch. */
@@ -62,30 +62,12 @@ describe("kafkajs's record encoding and batch checksum, as Herald replaces them"
   });
 
   it('is what kafkajs loads once Herald is imported first (plain Node: Jest keeps its own module registry)', () => {
-    const script = `
-      const ts = require('typescript');
-      const { readFileSync } = require('node:fs');
-      const Module = require('node:module');
-      const file = ${JSON.stringify(join(__dirname, 'record-encoding-fix.ts'))};
-      const compiled = ts.transpileModule(readFileSync(file, 'utf8'), {
-        compilerOptions: { module: ts.ModuleKind.CommonJS, esModuleInterop: true },
-      }).outputText;
-      const fix = new Module(file);
-      fix.filename = file;
-      fix.paths = Module._nodeModulePaths(require('node:path').dirname(file));
-      fix._compile(compiled, file);
-      const { Kafka } = require('kafkajs');
-      new Kafka({ brokers: ['127.0.0.1:1'] }).producer();
-      process.stdout.write(JSON.stringify([
-        require(fix.exports.RECORD_MODULE) === fix.exports.encodeRecord,
-        require(fix.exports.CRC32C_MODULE) === fix.exports.crc32c,
-      ]));
-    `;
-    const out = execFileSync(process.execPath, ['-e', script], {
-      cwd: __dirname,
-      encoding: 'utf8',
-    });
-    expect(JSON.parse(out)).toEqual([true, true]);
+    expect(
+      afterKafkajsLoads(
+        join(__dirname, 'record-encoding-fix.ts'),
+        '[require(fix.RECORD_MODULE) === fix.encodeRecord, require(fix.CRC32C_MODULE) === fix.crc32c]',
+      ),
+    ).toEqual([true, true]);
     expect([RECORD_MODULE, CRC32C_MODULE].every((path) => path.includes('kafkajs'))).toBe(true);
   });
 

@@ -1,4 +1,4 @@
-import Module from 'node:module';
+import { replaceModule } from './module-replacement';
 import { buf as crc32cOf } from 'crc-32/crc32c';
 
 /**
@@ -155,15 +155,5 @@ export function crc32c(bytes: Uint8Array): number {
 export const RECORD_MODULE = require.resolve('kafkajs/src/protocol/recordBatch/record/v0');
 export const CRC32C_MODULE = require.resolve('kafkajs/src/protocol/recordBatch/crc32C');
 
-for (const [path, exported] of [
-  [RECORD_MODULE, encodeRecord],
-  [CRC32C_MODULE, crc32c],
-] as const) {
-  if (require.cache[path] === undefined) {
-    const replacement = new Module(path);
-    replacement.filename = path;
-    replacement.loaded = true;
-    replacement.exports = exported;
-    require.cache[path] = replacement;
-  }
-}
+replaceModule(RECORD_MODULE, encodeRecord);
+replaceModule(CRC32C_MODULE, crc32c);

@@ -13,3 +13,4 @@ export * from './loopback';
 export * from './tcp-proxy';
 export * from './chromium';
 export * from './list-query-refusals';
+export * from './kafkajs-fix';
