@@ -30,4 +30,6 @@ if [ -z "${NODE_OPTIONS:-}" ]; then
   esac
   export NODE_OPTIONS="--max-old-space-size=144 --max-semi-space-size=$semi_space"
 fi
+# glibc maps allocations from 128 KiB up on their own and gives them back when freed (service-heap.ts).
+export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-131072}"
 exec node -r ./scripts/register-aliases.js "$main" "$@"

@@ -10,7 +10,7 @@ import '@herald/kafka';
 import {
   checkPrerequisites,
   findFreePort,
-  serviceNodeOptions,
+  serviceEnvironment,
   startLocalKafka,
   startLocalPostgres,
   startSupervised,
@@ -186,7 +186,7 @@ export class HeraldStack {
           ],
           env: {
             ...env,
-            NODE_OPTIONS: serviceNodeOptions(process.env.NODE_OPTIONS, name),
+            ...serviceEnvironment(process.env, name),
             HERALD_HTTP_PORT: String(ports[index]),
             HERALD_BENCH_ALLOC_NAME: `${label}.${name}`,
           },

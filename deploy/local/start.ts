@@ -5,7 +5,7 @@ import { loadConfig, type HeraldConfig } from '@herald/config';
 import {
   checkPrerequisites,
   keepRunning,
-  serviceNodeOptions,
+  serviceEnvironment,
   startLocalKafka,
   startLocalPostgres,
   supervisedServer,
@@ -168,7 +168,7 @@ async function main(): Promise<void> {
             ],
             env: {
               ...env,
-              NODE_OPTIONS: serviceNodeOptions(process.env.NODE_OPTIONS, service),
+              ...serviceEnvironment(process.env, service),
               HERALD_HTTP_PORT: String(apiPort + index),
             },
             logFile: join(dataDir, 'logs', `${service}.log`),

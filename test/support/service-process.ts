@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { serviceNodeOptions } from '@herald/local-infra';
+import { serviceEnvironment } from '@herald/local-infra';
 import { closedPort, waitFor } from '@herald/testing';
 
 const root = join(__dirname, '..', '..');
@@ -55,7 +55,7 @@ export async function startServiceProcess(
         HERALD_GRPC_PORT: '0',
         HERALD_LOG_LEVEL: 'warn',
         ...env,
-        NODE_OPTIONS: serviceNodeOptions(env.NODE_OPTIONS ?? inherited.NODE_OPTIONS, role),
+        ...serviceEnvironment({ ...inherited, ...env }, role),
         HERALD_HTTP_PORT: String(port),
       },
       stdio: ['ignore', 'pipe', 'pipe'],

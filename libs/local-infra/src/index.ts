@@ -28,7 +28,7 @@ export {
 export { findFreePort } from './ports';
 export { createTestCertificates, type TestCertificates } from './test-certificates';
 export { checkPrerequisites } from './prerequisites';
-export { SERVICE_HEAP_MB, serviceNodeOptions } from './service-heap';
+export { SERVICE_HEAP_MB, serviceEnvironment, serviceNodeOptions } from './service-heap';
 export { DEFAULT_RESTART_BACKOFF, nextRestart, type RestartBackoff } from './restart-backoff';
 export {
   startSupervised,

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   SERVICE_HEAP_MB,
+  SERVICE_MALLOC_MMAP_THRESHOLD,
   SERVICE_SEMI_SPACE_MB,
+  serviceEnvironment,
   serviceNodeOptions,
   type HeapRole,
 } from './service-heap';
@@ -51,6 +53,28 @@ describe('serviceNodeOptions', () => {
   });
 });
 
+describe('serviceEnvironment', () => {
+  it("sets glibc's mmap threshold and the role's node options", () => {
+    expect(serviceEnvironment({}, 'deliverer')).toEqual({
+      NODE_OPTIONS: defaults('deliverer'),
+      MALLOC_MMAP_THRESHOLD_: '131072',
+    });
+    expect(SERVICE_MALLOC_MMAP_THRESHOLD).toBe(131072);
+  });
+
+  it("keeps an operator's own settings", () => {
+    expect(
+      serviceEnvironment(
+        { NODE_OPTIONS: '--max-old-space-size=300', MALLOC_MMAP_THRESHOLD_: '65536' },
+        'event-ingest',
+      ),
+    ).toEqual({
+      NODE_OPTIONS: `${semiSpace('event-ingest')} --max-old-space-size=300`,
+      MALLOC_MMAP_THRESHOLD_: '65536',
+    });
+  });
+});
+
 describe('the image', () => {
   const deploy = join(__dirname, '..', '..', '..', 'deploy');
 
@@ -64,5 +88,8 @@ describe('the image', () => {
     expect(entrypoint).toContain(`deliverer) semi_space=${SERVICE_SEMI_SPACE_MB.deliverer} ;;`);
     expect(entrypoint).toContain(`*) semi_space=${SERVICE_SEMI_SPACE_MB['event-ingest']} ;;`);
     expect(SERVICE_SEMI_SPACE_MB['subscription-api']).toBe(SERVICE_SEMI_SPACE_MB['event-ingest']);
+    expect(entrypoint).toContain(
+      `export MALLOC_MMAP_THRESHOLD_="\${MALLOC_MMAP_THRESHOLD_:-${SERVICE_MALLOC_MMAP_THRESHOLD}}"`,
+    );
   });
 });
