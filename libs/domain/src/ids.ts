@@ -41,23 +41,48 @@ export function stableId(prefix: IdPrefix, time: number, seed: string): string {
   return `${prefix}_${ulid(time, hash('sha256', seed, 'buffer').subarray(0, 10))}`;
 }
 
-export function ulid(now: number = Date.now(), random: Buffer = tenRandomBytes()): string {
-  let time = '';
-  let t = now;
-  for (let i = 0; i < 10; i++) {
-    time = CROCKFORD[t % 32] + time;
-    t = Math.floor(t / 32);
-  }
-  let bits = 0;
-  let value = 0;
-  let rest = '';
-  for (const byte of random) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      rest += CROCKFORD[(value >>> (bits - 5)) & 31];
-      bits -= 5;
+/** The ids' alphabet as character codes. */
+const CODES = Uint8Array.from(CROCKFORD, (char) => char.charCodeAt(0));
+
+/** The last time part written: a busy service makes many ids within one millisecond. */
+let lastTime = Number.NaN;
+let lastTimeText = '';
+
+/** 48 bits of milliseconds as 10 characters, most significant first. */
+function timeText(now: number): string {
+  if (now !== lastTime) {
+    let t = now;
+    const codes = new Array<number>(10);
+    for (let i = 9; i >= 0; i--) {
+      codes[i] = CODES[t % 32];
+      t = Math.floor(t / 32);
     }
+    lastTimeText = String.fromCharCode(...codes);
+    lastTime = now;
   }
-  return time + rest;
+  return lastTimeText;
+}
+
+/** Four characters of the low 20 bits of `bits`. */
+const four = (bits: number): string =>
+  String.fromCharCode(
+    CODES[(bits >>> 15) & 31],
+    CODES[(bits >>> 10) & 31],
+    CODES[(bits >>> 5) & 31],
+    CODES[bits & 31],
+  );
+
+/**
+ * An id's 26 characters: `now` and 80 bits of `random` (its first 10 bytes), 5 bits a character, most
+ * significant first. Built from character codes, not a character at a time: that made a rope of 26
+ * strings per id (about 1 KB of garbage; 8 % of what event-ingest allocated in the fan-out bench).
+ */
+export function ulid(now: number = Date.now(), random: Buffer = tenRandomBytes()): string {
+  return (
+    timeText(now) +
+    four((random[0] << 12) | (random[1] << 4) | (random[2] >>> 4)) +
+    four(((random[2] & 15) << 16) | (random[3] << 8) | random[4]) +
+    four((random[5] << 12) | (random[6] << 4) | (random[7] >>> 4)) +
+    four(((random[7] & 15) << 16) | (random[8] << 8) | random[9])
+  );
 }

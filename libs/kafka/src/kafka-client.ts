@@ -8,6 +8,8 @@ import type { KafkaSasl, KafkaTls } from '@herald/config';
 import './request-queue-fix';
 // And their records' varints encoded and decoded without a garbage of Buffers and BigInts.
 import './varint-fix';
+// And their requests grown without zero-filling what is overwritten anyway.
+import './encoder-growth-fix';
 import type { JsonLogger } from '@herald/observability';
 
 // kafkajs logs every retried broker response at ERROR; what really fails reaches our code as an
