@@ -4,7 +4,7 @@ type Enc = {
   buf: Buffer;
   offset: number;
   buffer: Buffer;
-  ensureAvailable(length: number): void;
+  ensureAvailable: (this: Enc, length: number) => void;
   writeInt8(value: number): Enc;
   writeInt32(value: number): Enc;
   writeString(value: string): Enc;

@@ -18,7 +18,7 @@ interface GrowingEncoder {
 }
 
 interface EncoderClass {
-  prototype: GrowingEncoder & { ensureAvailable(this: GrowingEncoder, length: number): void };
+  prototype: GrowingEncoder & { ensureAvailable: (this: GrowingEncoder, length: number) => void };
   nextPowerOfTwo(value: number): number;
 }
 
