@@ -43,12 +43,14 @@ export class DeliveriesConsumer implements OnApplicationBootstrap, BeforeApplica
       logger: this.logger,
       laneConcurrency: 512,
       // A slow endpoint's backlog waits in its lane; a partition pauses only when this much of it
-      // is unfinished, so its other subscriptions keep going meanwhile (about 5 MB of messages).
-      maxInFlightPerPartition: 5_000,
+      // is unfinished, so its other subscriptions keep going meanwhile (about 2 MB of messages).
+      maxInFlightPerPartition: 2_000,
       // And across every partition it holds (ten busy subscriptions, say): bounded memory. Ten
-      // subscriptions' windows are a few hundred deliveries at once; 4,000 waiting behind them kept
-      // a 100,000-delivery fan-out as fast as 10,000 did, for 20–30 MB less at the peak.
-      maxInFlightTotal: { messages: 4_000, bytes: 16 * 1024 * 1024 },
+      // subscriptions' windows are a few hundred deliveries at once; 6,000 waiting behind them kept
+      // a 100,000-delivery fan-out as fast as 10,000 did, for less memory at the peak. Three times a
+      // partition's share: once full, every partition waits for room, so two partitions backed up
+      // behind slow endpoints must not fill it.
+      maxInFlightTotal: { messages: 6_000, bytes: 16 * 1024 * 1024 },
       // Due retries start within a quarter second of their time rather than a second.
       maxWaitTimeInMs: 250,
       dueAt: (raw) => {
