@@ -48,6 +48,8 @@ describe('ConsumerRunner', () => {
         | 'deadLetter'
         | 'windowOf'
         | 'maxInFlightTotal'
+        | 'maxInFlightPerPartition'
+        | 'maxInFlightPerKey'
         | 'laneConcurrency'
       >
     > = {},
@@ -600,5 +602,119 @@ describe('ConsumerRunner', () => {
     expect(new Set(handled).size).toBe(60);
     // Three partitions' batches, handled in parallel, and never more than four at once.
     expect(most).toBeLessThanOrEqual(4);
+  }, 60_000);
+
+  it("leaves a key with too much unfinished in Kafka: its partition's other keys go on, and it is fetched again in order", async () => {
+    const topic = await oneTopic();
+    const groupId = `runner-per-key-${randomUUID()}`;
+    let openGate: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const handled: string[] = [];
+    let slowAtOnce = 0;
+    let slowMost = 0;
+    const runner = run(
+      topic,
+      groupId,
+      async (key, value) => {
+        if (key === 'slow') {
+          slowAtOnce++;
+          slowMost = Math.max(slowMost, slowAtOnce);
+          await gate;
+          slowAtOnce--;
+        }
+        handled.push(`${key}:${value}`);
+        return ack();
+      },
+      {
+        // A partition holds 20 unfinished, a key 5: the slow key's backlog of 100 is far past both.
+        maxInFlightPerPartition: 20,
+        maxInFlightPerKey: 5,
+        windowOf: () => 2,
+      },
+    );
+    await runner.start();
+    // The slow key's messages and the fast ones alternate in the partition.
+    await producer.send({
+      topic: topic.name,
+      messages: Array.from({ length: 100 }, (_, index) => [
+        { key: 'slow', value: String(index) },
+        { key: `fast${index % 4}`, value: String(index) },
+      ]).flat(),
+    });
+    await waitFor(
+      'the hundred fast messages, while the slow key waits',
+      () => handled.length === 100,
+      20_000,
+    );
+    expect(handled.every((entry) => entry.startsWith('fast'))).toBe(true);
+    expect(slowAtOnce).toBe(2);
+    // Nothing is committed past the first slow message, at offset 0.
+    expect(['-1', '0']).toContain(await committed(groupId, topic.name));
+
+    // A burst of the slow key alone: nothing after it to go on with, so the partition waits for it.
+    await producer.send({
+      topic: topic.name,
+      messages: Array.from({ length: 50 }, (_, index) => ({
+        key: 'slow',
+        value: String(100 + index),
+      })),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    openGate();
+    await waitFor('all 250 messages', () => handled.length === 250, 30_000);
+    const slow = handled.filter((entry) => entry.startsWith('slow:'));
+    // Each once, in offset order, never more than the key's window at once.
+    expect(slow).toEqual(Array.from({ length: 150 }, (_, index) => `slow:${index}`));
+    expect(slowMost).toBeLessThanOrEqual(2);
+    for (const key of ['fast0', 'fast1', 'fast2', 'fast3']) {
+      const values = handled
+        .filter((entry) => entry.startsWith(`${key}:`))
+        .map((entry) => Number(entry.split(':')[1]));
+      expect(values).toEqual([...values].sort((a, b) => a - b));
+      expect(new Set(values).size).toBe(25);
+    }
+    await waitFor(
+      'the commit past everything',
+      async () => (await committed(groupId, topic.name)) === '250',
+    );
+  }, 60_000);
+
+  it('gives every topic to a member subscribing to it, while members of one group subscribe to different topics', async () => {
+    const shared = await oneTopic(2);
+    const own = await oneTopic(2);
+    const groupId = `runner-topics-${randomUUID()}`;
+    const handled: string[] = [];
+    const member = (topics: TopicDefinition<Buffer>[], name: string): ConsumerRunner<Buffer> => {
+      const runner = new ConsumerRunner<Buffer>({
+        kafka,
+        groupId,
+        topics,
+        logger: new JsonLogger('runner-test', 'error'),
+        handle: ({ topic, message }) => {
+          handled.push(`${name}:${topic === own.name ? 'own' : 'shared'}:${message.toString()}`);
+          return Promise.resolve(ack());
+        },
+        deadLetter: () => Promise.resolve(),
+      });
+      runners.push(runner);
+      return runner;
+    };
+    // The first to join leads the group: with kafkajs's own assigner it gave out its topics alone,
+    // so the second member's own topic went to nobody.
+    await member([shared], 'first').start();
+    await member([shared, own], 'second').start();
+    await producer.send({
+      topic: own.name,
+      messages: [0, 1].map((partition) => ({ value: `o${partition}`, partition })),
+    });
+    await producer.send({
+      topic: shared.name,
+      messages: [0, 1].map((partition) => ({ value: `s${partition}`, partition })),
+    });
+    await waitFor('all four messages', () => handled.length === 4, 30_000);
+    expect(handled.filter((entry) => entry.includes(':own:')).sort()).toEqual([
+      'second:own:o0',
+      'second:own:o1',
+    ]);
   }, 60_000);
 });

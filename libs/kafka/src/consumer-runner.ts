@@ -1,4 +1,11 @@
-import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import {
+  PartitionAssigners,
+  type Consumer,
+  type EachBatchPayload,
+  type IHeaders,
+  type Kafka,
+  type KafkaMessage,
+} from 'kafkajs';
 import type { TopicDefinition } from '@herald/contracts';
 import { captureContext, type JsonLogger } from '@herald/observability';
 import type { HandlerOutcome, LaterOutcome } from './outcome';
@@ -6,6 +13,7 @@ import { setFetchLinger } from './fetch-linger';
 import { InFlightBudget } from './in-flight-budget';
 import { Lanes } from './lanes';
 import { PartitionOffsets } from './partition-offsets';
+import { subscriptionAssigner } from './subscription-assigner';
 
 export interface RawMessage {
   topic: string;
@@ -80,6 +88,14 @@ export interface ConsumerRunnerOptions<T> {
   laneConcurrency?: number;
   /** Unfinished messages of one partition before it is paused (memory bound). */
   maxInFlightPerPartition?: number;
+  /**
+   * Unfinished messages of one key of a partition (its lane) before the key's later messages are
+   * left in Kafka (no bound by default; not in batch mode): the partition goes on with its other
+   * keys, and is fetched again from the first message left once the key is down to half of this. A
+   * key whose handler is slow — a subscription whose endpoint answers in seconds — then takes at most
+   * this much of its partition's budget, not all of it, and a backlog of it waits in Kafka.
+   */
+  maxInFlightPerKey?: number;
   /**
    * Bytes of unfinished messages (their values) of one partition before it is paused (memory bound
    * whatever the message size; 16 MiB by default). A partition with nothing unfinished always takes
@@ -189,6 +205,18 @@ const DEFAULT_FETCH_LINGER_MS = 25;
 const MAX_FETCH_BYTES = 2 * 1024 * 1024;
 /** A lingering fetch returns early once this much has gathered (a burst is not held back). */
 const LINGER_MIN_BYTES = 256 * 1024;
+/**
+ * The most offsets a partition remembers above its watermark (handled after its first unfinished
+ * message, or left for later) before it stops taking new ones: a few MB. A key left for long (a
+ * very slow endpoint) holds the watermark while the others go on; past this the partition waits for
+ * the watermark to move. A crash redoes at most this much more.
+ */
+const MAX_TRACKED_OFFSETS = 50_000;
+/**
+ * How soon a partition that stopped in front of messages of keys with too much unfinished, after
+ * going on past some of theirs for other keys, looks again for other keys' messages behind them.
+ */
+const LANE_RECHECK_MS = 250;
 
 interface PartitionTrack {
   topic: string;
@@ -211,6 +239,18 @@ interface PartitionTrack {
    * batch is handled: a partition that is never fetched again shows as a due message waiting.
    */
   headDueAt: number | null;
+  /**
+   * Messages left in Kafka because their key had too much unfinished (`maxInFlightPerKey`): the
+   * first one's offset, where the partition is fetched again from, and the keys' lanes. Once a lane
+   * has left a message, its later ones are left too until then, so a key's messages start in order.
+   */
+  left: { from: bigint | null; lanes: Set<string> } | null;
+  /** Paused until one of the `left` lanes has room (a batch ended with their messages). */
+  waitingForLane: boolean;
+  /** The highest offset taken or left: a message above it is new to this member. */
+  highestSeen: bigint | null;
+  /** Paused for remembering too many offsets above its watermark (`MAX_TRACKED_OFFSETS`). */
+  crowded: boolean;
 }
 
 /** Bounds how many handlers run at once. */
@@ -265,6 +305,9 @@ export class ConsumerRunner<T> {
   private readonly budgetMs: number;
   private readonly maxInFlight: number;
   private readonly maxInFlightBytes: number;
+  private readonly maxPerKey: number;
+  /** Lanes that left messages in Kafka, and their partition: room in one fetches them again. */
+  private readonly overflowing = new Map<string, PartitionTrack>();
   /** Everything unfinished, whichever partition, and the partitions paused until it has room. */
   private readonly total: InFlightBudget;
   private readonly waitingForRoom = new Set<PartitionTrack>();
@@ -286,6 +329,8 @@ export class ConsumerRunner<T> {
       maxWaitTimeInMs: idleWaitMs,
       maxBytes: MAX_FETCH_BYTES,
       allowAutoTopicCreation: false,
+      // Ours first; a group with members of an older Herald agrees on kafkajs's round robin.
+      partitionAssigners: [subscriptionAssigner, PartitionAssigners.roundRobin],
     });
     const lingerMs = options.fetchLingerMs ?? DEFAULT_FETCH_LINGER_MS;
     setFetchLinger(
@@ -303,6 +348,7 @@ export class ConsumerRunner<T> {
     this.budgetMs = options.batchBudgetMs ?? 0;
     this.maxInFlight = options.maxInFlightPerPartition ?? 1000;
     this.maxInFlightBytes = options.maxInFlightBytesPerPartition ?? DEFAULT_MAX_IN_FLIGHT_BYTES;
+    this.maxPerKey = options.handleBatch ? Infinity : (options.maxInFlightPerKey ?? Infinity);
     this.total = new InFlightBudget(
       options.maxInFlightTotal?.messages ?? Infinity,
       options.maxInFlightTotal?.bytes ?? Infinity,
@@ -436,6 +482,10 @@ export class ConsumerRunner<T> {
         budget: new InFlightBudget(this.maxInFlight, this.maxInFlightBytes),
         failures: new Map(),
         headDueAt: null,
+        left: null,
+        waitingForLane: false,
+        highestSeen: null,
+        crowded: false,
       };
       this.tracks.set(id, track);
     }
@@ -456,35 +506,80 @@ export class ConsumerRunner<T> {
     let pauseUntil: number | null = null;
     track.headDueAt = null;
     const now = Date.now();
+    // Messages of keys with too much unfinished, not yet left: only worth leaving in Kafka when
+    // another key's message after them is taken. A batch that ends with them stops before them.
+    const toLeave: { lane: string; offset: bigint; dueAt: number; after: string | null }[] = [];
+    const leaving = new Set<string>();
+    let stopped = false;
     for (const message of batch.messages) {
       if (!payload.isRunning() || payload.isStale()) return;
+      const offset = BigInt(message.offset);
+      // Fetched again (after messages were left, or a recovery): what is handled or running is passed.
+      if (track.offsets.isClaimed(offset)) {
+        considered = message.offset;
+        continue;
+      }
       const raw = toRaw(batch.topic, batch.partition, message);
       const dueAt = this.options.dueAt ? this.options.dueAt(raw) : null;
       if (dueAt !== null && dueAt > now) {
         pauseUntil = dueAt;
         track.headDueAt = dueAt;
+        stopped = true;
         break;
       }
+      const fresh = track.highestSeen === null || offset > track.highestSeen;
+      if (fresh && track.offsets.tracked >= MAX_TRACKED_OFFSETS) {
+        track.crowded = true;
+        stopped = true;
+        break;
+      }
+      if (this.maxPerKey !== Infinity) {
+        const lane = laneId(raw);
+        if (
+          track.left?.lanes.has(lane) ||
+          leaving.has(lane) ||
+          this.lanes.load(lane) >= this.maxPerKey
+        ) {
+          toLeave.push({ lane, offset, dueAt: dueAt ?? now, after: considered });
+          leaving.add(lane);
+          considered = message.offset;
+          continue;
+        }
+      }
       const size = message.value?.length ?? 0;
-      if (!track.budget.fits(size)) break;
+      if (!track.budget.fits(size)) {
+        stopped = true;
+        break;
+      }
       if (!this.total.fits(size)) {
         this.holdBackAll(track);
+        stopped = true;
         break;
       }
       considered = message.offset;
-      if (!track.offsets.take(BigInt(message.offset), dueAt ?? now)) continue;
+      if (!track.offsets.take(offset, dueAt ?? now)) continue;
+      if (fresh) track.highestSeen = offset;
+      if (toLeave.length > 0) {
+        for (const one of toLeave.splice(0)) this.leave(track, one.lane, one.offset, one.dueAt);
+        leaving.clear();
+      }
       track.budget.add(size);
       this.total.add(size);
       if (this.options.handleBatch) taken.push(raw);
       else work.push(this.dispatch(track, raw));
     }
     if (taken.length > 0) work.push(this.dispatchBatch(track, taken));
+    if (toLeave.length > 0) {
+      considered = toLeave[0].after;
+      // The batch ended with them, not with a full budget or a message not due: the partition waits.
+      if (!stopped) this.waitForLanes(track, toLeave);
+    }
     // The fetcher moves on past what this batch started; the commit waits for it to finish.
     if (considered !== null) payload.resolveOffset(considered);
     await this.awaitWithinBudget(payload, work);
 
     const where = [{ topic: batch.topic, partitions: [batch.partition] }];
-    if (track.budget.isFull || this.waitingForRoom.has(track)) {
+    if (this.isHeldBack(track)) {
       this.consumer.pause(where);
     } else if (pauseUntil !== null && !track.recovering) {
       this.consumer.pause(where);
@@ -540,9 +635,89 @@ export class ConsumerRunner<T> {
     }
   }
 
-  /** Paused for want of room: in its own budget, or in the consumer's. */
+  /** Paused for want of room: in its own budget, in the consumer's, or for offsets to remember. */
   private isHeldBack(track: PartitionTrack): boolean {
-    return track.budget.isFull || this.waitingForRoom.has(track);
+    return (
+      track.budget.isFull || this.waitingForRoom.has(track) || track.crowded || track.waitingForLane
+    );
+  }
+
+  /**
+   * Leaves a message in Kafka: its key's lane has too much unfinished. The partition goes on with its
+   * other keys; once the lane is down to half, it is fetched again from the first message left.
+   */
+  private leave(track: PartitionTrack, lane: string, offset: bigint, dueAt: number): void {
+    track.offsets.leave(offset, dueAt);
+    if (track.highestSeen === null || offset > track.highestSeen) track.highestSeen = offset;
+    if (track.left === null) track.left = { from: offset, lanes: new Set() };
+    else if (track.left.from === null || offset < track.left.from) track.left.from = offset;
+    if (track.left.lanes.has(lane)) return;
+    track.left.lanes.add(lane);
+    this.overflowing.set(lane, track);
+  }
+
+  /**
+   * The batch ended with messages of keys that have too much unfinished: the partition waits, paused,
+   * for one of those keys to be down to half (it is then fetched from where it stopped, or from the
+   * first message it left).
+   */
+  private waitForLanes(track: PartitionTrack, lanes: { lane: string }[]): void {
+    track.left ??= { from: null, lanes: new Set() };
+    for (const { lane } of lanes) {
+      if (track.left.lanes.has(lane)) continue;
+      track.left.lanes.add(lane);
+      this.overflowing.set(lane, track);
+    }
+    track.waitingForLane = true;
+    // Other keys went on past messages it left: their next messages may come after these, so the
+    // partition looks again a little later rather than only once a key it waits for has room.
+    if (track.left.from === null) return;
+    const left = track.left;
+    this.later(LANE_RECHECK_MS, () => {
+      if (track.left !== left || !track.waitingForLane || track.recovering) return;
+      track.waitingForLane = false;
+      if (!this.isHeldBack(track)) {
+        this.resume([{ topic: track.topic, partitions: [track.partition] }]);
+      }
+    });
+  }
+
+  /** A message of `lane` settled: if the lane left messages and is down to half, fetch them again. */
+  private roomInLane(lane: string): void {
+    const track = this.overflowing.get(lane);
+    if (!track || this.lanes.load(lane) > this.maxPerKey / 2) return;
+    const left = track.left;
+    const waiting = track.waitingForLane;
+    this.forgetLeft(track);
+    if (!left || track.recovering || this.stopping) return;
+    if (this.tracks.get(`${track.topic}:${track.partition}`) !== track) return;
+    if (left.from !== null) {
+      try {
+        this.consumer.seek({
+          topic: track.topic,
+          partition: track.partition,
+          offset: left.from.toString(),
+        });
+      } catch (error) {
+        this.options.logger.event('warn', 'seek failed', { error: describe(error) });
+      }
+    }
+    // Fetched again below what it had seen: a crowded partition may take those (they are remembered).
+    const paused = waiting || (track.crowded && left.from !== null);
+    if (left.from !== null) track.crowded = false;
+    if (paused && !this.isHeldBack(track)) {
+      this.resume([{ topic: track.topic, partitions: [track.partition] }]);
+    }
+  }
+
+  /** What the partition left is fetched again from elsewhere (a seek back, or a new owner). */
+  private forgetLeft(track: PartitionTrack): void {
+    if (track.left === null) return;
+    for (const lane of track.left.lanes) {
+      if (this.overflowing.get(lane) === track) this.overflowing.delete(lane);
+    }
+    track.left = null;
+    track.waitingForLane = false;
   }
 
   /** Waits for a batch's work, heartbeating, but no longer than the batch budget. */
@@ -573,9 +748,11 @@ export class ConsumerRunner<T> {
    */
   private dispatch(track: PartitionTrack, raw: RawMessage): Promise<void> {
     const size = raw.value?.length ?? 0;
-    const work: Promise<void> = this.lanes.enqueue(laneId(raw), [raw]).then(() => {
+    const lane = laneId(raw);
+    const work: Promise<void> = this.lanes.enqueue(lane, [raw]).then(() => {
       this.running.delete(work);
       this.giveBack(track, 1, size);
+      if (this.overflowing.size > 0) this.roomInLane(lane);
     });
     this.running.add(work);
     return work;
@@ -794,6 +971,13 @@ export class ConsumerRunner<T> {
     const moved: { track: PartitionTrack; mark: bigint }[] = [];
     for (const track of this.tracks.values()) {
       const mark = track.offsets.watermark();
+      // The watermark moved and the offsets below it were forgotten: a crowded partition may go on.
+      if (track.crowded && track.offsets.tracked < MAX_TRACKED_OFFSETS / 2) {
+        track.crowded = false;
+        if (!track.recovering && !this.isHeldBack(track)) {
+          this.resume([{ topic: track.topic, partitions: [track.partition] }]);
+        }
+      }
       if (mark !== null && (track.committed === null || mark > track.committed)) {
         moved.push({ track, mark });
       }
@@ -852,6 +1036,8 @@ export class ConsumerRunner<T> {
     if (track.recovering) return;
     track.recovering = true;
     track.epoch++;
+    // It is fetched again from its watermark, below whatever it left: that must not seek elsewhere.
+    this.forgetLeft(track);
     track.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(500, track.backoffMs * 2));
     this.options.logger.event('error', 'handler failed; partition paused', {
       topic: track.topic,

@@ -111,6 +111,28 @@ describe('Lanes: per-key order and windows', () => {
     expect(h.running).toEqual([1, 12]);
   });
 
+  it('knows how many messages a lane holds, queued or running, until each settles or is handed back', async () => {
+    const h = new Harness();
+    expect(h.lanes.load('a')).toBe(0);
+    for (const message of messages(1, 4, 2)) void h.lanes.enqueue('a', [message]);
+    expect(h.lanes.load('a')).toBe(4);
+    // Released (its window place is free) is not settled: it still counts.
+    h.release(1);
+    expect(h.lanes.load('a')).toBe(4);
+    h.finish(1);
+    await settled();
+    expect(h.lanes.load('a')).toBe(3);
+    h.lanes.break('a');
+    h.finish(2, new Error('failed'));
+    await settled();
+    // 2 settled, 3 runs on, 4 was handed back.
+    expect(h.handedBack).toEqual([4]);
+    expect(h.lanes.load('a')).toBe(1);
+    h.finish(3);
+    await settled();
+    expect(h.lanes.load('a')).toBe(0);
+  });
+
   it('a broken lane hands back what is queued, until repaired', async () => {
     const h = new Harness();
     const done: number[] = [];

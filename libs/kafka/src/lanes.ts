@@ -8,6 +8,8 @@ interface Lane<M> {
   id: string;
   queue: Queued<M>[];
   inFlight: number;
+  /** Messages queued or running, until each settles or is handed back. */
+  load: number;
   /**
    * A handler of this lane failed: what is still queued is handed back (to be fetched again, after
    * the failed one) until the lane is repaired.
@@ -55,9 +57,10 @@ export class Lanes<M> {
   enqueue(id: string, messages: M[], mergeUpTo = 0): Promise<void> {
     let lane = this.lanes.get(id);
     if (!lane) {
-      lane = { id, queue: [], inFlight: 0, broken: false, mergeUpTo, gathering: false };
+      lane = { id, queue: [], inFlight: 0, load: 0, broken: false, mergeUpTo, gathering: false };
       this.lanes.set(id, lane);
     }
+    lane.load += messages.length;
     const owner = lane;
     return new Promise<void>((done) => {
       owner.queue.push({ messages, done });
@@ -98,11 +101,17 @@ export class Lanes<M> {
     return this.lanes.size;
   }
 
+  /** How many messages of lane `id` are queued or running (0 for a lane with none). */
+  load(id: string): number {
+    return this.lanes.get(id)?.load ?? 0;
+  }
+
   /** Starts the lane's queued items, in order, while its window has room. */
   private pump(lane: Lane<M>): void {
     while (lane.queue.length > 0) {
       if (lane.broken || this.closing) {
         for (const queued of lane.queue.splice(0)) {
+          lane.load -= queued.messages.length;
           this.options.handBack(queued.messages);
           queued.done();
         }
@@ -126,6 +135,7 @@ export class Lanes<M> {
         .catch(() => undefined)
         .finally(() => {
           release();
+          lane.load -= next.messages.length;
           next.done();
           if (lane.queue.length === 0 && lane.inFlight === 0 && this.lanes.get(lane.id) === lane) {
             this.lanes.delete(lane.id);

@@ -77,4 +77,45 @@ describe('PartitionOffsets', () => {
     offsets.complete(3n);
     expect(offsets.oldestDue()).toBeNull();
   });
+
+  it('holds the watermark at an offset left for later until it is taken again and completes', () => {
+    const offsets = new PartitionOffsets();
+    offsets.take(1n);
+    offsets.leave(2n, 7_000);
+    offsets.take(3n);
+    offsets.complete(1n);
+    offsets.complete(3n);
+    expect(offsets.watermark()).toBe(2n);
+    expect(offsets.oldestDue()).toBe(7_000);
+    expect(offsets.tracked).toBe(2);
+    // Fetched again: what is handled is passed over, what was left is taken.
+    expect(offsets.isClaimed(1n)).toBe(true);
+    expect(offsets.isClaimed(3n)).toBe(true);
+    expect(offsets.isClaimed(2n)).toBe(false);
+    expect(offsets.take(2n, 9_000)).toBe(true);
+    expect(offsets.oldestDue()).toBe(7_000);
+    offsets.complete(2n);
+    expect(offsets.watermark()).toBe(4n);
+    expect(offsets.tracked).toBe(0);
+  });
+
+  it('leaves nothing it has handled or is handling', () => {
+    const offsets = new PartitionOffsets();
+    offsets.take(5n);
+    offsets.take(6n);
+    offsets.complete(6n);
+    offsets.leave(5n);
+    offsets.leave(6n);
+    expect(offsets.isClaimed(5n)).toBe(true);
+    offsets.complete(5n);
+    expect(offsets.watermark()).toBe(7n);
+  });
+
+  it('leaves the first offset it sees: the watermark starts there, not after it', () => {
+    const offsets = new PartitionOffsets();
+    offsets.leave(10n);
+    offsets.take(11n);
+    offsets.complete(11n);
+    expect(offsets.watermark()).toBe(10n);
+  });
 });

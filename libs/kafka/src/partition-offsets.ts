@@ -26,6 +26,34 @@ export class PartitionOffsets {
     return true;
   }
 
+  /** Whether an offset is handled already, or being handled: fetched again, it is passed over. */
+  isClaimed(offset: bigint): boolean {
+    return (
+      (this.floor !== null && offset < this.floor) ||
+      this.inFlight.has(offset) ||
+      this.done.has(offset)
+    );
+  }
+
+  /**
+   * Leaves an offset for later (its key has too much unfinished: it is fetched again once that has
+   * room): like a failed one, it holds the watermark until it is taken and completes.
+   */
+  leave(offset: bigint, dueAt: number = Date.now()): void {
+    if (this.isClaimed(offset)) return;
+    this.failed.add(offset);
+    if (!this.dueAt.has(offset)) this.dueAt.set(offset, dueAt);
+    if (this.floor === null) this.floor = offset;
+  }
+
+  /**
+   * How many offsets above the watermark this remembers (in flight, left or failed, and handled
+   * after the first unfinished one): what it costs in memory. `watermark()` forgets those below it.
+   */
+  get tracked(): number {
+    return this.inFlight.size + this.failed.size + this.done.size;
+  }
+
   complete(offset: bigint): void {
     if (!this.inFlight.delete(offset)) return;
     this.dueAt.delete(offset);

@@ -45,6 +45,12 @@ export class DeliveriesConsumer implements OnApplicationBootstrap, BeforeApplica
       // A slow endpoint's backlog waits in its lane; a partition pauses only when this much of it
       // is unfinished, so its other subscriptions keep going meanwhile (about 2 MB of messages).
       maxInFlightPerPartition: 2_000,
+      // One subscription's share of it (a lane is a subscription on a partition): past this, its
+      // later deliveries stay in Kafka while its partition's other subscriptions go on, and are
+      // fetched again once it is down to half. Four times the largest window (128), so a fast
+      // subscription is never short of work; a quarter of the partition's 2,000, so a slow
+      // endpoint's backlog — however long — leaves the others on its partition room.
+      maxInFlightPerKey: 500,
       // And across every partition it holds (ten busy subscriptions, say): bounded memory. Ten
       // subscriptions' windows are a few hundred deliveries at once; 6,000 waiting behind them kept
       // a 100,000-delivery fan-out as fast as 10,000 did, for less memory at the peak. Three times a
