@@ -651,7 +651,7 @@ describe('ConsumerRunner', () => {
     // Nothing is committed past the first slow message, at offset 0.
     expect(['-1', '0']).toContain(await committed(groupId, topic.name));
 
-    // A burst of the slow key alone: nothing after it to go on with, so the partition waits for it.
+    // A burst of the slow key alone: left in Kafka as well (other keys went past it before).
     await producer.send({
       topic: topic.name,
       messages: Array.from({ length: 50 }, (_, index) => ({
@@ -716,5 +716,39 @@ describe('ConsumerRunner', () => {
       'second:own:o0',
       'second:own:o1',
     ]);
+  }, 60_000);
+
+  it('a key with too much unfinished, alone on its partition, holds it paused until it has room', async () => {
+    const topic = await oneTopic();
+    const groupId = `runner-per-key-alone-${randomUUID()}`;
+    let openGate: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const handled: string[] = [];
+    let started = 0;
+    const runner = run(
+      topic,
+      groupId,
+      async (_key, value) => {
+        started++;
+        await gate;
+        handled.push(value);
+        return ack();
+      },
+      { maxInFlightPerPartition: 20, maxInFlightPerKey: 5, windowOf: () => 2 },
+    );
+    await runner.start();
+    await producer.send({
+      topic: topic.name,
+      messages: Array.from({ length: 60 }, (_, index) => ({ key: 'only', value: String(index) })),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(started).toBe(2);
+    openGate();
+    await waitFor('all sixty', () => handled.length === 60, 30_000);
+    expect(handled).toEqual(Array.from({ length: 60 }, (_, index) => String(index)));
+    await waitFor(
+      'the commit past everything',
+      async () => (await committed(groupId, topic.name)) === '60',
+    );
   }, 60_000);
 });

@@ -212,11 +212,6 @@ const LINGER_MIN_BYTES = 256 * 1024;
  * the watermark to move. A crash redoes at most this much more.
  */
 const MAX_TRACKED_OFFSETS = 50_000;
-/**
- * How soon a partition that stopped in front of messages of keys with too much unfinished, after
- * going on past some of theirs for other keys, looks again for other keys' messages behind them.
- */
-const LANE_RECHECK_MS = 250;
 
 interface PartitionTrack {
   topic: string;
@@ -514,9 +509,11 @@ export class ConsumerRunner<T> {
     for (const message of batch.messages) {
       if (!payload.isRunning() || payload.isStale()) return;
       const offset = BigInt(message.offset);
-      // Fetched again (after messages were left, or a recovery): what is handled or running is passed.
+      // Fetched again (after messages were left, or a recovery): what is handled or running is passed,
+      // and so are the messages waiting to be left before it — the fetcher moves on past them.
       if (track.offsets.isClaimed(offset)) {
         considered = message.offset;
+        if (toLeave.length > 0) this.leaveAll(track, toLeave, leaving);
         continue;
       }
       const raw = toRaw(batch.topic, batch.partition, message);
@@ -559,10 +556,7 @@ export class ConsumerRunner<T> {
       considered = message.offset;
       if (!track.offsets.take(offset, dueAt ?? now)) continue;
       if (fresh) track.highestSeen = offset;
-      if (toLeave.length > 0) {
-        for (const one of toLeave.splice(0)) this.leave(track, one.lane, one.offset, one.dueAt);
-        leaving.clear();
-      }
+      if (toLeave.length > 0) this.leaveAll(track, toLeave, leaving);
       track.budget.add(size);
       this.total.add(size);
       if (this.options.handleBatch) taken.push(raw);
@@ -570,9 +564,17 @@ export class ConsumerRunner<T> {
     }
     if (taken.length > 0) work.push(this.dispatchBatch(track, taken));
     if (toLeave.length > 0) {
-      considered = toLeave[0].after;
-      // The batch ended with them, not with a full budget or a message not due: the partition waits.
-      if (!stopped) this.waitForLanes(track, toLeave);
+      if (!stopped && track.left?.from != null) {
+        // Other keys went on past this partition's messages before: theirs may come next, so these
+        // are left too and the fetcher moves on. (Going back instead, a fetch could bring the same
+        // record batch, ending with these, again and again.)
+        this.leaveAll(track, toLeave, leaving);
+      } else {
+        considered = toLeave[0].after;
+        // The batch ended with them, with nothing of other keys seen past them: the partition waits
+        // for one of their keys to have room (or, stopped for another reason, for that).
+        if (!stopped) this.waitForLanes(track, toLeave);
+      }
     }
     // The fetcher moves on past what this batch started; the commit waits for it to finish.
     if (considered !== null) payload.resolveOffset(considered);
@@ -657,9 +659,9 @@ export class ConsumerRunner<T> {
   }
 
   /**
-   * The batch ended with messages of keys that have too much unfinished: the partition waits, paused,
-   * for one of those keys to be down to half (it is then fetched from where it stopped, or from the
-   * first message it left).
+   * The batch ended with messages of keys that have too much unfinished, and no other key's message
+   * was seen past them: the partition waits, paused, for one of those keys to be down to half (it
+   * is then fetched again from where it stopped).
    */
   private waitForLanes(track: PartitionTrack, lanes: { lane: string }[]): void {
     track.left ??= { from: null, lanes: new Set() };
@@ -669,17 +671,17 @@ export class ConsumerRunner<T> {
       this.overflowing.set(lane, track);
     }
     track.waitingForLane = true;
-    // Other keys went on past messages it left: their next messages may come after these, so the
-    // partition looks again a little later rather than only once a key it waits for has room.
-    if (track.left.from === null) return;
-    const left = track.left;
-    this.later(LANE_RECHECK_MS, () => {
-      if (track.left !== left || !track.waitingForLane || track.recovering) return;
-      track.waitingForLane = false;
-      if (!this.isHeldBack(track)) {
-        this.resume([{ topic: track.topic, partitions: [track.partition] }]);
-      }
-    });
+  }
+
+  /** Leaves the messages waiting to be left: another key's message after them was taken or passed. */
+  private leaveAll(
+    track: PartitionTrack,
+    toLeave: { lane: string; offset: bigint; dueAt: number }[],
+    leaving: Set<string>,
+  ): void {
+    for (const one of toLeave) this.leave(track, one.lane, one.offset, one.dueAt);
+    toLeave.length = 0;
+    leaving.clear();
   }
 
   /** A message of `lane` settled: if the lane left messages and is down to half, fetch them again. */
