@@ -718,7 +718,7 @@ describe('ConsumerRunner', () => {
     ]);
   }, 60_000);
 
-  it('a key with too much unfinished, alone on its partition, holds it paused until it has room', async () => {
+  it("a key with too much unfinished, alone on its partition, takes the partition's budget: all handled once, in order", async () => {
     const topic = await oneTopic();
     const groupId = `runner-per-key-alone-${randomUUID()}`;
     let openGate: () => void = () => undefined;

@@ -213,6 +213,16 @@ const LINGER_MIN_BYTES = 256 * 1024;
  */
 const MAX_TRACKED_OFFSETS = 50_000;
 
+/** A message of a key with too much unfinished, seen in a batch and not (yet) left in Kafka. */
+interface Pending {
+  raw: RawMessage;
+  lane: string;
+  offset: bigint;
+  dueAt: number;
+  /** The batch's last considered offset before it: where the fetcher goes back to without it. */
+  after: string | null;
+}
+
 interface PartitionTrack {
   topic: string;
   partition: number;
@@ -239,9 +249,7 @@ interface PartitionTrack {
    * first one's offset, where the partition is fetched again from, and the keys' lanes. Once a lane
    * has left a message, its later ones are left too until then, so a key's messages start in order.
    */
-  left: { from: bigint | null; lanes: Set<string> } | null;
-  /** Paused until one of the `left` lanes has room (a batch ended with their messages). */
-  waitingForLane: boolean;
+  left: { from: bigint; lanes: Set<string> } | null;
   /** The highest offset taken or left: a message above it is new to this member. */
   highestSeen: bigint | null;
   /** Paused for remembering too many offsets above its watermark (`MAX_TRACKED_OFFSETS`). */
@@ -478,7 +486,6 @@ export class ConsumerRunner<T> {
         failures: new Map(),
         headDueAt: null,
         left: null,
-        waitingForLane: false,
         highestSeen: null,
         crowded: false,
       };
@@ -501,9 +508,10 @@ export class ConsumerRunner<T> {
     let pauseUntil: number | null = null;
     track.headDueAt = null;
     const now = Date.now();
+    const sink = { work, taken };
     // Messages of keys with too much unfinished, not yet left: only worth leaving in Kafka when
-    // another key's message after them is taken. A batch that ends with them stops before them.
-    const toLeave: { lane: string; offset: bigint; dueAt: number; after: string | null }[] = [];
+    // another key's message after them is taken (or passed). See the end of the batch for the rest.
+    const toLeave: Pending[] = [];
     const leaving = new Set<string>();
     let stopped = false;
     for (const message of batch.messages) {
@@ -537,45 +545,42 @@ export class ConsumerRunner<T> {
           leaving.has(lane) ||
           this.lanes.load(lane) >= this.maxPerKey
         ) {
-          toLeave.push({ lane, offset, dueAt: dueAt ?? now, after: considered });
+          toLeave.push({ raw, lane, offset, dueAt: dueAt ?? now, after: considered });
           leaving.add(lane);
           considered = message.offset;
           continue;
         }
       }
-      const size = message.value?.length ?? 0;
-      if (!track.budget.fits(size)) {
-        stopped = true;
-        break;
-      }
-      if (!this.total.fits(size)) {
-        this.holdBackAll(track);
+      const admitted = this.admit(track, raw, offset, dueAt ?? now, sink);
+      if (admitted === 'full') {
         stopped = true;
         break;
       }
       considered = message.offset;
-      if (!track.offsets.take(offset, dueAt ?? now)) continue;
-      if (fresh) track.highestSeen = offset;
-      if (toLeave.length > 0) this.leaveAll(track, toLeave, leaving);
-      track.budget.add(size);
-      this.total.add(size);
-      if (this.options.handleBatch) taken.push(raw);
-      else work.push(this.dispatch(track, raw));
+      if (admitted === 'taken' && toLeave.length > 0) this.leaveAll(track, toLeave, leaving);
     }
-    if (taken.length > 0) work.push(this.dispatchBatch(track, taken));
     if (toLeave.length > 0) {
-      if (!stopped && track.left?.from != null) {
+      if (stopped) {
+        // Fetched again from the first of them once there is room (or the time) for the batch.
+        considered = toLeave[0].after;
+      } else if (track.left !== null) {
         // Other keys went on past this partition's messages before: theirs may come next, so these
         // are left too and the fetcher moves on. (Going back instead, a fetch could bring the same
         // record batch, ending with these, again and again.)
         this.leaveAll(track, toLeave, leaving);
       } else {
-        considered = toLeave[0].after;
-        // The batch ended with them, with nothing of other keys seen past them: the partition waits
-        // for one of their keys to have room (or, stopped for another reason, for that).
-        if (!stopped) this.waitForLanes(track, toLeave);
+        // Nothing of another key seen past them: a key alone on its partition (or so far) takes the
+        // partition's budget, as without a bound per key — leaving its messages would only fetch
+        // them again, and pausing for its room would halve what it has at once.
+        for (const one of toLeave) {
+          if (this.admit(track, one.raw, one.offset, one.dueAt, sink) === 'full') {
+            considered = one.after;
+            break;
+          }
+        }
       }
     }
+    if (taken.length > 0) work.push(this.dispatchBatch(track, taken));
     // The fetcher moves on past what this batch started; the commit waits for it to finish.
     if (considered !== null) payload.resolveOffset(considered);
     await this.awaitWithinBudget(payload, work);
@@ -639,9 +644,7 @@ export class ConsumerRunner<T> {
 
   /** Paused for want of room: in its own budget, in the consumer's, or for offsets to remember. */
   private isHeldBack(track: PartitionTrack): boolean {
-    return (
-      track.budget.isFull || this.waitingForRoom.has(track) || track.crowded || track.waitingForLane
-    );
+    return track.budget.isFull || this.waitingForRoom.has(track) || track.crowded;
   }
 
   /**
@@ -652,33 +655,40 @@ export class ConsumerRunner<T> {
     track.offsets.leave(offset, dueAt);
     if (track.highestSeen === null || offset > track.highestSeen) track.highestSeen = offset;
     if (track.left === null) track.left = { from: offset, lanes: new Set() };
-    else if (track.left.from === null || offset < track.left.from) track.left.from = offset;
+    else if (offset < track.left.from) track.left.from = offset;
     if (track.left.lanes.has(lane)) return;
     track.left.lanes.add(lane);
     this.overflowing.set(lane, track);
   }
 
   /**
-   * The batch ended with messages of keys that have too much unfinished, and no other key's message
-   * was seen past them: the partition waits, paused, for one of those keys to be down to half (it
-   * is then fetched again from where it stopped).
+   * Takes a message into the budgets and hands it to its lane (or the batch): `full` when a budget
+   * has no room for it, `claimed` when it is handled or running already.
    */
-  private waitForLanes(track: PartitionTrack, lanes: { lane: string }[]): void {
-    track.left ??= { from: null, lanes: new Set() };
-    for (const { lane } of lanes) {
-      if (track.left.lanes.has(lane)) continue;
-      track.left.lanes.add(lane);
-      this.overflowing.set(lane, track);
+  private admit(
+    track: PartitionTrack,
+    raw: RawMessage,
+    offset: bigint,
+    dueAt: number,
+    sink: { work: Promise<void>[]; taken: RawMessage[] },
+  ): 'taken' | 'claimed' | 'full' {
+    const size = raw.value?.length ?? 0;
+    if (!track.budget.fits(size)) return 'full';
+    if (!this.total.fits(size)) {
+      this.holdBackAll(track);
+      return 'full';
     }
-    track.waitingForLane = true;
+    if (!track.offsets.take(offset, dueAt)) return 'claimed';
+    if (track.highestSeen === null || offset > track.highestSeen) track.highestSeen = offset;
+    track.budget.add(size);
+    this.total.add(size);
+    if (this.options.handleBatch) sink.taken.push(raw);
+    else sink.work.push(this.dispatch(track, raw));
+    return 'taken';
   }
 
   /** Leaves the messages waiting to be left: another key's message after them was taken or passed. */
-  private leaveAll(
-    track: PartitionTrack,
-    toLeave: { lane: string; offset: bigint; dueAt: number }[],
-    leaving: Set<string>,
-  ): void {
+  private leaveAll(track: PartitionTrack, toLeave: Pending[], leaving: Set<string>): void {
     for (const one of toLeave) this.leave(track, one.lane, one.offset, one.dueAt);
     toLeave.length = 0;
     leaving.clear();
@@ -689,26 +699,24 @@ export class ConsumerRunner<T> {
     const track = this.overflowing.get(lane);
     if (!track || this.lanes.load(lane) > this.maxPerKey / 2) return;
     const left = track.left;
-    const waiting = track.waitingForLane;
     this.forgetLeft(track);
     if (!left || track.recovering || this.stopping) return;
     if (this.tracks.get(`${track.topic}:${track.partition}`) !== track) return;
-    if (left.from !== null) {
-      try {
-        this.consumer.seek({
-          topic: track.topic,
-          partition: track.partition,
-          offset: left.from.toString(),
-        });
-      } catch (error) {
-        this.options.logger.event('warn', 'seek failed', { error: describe(error) });
-      }
+    try {
+      this.consumer.seek({
+        topic: track.topic,
+        partition: track.partition,
+        offset: left.from.toString(),
+      });
+    } catch (error) {
+      this.options.logger.event('warn', 'seek failed', { error: describe(error) });
     }
     // Fetched again below what it had seen: a crowded partition may take those (they are remembered).
-    const paused = waiting || (track.crowded && left.from !== null);
-    if (left.from !== null) track.crowded = false;
-    if (paused && !this.isHeldBack(track)) {
-      this.resume([{ topic: track.topic, partitions: [track.partition] }]);
+    if (track.crowded) {
+      track.crowded = false;
+      if (!this.isHeldBack(track)) {
+        this.resume([{ topic: track.topic, partitions: [track.partition] }]);
+      }
     }
   }
 
@@ -719,7 +727,6 @@ export class ConsumerRunner<T> {
       if (this.overflowing.get(lane) === track) this.overflowing.delete(lane);
     }
     track.left = null;
-    track.waitingForLane = false;
   }
 
   /** Waits for a batch's work, heartbeating, but no longer than the batch budget. */
