@@ -372,6 +372,7 @@ describe('subscription health (schedule 1s,2s; auto-disable after the default 5d
     session.routes.set('/loop-down', () => ({ status: 503 }));
     session.routes.set('/loop-ops', () => ({ status: 500 }));
 
+    const published = Date.now();
     await publish(client, 'loop-1');
     const opsDelivery = await waitFor(
       'the ops subscription’s delivery of the first exhausted event to die',
@@ -380,7 +381,29 @@ describe('subscription health (schedule 1s,2s; auto-disable after the default 5d
         return item?.status === 'dead' && item;
       },
       30_000,
-    );
+    ).catch(async (error: unknown) => {
+      // Where the chain stood: the failing delivery, the event it caused, the ops delivery.
+      const history = async (id: string) =>
+        Promise.all(
+          (await deliveriesOf(client, id)).map(async (item) => ({
+            ...item,
+            attempts: (await deliveryDetail(client, item.id)).attempts.map(
+              (attempt) => `${attempt.attempt}@${Date.parse(attempt.started_at) - published}ms`,
+            ),
+          })),
+        );
+      const calls = (path: string) =>
+        session.receiver.requests
+          .filter((request) => request.path === path)
+          .map((request) => request.receivedAt - published);
+      const where = {
+        down: await history(down.id),
+        ops: await history(ops.id),
+        events: await heraldEvents(client),
+        calls: { down: calls('/loop-down'), ops: calls('/loop-ops') },
+      };
+      throw new Error(`${(error as Error).message}; ${JSON.stringify(where)}`);
+    });
     expect(opsDelivery.attempts).toBe(3);
 
     // Ingest reads a tenant's operational events in order: once the next one is stored, anything

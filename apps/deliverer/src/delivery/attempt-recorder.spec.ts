@@ -142,6 +142,30 @@ describe('AttemptRecorder: batched attempt writes', () => {
     await Promise.all(promises);
   });
 
+  it('never writes one delivery in two batches at once: its next attempt waits for the batch that holds it', async () => {
+    const first = track([recorder.record(record(1))]);
+    jest.advanceTimersByTime(ATTEMPT_BATCH_DELAY_MS);
+    await settled();
+    expect(writer.ids(0)).toEqual(['dlv_1']);
+    // The same delivery again (Kafka carried it twice), and another.
+    const again = track([recorder.record(record(1)), recorder.record(record(2))]);
+    jest.advanceTimersByTime(ATTEMPT_BATCH_DELAY_MS);
+    await settled();
+    expect(writer.batches).toHaveLength(2);
+    expect(writer.ids(1)).toEqual(['dlv_2']);
+    writer.batches[1].settle();
+    await settled();
+    expect(writer.batches).toHaveLength(2);
+    expect(again).toEqual(['pending', 'resolved']);
+    writer.batches[0].settle();
+    await settled();
+    expect(first).toEqual(['resolved']);
+    expect(writer.ids(2)).toEqual(['dlv_1']);
+    writer.batches[2].settle();
+    await settled();
+    expect(again).toEqual(['resolved', 'resolved']);
+  });
+
   it('on shutdown writes what is queued at once, and records that come later without delay', async () => {
     const states = track([recorder.record(record(1))]);
     const shutdown = recorder.onApplicationShutdown();

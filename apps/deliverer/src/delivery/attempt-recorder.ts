@@ -7,9 +7,12 @@ export const ATTEMPT_BATCH_SIZE = 500;
 /** or when the oldest has waited this long. */
 export const ATTEMPT_BATCH_DELAY_MS = 10;
 /**
- * Batches written at once. Each locks its deliveries in id order, so two cannot deadlock; and two
- * attempts of one delivery are never in flight together (the next is made only after this one is
- * recorded), so their order cannot change.
+ * Batches written at once. No two of them hold the same delivery: an attempt of a delivery another
+ * batch is writing waits for the next. Sorting a batch's rows by id did not keep two batches from
+ * deadlocking — PostgreSQL locks them in the order its plan visits them (a bitmap scan: where the
+ * rows lie), and the same delivery can be attempted twice at once: Kafka may carry it twice (a
+ * producer that crashed after its send; event-ingest gives a record's deliveries the same ids when
+ * it handles the record again), and both copies run in the subscription's window. CI saw it.
  */
 export const ATTEMPT_WRITES_AT_ONCE = 2;
 
@@ -38,6 +41,8 @@ export class AttemptRecorder implements OnApplicationShutdown {
   private queue: Queued[] = [];
   private timer: NodeJS.Timeout | null = null;
   private readonly writing = new Set<Promise<void>>();
+  /** The deliveries of the batches being written. */
+  private readonly held = new Set<string>();
   private closing = false;
 
   constructor(@Inject(DeliveriesRepository) private readonly writer: AttemptWriter) {}
@@ -66,7 +71,10 @@ export class AttemptRecorder implements OnApplicationShutdown {
     if (this.closing || this.queue.length >= ATTEMPT_BATCH_SIZE || Date.now() >= due) {
       if (this.timer !== null) clearTimeout(this.timer);
       this.timer = null;
-      this.write(this.queue.splice(0, ATTEMPT_BATCH_SIZE));
+      const batch = this.takeBatch();
+      // Everything queued belongs to deliveries being written: the end of that write schedules.
+      if (batch.length === 0) return;
+      this.write(batch);
       this.schedule();
     } else if (this.timer === null) {
       this.timer = setTimeout(() => {
@@ -76,8 +84,28 @@ export class AttemptRecorder implements OnApplicationShutdown {
     }
   }
 
+  /** Up to a batch of what is queued, in order, passing over deliveries another batch holds. */
+  private takeBatch(): Queued[] {
+    if (this.held.size === 0 && this.queue.length <= ATTEMPT_BATCH_SIZE)
+      return this.queue.splice(0);
+    const batch: Queued[] = [];
+    const rest: Queued[] = [];
+    for (const queued of this.queue) {
+      if (batch.length < ATTEMPT_BATCH_SIZE && !this.held.has(queued.record.deliveryId)) {
+        batch.push(queued);
+      } else {
+        rest.push(queued);
+      }
+    }
+    this.queue = rest;
+    return batch;
+  }
+
   private write(batch: Queued[]): void {
+    const ids = batch.map((queued) => queued.record.deliveryId);
+    for (const id of ids) this.held.add(id);
     const writing: Promise<void> = this.writeBatch(batch).finally(() => {
+      for (const id of ids) this.held.delete(id);
       this.writing.delete(writing);
       this.schedule();
     });
