@@ -538,8 +538,10 @@ export class ConsumerRunner<T> {
         stopped = true;
         break;
       }
+      // Its lane, when the bound per key needs it before it is dispatched (built once a message).
+      let lane: string | undefined;
       if (this.maxPerKey !== Infinity) {
-        const lane = laneId(raw);
+        lane = laneId(raw);
         if (
           track.left?.lanes.has(lane) ||
           leaving.has(lane) ||
@@ -551,7 +553,7 @@ export class ConsumerRunner<T> {
           continue;
         }
       }
-      const admitted = this.admit(track, raw, offset, dueAt ?? now, sink);
+      const admitted = this.admit(track, raw, offset, dueAt ?? now, sink, lane);
       if (admitted === 'full') {
         stopped = true;
         break;
@@ -573,7 +575,7 @@ export class ConsumerRunner<T> {
         // partition's budget, as without a bound per key — leaving its messages would only fetch
         // them again, and pausing for its room would halve what it has at once.
         for (const one of toLeave) {
-          if (this.admit(track, one.raw, one.offset, one.dueAt, sink) === 'full') {
+          if (this.admit(track, one.raw, one.offset, one.dueAt, sink, one.lane) === 'full') {
             considered = one.after;
             break;
           }
@@ -671,6 +673,7 @@ export class ConsumerRunner<T> {
     offset: bigint,
     dueAt: number,
     sink: { work: Promise<void>[]; taken: RawMessage[] },
+    lane?: string,
   ): 'taken' | 'claimed' | 'full' {
     const size = raw.value?.length ?? 0;
     if (!track.budget.fits(size)) return 'full';
@@ -683,7 +686,7 @@ export class ConsumerRunner<T> {
     track.budget.add(size);
     this.total.add(size);
     if (this.options.handleBatch) sink.taken.push(raw);
-    else sink.work.push(this.dispatch(track, raw));
+    else sink.work.push(this.dispatch(track, raw, lane));
     return 'taken';
   }
 
@@ -755,9 +758,8 @@ export class ConsumerRunner<T> {
    * its place in the budgets is given back). One message's bookkeeping in one reaction: this runs
    * for every delivery.
    */
-  private dispatch(track: PartitionTrack, raw: RawMessage): Promise<void> {
+  private dispatch(track: PartitionTrack, raw: RawMessage, lane = laneId(raw)): Promise<void> {
     const size = raw.value?.length ?? 0;
-    const lane = laneId(raw);
     const work: Promise<void> = this.lanes.enqueue(lane, [raw]).then(() => {
       this.running.delete(work);
       this.giveBack(track, 1, size);
