@@ -17,6 +17,7 @@ import {
   startTracing,
   JsonLogger,
 } from '@herald/observability';
+import { tuneHeapGrowth } from './heap-growth';
 import { httpMetrics } from './http-metrics';
 import { ManagementServer } from './management-server';
 
@@ -102,8 +103,8 @@ export async function createService(
 }
 
 /**
- * A service's `main`: read and validate the environment, start tracing (one process is one service),
- * start, and exit with a clear message on failure.
+ * A service's `main`: set the heap's growth (`tuneHeapGrowth`), read and validate the environment,
+ * start tracing (one process is one service), start, and exit with a clear message on failure.
  */
 export function runService(
   name: string,
@@ -111,6 +112,7 @@ export function runService(
   setup?: (app: INestApplication, config: HeraldConfig) => Promise<void>,
 ): void {
   const start = async (): Promise<void> => {
+    tuneHeapGrowth();
     const config = loadConfig();
     const tracing = startTracing({
       serviceName: config.telemetry.otel.serviceName ?? `herald-${name}`,

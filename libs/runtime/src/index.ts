@@ -1,2 +1,3 @@
 export * from './create-service';
 export * from './management-server';
+export * from './heap-growth';
