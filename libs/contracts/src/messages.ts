@@ -61,6 +61,13 @@ export const DeliveryMessageSchema = Type.Object({
    * its retries; absent before that (and on messages written before it existed).
    */
   deadline: Type.Optional(Type.String()),
+  /**
+   * When a delivery on a retry topic is due (ISO time), when that is later than the topic's delay
+   * can hold it without holding back the messages queued behind it (a Retry-After or an open circuit
+   * longer than the longest retry delay): it is looked at again after that delay and goes round
+   * until then. Absent when the `not-before` header says when it is due.
+   */
+  due_at: Type.Optional(Type.String()),
   /** The event's subject and changed fields, for a body transformation; absent when null. */
   subject: Type.Optional(Type.String()),
   changed_fields: Type.Optional(Type.Array(Type.String())),

@@ -149,6 +149,13 @@ class FakeRouter {
     return Promise.resolve();
   }
 
+  readonly waitedOn: { id: string; afterMs: number }[] = [];
+
+  waitOn(sent: DeliveryMessage, afterMs: number): Promise<void> {
+    this.waitedOn.push({ id: sent.delivery_id, afterMs });
+    return Promise.resolve();
+  }
+
   deadLetter(_key: string | null, value: DeliveryMessage): Promise<void> {
     this.deadLetters.push(value.delivery_id);
     return Promise.resolve();
@@ -403,5 +410,51 @@ describe('DeliveryFlow.windowOf', () => {
 
     await fixture.flow.handle(message('dlv_2'));
     expect(fixture.flow.windowOf(SUBSCRIPTION)).toBe(4);
+  });
+});
+
+describe('DeliveryFlow, a wait longer than the retry topics hold', () => {
+  const waiting = (id: string, dueInMs: number): DeliveryMessage => ({
+    ...message(id, 1),
+    due_at: new Date(Date.now() + dueInMs).toISOString(),
+  });
+
+  it.each(['strict', 'best_effort'] as const)(
+    '%s: a delivery back before it is due goes on waiting, without a call',
+    async (ordering) => {
+      const fixture = setUp();
+      fixture.targets.current = target({ ordering });
+
+      await expect(fixture.flow.handle(waiting('dlv_1', 3_600_000))).resolves.toEqual({
+        kind: 'ack',
+      });
+
+      expect(fixture.router.waitedOn).toHaveLength(1);
+      expect(fixture.router.waitedOn[0].id).toBe('dlv_1');
+      expect(fixture.router.waitedOn[0].afterMs).toBeGreaterThan(3_590_000);
+      expect(fixture.router.waitedOn[0].afterMs).toBeLessThanOrEqual(3_600_000);
+      expect(fixture.delivery.attempted).toEqual([]);
+      expect(fixture.router.handedOn).toEqual([]);
+    },
+  );
+
+  it('a delivery back once it is due is sent', async () => {
+    const fixture = setUp();
+    fixture.targets.current = target({ ordering: 'best_effort' });
+
+    await fixture.flow.handle(waiting('dlv_1', -1));
+
+    expect(fixture.delivery.attempted).toEqual(['dlv_1']);
+    expect(fixture.router.waitedOn).toEqual([]);
+  });
+
+  it('a refused subscription dead-letters it now instead of waiting', async () => {
+    const fixture = setUp();
+    fixture.targets.current = target({ ordering: 'best_effort', enabled: false });
+
+    await fixture.flow.handle(waiting('dlv_1', 3_600_000));
+
+    expect(fixture.router.waitedOn).toEqual([]);
+    expect(fixture.delivery.refused.map((refused) => refused.id)).toEqual(['dlv_1']);
   });
 });

@@ -18,7 +18,7 @@ import { HeraldMetrics } from '@herald/observability';
 import { StrictOrderRepository, type DeliveryTarget } from '@herald/persistence';
 import { DeliveryService } from './delivery.service';
 import { DeliveryTargets } from './delivery-targets';
-import { DeliveryRouter } from './delivery-router';
+import { DeliveryRouter, stillWaiting } from './delivery-router';
 import { outcomeOf } from './step-outcome';
 import type { DelivererConfig } from '../deliverer.config';
 
@@ -74,6 +74,13 @@ export class DeliveryFlow {
         : await this.targets.get(message.tenant_id, message.subscription_id);
     if (target === null) return this.refuse(message, 'deleted');
     const refusal = whyRefused(target);
+    // Back from one step of a wait longer than the retry topics hold: on to the next step, unless
+    // the subscription refuses it (it is dead-lettered now, as below).
+    const waiting = refusal === null ? stillWaiting(message, Date.now()) : 0;
+    if (waiting > 0) {
+      await this.router.waitOn(message, waiting);
+      return ack();
+    }
     if (target.ordering === 'strict') return this.handleStrict(message, target, refusal, release);
 
     const subscription = message.subscription_id;

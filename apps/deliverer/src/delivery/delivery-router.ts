@@ -37,10 +37,8 @@ export class DeliveryRouter {
   }
 
   /**
-   * Sends a delivery to a retry topic, due at now + afterMs. The topic is the shortest whose delay is
-   * at least afterMs less the most jitter, so a scheduled delay lands in its own topic and a message
-   * is never due more than the jitter later than those queued behind it (a Retry-After longer than
-   * every delay goes to the longest). A retry counts as an attempt made; a deferral does not.
+   * Sends a delivery to a retry topic, due at now + afterMs. A retry counts as an attempt made; a
+   * deferral does not.
    *
    * The first time a delivery goes this way it is stamped with its deadline — now plus the longest its
    * retry schedule can take — which its retries carry on, so however long its endpoint's circuit stays
@@ -48,20 +46,15 @@ export class DeliveryRouter {
    */
   async later(message: DeliveryMessage, outcome: LaterOutcome): Promise<void> {
     const now = Date.now();
-    const floor = outcome.afterMs / (1 + RETRY_JITTER);
-    const delay =
-      this.delays.find((candidate) => candidate >= floor) ?? this.delays[this.delays.length - 1];
-    await this.producer.send(retryTopic(delay), [
+    const delay = await this.toRetryTopic(
       {
-        key: message.subscription_id,
-        value: {
-          ...message,
-          attempt: message.attempt + (outcome.kind === 'retry' ? 1 : 0),
-          deadline: new Date(this.deadlineOf(message, now)).toISOString(),
-        },
-        headers: { [Headers.notBefore]: String(now + outcome.afterMs) },
+        ...message,
+        attempt: message.attempt + (outcome.kind === 'retry' ? 1 : 0),
+        deadline: new Date(this.deadlineOf(message, now)).toISOString(),
       },
-    ]);
+      now + outcome.afterMs,
+      now,
+    );
     if (outcome.kind === 'retry') {
       this.metrics.retriesScheduled.inc({ delay: formatDuration(delay) });
     } else {
@@ -71,6 +64,39 @@ export class DeliveryRouter {
         outcome: 'deferred',
       });
     }
+  }
+
+  /** Sends a delivery back from one step of a long wait on to its next: nothing counted. */
+  async waitOn(message: DeliveryMessage, afterMs: number): Promise<void> {
+    const now = Date.now();
+    await this.toRetryTopic(message, now + afterMs, now);
+  }
+
+  /**
+   * The topic is the shortest whose delay is at least the wait less the most jitter, so a scheduled
+   * delay lands in its own topic and a message is never due more than the jitter later than those
+   * queued behind it. A longer wait than the longest topic holds (a Retry-After of days, an open
+   * circuit longer than a short schedule) would hold back every message behind it on its partition,
+   * due sooner: it waits there for that topic's delay instead, carrying when it is due (`due_at`),
+   * and goes round again until then. Returns the topic's delay.
+   */
+  private async toRetryTopic(message: DeliveryMessage, dueAt: number, now: number): Promise<number> {
+    const afterMs = dueAt - now;
+    const floor = afterMs / (1 + RETRY_JITTER);
+    const longest = this.delays[this.delays.length - 1];
+    const delay = this.delays.find((candidate) => candidate >= floor) ?? longest;
+    const stepped = floor > longest;
+    const value: DeliveryMessage = { ...message };
+    if (stepped) value.due_at = new Date(dueAt).toISOString();
+    else delete value.due_at;
+    await this.producer.send(retryTopic(delay), [
+      {
+        key: message.subscription_id,
+        value,
+        headers: { [Headers.notBefore]: String(stepped ? now + delay : dueAt) },
+      },
+    ]);
+    return delay;
   }
 
   async deadLetter(
@@ -88,4 +114,11 @@ export class DeliveryRouter {
       },
     ]);
   }
+}
+
+/** How long a delivery back from one step of a long wait (`toRetryTopic`) still waits; 0 when due. */
+export function stillWaiting(message: Pick<DeliveryMessage, 'due_at'>, now: number): number {
+  if (message.due_at === undefined) return 0;
+  const dueAt = Date.parse(message.due_at);
+  return Number.isFinite(dueAt) && dueAt > now ? dueAt - now : 0;
 }
