@@ -29,7 +29,10 @@ const message: DeliveryMessage = {
 function setUp(schedule = [5 * SECOND, HOUR]) {
   const sent: { topic: string; message: OutgoingMessage<DeliveryMessage> }[] = [];
   const producer = {
-    send: (topic: TopicDefinition<DeliveryMessage>, messages: OutgoingMessage<DeliveryMessage>[]) => {
+    send: (
+      topic: TopicDefinition<DeliveryMessage>,
+      messages: OutgoingMessage<DeliveryMessage>[],
+    ) => {
       for (const one of messages) sent.push({ topic: topic.name, message: one });
       return Promise.resolve();
     },

@@ -80,7 +80,11 @@ export class DeliveryRouter {
    * due sooner: it waits there for that topic's delay instead, carrying when it is due (`due_at`),
    * and goes round again until then. Returns the topic's delay.
    */
-  private async toRetryTopic(message: DeliveryMessage, dueAt: number, now: number): Promise<number> {
+  private async toRetryTopic(
+    message: DeliveryMessage,
+    dueAt: number,
+    now: number,
+  ): Promise<number> {
     const afterMs = dueAt - now;
     const floor = afterMs / (1 + RETRY_JITTER);
     const longest = this.delays[this.delays.length - 1];
