@@ -3,7 +3,9 @@
  * pile up to two to four times the live heap before a full collection: under a burst the services
  * peaked at 270–420 MB RSS while their live heaps stayed under 70 MB (measured with `--trace-gc`
  * in the end-to-end bench). At 144 every service stays under 250 MB at its peak, for 5–12 % of the
- * bench's burst throughput (README, Performance).
+ * bench's burst throughput (README, Performance). Under such a cap V8 grows the heap only 1.1–1.3
+ * times the live heap between full collections; the services set the factor to 2 themselves as they
+ * start (`tuneHeapGrowth`, libs/runtime), within this cap.
  */
 export const SERVICE_HEAP_MB = 144;
 
