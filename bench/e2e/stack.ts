@@ -98,7 +98,12 @@ export class HeraldStack {
         : startLocalKafka({ dataDir: join(options.dataDir, 'kafka'), fresh: false, log }),
       process.env.DATABASE_URL
         ? null
-        : startLocalPostgres({ dataDir: join(options.dataDir, 'postgres'), fresh: false, log }),
+        : startLocalPostgres({
+            dataDir: join(options.dataDir, 'postgres'),
+            fresh: false,
+            socket: true,
+            log,
+          }),
     ]);
     const [kafka, postgres] = started.map((result) =>
       result.status === 'fulfilled' ? result.value : null,

@@ -129,6 +129,7 @@ async function main(): Promise<void> {
             dataDir: join(dataDir, 'postgres'),
             port: Number(process.env.HERALD_LOCAL_POSTGRES_PORT ?? 54329),
             fresh: false,
+            socket: true,
             log,
             restart,
           }),

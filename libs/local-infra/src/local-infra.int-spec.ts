@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { Client } from 'pg';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import {
   checkPrerequisites,
   findFreePort,
@@ -350,6 +350,34 @@ describe('local infrastructure', () => {
           await postgres.stop();
         }
         expect(isAlive(postgres.pid)).toBe(false);
+      },
+      SLOW,
+    );
+
+    it(
+      'with a socket, gives its url through a directory only the server can enter, and removes it on stop',
+      async () => {
+        const postgres = await startLocalPostgres({
+          dataDir: join(root, 'postgres-socket'),
+          fresh: true,
+          socket: true,
+          log,
+        });
+        const socketDir = new URL(postgres.url).searchParams.get('host') ?? '';
+        try {
+          expect(socketDir).toMatch(/herald-pg-/);
+          expect(statSync(socketDir).mode & 0o777).toBe(0o700);
+          // A Unix-socket client has no address; the TCP url still answers beside it.
+          await expect(
+            query<{ addr: string | null }>(postgres.url, 'select inet_client_addr() as addr'),
+          ).resolves.toEqual([{ addr: null }]);
+          await expect(
+            query<{ addr: string | null }>(postgres.tcpUrl, 'select inet_client_addr() as addr'),
+          ).resolves.toEqual([{ addr: '127.0.0.1' }]);
+        } finally {
+          await postgres.stop();
+        }
+        expect(existsSync(socketDir)).toBe(false);
       },
       SLOW,
     );

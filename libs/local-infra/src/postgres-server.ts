@@ -5,12 +5,14 @@ import {
   chown,
   copyFile,
   mkdir,
+  mkdtemp,
   readFile,
   rm,
   stat,
   unlink,
   writeFile,
 } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { rotateLog, seconds, tailOf, waitUntilReady } from './log-files';
@@ -32,11 +34,23 @@ export interface LocalPostgresOptions {
   restart?: RestartPolicy;
   /** Serve TLS as well (`ssl=on`) with this PEM certificate and unencrypted key; plain TCP still works. */
   tls?: { certFile: string; keyFile: string };
+  /**
+   * Listen on a Unix socket as well, in a directory of its own under the system's temp dir (socket
+   * paths are limited to about 100 bytes, and data dirs get long) that only the server's user can
+   * enter, and give `url` through it. Statements skip the TCP stack both ways: the bench's fan-out
+   * was 2–3 % faster (README, Performance). Not with `tls`: a socket is not encrypted.
+   */
+  socket?: boolean;
 }
 
 export interface LocalPostgres {
-  /** postgres://herald:herald@127.0.0.1:PORT/herald */
+  /**
+   * postgres://herald:herald@127.0.0.1:PORT/herald, or with `socket`
+   * postgres://herald:herald@localhost:PORT/herald?host=/tmp/herald-pg-XXXXXX (the socket's directory).
+   */
   url: string;
+  /** postgres://herald:herald@127.0.0.1:PORT/herald, whichever `url` is. */
+  tcpUrl: string;
   /** pid of the postmaster now running (after a restart, the new one). */
   readonly pid: number;
   stop(): Promise<void>;
@@ -242,12 +256,18 @@ async function clearStaleLock(
   log(`removed stale ${lock} (pid ${pid} is gone)`);
 }
 
-function serverArgs(layout: PostgresLayout, port: number, fresh: boolean, tls: boolean): string[] {
+function serverArgs(
+  layout: PostgresLayout,
+  port: number,
+  fresh: boolean,
+  tls: boolean,
+  socketDir: string | null,
+): string[] {
   const settings: string[] = [
     ...(tls ? ['ssl=on', `ssl_cert_file=${layout.tlsCert}`, `ssl_key_file=${layout.tlsKey}`] : []),
     'listen_addresses=127.0.0.1',
-    // TCP only: socket paths are limited to ~100 bytes and temp dirs get long.
-    'unix_socket_directories=',
+    // No socket unless asked for: one in the data dir could pass the length socket paths are held to.
+    `unix_socket_directories=${socketDir ?? ''}`,
     // Durability matters for `npm start` data; throwaway test clusters trade it for speed.
     ...(fresh ? ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off'] : []),
   ];
@@ -323,11 +343,16 @@ export async function startLocalPostgres(opts: LocalPostgresOptions): Promise<Lo
     await giveTo(layout.tlsCert, who);
     await giveTo(layout.tlsKey, who);
   }
-  log(`starting PostgreSQL on 127.0.0.1:${port} (data in ${layout.pgdata})…`);
+  if (opts.socket && opts.tls)
+    throw new Error('a Unix socket is not encrypted: socket and tls exclude each other');
+  const socketDir = opts.socket ? await privateSocketDir(who) : null;
+  log(
+    `starting PostgreSQL on 127.0.0.1:${port}${socketDir ? ` and in ${socketDir}` : ''} (data in ${layout.pgdata})…`,
+  );
   const spec: SupervisedSpec = {
     name: 'PostgreSQL',
     command: bins.postgres,
-    args: serverArgs(layout, port, fresh, opts.tls !== undefined),
+    args: serverArgs(layout, port, fresh, opts.tls !== undefined, socketDir),
     cwd: layout.root,
     env: serverEnv(bins),
     uid: who?.uid,
@@ -351,12 +376,20 @@ export async function startLocalPostgres(opts: LocalPostgresOptions): Promise<Lo
     await ensureDatabase(port);
   } catch (err) {
     await first.stop();
+    if (socketDir) await rm(socketDir, { recursive: true, force: true });
     throw err;
   }
   log(
     `PostgreSQL ready on 127.0.0.1:${port} in ${seconds(started)} (pid ${first.pid}, log ${layout.logFile})`,
   );
-  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
+  const tcpUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
+  const url = socketDir
+    ? `postgres://${USER}:${PASSWORD}@localhost:${port}/${DATABASE}?host=${encodeURIComponent(socketDir)}`
+    : tcpUrl;
+  // The socket's directory goes once the server has stopped.
+  const removeSocketDir = async (): Promise<void> => {
+    if (socketDir) await rm(socketDir, { recursive: true, force: true });
+  };
 
   if (opts.restart) {
     // Same settings, port and data dir: crash recovery replays the WAL; initdb never runs again.
@@ -380,12 +413,29 @@ export async function startLocalPostgres(opts: LocalPostgresOptions): Promise<Lo
     );
     return {
       url,
+      tcpUrl,
       get pid() {
         return kept.pid;
       },
-      stop: () => kept.stop(),
+      stop: () => kept.stop().finally(removeSocketDir),
     };
   }
 
-  return { url, ...runOnce(first, 'PostgreSQL', layout.logFile, log) };
+  const once = runOnce(first, 'PostgreSQL', layout.logFile, log);
+  return {
+    url,
+    tcpUrl,
+    get pid() {
+      return once.pid;
+    },
+    stop: () => once.stop().finally(removeSocketDir),
+  };
+}
+
+/** A new directory for the server's socket that only the server's user may enter. */
+async function privateSocketDir(who: RunAs | undefined): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'herald-pg-'));
+  await chmod(dir, 0o700);
+  await giveTo(dir, who);
+  return dir;
 }
