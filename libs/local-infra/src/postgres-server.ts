@@ -18,7 +18,13 @@ import { Client } from 'pg';
 import { rotateLog, seconds, tailOf, waitUntilReady } from './log-files';
 import { postgresBinaries, type PostgresBinaries } from './paths';
 import { resolvePort } from './ports';
-import { keepRunning, runOnce, type RestartPolicy, type ServerRun } from './keep-running';
+import {
+  keepRunning,
+  runOnce,
+  type KeptProcess,
+  type RestartPolicy,
+  type ServerRun,
+} from './keep-running';
 import { startSupervised, type SupervisedSpec } from './supervised-process';
 
 export interface LocalPostgresOptions {
@@ -386,10 +392,18 @@ export async function startLocalPostgres(opts: LocalPostgresOptions): Promise<Lo
   const url = socketDir
     ? `postgres://${USER}:${PASSWORD}@localhost:${port}/${DATABASE}?host=${encodeURIComponent(socketDir)}`
     : tcpUrl;
-  // The socket's directory goes once the server has stopped.
-  const removeSocketDir = async (): Promise<void> => {
-    if (socketDir) await rm(socketDir, { recursive: true, force: true });
-  };
+  // What the caller gets: the server (or the one kept running), whose socket directory goes with it.
+  const served = (server: KeptProcess): LocalPostgres => ({
+    url,
+    tcpUrl,
+    get pid() {
+      return server.pid;
+    },
+    stop: () =>
+      server.stop().finally(async () => {
+        if (socketDir) await rm(socketDir, { recursive: true, force: true });
+      }),
+  });
 
   if (opts.restart) {
     // Same settings, port and data dir: crash recovery replays the WAL; initdb never runs again.
@@ -411,25 +425,9 @@ export async function startLocalPostgres(opts: LocalPostgresOptions): Promise<Lo
         log,
       },
     );
-    return {
-      url,
-      tcpUrl,
-      get pid() {
-        return kept.pid;
-      },
-      stop: () => kept.stop().finally(removeSocketDir),
-    };
+    return served(kept);
   }
-
-  const once = runOnce(first, 'PostgreSQL', layout.logFile, log);
-  return {
-    url,
-    tcpUrl,
-    get pid() {
-      return once.pid;
-    },
-    stop: () => once.stop().finally(removeSocketDir),
-  };
+  return served(runOnce(first, 'PostgreSQL', layout.logFile, log));
 }
 
 /** A new directory for the server's socket that only the server's user may enter. */
