@@ -132,13 +132,43 @@ describe('Transformation', () => {
     });
   });
 
-  it('stops an evaluation that runs past its time', async () => {
+  it('stops an evaluation that takes more than its steps', async () => {
     const started = Date.now();
     const rendered = await compile(
       '($f := function($n){ $n > 0 ? $f($n - 1) + $f($n - 1) : 1 }; $f(40))',
     ).render(input);
-    expect(rendered).toEqual({ ok: false, message: expect.stringMatching(/timeout/i) as string });
-    expect(Date.now() - started).toBeLessThan(TRANSFORMATION_LIMITS.timeoutMs * 20);
+    expect(rendered).toEqual({
+      ok: false,
+      message: 'transformation failed: it took more than 200,000 evaluation steps',
+    });
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('counts each evaluation apart: one at its limit is stopped, many small ones at once are not', async () => {
+    const transformation = compile(
+      '($f := function($n){ $n > 0 ? $f($n - 1) + $f($n - 1) : 1 }; $f(14))',
+    );
+    // 2^15 calls, about 330,000 steps: over the limit alone, whatever runs beside it.
+    const small = compile('{"id": event.id, "items": [1..20].{"n": $}}');
+    const results = await Promise.all([
+      transformation.render(input),
+      ...Array.from({ length: 2_000 }, () => small.render(input)),
+    ]);
+    expect(results[0]).toEqual({
+      ok: false,
+      message: expect.stringMatching(/more than 200,000 evaluation steps/) as string,
+    });
+    expect(results.slice(1).every((rendered) => rendered.ok)).toBe(true);
+  });
+
+  it('does not fail for time spent waiting: a stall while evaluations are in flight', async () => {
+    const pending = Array.from({ length: 50 }, () =>
+      compile('{"id": event.id, "items": [1..20].{"n": $}}').render(input),
+    );
+    const until = Date.now() + 300;
+    while (Date.now() < until); // the event loop blocked (a pause, a slow neighbour)
+    const results = await Promise.all(pending);
+    expect(results.every((rendered) => rendered.ok)).toBe(true);
   });
 
   it('refuses a body larger than the limit', async () => {

@@ -15,8 +15,16 @@ import type { JsonObject, JsonValue } from './json';
 export const MAX_TRANSFORMATION_LENGTH = 16 * 1024;
 
 export const TRANSFORMATION_LIMITS = {
-  /** Wall time one evaluation may take. */
-  timeoutMs: 100,
+  /**
+   * Evaluation steps (expression nodes evaluated) one evaluation may take: 0.3–0.8 µs each, so at
+   * most about 100–200 ms of the deliverer's CPU. Counted rather than timed: JSONata evaluates
+   * asynchronously, so a wall-clock limit also counted every other delivery's work and every pause
+   * between its steps — 2,000 evaluations at once all timed out, as did every one in flight across a
+   * 150 ms stall, and a healthy transformation dead-lettered deliveries under load. A count gives
+   * the same answer for the same event, whatever else runs. (The seeds' transformations take 19–99
+   * steps; a map over 10,000 items about 70,000.)
+   */
+  steps: 200_000,
   /** Nested evaluation depth (recursion included). */
   stackDepth: 300,
   /** The longest sequence (list) it may build. */
@@ -52,6 +60,25 @@ interface JsonataError {
   position?: number;
   token?: string;
   message?: string;
+}
+
+/** JSONata's hook before each node it evaluates (`jsonata.__evaluate_entry`). */
+const EVALUATE_ENTRY = Symbol.for('jsonata.__evaluate_entry');
+
+/**
+ * Steps taken by each evaluation in progress, keyed by its own environment (`environment.base`, one
+ * per `evaluate` call): one compiled expression evaluates many deliveries at once.
+ */
+const stepsTaken = new WeakMap<object, number>();
+
+function countStep(_node: unknown, _input: unknown, environment: { base: object }): void {
+  const taken = (stepsTaken.get(environment.base) ?? 0) + 1;
+  if (taken > TRANSFORMATION_LIMITS.steps) {
+    throw new Error(
+      `it took more than ${TRANSFORMATION_LIMITS.steps.toLocaleString('en')} evaluation steps`,
+    );
+  }
+  stepsTaken.set(environment.base, taken);
 }
 
 function describe(error: unknown): string {
@@ -96,7 +123,6 @@ export class Transformation {
     let expression: jsonata.Expression;
     try {
       expression = jsonata(source, {
-        timeout: TRANSFORMATION_LIMITS.timeoutMs,
         stack: TRANSFORMATION_LIMITS.stackDepth,
         sequence: TRANSFORMATION_LIMITS.sequence,
       });
@@ -109,6 +135,12 @@ export class Transformation {
         message: 'may not use regular expressions (their running time cannot be bounded)',
       };
     }
+    // JSONata calls this before it evaluates each node, for every evaluation of the expression.
+    // (Its typings name bindings by string; the hook is bound by symbol.)
+    (expression as unknown as { assign(name: symbol, value: unknown): void }).assign(
+      EVALUATE_ENTRY,
+      countStep,
+    );
     return { ok: true, value: new Transformation(source, expression) };
   }
 

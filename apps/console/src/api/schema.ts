@@ -647,7 +647,7 @@ export interface components {
             /** @description Default fields of `data` to deliver; null means none. */
             payload_fields: string[] | null;
             /**
-             * @description The default body transformation of subscriptions of this type that have none of their own. A [JSONata](https://jsonata.org) expression evaluated for each attempt: its root holds `event` (`id`, `type`, `occurred_at`, `subject`, `changed_fields`, `data` after `payload_fields`), `subscription_id`, `delivery_id`, `attempt` (from 1) and `tenant_id`, and what it returns is the JSON body sent (and signed). One that does not compile, or that uses a regular expression, is refused with 422; one that fails on an event fails that delivery, which is dead-lettered with the reason. Evaluation is bounded: 100 ms, 300 levels, 100,000-item sequences, a 256 KiB body. Null: the standard body.
+             * @description The default body transformation of subscriptions of this type that have none of their own. A [JSONata](https://jsonata.org) expression evaluated for each attempt: its root holds `event` (`id`, `type`, `occurred_at`, `subject`, `changed_fields`, `data` after `payload_fields`), `subscription_id`, `delivery_id`, `attempt` (from 1) and `tenant_id`, and what it returns is the JSON body sent (and signed). One that does not compile, or that uses a regular expression, is refused with 422; one that fails on an event fails that delivery, which is dead-lettered with the reason. Evaluation is bounded: 200,000 steps, 300 levels, 100,000-item sequences, a 256 KiB body. Null: the standard body.
              * @example {"event_id": event.type, "delivery_id": delivery_id, "payload": event.data}
              */
             transformation: string | null;
@@ -682,7 +682,7 @@ export interface components {
             /** @description Default fields of `data` to deliver; null means none. */
             payload_fields?: string[] | null;
             /**
-             * @description The default body transformation of subscriptions of this type that have none of their own. A [JSONata](https://jsonata.org) expression evaluated for each attempt: its root holds `event` (`id`, `type`, `occurred_at`, `subject`, `changed_fields`, `data` after `payload_fields`), `subscription_id`, `delivery_id`, `attempt` (from 1) and `tenant_id`, and what it returns is the JSON body sent (and signed). One that does not compile, or that uses a regular expression, is refused with 422; one that fails on an event fails that delivery, which is dead-lettered with the reason. Evaluation is bounded: 100 ms, 300 levels, 100,000-item sequences, a 256 KiB body. Null: the standard body.
+             * @description The default body transformation of subscriptions of this type that have none of their own. A [JSONata](https://jsonata.org) expression evaluated for each attempt: its root holds `event` (`id`, `type`, `occurred_at`, `subject`, `changed_fields`, `data` after `payload_fields`), `subscription_id`, `delivery_id`, `attempt` (from 1) and `tenant_id`, and what it returns is the JSON body sent (and signed). One that does not compile, or that uses a regular expression, is refused with 422; one that fails on an event fails that delivery, which is dead-lettered with the reason. Evaluation is bounded: 200,000 steps, 300 levels, 100,000-item sequences, a 256 KiB body. Null: the standard body.
              * @example {"event_id": event.type, "delivery_id": delivery_id, "payload": event.data}
              */
             transformation?: string | null;
@@ -722,7 +722,7 @@ export interface components {
             /** @description Default fields of `data` to deliver; null means none. */
             payload_fields?: string[] | null;
             /**
-             * @description The default body transformation of subscriptions of this type that have none of their own. A [JSONata](https://jsonata.org) expression evaluated for each attempt: its root holds `event` (`id`, `type`, `occurred_at`, `subject`, `changed_fields`, `data` after `payload_fields`), `subscription_id`, `delivery_id`, `attempt` (from 1) and `tenant_id`, and what it returns is the JSON body sent (and signed). One that does not compile, or that uses a regular expression, is refused with 422; one that fails on an event fails that delivery, which is dead-lettered with the reason. Evaluation is bounded: 100 ms, 300 levels, 100,000-item sequences, a 256 KiB body. Null: the standard body.
+             * @description The default body transformation of subscriptions of this type that have none of their own. A [JSONata](https://jsonata.org) expression evaluated for each attempt: its root holds `event` (`id`, `type`, `occurred_at`, `subject`, `changed_fields`, `data` after `payload_fields`), `subscription_id`, `delivery_id`, `attempt` (from 1) and `tenant_id`, and what it returns is the JSON body sent (and signed). One that does not compile, or that uses a regular expression, is refused with 422; one that fails on an event fails that delivery, which is dead-lettered with the reason. Evaluation is bounded: 200,000 steps, 300 levels, 100,000-item sequences, a 256 KiB body. Null: the standard body.
              * @example {"event_id": event.type, "delivery_id": delivery_id, "payload": event.data}
              */
             transformation?: string | null;
@@ -898,7 +898,7 @@ export interface components {
              */
             metadata?: Record<string, never> | null;
             /**
-             * @description Shapes the delivered body; null uses the event type's transformation, if any. A [JSONata](https://jsonata.org) expression evaluated for each attempt: its root holds `event` (`id`, `type`, `occurred_at`, `subject`, `changed_fields`, `data` after `payload_fields`), `subscription_id`, `delivery_id`, `attempt` (from 1) and `tenant_id`, and what it returns is the JSON body sent (and signed). One that does not compile, or that uses a regular expression, is refused with 422; one that fails on an event fails that delivery, which is dead-lettered with the reason. Evaluation is bounded: 100 ms, 300 levels, 100,000-item sequences, a 256 KiB body. Null: the standard body.
+             * @description Shapes the delivered body; null uses the event type's transformation, if any. A [JSONata](https://jsonata.org) expression evaluated for each attempt: its root holds `event` (`id`, `type`, `occurred_at`, `subject`, `changed_fields`, `data` after `payload_fields`), `subscription_id`, `delivery_id`, `attempt` (from 1) and `tenant_id`, and what it returns is the JSON body sent (and signed). One that does not compile, or that uses a regular expression, is refused with 422; one that fails on an event fails that delivery, which is dead-lettered with the reason. Evaluation is bounded: 200,000 steps, 300 levels, 100,000-item sequences, a 256 KiB body. Null: the standard body.
              * @example {"event_id": event.type, "delivery_id": delivery_id, "payload": event.data}
              */
             transformation?: string | null;
@@ -943,7 +943,7 @@ export interface components {
              */
             metadata: Record<string, never>;
             /**
-             * @description Shapes the delivered body; null uses the event type's transformation, if any. A [JSONata](https://jsonata.org) expression evaluated for each attempt: its root holds `event` (`id`, `type`, `occurred_at`, `subject`, `changed_fields`, `data` after `payload_fields`), `subscription_id`, `delivery_id`, `attempt` (from 1) and `tenant_id`, and what it returns is the JSON body sent (and signed). One that does not compile, or that uses a regular expression, is refused with 422; one that fails on an event fails that delivery, which is dead-lettered with the reason. Evaluation is bounded: 100 ms, 300 levels, 100,000-item sequences, a 256 KiB body. Null: the standard body.
+             * @description Shapes the delivered body; null uses the event type's transformation, if any. A [JSONata](https://jsonata.org) expression evaluated for each attempt: its root holds `event` (`id`, `type`, `occurred_at`, `subject`, `changed_fields`, `data` after `payload_fields`), `subscription_id`, `delivery_id`, `attempt` (from 1) and `tenant_id`, and what it returns is the JSON body sent (and signed). One that does not compile, or that uses a regular expression, is refused with 422; one that fails on an event fails that delivery, which is dead-lettered with the reason. Evaluation is bounded: 200,000 steps, 300 levels, 100,000-item sequences, a 256 KiB body. Null: the standard body.
              * @example {"event_id": event.type, "delivery_id": delivery_id, "payload": event.data}
              */
             transformation: string | null;
@@ -3435,7 +3435,7 @@ export interface operations {
                      */
                     metadata?: Record<string, never> | null;
                     /**
-                     * @description Shapes the delivered body; null uses the event type's transformation, if any. A [JSONata](https://jsonata.org) expression evaluated for each attempt: its root holds `event` (`id`, `type`, `occurred_at`, `subject`, `changed_fields`, `data` after `payload_fields`), `subscription_id`, `delivery_id`, `attempt` (from 1) and `tenant_id`, and what it returns is the JSON body sent (and signed). One that does not compile, or that uses a regular expression, is refused with 422; one that fails on an event fails that delivery, which is dead-lettered with the reason. Evaluation is bounded: 100 ms, 300 levels, 100,000-item sequences, a 256 KiB body. Null: the standard body.
+                     * @description Shapes the delivered body; null uses the event type's transformation, if any. A [JSONata](https://jsonata.org) expression evaluated for each attempt: its root holds `event` (`id`, `type`, `occurred_at`, `subject`, `changed_fields`, `data` after `payload_fields`), `subscription_id`, `delivery_id`, `attempt` (from 1) and `tenant_id`, and what it returns is the JSON body sent (and signed). One that does not compile, or that uses a regular expression, is refused with 422; one that fails on an event fails that delivery, which is dead-lettered with the reason. Evaluation is bounded: 200,000 steps, 300 levels, 100,000-item sequences, a 256 KiB body. Null: the standard body.
                      * @example {"event_id": event.type, "delivery_id": delivery_id, "payload": event.data}
                      */
                     transformation?: string | null;

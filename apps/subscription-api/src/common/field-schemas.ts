@@ -18,7 +18,7 @@ export const transformationSchema = (description: string) =>
         '`payload_fields`), `subscription_id`, `delivery_id`, `attempt` (from 1) and `tenant_id`, and ' +
         'what it returns is the JSON body sent (and signed). One that does not compile, or that uses a ' +
         'regular expression, is refused with 422; one that fails on an event fails that delivery, which ' +
-        'is dead-lettered with the reason. Evaluation is bounded: 100 ms, 300 levels, 100,000-item ' +
+        'is dead-lettered with the reason. Evaluation is bounded: 200,000 steps, 300 levels, 100,000-item ' +
         'sequences, a 256 KiB body. Null: the standard body.',
       example: '{"event_id": event.type, "delivery_id": delivery_id, "payload": event.data}',
     }),
