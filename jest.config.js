@@ -57,6 +57,7 @@ module.exports = {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/src/each-e2e-file.ts'],
       slowTestThreshold: 60,
     },
   ],

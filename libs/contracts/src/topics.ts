@@ -65,6 +65,15 @@ export const Topics = {
   ),
 } as const;
 
+/**
+ * The consumer groups of Herald's services: every replica of a service shares its group, so each
+ * message is handled by one of them.
+ */
+export const ConsumerGroups = {
+  deliverer: 'herald.deliverer',
+  eventIngest: 'herald.event-ingest',
+} as const;
+
 /** One retry topic per distinct delay of the schedule, e.g. `herald.deliveries.retry.30s`. */
 export function retryTopic(delayMs: number): TopicDefinition<DeliveryMessage> {
   return jsonTopic<DeliveryMessage>(

@@ -4,6 +4,7 @@ import {
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import {
+  ConsumerGroups,
   Headers,
   Topics,
   decodeDeliveryEnvelope,
@@ -38,7 +39,7 @@ export class DeliveriesConsumer implements OnApplicationBootstrap, BeforeApplica
 
   onApplicationBootstrap(): void {
     this.runner = this.consumers.create<DeliveryMessage>({
-      groupId: 'herald.deliverer',
+      groupId: ConsumerGroups.deliverer,
       topics: [Topics.deliveries, ...retryTopics(this.router.delays)],
       logger: this.logger,
       laneConcurrency: 512,

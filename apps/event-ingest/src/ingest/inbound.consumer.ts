@@ -3,7 +3,13 @@ import {
   type OnApplicationBootstrap,
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
-import { HERALD_ORIGIN, Headers, Topics, type DeadLetterCode } from '@herald/contracts';
+import {
+  ConsumerGroups,
+  HERALD_ORIGIN,
+  Headers,
+  Topics,
+  type DeadLetterCode,
+} from '@herald/contracts';
 import {
   BATCH_STAGE_LIMITS,
   Consumers,
@@ -44,7 +50,7 @@ export class InboundConsumer implements OnApplicationBootstrap, BeforeApplicatio
     // No event is matched before the index holds every subscription.
     await this.index.ready;
     this.runner = this.consumers.create<Buffer>({
-      groupId: 'herald.event-ingest',
+      groupId: ConsumerGroups.eventIngest,
       topics: [Topics.eventsInbound],
       logger: this.logger,
       ...BATCH_STAGE_LIMITS,
