@@ -212,6 +212,18 @@ const LINGER_MIN_BYTES = 256 * 1024;
  * the watermark to move. A crash redoes at most this much more.
  */
 const MAX_TRACKED_OFFSETS = 50_000;
+/**
+ * A partition whose budget stays full this long is scanned for keys with little unfinished: several
+ * slow keys together (endpoints that fail or answer in seconds) could otherwise fill it and hold
+ * every other key of the partition until half of theirs was done — 20 to 40 s behind four thousand
+ * redone deliveries to receivers that were gone, in CI. A burst fills a partition too, and drains
+ * well within this: it is not scanned.
+ */
+const SCAN_FULL_AFTER_MS = 1_000;
+/** While a full partition is scanned, a key with less than this share of its budget unfinished is light. */
+const LIGHT_SHARE = 20;
+/** The room beyond a full partition's budget that light keys' messages take meanwhile: a quarter. */
+const RESERVE_SHARE = 4;
 
 /** A message of a key with too much unfinished, seen in a batch and not (yet) left in Kafka. */
 interface Pending {
@@ -254,6 +266,16 @@ interface PartitionTrack {
   highestSeen: bigint | null;
   /** Paused for remembering too many offsets above its watermark (`MAX_TRACKED_OFFSETS`). */
   crowded: boolean;
+  /**
+   * Full for a while (`SCAN_FULL_AFTER_MS`), and fetched on anyway: what its heavy keys bring is left
+   * in Kafka, a light key's message is taken from the budget's reserve. Over once half the budget is
+   * free (its left messages are then fetched again) or the reserve is spent (it pauses).
+   */
+  scanning: boolean;
+  /** A scan of the full partition is due (its timer runs). */
+  scanArmed: boolean;
+  /** Since when its budget has been full without a break (epoch ms), or null. */
+  fullSince: number | null;
 }
 
 /** Bounds how many handlers run at once. */
@@ -309,6 +331,8 @@ export class ConsumerRunner<T> {
   private readonly maxInFlight: number;
   private readonly maxInFlightBytes: number;
   private readonly maxPerKey: number;
+  /** Unfinished messages of a key below which it is light while its full partition is scanned. */
+  private readonly lightLoad: number;
   /** Lanes that left messages in Kafka, and their partition: room in one fetches them again. */
   private readonly overflowing = new Map<string, PartitionTrack>();
   /** Everything unfinished, whichever partition, and the partitions paused until it has room. */
@@ -352,6 +376,7 @@ export class ConsumerRunner<T> {
     this.maxInFlight = options.maxInFlightPerPartition ?? 1000;
     this.maxInFlightBytes = options.maxInFlightBytesPerPartition ?? DEFAULT_MAX_IN_FLIGHT_BYTES;
     this.maxPerKey = options.handleBatch ? Infinity : (options.maxInFlightPerKey ?? Infinity);
+    this.lightLoad = Math.max(1, Math.floor(this.maxInFlight / LIGHT_SHARE));
     this.total = new InFlightBudget(
       options.maxInFlightTotal?.messages ?? Infinity,
       options.maxInFlightTotal?.bytes ?? Infinity,
@@ -482,12 +507,18 @@ export class ConsumerRunner<T> {
         recovering: false,
         epoch: 0,
         backoffMs: 0,
-        budget: new InFlightBudget(this.maxInFlight, this.maxInFlightBytes),
+        budget: new InFlightBudget(this.maxInFlight, this.maxInFlightBytes, {
+          messages: Math.ceil(this.maxInFlight / RESERVE_SHARE),
+          bytes: Math.ceil(this.maxInFlightBytes / RESERVE_SHARE),
+        }),
         failures: new Map(),
         headDueAt: null,
         left: null,
         highestSeen: null,
         crowded: false,
+        scanning: false,
+        scanArmed: false,
+        fullSince: null,
       };
       this.tracks.set(id, track);
     }
@@ -540,8 +571,17 @@ export class ConsumerRunner<T> {
       }
       // Its lane, when the bound per key needs it before it is dispatched (built once a message).
       let lane: string | undefined;
-      if (this.maxPerKey !== Infinity) {
+      if (track.scanning) {
+        // Full for a while: a heavy key's message stays in Kafka, so a light key's after it is reached.
         lane = laneId(raw);
+        if (track.left?.lanes.has(lane) || this.lanes.load(lane) >= this.lightLoad) {
+          this.leave(track, lane, offset, dueAt ?? now);
+          considered = message.offset;
+          continue;
+        }
+      }
+      if (this.maxPerKey !== Infinity) {
+        lane ??= laneId(raw);
         if (
           track.left?.lanes.has(lane) ||
           leaving.has(lane) ||
@@ -590,6 +630,7 @@ export class ConsumerRunner<T> {
     const where = [{ topic: batch.topic, partitions: [batch.partition] }];
     if (this.isHeldBack(track)) {
       this.consumer.pause(where);
+      this.scanWhenStillFull(track);
     } else if (pauseUntil !== null && !track.recovering) {
       this.consumer.pause(where);
       this.later(Math.max(0, pauseUntil - Date.now()), () => {
@@ -610,6 +651,7 @@ export class ConsumerRunner<T> {
   private giveBack(track: PartitionTrack, messages: number, bytes: number): void {
     const roomHere = track.budget.release(messages, bytes);
     const roomOverall = this.total.release(messages, bytes);
+    if (roomHere) this.endScan(track);
     if (!roomHere && !roomOverall) return;
     const ready = roomOverall ? [...this.waitingForRoom] : [];
     if (roomOverall) this.waitingForRoom.clear();
@@ -644,9 +686,79 @@ export class ConsumerRunner<T> {
     }
   }
 
-  /** Paused for want of room: in its own budget, in the consumer's, or for offsets to remember. */
+  /**
+   * Paused for want of room: in its own budget (unless it is scanned), in the consumer's, or for
+   * offsets to remember.
+   */
   private isHeldBack(track: PartitionTrack): boolean {
-    return track.budget.isFull || this.waitingForRoom.has(track) || track.crowded;
+    return (
+      (track.budget.isFull && !track.scanning) || this.waitingForRoom.has(track) || track.crowded
+    );
+  }
+
+  /**
+   * A partition paused because its budget is full is scanned if it still is in a while: its next
+   * batches leave heavy keys' messages in Kafka and take light keys' (see `SCAN_FULL_AFTER_MS`).
+   */
+  private scanWhenStillFull(track: PartitionTrack): void {
+    if (this.options.handleBatch || !track.budget.isFull) return;
+    track.fullSince ??= Date.now();
+    if (track.scanArmed) return;
+    track.scanArmed = true;
+    this.later(SCAN_FULL_AFTER_MS, () => this.scanIfStillFull(track));
+  }
+
+  private scanIfStillFull(track: PartitionTrack): void {
+    track.scanArmed = false;
+    if (track.fullSince === null || track.recovering || track.scanning) return;
+    if (this.tracks.get(`${track.topic}:${track.partition}`) !== track) return;
+    // Full since less long than that (it had room in between): not stuck, only busy.
+    const waited = Date.now() - track.fullSince;
+    if (waited < SCAN_FULL_AFTER_MS) {
+      track.scanArmed = true;
+      this.later(SCAN_FULL_AFTER_MS - waited, () => this.scanIfStillFull(track));
+      return;
+    }
+    track.scanning = true;
+    if (!this.isHeldBack(track))
+      this.resume([{ topic: track.topic, partitions: [track.partition] }]);
+  }
+
+  /**
+   * Half of a full partition's budget is free: a scan is over, and what the partition left in Kafka
+   * meanwhile — every key's, in order — is fetched again.
+   */
+  private endScan(track: PartitionTrack): void {
+    const scanned = track.scanning;
+    track.scanning = false;
+    track.fullSince = null;
+    const left = track.left;
+    if (left === null || (!scanned && this.overflowingHeld(track) === 0)) return;
+    this.forgetLeft(track);
+    if (track.recovering || this.stopping) return;
+    if (this.tracks.get(`${track.topic}:${track.partition}`) !== track) return;
+    this.seekTo(track, left.from);
+  }
+
+  /** How many lanes' left messages wait for their partition's room rather than their own. */
+  private overflowingHeld(track: PartitionTrack): number {
+    let held = 0;
+    for (const lane of track.left?.lanes ?? []) {
+      if (this.lanes.load(lane) <= this.maxPerKey / 2) held++;
+    }
+    return held;
+  }
+
+  private seekTo(track: PartitionTrack, offset: bigint): void {
+    try {
+      this.consumer.seek({
+        topic: track.topic,
+        partition: track.partition,
+        offset: offset.toString(),
+      });
+    } catch (error) {
+      this.options.logger.event('warn', 'seek failed', { error: describe(error) });
+    }
   }
 
   /**
@@ -676,7 +788,15 @@ export class ConsumerRunner<T> {
     lane?: string,
   ): 'taken' | 'claimed' | 'full' {
     const size = raw.value?.length ?? 0;
-    if (!track.budget.fits(size)) return 'full';
+    if (!track.budget.fits(size)) {
+      // A light key's message while the partition is scanned takes the reserve; once that is spent,
+      // the partition pauses until half of its budget is free.
+      if (!track.scanning) return 'full';
+      if (!track.budget.fitsReserve(size)) {
+        track.scanning = false;
+        return 'full';
+      }
+    }
     if (!this.total.fits(size)) {
       this.holdBackAll(track);
       return 'full';
@@ -701,19 +821,14 @@ export class ConsumerRunner<T> {
   private roomInLane(lane: string): void {
     const track = this.overflowing.get(lane);
     if (!track || this.lanes.load(lane) > this.maxPerKey / 2) return;
+    // A full partition fetches its left messages again once it has room (`endScan`), not before:
+    // fetched now, they would only be left again.
+    if (track.budget.isFull) return;
     const left = track.left;
     this.forgetLeft(track);
     if (!left || track.recovering || this.stopping) return;
     if (this.tracks.get(`${track.topic}:${track.partition}`) !== track) return;
-    try {
-      this.consumer.seek({
-        topic: track.topic,
-        partition: track.partition,
-        offset: left.from.toString(),
-      });
-    } catch (error) {
-      this.options.logger.event('warn', 'seek failed', { error: describe(error) });
-    }
+    this.seekTo(track, left.from);
     // Fetched again below what it had seen: a crowded partition may take those (they are remembered).
     if (track.crowded) {
       track.crowded = false;
@@ -1046,6 +1161,7 @@ export class ConsumerRunner<T> {
   private recover(track: PartitionTrack, failure: unknown): void {
     if (track.recovering) return;
     track.recovering = true;
+    track.scanning = false;
     track.epoch++;
     // It is fetched again from its watermark, below whatever it left: that must not seek elsewhere.
     this.forgetLeft(track);

@@ -42,4 +42,26 @@ describe('InFlightBudget: backpressure of one partition', () => {
     budget.add(10);
     expect(budget.release(1, 10)).toBe(false);
   });
+
+  it('gives out its reserve beyond a full budget only through fitsReserve, and counts it as unfinished', () => {
+    const budget = new InFlightBudget(4, 1_000, { messages: 2, bytes: 100 });
+    for (let n = 0; n < 4; n++) budget.add(10);
+    expect(budget.fits(10)).toBe(false);
+    expect(budget.fitsReserve(10)).toBe(true);
+    budget.add(10);
+    budget.add(10);
+    // Six unfinished: the reserve is spent too.
+    expect(budget.fitsReserve(10)).toBe(false);
+    // Fetchable again only once under half of the budget itself: two unfinished of four.
+    expect(budget.release(3, 30)).toBe(false);
+    expect(budget.release(2, 20)).toBe(true);
+  });
+
+  it('gives out no more bytes than the limit and the reserve together', () => {
+    const budget = new InFlightBudget(100, 100, { messages: 10, bytes: 50 });
+    budget.add(90);
+    expect(budget.fits(20)).toBe(false);
+    expect(budget.fitsReserve(60)).toBe(true);
+    expect(budget.fitsReserve(61)).toBe(false);
+  });
 });

@@ -9,9 +9,14 @@ export class InFlightBudget {
   private bytes = 0;
   private full = false;
 
+  /**
+   * `reserve` is room beyond the limits that only `fitsReserve` gives out: while the partition is
+   * full, a key with little unfinished still gets its messages started (see `ConsumerRunner`).
+   */
   constructor(
     private readonly maxMessages: number,
     private readonly maxBytes: number,
+    private readonly reserve: { messages: number; bytes: number } = { messages: 0, bytes: 0 },
   ) {}
 
   /** Whether a message of `size` bytes fits; when it does not, the partition is full. */
@@ -21,6 +26,14 @@ export class InFlightBudget {
       (this.messages === 0 || this.bytes + size <= this.maxBytes);
     if (!fits) this.full = true;
     return fits;
+  }
+
+  /** Whether a message of `size` bytes fits the limits and the reserve beyond them together. */
+  fitsReserve(size: number): boolean {
+    return (
+      this.messages < this.maxMessages + this.reserve.messages &&
+      this.bytes + size <= this.maxBytes + this.reserve.bytes
+    );
   }
 
   /** Counts a message taken. */
