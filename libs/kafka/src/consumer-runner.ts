@@ -1180,16 +1180,7 @@ export class ConsumerRunner<T> {
       // What was handed back is fetched again from here, in order: its lanes take messages again.
       this.lanes.repair(`${track.topic}:${track.partition}:`);
       const mark = track.offsets.watermark();
-      try {
-        if (mark !== null)
-          this.consumer.seek({
-            topic: track.topic,
-            partition: track.partition,
-            offset: mark.toString(),
-          });
-      } catch (error) {
-        this.options.logger.event('warn', 'seek failed', { error: describe(error) });
-      }
+      if (mark !== null) this.seekTo(track, mark);
       if (!this.isHeldBack(track)) this.resume(where);
     });
   }
