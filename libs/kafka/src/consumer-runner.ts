@@ -720,6 +720,12 @@ export class ConsumerRunner<T> {
       return;
     }
     track.scanning = true;
+    this.options.logger.event('warn', 'partition full; reading on past its slow keys', {
+      group: this.options.groupId,
+      topic: track.topic,
+      partition: track.partition,
+      full_for_ms: waited,
+    });
     if (!this.isHeldBack(track))
       this.resume([{ topic: track.topic, partitions: [track.partition] }]);
   }
@@ -733,6 +739,14 @@ export class ConsumerRunner<T> {
     track.scanning = false;
     track.fullSince = null;
     const left = track.left;
+    if (scanned) {
+      this.options.logger.event('info', 'partition has room again; fetching what it left', {
+        group: this.options.groupId,
+        topic: track.topic,
+        partition: track.partition,
+        from: left?.from.toString() ?? null,
+      });
+    }
     if (left === null || (!scanned && this.overflowingHeld(track) === 0)) return;
     this.forgetLeft(track);
     if (track.recovering || this.stopping) return;
