@@ -747,20 +747,18 @@ export class ConsumerRunner<T> {
         from: left?.from.toString() ?? null,
       });
     }
-    if (left === null || (!scanned && this.overflowingHeld(track) === 0)) return;
+    if (left === null || (!scanned && !this.waitsForPartitionRoom(track))) return;
     this.forgetLeft(track);
     if (track.recovering || this.stopping) return;
     if (this.tracks.get(`${track.topic}:${track.partition}`) !== track) return;
     this.seekTo(track, left.from);
   }
 
-  /** How many lanes' left messages wait for their partition's room rather than their own. */
-  private overflowingHeld(track: PartitionTrack): number {
-    let held = 0;
-    for (const lane of track.left?.lanes ?? []) {
-      if (this.lanes.load(lane) <= this.maxPerKey / 2) held++;
-    }
-    return held;
+  /** Whether a lane's left messages wait for their partition's room rather than their own. */
+  private waitsForPartitionRoom(track: PartitionTrack): boolean {
+    return [...(track.left?.lanes ?? [])].some(
+      (lane) => this.lanes.load(lane) <= this.maxPerKey / 2,
+    );
   }
 
   private seekTo(track: PartitionTrack, offset: bigint): void {
