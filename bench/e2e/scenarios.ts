@@ -20,6 +20,7 @@ export const SCENARIOS = [
   'retention',
   'strict',
   'slow',
+  'slow-shared',
 ] as const;
 
 /**
@@ -38,6 +39,8 @@ interface Sizes {
   steady: { ratePerSecond: number; seconds: number; capSeconds: number; warmUpSeconds: number };
   strict: { events: number; capSeconds: number };
   slow: { events: number; capSeconds: number; delayMs: number };
+  /** Several slow endpoints on one partition, beside a fast one there (and one elsewhere). */
+  slowShared: { events: number; capSeconds: number; delayMs: number; slow: number };
 }
 
 export const SIZES: Record<'full' | 'quick', Sizes> = {
@@ -54,6 +57,9 @@ export const SIZES: Record<'full' | 'quick', Sizes> = {
     // partition's budget of 2,000 (1,000 until 2026-12-04 fitted in it, and left untested whether the
     // fast one on its partition still went on once the slow one's backlog filled that).
     slow: { events: 6_000, capSeconds: 60, delayMs: 2_000 },
+    // Three slow ones on a partition: their backlogs (1,000 each at most) fill its budget of 2,000
+    // together, which one alone never does.
+    slowShared: { events: 6_000, capSeconds: 60, delayMs: 2_000, slow: 3 },
   },
   quick: {
     ceilingSeconds: 3,
@@ -62,6 +68,7 @@ export const SIZES: Record<'full' | 'quick', Sizes> = {
     steady: { ratePerSecond: 200, seconds: 10, capSeconds: 40, warmUpSeconds: 3 },
     strict: { events: 500, capSeconds: 30 },
     slow: { events: 300, capSeconds: 30, delayMs: 2_000 },
+    slowShared: { events: 300, capSeconds: 30, delayMs: 2_000, slow: 3 },
   },
 };
 
@@ -785,41 +792,92 @@ export async function runScenario(
       ];
     case 'slow': {
       const { events, capSeconds, delayMs } = sizes.slow;
-      // The same three subscriptions on the same partitions both times, the third answering at once
-      // or after delayMs: the difference is the endpoint's slowness alone, not a third subscription's
-      // matching and records (which cost the box as much whether its endpoint is slow or not).
-      const without = await runPipeline(ctx, {
-        name: 'slow-without',
-        title: `2 fast subscriptions beside a third that answers at once, ${n(events)} events`,
+      return slowBeside(ctx, {
+        name: 'slow',
         events,
-        ratePerSecond: null,
         capSeconds,
-        subscriptions: [
-          fast('third', { measured: false, partition: { differentFrom: [] } }),
-          fast('fast-same', { partition: { sameAs: 'third' } }),
-          fast('fast-other', { partition: { differentFrom: ['third', 'fast-same'] } }),
-        ],
+        delayMs,
+        slow: ['slow'],
+        title: (answering) =>
+          `2 fast subscriptions beside a third that answers ${answering}, ${n(events)} events`,
       });
-      const beside = await runPipeline(ctx, {
-        name: 'slow-with',
-        title: `the same, the third answering after ${delayMs / 1000} s (one fast on its partition)`,
+    }
+    case 'slow-shared': {
+      const { events, capSeconds, delayMs, slow } = sizes.slowShared;
+      return slowBeside(ctx, {
+        name: 'slow-shared',
         events,
-        ratePerSecond: null,
         capSeconds,
-        subscriptions: [
-          fast('slow', { delayMs, measured: false, partition: { differentFrom: [] } }),
-          fast('fast-same', { partition: { sameAs: 'slow' } }),
-          fast('fast-other', { partition: { differentFrom: ['slow', 'fast-same'] } }),
-        ],
+        delayMs,
+        slow: Array.from({ length: slow }, (_, i) => `slow-${i}`),
+        title: (answering) =>
+          `2 fast subscriptions beside ${slow} on one partition that answer ${answering}, ${n(events)} events`,
       });
-      if (without.deliveriesPerSecond > 0) {
-        beside.notes.push(
-          `fast ones keep ${Math.round((100 * beside.deliveriesPerSecond) / without.deliveriesPerSecond)} % of their rate`,
-        );
-      }
-      const slow = beside.subscriptions.find((s) => s.label === 'slow');
-      if (slow) beside.notes.push(`the slow one got ${slow.delivered} of ${events}`);
-      return [without, beside];
     }
   }
+}
+
+/**
+ * The fast subscriptions' rate beside slow ones, against the same subscriptions on the same partitions
+ * with every endpoint answering at once: the difference is the endpoints' slowness alone, not more
+ * subscriptions' matching and records (which cost the box as much whether an endpoint is slow or
+ * not). The slow ones share the first one's partition, and so does one fast subscription.
+ */
+async function slowBeside(
+  ctx: ScenarioContext,
+  spec: {
+    name: string;
+    events: number;
+    capSeconds: number;
+    delayMs: number;
+    slow: string[];
+    title: (answering: string) => string;
+  },
+): Promise<ScenarioResult[]> {
+  const { events, capSeconds, delayMs, slow } = spec;
+  const [first] = slow;
+  const subscriptions = (delay: number | undefined): SubscriptionSpec[] => [
+    ...slow.map((label, i) =>
+      fast(label, {
+        delayMs: delay,
+        measured: false,
+        partition: i === 0 ? { differentFrom: [] } : { sameAs: first },
+      }),
+    ),
+    fast('fast-same', { partition: { sameAs: first } }),
+    fast('fast-other', { partition: { differentFrom: [...slow, 'fast-same'] } }),
+  ];
+  const without = await runPipeline(ctx, {
+    name: `${spec.name}-without`,
+    title: spec.title('at once'),
+    events,
+    ratePerSecond: null,
+    capSeconds,
+    subscriptions: subscriptions(undefined),
+  });
+  const beside = await runPipeline(ctx, {
+    name: `${spec.name}-with`,
+    title: `the same, answering after ${delayMs / 1000} s (one fast on their partition)`,
+    events,
+    ratePerSecond: null,
+    capSeconds,
+    subscriptions: subscriptions(delayMs),
+  });
+  if (without.deliveriesPerSecond > 0) {
+    beside.notes.push(
+      `fast ones keep ${Math.round((100 * beside.deliveriesPerSecond) / without.deliveriesPerSecond)} % of their rate`,
+    );
+  }
+  for (const label of slow) {
+    const one = beside.subscriptions.find((s) => s.label === label);
+    if (one) beside.notes.push(`${label} got ${one.delivered} of ${events}`);
+  }
+  const same = beside.subscriptions.find((s) => s.label === 'fast-same');
+  const sameWithout = without.subscriptions.find((s) => s.label === 'fast-same');
+  if (same && sameWithout && sameWithout.perSecond > 0) {
+    beside.notes.push(
+      `the fast one on their partition keeps ${Math.round((100 * same.perSecond) / sameWithout.perSecond)} % of its rate`,
+    );
+  }
+  return [without, beside];
 }

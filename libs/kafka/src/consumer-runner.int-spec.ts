@@ -731,6 +731,111 @@ describe('ConsumerRunner', () => {
     );
   }, 60_000);
 
+  it("a busy key that keeps up goes on beside slow keys that fill its partition's budget", async () => {
+    const topic = await oneTopic();
+    const groupId = `runner-busy-key-${randomUUID()}`;
+    let openGate: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const handled: string[] = [];
+    const runner = run(
+      topic,
+      groupId,
+      async (key, value) => {
+        if (key.startsWith('slow')) await gate;
+        handled.push(`${key}:${value}`);
+        return ack();
+      },
+      // The slow keys fill the partition (20); a key with a twentieth of that unfinished (1) is no
+      // longer light by its load alone.
+      { maxInFlightPerPartition: 20, maxInFlightPerKey: 10, windowOf: () => 2 },
+    );
+    await runner.start();
+    await producer.send({
+      topic: topic.name,
+      messages: Array.from({ length: 30 }, (_, index) => [
+        { key: 'slowA', value: String(index) },
+        { key: 'slowB', value: String(index) },
+      ]).flat(),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // Forty of one key, more than the partition's reserve (5) at once: taken as its messages finish.
+    await producer.send({
+      topic: topic.name,
+      messages: Array.from({ length: 40 }, (_, index) => ({ key: 'busy', value: String(index) })),
+    });
+    await waitFor('the busy key, while the slow ones wait', () => handled.length === 40, 10_000);
+    expect(handled).toEqual(Array.from({ length: 40 }, (_, index) => `busy:${index}`));
+
+    openGate();
+    await waitFor('all 100 messages', () => handled.length === 100, 30_000);
+    for (const key of ['slowA', 'slowB']) {
+      expect(handled.filter((entry) => entry.startsWith(`${key}:`))).toEqual(
+        Array.from({ length: 30 }, (_, index) => `${key}:${index}`),
+      );
+    }
+    await waitFor(
+      'the commit past everything',
+      async () => (await committed(groupId, topic.name)) === '100',
+    );
+  }, 60_000);
+
+  it("slow keys that fill the consumer's budget hold back no other partition for long", async () => {
+    const topic = await oneTopic(3);
+    const groupId = `runner-slow-total-${randomUUID()}`;
+    let openGate: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const handled: string[] = [];
+    const runner = run(
+      topic,
+      groupId,
+      async (key, value) => {
+        if (key.startsWith('slow')) await gate;
+        handled.push(`${key}:${value}`);
+        return ack();
+      },
+      {
+        maxInFlightTotal: { messages: 20, bytes: 1024 * 1024 },
+        maxInFlightPerPartition: 20,
+        maxInFlightPerKey: 10,
+        windowOf: () => 2,
+      },
+    );
+    await runner.start();
+    // Two slow keys on partitions 0 and 1 fill the consumer's budget between them.
+    await producer.send({
+      topic: topic.name,
+      messages: Array.from({ length: 30 }, (_, index) => [
+        { key: 'slowA', value: String(index), partition: 0 },
+        { key: 'slowB', value: String(index), partition: 1 },
+      ]).flat(),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // Other keys on every partition: the slow keys' own and the third.
+    await producer.send({
+      topic: topic.name,
+      messages: Array.from({ length: 12 }, (_, index) => ({
+        key: `fast${index}`,
+        value: '0',
+        partition: index % 3,
+      })),
+    });
+    await waitFor(
+      'the twelve fast keys, while the slow ones wait',
+      () => handled.length === 12,
+      10_000,
+    );
+    expect(handled.every((entry) => entry.startsWith('fast'))).toBe(true);
+
+    openGate();
+    await waitFor('all 72 messages', () => handled.length === 72, 30_000);
+    for (const key of ['slowA', 'slowB']) {
+      expect(handled.filter((entry) => entry.startsWith(`${key}:`))).toEqual(
+        Array.from({ length: 30 }, (_, index) => `${key}:${index}`),
+      );
+    }
+    expect(new Set(handled).size).toBe(72);
+  }, 60_000);
+
   it('gives every topic to a member subscribing to it, while members of one group subscribe to different topics', async () => {
     const shared = await oneTopic(2);
     const own = await oneTopic(2);

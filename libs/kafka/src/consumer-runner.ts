@@ -11,6 +11,7 @@ import { captureContext, type JsonLogger } from '@herald/observability';
 import type { HandlerOutcome, LaterOutcome } from './outcome';
 import { setFetchLinger } from './fetch-linger';
 import { InFlightBudget } from './in-flight-budget';
+import { scanVerdict } from './scan-verdict';
 import { Lanes } from './lanes';
 import { PartitionOffsets } from './partition-offsets';
 import { subscriptionAssigner } from './subscription-assigner';
@@ -213,16 +214,23 @@ const LINGER_MIN_BYTES = 256 * 1024;
  */
 const MAX_TRACKED_OFFSETS = 50_000;
 /**
- * A partition whose budget stays full this long is scanned for keys with little unfinished: several
- * slow keys together (endpoints that fail or answer in seconds) could otherwise fill it and hold
- * every other key of the partition until half of theirs was done — 20 to 40 s behind four thousand
- * redone deliveries to receivers that were gone, in CI. A burst fills a partition too, and drains
- * well within this: it is not scanned.
+ * A partition held back this long for want of room — its budget full, or the consumer's — is scanned
+ * for keys that keep up: several slow keys together (endpoints that fail or answer in seconds) could
+ * otherwise fill it and hold every other key of the partition until half of theirs was done — 20 to
+ * 40 s behind four thousand redone deliveries to receivers that were gone, in CI; in the benchmark,
+ * three 2 s endpoints on a partition left a fast subscription beside them 2 % of its rate. A burst
+ * fills a partition too, and drains well within this: it is not scanned.
  */
 const SCAN_FULL_AFTER_MS = 1_000;
 /** While a full partition is scanned, a key with less than this share of its budget unfinished is light. */
 const LIGHT_SHARE = 20;
-/** The room beyond a full partition's budget that light keys' messages take meanwhile: a quarter. */
+/**
+ * While a full partition is scanned, a key with more unfinished is light as long as it keeps up: it
+ * finished a message within this, and its next one has waited less than this to start (`scanVerdict`).
+ * A fast endpoint's burst is done in milliseconds; a slow endpoint's backlog waits for seconds.
+ */
+const BEHIND_AFTER_MS = 1_000;
+/** The room beyond a full budget that light keys' messages take meanwhile: a quarter. */
 const RESERVE_SHARE = 4;
 
 /** A message of a key with too much unfinished, seen in a batch and not (yet) left in Kafka. */
@@ -267,14 +275,19 @@ interface PartitionTrack {
   /** Paused for remembering too many offsets above its watermark (`MAX_TRACKED_OFFSETS`). */
   crowded: boolean;
   /**
-   * Full for a while (`SCAN_FULL_AFTER_MS`), and fetched on anyway: what its heavy keys bring is left
-   * in Kafka, a light key's message is taken from the budget's reserve. Over once half the budget is
-   * free (its left messages are then fetched again) or the reserve is spent (it pauses).
+   * Held back for want of room for a while (`SCAN_FULL_AFTER_MS`), and fetched on anyway: what its
+   * heavy keys bring is left in Kafka, a light key's message is taken from the reserve beyond the
+   * full budget (its own, or the consumer's). Over once it has room again — its left messages are
+   * then fetched again.
    */
   scanning: boolean;
+  /** Scanned, and a reserve is spent: paused until half of it is free again. */
+  reserveSpent: boolean;
+  /** Scanned, and paused to see whether this lane keeps up (`scanVerdict`'s `wait`), or null. */
+  awaiting: string | null;
   /** A scan of the full partition is due (its timer runs). */
   scanArmed: boolean;
-  /** Since when its budget has been full without a break (epoch ms), or null. */
+  /** Since when it has been held back for want of room without a break (epoch ms), or null. */
   fullSince: number | null;
 }
 
@@ -338,6 +351,10 @@ export class ConsumerRunner<T> {
   /** Everything unfinished, whichever partition, and the partitions paused until it has room. */
   private readonly total: InFlightBudget;
   private readonly waitingForRoom = new Set<PartitionTrack>();
+  /** Scanned partitions paused for a spent reserve: fetched again once it has room. */
+  private readonly spentReserve = new Set<PartitionTrack>();
+  /** Lanes a scanned partition waits to see finish a message, and that partition. */
+  private readonly awaited = new Map<string, PartitionTrack>();
   /** The epoch of its partition each message of a batch lane was fetched in. */
   private readonly fetchedIn = new WeakMap<RawMessage, number>();
   private stopping = false;
@@ -377,10 +394,12 @@ export class ConsumerRunner<T> {
     this.maxInFlightBytes = options.maxInFlightBytesPerPartition ?? DEFAULT_MAX_IN_FLIGHT_BYTES;
     this.maxPerKey = options.handleBatch ? Infinity : (options.maxInFlightPerKey ?? Infinity);
     this.lightLoad = Math.max(1, Math.floor(this.maxInFlight / LIGHT_SHARE));
-    this.total = new InFlightBudget(
-      options.maxInFlightTotal?.messages ?? Infinity,
-      options.maxInFlightTotal?.bytes ?? Infinity,
-    );
+    const totalMessages = options.maxInFlightTotal?.messages ?? Infinity;
+    const totalBytes = options.maxInFlightTotal?.bytes ?? Infinity;
+    this.total = new InFlightBudget(totalMessages, totalBytes, {
+      messages: Math.ceil(totalMessages / RESERVE_SHARE),
+      bytes: Math.ceil(totalBytes / RESERVE_SHARE),
+    });
   }
 
   /** Joined to its group and fetching (the readiness of a consuming service). */
@@ -517,6 +536,8 @@ export class ConsumerRunner<T> {
         highestSeen: null,
         crowded: false,
         scanning: false,
+        reserveSpent: false,
+        awaiting: null,
         scanArmed: false,
         fullSince: null,
       };
@@ -574,10 +595,24 @@ export class ConsumerRunner<T> {
       if (track.scanning) {
         // Full for a while: a heavy key's message stays in Kafka, so a light key's after it is reached.
         lane = laneId(raw);
-        if (track.left?.lanes.has(lane) || this.lanes.load(lane) >= this.lightLoad) {
+        const verdict = track.left?.lanes.has(lane)
+          ? 'leave'
+          : scanVerdict(
+              this.lanes.load(lane),
+              this.lanes.progress(lane),
+              now,
+              this.lightLoad,
+              BEHIND_AFTER_MS,
+            );
+        if (verdict === 'leave') {
           this.leave(track, lane, offset, dueAt ?? now);
           considered = message.offset;
           continue;
+        }
+        if (verdict === 'wait') {
+          this.awaitLane(track, lane);
+          stopped = true;
+          break;
         }
       }
       if (this.maxPerKey !== Infinity) {
@@ -651,11 +686,15 @@ export class ConsumerRunner<T> {
   private giveBack(track: PartitionTrack, messages: number, bytes: number): void {
     const roomHere = track.budget.release(messages, bytes);
     const roomOverall = this.total.release(messages, bytes);
-    if (roomHere) this.endScan(track);
+    if (this.spentReserve.size > 0) this.refillReserves();
     if (!roomHere && !roomOverall) return;
     const ready = roomOverall ? [...this.waitingForRoom] : [];
     if (roomOverall) this.waitingForRoom.clear();
     if (roomHere && !ready.includes(track)) ready.push(track);
+    // Room in its own budget and in the consumer's: no longer held back.
+    for (const one of ready) {
+      if (!one.budget.isFull && !this.waitingForRoom.has(one)) this.endScan(one);
+    }
     const where = ready
       .filter((paused) => !paused.recovering && !this.isHeldBack(paused))
       .map((paused) => ({ topic: paused.topic, partitions: [paused.partition] }));
@@ -668,7 +707,8 @@ export class ConsumerRunner<T> {
    * batches found no room either and were dropped, to be fetched and decoded again once resumed: in
    * the fan-out benchmark the deliverer fetched 175,000 messages to take 100,000 (132,000 with this;
    * the rest are fetches larger than the room left). Each is resumed once the consumer is back under
-   * half its budget.
+   * half its budget, or scanned if it is not within a second (a few partitions full of slow keys
+   * could otherwise hold every other partition).
    */
   private holdBackAll(full: PartitionTrack): void {
     this.waitingForRoom.add(full);
@@ -676,6 +716,9 @@ export class ConsumerRunner<T> {
     for (const track of this.tracks.values()) {
       if (track === full || this.waitingForRoom.has(track)) continue;
       this.waitingForRoom.add(track);
+      this.scanWhenStillFull(track);
+      // Scanned already (its own budget full): it goes on, from the consumer's reserve.
+      if (track.scanning) continue;
       where.push({ topic: track.topic, partitions: [track.partition] });
     }
     if (where.length === 0) return;
@@ -687,21 +730,72 @@ export class ConsumerRunner<T> {
   }
 
   /**
-   * Paused for want of room: in its own budget (unless it is scanned), in the consumer's, or for
-   * offsets to remember.
+   * Paused for want of room — in its own budget or in the consumer's (unless it is scanned and its
+   * reserve has room) — or for offsets to remember.
    */
   private isHeldBack(track: PartitionTrack): boolean {
+    const full = track.budget.isFull || this.waitingForRoom.has(track);
     return (
-      (track.budget.isFull && !track.scanning) || this.waitingForRoom.has(track) || track.crowded
+      track.crowded || (full && (!track.scanning || track.reserveSpent || track.awaiting !== null))
     );
   }
 
   /**
-   * A partition paused because its budget is full is scanned if it still is in a while: its next
-   * batches leave heavy keys' messages in Kafka and take light keys' (see `SCAN_FULL_AFTER_MS`).
+   * A scanned partition waits to see whether a key new to it keeps up: until the key finishes a
+   * message, or for `BEHIND_AFTER_MS` — by then `scanVerdict` knows.
+   */
+  private awaitLane(track: PartitionTrack, lane: string): void {
+    track.awaiting = lane;
+    this.awaited.set(lane, track);
+    this.later(BEHIND_AFTER_MS, () => this.laneShowed(lane));
+  }
+
+  /** The lane a scanned partition waited for finished a message, or waited long enough. */
+  private laneShowed(lane: string): void {
+    const track = this.awaited.get(lane);
+    if (!track) return;
+    this.awaited.delete(lane);
+    if (track.awaiting !== lane) return;
+    track.awaiting = null;
+    if (track.recovering || this.isHeldBack(track)) return;
+    if (this.tracks.get(`${track.topic}:${track.partition}`) !== track) return;
+    this.resume([{ topic: track.topic, partitions: [track.partition] }]);
+  }
+
+  /** A partition no longer scanned (it has room, or recovers) waits for no lane. */
+  private stopAwaiting(track: PartitionTrack): void {
+    if (track.awaiting !== null && this.awaited.get(track.awaiting) === track) {
+      this.awaited.delete(track.awaiting);
+    }
+    track.awaiting = null;
+  }
+
+  /** A scanned partition found a reserve spent: it pauses until half of it is free. */
+  private spendReserve(track: PartitionTrack): void {
+    track.reserveSpent = true;
+    this.spentReserve.add(track);
+  }
+
+  /** Scanned partitions paused for a spent reserve go on once half of it is free again. */
+  private refillReserves(): void {
+    if (!this.total.reserveHasRoom) return;
+    for (const track of this.spentReserve) {
+      if (!track.budget.reserveHasRoom) continue;
+      this.spentReserve.delete(track);
+      track.reserveSpent = false;
+      if (track.recovering || this.isHeldBack(track)) continue;
+      if (this.tracks.get(`${track.topic}:${track.partition}`) !== track) continue;
+      this.resume([{ topic: track.topic, partitions: [track.partition] }]);
+    }
+  }
+
+  /**
+   * A partition paused for want of room is scanned if it still is in a while: its next batches leave
+   * heavy keys' messages in Kafka and take light keys' (see `SCAN_FULL_AFTER_MS`).
    */
   private scanWhenStillFull(track: PartitionTrack): void {
-    if (this.options.handleBatch || !track.budget.isFull) return;
+    if (this.options.handleBatch) return;
+    if (!track.budget.isFull && !this.waitingForRoom.has(track)) return;
     track.fullSince ??= Date.now();
     if (track.scanArmed) return;
     track.scanArmed = true;
@@ -720,12 +814,17 @@ export class ConsumerRunner<T> {
       return;
     }
     track.scanning = true;
-    this.options.logger.event('warn', 'partition full; reading on past its slow keys', {
-      group: this.options.groupId,
-      topic: track.topic,
-      partition: track.partition,
-      full_for_ms: waited,
-    });
+    this.options.logger.event(
+      'warn',
+      'partition held back for room; reading on past its slow keys',
+      {
+        group: this.options.groupId,
+        topic: track.topic,
+        partition: track.partition,
+        full: track.budget.isFull ? 'partition' : 'consumer',
+        full_for_ms: waited,
+      },
+    );
     if (!this.isHeldBack(track))
       this.resume([{ topic: track.topic, partitions: [track.partition] }]);
   }
@@ -737,6 +836,9 @@ export class ConsumerRunner<T> {
   private endScan(track: PartitionTrack): void {
     const scanned = track.scanning;
     track.scanning = false;
+    track.reserveSpent = false;
+    this.spentReserve.delete(track);
+    this.stopAwaiting(track);
     track.fullSince = null;
     const left = track.left;
     if (scanned) {
@@ -800,18 +902,21 @@ export class ConsumerRunner<T> {
     lane?: string,
   ): 'taken' | 'claimed' | 'full' {
     const size = raw.value?.length ?? 0;
+    // While the partition is scanned, a light key's message takes a full budget's reserve; once that
+    // is spent, the partition pauses until half of it is free.
     if (!track.budget.fits(size)) {
-      // A light key's message while the partition is scanned takes the reserve; once that is spent,
-      // the partition pauses until half of its budget is free.
       if (!track.scanning) return 'full';
       if (!track.budget.fitsReserve(size)) {
-        track.scanning = false;
+        this.spendReserve(track);
         return 'full';
       }
     }
     if (!this.total.fits(size)) {
-      this.holdBackAll(track);
-      return 'full';
+      if (!track.scanning || !this.total.fitsReserve(size)) {
+        if (track.scanning) this.spendReserve(track);
+        this.holdBackAll(track);
+        return 'full';
+      }
     }
     if (!track.offsets.take(offset, dueAt)) return 'claimed';
     if (track.highestSeen === null || offset > track.highestSeen) track.highestSeen = offset;
@@ -891,6 +996,7 @@ export class ConsumerRunner<T> {
       this.running.delete(work);
       this.giveBack(track, 1, size);
       if (this.overflowing.size > 0) this.roomInLane(lane);
+      if (this.awaited.size > 0) this.laneShowed(lane);
     });
     this.running.add(work);
     return work;
@@ -1174,6 +1280,9 @@ export class ConsumerRunner<T> {
     if (track.recovering) return;
     track.recovering = true;
     track.scanning = false;
+    track.reserveSpent = false;
+    this.spentReserve.delete(track);
+    this.stopAwaiting(track);
     track.epoch++;
     // It is fetched again from its watermark, below whatever it left: that must not seek elsewhere.
     this.forgetLeft(track);

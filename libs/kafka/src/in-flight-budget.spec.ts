@@ -64,4 +64,19 @@ describe('InFlightBudget: backpressure of one partition', () => {
     expect(budget.fitsReserve(60)).toBe(true);
     expect(budget.fitsReserve(61)).toBe(false);
   });
+
+  it('has room in its reserve again once at most half of it is in use', () => {
+    const budget = new InFlightBudget(4, 1_000, { messages: 4, bytes: 1_000 });
+    for (let n = 0; n < 8; n++) budget.add(10);
+    expect(budget.fits(10)).toBe(false);
+    expect(budget.fitsReserve(10)).toBe(false);
+    expect(budget.reserveHasRoom).toBe(false);
+    budget.release(1, 10);
+    // Seven unfinished: three of the reserve's four in use.
+    expect(budget.reserveHasRoom).toBe(false);
+    budget.release(1, 10);
+    expect(budget.reserveHasRoom).toBe(true);
+    // Still full: the partition itself is fetched again only once under half of its budget.
+    expect(budget.isFull).toBe(true);
+  });
 });

@@ -36,6 +36,17 @@ export class InFlightBudget {
     );
   }
 
+  /**
+   * At most half of the reserve in use: a partition that spent it (and paused) takes light keys'
+   * messages again.
+   */
+  get reserveHasRoom(): boolean {
+    return (
+      this.messages <= this.maxMessages + this.reserve.messages / 2 &&
+      this.bytes <= this.maxBytes + this.reserve.bytes / 2
+    );
+  }
+
   /** Counts a message taken. */
   add(size: number): void {
     this.messages++;

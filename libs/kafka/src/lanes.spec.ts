@@ -133,6 +133,46 @@ describe('Lanes: per-key order and windows', () => {
     expect(h.lanes.load('a')).toBe(0);
   });
 
+  it('knows how a lane is getting on: since when it is busy, when it last finished, and since when its next message waits', async () => {
+    jest.useFakeTimers({ now: 1_000, doNotFake: ['setImmediate'] });
+    try {
+      const h = new Harness();
+      expect(h.lanes.progress('a')).toBeNull();
+      // A window of one: 1 starts, 2 waits from 1,000 and 3 from 1,500.
+      void h.lanes.enqueue('a', [{ n: 1, window: 1 }]);
+      void h.lanes.enqueue('a', [{ n: 2, window: 1 }]);
+      jest.setSystemTime(1_500);
+      void h.lanes.enqueue('a', [{ n: 3, window: 1 }]);
+      expect(h.lanes.progress('a')).toEqual({
+        since: 1_000,
+        finishedAt: null,
+        waitingSince: 1_000,
+      });
+      jest.setSystemTime(1_700);
+      h.finish(1);
+      await settled();
+      expect(h.started).toEqual([1, 2]);
+      expect(h.lanes.progress('a')).toEqual({
+        since: 1_000,
+        finishedAt: 1_700,
+        waitingSince: 1_500,
+      });
+      h.finish(2);
+      await settled();
+      // 3 runs: nothing waits, though the lane still holds it.
+      expect(h.lanes.progress('a')?.waitingSince).toBeNull();
+      h.finish(3);
+      await settled();
+      // Idle: forgotten, and busy again from its next message.
+      expect(h.lanes.progress('a')).toBeNull();
+      jest.setSystemTime(2_000);
+      void h.lanes.enqueue('a', [{ n: 4, window: 1 }]);
+      expect(h.lanes.progress('a')).toEqual({ since: 2_000, finishedAt: null, waitingSince: null });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('a broken lane hands back what is queued, until repaired', async () => {
     const h = new Harness();
     const done: number[] = [];

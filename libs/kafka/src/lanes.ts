@@ -2,6 +2,8 @@
 interface Queued<M> {
   messages: M[];
   done(): void;
+  /** When it was queued (epoch ms). */
+  at: number;
 }
 
 interface Lane<M> {
@@ -19,6 +21,18 @@ interface Lane<M> {
   mergeUpTo: number;
   /** An idle merging lane waits for the end of the turn, so one fetch's partitions go together. */
   gathering: boolean;
+  /** When it got its first message since it was last idle (epoch ms). */
+  since: number;
+  /** When a message of it last finished, since it was last idle (epoch ms). */
+  finishedAt: number | null;
+}
+
+/** How a lane is getting on: when it got busy, last finished a message, and its next one queued. */
+export interface LaneProgress {
+  since: number;
+  finishedAt: number | null;
+  /** When its next message to start was queued, or null when none waits. */
+  waitingSince: number | null;
 }
 
 export interface LanesOptions<M> {
@@ -55,15 +69,26 @@ export class Lanes<M> {
    * starts at the end of the current turn of the event loop, with what the turn queued.
    */
   enqueue(id: string, messages: M[], mergeUpTo = 0): Promise<void> {
+    const now = Date.now();
     let lane = this.lanes.get(id);
     if (!lane) {
-      lane = { id, queue: [], inFlight: 0, load: 0, broken: false, mergeUpTo, gathering: false };
+      lane = {
+        id,
+        queue: [],
+        inFlight: 0,
+        load: 0,
+        broken: false,
+        mergeUpTo,
+        gathering: false,
+        since: now,
+        finishedAt: null,
+      };
       this.lanes.set(id, lane);
     }
     lane.load += messages.length;
     const owner = lane;
     return new Promise<void>((done) => {
-      owner.queue.push({ messages, done });
+      owner.queue.push({ messages, done, at: now });
       if (owner.gathering) return;
       if (owner.mergeUpTo > 0 && owner.inFlight === 0) {
         // kafkajs hands a fetch over one partition at a time, each in its own call: an idle lane
@@ -106,6 +131,17 @@ export class Lanes<M> {
     return this.lanes.get(id)?.load ?? 0;
   }
 
+  /** How lane `id` is getting on, or null while it holds nothing. */
+  progress(id: string): LaneProgress | null {
+    const lane = this.lanes.get(id);
+    if (!lane) return null;
+    return {
+      since: lane.since,
+      finishedAt: lane.finishedAt,
+      waitingSince: lane.queue[0]?.at ?? null,
+    };
+  }
+
   /** Starts the lane's queued items, in order, while its window has room. */
   private pump(lane: Lane<M>): void {
     while (lane.queue.length > 0) {
@@ -135,6 +171,7 @@ export class Lanes<M> {
         .catch(() => undefined)
         .finally(() => {
           release();
+          lane.finishedAt = Date.now();
           lane.load -= next.messages.length;
           next.done();
           if (lane.queue.length === 0 && lane.inFlight === 0 && this.lanes.get(lane.id) === lane) {
@@ -163,6 +200,7 @@ export class Lanes<M> {
     return {
       messages: taken.flatMap((queued) => queued.messages),
       done: () => taken.forEach((queued) => queued.done()),
+      at: taken[0].at,
     };
   }
 }
