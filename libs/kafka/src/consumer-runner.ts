@@ -87,7 +87,10 @@ export interface ConsumerRunnerOptions<T> {
   windowOf?(message: RawMessage): number;
   /** How many handlers run at once across all keys. */
   laneConcurrency?: number;
-  /** Unfinished messages of one partition before it is paused (memory bound). */
+  /**
+   * Unfinished messages of one partition before it is paused (memory bound), and a quarter more for
+   * the keys that keep up while it stays full (not in batch mode; see `SCAN_FULL_AFTER_MS`).
+   */
   maxInFlightPerPartition?: number;
   /**
    * Unfinished messages of one key of a partition (its lane) before the key's later messages are
@@ -105,8 +108,9 @@ export interface ConsumerRunnerOptions<T> {
   maxInFlightBytesPerPartition?: number;
   /**
    * Unfinished messages, and their bytes, across all the partitions of this consumer (no bound by
-   * default): what bounds its memory when it holds many partitions. A partition whose batch finds
-   * this full is paused until half of it is finished.
+   * default): what bounds its memory when it holds many partitions, with a quarter more for the
+   * keys that keep up while it stays full (not in batch mode). A partition whose batch finds this
+   * full is paused until half of it is finished.
    */
   maxInFlightTotal?: { messages: number; bytes: number };
   /**
@@ -331,8 +335,11 @@ class Slots {
  * its handler returns. The memory this takes is bounded per partition, in messages and in bytes
  * (`maxInFlightPerPartition`, `maxInFlightBytesPerPartition`), and across the consumer
  * (`maxInFlightTotal`): past any of them the partition pauses, and it is fetched again once half of
- * that is finished. Every paused partition has a way back: that, the timer of its next due message,
- * the end of its recovery pause, or — lost in a rebalance and given back — its new assignment.
+ * that is finished. Paused so for a second, it is read on past the keys that do not keep up (slow
+ * endpoints), which are left in Kafka, while the others' messages take a reserve beyond the full
+ * budget. Every paused partition has a way back: room again, the timer of its next due message or of
+ * a key it waits to see finish, the end of its recovery pause, or — lost in a rebalance and given
+ * back — its new assignment.
  */
 export class ConsumerRunner<T> {
   private readonly consumer: Consumer;
