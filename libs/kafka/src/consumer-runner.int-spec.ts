@@ -779,6 +779,64 @@ describe('ConsumerRunner', () => {
     );
   }, 60_000);
 
+  it('a full partition that recovered from a failed handler is read on past its slow keys again', async () => {
+    const topic = await oneTopic();
+    const groupId = `runner-recover-full-${randomUUID()}`;
+    let openGate: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const handled: string[] = [];
+    let failed = false;
+    const runner = run(
+      topic,
+      groupId,
+      async (key, value) => {
+        if (key.startsWith('slow')) await gate;
+        if (key === 'fast0' && !failed) {
+          // After its batch was over (the batch budget is 300 ms): nothing of the batch sees it.
+          await new Promise((resolve) => setTimeout(resolve, 600));
+          failed = true;
+          throw new Error('the database blinked');
+        }
+        handled.push(`${key}:${value}`);
+        return ack();
+      },
+      {
+        maxInFlightPerPartition: 20,
+        maxInFlightPerKey: 10,
+        windowOf: () => 2,
+        dependenciesUp: () => Promise.resolve(true),
+      },
+    );
+    await runner.start();
+    await producer.send({
+      topic: topic.name,
+      messages: Array.from({ length: 30 }, (_, index) => [
+        { key: 'slowA', value: String(index) },
+        { key: 'slowB', value: String(index) },
+      ]).flat(),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // The first fast message fails once: the partition recovers (a pause, then fetched again from its
+    // first unfinished message), still full of the slow keys' messages.
+    await producer.send({
+      topic: topic.name,
+      messages: Array.from({ length: 5 }, (_, index) => ({ key: `fast${index}`, value: '0' })),
+    });
+    await waitFor(
+      'the five fast keys, while the slow ones wait',
+      () => handled.length === 5,
+      10_000,
+    );
+    expect(failed).toBe(true);
+    expect(handled.map((entry) => entry.split(':')[0]).sort()).toEqual(
+      Array.from({ length: 5 }, (_, index) => `fast${index}`),
+    );
+
+    openGate();
+    await waitFor('all 65 messages', () => handled.length === 65, 30_000);
+    expect(new Set(handled).size).toBe(65);
+  }, 60_000);
+
   it("slow keys that fill the consumer's budget hold back no other partition for long", async () => {
     const topic = await oneTopic(3);
     const groupId = `runner-slow-total-${randomUUID()}`;

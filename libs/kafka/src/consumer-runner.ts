@@ -945,9 +945,9 @@ export class ConsumerRunner<T> {
   private roomInLane(lane: string): void {
     const track = this.overflowing.get(lane);
     if (!track || this.lanes.load(lane) > this.maxPerKey / 2) return;
-    // A full partition fetches its left messages again once it has room (`endScan`), not before:
-    // fetched now, they would only be left again.
-    if (track.budget.isFull) return;
+    // A full or scanned partition fetches its left messages again once it has room (`endScan`), not
+    // before: fetched now, they would only be left again.
+    if (track.budget.isFull || track.scanning) return;
     const left = track.left;
     this.forgetLeft(track);
     if (!left || track.recovering || this.stopping) return;
@@ -1309,7 +1309,9 @@ export class ConsumerRunner<T> {
       this.lanes.repair(`${track.topic}:${track.partition}:`);
       const mark = track.offsets.watermark();
       if (mark !== null) this.seekTo(track, mark);
-      if (!this.isHeldBack(track)) this.resume(where);
+      // Still without room: it waits for room as any full partition does, and is scanned in a while.
+      if (this.isHeldBack(track)) this.scanWhenStillFull(track);
+      else this.resume(where);
     });
   }
 
