@@ -91,6 +91,94 @@ describe('ConsumerRunner', () => {
     return started(topic, groupId, { isPermanent: isPermanentFailure, ...options });
   }
 
+  /**
+   * A runner whose keys starting with `slow` wait for a gate, and thirty messages each of two such
+   * keys (on `partitions`, when given), interleaved: with the default guards, each key takes its
+   * bound (10) and the two together their partition's budget (20). Resolves once that has been so
+   * for 1.5 s, longer than a partition stays full before it is scanned. What is handled is recorded
+   * as `key:value`; `beforeRecording` runs first for every message (a failure, say).
+   */
+  async function fullOfSlowKeys(
+    topic: TopicDefinition<Buffer>,
+    groupId: string,
+    options: {
+      guards?: Parameters<typeof run>[3];
+      partitions?: [number, number];
+      beforeRecording?: (key: string) => Promise<void>;
+    } = {},
+  ): Promise<{ handled: string[]; openGate: () => void }> {
+    let openGate: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const handled: string[] = [];
+    const runner = run(
+      topic,
+      groupId,
+      async (key, value) => {
+        if (key.startsWith('slow')) await gate;
+        await options.beforeRecording?.(key);
+        handled.push(`${key}:${value}`);
+        return ack();
+      },
+      { maxInFlightPerPartition: 20, maxInFlightPerKey: 10, windowOf: () => 2, ...options.guards },
+    );
+    await runner.start();
+    await producer.send({
+      topic: topic.name,
+      messages: Array.from({ length: 30 }, (_, index) => [
+        { key: 'slowA', value: String(index), partition: options.partitions?.[0] },
+        { key: 'slowB', value: String(index), partition: options.partitions?.[1] },
+      ]).flat(),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    return { handled, openGate };
+  }
+
+  /**
+   * Sends one message each of `count` other keys (over `partitions` partitions, when given), and
+   * waits until they are all handled while the slow keys still wait.
+   */
+  async function fastKeysGoOn(
+    topic: string,
+    gated: { handled: string[] },
+    count: number,
+    partitions?: number,
+  ): Promise<void> {
+    await producer.send({
+      topic,
+      messages: Array.from({ length: count }, (_, index) => ({
+        key: `fast${index}`,
+        value: '0',
+        partition: partitions === undefined ? undefined : index % partitions,
+      })),
+    });
+    await waitFor(
+      `the ${count} fast keys, while the slow ones wait`,
+      () => gated.handled.length === count,
+      10_000,
+    );
+    expect(gated.handled.map((entry) => entry.split(':')[0]).sort()).toEqual(
+      Array.from({ length: count }, (_, index) => `fast${index}`).sort(),
+    );
+  }
+
+  /**
+   * Opens the slow keys' gate and waits for all `count` messages: each handled once, and each slow
+   * key's thirty in offset order (what a scan left in Kafka was fetched again in order).
+   */
+  async function openAndDrain(
+    { handled, openGate }: { handled: string[]; openGate: () => void },
+    count: number,
+  ): Promise<void> {
+    openGate();
+    await waitFor(`all ${count} messages`, () => handled.length === count, 30_000);
+    expect(new Set(handled).size).toBe(count);
+    for (const key of ['slowA', 'slowB']) {
+      expect(handled.filter((entry) => entry.startsWith(`${key}:`))).toEqual(
+        Array.from({ length: 30 }, (_, index) => `${key}:${index}`),
+      );
+    }
+  }
+
   async function committed(groupId: string, topic: string): Promise<string> {
     const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
     return offsets.partitions[0].offset;
@@ -682,49 +770,11 @@ describe('ConsumerRunner', () => {
   it("several slow keys that fill their partition's budget together hold back no other key of it for long", async () => {
     const topic = await oneTopic();
     const groupId = `runner-slow-keys-${randomUUID()}`;
-    let openGate: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (openGate = resolve));
-    const handled: string[] = [];
-    const runner = run(
-      topic,
-      groupId,
-      async (key, value) => {
-        if (key.startsWith('slow')) await gate;
-        handled.push(`${key}:${value}`);
-        return ack();
-      },
-      // Two slow keys take a key's bound each (10), and together the partition's budget (20).
-      { maxInFlightPerPartition: 20, maxInFlightPerKey: 10, windowOf: () => 2 },
-    );
-    await runner.start();
-    await producer.send({
-      topic: topic.name,
-      messages: Array.from({ length: 30 }, (_, index) => [
-        { key: 'slowA', value: String(index) },
-        { key: 'slowB', value: String(index) },
-      ]).flat(),
-    });
     // The partition is full of the slow keys' messages, and stays so while the gate is closed.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    await producer.send({
-      topic: topic.name,
-      messages: Array.from({ length: 5 }, (_, index) => ({ key: `fast${index}`, value: '0' })),
-    });
-    await waitFor(
-      'the five fast keys, while the slow ones wait',
-      () => handled.length === 5,
-      10_000,
-    );
-    expect(handled.every((entry) => entry.startsWith('fast'))).toBe(true);
+    const gated = await fullOfSlowKeys(topic, groupId);
+    await fastKeysGoOn(topic.name, gated, 5);
 
-    openGate();
-    await waitFor('all 65 messages', () => handled.length === 65, 30_000);
-    for (const key of ['slowA', 'slowB']) {
-      // Each once, in offset order: what the scan left in Kafka was fetched again in order.
-      expect(handled.filter((entry) => entry.startsWith(`${key}:`))).toEqual(
-        Array.from({ length: 30 }, (_, index) => `${key}:${index}`),
-      );
-    }
+    await openAndDrain(gated, 65);
     await waitFor(
       'the commit past everything',
       async () => (await committed(groupId, topic.name)) === '65',
@@ -734,45 +784,22 @@ describe('ConsumerRunner', () => {
   it("a busy key that keeps up goes on beside slow keys that fill its partition's budget", async () => {
     const topic = await oneTopic();
     const groupId = `runner-busy-key-${randomUUID()}`;
-    let openGate: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (openGate = resolve));
-    const handled: string[] = [];
-    const runner = run(
-      topic,
-      groupId,
-      async (key, value) => {
-        if (key.startsWith('slow')) await gate;
-        handled.push(`${key}:${value}`);
-        return ack();
-      },
-      // The slow keys fill the partition (20); a key with a twentieth of that unfinished (1) is no
-      // longer light by its load alone.
-      { maxInFlightPerPartition: 20, maxInFlightPerKey: 10, windowOf: () => 2 },
-    );
-    await runner.start();
-    await producer.send({
-      topic: topic.name,
-      messages: Array.from({ length: 30 }, (_, index) => [
-        { key: 'slowA', value: String(index) },
-        { key: 'slowB', value: String(index) },
-      ]).flat(),
-    });
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // A key with a twentieth of the partition's budget unfinished (1) is no longer light by its load
+    // alone.
+    const gated = await fullOfSlowKeys(topic, groupId);
     // Forty of one key, more than the partition's reserve (5) at once: taken as its messages finish.
     await producer.send({
       topic: topic.name,
       messages: Array.from({ length: 40 }, (_, index) => ({ key: 'busy', value: String(index) })),
     });
-    await waitFor('the busy key, while the slow ones wait', () => handled.length === 40, 10_000);
-    expect(handled).toEqual(Array.from({ length: 40 }, (_, index) => `busy:${index}`));
+    await waitFor(
+      'the busy key, while the slow ones wait',
+      () => gated.handled.length === 40,
+      10_000,
+    );
+    expect(gated.handled).toEqual(Array.from({ length: 40 }, (_, index) => `busy:${index}`));
 
-    openGate();
-    await waitFor('all 100 messages', () => handled.length === 100, 30_000);
-    for (const key of ['slowA', 'slowB']) {
-      expect(handled.filter((entry) => entry.startsWith(`${key}:`))).toEqual(
-        Array.from({ length: 30 }, (_, index) => `${key}:${index}`),
-      );
-    }
+    await openAndDrain(gated, 100);
     await waitFor(
       'the commit past everything',
       async () => (await committed(groupId, topic.name)) === '100',
@@ -782,116 +809,37 @@ describe('ConsumerRunner', () => {
   it('a full partition that recovered from a failed handler is read on past its slow keys again', async () => {
     const topic = await oneTopic();
     const groupId = `runner-recover-full-${randomUUID()}`;
-    let openGate: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (openGate = resolve));
-    const handled: string[] = [];
     let failed = false;
-    const runner = run(
-      topic,
-      groupId,
-      async (key, value) => {
-        if (key.startsWith('slow')) await gate;
-        if (key === 'fast0' && !failed) {
-          // After its batch was over (the batch budget is 300 ms): nothing of the batch sees it.
-          await new Promise((resolve) => setTimeout(resolve, 600));
-          failed = true;
-          throw new Error('the database blinked');
-        }
-        handled.push(`${key}:${value}`);
-        return ack();
+    const gated = await fullOfSlowKeys(topic, groupId, {
+      guards: { dependenciesUp: () => Promise.resolve(true) },
+      beforeRecording: async (key) => {
+        if (key !== 'fast0' || failed) return;
+        // After its batch was over (the batch budget is 300 ms): nothing of the batch sees it.
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        failed = true;
+        throw new Error('the database blinked');
       },
-      {
-        maxInFlightPerPartition: 20,
-        maxInFlightPerKey: 10,
-        windowOf: () => 2,
-        dependenciesUp: () => Promise.resolve(true),
-      },
-    );
-    await runner.start();
-    await producer.send({
-      topic: topic.name,
-      messages: Array.from({ length: 30 }, (_, index) => [
-        { key: 'slowA', value: String(index) },
-        { key: 'slowB', value: String(index) },
-      ]).flat(),
     });
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
     // The first fast message fails once: the partition recovers (a pause, then fetched again from its
     // first unfinished message), still full of the slow keys' messages.
-    await producer.send({
-      topic: topic.name,
-      messages: Array.from({ length: 5 }, (_, index) => ({ key: `fast${index}`, value: '0' })),
-    });
-    await waitFor(
-      'the five fast keys, while the slow ones wait',
-      () => handled.length === 5,
-      10_000,
-    );
+    await fastKeysGoOn(topic.name, gated, 5);
     expect(failed).toBe(true);
-    expect(handled.map((entry) => entry.split(':')[0]).sort()).toEqual(
-      Array.from({ length: 5 }, (_, index) => `fast${index}`),
-    );
 
-    openGate();
-    await waitFor('all 65 messages', () => handled.length === 65, 30_000);
-    expect(new Set(handled).size).toBe(65);
+    await openAndDrain(gated, 65);
   }, 60_000);
 
   it("slow keys that fill the consumer's budget hold back no other partition for long", async () => {
     const topic = await oneTopic(3);
     const groupId = `runner-slow-total-${randomUUID()}`;
-    let openGate: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (openGate = resolve));
-    const handled: string[] = [];
-    const runner = run(
-      topic,
-      groupId,
-      async (key, value) => {
-        if (key.startsWith('slow')) await gate;
-        handled.push(`${key}:${value}`);
-        return ack();
-      },
-      {
-        maxInFlightTotal: { messages: 20, bytes: 1024 * 1024 },
-        maxInFlightPerPartition: 20,
-        maxInFlightPerKey: 10,
-        windowOf: () => 2,
-      },
-    );
-    await runner.start();
     // Two slow keys on partitions 0 and 1 fill the consumer's budget between them.
-    await producer.send({
-      topic: topic.name,
-      messages: Array.from({ length: 30 }, (_, index) => [
-        { key: 'slowA', value: String(index), partition: 0 },
-        { key: 'slowB', value: String(index), partition: 1 },
-      ]).flat(),
+    const gated = await fullOfSlowKeys(topic, groupId, {
+      guards: { maxInFlightTotal: { messages: 20, bytes: 1024 * 1024 } },
+      partitions: [0, 1],
     });
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
     // Other keys on every partition: the slow keys' own and the third.
-    await producer.send({
-      topic: topic.name,
-      messages: Array.from({ length: 12 }, (_, index) => ({
-        key: `fast${index}`,
-        value: '0',
-        partition: index % 3,
-      })),
-    });
-    await waitFor(
-      'the twelve fast keys, while the slow ones wait',
-      () => handled.length === 12,
-      10_000,
-    );
-    expect(handled.every((entry) => entry.startsWith('fast'))).toBe(true);
+    await fastKeysGoOn(topic.name, gated, 12, 3);
 
-    openGate();
-    await waitFor('all 72 messages', () => handled.length === 72, 30_000);
-    for (const key of ['slowA', 'slowB']) {
-      expect(handled.filter((entry) => entry.startsWith(`${key}:`))).toEqual(
-        Array.from({ length: 30 }, (_, index) => `${key}:${index}`),
-      );
-    }
-    expect(new Set(handled).size).toBe(72);
+    await openAndDrain(gated, 72);
   }, 60_000);
 
   it('gives every topic to a member subscribing to it, while members of one group subscribe to different topics', async () => {
