@@ -285,8 +285,6 @@ interface PartitionTrack {
    * then fetched again.
    */
   scanning: boolean;
-  /** Scanned, and a reserve is spent: paused until half of it is free again. */
-  reserveSpent: boolean;
   /** Scanned, and paused to see whether this lane keeps up (`scanVerdict`'s `wait`), or null. */
   awaiting: string | null;
   /** A scan of the full partition is due (its timer runs). */
@@ -358,7 +356,7 @@ export class ConsumerRunner<T> {
   /** Everything unfinished, whichever partition, and the partitions paused until it has room. */
   private readonly total: InFlightBudget;
   private readonly waitingForRoom = new Set<PartitionTrack>();
-  /** Scanned partitions paused for a spent reserve: fetched again once it has room. */
+  /** Scanned partitions paused for a spent reserve: fetched again once half of it is free. */
   private readonly spentReserve = new Set<PartitionTrack>();
   /** Lanes a scanned partition waits to see finish a message, and that partition. */
   private readonly awaited = new Map<string, PartitionTrack>();
@@ -543,7 +541,6 @@ export class ConsumerRunner<T> {
         highestSeen: null,
         crowded: false,
         scanning: false,
-        reserveSpent: false,
         awaiting: null,
         scanArmed: false,
         fullSince: null,
@@ -743,7 +740,8 @@ export class ConsumerRunner<T> {
   private isHeldBack(track: PartitionTrack): boolean {
     const full = track.budget.isFull || this.waitingForRoom.has(track);
     return (
-      track.crowded || (full && (!track.scanning || track.reserveSpent || track.awaiting !== null))
+      track.crowded ||
+      (full && (!track.scanning || this.spentReserve.has(track) || track.awaiting !== null))
     );
   }
 
@@ -777,19 +775,12 @@ export class ConsumerRunner<T> {
     track.awaiting = null;
   }
 
-  /** A scanned partition found a reserve spent: it pauses until half of it is free. */
-  private spendReserve(track: PartitionTrack): void {
-    track.reserveSpent = true;
-    this.spentReserve.add(track);
-  }
-
   /** Scanned partitions paused for a spent reserve go on once half of it is free again. */
   private refillReserves(): void {
     if (!this.total.reserveHasRoom) return;
     for (const track of this.spentReserve) {
       if (!track.budget.reserveHasRoom) continue;
       this.spentReserve.delete(track);
-      track.reserveSpent = false;
       if (track.recovering || this.isHeldBack(track)) continue;
       if (this.tracks.get(`${track.topic}:${track.partition}`) !== track) continue;
       this.resume([{ topic: track.topic, partitions: [track.partition] }]);
@@ -843,7 +834,6 @@ export class ConsumerRunner<T> {
   private endScan(track: PartitionTrack): void {
     const scanned = track.scanning;
     track.scanning = false;
-    track.reserveSpent = false;
     this.spentReserve.delete(track);
     this.stopAwaiting(track);
     track.fullSince = null;
@@ -914,13 +904,13 @@ export class ConsumerRunner<T> {
     if (!track.budget.fits(size)) {
       if (!track.scanning) return 'full';
       if (!track.budget.fitsReserve(size)) {
-        this.spendReserve(track);
+        this.spentReserve.add(track);
         return 'full';
       }
     }
     if (!this.total.fits(size)) {
       if (!track.scanning || !this.total.fitsReserve(size)) {
-        if (track.scanning) this.spendReserve(track);
+        if (track.scanning) this.spentReserve.add(track);
         this.holdBackAll(track);
         return 'full';
       }
@@ -1287,7 +1277,6 @@ export class ConsumerRunner<T> {
     if (track.recovering) return;
     track.recovering = true;
     track.scanning = false;
-    track.reserveSpent = false;
     this.spentReserve.delete(track);
     this.stopAwaiting(track);
     track.epoch++;
